@@ -1,0 +1,3 @@
+//! The pure core: everything about credentials that knows nothing of HTTP or SQL.
+
+pub mod multibase;
