@@ -1,0 +1,126 @@
+//! Settings, from flags, then environment (`CREDENCE_*`, `DATABASE_URL`), then an
+//! optional TOML file, then defaults: the first that gives a value wins.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/credence.db";
+pub const DEFAULT_CONFIG_FILE: &str = "credence.toml";
+
+/// Values from flags and environment; `None` where neither gave one.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub keys_dir: Option<PathBuf>,
+}
+
+/// The optional TOML file. Secrets (the admin key, the master key) are not read
+/// from it: they come from the environment or `keys/`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileSettings {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub keys_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// Base of every public URL the service puts in documents, without a trailing slash.
+    pub public_url: String,
+    pub keys_dir: PathBuf,
+    /// A platform admin key given by environment (`CREDENCE_ADMIN_KEY`).
+    pub admin_key: Option<String>,
+}
+
+impl FileSettings {
+    pub fn load(path: Option<&Path>) -> AppResult<FileSettings> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| AppError::invalid("config", format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(FileSettings::default()),
+            Err(e) => Err(AppError::invalid("config", format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+}
+
+impl Settings {
+    pub fn resolve(overrides: Overrides, file: FileSettings, admin_key: Option<String>) -> AppResult<Settings> {
+        let bind_text = overrides.bind.or(file.bind).unwrap_or_else(|| DEFAULT_BIND.to_string());
+        let bind: SocketAddr = bind_text
+            .parse()
+            .map_err(|_| AppError::invalid("bind", format!("'{bind_text}' is not an address such as 127.0.0.1:8080")))?;
+        let database_url = overrides
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        crate::store::backend_of(&database_url)?;
+        let public_url = overrides
+            .public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !crate::domain::validation::is_http_url(&public_url) {
+            return Err(AppError::invalid("public-url", "must be an absolute http(s) URL"));
+        }
+        Ok(Settings {
+            bind,
+            database_url,
+            public_url,
+            keys_dir: overrides.keys_dir.or(file.keys_dir).unwrap_or_else(|| PathBuf::from("keys")),
+            admin_key: admin_key.filter(|k| !k.trim().is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_environment_win_over_the_file_which_wins_over_defaults() {
+        let file = FileSettings {
+            bind: Some("127.0.0.1:9000".into()),
+            database_url: Some("postgres://db/x".into()),
+            public_url: None,
+            keys_dir: None,
+        };
+        let s = Settings::resolve(
+            Overrides { database_url: Some("sqlite://a.db".into()), ..Default::default() },
+            file,
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:9000");
+        assert_eq!(s.database_url, "sqlite://a.db");
+        assert_eq!(s.public_url, "http://127.0.0.1:9000");
+
+        let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
+        assert_eq!(d.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(d.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let bad = |o: Overrides| Settings::resolve(o, FileSettings::default(), None).is_err();
+        assert!(bad(Overrides { bind: Some("nonsense".into()), ..Default::default() }));
+        assert!(bad(Overrides { database_url: Some("mysql://x".into()), ..Default::default() }));
+        assert!(bad(Overrides { public_url: Some("example.org".into()), ..Default::default() }));
+        assert!(toml::from_str::<FileSettings>("admin-key = 'x'").is_err());
+    }
+}

@@ -1,0 +1,654 @@
+//! Achievements: micro-credential definitions following the Open Badges 3.0
+//! `Achievement` model, with Credence's award rule and metadata.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+use super::award_rule::AwardRule;
+use super::framework::{self, FrameworkVersion};
+use super::validation::{Violations, is_absolute_uri, is_http_url};
+use crate::error::AppResult;
+
+/// Achievement types defined by Open Badges 3.0 (`ext:` values are also accepted).
+pub const ACHIEVEMENT_TYPES: &[&str] = &[
+    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award",
+    "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification",
+    "CommunityService", "Competency", "Course", "CoCurricular", "Degree", "Diploma", "DoctoralDegree",
+    "Fieldwork", "GeneralEducationDevelopment", "JourneymanCertificate", "LearningProgram", "License",
+    "Membership", "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate",
+    "MasterDegree", "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma",
+];
+
+/// Result types defined by Open Badges 3.0.
+pub const RESULT_TYPES: &[&str] = &[
+    "GradePointAverage", "LetterGrade", "Percent", "PerformanceLevel", "PredictedScore", "RawScore",
+    "Result", "RubricCriterion", "RubricCriterionLevel", "RubricScore", "ScaledScore", "Status",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    Badge,
+    MicroCredential,
+    Certificate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryMode {
+    OnlineSelfPaced,
+    OnlineLive,
+    InPerson,
+    Hybrid,
+    Workplace,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CriteriaInput {
+    /// What a learner must do, in plain language (Markdown allowed).
+    pub narrative: String,
+    /// A page describing the criteria.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageInput {
+    /// An https URL or a data: URI of a PNG or SVG image.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+/// One alignment as given: to a framework competency registered here, to a NOC 2021
+/// occupation, to an ESCO concept, or to any external target.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AlignmentInput {
+    /// Slug of a framework registered on this service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// Code (or exact name) of a competency of that framework.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competency: Option<String>,
+    /// Framework version; the latest when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework_version: Option<i64>,
+    /// A NOC 2021 unit group code (five digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noc2021: Option<String>,
+    /// An ESCO skill or occupation URI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub esco: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_framework: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+}
+
+/// An alignment resolved to the Open Badges 3.0 `Alignment` fields.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Alignment {
+    pub target_name: String,
+    pub target_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_framework: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// The framework registered here that this alignment points into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<FrameworkRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkRef {
+    pub slug: String,
+    pub version: i64,
+    pub competency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResultDescriptionInput {
+    /// The award-rule component this result reports, e.g. `post-assessment`.
+    pub component: String,
+    pub name: String,
+    /// An Open Badges 3.0 result type, e.g. `Percent`.
+    pub result_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_min: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_max: Option<String>,
+}
+
+/// The fields of an achievement as written by an issuer.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AchievementInput {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub criteria: CriteriaInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInput>,
+    /// An Open Badges 3.0 achievement type, e.g. `MicroCredential`, `Badge`, `Certificate`.
+    pub achievement_type: String,
+    pub tier: Tier,
+    /// Learning hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    /// How long it takes, in words, e.g. "4 weeks".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_mode: Option<DeliveryMode>,
+    /// Delivery in words, e.g. "live online, facilitated".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// `en`, `fr`, `en-CA` or `fr-CA`: the language the text is written in.
+    pub language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub human_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alignments: Vec<AlignmentInput>,
+    /// Results a credential reports; derived from the scored components when absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub result_descriptions: Vec<ResultDescriptionInput>,
+    /// How long an issued credential stays valid, as an ISO 8601 duration (e.g. `P3Y`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_period: Option<String>,
+    pub rule: AwardRule,
+}
+
+/// A validated definition, as stored for one version: the input with alignments resolved.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AchievementDefinition {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub criteria: CriteriaInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInput>,
+    pub achievement_type: String,
+    pub tier: Tier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_mode: Option<DeliveryMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    pub language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub human_code: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub alignments: Vec<Alignment>,
+    #[serde(default)]
+    pub result_descriptions: Vec<ResultDescriptionInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_period: Option<String>,
+    pub rule: AwardRule,
+}
+
+/// A stored achievement version as the API returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Achievement {
+    pub id: String,
+    pub organization: String,
+    pub version: i64,
+    pub latest_version: i64,
+    /// Credentials issued against this version; a version with any is immutable.
+    pub issued_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The public URL of this version: the `id` of the Open Badges `Achievement`.
+    pub url: String,
+    #[serde(flatten)]
+    pub definition: AchievementDefinition,
+}
+
+/// Looks up a framework version: `(slug, version or latest)`.
+pub trait FrameworkLookup {
+    fn framework(&self, slug: &str, version: Option<i64>) -> Option<&FrameworkVersion>;
+}
+
+impl AchievementInput {
+    /// Validates every field and resolves alignments against the registered frameworks.
+    pub fn into_definition(self, public_url: &str, frameworks: &dyn FrameworkLookup) -> AppResult<AchievementDefinition> {
+        let mut v = Violations::new();
+        v.slug("slug", &self.slug);
+        v.text("name", &self.name, 200);
+        v.text("description", &self.description, 8000);
+        v.text("criteria.narrative", &self.criteria.narrative, 8000);
+        v.optional_http_url("criteria.url", self.criteria.url.as_deref());
+        if let Some(img) = &self.image {
+            v.check(
+                is_http_url(&img.url) || img.url.starts_with("data:image/"),
+                "image.url",
+                "must be an http(s) URL or a data:image/ URI",
+            );
+            v.optional_text("image.caption", img.caption.as_deref(), 500);
+        }
+        v.check(
+            ACHIEVEMENT_TYPES.contains(&self.achievement_type.as_str()) || is_extension(&self.achievement_type),
+            "achievementType",
+            "must be an Open Badges 3.0 achievement type (e.g. MicroCredential, Badge, Certificate) or an ext: value",
+        );
+        if let Some(h) = self.hours {
+            v.check(h.is_finite() && h > 0.0 && h <= 10_000.0, "hours", "must be a number of hours above 0 and at most 10000");
+        }
+        v.optional_text("duration", self.duration.as_deref(), 200);
+        v.optional_text("delivery", self.delivery.as_deref(), 500);
+        v.language("language", &self.language);
+        v.optional_text("humanCode", self.human_code.as_deref(), 100);
+        v.check(self.tags.len() <= 50, "tags", "at most 50 tags");
+        for (i, t) in self.tags.iter().enumerate() {
+            v.text(&format!("tags[{i}]"), t, 100);
+        }
+        if let Some(p) = &self.validity_period {
+            v.check(
+                parse_iso_duration(p).is_some(),
+                "validityPeriod",
+                "must be an ISO 8601 duration in years, months, weeks or days, e.g. P3Y or P18M",
+            );
+        }
+        self.rule.check(&mut v, "rule");
+        let result_descriptions = self.checked_result_descriptions(&mut v);
+        v.check(self.alignments.len() <= 100, "alignments", "at most 100 alignments");
+        let alignments: Vec<Alignment> = self
+            .alignments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| resolve_alignment(&mut v, &format!("alignments[{i}]"), a, public_url, frameworks))
+            .collect();
+        v.into_result()?;
+        Ok(AchievementDefinition {
+            slug: self.slug,
+            name: self.name,
+            description: self.description,
+            criteria: self.criteria,
+            image: self.image,
+            achievement_type: self.achievement_type,
+            tier: self.tier,
+            hours: self.hours,
+            duration: self.duration,
+            delivery_mode: self.delivery_mode,
+            delivery: self.delivery,
+            language: self.language,
+            human_code: self.human_code,
+            tags: self.tags,
+            alignments,
+            result_descriptions,
+            validity_period: self.validity_period,
+            rule: self.rule,
+        })
+    }
+
+    fn checked_result_descriptions(&self, v: &mut Violations) -> Vec<ResultDescriptionInput> {
+        let mut seen = HashSet::new();
+        for (i, rd) in self.result_descriptions.iter().enumerate() {
+            let p = format!("resultDescriptions[{i}]");
+            if self.rule.component(&rd.component).is_none() {
+                v.add(format!("{p}.component"), format!("'{}' is not a component of the rule", rd.component));
+            } else if !seen.insert(rd.component.as_str()) {
+                v.add(format!("{p}.component"), "each component may have one result description");
+            }
+            v.text(&format!("{p}.name"), &rd.name, 200);
+            v.check(
+                RESULT_TYPES.contains(&rd.result_type.as_str()) || is_extension(&rd.result_type),
+                format!("{p}.resultType"),
+                "must be an Open Badges 3.0 result type (e.g. Percent, Status, RawScore) or an ext: value",
+            );
+        }
+        if !self.result_descriptions.is_empty() {
+            return self.result_descriptions.clone();
+        }
+        self.rule
+            .all_of
+            .iter()
+            .filter_map(|c| {
+                let min = c.min_score?;
+                Some(ResultDescriptionInput {
+                    component: c.component.clone(),
+                    name: format!("{} score", c.display_name()),
+                    result_type: "Percent".into(),
+                    required_value: Some(format_number(min)),
+                    value_min: Some("0".into()),
+                    value_max: Some("100".into()),
+                })
+            })
+            .collect()
+    }
+}
+
+fn is_extension(value: &str) -> bool {
+    value.len() > 4 && value.starts_with("ext:") && !value.contains(char::is_whitespace)
+}
+
+/// Formats 70.0 as "70" and 72.5 as "72.5".
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+fn resolve_alignment(
+    v: &mut Violations,
+    path: &str,
+    a: &AlignmentInput,
+    public_url: &str,
+    frameworks: &dyn FrameworkLookup,
+) -> Option<Alignment> {
+    let kinds = [a.framework.is_some() || a.competency.is_some(), a.noc2021.is_some(), a.esco.is_some(), a.target_url.is_some()]
+        .iter()
+        .filter(|k| **k)
+        .count();
+    if kinds != 1 {
+        v.add(path.to_string(), "give exactly one of framework + competency, noc2021, esco, or targetUrl");
+        return None;
+    }
+    if let Some(name) = &a.target_name {
+        v.text(&format!("{path}.targetName"), name, 300);
+    }
+    if a.framework.is_some() || a.competency.is_some() {
+        return resolve_framework_alignment(v, path, a, public_url, frameworks);
+    }
+    if let Some(code) = &a.noc2021 {
+        let ok = code.len() == 5 && code.chars().all(|c| c.is_ascii_digit());
+        v.check(ok, format!("{path}.noc2021"), "must be a five-digit NOC 2021 unit group code");
+        let name = required_name(v, path, a)?;
+        return ok.then(|| Alignment {
+            target_name: name,
+            target_url: format!("https://noc.esdc.gc.ca/Structure/NocProfile?code={code}&version=2021.0"),
+            target_description: a.target_description.clone(),
+            target_framework: Some("National Occupational Classification 2021".into()),
+            target_code: Some(code.clone()),
+            target_type: Some("ext:Occupation".into()),
+            framework: None,
+        });
+    }
+    if let Some(uri) = &a.esco {
+        let ok = uri.starts_with("http://data.europa.eu/esco/") && is_http_url(uri);
+        v.check(ok, format!("{path}.esco"), "must be an ESCO URI starting with http://data.europa.eu/esco/");
+        let name = required_name(v, path, a)?;
+        let is_occupation = uri.contains("/occupation/");
+        return ok.then(|| Alignment {
+            target_name: name,
+            target_url: uri.clone(),
+            target_description: a.target_description.clone(),
+            target_framework: Some("ESCO".into()),
+            target_code: uri.rsplit('/').next().map(str::to_string),
+            target_type: Some(if is_occupation { "ext:Occupation" } else { "ceasn:Competency" }.into()),
+            framework: None,
+        });
+    }
+    let url = a.target_url.clone()?;
+    v.check(is_absolute_uri(&url), format!("{path}.targetUrl"), "must be an absolute URI");
+    let name = required_name(v, path, a)?;
+    if let Some(t) = &a.target_type {
+        const TYPES: &[&str] = &[
+            "ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
+            "CFRubricCriterionLevel", "CTDL",
+        ];
+        v.check(
+            TYPES.contains(&t.as_str()) || is_extension(t),
+            format!("{path}.targetType"),
+            "must be an Open Badges 3.0 alignment target type (e.g. ceasn:Competency, CFItem) or an ext: value",
+        );
+    }
+    Some(Alignment {
+        target_name: name,
+        target_url: url,
+        target_description: a.target_description.clone(),
+        target_framework: a.target_framework.clone(),
+        target_code: a.target_code.clone(),
+        target_type: a.target_type.clone(),
+        framework: None,
+    })
+}
+
+fn required_name(v: &mut Violations, path: &str, a: &AlignmentInput) -> Option<String> {
+    match &a.target_name {
+        Some(n) => Some(n.clone()),
+        None => {
+            v.add(format!("{path}.targetName"), "is required for this alignment");
+            None
+        }
+    }
+}
+
+fn resolve_framework_alignment(
+    v: &mut Violations,
+    path: &str,
+    a: &AlignmentInput,
+    public_url: &str,
+    frameworks: &dyn FrameworkLookup,
+) -> Option<Alignment> {
+    let (Some(slug), Some(key)) = (&a.framework, &a.competency) else {
+        v.add(path.to_string(), "framework and competency go together");
+        return None;
+    };
+    let Some(fw) = frameworks.framework(slug, a.framework_version) else {
+        let what = match a.framework_version {
+            Some(n) => format!("framework '{slug}' has no version {n} on this service"),
+            None => format!("no framework '{slug}' on this service"),
+        };
+        v.add(format!("{path}.framework"), what);
+        return None;
+    };
+    let Some(found) = fw.document.find_competency(key) else {
+        v.add(
+            format!("{path}.competency"),
+            format!("framework '{slug}' version {} has no competency '{key}'", fw.version),
+        );
+        return None;
+    };
+    let c = found.competency;
+    Some(Alignment {
+        target_name: a.target_name.clone().unwrap_or_else(|| c.name.clone()),
+        target_url: c
+            .url
+            .clone()
+            .unwrap_or_else(|| framework::competency_url(public_url, slug, fw.version, &c.code)),
+        target_description: a.target_description.clone().or_else(|| c.description.clone()),
+        target_framework: Some(fw.document.name.clone()),
+        target_code: Some(c.code.clone()),
+        target_type: Some("ceasn:Competency".into()),
+        framework: Some(FrameworkRef {
+            slug: slug.clone(),
+            version: fw.version,
+            competency: c.code.clone(),
+            domain: found.domain.map(|d| d.code.clone()),
+        }),
+    })
+}
+
+/// Parses `PnYnMnWnD` into (years, months, days). Time parts are not accepted.
+pub fn parse_iso_duration(value: &str) -> Option<(u32, u32, u32)> {
+    let body = value.strip_prefix('P')?;
+    if body.is_empty() {
+        return None;
+    }
+    let (mut y, mut m, mut d) = (0u32, 0u32, 0u32);
+    let mut number = String::new();
+    let mut last_rank = 0;
+    for ch in body.chars() {
+        if ch.is_ascii_digit() {
+            number.push(ch);
+            continue;
+        }
+        let n: u32 = number.parse().ok()?;
+        number.clear();
+        let rank = match ch {
+            'Y' => { y = n; 1 }
+            'M' => { m = n; 2 }
+            'W' => { d = d.checked_add(n.checked_mul(7)?)?; 3 }
+            'D' => { d = d.checked_add(n)?; 4 }
+            _ => return None,
+        };
+        if rank <= last_rank {
+            return None;
+        }
+        last_rank = rank;
+    }
+    if !number.is_empty() || (y == 0 && m == 0 && d == 0) || y > 100 {
+        return None;
+    }
+    Some((y, m, d))
+}
+
+impl AchievementDefinition {
+    /// The Open Badges 3.0 `Achievement` for this definition, with `id` its version URL
+    /// and `creator` the issuer's profile (without its `@context`).
+    pub fn to_open_badges(&self, id: &str, creator: Option<&Value>) -> Value {
+        let mut a = Map::new();
+        a.insert("id".into(), json!(id));
+        a.insert("type".into(), json!(["Achievement"]));
+        a.insert("achievementType".into(), json!(self.achievement_type));
+        a.insert("name".into(), json!(self.name));
+        a.insert("description".into(), json!(self.description));
+        let mut criteria = Map::new();
+        if let Some(url) = &self.criteria.url {
+            criteria.insert("id".into(), json!(url));
+        }
+        criteria.insert("narrative".into(), json!(self.criteria_narrative()));
+        a.insert("criteria".into(), Value::Object(criteria));
+        if let Some(img) = &self.image {
+            let mut image = json!({"id": img.url, "type": "Image"});
+            if let (Some(c), Some(obj)) = (&img.caption, image.as_object_mut()) {
+                obj.insert("caption".into(), json!(c));
+            }
+            a.insert("image".into(), image);
+        }
+        if let Some(c) = creator {
+            let mut c = c.clone();
+            if let Some(obj) = c.as_object_mut() {
+                obj.remove("@context");
+            }
+            a.insert("creator".into(), c);
+        }
+        if let Some(code) = &self.human_code {
+            a.insert("humanCode".into(), json!(code));
+        }
+        a.insert("inLanguage".into(), json!(self.language));
+        if !self.tags.is_empty() {
+            a.insert("tag".into(), json!(self.tags));
+        }
+        if !self.alignments.is_empty() {
+            let list: Vec<Value> = self.alignments.iter().map(Alignment::to_open_badges).collect();
+            a.insert("alignment".into(), Value::Array(list));
+        }
+        if !self.result_descriptions.is_empty() {
+            let list: Vec<Value> = self
+                .result_descriptions
+                .iter()
+                .map(|rd| rd.to_open_badges(id))
+                .collect();
+            a.insert("resultDescription".into(), Value::Array(list));
+        }
+        Value::Object(a)
+    }
+
+    /// The criteria narrative with the facts employers look for (hours, duration,
+    /// delivery) appended, since Open Badges 3.0 has no fields of its own for them.
+    pub fn criteria_narrative(&self) -> String {
+        let fr = self.language.starts_with("fr");
+        let mut facts = Vec::new();
+        if let Some(h) = self.hours {
+            facts.push(if fr { format!("Heures : {}", format_number(h)) } else { format!("Hours: {}", format_number(h)) });
+        }
+        if let Some(d) = &self.duration {
+            facts.push(if fr { format!("Durée : {d}") } else { format!("Duration: {d}") });
+        }
+        if let Some(d) = &self.delivery {
+            facts.push(if fr { format!("Prestation : {d}") } else { format!("Delivery: {d}") });
+        }
+        if facts.is_empty() {
+            self.criteria.narrative.clone()
+        } else {
+            format!("{}\n\n{}", self.criteria.narrative, facts.join("\n"))
+        }
+    }
+}
+
+impl Alignment {
+    pub fn to_open_badges(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("type".into(), json!(["Alignment"]));
+        m.insert("targetName".into(), json!(self.target_name));
+        m.insert("targetUrl".into(), json!(self.target_url));
+        for (k, val) in [
+            ("targetDescription", &self.target_description),
+            ("targetFramework", &self.target_framework),
+            ("targetCode", &self.target_code),
+            ("targetType", &self.target_type),
+        ] {
+            if let Some(val) = val {
+                m.insert(k.into(), json!(val));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+impl ResultDescriptionInput {
+    /// The `ResultDescription` with an id under the achievement's URL.
+    pub fn to_open_badges(&self, achievement_id: &str) -> Value {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(format!("{achievement_id}#result-{}", self.component)));
+        m.insert("type".into(), json!(["ResultDescription"]));
+        m.insert("name".into(), json!(self.name));
+        m.insert("resultType".into(), json!(self.result_type));
+        for (k, val) in [("requiredValue", &self.required_value), ("valueMin", &self.value_min), ("valueMax", &self.value_max)] {
+            if let Some(val) = val {
+                m.insert(k.into(), json!(val));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_durations() {
+        assert_eq!(parse_iso_duration("P3Y"), Some((3, 0, 0)));
+        assert_eq!(parse_iso_duration("P1Y6M"), Some((1, 6, 0)));
+        assert_eq!(parse_iso_duration("P2W3D"), Some((0, 0, 17)));
+        assert_eq!(parse_iso_duration("P"), None);
+        assert_eq!(parse_iso_duration("P6M1Y"), None);
+        assert_eq!(parse_iso_duration("PT5H"), None);
+        assert_eq!(parse_iso_duration("3Y"), None);
+        assert_eq!(parse_iso_duration("P0D"), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! Award rules: what a learner must do to earn an achievement.
+//!
+//! A rule is a list of component requirements that must all be met. The issuance
+//! code evaluates it against a learner's recorded results.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::validation::{Violations, is_slug};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AwardRule {
+    /// Every component listed must be satisfied.
+    pub all_of: Vec<ComponentRequirement>,
+}
+
+/// Who must sign off a component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignoffKind {
+    Employer,
+    Expert,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentRequirement {
+    /// The component's identifier, e.g. `post-assessment`.
+    pub component: String,
+    /// Human name of the component; defaults to the identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Minimum score, in percent (0 to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+    /// Attempts allowed at a scored or pass/fail component; absent means unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// The component must be recorded as completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+    /// The component must be recorded as passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// The component must be approved by an employer or an expert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_signoff: Option<SignoffKind>,
+    /// When false, the credential is issued without waiting for the sign-off,
+    /// and the endorsement is recorded when it comes. Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signoff_blocking: Option<bool>,
+}
+
+pub const MAX_COMPONENTS: usize = 50;
+pub const MAX_ATTEMPTS_LIMIT: u32 = 100;
+
+impl ComponentRequirement {
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.component.clone())
+    }
+}
+
+impl AwardRule {
+    /// Checks that the rule is well-formed and can be met; problems go to `v`
+    /// under `path` (e.g. `rule`).
+    pub fn check(&self, v: &mut Violations, path: &str) {
+        if self.all_of.is_empty() {
+            v.add(format!("{path}.allOf"), "must list at least one component");
+        }
+        v.check(
+            self.all_of.len() <= MAX_COMPONENTS,
+            format!("{path}.allOf"),
+            format!("may list at most {MAX_COMPONENTS} components"),
+        );
+        let mut seen = HashSet::new();
+        for (i, c) in self.all_of.iter().enumerate() {
+            let p = format!("{path}.allOf[{i}]");
+            if !is_slug(&c.component) {
+                v.add(format!("{p}.component"), "must be a slug such as post-assessment");
+            } else if !seen.insert(c.component.as_str()) {
+                v.add(format!("{p}.component"), format!("component '{}' is listed twice", c.component));
+            }
+            if let Some(name) = &c.name {
+                v.text(&format!("{p}.name"), name, 200);
+            }
+            check_requirement(v, &p, c);
+        }
+    }
+
+    pub fn component(&self, name: &str) -> Option<&ComponentRequirement> {
+        self.all_of.iter().find(|c| c.component == name)
+    }
+}
+
+fn check_requirement(v: &mut Violations, p: &str, c: &ComponentRequirement) {
+    let has_requirement = c.min_score.is_some()
+        || c.completed.is_some()
+        || c.passed.is_some()
+        || c.requires_signoff.is_some();
+    v.check(
+        has_requirement,
+        p.to_string(),
+        "must require at least one of minScore, completed, passed or requiresSignoff",
+    );
+    if let Some(score) = c.min_score {
+        v.check(
+            score.is_finite() && (0.0..=100.0).contains(&score),
+            format!("{p}.minScore"),
+            format!("{score} can never be met: scores are percentages from 0 to 100"),
+        );
+    }
+    if let Some(max) = c.max_attempts {
+        v.check(
+            (1..=MAX_ATTEMPTS_LIMIT).contains(&max),
+            format!("{p}.maxAttempts"),
+            format!("must be between 1 and {MAX_ATTEMPTS_LIMIT}; leave it out for unlimited attempts"),
+        );
+        v.check(
+            c.min_score.is_some() || c.passed.is_some(),
+            format!("{p}.maxAttempts"),
+            "only applies to a scored (minScore) or pass/fail (passed) component",
+        );
+    }
+    for (field, value) in [("completed", c.completed), ("passed", c.passed)] {
+        v.check(
+            value != Some(false),
+            format!("{p}.{field}"),
+            "must be true when given; leave it out when the component need not be",
+        );
+    }
+    v.check(
+        c.signoff_blocking.is_none() || c.requires_signoff.is_some(),
+        format!("{p}.signoffBlocking"),
+        "only applies together with requiresSignoff",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(json: serde_json::Value) -> AwardRule {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn problems(r: &AwardRule) -> Vec<String> {
+        let mut v = Violations::new();
+        r.check(&mut v, "rule");
+        match v.into_result() {
+            Ok(()) => vec![],
+            Err(crate::error::AppError::Validation(e)) => e.into_iter().map(|f| f.field).collect(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn accepts_the_pilot_rules() {
+        let r = rule(serde_json::json!({"allOf": [
+            {"component": "pre-assessment", "completed": true},
+            {"component": "post-assessment", "minScore": 70, "maxAttempts": 2},
+            {"component": "workplace-project", "requiresSignoff": "employer", "signoffBlocking": false}
+        ]}));
+        assert!(problems(&r).is_empty());
+    }
+
+    #[test]
+    fn rejects_rules_that_can_never_be_met() {
+        let r = rule(serde_json::json!({"allOf": [
+            {"component": "test", "minScore": 120},
+            {"component": "test", "completed": false},
+            {"component": "x", "maxAttempts": 0, "minScore": 50},
+            {"component": "y"}
+        ]}));
+        assert_eq!(
+            problems(&r),
+            vec![
+                "rule.allOf[0].minScore",
+                "rule.allOf[1].component",
+                "rule.allOf[1].completed",
+                "rule.allOf[2].maxAttempts",
+                "rule.allOf[3]"
+            ]
+        );
+        assert_eq!(problems(&rule(serde_json::json!({"allOf": []}))), vec!["rule.allOf"]);
+    }
+}

@@ -1,0 +1,9 @@
+//! Credence's own model: organizations, API keys, competency frameworks and
+//! achievement definitions, with their validation. No SQL and no HTTP here.
+
+pub mod achievement;
+pub mod api_key;
+pub mod award_rule;
+pub mod framework;
+pub mod organization;
+pub mod validation;

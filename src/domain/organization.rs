@@ -1,0 +1,243 @@
+//! Organizations: the issuers (sector councils, colleges, ...).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::validation::Violations;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    SectorCouncil,
+    College,
+    University,
+    Employer,
+    Other,
+}
+
+impl OrganizationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganizationKind::SectorCouncil => "sector_council",
+            OrganizationKind::College => "college",
+            OrganizationKind::University => "university",
+            OrganizationKind::Employer => "employer",
+            OrganizationKind::Other => "other",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        serde_json::from_value(Value::String(value.to_string())).ok()
+    }
+}
+
+/// The fields an organization is created with.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewOrganization {
+    /// Short identifier used in URLs, e.g. `emc`.
+    pub slug: String,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    /// Logo image: an https URL or a `data:image/...` URI.
+    pub logo: Option<String>,
+    /// `en`, `fr`, `en-CA` or `fr-CA`; defaults to `en`.
+    pub language: Option<String>,
+}
+
+/// A partial update: only the fields present change. `null` clears an optional field.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub url: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub logo: Option<Option<String>>,
+    pub language: Option<String>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(de).map(Some)
+    }
+}
+
+/// A stored organization.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    pub logo: Option<String>,
+    pub language: String,
+    /// The organization's public Open Badges 3.0 Profile.
+    pub profile_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl NewOrganization {
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Violations::new();
+        v.slug("slug", &self.slug);
+        v.text("name", &self.name, 200);
+        check_contact(&mut v, self.url.as_deref(), self.email.as_deref(), self.logo.as_deref());
+        v.optional_text("description", self.description.as_deref(), 4000);
+        if let Some(lang) = &self.language {
+            v.language("language", lang);
+        }
+        v.into_result()
+    }
+}
+
+impl OrganizationPatch {
+    pub fn validate(&self) -> AppResult<()> {
+        let mut v = Violations::new();
+        if let Some(name) = &self.name {
+            v.text("name", name, 200);
+        }
+        check_contact(
+            &mut v,
+            self.url.clone().flatten().as_deref(),
+            self.email.clone().flatten().as_deref(),
+            self.logo.clone().flatten().as_deref(),
+        );
+        if let Some(Some(d)) = &self.description {
+            v.text("description", d, 4000);
+        }
+        if let Some(lang) = &self.language {
+            v.language("language", lang);
+        }
+        v.into_result()
+    }
+
+    pub fn apply(self, org: &mut Organization) {
+        if let Some(name) = self.name {
+            org.name = name;
+        }
+        if let Some(kind) = self.kind {
+            org.kind = kind;
+        }
+        if let Some(url) = self.url {
+            org.url = url;
+        }
+        if let Some(email) = self.email {
+            org.email = email;
+        }
+        if let Some(description) = self.description {
+            org.description = description;
+        }
+        if let Some(logo) = self.logo {
+            org.logo = logo;
+        }
+        if let Some(language) = self.language {
+            org.language = language;
+        }
+    }
+}
+
+fn check_contact(v: &mut Violations, url: Option<&str>, email: Option<&str>, logo: Option<&str>) {
+    v.optional_http_url("url", url);
+    if let Some(email) = email {
+        v.check(is_email(email), "email", "must be an email address such as name@example.org");
+    }
+    if let Some(logo) = logo {
+        v.check(
+            super::validation::is_http_url(logo) || is_image_data_uri(logo),
+            "logo",
+            "must be an http(s) URL or a data:image/png, image/svg+xml or image/jpeg URI",
+        );
+        v.check(logo.len() <= 512 * 1024, "logo", "must be at most 512 KiB");
+    }
+}
+
+pub fn is_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !domain.contains('@')
+                && value.len() <= 254
+        }
+        None => false,
+    }
+}
+
+fn is_image_data_uri(value: &str) -> bool {
+    ["data:image/png;base64,", "data:image/svg+xml;base64,", "data:image/jpeg;base64,"]
+        .iter()
+        .any(|p| value.starts_with(p))
+}
+
+impl Organization {
+    /// The Open Badges 3.0 `Profile` of this organization, as served publicly.
+    pub fn profile(&self) -> Value {
+        let mut p = json!({
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+            ],
+            "id": self.profile_url,
+            "type": ["Profile"],
+            "name": self.name,
+        });
+        if let Some(obj) = p.as_object_mut() {
+            if let Some(url) = &self.url {
+                obj.insert("url".into(), json!(url));
+            }
+            if let Some(email) = &self.email {
+                obj.insert("email".into(), json!(email));
+            }
+            if let Some(d) = &self.description {
+                obj.insert("description".into(), json!(d));
+            }
+            if let Some(logo) = &self.logo {
+                obj.insert("image".into(), json!({"id": logo, "type": "Image", "caption": self.name}));
+            }
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a@b.org"));
+        assert!(!is_email("a@b"));
+        assert!(!is_email("ab.org"));
+        assert!(!is_email("a b@c.org"));
+    }
+}

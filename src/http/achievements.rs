@@ -1,0 +1,148 @@
+//! Achievement definitions: managed by an organization's issuer-admin, published
+//! as Open Badges 3.0 `Achievement` documents at their version URLs.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access::{Need, organization_for};
+use super::extract::{ApiJson, ApiPath, Auth};
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::achievement::{Achievement, AchievementInput};
+use crate::error::{AppError, AppResult};
+use crate::store::AchievementUpdate;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_achievement, list_achievements))
+        .routes(routes!(get_achievement, update_achievement))
+        .routes(routes!(public_achievement))
+        .routes(routes!(public_achievement_version))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedAchievement {
+    #[serde(flatten)]
+    pub achievement: Achievement,
+    /// True when credentials had been issued against the previous version, so the
+    /// edit created a new version and the old one stays as it was.
+    pub new_version: bool,
+}
+
+/// Define an achievement (issuer-admin).
+#[utoipa::path(post, path = "/api/v1/organizations/{org}/achievements", tag = "achievements",
+    params(("org" = String, Path, description = "Organization slug")),
+    request_body = AchievementInput,
+    responses((status = 201, body = Achievement), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn create_achievement(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(input): ApiJson<AchievementInput>,
+) -> AppResult<(StatusCode, Json<Achievement>)> {
+    let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
+    let def = state.store.resolve_achievement(input).await?;
+    let created = state.store.create_achievement(&org.id, &def).await?;
+    tracing::info!(organization = %org.slug, achievement = %created.id, "achievement created");
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// List the organization's achievements (latest versions).
+#[utoipa::path(get, path = "/api/v1/organizations/{org}/achievements", tag = "achievements",
+    params(("org" = String, Path, description = "Organization slug")),
+    responses((status = 200, body = Vec<Achievement>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn list_achievements(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath(org): ApiPath<String>,
+) -> AppResult<Json<Vec<Achievement>>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    Ok(Json(state.store.list_achievements(&org.id).await?))
+}
+
+/// Read one of the organization's achievements.
+#[utoipa::path(get, path = "/api/v1/organizations/{org}/achievements/{id}", tag = "achievements",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Achievement id")),
+    responses((status = 200, body = Achievement), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn get_achievement(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> AppResult<Json<Achievement>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    state.store.organization_achievement(&org.id, &id).await?.map(Json).ok_or(AppError::NotFound("achievement"))
+}
+
+/// Replace an achievement's definition. While no credential has been issued
+/// against its latest version the version is edited; afterwards a new version
+/// is created and the issued one stays resolvable, unchanged.
+#[utoipa::path(put, path = "/api/v1/organizations/{org}/achievements/{id}", tag = "achievements",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Achievement id")),
+    request_body = AchievementInput,
+    responses((status = 200, body = UpdatedAchievement), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn update_achievement(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<AchievementInput>,
+) -> AppResult<Json<UpdatedAchievement>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
+    let current = state.store.organization_achievement(&org.id, &id).await?.ok_or(AppError::NotFound("achievement"))?;
+    if input.slug != current.definition.slug {
+        return Err(AppError::invalid("slug", format!("cannot change; it is '{}'", current.definition.slug)));
+    }
+    let def = state.store.resolve_achievement(input).await?;
+    let (achievement, outcome) = state.store.update_achievement(&current, &def).await?;
+    Ok(Json(UpdatedAchievement { achievement, new_version: outcome == AchievementUpdate::NewVersion }))
+}
+
+async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64>) -> AppResult<Json<Value>> {
+    let a = state.store.achievement(id, version).await?.ok_or(AppError::NotFound("achievement"))?;
+    let org = state.store.organization_by_slug(&a.organization).await?.ok_or(AppError::NotFound("organization"))?;
+    let mut doc = a.definition.to_open_badges(&a.url, Some(&org.profile()));
+    if let Some(obj) = doc.as_object_mut() {
+        let mut with_context = serde_json::Map::new();
+        with_context.insert(
+            "@context".into(),
+            serde_json::json!([
+                "https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+            ]),
+        );
+        with_context.extend(std::mem::take(obj));
+        *obj = with_context;
+    }
+    Ok(Json(doc))
+}
+
+/// The latest version of an achievement as an Open Badges 3.0 `Achievement` (public).
+#[utoipa::path(get, path = "/achievements/{id}", tag = "public",
+    params(("id" = String, Path, description = "Achievement id")),
+    responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn public_achievement(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> AppResult<Json<Value>> {
+    open_badges_achievement(&state, &id, None).await
+}
+
+/// One version of an achievement as an Open Badges 3.0 `Achievement` (public).
+#[utoipa::path(get, path = "/achievements/{id}/versions/{version}", tag = "public",
+    params(("id" = String, Path, description = "Achievement id"), ("version" = i64, Path, description = "Version")),
+    responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn public_achievement_version(
+    State(state): State<AppState>,
+    ApiPath((id, version)): ApiPath<(String, i64)>,
+) -> AppResult<Json<Value>> {
+    open_badges_achievement(&state, &id, Some(version)).await
+}

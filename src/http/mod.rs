@@ -1,0 +1,102 @@
+//! The HTTP adapter: axum routes over the store and the core, the OpenAPI
+//! document, and the error mapping. Handlers stay thin.
+
+pub mod access;
+mod achievements;
+pub mod extract;
+mod frameworks;
+mod organizations;
+pub mod problem;
+mod public;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::store::Store;
+use problem::Problem;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// SHA-256 of the admin key given by environment, if any.
+    pub env_admin_key_hash: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Credence",
+        description = "Open Badges 3.0 issuance and verification for micro-credentials. \
+            Errors are RFC 9457 problem+json documents.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "organizations", description = "Issuers and their API keys"),
+        (name = "frameworks", description = "Competency frameworks"),
+        (name = "achievements", description = "Micro-credential definitions"),
+        (name = "public", description = "Public documents")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(public::routes())
+        .merge(organizations::routes())
+        .merge(frameworks::routes())
+        .merge(achievements::routes())
+}
+
+/// The OpenAPI document generated from the handlers.
+pub fn openapi() -> OpenApiDoc {
+    api().into_openapi()
+}
+
+/// The whole application: API, public documents, `/openapi.json` and `/docs`.
+pub fn router(state: AppState) -> Router {
+    let (api_router, doc) = api().split_for_parts();
+    api_router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this endpoint does not take that HTTP method",
+    )
+}

@@ -1,0 +1,124 @@
+//! Storage: SQLite or PostgreSQL through `sqlx::Any`, with one migration folder
+//! per backend. Each concept has its own file of queries on [`Store`].
+//!
+//! The service keeps no state outside the database and its key material, so
+//! several instances may share one PostgreSQL database.
+
+mod achievements;
+mod api_keys;
+mod frameworks;
+mod organizations;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{AppError, AppResult};
+
+pub use achievements::AchievementUpdate;
+pub use api_keys::Caller;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// The public base URL, used to build the resolvable URLs stored objects carry.
+    pub public_url: String,
+}
+
+impl Store {
+    /// Connects to `database_url`, creating a SQLite file (and its folder) if needed.
+    pub async fn connect(database_url: &str, public_url: &str) -> AppResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(database_url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(database_url)?,
+            Backend::Postgres => database_url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool, backend, public_url: public_url.trim_end_matches('/').to_string() })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> AppResult<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database takes a query.
+    pub async fn ping(&self) -> AppResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+pub fn backend_of(url: &str) -> AppResult<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(AppError::invalid("database-url", "must start with sqlite:// or postgres://"))
+    }
+}
+
+/// Makes sure the SQLite file's folder exists and the file is created on first use.
+fn prepare_sqlite_url(url: &str) -> AppResult<String> {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", parent.display())))?;
+        }
+    }
+    let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
+    let query = [query, mode.as_str()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("&");
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Now, as RFC 3339 UTC text with millisecond precision (sorts as text).
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    let millis = t.millisecond();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    match t.format(&fmt) {
+        Ok(s) => format!("{s}.{millis:03}Z"),
+        Err(_) => String::from("1970-01-01T00:00:00.000Z"),
+    }
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,101 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, new_id, now};
+use crate::domain::organization::{NewOrganization, Organization, OrganizationKind, OrganizationPatch};
+use crate::error::{AppError, AppResult};
+
+const COLUMNS: &str = "id, slug, name, kind, url, email, description, logo, language, created_at, updated_at";
+
+impl Store {
+    pub fn profile_url(&self, slug: &str) -> String {
+        format!("{}/issuers/{slug}", self.public_url)
+    }
+
+    fn organization_from_row(&self, row: &AnyRow) -> AppResult<Organization> {
+        let slug: String = row.try_get("slug")?;
+        let kind: String = row.try_get("kind")?;
+        Ok(Organization {
+            id: row.try_get("id")?,
+            profile_url: self.profile_url(&slug),
+            slug,
+            name: row.try_get("name")?,
+            kind: OrganizationKind::parse(&kind)
+                .ok_or_else(|| AppError::Internal(format!("stored organization kind '{kind}' is unknown")))?,
+            url: row.try_get("url")?,
+            email: row.try_get("email")?,
+            description: row.try_get("description")?,
+            logo: row.try_get("logo")?,
+            language: row.try_get("language")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    pub async fn create_organization(&self, new: &NewOrganization) -> AppResult<Organization> {
+        let id = new_id();
+        let now = now();
+        sqlx::query(
+            "INSERT INTO organizations (id, slug, name, kind, url, email, description, logo, language, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(&id)
+        .bind(&new.slug)
+        .bind(&new.name)
+        .bind(new.kind.as_str())
+        .bind(&new.url)
+        .bind(&new.email)
+        .bind(&new.description)
+        .bind(&new.logo)
+        .bind(new.language.as_deref().unwrap_or("en"))
+        .bind(&now)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| AppError::unique_violation_as(e, "slug", "an organization with this slug already exists"))?;
+        self.organization_by_slug(&new.slug).await?.ok_or(AppError::NotFound("organization"))
+    }
+
+    pub async fn organization_by_slug(&self, slug: &str) -> AppResult<Option<Organization>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1")))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| self.organization_from_row(&r)).transpose()
+    }
+
+    pub async fn organization_by_id(&self, id: &str) -> AppResult<Option<Organization>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| self.organization_from_row(&r)).transpose()
+    }
+
+    pub async fn list_organizations(&self) -> AppResult<Vec<Organization>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM organizations ORDER BY slug")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| self.organization_from_row(r)).collect()
+    }
+
+    pub async fn update_organization(&self, org: &Organization, patch: OrganizationPatch) -> AppResult<Organization> {
+        let mut updated = org.clone();
+        patch.apply(&mut updated);
+        sqlx::query(
+            "UPDATE organizations SET name = $1, kind = $2, url = $3, email = $4, description = $5, \
+             logo = $6, language = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(&updated.name)
+        .bind(updated.kind.as_str())
+        .bind(&updated.url)
+        .bind(&updated.email)
+        .bind(&updated.description)
+        .bind(&updated.logo)
+        .bind(&updated.language)
+        .bind(now())
+        .bind(&org.id)
+        .execute(&self.pool)
+        .await?;
+        self.organization_by_id(&org.id).await?.ok_or(AppError::NotFound("organization"))
+    }
+}
