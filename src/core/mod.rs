@@ -2,3 +2,4 @@
 
 pub mod model;
 pub mod multibase;
+pub mod sealed_key;
