@@ -27,7 +27,10 @@ pub enum DidError {
     #[error("did:key fragment '{fragment}' does not match the key '{key}'")]
     DidKeyFragmentMismatch { key: String, fragment: String },
     #[error("invalid Ed25519 Multikey at {path}: {source}")]
-    InvalidKey { path: String, source: MultibaseError },
+    InvalidKey {
+        path: String,
+        source: MultibaseError,
+    },
     #[error("invalid did:web '{did}': {reason}")]
     InvalidDidWeb { did: String, reason: &'static str },
     #[error("'{url}' cannot be expressed as did:web: {reason}")]
@@ -43,7 +46,11 @@ pub enum DidError {
     #[error("{path}: '{field}' is missing or not a string")]
     MissingField { path: String, field: &'static str },
     #[error("{path}: controller '{controller}' is not the document '{document}'")]
-    ControllerMismatch { path: String, controller: String, document: String },
+    ControllerMismatch {
+        path: String,
+        controller: String,
+        document: String,
+    },
     #[error("profile could not be serialized")]
     Serialize,
 }
@@ -76,7 +83,11 @@ impl DidKey {
     /// The did:key for an Ed25519 public key.
     pub fn from_public_key(public_key: &[u8; 32]) -> Self {
         let multibase = multibase::encode_ed25519_public(public_key);
-        DidKey { did: format!("did:key:{multibase}"), multibase, public_key: *public_key }
+        DidKey {
+            did: format!("did:key:{multibase}"),
+            multibase,
+            public_key: *public_key,
+        }
     }
 
     /// Parses `did:key:z6Mk...` or `did:key:z6Mk...#z6Mk...` (the fragment must repeat the key).
@@ -85,13 +96,25 @@ impl DidKey {
             Some((did, fragment)) => (did, Some(fragment)),
             None => (value, None),
         };
-        let encoded = did.strip_prefix("did:key:").ok_or_else(|| DidError::NotDidKey(value.to_owned()))?;
-        let public_key = multibase::decode_ed25519_public(encoded)
-            .map_err(|source| DidError::InvalidKey { path: value.to_owned(), source })?;
+        let encoded = did
+            .strip_prefix("did:key:")
+            .ok_or_else(|| DidError::NotDidKey(value.to_owned()))?;
+        let public_key =
+            multibase::decode_ed25519_public(encoded).map_err(|source| DidError::InvalidKey {
+                path: value.to_owned(),
+                source,
+            })?;
         if let Some(fragment) = fragment.filter(|f| *f != encoded) {
-            return Err(DidError::DidKeyFragmentMismatch { key: encoded.to_owned(), fragment: fragment.to_owned() });
+            return Err(DidError::DidKeyFragmentMismatch {
+                key: encoded.to_owned(),
+                fragment: fragment.to_owned(),
+            });
         }
-        Ok(DidKey { did: did.to_owned(), multibase: encoded.to_owned(), public_key })
+        Ok(DidKey {
+            did: did.to_owned(),
+            multibase: encoded.to_owned(),
+            public_key,
+        })
     }
 
     /// The verification method id `did:key:z6Mk...#z6Mk...`.
@@ -122,15 +145,27 @@ impl DidKey {
 /// `did:web:host%3A8443:issuers:acme` → `https://host:8443/issuers/acme/did.json`.
 pub fn did_web_to_url(did: &str) -> Result<String, DidError> {
     let bare = did.split(['#', '?']).next().unwrap_or(did);
-    let rest = bare.strip_prefix("did:web:").ok_or_else(|| DidError::NotDidWeb(did.to_owned()))?;
-    let invalid = |reason| DidError::InvalidDidWeb { did: did.to_owned(), reason };
+    let rest = bare
+        .strip_prefix("did:web:")
+        .ok_or_else(|| DidError::NotDidWeb(did.to_owned()))?;
+    let invalid = |reason| DidError::InvalidDidWeb {
+        did: did.to_owned(),
+        reason,
+    };
     let mut segments = rest.split(':');
-    let host = segments.next().unwrap_or_default().replace("%3A", ":").replace("%3a", ":");
+    let host = segments
+        .next()
+        .unwrap_or_default()
+        .replace("%3A", ":")
+        .replace("%3a", ":");
     if host.is_empty() || host.contains(['/', '%', '@']) {
         return Err(invalid("bad host"));
     }
     let path: Vec<&str> = segments.collect();
-    if path.iter().any(|s| s.is_empty() || s.contains('/') || *s == "." || *s == "..") {
+    if path
+        .iter()
+        .any(|s| s.is_empty() || s.contains('/') || *s == "." || *s == "..")
+    {
         return Err(invalid("empty or unsafe path segment"));
     }
     Ok(if path.is_empty() {
@@ -143,8 +178,13 @@ pub fn did_web_to_url(did: &str) -> Result<String, DidError> {
 /// The did:web for an https URL: the DID document URL (`.../did.json`,
 /// `/.well-known/did.json`) or the base URL it lives under.
 pub fn url_to_did_web(url: &str) -> Result<String, DidError> {
-    let invalid = |reason| DidError::InvalidWebUrl { url: url.to_owned(), reason };
-    let rest = url.strip_prefix("https://").ok_or_else(|| invalid("must be an https URL"))?;
+    let invalid = |reason| DidError::InvalidWebUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| invalid("must be an https URL"))?;
     if rest.contains(['?', '#']) {
         return Err(invalid("must not have a query or fragment"));
     }
@@ -175,7 +215,10 @@ pub fn url_to_did_web(url: &str) -> Result<String, DidError> {
 /// credentials signed with a retired key keep verifying.
 pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
     let mut document = Map::new();
-    document.insert("@context".into(), json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+    document.insert(
+        "@context".into(),
+        json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]),
+    );
     document.insert("id".into(), json!(did));
     add_verification_methods(&mut document, did, keys);
     Value::Object(document)
@@ -186,12 +229,19 @@ pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
 /// An issuer Profile that doubles as its own controller document, for issuers
 /// whose id is an https URL (verification methods `<profile id>#<multibase>`, as
 /// in the 1EdTech example). Keys as in [`did_web_document`].
-pub fn profile_controller_document(profile: &Profile, keys: &[[u8; 32]]) -> Result<Value, DidError> {
-    let Value::Object(fields) = serde_json::to_value(profile).map_err(|_| DidError::Serialize)? else {
+pub fn profile_controller_document(
+    profile: &Profile,
+    keys: &[[u8; 32]],
+) -> Result<Value, DidError> {
+    let Value::Object(fields) = serde_json::to_value(profile).map_err(|_| DidError::Serialize)?
+    else {
         return Err(DidError::Serialize);
     };
     let mut document = Map::new();
-    document.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT, MULTIKEY_V1_CONTEXT]));
+    document.insert(
+        "@context".into(),
+        json!([VC_V2_CONTEXT, OB_V3_CONTEXT, MULTIKEY_V1_CONTEXT]),
+    );
     document.extend(fields);
     add_verification_methods(&mut document, &profile.id, keys);
     Ok(Value::Object(document))
@@ -207,8 +257,15 @@ fn multikey_method(controller: &str, key: &[u8; 32]) -> Value {
     })
 }
 
-fn add_verification_methods(document: &mut Map<String, Value>, controller: &str, keys: &[[u8; 32]]) {
-    let methods: Vec<Value> = keys.iter().map(|key| multikey_method(controller, key)).collect();
+fn add_verification_methods(
+    document: &mut Map<String, Value>,
+    controller: &str,
+    keys: &[[u8; 32]],
+) {
+    let methods: Vec<Value> = keys
+        .iter()
+        .map(|key| multikey_method(controller, key))
+        .collect();
     let ids: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
     document.insert("verificationMethod".into(), Value::Array(methods));
     document.insert("assertionMethod".into(), Value::Array(ids));
@@ -221,16 +278,36 @@ fn add_verification_methods(document: &mut Map<String, Value>, controller: &str,
 ///
 /// Relative ids (`#frag`) are resolved against the document id; methods may be
 /// listed in `verificationMethod` or embedded in `assertionMethod`.
-pub fn resolve_assertion_method(document: &Value, method_id: &str) -> Result<ResolvedKey, DidError> {
-    let document_id = document.get("id").and_then(Value::as_str).ok_or(DidError::MissingDocumentId)?;
-    let absolute = |id: &str| if id.starts_with('#') { format!("{document_id}{id}") } else { id.to_owned() };
+pub fn resolve_assertion_method(
+    document: &Value,
+    method_id: &str,
+) -> Result<ResolvedKey, DidError> {
+    let document_id = document
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or(DidError::MissingDocumentId)?;
+    let absolute = |id: &str| {
+        if id.starts_with('#') {
+            format!("{document_id}{id}")
+        } else {
+            id.to_owned()
+        }
+    };
     let wanted = absolute(method_id);
-    let listed = |key: &str| document.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let listed = |key: &str| {
+        document
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    };
 
     let mut in_assertion = false;
     let mut found: Option<(String, &Value)> = None;
     for (i, entry) in listed("assertionMethod").iter().enumerate() {
-        let id = entry.as_str().or_else(|| entry.get("id").and_then(Value::as_str));
+        let id = entry
+            .as_str()
+            .or_else(|| entry.get("id").and_then(Value::as_str));
         if id.map(absolute).as_deref() == Some(wanted.as_str()) {
             in_assertion = true;
             if entry.is_object() {
@@ -242,7 +319,10 @@ pub fn resolve_assertion_method(document: &Value, method_id: &str) -> Result<Res
         found = listed("verificationMethod")
             .iter()
             .enumerate()
-            .find(|(_, m)| m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(wanted.as_str()))
+            .find(|(_, m)| {
+                m.get("id").and_then(Value::as_str).map(absolute).as_deref()
+                    == Some(wanted.as_str())
+            })
             .map(|(i, m)| (format!("verificationMethod[{i}]"), m));
     }
     let (path, method) = found.ok_or_else(|| DidError::MethodNotFound(wanted.clone()))?;
@@ -252,13 +332,27 @@ pub fn resolve_assertion_method(document: &Value, method_id: &str) -> Result<Res
     read_method(&path, method, &wanted, document_id)
 }
 
-fn read_method(path: &str, method: &Value, id: &str, document_id: &str) -> Result<ResolvedKey, DidError> {
+fn read_method(
+    path: &str,
+    method: &Value,
+    id: &str,
+    document_id: &str,
+) -> Result<ResolvedKey, DidError> {
     let field = |field: &'static str| {
-        method.get(field).and_then(Value::as_str).ok_or(DidError::MissingField { path: path.to_owned(), field })
+        method
+            .get(field)
+            .and_then(Value::as_str)
+            .ok_or(DidError::MissingField {
+                path: path.to_owned(),
+                field,
+            })
     };
     let kind = field("type")?;
     if kind != MULTIKEY && kind != "Ed25519VerificationKey2020" {
-        return Err(DidError::UnsupportedMethodType { path: path.to_owned(), kind: kind.to_owned() });
+        return Err(DidError::UnsupportedMethodType {
+            path: path.to_owned(),
+            kind: kind.to_owned(),
+        });
     }
     let controller = field("controller")?;
     if controller != document_id {
@@ -268,9 +362,18 @@ fn read_method(path: &str, method: &Value, id: &str, document_id: &str) -> Resul
             document: document_id.to_owned(),
         });
     }
-    let public_key = multibase::decode_ed25519_public(field("publicKeyMultibase")?)
-        .map_err(|source| DidError::InvalidKey { path: format!("{path}.publicKeyMultibase"), source })?;
-    Ok(ResolvedKey { id: id.to_owned(), controller: controller.to_owned(), public_key })
+    let public_key =
+        multibase::decode_ed25519_public(field("publicKeyMultibase")?).map_err(|source| {
+            DidError::InvalidKey {
+                path: format!("{path}.publicKeyMultibase"),
+                source,
+            }
+        })?;
+    Ok(ResolvedKey {
+        id: id.to_owned(),
+        controller: controller.to_owned(),
+        public_key,
+    })
 }
 
 /// Resolves a did:key verification method locally (no network).
@@ -300,7 +403,10 @@ mod tests {
         let document = did_key.document();
         assert_eq!(document["verificationMethod"][0]["type"], "Multikey");
         assert_eq!(document["verificationMethod"][0]["controller"], did_key.did);
-        assert_eq!(document["@context"], json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+        assert_eq!(
+            document["@context"],
+            json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT])
+        );
         let resolved = resolve_did_key_method(&method_id).unwrap();
         assert_eq!(resolved.public_key, key());
         assert_eq!(resolved.controller, did_key.did);
@@ -308,27 +414,48 @@ mod tests {
 
     #[test]
     fn did_key_rejections() {
-        assert!(matches!(DidKey::parse("did:web:x"), Err(DidError::NotDidKey(_))));
+        assert!(matches!(
+            DidKey::parse("did:web:x"),
+            Err(DidError::NotDidKey(_))
+        ));
         assert!(matches!(
             DidKey::parse(&format!("did:key:{MULTIBASE}#z6Mkother")),
             Err(DidError::DidKeyFragmentMismatch { .. })
         ));
-        assert!(matches!(DidKey::parse("did:key:zQ3sh"), Err(DidError::InvalidKey { .. })));
+        assert!(matches!(
+            DidKey::parse("did:key:zQ3sh"),
+            Err(DidError::InvalidKey { .. })
+        ));
     }
 
     #[test]
     fn did_web_urls_both_ways() {
         let cases = [
-            ("did:web:example.com", "https://example.com/.well-known/did.json"),
-            ("did:web:localhost%3A8443:issuers:acme", "https://localhost:8443/issuers/acme/did.json"),
-            ("did:web:w3c-ccg.github.io:user:alice", "https://w3c-ccg.github.io/user/alice/did.json"),
+            (
+                "did:web:example.com",
+                "https://example.com/.well-known/did.json",
+            ),
+            (
+                "did:web:localhost%3A8443:issuers:acme",
+                "https://localhost:8443/issuers/acme/did.json",
+            ),
+            (
+                "did:web:w3c-ccg.github.io:user:alice",
+                "https://w3c-ccg.github.io/user/alice/did.json",
+            ),
         ];
         for (did, url) in cases {
             assert_eq!(did_web_to_url(did).unwrap(), url);
             assert_eq!(url_to_did_web(url).unwrap(), did);
         }
-        assert_eq!(did_web_to_url("did:web:example.com:a#key-1").unwrap(), "https://example.com/a/did.json");
-        assert_eq!(url_to_did_web("https://localhost:8443/issuers/acme").unwrap(), "did:web:localhost%3A8443:issuers:acme");
+        assert_eq!(
+            did_web_to_url("did:web:example.com:a#key-1").unwrap(),
+            "https://example.com/a/did.json"
+        );
+        assert_eq!(
+            url_to_did_web("https://localhost:8443/issuers/acme").unwrap(),
+            "did:web:localhost%3A8443:issuers:acme"
+        );
         assert!(did_web_to_url("did:web:").is_err());
         assert!(did_web_to_url("did:web:example.com::x").is_err());
         assert!(did_web_to_url("did:web:example.com:..").is_err());
@@ -343,7 +470,12 @@ mod tests {
         let document = did_web_document(did, &[key(), retired]);
         assert_eq!(document["assertionMethod"].as_array().unwrap().len(), 2);
         let retired_id = format!("{did}#{}", multibase::encode_ed25519_public(&retired));
-        assert_eq!(resolve_assertion_method(&document, &retired_id).unwrap().public_key, retired);
+        assert_eq!(
+            resolve_assertion_method(&document, &retired_id)
+                .unwrap()
+                .public_key,
+            retired
+        );
         let current = resolve_assertion_method(&document, &format!("{did}#{MULTIBASE}")).unwrap();
         assert_eq!(current.public_key, key());
         assert_eq!(current.controller, did);
@@ -370,22 +502,40 @@ mod tests {
         let did = "did:web:example.com";
         let mut document = did_web_document(did, &[key()]);
         let method_id = format!("{did}#{MULTIBASE}");
-        assert!(matches!(resolve_assertion_method(&document, "did:web:example.com#other"), Err(DidError::MethodNotFound(_))));
+        assert!(matches!(
+            resolve_assertion_method(&document, "did:web:example.com#other"),
+            Err(DidError::MethodNotFound(_))
+        ));
         // Relative references resolve against the document id.
         document["assertionMethod"] = json!([format!("#{MULTIBASE}")]);
         assert!(resolve_assertion_method(&document, &method_id).is_ok());
         document["assertionMethod"] = json!([]);
-        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::NotAssertionMethod(_))));
+        assert!(matches!(
+            resolve_assertion_method(&document, &method_id),
+            Err(DidError::NotAssertionMethod(_))
+        ));
         document["assertionMethod"] = json!([method_id]);
         document["verificationMethod"][0]["controller"] = json!("did:web:evil.example");
-        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::ControllerMismatch { .. })));
+        assert!(matches!(
+            resolve_assertion_method(&document, &method_id),
+            Err(DidError::ControllerMismatch { .. })
+        ));
         document["verificationMethod"][0]["controller"] = json!(did);
         document["verificationMethod"][0]["type"] = json!("JsonWebKey2020");
         let err = resolve_assertion_method(&document, &method_id).unwrap_err();
-        assert_eq!(err.to_string(), "verificationMethod[0]: unsupported verification method type 'JsonWebKey2020' (expected Multikey)");
+        assert_eq!(
+            err.to_string(),
+            "verificationMethod[0]: unsupported verification method type 'JsonWebKey2020' (expected Multikey)"
+        );
         document["verificationMethod"][0]["type"] = json!("Multikey");
         document["verificationMethod"][0]["publicKeyMultibase"] = json!("zBad0");
-        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::InvalidKey { .. })));
-        assert_eq!(resolve_assertion_method(&json!({}), &method_id), Err(DidError::MissingDocumentId));
+        assert!(matches!(
+            resolve_assertion_method(&document, &method_id),
+            Err(DidError::InvalidKey { .. })
+        ));
+        assert_eq!(
+            resolve_assertion_method(&json!({}), &method_id),
+            Err(DidError::MissingDocumentId)
+        );
     }
 }

@@ -81,11 +81,16 @@ fn a_full_credential_round_trips_with_extensions() {
         "ext:topLevel": true
     });
     let credential = validate_credential(&doc).unwrap();
-    assert_eq!(credential.credential_subject.achievement.achievement_type,
-        Some(AchievementType::Extension("ext:Bootcamp".into())));
+    assert_eq!(
+        credential.credential_subject.achievement.achievement_type,
+        Some(AchievementType::Extension("ext:Bootcamp".into()))
+    );
     assert!(credential.extra.contains_key("ext:topLevel"));
     assert_eq!(serde_json::to_value(&credential).unwrap(), doc);
-    assert!(identity_matches(&credential.credential_subject.identifier.as_ref().unwrap()[0], "A@example.com"));
+    assert!(identity_matches(
+        &credential.credential_subject.identifier.as_ref().unwrap()[0],
+        "A@example.com"
+    ));
 }
 
 #[test]
@@ -139,11 +144,18 @@ fn required_field_errors_name_their_paths() {
         let obj = d.as_object_mut().unwrap();
         obj.remove("validFrom");
         obj.remove("name");
-        let achievement = obj["credentialSubject"]["achievement"].as_object_mut().unwrap();
+        let achievement = obj["credentialSubject"]["achievement"]
+            .as_object_mut()
+            .unwrap();
         achievement.remove("criteria");
         achievement.remove("description");
     });
-    for path in ["validFrom", "name", "credentialSubject.achievement.criteria", "credentialSubject.achievement.description"] {
+    for path in [
+        "validFrom",
+        "name",
+        "credentialSubject.achievement.criteria",
+        "credentialSubject.achievement.description",
+    ] {
         assert!(has_error(&errors, path), "missing {path}: {errors:?}");
     }
     let errors = errors_for(|d| d["credentialSubject"]["achievement"]["type"] = json!("Badge"));
@@ -168,13 +180,20 @@ fn enumeration_errors() {
         ]);
     });
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, [
-        "credentialSubject.achievement.achievementType",
-        "credentialSubject.achievement.alignment[1].targetType",
-        "credentialSubject.achievement.resultDescription[0].resultType",
-        "credentialSubject.result[0].status",
-    ]);
-    assert!(errors[1].to_string().contains("'Skill' is not a valid alignment target type"));
+    assert_eq!(
+        paths,
+        [
+            "credentialSubject.achievement.achievementType",
+            "credentialSubject.achievement.alignment[1].targetType",
+            "credentialSubject.achievement.resultDescription[0].resultType",
+            "credentialSubject.result[0].status",
+        ]
+    );
+    assert!(
+        errors[1]
+            .to_string()
+            .contains("'Skill' is not a valid alignment target type")
+    );
 }
 
 #[test]
@@ -194,8 +213,13 @@ fn date_time_errors() {
 fn uri_and_shape_errors() {
     let errors = errors_for(|d| d["id"] = json!("3527"));
     assert!(has_error(&errors, "id"));
-    let errors = errors_for(|d| d["credentialSubject"]["achievement"]["criteria"]["id"] = json!("has space:/x y"));
-    assert!(has_error(&errors, "credentialSubject.achievement.criteria.id"));
+    let errors = errors_for(|d| {
+        d["credentialSubject"]["achievement"]["criteria"]["id"] = json!("has space:/x y")
+    });
+    assert!(has_error(
+        &errors,
+        "credentialSubject.achievement.criteria.id"
+    ));
     let errors = errors_for(|d| d["credentialSubject"] = json!([d["credentialSubject"].clone()]));
     assert!(has_error(&errors, "credentialSubject"));
     let errors = errors_for(|d| d["evidence"] = json!([{"type": "Evidence"}, {"type": "Proof"}]));
@@ -220,19 +244,27 @@ fn identity_and_status_errors() {
     ] {
         assert!(has_error(&errors, path), "missing {path}: {errors:?}");
     }
-    let errors = errors_for(|d| d["credentialSubject"]["identifier"] = json!([{"type": "IdentityObject",
-        "hashed": true, "identityHash": "sha256$zz", "identityType": "emailAddress"}]));
-    assert!(has_error(&errors, "credentialSubject.identifier[0].identityHash"));
+    let errors = errors_for(|d| {
+        d["credentialSubject"]["identifier"] = json!([{"type": "IdentityObject",
+        "hashed": true, "identityHash": "sha256$zz", "identityType": "emailAddress"}])
+    });
+    assert!(has_error(
+        &errors,
+        "credentialSubject.identifier[0].identityHash"
+    ));
 }
 
 #[test]
 fn status_entry_constructors_serialize_to_spec_shapes() {
     let entry = CredentialStatus::bitstring("https://example.org/status/3", "revocation", 42);
-    assert_eq!(serde_json::to_value(&entry).unwrap(), json!({
-        "id": "https://example.org/status/3#42", "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation", "statusListIndex": "42",
-        "statusListCredential": "https://example.org/status/3"
-    }));
+    assert_eq!(
+        serde_json::to_value(&entry).unwrap(),
+        json!({
+            "id": "https://example.org/status/3#42", "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation", "statusListIndex": "42",
+            "statusListCredential": "https://example.org/status/3"
+        })
+    );
     assert_eq!(entry.status_list_index.unwrap().value(), Some(42));
     assert_eq!(StatusListIndex::Number(7).value(), Some(7));
     assert_eq!(StatusListIndex::Text("7a".into()).value(), None);

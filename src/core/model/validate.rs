@@ -10,7 +10,9 @@ use thiserror::Error;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::enums::{AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType};
+use super::enums::{
+    AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType,
+};
 use super::types::{BITSTRING_STATUS_LIST_ENTRY, ONE_ED_TECH_REVOCATION_LIST, OpenBadgeCredential};
 use super::{OB_V3_CONTEXT_PREFIX, VC_V1_CONTEXT, VC_V2_CONTEXT};
 
@@ -34,7 +36,10 @@ pub fn validate_credential(value: &Value) -> Result<OpenBadgeCredential, Vec<Val
         return Err(checker.errors);
     }
     serde_json::from_value(value.clone()).map_err(|err| {
-        vec![ValidationError { path: String::new(), message: format!("does not match the data model: {err}") }]
+        vec![ValidationError {
+            path: String::new(),
+            message: format!("does not match the data model: {err}"),
+        }]
     })
 }
 
@@ -58,7 +63,11 @@ pub fn is_uri(value: &str) -> bool {
 }
 
 fn child(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn index(path: &str, i: usize) -> String {
@@ -68,7 +77,11 @@ fn index(path: &str, i: usize) -> String {
 /// Items of a single-or-array value, with their paths.
 fn items<'a>(value: &'a Value, path: &str) -> Vec<(String, &'a Value)> {
     match value {
-        Value::Array(list) => list.iter().enumerate().map(|(i, v)| (index(path, i), v)).collect(),
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (index(path, i), v))
+            .collect(),
         single => vec![(path.to_owned(), single)],
     }
 }
@@ -80,7 +93,10 @@ struct Checker {
 
 impl Checker {
     fn fail(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push(ValidationError { path: path.to_owned(), message: message.into() });
+        self.errors.push(ValidationError {
+            path: path.to_owned(),
+            message: message.into(),
+        });
     }
 
     fn object<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a Map<String, Value>> {
@@ -92,7 +108,12 @@ impl Checker {
     }
 
     /// A required string; reports absence or wrong type.
-    fn required_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
+    fn required_str<'a>(
+        &mut self,
+        obj: &'a Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<&'a str> {
         match obj.get(key) {
             None => {
                 self.fail(&child(path, key), "is required");
@@ -103,8 +124,14 @@ impl Checker {
     }
 
     /// An optional string; reports wrong type.
-    fn optional_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
-        obj.get(key).and_then(|value| self.string(value, &child(path, key)))
+    fn optional_str<'a>(
+        &mut self,
+        obj: &'a Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<&'a str> {
+        obj.get(key)
+            .and_then(|value| self.string(value, &child(path, key)))
     }
 
     fn string<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a str> {
@@ -116,10 +143,10 @@ impl Checker {
     }
 
     fn uri(&mut self, value: Option<&str>, path: &str) {
-        if let Some(text) = value {
-            if !is_uri(text) {
-                self.fail(path, format!("'{text}' is not an absolute URI"));
-            }
+        if let Some(text) = value
+            && !is_uri(text)
+        {
+            self.fail(path, format!("'{text}' is not an absolute URI"));
         }
     }
 
@@ -127,7 +154,10 @@ impl Checker {
         let text = value?;
         let parsed = parse_date_time_z(text);
         if parsed.is_none() {
-            self.fail(path, format!("'{text}' is not a date-time with a timezone (RFC 3339)"));
+            self.fail(
+                path,
+                format!("'{text}' is not a date-time with a timezone (RFC 3339)"),
+            );
         }
         parsed
     }
@@ -139,8 +169,13 @@ impl Checker {
             version = 2,
             "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
         );
-        if parse_date_time_z(text).is_none() && time::PrimitiveDateTime::parse(text, &local).is_err() {
-            self.fail(path, format!("'{text}' is not a date-time (YYYY-MM-DDThh:mm:ss)"));
+        if parse_date_time_z(text).is_none()
+            && time::PrimitiveDateTime::parse(text, &local).is_err()
+        {
+            self.fail(
+                path,
+                format!("'{text}' is not a date-time (YYYY-MM-DDThh:mm:ss)"),
+            );
         }
     }
 
@@ -181,22 +216,38 @@ impl Checker {
         };
         for alternatives in required {
             if !alternatives.iter().any(|wanted| names.contains(wanted)) {
-                self.fail(&path, format!("must include '{}'", alternatives.join("' or '")));
+                self.fail(
+                    &path,
+                    format!("must include '{}'", alternatives.join("' or '")),
+                );
             }
         }
     }
 
-    fn vocabulary(&mut self, obj: &Map<String, Value>, path: &str, key: &str, parse: fn(&str) -> bool, what: &str) {
+    fn vocabulary(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        parse: fn(&str) -> bool,
+        what: &str,
+    ) {
         let path = child(path, key);
-        if let Some(text) = obj.get(key).and_then(|v| self.string(v, &path)) {
-            if !parse(text) {
-                self.fail(&path, format!("'{text}' is not a valid {what}"));
-            }
+        if let Some(text) = obj.get(key).and_then(|v| self.string(v, &path))
+            && !parse(text)
+        {
+            self.fail(&path, format!("'{text}' is not a valid {what}"));
         }
     }
 
     /// Runs `check` on every element of an optional array property.
-    fn each(&mut self, obj: &Map<String, Value>, path: &str, key: &str, check: fn(&mut Self, &Value, &str)) {
+    fn each(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        check: fn(&mut Self, &Value, &str),
+    ) {
         let Some(value) = obj.get(key) else { return };
         let path = child(path, key);
         match value.as_array() {
@@ -210,7 +261,13 @@ impl Checker {
     }
 
     /// Like [`Self::each`] but a single object is also accepted.
-    fn each_one_or_many(&mut self, obj: &Map<String, Value>, path: &str, key: &str, check: fn(&mut Self, &Value, &str)) {
+    fn each_one_or_many(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        check: fn(&mut Self, &Value, &str),
+    ) {
         if let Some(value) = obj.get(key) {
             for (item_path, item) in items(value, &child(path, key)) {
                 check(self, item, &item_path);
@@ -219,11 +276,20 @@ impl Checker {
     }
 
     fn credential(&mut self, value: &Value) {
-        let Some(obj) = self.object(value, "") else { return };
+        let Some(obj) = self.object(value, "") else {
+            return;
+        };
         let vc1 = self.context(obj);
         let id = self.required_str(obj, "", "id");
         self.uri(id, "id");
-        self.types(obj, "", &[&["VerifiableCredential"], &["OpenBadgeCredential", "AchievementCredential"]]);
+        self.types(
+            obj,
+            "",
+            &[
+                &["VerifiableCredential"],
+                &["OpenBadgeCredential", "AchievementCredential"],
+            ],
+        );
         match obj.get("issuer") {
             None => self.fail("issuer", "is required"),
             Some(issuer) => self.issuer(issuer, "issuer"),
@@ -255,31 +321,46 @@ impl Checker {
         let first = entries.first().and_then(|(_, v)| v.as_str());
         let vc1 = first == Some(VC_V1_CONTEXT);
         if first != Some(VC_V2_CONTEXT) && !vc1 {
-            let path = entries.first().map_or("@context".to_owned(), |(p, _)| p.clone());
-            self.fail(&path, format!("the first context must be '{VC_V2_CONTEXT}' (or '{VC_V1_CONTEXT}')"));
+            let path = entries
+                .first()
+                .map_or("@context".to_owned(), |(p, _)| p.clone());
+            self.fail(
+                &path,
+                format!("the first context must be '{VC_V2_CONTEXT}' (or '{VC_V1_CONTEXT}')"),
+            );
         }
         for (path, entry) in &entries {
             if !entry.is_string() && !entry.is_object() {
                 self.fail(path, "must be a URI or a context object");
             }
         }
-        let has_ob = entries.iter().any(|(_, v)| v.as_str().is_some_and(|s| s.starts_with(OB_V3_CONTEXT_PREFIX)));
+        let has_ob = entries.iter().any(|(_, v)| {
+            v.as_str()
+                .is_some_and(|s| s.starts_with(OB_V3_CONTEXT_PREFIX))
+        });
         if !has_ob {
-            self.fail("@context", format!("must include the Open Badges 3.0 context ({OB_V3_CONTEXT_PREFIX}...)"));
+            self.fail(
+                "@context",
+                format!("must include the Open Badges 3.0 context ({OB_V3_CONTEXT_PREFIX}...)"),
+            );
         }
         vc1
     }
 
     fn validity(&mut self, obj: &Map<String, Value>, vc1: bool) {
-        let (start_key, end_key) = if vc1 { ("issuanceDate", "expirationDate") } else { ("validFrom", "validUntil") };
+        let (start_key, end_key) = if vc1 {
+            ("issuanceDate", "expirationDate")
+        } else {
+            ("validFrom", "validUntil")
+        };
         let start = self.required_str(obj, "", start_key);
         let start = self.date_time_z(start, start_key);
         let end = self.optional_str(obj, "", end_key);
         let end = self.date_time_z(end, end_key);
-        if let (Some(start), Some(end)) = (start, end) {
-            if end < start {
-                self.fail(end_key, format!("must not be earlier than {start_key}"));
-            }
+        if let (Some(start), Some(end)) = (start, end)
+            && end < start
+        {
+            self.fail(end_key, format!("must not be earlier than {start_key}"));
         }
         let awarded = self.optional_str(obj, "", "awardedDate");
         self.date_time_z(awarded, "awardedDate");
@@ -293,7 +374,9 @@ impl Checker {
     }
 
     fn profile(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["Profile"]]);
@@ -312,13 +395,15 @@ impl Checker {
     }
 
     fn image(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
-        if let Some(kind) = self.required_str(obj, path, "type") {
-            if kind != "Image" {
-                self.fail(&child(path, "type"), "must be 'Image'");
-            }
+        if let Some(kind) = self.required_str(obj, path, "type")
+            && kind != "Image"
+        {
+            self.fail(&child(path, "type"), "must be 'Image'");
         }
         self.optional_str(obj, path, "caption");
     }
@@ -327,11 +412,16 @@ impl Checker {
         if value.is_array() {
             return self.fail(path, "must be a single AchievementSubject object");
         }
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.optional_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["AchievementSubject"]]);
-        let has_identifier = obj.get("identifier").and_then(Value::as_array).is_some_and(|l| !l.is_empty());
+        let has_identifier = obj
+            .get("identifier")
+            .and_then(Value::as_array)
+            .is_some_and(|l| !l.is_empty());
         if id.is_none() && !has_identifier {
             self.fail(path, "must have an 'id' or at least one 'identifier'");
         }
@@ -358,11 +448,13 @@ impl Checker {
     }
 
     fn identity_object(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
-        if let Some(kind) = self.required_str(obj, path, "type") {
-            if kind != "IdentityObject" {
-                self.fail(&child(path, "type"), "must be 'IdentityObject'");
-            }
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
+        if let Some(kind) = self.required_str(obj, path, "type")
+            && kind != "IdentityObject"
+        {
+            self.fail(&child(path, "type"), "must be 'IdentityObject'");
         }
         match obj.get("hashed") {
             None => self.fail(&child(path, "hashed"), "is required"),
@@ -370,32 +462,50 @@ impl Checker {
             Some(_) => self.fail(&child(path, "hashed"), "must be a boolean"),
         }
         let hash = self.required_str(obj, path, "identityHash");
-        if obj.get("hashed") == Some(&Value::Bool(true)) {
-            if let Some(hash) = hash {
-                if !is_identity_hash(hash) {
-                    self.fail(&child(path, "identityHash"), "must be 'sha256$' or 'md5$' followed by a hex digest");
-                }
-            }
+        if obj.get("hashed") == Some(&Value::Bool(true))
+            && let Some(hash) = hash
+            && !is_identity_hash(hash)
+        {
+            self.fail(
+                &child(path, "identityHash"),
+                "must be 'sha256$' or 'md5$' followed by a hex digest",
+            );
         }
         if !obj.contains_key("identityType") {
             self.fail(&child(path, "identityType"), "is required");
         }
-        self.vocabulary(obj, path, "identityType", |s| IdentifierType::parse(s).is_some(), "identity type");
+        self.vocabulary(
+            obj,
+            path,
+            "identityType",
+            |s| IdentifierType::parse(s).is_some(),
+            "identity type",
+        );
         self.optional_str(obj, path, "salt");
     }
 
     fn identifier_entry(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         self.required_str(obj, path, "type");
         self.required_str(obj, path, "identifier");
         if !obj.contains_key("identifierType") {
             self.fail(&child(path, "identifierType"), "is required");
         }
-        self.vocabulary(obj, path, "identifierType", |s| IdentifierType::parse(s).is_some(), "identifier type");
+        self.vocabulary(
+            obj,
+            path,
+            "identifierType",
+            |s| IdentifierType::parse(s).is_some(),
+            "identifier type",
+        );
     }
 
     fn achievement(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["Achievement"]]);
@@ -405,7 +515,13 @@ impl Checker {
             None => self.fail(&child(path, "criteria"), "is required"),
             Some(criteria) => self.criteria(criteria, &child(path, "criteria")),
         }
-        self.vocabulary(obj, path, "achievementType", |s| AchievementType::parse(s).is_some(), "achievement type");
+        self.vocabulary(
+            obj,
+            path,
+            "achievementType",
+            |s| AchievementType::parse(s).is_some(),
+            "achievement type",
+        );
         if let Some(image) = obj.get("image") {
             self.image(image, &child(path, "image"));
         }
@@ -418,13 +534,21 @@ impl Checker {
         self.each(obj, path, "otherIdentifier", Self::identifier_entry);
         self.string_array(obj, path, "tag");
         self.number(obj, path, "creditsAvailable");
-        for key in ["humanCode", "inLanguage", "fieldOfStudy", "specialization", "version"] {
+        for key in [
+            "humanCode",
+            "inLanguage",
+            "fieldOfStudy",
+            "specialization",
+            "version",
+        ] {
             self.optional_str(obj, path, key);
         }
     }
 
     fn criteria(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.optional_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         let narrative = self.optional_str(obj, path, "narrative");
@@ -434,7 +558,9 @@ impl Checker {
     }
 
     fn alignment(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         self.types(obj, path, &[&["Alignment"]]);
         self.required_str(obj, path, "targetName");
         let url = self.required_str(obj, path, "targetUrl");
@@ -442,11 +568,19 @@ impl Checker {
         for key in ["targetDescription", "targetFramework", "targetCode"] {
             self.optional_str(obj, path, key);
         }
-        self.vocabulary(obj, path, "targetType", |s| AlignmentTargetType::parse(s).is_some(), "alignment target type");
+        self.vocabulary(
+            obj,
+            path,
+            "targetType",
+            |s| AlignmentTargetType::parse(s).is_some(),
+            "alignment target type",
+        );
     }
 
     fn result_description(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["ResultDescription"]]);
@@ -454,7 +588,13 @@ impl Checker {
         if !obj.contains_key("resultType") {
             self.fail(&child(path, "resultType"), "is required");
         }
-        self.vocabulary(obj, path, "resultType", |s| ResultType::parse(s).is_some(), "result type");
+        self.vocabulary(
+            obj,
+            path,
+            "resultType",
+            |s| ResultType::parse(s).is_some(),
+            "result type",
+        );
         for key in ["requiredValue", "requiredLevel", "valueMin", "valueMax"] {
             self.optional_str(obj, path, key);
         }
@@ -464,7 +604,9 @@ impl Checker {
     }
 
     fn rubric_level(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["RubricCriterionLevel"]]);
@@ -476,26 +618,38 @@ impl Checker {
     }
 
     fn related(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["Related"]]);
     }
 
     fn result(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         self.types(obj, path, &[&["Result"]]);
         let description = self.optional_str(obj, path, "resultDescription");
         self.uri(description, &child(path, "resultDescription"));
         let level = self.optional_str(obj, path, "achievedLevel");
         self.uri(level, &child(path, "achievedLevel"));
         self.optional_str(obj, path, "value");
-        self.vocabulary(obj, path, "status", |s| ResultStatus::parse(s).is_some(), "result status");
+        self.vocabulary(
+            obj,
+            path,
+            "status",
+            |s| ResultStatus::parse(s).is_some(),
+            "result status",
+        );
         self.each(obj, path, "alignment", Self::alignment);
     }
 
     fn evidence(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.optional_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["Evidence"]]);
@@ -505,7 +659,9 @@ impl Checker {
     }
 
     fn status(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.optional_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         match self.required_str(obj, path, "type") {
@@ -524,21 +680,29 @@ impl Checker {
         let index_path = child(path, "statusListIndex");
         match obj.get("statusListIndex") {
             None => self.fail(&index_path, "is required"),
-            Some(Value::String(text)) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {}
+            Some(Value::String(text))
+                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {}
             Some(Value::Number(n)) if n.is_u64() => {}
-            Some(_) => self.fail(&index_path, "must be a non-negative integer written as a string"),
+            Some(_) => self.fail(
+                &index_path,
+                "must be a non-negative integer written as a string",
+            ),
         }
     }
 
     fn schema(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         let id = self.required_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.required_str(obj, path, "type");
     }
 
     fn proof(&mut self, value: &Value, path: &str) {
-        let Some(obj) = self.object(value, path) else { return };
+        let Some(obj) = self.object(value, path) else {
+            return;
+        };
         self.required_str(obj, path, "type");
         let created = self.optional_str(obj, path, "created");
         self.date_time_z(created, &child(path, "created"));
