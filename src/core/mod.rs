@@ -1,3 +1,7 @@
 //! The pure core: everything about credentials that knows nothing of HTTP or SQL.
 
+pub mod did;
+pub mod jwt;
+pub mod model;
 pub mod multibase;
+pub mod sealed_key;
