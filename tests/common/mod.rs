@@ -1,0 +1,157 @@
+//! Test harness: the real router over a fresh database.
+//!
+//! With `CREDENCE_TEST_DATABASE_URL=postgres://.../NAME` every test gets its own
+//! PostgreSQL database `NAME_t<random>` (`.ci/run` drops them afterwards);
+//! otherwise every test gets its own SQLite file in a temporary folder.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use credence::http::{AppState, router};
+use credence::store::Store;
+
+pub const PUBLIC_URL: &str = "https://badges.example.ca";
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub admin_key: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+    pub text: String,
+}
+
+pub fn backend_name() -> &'static str {
+    match std::env::var("CREDENCE_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+async fn fresh_database_url() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("CREDENCE_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            sqlx::any::install_default_drivers();
+            let name = format!(
+                "{}_t{}",
+                base.rsplit('/').next().unwrap_or("credence").split('?').next().unwrap_or("credence"),
+                uuid::Uuid::new_v4().simple()
+            );
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connect to CREDENCE_TEST_DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let prefix = &base[..base.rfind('/').expect("database URL has a path")];
+            (format!("{prefix}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/credence.db", dir.path().display());
+            (url, Some(dir))
+        }
+    }
+}
+
+pub async fn app() -> TestApp {
+    let (url, dir) = fresh_database_url().await;
+    let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
+    let state = AppState { store: store.clone(), env_admin_key_hash: None };
+    TestApp { router: router(state), store, admin_key: admin.key, _dir: dir }
+}
+
+impl TestApp {
+    /// Sends a request through the real router.
+    pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<Body>, content_type: Option<&str>) -> Response {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(k) = key {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {k}"));
+        }
+        if let Some(ct) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, ct);
+        }
+        let mut request = builder.body(body.unwrap_or_else(Body::empty)).expect("request");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status, content_type, body, text }
+    }
+
+    pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
+        self.send(Method::GET, path, key, None, None).await
+    }
+
+    pub async fn json(&self, method: Method, path: &str, key: Option<&str>, body: &Value) -> Response {
+        self.send(method, path, key, Some(Body::from(body.to_string())), Some("application/json")).await
+    }
+
+    pub async fn post(&self, path: &str, key: Option<&str>, body: &Value) -> Response {
+        self.json(Method::POST, path, key, body).await
+    }
+
+    /// Creates an organization and an issuer-admin key for it; returns the key.
+    pub async fn org_with_key(&self, slug: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/organizations",
+                Some(&self.admin_key),
+                &serde_json::json!({"slug": slug, "name": format!("Org {slug}"), "kind": "college"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        self.key_for(slug, "issuer-admin").await
+    }
+
+    pub async fn key_for(&self, slug: &str, role: &str) -> String {
+        let r = self
+            .post(
+                &format!("/api/v1/organizations/{slug}/api-keys"),
+                Some(&self.admin_key),
+                &serde_json::json!({"name": "test", "role": role}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["key"].as_str().expect("key").to_string()
+    }
+}
+
+impl Response {
+    /// Asserts a problem+json answer with `status` that names `field` among its errors.
+    pub fn assert_problem(&self, status: u16, field: Option<&str>) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert!(self.content_type.starts_with("application/problem+json"), "content type {}: {}", self.content_type, self.text);
+        assert_eq!(self.body["status"].as_u64(), Some(status as u64), "{}", self.text);
+        if let Some(f) = field {
+            let named = self.body["errors"]
+                .as_array()
+                .map(|errs| errs.iter().any(|e| e["field"] == f))
+                .unwrap_or(false);
+            assert!(named, "expected field '{f}' in errors: {}", self.text);
+        }
+    }
+}
