@@ -1,3 +1,4 @@
 //! The pure core: everything about credentials that knows nothing of HTTP or SQL.
 
 pub mod multibase;
+pub mod canon;
