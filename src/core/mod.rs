@@ -2,3 +2,4 @@
 
 pub mod multibase;
 pub mod canon;
+pub mod jsonld;
