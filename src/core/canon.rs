@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256, Sha384};
 use thiserror::Error;
 
 /// Why canonicalization stopped.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum CanonError {
     /// The dataset has more blank nodes than [`CanonLimits::max_blank_nodes`].
     #[error("dataset has {found} blank nodes, more than the limit of {limit}")]

@@ -3,3 +3,4 @@
 pub mod multibase;
 pub mod canon;
 pub mod jsonld;
+pub mod data_integrity;
