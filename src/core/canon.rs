@@ -136,6 +136,8 @@ impl IdentifierIssuer {
 
 struct State<'a> {
     quads: Vec<&'a Quad>,
+    /// Each quad pre-rendered as N-Quads pieces, blank nodes left as holes.
+    rendered: Vec<Rendered<'a>>,
     /// Blank node label → indexes into `quads` mentioning it.
     bnode_quads: HashMap<&'a str, Vec<usize>>,
     /// Blank nodes in first-seen order (for deterministic iteration).
@@ -152,8 +154,10 @@ impl<'a> State<'a> {
     fn new(input: &'a [Quad], limits: &CanonLimits) -> Result<Self, CanonError> {
         let mut seen = std::collections::HashSet::with_capacity(input.len());
         let quads: Vec<&Quad> = input.iter().filter(|q| seen.insert(*q)).collect();
+        let rendered = quads.iter().map(|q| Rendered::new(q)).collect();
         let mut state = State {
             quads,
+            rendered,
             bnode_quads: HashMap::new(),
             bnodes: Vec::new(),
             canonical: IdentifierIssuer::new("c14n"),
@@ -203,9 +207,7 @@ impl<'a> State<'a> {
     fn hash_first_degree(&self, reference: &str) -> String {
         let mut lines: Vec<String> = self.bnode_quads[reference]
             .iter()
-            .map(|&i| {
-                nquad_line(self.quads[i], &|b| if b == reference { "a".into() } else { "z".into() })
-            })
+            .map(|&i| self.rendered[i].line(|b| if b == reference { "a" } else { "z" }))
             .collect();
         lines.sort_unstable();
         self.digest(&lines.concat())
@@ -371,12 +373,97 @@ impl<'a> State<'a> {
     }
 
     fn serialize(&self) -> String {
-        let relabel = |b: &str| self.canonical.get(b).unwrap_or(b).to_owned();
-        let mut lines: Vec<String> = self.quads.iter().map(|q| nquad_line(q, &relabel)).collect();
+        let mut lines: Vec<String> =
+            self.rendered.iter().map(|r| r.line(|b| self.canonical.get(b).unwrap_or(b))).collect();
         lines.sort_unstable();
         lines.dedup();
         lines.concat()
     }
+}
+
+/// A term of a pre-rendered quad: fixed text, or a blank node to label at output time.
+enum Part<'a> {
+    Text(String),
+    Blank(&'a str),
+}
+
+impl Part<'_> {
+    fn push_to<'b>(&'b self, out: &mut String, label: impl Fn(&'b str) -> &'b str) {
+        match self {
+            Part::Text(t) => out.push_str(t),
+            Part::Blank(b) => {
+                out.push_str("_:");
+                out.push_str(label(b));
+            }
+        }
+    }
+}
+
+/// A quad rendered once as N-Quads pieces, so that hashing and output only concatenate.
+struct Rendered<'a> {
+    subject: Part<'a>,
+    predicate: String,
+    object: Part<'a>,
+    graph: Option<Part<'a>>,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(quad: &'a Quad) -> Self {
+        let subject = match &quad.subject {
+            NamedOrBlankNode::BlankNode(b) => Part::Blank(b.as_str()),
+            NamedOrBlankNode::NamedNode(n) => Part::Text(n.to_string()),
+        };
+        let object = match &quad.object {
+            Term::BlankNode(b) => Part::Blank(b.as_str()),
+            Term::Literal(l) => Part::Text(render_literal(l)),
+            other => Part::Text(other.to_string()),
+        };
+        let graph = match &quad.graph_name {
+            GraphName::NamedNode(n) => Some(Part::Text(n.to_string())),
+            GraphName::BlankNode(b) => Some(Part::Blank(b.as_str())),
+            GraphName::DefaultGraph => None,
+        };
+        Rendered { subject, predicate: quad.predicate.to_string(), object, graph }
+    }
+
+    /// The N-Quads line (with `\n`), blank node labels mapped through `label`.
+    fn line<'b>(&'b self, label: impl Fn(&'b str) -> &'b str + Copy) -> String {
+        let mut out = String::with_capacity(160);
+        self.subject.push_to(&mut out, label);
+        out.push(' ');
+        out.push_str(&self.predicate);
+        out.push(' ');
+        self.object.push_to(&mut out, label);
+        if let Some(g) = &self.graph {
+            out.push(' ');
+            g.push_to(&mut out, label);
+        }
+        out.push_str(" .\n");
+        out
+    }
+}
+
+/// A literal in canonical N-Quads form; strings needing no escape skip the char-by-char path.
+fn render_literal(literal: &oxrdf::Literal) -> String {
+    let value = literal.value();
+    let needs_escape = value.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+        || value.contains(['\u{FFFE}', '\u{FFFF}']);
+    if needs_escape {
+        return literal.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 64);
+    out.push('"');
+    out.push_str(value);
+    out.push('"');
+    if let Some(language) = literal.language() {
+        out.push('@');
+        out.push_str(language);
+    } else if literal.datatype() != oxrdf::vocab::xsd::STRING {
+        out.push_str("^^<");
+        out.push_str(literal.datatype().as_str());
+        out.push('>');
+    }
+    out
 }
 
 /// Blank node labels in subject, object and graph position.

@@ -6,6 +6,7 @@
 //! cached term definition, or (up to [`MAX_INLINE_ENTRIES`]) an inline context. Results derived
 //! from non-memoized contexts are marked non-cacheable so hostile input cannot fill the memo.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -890,36 +891,37 @@ fn finish_relative(active: &ActiveContext, value: &str, document_relative: bool,
 }
 
 /// IRI expansion against a finished active context (no local context being defined).
-pub(crate) fn expand_iri_ro(
-    active: &ActiveContext,
-    value: &str,
+/// Borrows from the context or the value when no new string is needed.
+pub(crate) fn expand_iri_ro<'a>(
+    active: &'a ActiveContext,
+    value: &'a str,
     document_relative: bool,
     vocab: bool,
-) -> Option<String> {
+) -> Option<Cow<'a, str>> {
     if is_keyword(value) {
-        return Some(value.to_owned());
+        return Some(Cow::Borrowed(value));
     }
     if has_keyword_form(value) {
         return None;
     }
     if let Some(term) = active.term(value) {
         if term.iri.as_deref().is_some_and(is_keyword) || vocab {
-            return term.iri.clone();
+            return term.iri.as_deref().map(Cow::Borrowed);
         }
     }
     if let Some(colon) = value.get(1..).and_then(|rest| rest.find(':')).map(|i| i + 1) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
-            return Some(value.to_owned());
+            return Some(Cow::Borrowed(value));
         }
         if let Some(p) = active.term(prefix) {
             if let (Some(iri), true) = (&p.iri, p.prefix) {
-                return Some(format!("{iri}{suffix}"));
+                return Some(Cow::Owned(format!("{iri}{suffix}")));
             }
         }
         if is_absolute_iri(value) {
-            return Some(value.to_owned());
+            return Some(Cow::Borrowed(value));
         }
     }
-    Some(finish_relative(active, value, document_relative, vocab))
+    Some(Cow::Owned(finish_relative(active, value, document_relative, vocab)))
 }

@@ -126,7 +126,7 @@ fn expand_object(
                 active = process_scoped(&active, &ctx, flags)?;
             }
         }
-        input_type = terms.last().and_then(|t| expand_iri_ro(&type_scoped, t, true, true));
+        input_type = terms.last().and_then(|t| expand_iri_ro(&type_scoped, t, true, true)).map(|c| c.into_owned());
     }
     let mut expander = ObjectExpander {
         active,
@@ -163,7 +163,7 @@ impl ObjectExpander<'_> {
                 continue;
             }
             let expanded_property = match expand_iri_ro(&self.active, key, false, true) {
-                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p,
+                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p.into_owned(),
                 _ => return Err(JsonLdError::UndefinedTerm(key.clone())),
             };
             if is_keyword(&expanded_property) {
@@ -237,7 +237,7 @@ impl ObjectExpander<'_> {
         };
         let iri = expand_iri_ro(&self.active, id, true, false).unwrap_or_default();
         require_absolute(&iri, "@id")?;
-        Ok(Value::String(iri))
+        Ok(Value::String(iri.into_owned()))
     }
 
     fn expand_type(&mut self, value: &Value) -> Result<Value, JsonLdError> {
@@ -252,7 +252,7 @@ impl ObjectExpander<'_> {
             };
             let iri = expand_iri_ro(&self.type_scoped, t, true, true).unwrap_or_default();
             require_absolute(&iri, "@type")?;
-            types.push(Value::String(iri));
+            types.push(Value::String(iri.into_owned()));
         }
         if let Some(Value::Array(existing)) = self.result.remove("@type") {
             let mut all = existing;
@@ -315,7 +315,7 @@ impl ObjectExpander<'_> {
 
     /// Steps 13.5–13.14: an entry whose key expands to an IRI.
     fn property_entry(&mut self, key: &str, expanded_property: &str, value: &Value) -> Result<(), JsonLdError> {
-        let term = self.active.term(key).cloned();
+        let term = self.active.terms.get(key).cloned();
         let container = term.as_ref().map_or(0, |t| t.container);
         let expanded = if term.as_ref().and_then(|t| t.type_mapping.as_deref()) == Some("@json") {
             let mut v = Map::new();
@@ -323,9 +323,9 @@ impl ObjectExpander<'_> {
             v.insert("@type".into(), Value::String("@json".into()));
             Value::Object(v)
         } else if let (true, Value::Object(map)) = (container & C_LANGUAGE != 0, value) {
-            self.expand_language_map(term.as_ref(), map)?
+            self.expand_language_map(term.as_deref(), map)?
         } else if let (true, Value::Object(map)) = (container & (C_INDEX | C_TYPE | C_ID) != 0, value) {
-            self.expand_index_map(key, term.as_ref(), container, map)?
+            self.expand_index_map(key, term.as_deref(), container, map)?
         } else {
             expand_element(&self.active, Some(key), value, false)?
         };
@@ -423,7 +423,7 @@ impl ObjectExpander<'_> {
         let none = expanded_index == "@none";
         if container & C_INDEX != 0 && index_key != "@index" && !none {
             let re_expanded = expand_value(&self.active, Some(index_key), &Value::String(index.to_owned()))?;
-            let prop = expand_iri_ro(&self.active, index_key, false, true).unwrap_or_default();
+            let prop = expand_iri_ro(&self.active, index_key, false, true).unwrap_or_default().into_owned();
             let mut values = vec![re_expanded];
             values.extend(as_array(obj.remove(&prop).unwrap_or(Value::Null)));
             obj.insert(prop, Value::Array(values));
@@ -435,7 +435,7 @@ impl ObjectExpander<'_> {
         } else if container & C_ID != 0 && !obj.contains_key("@id") && !none {
             let id = expand_iri_ro(&self.active, index, true, false).unwrap_or_default();
             require_absolute(&id, "@id")?;
-            obj.insert("@id".into(), Value::String(id));
+            obj.insert("@id".into(), Value::String(id.into_owned()));
         } else if container & C_TYPE != 0 && !none {
             let mut types = vec![Value::String(expanded_index.to_owned())];
             types.extend(as_array(obj.remove("@type").unwrap_or(Value::Null)));
@@ -574,7 +574,7 @@ fn expand_value(active: &ActiveContext, property: Option<&str>, value: &Value) -
         let iri = expand_iri_ro(active, s, true, kind == "@vocab").unwrap_or_default();
         require_absolute(&iri, "@id")?;
         let mut map = Map::new();
-        map.insert("@id".into(), Value::String(iri));
+        map.insert("@id".into(), Value::String(iri.into_owned()));
         return Ok(Value::Object(map));
     }
     let mut result = Map::new();
