@@ -1,6 +1,9 @@
 //! The pure core: everything about credentials that knows nothing of HTTP or SQL.
 
+pub mod canon;
+pub mod data_integrity;
 pub mod did;
+pub mod jsonld;
 pub mod jwt;
 pub mod model;
 pub mod multibase;

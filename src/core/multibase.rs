@@ -8,7 +8,7 @@ use thiserror::Error;
 const ED25519_PUB_PREFIX: [u8; 2] = [0xed, 0x01];
 const ED25519_SECRET_PREFIX: [u8; 2] = [0x80, 0x26];
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum MultibaseError {
     #[error("multibase value is empty")]
     Empty,

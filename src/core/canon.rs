@@ -1,0 +1,582 @@
+//! RDF Dataset Canonicalization (RDFC-1.0, <https://www.w3.org/TR/rdf-canon/>) with a work bound.
+//!
+//! `oxrdf`'s own implementation has no call limit, and the W3C "poison graph" tests make any
+//! unbounded implementation run for minutes. This module implements the algorithm on `oxrdf`
+//! terms and counts the work of the Hash N-Degree Quads step (calls and permutations tried);
+//! past the budget in [`CanonLimits`] it stops with [`CanonError::WorkLimitExceeded`].
+//!
+//! The output is canonical N-Quads: one line per distinct quad, each ending in `\n`, sorted in
+//! code-point order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use oxrdf::{GraphName, NamedOrBlankNode, Quad, Term};
+use sha2::{Digest, Sha256, Sha384};
+use thiserror::Error;
+
+/// Why canonicalization stopped.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CanonError {
+    /// The dataset has more blank nodes than [`CanonLimits::max_blank_nodes`].
+    #[error("dataset has {found} blank nodes, more than the limit of {limit}")]
+    TooManyBlankNodes { found: usize, limit: usize },
+    /// Hash N-Degree Quads needed more work than [`CanonLimits::max_work`] (poison graph).
+    #[error("canonicalization work limit of {limit} steps exceeded (blank node structure too symmetric: possible poison graph)")]
+    WorkLimitExceeded { limit: u64 },
+    /// The dataset has more quads than [`CanonLimits::max_quads`].
+    #[error("dataset has {found} quads, more than the limit of {limit}")]
+    TooManyQuads { found: usize, limit: usize },
+    /// RDF-star quoted triples are not part of RDFC-1.0.
+    #[error("quoted triples are not supported by RDFC-1.0")]
+    QuotedTriple,
+}
+
+/// Hash function used by RDFC-1.0 (SHA-256 unless a test asks for SHA-384).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashAlgorithm {
+    #[default]
+    Sha256,
+    Sha384,
+}
+
+/// Bounds that make canonicalization of hostile input end with an error instead of hanging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanonLimits {
+    /// Maximum number of quads accepted.
+    pub max_quads: usize,
+    /// Maximum number of distinct blank nodes accepted.
+    pub max_blank_nodes: usize,
+    /// Maximum work units for Hash N-Degree Quads: one per call plus one per permutation tried.
+    pub max_work: u64,
+    /// Hash function (RDFC-1.0 default is SHA-256).
+    pub hash: HashAlgorithm,
+}
+
+impl Default for CanonLimits {
+    /// Generous for credentials (the W3C "evil" poison tests pass), small enough that the
+    /// 10-node clique fails in a few milliseconds.
+    fn default() -> Self {
+        CanonLimits {
+            max_quads: 100_000,
+            max_blank_nodes: 10_000,
+            max_work: 20_000,
+            hash: HashAlgorithm::Sha256,
+        }
+    }
+}
+
+/// Result of canonicalization: the canonical N-Quads and the issued identifiers map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonicalized {
+    /// Canonical N-Quads document (sorted lines, each ending in `\n`).
+    pub nquads: String,
+    /// Input blank node label → canonical label (`c14n0`, ...).
+    pub issued: HashMap<String, String>,
+    /// Work units spent in Hash N-Degree Quads.
+    pub work: u64,
+}
+
+/// Canonicalizes `quads` with RDFC-1.0 and the default [`CanonLimits`]; returns canonical N-Quads.
+pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
+    canonicalize_with(quads, &CanonLimits::default()).map(|c| c.nquads)
+}
+
+/// Canonicalizes `quads` with RDFC-1.0 under the given limits.
+pub fn canonicalize_with(quads: &[Quad], limits: &CanonLimits) -> Result<Canonicalized, CanonError> {
+    if quads.len() > limits.max_quads {
+        return Err(CanonError::TooManyQuads { found: quads.len(), limit: limits.max_quads });
+    }
+    let mut state = State::new(quads, limits)?;
+    state.issue_unique_first_degree();
+    state.issue_by_n_degree()?;
+    let nquads = state.serialize();
+    Ok(Canonicalized { nquads, issued: state.canonical.into_map(), work: state.work })
+}
+
+/// Serializes quads as N-Quads lines sorted in code-point order, duplicates removed, no relabeling.
+pub fn to_sorted_nquads(quads: &[Quad]) -> String {
+    let mut lines: Vec<String> = quads.iter().map(|q| nquad_line(q, &|b| b.to_owned())).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.concat()
+}
+
+/// Issues identifiers with a prefix and a counter, remembering the issue order.
+#[derive(Debug, Clone)]
+struct IdentifierIssuer {
+    prefix: &'static str,
+    issued: HashMap<String, String>,
+    order: Vec<String>,
+}
+
+impl IdentifierIssuer {
+    fn new(prefix: &'static str) -> Self {
+        IdentifierIssuer { prefix, issued: HashMap::new(), order: Vec::new() }
+    }
+
+    fn get(&self, id: &str) -> Option<&str> {
+        self.issued.get(id).map(String::as_str)
+    }
+
+    fn issue(&mut self, id: &str) -> String {
+        if let Some(existing) = self.issued.get(id) {
+            return existing.clone();
+        }
+        let new_id = format!("{}{}", self.prefix, self.order.len());
+        self.issued.insert(id.to_owned(), new_id.clone());
+        self.order.push(id.to_owned());
+        new_id
+    }
+
+    fn into_map(self) -> HashMap<String, String> {
+        self.issued
+    }
+}
+
+struct State<'a> {
+    quads: Vec<&'a Quad>,
+    /// Each quad pre-rendered as N-Quads pieces, blank nodes left as holes.
+    rendered: Vec<Rendered<'a>>,
+    /// Blank node label → indexes into `quads` mentioning it.
+    bnode_quads: HashMap<&'a str, Vec<usize>>,
+    /// Blank nodes in first-seen order (for deterministic iteration).
+    bnodes: Vec<&'a str>,
+    canonical: IdentifierIssuer,
+    /// First-degree hash → blank nodes still waiting for a canonical identifier.
+    hash_to_bnodes: BTreeMap<String, Vec<&'a str>>,
+    hash: HashAlgorithm,
+    work: u64,
+    max_work: u64,
+}
+
+impl<'a> State<'a> {
+    fn new(input: &'a [Quad], limits: &CanonLimits) -> Result<Self, CanonError> {
+        let mut seen = std::collections::HashSet::with_capacity(input.len());
+        let quads: Vec<&Quad> = input.iter().filter(|q| seen.insert(*q)).collect();
+        let rendered = quads.iter().map(|q| Rendered::new(q)).collect();
+        let mut state = State {
+            quads,
+            rendered,
+            bnode_quads: HashMap::new(),
+            bnodes: Vec::new(),
+            canonical: IdentifierIssuer::new("c14n"),
+            hash_to_bnodes: BTreeMap::new(),
+            hash: limits.hash,
+            work: 0,
+            max_work: limits.max_work,
+        };
+        state.index_blank_nodes()?;
+        if state.bnodes.len() > limits.max_blank_nodes {
+            return Err(CanonError::TooManyBlankNodes {
+                found: state.bnodes.len(),
+                limit: limits.max_blank_nodes,
+            });
+        }
+        for i in 0..state.bnodes.len() {
+            let bnode = state.bnodes[i];
+            let hash = state.hash_first_degree(bnode);
+            state.hash_to_bnodes.entry(hash).or_default().push(bnode);
+        }
+        Ok(state)
+    }
+
+    fn index_blank_nodes(&mut self) -> Result<(), CanonError> {
+        for (index, quad) in self.quads.iter().enumerate() {
+            for bnode in blank_nodes_of(quad)?.into_iter().flatten() {
+                let list = self.bnode_quads.entry(bnode).or_insert_with(|| {
+                    self.bnodes.push(bnode);
+                    Vec::new()
+                });
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn digest(&self, data: &str) -> String {
+        match self.hash {
+            HashAlgorithm::Sha256 => hex::encode(Sha256::digest(data.as_bytes())),
+            HashAlgorithm::Sha384 => hex::encode(Sha384::digest(data.as_bytes())),
+        }
+    }
+
+    /// 4.6 Hash First Degree Quads.
+    fn hash_first_degree(&self, reference: &str) -> String {
+        let mut lines: Vec<String> = self.bnode_quads[reference]
+            .iter()
+            .map(|&i| self.rendered[i].line(|b| if b == reference { "a" } else { "z" }))
+            .collect();
+        lines.sort_unstable();
+        self.digest(&lines.concat())
+    }
+
+    /// Step 4: blank nodes with a unique first-degree hash get canonical ids in hash order.
+    fn issue_unique_first_degree(&mut self) {
+        let unique: Vec<String> = self
+            .hash_to_bnodes
+            .iter()
+            .filter(|(_, list)| list.len() == 1)
+            .map(|(hash, _)| hash.clone())
+            .collect();
+        for hash in unique {
+            if let Some(list) = self.hash_to_bnodes.remove(&hash) {
+                self.canonical.issue(list[0]);
+            }
+        }
+    }
+
+    /// Step 5: the remaining blank nodes, by Hash N-Degree Quads.
+    fn issue_by_n_degree(&mut self) -> Result<(), CanonError> {
+        let groups: Vec<Vec<&'a str>> = std::mem::take(&mut self.hash_to_bnodes).into_values().collect();
+        for group in groups {
+            let mut results: Vec<(String, IdentifierIssuer)> = Vec::new();
+            for bnode in group {
+                if self.canonical.get(bnode).is_some() {
+                    continue;
+                }
+                let mut temporary = IdentifierIssuer::new("b");
+                temporary.issue(bnode);
+                results.push(self.hash_n_degree(bnode, temporary)?);
+            }
+            results.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, issuer) in results {
+                for existing in &issuer.order {
+                    self.canonical.issue(existing);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spend(&mut self) -> Result<(), CanonError> {
+        self.work += 1;
+        if self.work > self.max_work {
+            return Err(CanonError::WorkLimitExceeded { limit: self.max_work });
+        }
+        Ok(())
+    }
+
+    /// 4.7 Hash Related Blank Node.
+    fn hash_related(&self, related: &str, quad: &Quad, issuer: &IdentifierIssuer, position: char) -> String {
+        let identifier = match self.canonical.get(related).or_else(|| issuer.get(related)) {
+            Some(id) => format!("_:{id}"),
+            None => self.hash_first_degree(related),
+        };
+        let mut input = String::new();
+        input.push(position);
+        if position != 'g' {
+            let _ = write!(input, "<{}>", quad.predicate.as_str());
+        }
+        input.push_str(&identifier);
+        self.digest(&input)
+    }
+
+    /// 4.8 Hash N-Degree Quads, counting work.
+    fn hash_n_degree(
+        &mut self,
+        identifier: &str,
+        mut issuer: IdentifierIssuer,
+    ) -> Result<(String, IdentifierIssuer), CanonError> {
+        self.spend()?;
+        let related_by_hash = self.related_hashes(identifier, &issuer)?;
+        let mut data_to_hash = String::new();
+        for (related_hash, list) in related_by_hash {
+            data_to_hash.push_str(&related_hash);
+            let (chosen_path, chosen_issuer) = self.choose_path(&list, &issuer)?;
+            data_to_hash.push_str(&chosen_path);
+            issuer = chosen_issuer;
+        }
+        Ok((self.digest(&data_to_hash), issuer))
+    }
+
+    fn related_hashes(
+        &self,
+        identifier: &str,
+        issuer: &IdentifierIssuer,
+    ) -> Result<BTreeMap<String, Vec<&'a str>>, CanonError> {
+        let mut map: BTreeMap<String, Vec<&'a str>> = BTreeMap::new();
+        for &index in &self.bnode_quads[identifier] {
+            let quad = self.quads[index];
+            let [s, o, g] = blank_nodes_of(quad)?;
+            for (component, position) in [(s, 's'), (o, 'o'), (g, 'g')] {
+                if let Some(related) = component.filter(|b| *b != identifier) {
+                    let hash = self.hash_related(related, quad, issuer, position);
+                    map.entry(hash).or_default().push(related);
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// Steps 5.4.1–5.4.5: tries every permutation of `list`, keeping the smallest path.
+    fn choose_path(
+        &mut self,
+        list: &[&'a str],
+        issuer: &IdentifierIssuer,
+    ) -> Result<(String, IdentifierIssuer), CanonError> {
+        let mut chosen_path = String::new();
+        let mut chosen_issuer: Option<IdentifierIssuer> = None;
+        let mut permutation: Vec<usize> = (0..list.len()).collect();
+        loop {
+            self.spend()?;
+            let order: Vec<&str> = permutation.iter().map(|&i| list[i]).collect();
+            if let Some((path, issuer_copy)) = self.try_permutation(&order, issuer, &chosen_path)? {
+                if chosen_issuer.is_none() || path < chosen_path {
+                    chosen_path = path;
+                    chosen_issuer = Some(issuer_copy);
+                }
+            }
+            if !next_permutation(&mut permutation) {
+                break;
+            }
+        }
+        Ok((chosen_path, chosen_issuer.unwrap_or_else(|| issuer.clone())))
+    }
+
+    fn try_permutation(
+        &mut self,
+        order: &[&'a str],
+        issuer: &IdentifierIssuer,
+        chosen_path: &str,
+    ) -> Result<Option<(String, IdentifierIssuer)>, CanonError> {
+        let worse = |path: &str| {
+            !chosen_path.is_empty() && path.len() >= chosen_path.len() && path > chosen_path
+        };
+        let mut issuer_copy = issuer.clone();
+        let mut path = String::new();
+        let mut recursion_list = Vec::new();
+        for &related in order {
+            if let Some(id) = self.canonical.get(related) {
+                let _ = write!(path, "_:{id}");
+            } else {
+                if issuer_copy.get(related).is_none() {
+                    recursion_list.push(related);
+                }
+                let _ = write!(path, "_:{}", issuer_copy.issue(related));
+            }
+            if worse(&path) {
+                return Ok(None);
+            }
+        }
+        for related in recursion_list {
+            let (hash, result_issuer) = self.hash_n_degree(related, issuer_copy.clone())?;
+            let _ = write!(path, "_:{}<{}>", issuer_copy.issue(related), hash);
+            issuer_copy = result_issuer;
+            if worse(&path) {
+                return Ok(None);
+            }
+        }
+        Ok(Some((path, issuer_copy)))
+    }
+
+    fn serialize(&self) -> String {
+        let mut lines: Vec<String> =
+            self.rendered.iter().map(|r| r.line(|b| self.canonical.get(b).unwrap_or(b))).collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines.concat()
+    }
+}
+
+/// A term of a pre-rendered quad: fixed text, or a blank node to label at output time.
+enum Part<'a> {
+    Text(String),
+    Blank(&'a str),
+}
+
+impl Part<'_> {
+    fn push_to<'b>(&'b self, out: &mut String, label: impl Fn(&'b str) -> &'b str) {
+        match self {
+            Part::Text(t) => out.push_str(t),
+            Part::Blank(b) => {
+                out.push_str("_:");
+                out.push_str(label(b));
+            }
+        }
+    }
+}
+
+/// A quad rendered once as N-Quads pieces, so that hashing and output only concatenate.
+struct Rendered<'a> {
+    subject: Part<'a>,
+    predicate: String,
+    object: Part<'a>,
+    graph: Option<Part<'a>>,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(quad: &'a Quad) -> Self {
+        let subject = match &quad.subject {
+            NamedOrBlankNode::BlankNode(b) => Part::Blank(b.as_str()),
+            NamedOrBlankNode::NamedNode(n) => Part::Text(n.to_string()),
+        };
+        let object = match &quad.object {
+            Term::BlankNode(b) => Part::Blank(b.as_str()),
+            Term::Literal(l) => Part::Text(render_literal(l)),
+            other => Part::Text(other.to_string()),
+        };
+        let graph = match &quad.graph_name {
+            GraphName::NamedNode(n) => Some(Part::Text(n.to_string())),
+            GraphName::BlankNode(b) => Some(Part::Blank(b.as_str())),
+            GraphName::DefaultGraph => None,
+        };
+        Rendered { subject, predicate: quad.predicate.to_string(), object, graph }
+    }
+
+    /// The N-Quads line (with `\n`), blank node labels mapped through `label`.
+    fn line<'b>(&'b self, label: impl Fn(&'b str) -> &'b str + Copy) -> String {
+        let mut out = String::with_capacity(160);
+        self.subject.push_to(&mut out, label);
+        out.push(' ');
+        out.push_str(&self.predicate);
+        out.push(' ');
+        self.object.push_to(&mut out, label);
+        if let Some(g) = &self.graph {
+            out.push(' ');
+            g.push_to(&mut out, label);
+        }
+        out.push_str(" .\n");
+        out
+    }
+}
+
+/// A literal in canonical N-Quads form; strings needing no escape skip the char-by-char path.
+fn render_literal(literal: &oxrdf::Literal) -> String {
+    let value = literal.value();
+    let needs_escape = value.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+        || value.contains(['\u{FFFE}', '\u{FFFF}']);
+    if needs_escape {
+        return literal.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 64);
+    out.push('"');
+    out.push_str(value);
+    out.push('"');
+    if let Some(language) = literal.language() {
+        out.push('@');
+        out.push_str(language);
+    } else if literal.datatype() != oxrdf::vocab::xsd::STRING {
+        out.push_str("^^<");
+        out.push_str(literal.datatype().as_str());
+        out.push('>');
+    }
+    out
+}
+
+/// Blank node labels in subject, object and graph position.
+fn blank_nodes_of(quad: &Quad) -> Result<[Option<&str>; 3], CanonError> {
+    let subject = match &quad.subject {
+        NamedOrBlankNode::BlankNode(b) => Some(b.as_str()),
+        NamedOrBlankNode::NamedNode(_) => None,
+    };
+    #[allow(unreachable_patterns)]
+    let object = match &quad.object {
+        Term::BlankNode(b) => Some(b.as_str()),
+        Term::NamedNode(_) | Term::Literal(_) => None,
+        _ => return Err(CanonError::QuotedTriple),
+    };
+    let graph = match &quad.graph_name {
+        GraphName::BlankNode(b) => Some(b.as_str()),
+        _ => None,
+    };
+    Ok([subject, object, graph])
+}
+
+/// One canonical N-Quads line (with `\n`), blank node labels mapped through `label`.
+fn nquad_line(quad: &Quad, label: &dyn Fn(&str) -> String) -> String {
+    let mut line = String::with_capacity(128);
+    match &quad.subject {
+        NamedOrBlankNode::NamedNode(n) => {
+            let _ = write!(line, "{n}");
+        }
+        NamedOrBlankNode::BlankNode(b) => {
+            let _ = write!(line, "_:{}", label(b.as_str()));
+        }
+    }
+    let _ = write!(line, " {} ", quad.predicate);
+    #[allow(unreachable_patterns)]
+    match &quad.object {
+        Term::BlankNode(b) => {
+            let _ = write!(line, "_:{}", label(b.as_str()));
+        }
+        other => {
+            let _ = write!(line, "{other}");
+        }
+    }
+    match &quad.graph_name {
+        GraphName::NamedNode(n) => {
+            let _ = write!(line, " {n}");
+        }
+        GraphName::BlankNode(b) => {
+            let _ = write!(line, " _:{}", label(b.as_str()));
+        }
+        GraphName::DefaultGraph => {}
+    }
+    line.push_str(" .\n");
+    line
+}
+
+/// Advances to the next lexicographic permutation; false after the last one.
+fn next_permutation(items: &mut [usize]) -> bool {
+    if items.len() < 2 {
+        return false;
+    }
+    let mut i = items.len() - 1;
+    while i > 0 && items[i - 1] >= items[i] {
+        i -= 1;
+    }
+    if i == 0 {
+        return false;
+    }
+    let mut j = items.len() - 1;
+    while items[j] <= items[i - 1] {
+        j -= 1;
+    }
+    items.swap(i - 1, j);
+    items[i..].reverse();
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn parse(text: &str) -> Vec<Quad> {
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| Quad::from_str(l).unwrap()).collect()
+    }
+
+    #[test]
+    fn permutations_are_all_visited() {
+        let mut p = vec![0, 1, 2, 3];
+        let mut n = 1;
+        while next_permutation(&mut p) {
+            n += 1;
+        }
+        assert_eq!(n, 24);
+    }
+
+    #[test]
+    fn relabels_a_simple_blank_node() {
+        let quads = parse("_:x <http://ex/p> \"v\" .\n<http://ex/s> <http://ex/q> _:x .\n");
+        let out = canonicalize(&quads).unwrap();
+        assert_eq!(out, "<http://ex/s> <http://ex/q> _:c14n0 .\n_:c14n0 <http://ex/p> \"v\" .\n");
+    }
+
+    #[test]
+    fn a_clique_runs_out_of_budget() {
+        let mut text = String::new();
+        for i in 0..8 {
+            for j in 0..8 {
+                if i != j {
+                    text.push_str(&format!("_:n{i} <http://ex/p> _:n{j} .\n"));
+                }
+            }
+        }
+        let err = canonicalize(&parse(&text)).unwrap_err();
+        assert!(matches!(err, CanonError::WorkLimitExceeded { .. }));
+    }
+}

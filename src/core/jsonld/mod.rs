@@ -1,0 +1,172 @@
+//! JSON-LD 1.1 expansion and conversion to RDF, offline, with cached processed contexts.
+//!
+//! `oxjsonld` 0.2.7 keeps its context processor private and processes every context (and every
+//! type-scoped context) again on each parse, which costs milliseconds per credential. This module
+//! implements the JSON-LD 1.1 Context Processing, Expansion and Deserialize-to-RDF algorithms on
+//! `serde_json` values and memoizes processed contexts for the life of the process
+//! ([`context`]), so that converting a credential costs tens of microseconds.
+//!
+//! Remote contexts come only from the bundled allow-list ([`loader`]); any other URL is refused
+//! with [`JsonLdError::ContextNotAllowed`]. There is never any network access.
+//!
+//! Conversion runs in "safe mode" (as the Digital Bazaar stack does for Data Integrity): a
+//! property that does not expand to an absolute IRI, or a relative `@id`/`@type`, is an error
+//! instead of being silently dropped, because dropped data would not be signed.
+
+mod context;
+mod expand;
+pub mod loader;
+mod to_rdf;
+
+use oxrdf::Quad;
+use serde_json::Value;
+use thiserror::Error;
+
+pub use context::cached_context_count;
+
+/// Maximum JSON nesting depth accepted (objects and arrays).
+pub const MAX_DEPTH: usize = 64;
+
+/// Errors of JSON-LD processing. Codes follow the JSON-LD 1.1 API error codes where one exists.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum JsonLdError {
+    /// A context URL outside the bundled allow-list (no network access is ever made).
+    #[error("context {0} is not one of the bundled contexts; remote contexts are never fetched")]
+    ContextNotAllowed(String),
+    /// A context tried to change a protected term.
+    #[error("protected term redefinition: {0}")]
+    ProtectedTermRedefinition(String),
+    /// A context tried to nullify a context holding protected terms.
+    #[error("invalid context nullification: the active context has protected terms")]
+    InvalidContextNullification,
+    /// Too many nested remote/scoped contexts.
+    #[error("context overflow: more than {0} nested contexts")]
+    ContextOverflow(usize),
+    /// The document is nested deeper than [`MAX_DEPTH`].
+    #[error("JSON nesting deeper than {0} levels")]
+    TooDeep(usize),
+    /// Safe mode: a property does not map to an absolute IRI and would be dropped unsigned.
+    #[error("property \"{0}\" is not defined by the context (it would be dropped)")]
+    UndefinedTerm(String),
+    /// Safe mode: a relative IRI reference with no base to resolve it.
+    #[error("relative IRI reference \"{0}\" in {1} (no base IRI)")]
+    RelativeIri(String, &'static str),
+    /// Any other JSON-LD syntax or processing error.
+    #[error("{code}: {message}")]
+    Invalid {
+        /// JSON-LD error code, e.g. "invalid term definition".
+        code: &'static str,
+        /// Details, naming the offending term or value.
+        message: String,
+    },
+}
+
+impl JsonLdError {
+    pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        JsonLdError::Invalid { code, message: message.into() }
+    }
+}
+
+/// Converts a JSON-LD document to an RDF dataset (quads), using only bundled contexts.
+///
+/// Blank node labels are arbitrary; canonicalize with [`crate::core::canon`].
+pub fn to_rdf_dataset(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
+    check_depth(doc, MAX_DEPTH)?;
+    let expanded = expand::expand_document(doc)?;
+    to_rdf::expanded_to_quads(&expanded)
+}
+
+/// Expands a JSON-LD document (JSON-LD 1.1 Expansion Algorithm) using only bundled contexts.
+pub fn expand(doc: &Value) -> Result<Value, JsonLdError> {
+    check_depth(doc, MAX_DEPTH)?;
+    expand::expand_document(doc).map(Value::Array)
+}
+
+/// Fails with [`JsonLdError::TooDeep`] if `value` nests arrays/objects deeper than `max`.
+pub fn check_depth(value: &Value, max: usize) -> Result<(), JsonLdError> {
+    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > max {
+            return Err(JsonLdError::TooDeep(max));
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    Ok(())
+}
+
+/// True for a JSON-LD keyword.
+pub(crate) fn is_keyword(value: &str) -> bool {
+    matches!(
+        value,
+        "@base"
+            | "@container"
+            | "@context"
+            | "@direction"
+            | "@graph"
+            | "@id"
+            | "@import"
+            | "@included"
+            | "@index"
+            | "@json"
+            | "@language"
+            | "@list"
+            | "@nest"
+            | "@none"
+            | "@prefix"
+            | "@propagate"
+            | "@protected"
+            | "@reverse"
+            | "@set"
+            | "@type"
+            | "@value"
+            | "@version"
+            | "@vocab"
+    )
+}
+
+/// True for `@` followed by one or more ALPHA: reserved for future keywords, ignored.
+pub(crate) fn has_keyword_form(value: &str) -> bool {
+    value.len() > 1
+        && value.starts_with('@')
+        && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// True if `value` starts with an IRI scheme followed by ':' (an absolute IRI).
+pub(crate) fn is_absolute_iri(value: &str) -> bool {
+    let Some((scheme, _)) = value.split_once(':') else {
+        return false;
+    };
+    let mut bytes = scheme.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn depth_check_rejects_deep_nesting() {
+        let mut v = json!(1);
+        for _ in 0..100 {
+            v = json!([v]);
+        }
+        assert_eq!(check_depth(&v, 64), Err(JsonLdError::TooDeep(64)));
+        assert!(check_depth(&json!({"a": [1, {"b": 2}]}), 64).is_ok());
+    }
+
+    #[test]
+    fn absolute_iri_detection() {
+        assert!(is_absolute_iri("https://x"));
+        assert!(is_absolute_iri("did:key:z6"));
+        assert!(!is_absolute_iri("foo"));
+        assert!(!is_absolute_iri("1a:b"));
+        assert!(!is_absolute_iri("_x/y:z"));
+    }
+}

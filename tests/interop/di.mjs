@@ -1,0 +1,84 @@
+// Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack.
+//   node di.mjs verify [file]            -> {"verified": bool, "error": string|null}  (stdin if no file)
+//   node di.mjs sign <seedHex> [file]    -> signed credential, did:key verification method
+// Contexts come only from the repository's contexts/ folder; did:key resolves locally; no http.
+import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import path from 'node:path';
+import * as vc from '@digitalbazaar/vc';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as didKey from '@digitalbazaar/did-method-key';
+import {JsonLdDocumentLoader} from 'jsonld-document-loader';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const contextsDir = path.join(here, '..', '..', 'contexts');
+const CONTEXTS = {
+  'https://www.w3.org/ns/credentials/v2': 'credentials-v2.jsonld',
+  'https://www.w3.org/2018/credentials/v1': 'credentials-v1.jsonld',
+  'https://www.w3.org/ns/credentials/examples/v2': 'credentials-examples-v2.jsonld',
+  'https://w3id.org/security/data-integrity/v2': 'data-integrity-v2.jsonld',
+  'https://w3id.org/security/multikey/v1': 'multikey-v1.jsonld',
+  'https://www.w3.org/ns/did/v1': 'did-v1.jsonld',
+  'https://www.w3.org/ns/credentials/status/v1': 'bitstring-status-list-v1.jsonld',
+  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': 'ob-v3p0-context-3.0.3.json',
+  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json': 'ob-v3p0-context-3.0.2.json',
+  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json': 'ob-v3p0-context-3.0.1.json',
+};
+
+const loader = new JsonLdDocumentLoader();
+for(const [url, file] of Object.entries(CONTEXTS)) {
+  loader.addStatic(url, JSON.parse(readFileSync(path.join(contextsDir, file), 'utf8')));
+}
+const staticLoader = loader.build();
+const didKeyDriver = didKey.driver();
+didKeyDriver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
+
+async function documentLoader(url) {
+  if(url.startsWith('did:key:')) {
+    const document = await didKeyDriver.get({url});
+    return {contextUrl: null, documentUrl: url, document};
+  }
+  return staticLoader(url);
+}
+
+function readInput(file) {
+  return JSON.parse(readFileSync(file ?? 0, 'utf8'));
+}
+
+async function verify(file) {
+  const credential = readInput(file);
+  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const result = await vc.verifyCredential({credential, suite, documentLoader});
+  const error = result.verified ? null :
+    String(result.error?.errors?.[0]?.message ?? result.error?.message ??
+      JSON.stringify(result.results?.map(r => r.error?.message)));
+  return {verified: result.verified, error};
+}
+
+async function sign(seedHex, file) {
+  const credential = readInput(file);
+  const seed = Uint8Array.from(Buffer.from(seedHex, 'hex'));
+  const keyPair = await Ed25519Multikey.generate({seed});
+  const controller = `did:key:${keyPair.publicKeyMultibase}`;
+  keyPair.controller = controller;
+  keyPair.id = `${controller}#${keyPair.publicKeyMultibase}`;
+  const suite = new DataIntegrityProof({signer: keyPair.signer(), cryptosuite: eddsaRdfc2022});
+  return vc.issue({credential, suite, documentLoader});
+}
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  if(command === 'verify') {
+    console.log(JSON.stringify(await verify(args[0])));
+  } else if(command === 'sign') {
+    console.log(JSON.stringify(await sign(args[0], args[1]), null, 2));
+  } else {
+    console.error('usage: di.mjs verify [file] | di.mjs sign <seedHex> [file]');
+    process.exit(2);
+  }
+} catch(e) {
+  console.log(JSON.stringify({verified: false, error: String(e?.message ?? e)}));
+  process.exit(1);
+}
