@@ -1,10 +1,15 @@
 //! The command line: `serve`, `migrate`, `admin create-key`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{FileSettings, Overrides, Settings};
+use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
+use crate::core::sealed_key::MasterKey;
+use crate::core::verify::OfflineResolver;
+use crate::keyring;
 use crate::domain::api_key::{self, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
@@ -29,6 +34,69 @@ pub enum Command {
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Organizations' signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Sign and verify credentials offline.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List an organization's signing keys (public parts only).
+    List(OrgArgs),
+    /// Retire the current key and make a new one; old credentials keep verifying.
+    Rotate(OrgArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    /// The organization's slug.
+    #[arg(long)]
+    pub org: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialCommand {
+    /// Add a Data Integrity proof to a credential and print the signed credential.
+    Sign(SignArgs),
+    /// Verify a credential (JSON or VC-JWT) and print a JSON report; exits 0 only when it verifies.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The Ed25519 secret seed, 64 hex digits.
+    #[arg(long)]
+    pub seed_hex: String,
+    /// The verification method URL the proof names.
+    #[arg(long)]
+    pub verification_method: String,
+    /// The proof's created time (RFC 3339) [default: now]
+    #[arg(long)]
+    pub created: Option<String>,
+    #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = ["eddsa-rdfc-2022", "eddsa-jcs-2022"])]
+    pub cryptosuite: String,
+    /// The unsigned credential: a file, or - for standard input.
+    #[arg(default_value = "-")]
+    pub file: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Resolve a verification method or controller document URL from a local file
+    /// (a DID document or a Profile listing its keys): URL=FILE. Repeatable.
+    #[arg(long, value_name = "URL=FILE")]
+    pub resolve: Vec<String>,
+    /// Check the validity window at this time (RFC 3339) instead of now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// The credential: a file, or - for standard input.
+    #[arg(default_value = "-")]
+    pub file: String,
 }
 
 #[derive(Debug, Args)]
@@ -94,14 +162,17 @@ async fn open_store(settings: &Settings) -> AppResult<Store> {
     Ok(store)
 }
 
-pub async fn run(cli: Cli) -> AppResult<()> {
+pub async fn run(cli: Cli) -> AppResult<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(cli.config.as_ref(), args).await,
+        Command::Serve(args) => serve(cli.config.as_ref(), args).await.map(|()| ExitCode::SUCCESS),
+        Command::Keys(command) => keys(cli.config.as_ref(), command).await.map(|()| ExitCode::SUCCESS),
+        Command::Credential(CredentialCommand::Sign(args)) => sign(&args).map(|()| ExitCode::SUCCESS),
+        Command::Credential(CredentialCommand::Verify(args)) => verify(&args),
         Command::Migrate(db) => {
             let s = settings(cli.config.as_ref(), None, &db)?;
             open_store(&s).await?;
             println!("migrations applied to {}", redact(&s.database_url));
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Admin(AdminCommand::CreateKey(args)) => {
             let s = settings(cli.config.as_ref(), None, &args.database)?;
@@ -114,7 +185,7 @@ pub async fn run(cli: Cli) -> AppResult<()> {
             let created = store.create_api_key(Some(&org.id), &args.name, role).await?;
             println!("{}", created.key);
             eprintln!("API key {} ({}) for {}: shown once, keep it safe.", created.info.id, role.as_str(), org.slug);
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -146,6 +217,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     }
     let state = AppState {
         env_admin_key_hash: s.admin_key.as_deref().map(api_key::hash),
+        master_key: std::sync::Arc::new(master_key(&s)?),
         store,
     };
     let app = http::router(state);
@@ -193,4 +265,98 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+fn master_key(s: &Settings) -> AppResult<MasterKey> {
+    keyring::load_master_key(&s.keys_dir, std::env::var("CREDENCE_MASTER_KEY").ok().as_deref())
+}
+
+async fn keys(config: Option<&PathBuf>, command: KeysCommand) -> AppResult<()> {
+    let (args, rotate) = match command {
+        KeysCommand::List(a) => (a, false),
+        KeysCommand::Rotate(a) => (a, true),
+    };
+    let s = settings(config, None, &args.database)?;
+    let store = open_store(&s).await?;
+    let master = master_key(&s)?;
+    let org = store
+        .organization_by_slug(&args.org)
+        .await?
+        .ok_or_else(|| AppError::invalid("org", format!("no organization '{}'", args.org)))?;
+    if rotate {
+        let new = store.rotate_signing_key(&org.id, &master).await?;
+        println!("new current key {} ({})", new.id, new.public_key_multibase);
+    } else {
+        store.current_signing_key(&org.id, &master).await?;
+    }
+    let profile = store.profile_url(&org.slug);
+    let did = keyring::organization_did(&s.public_url, &org.slug);
+    for k in store.signing_keys(&org.id).await? {
+        println!(
+            "{}\t{}\tcreated {}\t{}\t{profile}#{}{}",
+            k.id,
+            k.status,
+            k.created_at,
+            k.retired_at.as_deref().map(|r| format!("retired {r}")).unwrap_or_default(),
+            k.public_key_multibase,
+            did.as_deref().map(|d| format!("\t{d}#{}", k.public_key_multibase)).unwrap_or_default(),
+        );
+    }
+    Ok(())
+}
+
+fn read_input(file: &str) -> AppResult<String> {
+    let mut text = String::new();
+    if file == "-" {
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| AppError::invalid("FILE", format!("cannot read standard input: {e}")))?;
+    } else {
+        text = std::fs::read_to_string(file).map_err(|e| AppError::invalid("FILE", format!("cannot read {file}: {e}")))?;
+    }
+    Ok(text)
+}
+
+fn sign(args: &SignArgs) -> AppResult<()> {
+    let seed: [u8; 32] = hex::decode(args.seed_hex.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| AppError::invalid("seed-hex", "must be 64 hex digits (a 32-byte Ed25519 seed)"))?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let suite: Cryptosuite = args
+        .cryptosuite
+        .parse()
+        .map_err(|e: data_integrity::ProofError| AppError::invalid("cryptosuite", e.to_string()))?;
+    let mut options = ProofOptions::new(suite, args.verification_method.clone());
+    if let Some(created) = &args.created {
+        options = options.with_created(created.clone());
+    }
+    let doc: serde_json::Value = serde_json::from_str(&read_input(&args.file)?)
+        .map_err(|e| AppError::invalid("FILE", format!("not a JSON document: {e}")))?;
+    let signed = data_integrity::add_proof(&doc, &key, &options).map_err(|e| AppError::invalid("credential", e.to_string()))?;
+    let text = serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn verify(args: &VerifyArgs) -> AppResult<ExitCode> {
+    let mut resolver = OfflineResolver::new();
+    for mapping in &args.resolve {
+        let (url, file) = mapping
+            .split_once('=')
+            .ok_or_else(|| AppError::invalid("resolve", format!("'{mapping}' is not URL=FILE")))?;
+        let text = std::fs::read_to_string(file).map_err(|e| AppError::invalid("resolve", format!("cannot read {file}: {e}")))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| AppError::invalid("resolve", format!("{file} is not JSON: {e}")))?;
+        resolver.add_document(url, doc);
+    }
+    let now = match &args.as_of {
+        Some(t) => crate::core::model::parse_date_time_z(t)
+            .ok_or_else(|| AppError::invalid("as-of", "must be an RFC 3339 date-time with a time zone"))?,
+        None => time::OffsetDateTime::now_utc(),
+    };
+    let mut report = crate::core::verify::verify_text(&read_input(&args.file)?, &resolver, now);
+    report.credential = None;
+    let text = serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(if report.verified { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -19,4 +19,6 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "server")]
+pub mod keyring;
+#[cfg(feature = "server")]
 pub mod store;

@@ -13,7 +13,7 @@ async fn main() -> std::process::ExitCode {
     }
     let cli = credence::cli::Cli::parse();
     match credence::cli::run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             if let credence::error::AppError::Validation(errors) = &e {

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::core::sealed_key::MasterKey;
 use crate::store::Store;
 use problem::Problem;
 
@@ -29,6 +30,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Seals and opens the organizations' signing keys.
+    pub master_key: std::sync::Arc<MasterKey>,
     /// SHA-256 of the admin key given by environment, if any.
     pub env_admin_key_hash: Option<String>,
 }

@@ -36,6 +36,8 @@ async fn create_organization(
     caller.require_admin()?;
     new.validate()?;
     let org = state.store.create_organization(&new).await?;
+    // Every organization gets its signing key at once, so its documents list it.
+    state.store.current_signing_key(&org.id, &state.master_key).await?;
     tracing::info!(organization = %org.slug, "organization created");
     Ok((StatusCode::CREATED, Json(org)))
 }

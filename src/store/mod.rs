@@ -8,6 +8,7 @@ mod achievements;
 mod api_keys;
 mod frameworks;
 mod organizations;
+mod signing_keys;
 
 use std::path::Path;
 use std::str::FromStr;

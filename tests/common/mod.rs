@@ -70,7 +70,11 @@ pub async fn app() -> TestApp {
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
     let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
-    let state = AppState { store: store.clone(), env_admin_key_hash: None };
+    let state = AppState {
+        store: store.clone(),
+        master_key: std::sync::Arc::new(credence::core::sealed_key::MasterKey::generate()),
+        env_admin_key_hash: None,
+    };
     TestApp { router: router(state), store, admin_key: admin.key, _dir: dir }
 }
 

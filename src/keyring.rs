@@ -1,0 +1,92 @@
+//! Key material: the master key that seals organizations' signing keys, and the
+//! signing keys themselves (sealed in the database, opened only to sign).
+//!
+//! The master key comes from `CREDENCE_MASTER_KEY` (hex or base64) or from
+//! `keys/master.key`, which is created with mode 0600 on first start.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::core::did;
+use crate::core::sealed_key::{IssuerKey, MasterKey};
+use crate::error::{AppError, AppResult};
+
+pub const MASTER_KEY_FILE: &str = "master.key";
+
+/// Loads the master key from the environment value, or from `dir/master.key`,
+/// creating that file (0600) with a new random key when it does not exist.
+pub fn load_master_key(dir: &Path, from_env: Option<&str>) -> AppResult<MasterKey> {
+    if let Some(text) = from_env.map(str::trim).filter(|t| !t.is_empty()) {
+        return parse_master_key(text).map_err(|reason| AppError::invalid("CREDENCE_MASTER_KEY", reason));
+    }
+    let path = dir.join(MASTER_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_master_key(text.trim())
+            .map_err(|reason| AppError::Internal(format!("{}: {reason}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_master_key_file(dir, &path),
+        Err(e) => Err(AppError::Internal(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn parse_master_key(text: &str) -> Result<MasterKey, String> {
+    MasterKey::from_hex(text)
+        .or_else(|_| MasterKey::from_base64(text))
+        .map_err(|_| "the master key must be 32 bytes as 64 hex digits or base64".to_string())
+}
+
+fn create_master_key_file(dir: &Path, path: &Path) -> AppResult<MasterKey> {
+    std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    let key = MasterKey::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(format!("{}\n", key.to_hex().as_str()).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", path.display())))?;
+            tracing::info!(path = %path.display(), "created a new master key");
+            Ok(key)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_master_key(dir, None),
+        Err(e) => Err(AppError::Internal(format!("cannot create {}: {e}", path.display()))),
+    }
+}
+
+/// Associated data binding a sealed seed to its row.
+pub fn seal_binding(organization_id: &str, key_id: &str) -> Vec<u8> {
+    format!("credence signing key|{organization_id}|{key_id}").into_bytes()
+}
+
+/// A signing key as listed: public parts only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningKeyInfo {
+    pub id: String,
+    /// `current` signs new credentials; `retired` keys only verify old ones.
+    pub status: String,
+    pub public_key_multibase: String,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+/// A current key opened for signing, with the identifiers it signs under.
+pub struct OpenedKey {
+    pub info: SigningKeyInfo,
+    pub key: IssuerKey,
+}
+
+/// The `did:web` of an organization under the public base URL:
+/// `https://host:port/issuers/slug` -> `did:web:host%3Aport:issuers:slug`.
+/// `None` when the public URL is not https (did:web is https only).
+pub fn organization_did(public_url: &str, slug: &str) -> Option<String> {
+    did::url_to_did_web(&format!("{public_url}/issuers/{slug}")).ok()
+}

@@ -1,0 +1,123 @@
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, new_id, now};
+use crate::core::sealed_key::{IssuerKey, MasterKey};
+use crate::error::{AppError, AppResult};
+use crate::keyring::{OpenedKey, SigningKeyInfo, seal_binding};
+
+const CURRENT: &str = "current";
+const RETIRED: &str = "retired";
+
+fn info_from_row(row: &AnyRow) -> AppResult<SigningKeyInfo> {
+    Ok(SigningKeyInfo {
+        id: row.try_get("id")?,
+        status: row.try_get("status")?,
+        public_key_multibase: row.try_get("public_key_multibase")?,
+        created_at: row.try_get("created_at")?,
+        retired_at: row.try_get("retired_at")?,
+    })
+}
+
+impl Store {
+    /// Every key of the organization, current first, then retired from newest.
+    pub async fn signing_keys(&self, organization_id: &str) -> AppResult<Vec<SigningKeyInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, status, public_key_multibase, created_at, retired_at FROM signing_keys \
+             WHERE organization_id = $1 ORDER BY CASE status WHEN 'current' THEN 0 ELSE 1 END, created_at DESC, id",
+        )
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(info_from_row).collect()
+    }
+
+    /// The organization's current key, opened for signing; created on first use.
+    pub async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+        for _ in 0..3 {
+            if let Some(opened) = self.open_current_key(organization_id, master).await? {
+                return Ok(opened);
+            }
+            match self.insert_key(organization_id, master, None).await {
+                Ok(_) | Err(AppError::Conflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(AppError::Internal("could not settle on a current signing key".into()))
+    }
+
+    async fn open_current_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<Option<OpenedKey>> {
+        let row = sqlx::query(
+            "SELECT id, status, public_key_multibase, created_at, retired_at, sealed_seed FROM signing_keys \
+             WHERE organization_id = $1 AND status = 'current'",
+        )
+        .bind(organization_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let info = info_from_row(&row)?;
+        let sealed_text: String = row.try_get("sealed_seed")?;
+        let sealed = STANDARD
+            .decode(sealed_text.as_bytes())
+            .map_err(|_| AppError::Internal(format!("signing key {} is stored damaged", info.id)))?;
+        let key = IssuerKey::open(master, &sealed, &seal_binding(organization_id, &info.id)).map_err(|_| {
+            AppError::Internal(format!(
+                "signing key {} cannot be opened: the master key is not the one it was sealed with",
+                info.id
+            ))
+        })?;
+        Ok(Some(OpenedKey { info, key }))
+    }
+
+    /// Inserts a new current key; with `tx_retire` the caller has retired the old one.
+    async fn insert_key(
+        &self,
+        organization_id: &str,
+        master: &MasterKey,
+        executor: Option<&mut sqlx::Transaction<'_, sqlx::Any>>,
+    ) -> AppResult<SigningKeyInfo> {
+        let id = new_id();
+        let key = IssuerKey::generate();
+        let sealed = STANDARD.encode(key.seal(master, &seal_binding(organization_id, &id)));
+        let info = SigningKeyInfo {
+            id: id.clone(),
+            status: CURRENT.into(),
+            public_key_multibase: key.public_multibase(),
+            created_at: now(),
+            retired_at: None,
+        };
+        let query = sqlx::query(
+            "INSERT INTO signing_keys (id, organization_id, public_key_multibase, sealed_seed, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(organization_id)
+        .bind(&info.public_key_multibase)
+        .bind(&sealed)
+        .bind(CURRENT)
+        .bind(&info.created_at);
+        let result = match executor {
+            Some(tx) => query.execute(&mut **tx).await,
+            None => query.execute(&self.pool).await,
+        };
+        result.map_err(|e| AppError::unique_violation_as(e, "status", "the organization already has a current key"))?;
+        Ok(info)
+    }
+
+    /// Retires the current key (it keeps verifying old credentials) and makes a new one current.
+    pub async fn rotate_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<SigningKeyInfo> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE signing_keys SET status = $1, retired_at = $2 WHERE organization_id = $3 AND status = $4")
+            .bind(RETIRED)
+            .bind(now())
+            .bind(organization_id)
+            .bind(CURRENT)
+            .execute(&mut *tx)
+            .await?;
+        let info = self.insert_key(organization_id, master, Some(&mut tx)).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+}
