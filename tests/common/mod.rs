@@ -20,6 +20,7 @@ pub const PUBLIC_URL: &str = "https://badges.example.ca";
 pub struct TestApp {
     pub router: Router,
     pub store: Store,
+    pub master_key: std::sync::Arc<credence::core::sealed_key::MasterKey>,
     pub admin_key: String,
     _dir: Option<tempfile::TempDir>,
 }
@@ -70,12 +71,9 @@ pub async fn app() -> TestApp {
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
     let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
-    let state = AppState {
-        store: store.clone(),
-        master_key: std::sync::Arc::new(credence::core::sealed_key::MasterKey::generate()),
-        env_admin_key_hash: None,
-    };
-    TestApp { router: router(state), store, admin_key: admin.key, _dir: dir }
+    let master_key = std::sync::Arc::new(credence::core::sealed_key::MasterKey::generate());
+    let state = AppState { store: store.clone(), master_key: master_key.clone(), env_admin_key_hash: None };
+    TestApp { router: router(state), store, master_key, admin_key: admin.key, _dir: dir }
 }
 
 impl TestApp {
