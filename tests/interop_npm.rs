@@ -115,3 +115,80 @@ fn we_verify_a_credential_the_npm_stack_signs() {
         assert!(!all_verified(&verify_proofs(&tampered, &DidKeyResolver)));
     }
 }
+
+mod common;
+
+/// A credential for `achievement` as issuance builds it: hashed email, results for
+/// every result description, evidence with a digest, validity and status entries.
+fn demo_credential(achievement: &credence::domain::achievement::Achievement, profile: &Value, n: usize) -> Value {
+    use credence::domain::credential::{AwardedResult, CredentialDraft, EvidenceItem, Recipient, build_credential};
+    let def = &achievement.definition;
+    let ob_achievement = def.to_open_badges(&achievement.url, Some(profile));
+    let draft = CredentialDraft {
+        id: format!("{}/credentials/demo-{n}", common::PUBLIC_URL),
+        issuer: profile.clone(),
+        achievement: ob_achievement,
+        result_descriptions: def.result_descriptions.clone(),
+        recipient: Recipient { email: format!("learner{n}@example.com"), salt: format!("salt-{n}"), did: None },
+        results: def.result_descriptions.iter().map(|rd| AwardedResult { component: rd.component.clone(), value: "84".into() }).collect(),
+        evidence: vec![EvidenceItem {
+            id: Some(format!("{}/evidence/{n}/project.pdf", common::PUBLIC_URL)),
+            name: "Workplace project".into(),
+            narrative: Some("Évaluation pratique supervisée; « projet » validé.".into()),
+            description: None,
+            genre: Some("Assessment".into()),
+            sha256: Some([7u8; 32]),
+        }],
+        valid_from: time::macros::datetime!(2026-11-26 12:00 UTC),
+        validity: def.validity_period.as_deref().and_then(credence::domain::achievement::parse_iso_duration),
+        credential_status: vec![
+            json!({"id": format!("{}/status/emc/revocation#{}", common::PUBLIC_URL, 1000 + n), "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation", "statusListIndex": format!("{}", 1000 + n),
+                "statusListCredential": format!("{}/status/emc/revocation", common::PUBLIC_URL)}),
+            json!({"id": format!("{}/status/emc/suspension#{}", common::PUBLIC_URL, 2000 + n), "type": "BitstringStatusListEntry",
+                "statusPurpose": "suspension", "statusListIndex": format!("{}", 2000 + n),
+                "statusListCredential": format!("{}/status/emc/suspension", common::PUBLIC_URL)}),
+        ],
+        award_narrative: None,
+    };
+    build_credential(&draft)
+}
+
+#[tokio::test]
+async fn every_demo_achievement_credential_verifies_with_both_stacks() {
+    if !npm_stack_available() {
+        return;
+    }
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let (key, did, vm) = did_key(11);
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for org in app.store.list_organizations().await.unwrap() {
+        // The npm verifier wants the issuer to be the key's controller: use the did:key as issuer id.
+        let mut profile = org.profile();
+        profile["id"] = json!(did);
+        for achievement in app.store.list_achievements(&org.id).await.unwrap() {
+            count += 1;
+            let doc = demo_credential(&achievement, &profile, count);
+            let opts = ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm.clone()).with_created(now_utc());
+            let signed = add_proof(&doc, &key, &opts).unwrap_or_else(|e| panic!("{}: {e}", achievement.definition.slug));
+            let report = credence::core::verify::verify_credential(
+                &signed,
+                &credence::core::verify::OfflineResolver::new(),
+                time::OffsetDateTime::now_utc(),
+            );
+            assert!(
+                report.checks.iter().all(|c| c.status != credence::core::verify::CheckStatus::Failed),
+                "{}: {report:?}",
+                achievement.definition.slug
+            );
+            let file = dir.path().join(format!("{}.json", achievement.definition.slug));
+            std::fs::write(&file, serde_json::to_vec_pretty(&signed).unwrap()).unwrap();
+            let out = run_node(&["verify", file.to_str().unwrap()]);
+            let result: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+            assert_eq!(result["verified"], json!(true), "{}: {result}", achievement.definition.slug);
+        }
+    }
+    assert_eq!(count, 12, "every demo achievement");
+}

@@ -4,6 +4,7 @@
 pub mod achievement;
 pub mod api_key;
 pub mod award_rule;
+pub mod credential;
 pub mod framework;
 pub mod organization;
 pub mod validation;

@@ -1,0 +1,194 @@
+//! Builds the Open Badges 3.0 credential for a learner who earned an achievement:
+//! the hashed email identifier, the embedded achievement version, results matching
+//! its result descriptions, evidence with SHA-256 digests, validity and status.
+//! Pure: signing and storing are the caller's.
+
+use serde_json::{Map, Value, json};
+use time::{Date, Month, OffsetDateTime};
+
+use super::achievement::ResultDescriptionInput;
+use crate::core::model::{OB_V3_CONTEXT, VC_V2_CONTEXT, hashed_email_identity};
+use crate::core::multibase;
+
+/// Who receives the credential. The email is only ever stored hashed with the salt.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: String,
+    pub salt: String,
+    /// The learner's DID, when they gave one (a wallet).
+    pub did: Option<String>,
+}
+
+/// A result to report, for one component of the award rule.
+#[derive(Debug, Clone)]
+pub struct AwardedResult {
+    pub component: String,
+    /// The value as the result type writes it, e.g. "84" for a percent.
+    pub value: String,
+}
+
+/// Evidence of the assessment. A file or page named by `id` carries its SHA-256
+/// digest, so an employer can check it was not altered.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceItem {
+    pub id: Option<String>,
+    pub name: String,
+    pub narrative: Option<String>,
+    pub description: Option<String>,
+    pub genre: Option<String>,
+    pub sha256: Option<[u8; 32]>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CredentialDraft {
+    /// The credential's id (its public URL or a `urn:uuid:`).
+    pub id: String,
+    /// The issuer's Profile (its `@context` is dropped when embedded).
+    pub issuer: Value,
+    /// The Open Badges `Achievement` of the version earned.
+    pub achievement: Value,
+    pub result_descriptions: Vec<ResultDescriptionInput>,
+    pub recipient: Recipient,
+    pub results: Vec<AwardedResult>,
+    pub evidence: Vec<EvidenceItem>,
+    pub valid_from: OffsetDateTime,
+    /// (years, months, days) after `valid_from`; `None` never expires.
+    pub validity: Option<(u32, u32, u32)>,
+    /// `credentialStatus` entries (e.g. BitstringStatusListEntry for revocation and suspension).
+    pub credential_status: Vec<Value>,
+    /// Why the credential was awarded, when it is not from the rule (recognition of prior learning).
+    pub award_narrative: Option<String>,
+}
+
+/// RFC 3339 with whole seconds and `Z`, as credentials write times.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Adds a calendar period; a day past the end of the month falls back to its last day.
+pub fn add_period(t: OffsetDateTime, (years, months, days): (u32, u32, u32)) -> OffsetDateTime {
+    let total_months = t.year() as i64 * 12 + (u8::from(t.month()) as i64 - 1) + years as i64 * 12 + months as i64;
+    let year = (total_months.div_euclid(12)) as i32;
+    let month = Month::try_from((total_months.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
+    let mut day = t.day();
+    let date = loop {
+        match Date::from_calendar_date(year, month, day) {
+            Ok(d) => break d,
+            Err(_) if day > 28 => day -= 1,
+            Err(_) => break t.date(),
+        }
+    };
+    t.replace_date(date) + time::Duration::days(days as i64)
+}
+
+fn without_context(mut v: Value) -> Value {
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("@context");
+    }
+    v
+}
+
+fn result_entry(achievement_id: &str, rd: &ResultDescriptionInput, value: &str) -> Value {
+    let mut r = Map::new();
+    r.insert("type".into(), json!(["Result"]));
+    r.insert("resultDescription".into(), json!(format!("{achievement_id}#result-{}", rd.component)));
+    r.insert("value".into(), json!(value));
+    Value::Object(r)
+}
+
+fn evidence_entry(e: &EvidenceItem) -> Value {
+    let mut m = Map::new();
+    if let Some(id) = &e.id {
+        m.insert("id".into(), json!(id));
+    }
+    m.insert("type".into(), json!(["Evidence"]));
+    m.insert("name".into(), json!(e.name));
+    for (k, v) in [("narrative", &e.narrative), ("description", &e.description), ("genre", &e.genre)] {
+        if let Some(v) = v {
+            m.insert(k.into(), json!(v));
+        }
+    }
+    if let Some(d) = &e.sha256 {
+        // Multibase of the multihash (0x12 = sha2-256, 0x20 = 32 bytes), as VC 2.0's digestMultibase.
+        let mut multihash = vec![0x12, 0x20];
+        multihash.extend_from_slice(d);
+        m.insert("digestMultibase".into(), json!(multibase::encode_base58btc(&multihash)));
+    }
+    Value::Object(m)
+}
+
+/// The unsigned credential.
+pub fn build_credential(d: &CredentialDraft) -> Value {
+    let achievement_id = d.achievement.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut subject = Map::new();
+    if let Some(did) = &d.recipient.did {
+        subject.insert("id".into(), json!(did));
+    }
+    subject.insert("type".into(), json!(["AchievementSubject"]));
+    let identity = hashed_email_identity(&d.recipient.email, &d.recipient.salt);
+    subject.insert("identifier".into(), json!([identity]));
+    subject.insert("achievement".into(), without_context(d.achievement.clone()));
+    let results: Vec<Value> = d
+        .results
+        .iter()
+        .filter_map(|r| {
+            let rd = d.result_descriptions.iter().find(|rd| rd.component == r.component)?;
+            Some(result_entry(&achievement_id, rd, &r.value))
+        })
+        .collect();
+    if !results.is_empty() {
+        subject.insert("result".into(), Value::Array(results));
+    }
+    if let Some(n) = &d.award_narrative {
+        subject.insert("narrative".into(), json!(n));
+    }
+
+    let mut c = Map::new();
+    c.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT]));
+    c.insert("id".into(), json!(d.id));
+    c.insert("type".into(), json!(["VerifiableCredential", "OpenBadgeCredential"]));
+    c.insert("issuer".into(), without_context(d.issuer.clone()));
+    c.insert("validFrom".into(), json!(format_time(d.valid_from)));
+    if let Some(period) = d.validity {
+        c.insert("validUntil".into(), json!(format_time(add_period(d.valid_from, period))));
+    }
+    if let Some(name) = d.achievement.get("name") {
+        c.insert("name".into(), name.clone());
+    }
+    c.insert("credentialSubject".into(), Value::Object(subject));
+    if !d.evidence.is_empty() {
+        c.insert("evidence".into(), Value::Array(d.evidence.iter().map(evidence_entry).collect()));
+    }
+    match d.credential_status.len() {
+        0 => {}
+        1 => {
+            c.insert("credentialStatus".into(), d.credential_status[0].clone());
+        }
+        _ => {
+            c.insert("credentialStatus".into(), Value::Array(d.credential_status.clone()));
+        }
+    }
+    Value::Object(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn periods_follow_the_calendar() {
+        assert_eq!(format_time(add_period(datetime!(2026-01-31 10:00 UTC), (0, 1, 0))), "2026-02-28T10:00:00Z");
+        assert_eq!(format_time(add_period(datetime!(2024-02-29 00:00 UTC), (3, 0, 0))), "2027-02-28T00:00:00Z");
+        assert_eq!(format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 18, 10))), "2028-06-05T08:30:15Z");
+    }
+}
