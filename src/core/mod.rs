@@ -8,3 +8,4 @@ pub mod jwt;
 pub mod model;
 pub mod multibase;
 pub mod sealed_key;
+pub mod status_list;
