@@ -1,5 +1,6 @@
 //! The pure core: everything about credentials that knows nothing of HTTP or SQL.
 
+pub mod baking;
 pub mod canon;
 pub mod data_integrity;
 pub mod did;
