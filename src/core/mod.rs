@@ -1,5 +1,6 @@
 //! The pure core: everything about credentials that knows nothing of HTTP or SQL.
 
+pub mod baking;
 pub mod canon;
 pub mod data_integrity;
 pub mod did;
@@ -8,4 +9,5 @@ pub mod jwt;
 pub mod model;
 pub mod multibase;
 pub mod sealed_key;
+pub mod status_list;
 pub mod verify;

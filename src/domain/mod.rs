@@ -3,6 +3,7 @@
 
 pub mod achievement;
 pub mod api_key;
+pub mod award_evaluation;
 pub mod award_rule;
 pub mod credential;
 pub mod framework;
