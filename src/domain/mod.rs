@@ -7,5 +7,6 @@ pub mod award_evaluation;
 pub mod award_rule;
 pub mod credential;
 pub mod framework;
+pub mod learner;
 pub mod organization;
 pub mod validation;

@@ -6,8 +6,11 @@
 
 mod achievements;
 mod api_keys;
+mod credentials;
 mod frameworks;
+mod learners;
 mod organizations;
+mod results;
 mod signing_keys;
 
 use std::path::Path;
@@ -20,6 +23,9 @@ use crate::error::{AppError, AppResult};
 
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
+pub use credentials::{CredentialFilter, NewCredential, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+pub use learners::Learner;
+pub use results::{NewResult, SignoffRequest, SignoffTicket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

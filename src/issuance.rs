@@ -1,0 +1,347 @@
+//! Assessment-gated issuance: records results, evaluates the award rule, asks for
+//! sign-offs, and issues exactly one signed credential per learner and achievement.
+//! Storage and signing are called from here; HTTP knows nothing of these steps.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
+use crate::core::sealed_key::MasterKey;
+use crate::core::status_list::StatusPurpose;
+use crate::domain::achievement::{Achievement, parse_iso_duration};
+use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
+use crate::domain::award_rule::SignoffKind;
+use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
+use crate::domain::learner::{DirectAwardInput, EvidenceInput, ResultInput};
+use crate::domain::organization::Organization;
+use crate::domain::validation::Violations;
+use crate::error::{AppError, AppResult};
+use crate::store::{Learner, NewCredential, NewResult, SignoffRequest, Store, StoredCredential};
+
+/// How long a sign-off link stays usable.
+pub const SIGNOFF_LINK_VALIDITY_DAYS: i64 = 30;
+
+/// Where a learner stands on an achievement, as the API answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnerStatus {
+    pub learner_id: String,
+    pub achievement_id: String,
+    pub achievement_version: i64,
+    /// `in_progress`, `awaiting_signoff`, `locked_out`, `issued`, `revoked` or `suspended`.
+    pub state: String,
+    pub components: Vec<ComponentEvaluation>,
+    pub signoffs: Vec<SignoffRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialRef>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRef {
+    pub id: String,
+    /// The credential's public page and JSON.
+    pub url: String,
+    pub issued_at: String,
+    pub award_kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    pub suspended: bool,
+}
+
+impl CredentialRef {
+    pub fn of(store: &Store, c: &StoredCredential) -> Self {
+        CredentialRef {
+            url: store.credential_url(&c.id),
+            id: c.id.clone(),
+            issued_at: c.issued_at.clone(),
+            award_kind: c.award_kind.clone(),
+            revoked_at: c.revoked_at.clone(),
+            suspended: c.suspended,
+        }
+    }
+
+    pub fn state(&self) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.suspended {
+            "suspended"
+        } else {
+            "issued"
+        }
+    }
+}
+
+fn state_name(state: LearnerState) -> &'static str {
+    match state {
+        LearnerState::InProgress => "in_progress",
+        LearnerState::AwaitingSignoff => "awaiting_signoff",
+        LearnerState::LockedOut => "locked_out",
+        LearnerState::Eligible => "eligible",
+    }
+}
+
+/// Finds an organization's achievement by id or slug (latest version).
+pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
+    if let Some(a) = store.organization_achievement(&org.id, key).await? {
+        return Ok(a);
+    }
+    let all = store.list_achievements(&org.id).await?;
+    all.into_iter()
+        .find(|a| a.definition.slug == key)
+        .ok_or_else(|| AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug)))
+}
+
+/// Checks a result against the achievement's rule.
+fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResult<()> {
+    let mut v = Violations::new();
+    input.check(&mut v);
+    match achievement.definition.rule.component(&input.component) {
+        None => {
+            let known: Vec<&str> = achievement.definition.rule.all_of.iter().map(|c| c.component.as_str()).collect();
+            v.add("component", format!("'{}' is not a component of this achievement; its components are {}", input.component, known.join(", ")));
+        }
+        Some(req) => {
+            if input.score.is_some() && req.min_score.is_none() {
+                v.add("score", format!("component '{}' is not scored", input.component));
+            }
+            if input.submitted_for_signoff == Some(true) && req.requires_signoff.is_none() {
+                v.add("submittedForSignoff", format!("component '{}' needs no sign-off", input.component));
+            }
+        }
+    }
+    v.into_result()
+}
+
+/// Records one result, re-evaluates the rule, and issues when it is met.
+pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
+    let achievement = find_achievement(store, org, &input.achievement).await?;
+    check_against_rule(&input, &achievement)?;
+    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
+    let recorded = RecordedResult {
+        component: input.component.clone(),
+        score: input.score,
+        attempt: input.attempt,
+        completed: input.completed,
+        passed: input.passed,
+        submitted_for_signoff: input.submitted_for_signoff == Some(true),
+        recorded_at: input
+            .recorded_at
+            .clone()
+            .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
+    };
+    store
+        .insert_result(&NewResult {
+            organization_id: &org.id,
+            learner_id: &learner.id,
+            achievement_id: &achievement.id,
+            result: &recorded,
+            evidence: &input.evidence,
+            source: input.source.as_deref().unwrap_or("api"),
+        })
+        .await?;
+    let mut new_links = Vec::new();
+    if recorded.submitted_for_signoff {
+        if let Some(req) = achievement.definition.rule.component(&input.component) {
+            let kind = match req.requires_signoff {
+                Some(SignoffKind::Employer) => "employer",
+                Some(SignoffKind::Expert) => "expert",
+                None => "",
+            };
+            let reviewer = input.reviewer.clone().unwrap_or_default();
+            let request = store
+                .create_signoff(
+                    &org.id,
+                    &learner.id,
+                    &achievement.id,
+                    &input.component,
+                    kind,
+                    reviewer.name.as_deref(),
+                    reviewer.email.as_deref(),
+                    time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
+                )
+                .await?;
+            new_links.push(request);
+        }
+    }
+    settle(store, master, org, &achievement, &learner, new_links).await
+}
+
+/// Evaluates the learner's standing and issues the credential when the rule is met.
+pub async fn settle(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    learner: &Learner,
+    new_links: Vec<SignoffRequest>,
+) -> AppResult<LearnerStatus> {
+    let results = store.results(&learner.id, &achievement.id).await?;
+    let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
+    let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
+    let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
+    if credential.is_none() && evaluation.is_eligible() {
+        let evidence = store.result_evidence(&learner.id, &achievement.id).await?;
+        credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
+    }
+    status(store, achievement, learner, evaluation, credential, new_links).await
+}
+
+async fn status(
+    store: &Store,
+    achievement: &Achievement,
+    learner: &Learner,
+    evaluation: Evaluation,
+    credential: Option<StoredCredential>,
+    new_links: Vec<SignoffRequest>,
+) -> AppResult<LearnerStatus> {
+    let mut signoffs = store.signoffs(&learner.id, &achievement.id).await?;
+    for s in &mut signoffs {
+        if let Some(created) = new_links.iter().find(|n| n.id == s.id) {
+            s.link = created.link.clone();
+        }
+    }
+    let credential = credential.map(|c| CredentialRef::of(store, &c));
+    let state = match &credential {
+        Some(c) => c.state(),
+        None => state_name(evaluation.state),
+    };
+    Ok(LearnerStatus {
+        learner_id: learner.id.clone(),
+        achievement_id: achievement.id.clone(),
+        achievement_version: achievement.version,
+        state: state.to_string(),
+        components: evaluation.components,
+        signoffs,
+        credential,
+    })
+}
+
+/// The current standing, without recording anything.
+pub async fn learner_status(store: &Store, achievement: &Achievement, learner: &Learner) -> AppResult<LearnerStatus> {
+    let results = store.results(&learner.id, &achievement.id).await?;
+    let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
+    let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
+    let credential = store.credential_for(&learner.id, &achievement.id).await?;
+    status(store, achievement, learner, evaluation, credential, Vec::new()).await
+}
+
+/// Recognition of prior learning: issues without results, with the narrative saying why.
+pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization, input: DirectAwardInput) -> AppResult<LearnerStatus> {
+    let mut v = Violations::new();
+    input.check(&mut v);
+    v.into_result()?;
+    let achievement = find_achievement(store, org, &input.achievement).await?;
+    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
+    let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
+    let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
+    if credential.is_none() {
+        credential = Some(
+            issue(store, master, org, &achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
+        );
+    }
+    status(store, &achievement, &learner, evaluation, credential, Vec::new()).await
+}
+
+fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {
+    evidence
+        .iter()
+        .map(|e| EvidenceItem {
+            id: e.url.clone(),
+            name: e.name.clone(),
+            narrative: e.narrative.clone(),
+            description: e.description.clone(),
+            genre: e.genre.clone(),
+            sha256: e.digest(),
+        })
+        .collect()
+}
+
+fn format_score(score: f64) -> String {
+    crate::domain::achievement::format_number(score)
+}
+
+/// Builds, signs and stores the credential in one transaction, with a random index
+/// in each status list. If a concurrent request issued first, returns that one.
+#[allow(clippy::too_many_arguments)]
+async fn issue(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    learner: &Learner,
+    evaluation: &Evaluation,
+    evidence: &[EvidenceInput],
+    award_narrative: Option<&str>,
+) -> AppResult<StoredCredential> {
+    let email = learner
+        .email
+        .clone()
+        .ok_or_else(|| AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)"))?;
+    let key = store.current_signing_key(&org.id, master).await?;
+    let credential_id = crate::store::new_id();
+    let profile = org.profile();
+    let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
+    let mut tx = store.pool.begin().await?;
+    let mut statuses = Vec::new();
+    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        let index = store.allocate_status_index(&mut tx, &org.id, purpose, &credential_id).await?;
+        let list = store.status_list_url(&org.slug, purpose);
+        statuses.push(serde_json::json!({
+            "id": format!("{list}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose.as_str(),
+            "statusListIndex": index.to_string(),
+            "statusListCredential": list,
+        }));
+    }
+    let scores = evaluation.best_scores();
+    let draft = CredentialDraft {
+        id: store.credential_url(&credential_id),
+        issuer: profile.clone(),
+        achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
+        result_descriptions: achievement.definition.result_descriptions.clone(),
+        recipient: Recipient { email, salt: learner.salt.clone(), did: learner.did.clone() },
+        results: scores
+            .iter()
+            .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
+            .collect(),
+        evidence: evidence_items(evidence),
+        valid_from: time::OffsetDateTime::now_utc(),
+        validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
+        credential_status: statuses,
+        award_narrative: award_narrative.map(str::to_string),
+    };
+    let unsigned = credential::build_credential(&draft);
+    let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method);
+    let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
+        .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+    let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
+    let written = store
+        .insert_credential(
+            &mut tx,
+            &NewCredential {
+                id: &credential_id,
+                organization_id: &org.id,
+                learner_id: &learner.id,
+                achievement_id: &achievement.id,
+                achievement_version: achievement.version,
+                document: &signed,
+                jwt: None,
+                award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
+                award_narrative,
+                valid_until: valid_until.as_deref(),
+            },
+        )
+        .await?;
+    if written {
+        tx.commit().await?;
+        tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
+    } else {
+        tx.rollback().await?;
+    }
+    store
+        .credential_for(&learner.id, &achievement.id)
+        .await?
+        .ok_or_else(|| AppError::Internal("issued credential vanished".into()))
+}

@@ -1,0 +1,345 @@
+//! Issued credentials, their status-list entries, and idempotency records.
+
+use rand::Rng;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, now};
+use crate::core::status_list::StatusPurpose;
+use crate::error::{AppError, AppResult};
+
+/// Entries per status list: the spec's minimum of 131,072 (16 KiB), which keeps a
+/// list from revealing much about how many credentials exist.
+pub const STATUS_LIST_LENGTH: u64 = 131_072;
+
+/// A stored credential.
+#[derive(Debug, Clone)]
+pub struct StoredCredential {
+    pub id: String,
+    pub organization_id: String,
+    pub learner_id: String,
+    pub achievement_id: String,
+    pub achievement_version: i64,
+    pub document: Value,
+    pub jwt: Option<String>,
+    pub award_kind: String,
+    pub issued_at: String,
+    pub valid_until: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revocation_reason: Option<String>,
+    pub suspended: bool,
+}
+
+/// A credential about to be written, signed.
+pub struct NewCredential<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub learner_id: &'a str,
+    pub achievement_id: &'a str,
+    pub achievement_version: i64,
+    pub document: &'a Value,
+    pub jwt: Option<&'a str>,
+    pub award_kind: &'a str,
+    pub award_narrative: Option<&'a str>,
+    pub valid_until: Option<&'a str>,
+}
+
+/// Filters of a credential listing.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialFilter {
+    pub achievement_id: Option<String>,
+    /// `active`, `revoked` or `suspended`.
+    pub state: Option<String>,
+    pub issued_from: Option<String>,
+    pub issued_to: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, award_kind, \
+     issued_at, valid_until, revoked_at, revocation_reason, suspended";
+
+fn credential_from_row(row: &AnyRow) -> AppResult<StoredCredential> {
+    let text: String = row.try_get("document")?;
+    let suspended: i64 = row.try_get("suspended")?;
+    Ok(StoredCredential {
+        document: serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored credential is unreadable: {e}")))?,
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        learner_id: row.try_get("learner_id")?,
+        achievement_id: row.try_get("achievement_id")?,
+        achievement_version: row.try_get("achievement_version")?,
+        jwt: row.try_get("jwt")?,
+        award_kind: row.try_get("award_kind")?,
+        issued_at: row.try_get("issued_at")?,
+        valid_until: row.try_get("valid_until")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revocation_reason: row.try_get("revocation_reason")?,
+        suspended: suspended != 0,
+    })
+}
+
+impl Store {
+    pub fn credential_url(&self, id: &str) -> String {
+        format!("{}/credentials/{id}", self.public_url)
+    }
+
+    pub fn status_list_url(&self, org_slug: &str, purpose: StatusPurpose) -> String {
+        format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
+    }
+
+    /// Reserves a random free index of the organization's list for `credential_id`.
+    /// The primary key makes an index impossible to hand out twice, across instances.
+    pub async fn allocate_status_index(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        organization_id: &str,
+        purpose: StatusPurpose,
+        credential_id: &str,
+    ) -> AppResult<u64> {
+        for _ in 0..64 {
+            let candidate = rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH);
+            let inserted = sqlx::query(
+                "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(organization_id)
+            .bind(purpose.as_str())
+            .bind(candidate as i64)
+            .bind(credential_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                return Ok(candidate);
+            }
+        }
+        Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
+    }
+
+    /// Writes a signed credential unless the learner already holds this achievement;
+    /// returns false (and writes nothing) in that case.
+    pub async fn insert_credential(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &NewCredential<'_>) -> AppResult<bool> {
+        let document = serde_json::to_string(c.document).map_err(|e| AppError::Internal(e.to_string()))?;
+        let inserted = sqlx::query(
+            "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, \
+             award_kind, award_narrative, issued_at, valid_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING",
+        )
+        .bind(c.id)
+        .bind(c.organization_id)
+        .bind(c.learner_id)
+        .bind(c.achievement_id)
+        .bind(c.achievement_version)
+        .bind(&document)
+        .bind(c.jwt)
+        .bind(c.award_kind)
+        .bind(c.award_narrative)
+        .bind(now())
+        .bind(c.valid_until)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query(
+                "UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2",
+            )
+            .bind(c.achievement_id)
+            .bind(c.achievement_version)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(inserted == 1)
+    }
+
+    pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM credentials WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(credential_from_row).transpose()
+    }
+
+    pub async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 AND achievement_id = $2"
+        )))
+        .bind(learner_id)
+        .bind(achievement_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(credential_from_row).transpose()
+    }
+
+    pub async fn list_credentials(&self, organization_id: &str, f: &CredentialFilter) -> AppResult<Vec<StoredCredential>> {
+        let state = match f.state.as_deref() {
+            None => "",
+            Some("active") => " AND revoked_at IS NULL AND suspended = 0",
+            Some("revoked") => " AND revoked_at IS NOT NULL",
+            Some("suspended") => " AND revoked_at IS NULL AND suspended = 1",
+            Some(other) => return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended"))),
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM credentials WHERE organization_id = $1 AND ($2 IS NULL OR achievement_id = $2) \
+             AND ($3 IS NULL OR issued_at >= $3) AND ($4 IS NULL OR issued_at < $4){state} \
+             ORDER BY issued_at DESC, id LIMIT $5 OFFSET $6"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(organization_id)
+            .bind(&f.achievement_id)
+            .bind(&f.issued_from)
+            .bind(&f.issued_to)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(credential_from_row).collect()
+    }
+
+    async fn bump_status_list(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, organization_id: &str, purpose: StatusPurpose) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO status_lists (organization_id, purpose, version) VALUES ($1, $2, 1) \
+             ON CONFLICT (organization_id, purpose) DO UPDATE SET version = status_lists.version + 1",
+        )
+        .bind(organization_id)
+        .bind(purpose.as_str())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes (permanently, with a reason), or sets or clears suspension. Returns the
+    /// credential as it now is; the status list changes in the same transaction.
+    pub async fn change_credential_status(
+        &self,
+        organization_id: &str,
+        id: &str,
+        change: StatusChange<'_>,
+    ) -> AppResult<StoredCredential> {
+        let current = self
+            .credential(id)
+            .await?
+            .filter(|c| c.organization_id == organization_id)
+            .ok_or(AppError::NotFound("credential"))?;
+        if current.revoked_at.is_some() {
+            return Err(AppError::conflict("status", "the credential is revoked; revocation is permanent"));
+        }
+        let mut tx = self.pool.begin().await?;
+        let purpose = match change {
+            StatusChange::Revoke(reason) => {
+                sqlx::query("UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
+                    .bind(now())
+                    .bind(reason)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                StatusPurpose::Revocation
+            }
+            StatusChange::Suspend | StatusChange::Unsuspend => {
+                sqlx::query("UPDATE credentials SET suspended = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(i64::from(matches!(change, StatusChange::Suspend)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                StatusPurpose::Suspension
+            }
+        };
+        self.bump_status_list(&mut tx, organization_id, purpose).await?;
+        tx.commit().await?;
+        self.credential(id).await?.ok_or(AppError::NotFound("credential"))
+    }
+
+    /// The version of a status list (0 before any change): its ETag.
+    pub async fn status_list_version(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<i64> {
+        let row = sqlx::query("SELECT version FROM status_lists WHERE organization_id = $1 AND purpose = $2")
+            .bind(organization_id)
+            .bind(purpose.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("version")?,
+            None => 0,
+        })
+    }
+
+    /// The indexes whose bit is set: revoked credentials, or suspended ones.
+    pub async fn status_list_set_indexes(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<Vec<u64>> {
+        let condition = match purpose {
+            StatusPurpose::Revocation => "c.revoked_at IS NOT NULL",
+            StatusPurpose::Suspension => "c.suspended = 1",
+        };
+        let sql = format!(
+            "SELECT e.list_index FROM status_entries e JOIN credentials c ON c.id = e.credential_id \
+             WHERE e.organization_id = $1 AND e.purpose = $2 AND {condition}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(organization_id)
+            .bind(purpose.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>("list_index").map(|i| i as u64).map_err(AppError::from))
+            .collect()
+    }
+
+    /// The stored answer to an idempotent request, if the key was used.
+    pub async fn idempotent_response(&self, organization_id: &str, key: &str) -> AppResult<Option<(String, u16, String)>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2",
+        )
+        .bind(organization_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let status: i64 = r.try_get("status")?;
+            Ok((r.try_get("request_hash")?, u16::try_from(status).unwrap_or(500), r.try_get("body")?))
+        })
+        .transpose()
+    }
+
+    /// Reserves an idempotency key (status 0 = in progress); false when it exists.
+    pub async fn reserve_idempotency_key(&self, organization_id: &str, key: &str, request_hash: &str) -> AppResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (organization_id, idempotency_key, request_hash, status, body, created_at) \
+             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(organization_id)
+        .bind(key)
+        .bind(request_hash)
+        .bind(now())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    pub async fn complete_idempotency_key(&self, organization_id: &str, key: &str, status: u16, body: &str) -> AppResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE organization_id = $3 AND idempotency_key = $4")
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(organization_id)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn release_idempotency_key(&self, organization_id: &str, key: &str) -> AppResult<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2 AND status = 0")
+            .bind(organization_id)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A change of a credential's status.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusChange<'a> {
+    Revoke(&'a str),
+    Suspend,
+    Unsuspend,
+}

@@ -1,0 +1,148 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, new_id, now};
+use crate::core::model::random_salt;
+use crate::domain::learner::LearnerInput;
+use crate::error::{AppError, AppResult};
+
+/// A learner known to one organization.
+#[derive(Debug, Clone)]
+pub struct Learner {
+    pub id: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub did: Option<String>,
+    pub display_name: Option<String>,
+    /// Salt of the learner's identityHash.
+    pub salt: String,
+}
+
+const COLUMNS: &str = "id, email, external_id, did, display_name, salt";
+
+fn learner_from_row(row: &AnyRow) -> AppResult<Learner> {
+    Ok(Learner {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        external_id: row.try_get("external_id")?,
+        did: row.try_get("did")?,
+        display_name: row.try_get("display_name")?,
+        salt: row.try_get("salt")?,
+    })
+}
+
+impl Store {
+    async fn learner_by(&self, organization_id: &str, column: &str, value: &str) -> AppResult<Option<Learner>> {
+        let sql = format!("SELECT {COLUMNS} FROM learners WHERE organization_id = $1 AND {column} = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(organization_id)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(learner_from_row).transpose()
+    }
+
+    pub async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        self.learner_by(organization_id, "id", id).await
+    }
+
+    /// Finds the learner by email or external id, or creates it. Missing identifiers
+    /// are added to a known learner; identifiers naming two different learners conflict.
+    pub async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
+        let email = input.normalized_email();
+        for _ in 0..3 {
+            let by_email = match &email {
+                Some(e) => self.learner_by(organization_id, "email", e).await?,
+                None => None,
+            };
+            let by_external = match &input.external_id {
+                Some(x) => self.learner_by(organization_id, "external_id", x).await?,
+                None => None,
+            };
+            let found = match (by_email, by_external) {
+                (Some(a), Some(b)) if a.id != b.id => {
+                    return Err(AppError::conflict(
+                        "learner",
+                        "the email and the externalId belong to two different learners",
+                    ));
+                }
+                (Some(a), _) => Some(a),
+                (None, b) => b,
+            };
+            let result = match found {
+                Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).await,
+                None => self.insert_learner(organization_id, email.as_deref(), input).await,
+            };
+            match result {
+                // Someone else wrote the same learner at the same time: look again.
+                Err(AppError::Conflict { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::conflict("learner", "the learner changed at the same time; retry"))
+    }
+
+    async fn insert_learner(&self, organization_id: &str, email: Option<&str>, input: &LearnerInput) -> AppResult<Learner> {
+        let learner = Learner {
+            id: new_id(),
+            email: email.map(str::to_string),
+            external_id: input.external_id.clone(),
+            did: input.did.clone(),
+            display_name: input.name.clone(),
+            salt: random_salt(),
+        };
+        sqlx::query(
+            "INSERT INTO learners (id, organization_id, email, external_id, did, display_name, salt, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&learner.id)
+        .bind(organization_id)
+        .bind(&learner.email)
+        .bind(&learner.external_id)
+        .bind(&learner.did)
+        .bind(&learner.display_name)
+        .bind(&learner.salt)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| AppError::unique_violation_as(e, "learner", "the learner was created at the same time"))?;
+        Ok(learner)
+    }
+
+    async fn complete_learner(
+        &self,
+        organization_id: &str,
+        mut learner: Learner,
+        email: Option<&str>,
+        input: &LearnerInput,
+    ) -> AppResult<Learner> {
+        let mut changed = false;
+        for (slot, value) in [
+            (&mut learner.email, email.map(str::to_string)),
+            (&mut learner.external_id, input.external_id.clone()),
+            (&mut learner.did, input.did.clone()),
+            (&mut learner.display_name, input.name.clone()),
+        ] {
+            if slot.is_none() && value.is_some() {
+                *slot = value;
+                changed = true;
+            }
+        }
+        if changed {
+            sqlx::query(
+                "UPDATE learners SET email = $1, external_id = $2, did = $3, display_name = $4 \
+                 WHERE id = $5 AND organization_id = $6",
+            )
+            .bind(&learner.email)
+            .bind(&learner.external_id)
+            .bind(&learner.did)
+            .bind(&learner.display_name)
+            .bind(&learner.id)
+            .bind(organization_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| AppError::unique_violation_as(e, "learner", "that identifier belongs to another learner"))?;
+        }
+        Ok(learner)
+    }
+}
