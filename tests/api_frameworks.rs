@@ -17,7 +17,10 @@ async fn framework_is_created_as_a_tree_and_read_publicly() {
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.body["latestVersion"], 1);
     assert_eq!(r.body["owner"], "emc");
-    assert_eq!(r.body["url"], format!("{}/api/v1/frameworks/supervision/versions/1", common::PUBLIC_URL));
+    // The version's own URL and the framework's home page are two distinct fields.
+    assert_eq!(r.body["versionUrl"], format!("{}/api/v1/frameworks/supervision/versions/1", common::PUBLIC_URL));
+    assert_eq!(r.body["url"], "https://council.example.org/frameworks/supervision");
+    assert_eq!(r.text.matches("\"url\":").count(), 3, "duplicate url keys: {}", r.text);
 
     let read = app.get("/api/v1/frameworks/supervision", None).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.text);
@@ -35,6 +38,7 @@ async fn framework_is_created_as_a_tree_and_read_publicly() {
     assert_eq!(list.body[0]["name"], "Production Supervision");
     assert_eq!(list.body[0]["latestVersion"], 1);
     assert_eq!(list.body[0]["owner"], "emc");
+    assert_eq!(list.body[0]["url"], format!("{}/api/v1/frameworks/supervision/versions/1", common::PUBLIC_URL));
 }
 
 #[tokio::test]
@@ -52,7 +56,7 @@ async fn new_version_leaves_version_one_resolvable_and_unchanged() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["version"], 2);
     assert_eq!(r.body["latestVersion"], 2);
-    assert_eq!(r.body["url"], format!("{}/api/v1/frameworks/supervision/versions/2", common::PUBLIC_URL));
+    assert_eq!(r.body["versionUrl"], format!("{}/api/v1/frameworks/supervision/versions/2", common::PUBLIC_URL));
 
     let latest = app.get("/api/v1/frameworks/supervision", None).await.body;
     assert_eq!(latest["version"], 2);
@@ -172,7 +176,7 @@ async fn reference_framework_is_listed_and_imported_once() {
 
     // A platform framework takes versions from the platform admin only.
     let mut doc = r.body.clone();
-    for k in ["version", "latestVersion", "owner", "createdAt", "url"] {
+    for k in ["version", "latestVersion", "owner", "createdAt", "versionUrl"] {
         doc.as_object_mut().unwrap().remove(k);
     }
     app.post("/api/v1/frameworks/skills-for-success/versions", Some(&key), &doc).await.assert_problem(403, None);
