@@ -10,6 +10,21 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+/// Status and WWW-Authenticate header of GET `path` with `key`.
+async fn www_authenticate(app: &common::TestApp, path: &str, key: Option<&str>) -> (StatusCode, Option<String>, String) {
+    let request = axum::http::Request::builder().uri(path);
+    let request = match key {
+        Some(k) => request.header("authorization", format!("Bearer {k}")),
+        None => request,
+    };
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let www = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
+    let ct = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (response.status(), www, ct)
+}
+
 /// Every column of every row of `api_keys`, as text.
 async fn api_key_rows(app: &common::TestApp) -> Vec<Vec<String>> {
     let columns = ["id", "organization_id", "name", "role", "prefix", "hash", "created_at", "last_used_at", "revoked_at"];
@@ -99,6 +114,8 @@ async fn revoked_key_is_refused_with_401_and_www_authenticate() {
 
     let refused = app.get("/api/v1/organizations/emc", Some(&secret)).await;
     refused.assert_problem(401, None);
+    let (_, www, _) = www_authenticate(&app, "/api/v1/organizations/emc", Some(&secret)).await;
+    assert!(www.as_deref().is_some_and(|v| v.starts_with("Bearer")), "revoked key: {www:?}");
     let listed = keys_of(&app, "emc").await;
     let entry = listed.iter().find(|k| k["id"] == id.as_str()).unwrap();
     assert!(entry["revokedAt"].is_string(), "{entry}");
@@ -112,18 +129,10 @@ async fn unauthorized_answers_carry_www_authenticate() {
     app.org_with_key("emc").await;
     let wrong = "crd_1111111111111111111111111111111111111111";
     for key in [Some(wrong), Some("not-a-key"), None] {
-        let request = axum::http::Request::builder().uri("/api/v1/organizations/emc");
-        let request = match key {
-            Some(k) => request.header("authorization", format!("Bearer {k}")),
-            None => request,
-        };
-        let response = tower::ServiceExt::oneshot(app.router.clone(), request.body(axum::body::Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{key:?}");
-        let www = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
+        let (status, www, ct) = www_authenticate(&app, "/api/v1/organizations/emc", key).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{key:?}");
         assert!(www.as_deref().is_some_and(|v| v.starts_with("Bearer")), "{key:?}: {www:?}");
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(ct, "application/problem+json");
     }
     app.get("/api/v1/organizations/emc", Some(wrong)).await.assert_problem(401, None);
 }
