@@ -266,3 +266,17 @@ async fn another_organizations_key_gets_404_on_every_org_scoped_endpoint_and_wri
     let public = app.get(&format!("/achievements/{a_achievement}"), None).await;
     assert_eq!(public.body["name"], "Minimal badge");
 }
+
+#[tokio::test]
+async fn a_key_must_be_named() {
+    let app = common::app().await;
+    let key = app.org_with_key("emc").await;
+    for name in ["", "   "] {
+        app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": name}))
+            .await
+            .assert_problem(422, Some("name"));
+    }
+    let long = "k".repeat(101);
+    app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": long})).await.assert_problem(422, Some("name"));
+    assert_eq!(keys_of(&app, "emc").await.len(), 1);
+}
