@@ -150,7 +150,9 @@ pub struct FrameworkVersion {
     /// Slug of the organization that maintains it here; absent for platform frameworks.
     pub owner: Option<String>,
     pub created_at: String,
-    /// The resolvable URL of this version.
+    /// The resolvable URL of this version. (Named `versionUrl` in JSON: the flattened
+    /// document has its own `url`, the framework's home page.)
+    #[serde(rename = "versionUrl")]
     pub url: String,
     #[serde(flatten)]
     pub document: FrameworkDocument,

@@ -52,19 +52,19 @@ fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), AppE
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| AppError::bad_request(None, format!("the body is not valid UTF-8 (byte {})", e.valid_up_to())))?;
+    // Check the syntax of the whole document first: trailing garbage is malformed JSON
+    // even when the typed parse would stop at an earlier field error, and serde_json
+    // reports some type errors (a number where an enum goes) as syntax errors.
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|e| AppError::bad_request(None, format!("the body is not valid JSON: {e}")))?;
+    // The document is well-formed JSON: whatever fails now is about a field.
     let mut de = serde_json::Deserializer::from_str(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = strip_position(&inner.to_string());
-                let field = field_of(&path, &message);
-                AppError::Validation(vec![FieldError::new(field, message)])
-            }
-            _ => AppError::bad_request(None, format!("the body is not valid JSON: {inner}")),
-        }
+        let message = strip_position(&err.into_inner().to_string());
+        let field = field_of(&path, &message);
+        AppError::Validation(vec![FieldError::new(field, message)])
     })?;
     de.end().map_err(|e| AppError::bad_request(None, format!("the body is not valid JSON: {e}")))?;
     Ok(value)
@@ -76,6 +76,10 @@ fn field_of(path: &str, message: &str) -> String {
     for marker in ["unknown field `", "missing field `"] {
         if let Some(rest) = message.strip_prefix(marker) {
             if let Some(name) = rest.split('`').next() {
+                // For an unknown field the path already ends with the field itself.
+                if marker.starts_with("unknown") && (base == name || base.ends_with(&format!(".{name}"))) {
+                    return base;
+                }
                 return if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
             }
         }

@@ -1,0 +1,112 @@
+//! The demo catalog: loaded through the store, idempotent, browsable with an emc key.
+
+mod api_support;
+mod common;
+
+use api_support::*;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn demo_loads_six_organizations_two_frameworks_and_twelve_achievements() {
+    let app = common::app().await;
+    let report = credence::demo::load(&app.store).await.expect("demo loads");
+    assert_eq!(report.organizations_created, 6);
+    assert_eq!(report.frameworks_created, 2);
+    assert_eq!(report.achievements_created, 12);
+
+    let orgs = organization_slugs(&app).await;
+    assert_eq!(orgs.len(), 6, "{orgs:?}");
+    assert_eq!(framework_slugs(&app).await, vec!["emc-supervisor", "skills-for-success"]);
+    let mut total = 0;
+    for org in &orgs {
+        for a in achievements_of(&app, org).await {
+            total += 1;
+            let id = a["id"].as_str().unwrap();
+            let public = app.get(&format!("/achievements/{id}"), None).await;
+            assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+            assert_eq!(public.body["creator"]["id"], format!("{}/issuers/{org}", common::PUBLIC_URL));
+        }
+        assert_eq!(app.get(&format!("/issuers/{org}"), None).await.status, StatusCode::OK);
+    }
+    assert_eq!(total, 12);
+    let fw = app.get("/api/v1/frameworks/emc-supervisor", None).await.body;
+    assert_eq!(fw["owner"], "emc");
+}
+
+#[tokio::test]
+async fn loading_the_demo_twice_creates_nothing_new() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.expect("first load");
+    let emc_before = achievements_of(&app, "emc").await;
+    let again = credence::demo::load(&app.store).await.expect("second load");
+    assert_eq!(
+        (again.organizations_created, again.frameworks_created, again.achievements_created),
+        (0, 0, 0)
+    );
+    assert_eq!(organization_slugs(&app).await.len(), 6);
+    assert_eq!(framework_slugs(&app).await.len(), 2);
+    assert_eq!(achievements_of(&app, "emc").await, emc_before);
+    let fw = app.get("/api/v1/frameworks/emc-supervisor", None).await.body;
+    assert_eq!(fw["latestVersion"], 1);
+}
+
+#[tokio::test]
+async fn demo_achievements_are_listable_with_an_emc_key() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.expect("demo loads");
+    let key = app.key_for("emc", "issuer").await;
+    let r = app.get("/api/v1/organizations/emc/achievements", Some(&key)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut slugs: Vec<_> = r.body.as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap().to_string()).collect();
+    slugs.sort();
+    assert_eq!(
+        slugs,
+        vec![
+            "emc-ams-phs",
+            "emc-ams-time-management",
+            "emc-elearning-phs",
+            "emc-mec",
+            "emc-mec-green",
+            "emc-workshop-time-management"
+        ]
+    );
+    for a in r.body.as_array().unwrap() {
+        let id = a["id"].as_str().unwrap();
+        let one = app.get(&format!("/api/v1/organizations/emc/achievements/{id}"), Some(&key)).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    }
+    // The emc key does not reach the other demo issuers.
+    app.get("/api/v1/organizations/northern-college/achievements", Some(&key)).await.assert_problem(404, None);
+    let ams = r.body.as_array().unwrap().iter().find(|a| a["slug"] == "emc-ams-time-management").unwrap();
+    assert_eq!(
+        ams["criteria"]["narrative"],
+        "To earn this credential: Complete the pre-assessment; score at least 70% on the post-assessment in at most 2 attempts; have the workplace-project approved by an employer."
+    );
+}
+
+#[tokio::test]
+async fn demo_french_achievement_keeps_its_french_text_and_language() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.expect("demo loads");
+    let list = achievements_of(&app, "northern-college").await;
+    let fr = list
+        .iter()
+        .find(|a| a["slug"] == "northern-college-time-management-fr")
+        .expect("French achievement");
+    assert_eq!(fr["language"], "fr-CA");
+    assert_eq!(fr["name"], "Gestion du temps en production");
+    assert_eq!(fr["duration"], "4 semaines");
+    assert_eq!(fr["delivery"], "en ligne, animé");
+    assert!(fr["description"].as_str().unwrap().starts_with("Version française"), "{fr}");
+    // Aligned by name to the emc framework's competency.
+    assert_eq!(fr["alignments"][0]["targetCode"], "time-management");
+    assert_eq!(fr["alignments"][0]["framework"]["slug"], "emc-supervisor");
+
+    let id = fr["id"].as_str().unwrap();
+    let public = app.get(&format!("/achievements/{id}"), None).await.body;
+    assert_eq!(public["inLanguage"], "fr-CA");
+    assert_eq!(public["name"], "Gestion du temps en production");
+    let narrative = public["criteria"]["narrative"].as_str().unwrap();
+    assert!(narrative.starts_with("Pour obtenir ce titre : Obtenir au moins 70 %"), "{narrative}");
+    assert!(narrative.contains("Heures : 16") && narrative.contains("Durée : 4 semaines"), "{narrative}");
+}
