@@ -215,11 +215,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         println!("  curl {}/issuers/emc", s.public_url);
         println!("  curl {}/api/v1/frameworks/emc-supervisor", s.public_url);
     }
-    let state = AppState {
-        env_admin_key_hash: s.admin_key.as_deref().map(api_key::hash),
-        master_key: std::sync::Arc::new(master_key(&s)?),
-        store,
-    };
+    let state = AppState::new(store, master_key(&s)?, s.admin_key.as_deref().map(api_key::hash));
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await

@@ -5,9 +5,13 @@ pub mod access;
 mod achievements;
 pub mod extract;
 mod frameworks;
+mod issuance;
 mod organizations;
 pub mod problem;
 mod public;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,9 +35,23 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     /// Seals and opens the organizations' signing keys.
-    pub master_key: std::sync::Arc<MasterKey>,
+    pub master_key: Arc<MasterKey>,
     /// SHA-256 of the admin key given by environment, if any.
     pub env_admin_key_hash: Option<String>,
+    /// Signed status list credentials, by organization and purpose, with the list
+    /// version they were built from (a cache: the database holds the truth).
+    pub status_lists: Arc<Mutex<HashMap<(String, &'static str), issuance::CachedStatusList>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, master_key: MasterKey, env_admin_key_hash: Option<String>) -> Self {
+        AppState {
+            store,
+            master_key: Arc::new(master_key),
+            env_admin_key_hash,
+            status_lists: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -49,6 +67,7 @@ pub struct AppState {
         (name = "organizations", description = "Issuers and their API keys"),
         (name = "frameworks", description = "Competency frameworks"),
         (name = "achievements", description = "Micro-credential definitions"),
+        (name = "issuance", description = "Results, sign-offs, awards, revocation and suspension"),
         (name = "public", description = "Public documents")
     )
 )]
@@ -72,6 +91,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(organizations::routes())
         .merge(frameworks::routes())
         .merge(achievements::routes())
+        .merge(issuance::routes())
 }
 
 /// The OpenAPI document generated from the handlers.

@@ -71,8 +71,8 @@ pub async fn app() -> TestApp {
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
     let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
-    let master_key = std::sync::Arc::new(credence::core::sealed_key::MasterKey::generate());
-    let state = AppState { store: store.clone(), master_key: master_key.clone(), env_admin_key_hash: None };
+    let state = AppState::new(store.clone(), credence::core::sealed_key::MasterKey::generate(), None);
+    let master_key = state.master_key.clone();
     TestApp { router: router(state), store, master_key, admin_key: admin.key, _dir: dir }
 }
 
@@ -87,6 +87,25 @@ impl TestApp {
             builder = builder.header(header::CONTENT_TYPE, ct);
         }
         let mut request = builder.body(body.unwrap_or_else(Body::empty)).expect("request");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Response { status, content_type, body, text }
+    }
+
+    /// Sends a request built by the caller (extra headers and all).
+    pub async fn send_request(&self, mut request: Request<Body>) -> Response {
         request
             .extensions_mut()
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
