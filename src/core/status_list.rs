@@ -87,7 +87,7 @@ impl Bitstring {
 
     /// An all-zero bitstring of `bits` entries: a multiple of 8, at least [`MIN_BITS`].
     pub fn with_len(bits: u64) -> Result<Self, StatusListError> {
-        if bits % 8 != 0 {
+        if !bits.is_multiple_of(8) {
             return Err(StatusListError::NotWholeBytes(bits));
         }
         if bits < MIN_BITS {
@@ -179,10 +179,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
     // Writing to and finishing a Vec-backed encoder cannot fail for lack of space;
     // an error here would be a bug in the compressor, so fall back to no output.
-    match encoder.write_all(bytes).and_then(|()| encoder.finish()) {
-        Ok(out) => out,
-        Err(_) => Vec::new(),
-    }
+    encoder.write_all(bytes).and_then(|()| encoder.finish()).unwrap_or_default()
 }
 
 /// Decompresses one GZIP member, reading at most `limit + 1` bytes of output so

@@ -675,7 +675,7 @@ mod tests {
     fn completion_is_required_when_asked() {
         let r = catalog_rule("emc-mec-green");
         let pass = scored("post-assessment", 90, Some(1), "2026-01-01T00:00:00Z");
-        assert_eq!(evaluate(&r, &[pass.clone()], &[]).state, LearnerState::InProgress);
+        assert_eq!(evaluate(&r, std::slice::from_ref(&pass), &[]).state, LearnerState::InProgress);
         let not_done = RecordedResult { completed: Some(false), ..result("pre-assessment", "2026-01-01T00:00:00Z") };
         assert_eq!(evaluate(&r, &[pass.clone(), not_done], &[]).state, LearnerState::InProgress);
         assert_eq!(evaluate(&r, &[pass, completed("pre-assessment")], &[]).state, LearnerState::Eligible);
@@ -686,13 +686,13 @@ mod tests {
         let r = catalog_rule("biotalent-bioready");
         let first = submitted("e-portfolio", "2026-01-01T00:00:00Z");
         let declined = decision("e-portfolio", false, "2026-01-05T00:00:00Z");
-        let e = evaluate(&r, &[completed("course-series"), first.clone()], &[declined.clone()]);
+        let e = evaluate(&r, &[completed("course-series"), first.clone()], std::slice::from_ref(&declined));
         assert_eq!(e.state, LearnerState::InProgress);
         assert_eq!(status_of(&e, "e-portfolio").status, ComponentStatus::Declined);
         assert_eq!(status_of(&e, "e-portfolio").signoff, Some(SignoffState::Declined));
         assert!(e.pending_signoffs.is_empty());
         let again = submitted("e-portfolio", "2026-01-06T00:00:00Z");
-        let e = evaluate(&r, &[completed("course-series"), first, again], &[declined.clone()]);
+        let e = evaluate(&r, &[completed("course-series"), first, again], std::slice::from_ref(&declined));
         assert_eq!(e.state, LearnerState::AwaitingSignoff);
         let approved = decision("e-portfolio", true, "2026-01-07T00:00:00Z");
         let e = evaluate(&r, &[completed("course-series")], &[declined, approved]);
@@ -706,7 +706,7 @@ mod tests {
             {"component": "workplace-project", "requiresSignoff": "employer", "signoffBlocking": false}
         ]}));
         let pass = scored("post-assessment", 71, Some(1), "2026-01-01T00:00:00Z");
-        let not_submitted = evaluate(&r, &[pass.clone()], &[]);
+        let not_submitted = evaluate(&r, std::slice::from_ref(&pass), &[]);
         assert_eq!(not_submitted.state, LearnerState::Eligible);
         assert_eq!(status_of(&not_submitted, "workplace-project").signoff, Some(SignoffState::NotSubmitted));
         let pending = evaluate(&r, &[pass.clone(), submitted("workplace-project", "2026-01-02T00:00:00Z")], &[]);
