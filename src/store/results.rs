@@ -107,14 +107,16 @@ impl Store {
         sqlx::query(
             "INSERT INTO assessment_results (id, organization_id, learner_id, achievement_id, component, score, attempt, \
              completed, passed, submitted_for_signoff, evidence, source, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(new_id())
         .bind(r.organization_id)
         .bind(r.learner_id)
         .bind(r.achievement_id)
         .bind(&r.result.component)
-        .bind(r.result.score)
+        // Through sqlx::Any a NULL f64 is sent in a form PostgreSQL rejects; the score
+        // travels as text and the database casts it.
+        .bind(r.result.score.map(|s| s.to_string()))
         .bind(r.result.attempt.map(i64::from))
         .bind(flag(r.result.completed))
         .bind(flag(r.result.passed))

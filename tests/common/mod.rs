@@ -67,6 +67,10 @@ async fn fresh_database_url() -> (String, Option<tempfile::TempDir>) {
 }
 
 pub async fn app() -> TestApp {
+    // RUST_LOG=error shows what went wrong behind a 500.
+    if std::env::var("RUST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+    }
     let (url, dir) = fresh_database_url().await;
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
