@@ -163,6 +163,8 @@ fn organization(o: &CatalogOrganization) -> AppResult<NewOrganization> {
         description: o.description.clone(),
         logo: None,
         language: Some("en".into()),
+        cryptosuite: None,
+        issue_jwt: None,
     })
 }
 

@@ -313,9 +313,18 @@ async fn issue(
         award_narrative: award_narrative.map(str::to_string),
     };
     let unsigned = credential::build_credential(&draft);
-    let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method);
+    let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
+    let options = ProofOptions::new(suite, verification_method.clone());
     let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
         .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+    let jwt = if org.issue_jwt {
+        Some(
+            crate::core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
+                .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
+        )
+    } else {
+        None
+    };
     let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
     let written = store
         .insert_credential(
@@ -327,7 +336,7 @@ async fn issue(
                 achievement_id: &achievement.id,
                 achievement_version: achievement.version,
                 document: &signed,
-                jwt: None,
+                jwt: jwt.as_deref(),
                 award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
                 award_narrative,
                 valid_until: valid_until.as_deref(),

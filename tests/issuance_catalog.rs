@@ -226,3 +226,36 @@ async fn another_organization_cannot_revoke_and_suspension_is_reversible() {
     assert_eq!(u.body["state"], "issued");
     app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/revoke"), Some(&cahrc), &json!({"reason": ""})).await.assert_problem(422, Some("reason"));
 }
+
+#[tokio::test]
+async fn an_organization_may_sign_with_jcs_and_also_issue_a_vc_jwt() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let admin = app.admin_key.clone();
+    let patch = app
+        .json(Method::PATCH, "/api/v1/organizations/cahrc", Some(&admin), &json!({"cryptosuite": "eddsa-jcs-2022", "issueJwt": true}))
+        .await;
+    assert_eq!(patch.status, StatusCode::OK, "{}", patch.text);
+    app.json(Method::PATCH, "/api/v1/organizations/cahrc", Some(&admin), &json!({"cryptosuite": "rsa"}))
+        .await
+        .assert_problem(422, Some("cryptosuite"));
+    let key = app.key_for("cahrc", "issuer").await;
+    let r = app.post("/api/v1/organizations/cahrc/results", Some(&key), &json!({"achievement": "cahrc-foundational-supervision",
+        "component": "modules", "completed": true, "learner": {"email": "ana@example.com"}})).await;
+    let id = r.body["credential"]["id"].as_str().unwrap().to_string();
+    let doc = app.get(&format!("/credentials/{id}"), None).await;
+    assert_eq!(doc.body["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    let jwt = app
+        .send_request(axum::http::Request::builder().uri(format!("/credentials/{id}")).header("accept", "application/vc+jwt").body(axum::body::Body::empty()).unwrap())
+        .await;
+    assert_eq!(jwt.status, StatusCode::OK);
+    assert!(jwt.content_type.starts_with("application/vc+jwt"));
+    let profile = app.get("/issuers/cahrc", None).await;
+    let mut resolver = OfflineResolver::new();
+    resolver.add_document(format!("{}/issuers/cahrc", common::PUBLIC_URL), profile.body.clone());
+    for input in [doc.text.clone(), jwt.text.clone()] {
+        let report = credence::core::verify::verify_text(&input, &resolver, time::OffsetDateTime::now_utc());
+        assert!(report.checks.iter().all(|c| c.status != CheckStatus::Failed), "{report:?}");
+        assert!(report.checks.iter().any(|c| c.check == "issuer[0]" && c.status == CheckStatus::Passed), "{report:?}");
+    }
+}

@@ -48,6 +48,10 @@ pub struct NewOrganization {
     pub logo: Option<String>,
     /// `en`, `fr`, `en-CA` or `fr-CA`; defaults to `en`.
     pub language: Option<String>,
+    /// Data Integrity cryptosuite of issued credentials: `eddsa-rdfc-2022` (default) or `eddsa-jcs-2022`.
+    pub cryptosuite: Option<String>,
+    /// Also issue each credential as a VC-JWT (default false).
+    pub issue_jwt: Option<bool>,
 }
 
 /// A partial update: only the fields present change. `null` clears an optional field.
@@ -69,6 +73,8 @@ pub struct OrganizationPatch {
     #[schema(value_type = Option<String>)]
     pub logo: Option<Option<String>>,
     pub language: Option<String>,
+    pub cryptosuite: Option<String>,
+    pub issue_jwt: Option<bool>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -97,6 +103,10 @@ pub struct Organization {
     pub description: Option<String>,
     pub logo: Option<String>,
     pub language: String,
+    /// Data Integrity cryptosuite of issued credentials.
+    pub cryptosuite: String,
+    /// Whether each credential is also issued as a VC-JWT.
+    pub issue_jwt: bool,
     /// The organization's public Open Badges 3.0 Profile.
     pub profile_url: String,
     pub created_at: String,
@@ -113,7 +123,18 @@ impl NewOrganization {
         if let Some(lang) = &self.language {
             v.language("language", lang);
         }
+        check_cryptosuite(&mut v, self.cryptosuite.as_deref());
         v.into_result()
+    }
+}
+
+fn check_cryptosuite(v: &mut Violations, suite: Option<&str>) {
+    if let Some(s) = suite {
+        v.check(
+            matches!(s, "eddsa-rdfc-2022" | "eddsa-jcs-2022"),
+            "cryptosuite",
+            "must be eddsa-rdfc-2022 or eddsa-jcs-2022",
+        );
     }
 }
 
@@ -135,6 +156,7 @@ impl OrganizationPatch {
         if let Some(lang) = &self.language {
             v.language("language", lang);
         }
+        check_cryptosuite(&mut v, self.cryptosuite.as_deref());
         v.into_result()
     }
 
@@ -159,6 +181,12 @@ impl OrganizationPatch {
         }
         if let Some(language) = self.language {
             org.language = language;
+        }
+        if let Some(suite) = self.cryptosuite {
+            org.cryptosuite = suite;
+        }
+        if let Some(jwt) = self.issue_jwt {
+            org.issue_jwt = jwt;
         }
     }
 }

@@ -368,13 +368,20 @@ async fn unsuspend_credential(
     change_status(&state, &caller, &org, &id, StatusChange::Unsuspend).await
 }
 
-/// A credential as issued and signed (public).
+/// A credential as issued and signed (public): the JSON with its Data Integrity
+/// proof, or with `Accept: application/vc+jwt` (or `application/jwt`) its VC-JWT
+/// form when the issuer issues one.
 #[utoipa::path(get, path = "/credentials/{id}", tag = "public",
     params(("id" = String, Path, description = "Credential id")),
     responses((status = 200, body = Object, description = "The signed OpenBadgeCredential"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn public_credential(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> AppResult<Response> {
+async fn public_credential(State(state): State<AppState>, ApiPath(id): ApiPath<String>, headers: HeaderMap) -> AppResult<Response> {
     let c = state.store.credential(&id).await?.ok_or(AppError::NotFound("credential"))?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains("application/vc+jwt") || accept.contains("application/jwt") {
+        let jwt = c.jwt.ok_or(AppError::NotFound("VC-JWT form of this credential"))?;
+        return Ok(([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response());
+    }
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(c.document).into_response().into_body()).into_response())
 }
 

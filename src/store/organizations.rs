@@ -5,7 +5,8 @@ use super::{Store, new_id, now};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationKind, OrganizationPatch};
 use crate::error::{AppError, AppResult};
 
-const COLUMNS: &str = "id, slug, name, kind, url, email, description, logo, language, created_at, updated_at";
+const COLUMNS: &str =
+    "id, slug, name, kind, url, email, description, logo, language, cryptosuite, issue_jwt, created_at, updated_at";
 
 impl Store {
     pub fn profile_url(&self, slug: &str) -> String {
@@ -27,6 +28,8 @@ impl Store {
             description: row.try_get("description")?,
             logo: row.try_get("logo")?,
             language: row.try_get("language")?,
+            cryptosuite: row.try_get("cryptosuite")?,
+            issue_jwt: row.try_get::<i64, _>("issue_jwt")? != 0,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -36,8 +39,8 @@ impl Store {
         let id = new_id();
         let now = now();
         sqlx::query(
-            "INSERT INTO organizations (id, slug, name, kind, url, email, description, logo, language, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+            "INSERT INTO organizations (id, slug, name, kind, url, email, description, logo, language, cryptosuite, \
+             issue_jwt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
         )
         .bind(&id)
         .bind(&new.slug)
@@ -48,6 +51,8 @@ impl Store {
         .bind(&new.description)
         .bind(&new.logo)
         .bind(new.language.as_deref().unwrap_or("en"))
+        .bind(new.cryptosuite.as_deref().unwrap_or("eddsa-rdfc-2022"))
+        .bind(i64::from(new.issue_jwt.unwrap_or(false)))
         .bind(&now)
         .execute(&self.pool)
         .await
@@ -83,7 +88,7 @@ impl Store {
         patch.apply(&mut updated);
         sqlx::query(
             "UPDATE organizations SET name = $1, kind = $2, url = $3, email = $4, description = $5, \
-             logo = $6, language = $7, updated_at = $8 WHERE id = $9",
+             logo = $6, language = $7, cryptosuite = $8, issue_jwt = $9, updated_at = $10 WHERE id = $11",
         )
         .bind(&updated.name)
         .bind(updated.kind.as_str())
@@ -92,6 +97,8 @@ impl Store {
         .bind(&updated.description)
         .bind(&updated.logo)
         .bind(&updated.language)
+        .bind(&updated.cryptosuite)
+        .bind(i64::from(updated.issue_jwt))
         .bind(now())
         .bind(&org.id)
         .execute(&self.pool)
