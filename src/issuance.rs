@@ -184,11 +184,12 @@ pub async fn settle(
         let evidence = store.result_evidence(&learner.id, &achievement.id).await?;
         credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
     }
-    status(store, achievement, learner, evaluation, credential, new_links).await
+    status(store, &org.id, achievement, learner, evaluation, credential, new_links).await
 }
 
 async fn status(
     store: &Store,
+    organization_id: &str,
     achievement: &Achievement,
     learner: &Learner,
     evaluation: Evaluation,
@@ -206,6 +207,7 @@ async fn status(
         Some(c) => c.state(),
         None => state_name(evaluation.state),
     };
+    store.save_progress(organization_id, &learner.id, &achievement.id, state).await?;
     Ok(LearnerStatus {
         learner_id: learner.id.clone(),
         achievement_id: achievement.id.clone(),
@@ -218,12 +220,12 @@ async fn status(
 }
 
 /// The current standing, without recording anything.
-pub async fn learner_status(store: &Store, achievement: &Achievement, learner: &Learner) -> AppResult<LearnerStatus> {
+pub async fn learner_status(store: &Store, org: &Organization, achievement: &Achievement, learner: &Learner) -> AppResult<LearnerStatus> {
     let results = store.results(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
     let credential = store.credential_for(&learner.id, &achievement.id).await?;
-    status(store, achievement, learner, evaluation, credential, Vec::new()).await
+    status(store, &org.id, achievement, learner, evaluation, credential, Vec::new()).await
 }
 
 /// Recognition of prior learning: issues without results, with the narrative saying why.
@@ -240,7 +242,7 @@ pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization,
             issue(store, master, org, &achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
         );
     }
-    status(store, &achievement, &learner, evaluation, credential, Vec::new()).await
+    status(store, &org.id, &achievement, &learner, evaluation, credential, Vec::new()).await
 }
 
 fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {

@@ -100,6 +100,23 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
     }
     assert_eq!(issued.len(), 4);
 
+    // Learners' states are listed with filters, as JSON and CSV.
+    let ictc = app.key_for("ictc", "issuer").await;
+    let locked = app.get("/api/v1/organizations/ictc/learners?state=locked_out", Some(&ictc)).await;
+    assert_eq!(locked.status, StatusCode::OK, "{}", locked.text);
+    assert_eq!(locked.body.as_array().unwrap().len(), 1, "{}", locked.text);
+    assert_eq!(locked.body[0]["displayName"], "Lucas Tremblay");
+    let cloud = app.get("/api/v1/organizations/ictc/learners?achievement=ictc-cloud-computing&format=csv", Some(&ictc)).await;
+    assert!(cloud.text.lines().nth(1).unwrap().contains("in_progress"), "{}", cloud.text);
+    assert_eq!(cloud.text.lines().count(), 2);
+    let emc = app.key_for("emc", "issuer").await;
+    let revoked = app.get("/api/v1/organizations/emc/learners?state=revoked", Some(&emc)).await;
+    assert_eq!(revoked.body.as_array().unwrap().len(), 1, "{}", revoked.text);
+    app.get("/api/v1/organizations/emc/learners?state=bogus", Some(&emc)).await.assert_problem(422, Some("state"));
+    app.get("/api/v1/organizations/emc/learners?limit=0", Some(&emc)).await.assert_problem(422, Some("limit"));
+    app.get("/api/v1/organizations/emc/credentials?from=yesterday", Some(&emc)).await.assert_problem(422, Some("from"));
+    app.get("/api/v1/organizations/emc/learners?colour=red", Some(&emc)).await.assert_problem(400, Some("query"));
+
     for (org, id, expected, email) in &issued {
         let doc = app.get(&format!("/credentials/{id}"), None).await;
         assert_eq!(doc.status, StatusCode::OK);

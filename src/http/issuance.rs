@@ -27,7 +27,7 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, CredentialRef, LearnerStatus};
-use crate::store::{CredentialFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+use crate::store::{CredentialFilter, LearnerProgress, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(direct_award))
         .routes(routes!(learner_status))
         .routes(routes!(list_credentials))
+        .routes(routes!(list_learners))
         .routes(routes!(revoke_credential))
         .routes(routes!(suspend_credential))
         .routes(routes!(unsuspend_credential))
@@ -198,7 +199,7 @@ async fn learner_status(
     let achievement = issuance::find_achievement(&state.store, &org, &achievement)
         .await
         .map_err(|_| AppError::NotFound("achievement"))?;
-    Ok(Json(issuance::learner_status(&state.store, &achievement, &learner).await?))
+    Ok(Json(issuance::learner_status(&state.store, &org, &achievement, &learner).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -249,6 +250,47 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// A CSV document (RFC 4180, CRLF) from a header line and rows of fields.
+fn csv_response(header_line: &str, rows: impl Iterator<Item = Vec<String>>) -> Response {
+    let mut out = format!("{header_line}\r\n");
+    for row in rows {
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response()
+}
+
+/// Paging, time window and format of a listing, checked.
+struct Listing {
+    limit: i64,
+    offset: i64,
+    from: Option<String>,
+    to: Option<String>,
+    csv: bool,
+}
+
+fn listing(limit: Option<i64>, offset: Option<i64>, from: Option<String>, to: Option<String>, format: Option<&str>) -> AppResult<Listing> {
+    let mut v = Violations::new();
+    let limit = limit.unwrap_or(100);
+    v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000");
+    v.check(offset.unwrap_or(0) >= 0, "offset", "must not be negative");
+    for (field, value) in [("from", &from), ("to", &to)] {
+        if let Some(t) = value {
+            v.check(crate::core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
+        }
+    }
+    let csv = match format {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            v.add("format", "must be json or csv");
+            false
+        }
+    };
+    v.into_result()?;
+    Ok(Listing { limit, offset: offset.unwrap_or(0), from, to, csv })
+}
+
 /// List the organization's issued credentials, newest first, as JSON or CSV.
 #[utoipa::path(get, path = "/api/v1/organizations/{org}/credentials", tag = "issuance",
     params(("org" = String, Path, description = "Organization slug"), CredentialQuery),
@@ -262,59 +304,100 @@ async fn list_credentials(
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
-    let mut v = Violations::new();
-    let limit = q.limit.unwrap_or(100);
-    v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000");
-    v.check(q.offset.unwrap_or(0) >= 0, "offset", "must not be negative");
-    for (field, value) in [("from", &q.from), ("to", &q.to)] {
-        if let Some(t) = value {
-            v.check(crate::core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
-        }
-    }
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            v.add("format", "must be json or csv");
-            false
-        }
-    };
-    v.into_result()?;
+    let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
     let filter = CredentialFilter {
         achievement_id: q.achievement,
         state: q.state,
-        issued_from: q.from,
-        issued_to: q.to,
-        limit,
-        offset: q.offset.unwrap_or(0),
+        issued_from: page.from,
+        issued_to: page.to,
+        limit: page.limit,
+        offset: page.offset,
     };
     let list: Vec<CredentialSummary> =
         state.store.list_credentials(&org.id, &filter).await?.iter().map(|c| summary(&state, c)).collect();
-    if !csv {
+    if !page.csv {
         return Ok(Json(list).into_response());
     }
-    let mut out = String::from("id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason\r\n");
-    for s in &list {
-        let row = [
-            s.credential.id.as_str(),
-            s.credential.url.as_str(),
-            s.state.as_str(),
-            s.achievement_id.as_str(),
-            &s.achievement_version.to_string(),
-            s.learner_id.as_str(),
-            s.credential.issued_at.as_str(),
-            s.valid_until.as_deref().unwrap_or(""),
-            s.credential.award_kind.as_str(),
-            s.revocation_reason.as_deref().unwrap_or(""),
-        ]
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-        out.push_str(&row);
-        out.push_str("\r\n");
+    Ok(csv_response(
+        "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason",
+        list.into_iter().map(|s| {
+            vec![
+                s.credential.id,
+                s.credential.url,
+                s.state,
+                s.achievement_id,
+                s.achievement_version.to_string(),
+                s.learner_id,
+                s.credential.issued_at,
+                s.valid_until.unwrap_or_default(),
+                s.credential.award_kind,
+                s.revocation_reason.unwrap_or_default(),
+            ]
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LearnerQuery {
+    /// Only this achievement (id or slug).
+    pub achievement: Option<String>,
+    /// `in_progress`, `awaiting_signoff`, `locked_out`, `issued`, `revoked` or `suspended`.
+    pub state: Option<String>,
+    /// Changed at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Changed before (RFC 3339).
+    pub to: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+const LEARNER_STATES: &[&str] = &["in_progress", "awaiting_signoff", "locked_out", "issued", "revoked", "suspended"];
+
+/// List learners' states per achievement, most recently changed first, as JSON or CSV.
+#[utoipa::path(get, path = "/api/v1/organizations/{org}/learners", tag = "issuance",
+    params(("org" = String, Path, description = "Organization slug"), LearnerQuery),
+    responses((status = 200, body = Vec<LearnerProgress>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn list_learners(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath(org): ApiPath<String>,
+    query: Result<Query<LearnerQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Response> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
+    if let Some(s) = &q.state {
+        if !LEARNER_STATES.contains(&s.as_str()) {
+            return Err(AppError::invalid("state", format!("must be one of {}", LEARNER_STATES.join(", "))));
+        }
     }
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
+    let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
+    let achievement_id = match &q.achievement {
+        Some(a) => Some(issuance::find_achievement(&state.store, &org, a).await?.id),
+        None => None,
+    };
+    let filter = ProgressFilter {
+        achievement_id,
+        state: q.state,
+        updated_from: page.from,
+        updated_to: page.to,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    let list = state.store.list_progress(&org.id, &filter).await?;
+    if !page.csv {
+        return Ok(Json(list).into_response());
+    }
+    Ok(csv_response(
+        "learner_id,external_id,display_name,achievement_id,state,updated_at",
+        list.into_iter().map(|p| {
+            vec![p.learner_id, p.external_id.unwrap_or_default(), p.display_name.unwrap_or_default(), p.achievement_id, p.state, p.updated_at]
+        }),
+    ))
 }
 
 async fn change_status(state: &AppState, caller: &crate::store::Caller, org: &str, id: &str, change: StatusChange<'_>) -> AppResult<Json<CredentialSummary>> {

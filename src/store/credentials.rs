@@ -246,6 +246,18 @@ impl Store {
             }
         };
         self.bump_status_list(&mut tx, organization_id, purpose).await?;
+        let state = match change {
+            StatusChange::Revoke(_) => "revoked",
+            StatusChange::Suspend => "suspended",
+            StatusChange::Unsuspend => "issued",
+        };
+        sqlx::query("UPDATE learner_progress SET state = $1, updated_at = $2 WHERE learner_id = $3 AND achievement_id = $4")
+            .bind(state)
+            .bind(now())
+            .bind(&current.learner_id)
+            .bind(&current.achievement_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.credential(id).await?.ok_or(AppError::NotFound("credential"))
     }

@@ -146,3 +146,77 @@ impl Store {
         Ok(learner)
     }
 }
+
+/// A learner's state on one achievement, as listed.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnerProgress {
+    pub learner_id: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub achievement_id: String,
+    /// `in_progress`, `awaiting_signoff`, `locked_out`, `issued`, `revoked` or `suspended`.
+    pub state: String,
+    pub updated_at: String,
+}
+
+/// Filters of a learner listing.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressFilter {
+    pub achievement_id: Option<String>,
+    pub state: Option<String>,
+    pub updated_from: Option<String>,
+    pub updated_to: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Store {
+    /// Records the learner's latest state on the achievement.
+    pub async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO learner_progress (organization_id, learner_id, achievement_id, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (learner_id, achievement_id) \
+             DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(organization_id)
+        .bind(learner_id)
+        .bind(achievement_id)
+        .bind(state)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_progress(&self, organization_id: &str, f: &ProgressFilter) -> AppResult<Vec<LearnerProgress>> {
+        let rows = sqlx::query(
+            "SELECT p.learner_id, l.external_id, l.display_name, p.achievement_id, p.state, p.updated_at \
+             FROM learner_progress p JOIN learners l ON l.id = p.learner_id \
+             WHERE p.organization_id = $1 AND ($2 IS NULL OR p.achievement_id = $2) AND ($3 IS NULL OR p.state = $3) \
+             AND ($4 IS NULL OR p.updated_at >= $4) AND ($5 IS NULL OR p.updated_at < $5) \
+             ORDER BY p.updated_at DESC, p.learner_id LIMIT $6 OFFSET $7",
+        )
+        .bind(organization_id)
+        .bind(&f.achievement_id)
+        .bind(&f.state)
+        .bind(&f.updated_from)
+        .bind(&f.updated_to)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LearnerProgress {
+                    learner_id: r.try_get("learner_id")?,
+                    external_id: r.try_get("external_id")?,
+                    display_name: r.try_get("display_name")?,
+                    achievement_id: r.try_get("achievement_id")?,
+                    state: r.try_get("state")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult};
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use credentials::{CredentialFilter, NewCredential, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
-pub use learners::Learner;
+pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, SignoffRequest, SignoffTicket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
