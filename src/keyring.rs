@@ -90,3 +90,32 @@ pub struct OpenedKey {
 pub fn organization_did(public_url: &str, slug: &str) -> Option<String> {
     did::url_to_did_web(&format!("{public_url}/issuers/{slug}")).ok()
 }
+
+/// The public keys of an organization, current first, then retired ones.
+pub async fn public_keys(store: &crate::store::Store, organization_id: &str) -> AppResult<Vec<[u8; 32]>> {
+    let keys = store.signing_keys(organization_id).await?;
+    keys.iter()
+        .map(|k| {
+            crate::core::multibase::decode_ed25519_public(&k.public_key_multibase)
+                .map_err(|e| AppError::Internal(format!("stored public key {} is unreadable: {e}", k.id)))
+        })
+        .collect()
+}
+
+/// The organization's Profile listing its keys as verification methods
+/// (`<profile URL>#<multikey>`); the plain Profile while it has no key.
+pub fn profile_document(org: &crate::domain::organization::Organization, keys: &[[u8; 32]]) -> AppResult<serde_json::Value> {
+    if keys.is_empty() {
+        return Ok(org.profile());
+    }
+    let profile: crate::core::model::Profile = serde_json::from_value(org.profile())
+        .map_err(|e| AppError::Internal(format!("profile of {} does not fit the model: {e}", org.slug)))?;
+    did::profile_controller_document(&profile, keys).map_err(|e| AppError::Internal(format!("profile of {}: {e}", org.slug)))
+}
+
+/// The organization's did:web document, when the public URL allows a did:web.
+pub fn did_document(public_url: &str, org: &crate::domain::organization::Organization, keys: &[[u8; 32]]) -> Option<(String, serde_json::Value)> {
+    let did = organization_did(public_url, &org.slug)?;
+    let doc = did::did_web_document(&did, keys);
+    Some((did, doc))
+}

@@ -24,3 +24,5 @@ pub mod issuance;
 pub mod keyring;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod verification;

@@ -64,6 +64,40 @@ fn check(name: impl Into<String>, status: CheckStatus, message: impl Into<String
     Check { check: name.into(), status, message: message.into() }
 }
 
+/// What a status list says about one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusAnswer {
+    /// The bit is set: revoked, or suspended, per the entry's purpose.
+    Set,
+    /// The bit is clear.
+    Clear,
+    /// The list could not be obtained or trusted; the reason says why.
+    Unknown(String),
+}
+
+/// Answers status entries. Lookups are synchronous: a service resolves what it can
+/// beforehand (its own lists, fetched ones) and answers from that.
+pub trait StatusLookup {
+    fn lookup(&self, list_url: &str, purpose: &str, index: u64) -> StatusAnswer;
+}
+
+/// Everything a verification needs besides the credential.
+pub struct VerifyOptions<'a> {
+    pub resolver: &'a dyn KeyResolver,
+    /// The time at which the validity window is checked.
+    pub now: OffsetDateTime,
+    /// Status lists; without it, credentials with status entries get a `skipped` status check.
+    pub status: Option<&'a dyn StatusLookup>,
+    /// The candidate's email, compared against the credential's hashed identifiers.
+    pub recipient_email: Option<&'a str>,
+}
+
+impl<'a> VerifyOptions<'a> {
+    pub fn new(resolver: &'a dyn KeyResolver, now: OffsetDateTime) -> Self {
+        VerifyOptions { resolver, now, status: None, recipient_email: None }
+    }
+}
+
 /// Resolves a verification method to its key and controller.
 pub trait KeyResolver {
     fn resolve_method(&self, verification_method: &str) -> Result<ResolvedKey, String>;
@@ -115,12 +149,23 @@ impl VerificationMethodResolver for ProofKeys<'_> {
 /// Verifies a credential given as text: a JSON document with Data Integrity
 /// proofs, or a compact VC-JWT.
 pub fn verify_text(input: &str, resolver: &dyn KeyResolver, now: OffsetDateTime) -> VerificationReport {
+    verify_text_with(input, &VerifyOptions::new(resolver, now))
+}
+
+/// True when `text` has the shape of a compact JWS.
+pub fn looks_like_jwt(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with("ey") && t.split('.').count() == 3 && !t.contains(char::is_whitespace)
+}
+
+/// [`verify_text`] with every option.
+pub fn verify_text_with(input: &str, options: &VerifyOptions<'_>) -> VerificationReport {
     let trimmed = input.trim();
-    if trimmed.starts_with("ey") && trimmed.split('.').count() == 3 && !trimmed.contains(char::is_whitespace) {
-        return verify_jwt(trimmed, resolver, now);
+    if looks_like_jwt(trimmed) {
+        return verify_jwt_with(trimmed, options);
     }
     match serde_json::from_str::<Value>(trimmed) {
-        Ok(doc) => verify_credential(&doc, resolver, now),
+        Ok(doc) => verify_credential_with(&doc, options),
         Err(e) => VerificationReport::new(
             vec![check("format", CheckStatus::Failed, format!("not a JSON credential nor a VC-JWT: {e}"))],
             None,
@@ -130,6 +175,12 @@ pub fn verify_text(input: &str, resolver: &dyn KeyResolver, now: OffsetDateTime)
 
 /// Runs every offline check on a credential with Data Integrity proofs.
 pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDateTime) -> VerificationReport {
+    verify_credential_with(doc, &VerifyOptions::new(resolver, now))
+}
+
+/// [`verify_credential`] with every option.
+pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
+    let resolver = options.resolver;
     let mut checks = Vec::new();
     if let Err(e) = jsonld::check_depth(doc, jsonld::MAX_DEPTH) {
         checks.push(check("format", CheckStatus::Failed, e.to_string()));
@@ -151,10 +202,67 @@ pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDat
                 checks.push(issuer_check(o.index, vm, cred.issuer_id(), resolver));
             }
         }
-        checks.push(validity_check(cred, now));
-        checks.push(status_check(cred));
+        checks.extend(credential_checks(cred, options));
     }
     VerificationReport::new(checks, Some(doc.clone()))
+}
+
+/// The checks on the credential's content: validity, status, recipient.
+fn credential_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
+    let mut checks = vec![validity_check(cred, options.now)];
+    match options.status {
+        Some(lookup) => checks.extend(status_checks(cred, lookup)),
+        None => checks.push(status_check(cred)),
+    }
+    if let Some(email) = options.recipient_email {
+        checks.push(recipient_check(cred, email));
+    }
+    checks
+}
+
+fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<Check> {
+    let Some(entries) = &cred.credential_status else {
+        return vec![status_check(cred)];
+    };
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let name = format!("status[{i}]");
+            if entry.kind != model::BITSTRING_STATUS_LIST_ENTRY {
+                return check(name, CheckStatus::Error, format!("status method {} is not supported, so the status is unknown", entry.kind));
+            }
+            let purpose = entry.status_purpose.as_deref().unwrap_or("");
+            let (Some(list), Some(index)) = (
+                entry.status_list_credential.as_deref(),
+                entry.status_list_index.as_ref().and_then(|i| i.value()),
+            ) else {
+                return check(name, CheckStatus::Failed, "the status entry has no statusListCredential or no valid statusListIndex");
+            };
+            match (lookup.lookup(list, purpose, index), purpose) {
+                (StatusAnswer::Clear, "revocation") => check(name, CheckStatus::Passed, "not revoked"),
+                (StatusAnswer::Clear, "suspension") => check(name, CheckStatus::Passed, "not suspended"),
+                (StatusAnswer::Clear, p) => check(name, CheckStatus::Passed, format!("{p}: not set")),
+                (StatusAnswer::Set, "revocation") => check(name, CheckStatus::Failed, "revoked by the issuer"),
+                (StatusAnswer::Set, "suspension") => check(name, CheckStatus::Failed, "suspended by the issuer"),
+                (StatusAnswer::Set, p) => check(name, CheckStatus::Failed, format!("{p}: set by the issuer")),
+                (StatusAnswer::Unknown(why), _) => check(name, CheckStatus::Error, format!("the status could not be checked: {why}")),
+            }
+        })
+        .collect()
+}
+
+/// Compares a candidate's email with the credential's hashed identifiers, revealing nothing else.
+fn recipient_check(cred: &OpenBadgeCredential, email: &str) -> Check {
+    let identities = cred.credential_subject.identifier.as_deref().unwrap_or(&[]);
+    if identities.is_empty() {
+        return check("recipient", CheckStatus::Failed, "the credential names no recipient identifier to compare with");
+    }
+    if identities.iter().any(|id| model::identity_matches(id, email)) {
+        check("recipient", CheckStatus::Passed, "the email matches the credential's recipient")
+    } else {
+        check("recipient", CheckStatus::Failed, "the email does not match the credential's recipient")
+    }
 }
 
 /// Checks contexts against the allow-list and the Open Badges 3.0 structure.
@@ -241,6 +349,12 @@ fn status_check(cred: &OpenBadgeCredential) -> Check {
 
 /// Verifies a compact VC-JWT whose `kid` resolves through `resolver`.
 pub fn verify_jwt(token: &str, resolver: &dyn KeyResolver, now: OffsetDateTime) -> VerificationReport {
+    verify_jwt_with(token, &VerifyOptions::new(resolver, now))
+}
+
+/// [`verify_jwt`] with every option.
+pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> VerificationReport {
+    let resolver = options.resolver;
     let mut checks = Vec::new();
     let decoded = match jwt::decode_vc_jwt(token) {
         Ok(d) => d,
@@ -278,8 +392,7 @@ pub fn verify_jwt(token: &str, resolver: &dyn KeyResolver, now: OffsetDateTime) 
         Err(e) => checks.push(check("proof[0]", CheckStatus::Error, e)),
     }
     if let Some(cred) = &cred {
-        checks.push(validity_check(cred, now));
-        checks.push(status_check(cred));
+        checks.extend(credential_checks(cred, options));
     }
     VerificationReport::new(checks, Some(credential))
 }

@@ -9,6 +9,7 @@ mod issuance;
 mod organizations;
 pub mod problem;
 mod public;
+mod verify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Signed status list credentials, by organization and purpose, with the list
     /// version they were built from (a cache: the database holds the truth).
     pub status_lists: Arc<Mutex<HashMap<(String, &'static str), issuance::CachedStatusList>>>,
+    /// Runs verifications off the async runtime, a bounded number at once.
+    pub verifier: Arc<crate::verification::Verifier>,
 }
 
 impl AppState {
@@ -50,6 +53,9 @@ impl AppState {
             master_key: Arc::new(master_key),
             env_admin_key_hash,
             status_lists: Arc::new(Mutex::new(HashMap::new())),
+            verifier: Arc::new(crate::verification::Verifier::new(
+                std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4),
+            )),
         }
     }
 }
@@ -68,6 +74,8 @@ impl AppState {
         (name = "frameworks", description = "Competency frameworks"),
         (name = "achievements", description = "Micro-credential definitions"),
         (name = "issuance", description = "Results, sign-offs, awards, revocation and suspension"),
+        (name = "verification", description = "Verification reports for employers"),
+        (name = "vc-api", description = "W3C VC API endpoints"),
         (name = "public", description = "Public documents")
     )
 )]
@@ -92,6 +100,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(frameworks::routes())
         .merge(achievements::routes())
         .merge(issuance::routes())
+        .merge(verify::routes())
 }
 
 /// The OpenAPI document generated from the handlers.

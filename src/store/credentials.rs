@@ -295,6 +295,24 @@ impl Store {
             .collect()
     }
 
+    /// Whether one bit of an organization's list is set (an index not handed out is clear).
+    pub async fn status_bit(&self, organization_id: &str, purpose: StatusPurpose, index: u64) -> AppResult<bool> {
+        let row = sqlx::query(
+            "SELECT c.revoked_at, c.suspended FROM status_entries e JOIN credentials c ON c.id = e.credential_id \
+             WHERE e.organization_id = $1 AND e.purpose = $2 AND e.list_index = $3",
+        )
+        .bind(organization_id)
+        .bind(purpose.as_str())
+        .bind(i64::try_from(index).unwrap_or(i64::MAX))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        Ok(match purpose {
+            StatusPurpose::Revocation => row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+            StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
+        })
+    }
+
     /// The stored answer to an idempotent request, if the key was used.
     pub async fn idempotent_response(&self, organization_id: &str, key: &str) -> AppResult<Option<(String, u16, String)>> {
         let row = sqlx::query(

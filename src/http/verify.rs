@@ -1,0 +1,384 @@
+//! Public verification: `POST /api/v1/verify` for employers (any form of credential,
+//! a full report), and the W3C VC API endpoints that interoperability suites drive.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access::{Need, organization_for};
+use super::extract::{ApiJson, Auth, parse_json};
+use super::problem::Problem;
+use super::AppState;
+use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
+use crate::core::model::parse_date_time_z;
+use crate::domain::validation::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
+
+/// Largest baked image accepted by the verifier.
+pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Baked images may be larger than other bodies.
+        .merge(OpenApiRouter::new().routes(routes!(verify)).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)))
+        .routes(routes!(vc_api_verify_credential))
+        .routes(routes!(vc_api_verify_presentation))
+        .routes(routes!(vc_api_issue))
+}
+
+/// A verification request as JSON. Give one of `credential`, `url` or `id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VerifyBody {
+    /// The credential: a JSON object (Data Integrity proof) or a compact VC-JWT string.
+    #[schema(value_type = Option<Object>)]
+    pub credential: Option<Value>,
+    /// The URL of a credential issued by this service.
+    pub url: Option<String>,
+    /// The id of a credential issued by this service.
+    pub id: Option<String>,
+    /// The candidate's email: checked against the credential's hashed recipient.
+    pub recipient_email: Option<String>,
+    /// Check the validity window at this time (RFC 3339) instead of now.
+    pub as_of: Option<String>,
+}
+
+fn media_type(request: &Request) -> String {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> {
+    let as_of = match &body.as_of {
+        Some(t) => Some(parse_date_time_z(t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?),
+        None => None,
+    };
+    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of };
+    let given = [body.credential.is_some(), body.url.is_some(), body.id.is_some()].iter().filter(|b| **b).count();
+    if given != 1 {
+        return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
+    }
+    let presented = match (body.credential, body.url, body.id) {
+        (Some(Value::String(jwt)), _, _) => Presented::Jwt(jwt),
+        (Some(v @ Value::Object(_)), _, _) => Presented::Json(v),
+        (Some(_), _, _) => return Err(AppError::invalid("credential", "must be a JSON object or a compact VC-JWT string")),
+        (_, Some(url), _) => Presented::Reference(url),
+        (_, _, Some(id)) => Presented::Reference(id),
+        _ => return Err(AppError::invalid("credential", "give exactly one of credential, url or id")),
+    };
+    Ok((presented, request))
+}
+
+async fn read_body(request: Request, limit: usize) -> AppResult<Bytes> {
+    let bytes = axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { limit })?;
+    Ok(bytes)
+}
+
+async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presented, VerifyRequest)> {
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}")))?;
+    let mut presented = None;
+    let mut request = VerifyRequest::default();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        let content_type = field.content_type().unwrap_or("").to_ascii_lowercase();
+        let file_name = field.file_name().unwrap_or("").to_ascii_lowercase();
+        let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge { limit: MAX_IMAGE_BYTES })?;
+        match name.as_str() {
+            "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
+            "recipientEmail" => request.recipient_email = Some(utf8(&data, "recipientEmail")?.trim().to_string()).filter(|e| !e.is_empty()),
+            "asOf" => {
+                let t = utf8(&data, "asOf")?.trim().to_string();
+                if !t.is_empty() {
+                    request.as_of = Some(parse_date_time_z(&t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time"))?);
+                }
+            }
+            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, recipientEmail or asOf")),
+        }
+    }
+    let presented = presented.ok_or_else(|| AppError::invalid("file", "the form has no file or credential field"))?;
+    Ok((presented, request))
+}
+
+fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
+    std::str::from_utf8(data).map_err(|_| AppError::bad_request(Some(field), "is not valid UTF-8"))
+}
+
+/// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
+fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
+    if data.starts_with(&crate::core::baking::PNG_SIGNATURE) || content_type == "image/png" || file_name.ends_with(".png") {
+        return Ok(Presented::Png(data.to_vec()));
+    }
+    let text = utf8(data, "file").map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.starts_with('<') || content_type == "image/svg+xml" {
+        return Ok(Presented::Svg(trimmed.to_string()));
+    }
+    if crate::core::verify::looks_like_jwt(trimmed) {
+        return Ok(Presented::Jwt(trimmed.to_string()));
+    }
+    match serde_json::from_str::<Value>(trimmed) {
+        Ok(v @ Value::Object(_)) => Ok(Presented::Json(v)),
+        _ => Err(AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential")),
+    }
+}
+
+/// Verify any Open Badges 3.0 credential (public, no key). Send JSON
+/// (`{"credential": ...}`, `{"url": ...}` or `{"id": ...}`, with optional
+/// `recipientEmail` and `asOf`), a compact VC-JWT (`application/jwt`), a baked
+/// image (`image/png`, `image/svg+xml`), or a multipart form with a `file`.
+/// The answer is always a report: `valid`, `invalid`, or `indeterminate` when
+/// something could not be checked (never `valid` then).
+#[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
+    request_body(content = VerifyBody, description = "JSON request; raw JWT, PNG, SVG and multipart are also accepted"),
+    responses((status = 200, body = VerificationResult), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn verify(State(state): State<AppState>, request: Request) -> AppResult<Json<VerificationResult>> {
+    let media = media_type(&request);
+    let (presented, verify_request) = match media.as_str() {
+        "multipart/form-data" => from_multipart(request, &state).await?,
+        "application/json" | "application/ld+json" | "application/vc+ld+json" => {
+            let bytes = read_body(request, super::MAX_BODY_BYTES).await?;
+            let value: Value = parse_json(&bytes)?;
+            if value.get("@context").is_some() {
+                (Presented::Json(value), VerifyRequest::default())
+            } else {
+                body_to_presented(serde_json::from_value(value).map_err(|e| {
+                    AppError::Validation(vec![FieldError::new("body", e.to_string())])
+                })?)?
+            }
+        }
+        "application/jwt" | "application/vc+jwt" | "text/plain" => {
+            let bytes = read_body(request, super::MAX_BODY_BYTES).await?;
+            (Presented::Jwt(utf8(&bytes, "body")?.trim().to_string()), VerifyRequest::default())
+        }
+        "image/png" => (Presented::Png(read_body(request, MAX_IMAGE_BYTES).await?.to_vec()), VerifyRequest::default()),
+        "image/svg+xml" => {
+            let bytes = read_body(request, MAX_IMAGE_BYTES).await?;
+            (Presented::Svg(utf8(&bytes, "body")?.to_string()), VerifyRequest::default())
+        }
+        other => {
+            return Err(AppError::UnsupportedMediaType(format!(
+                "send application/json, application/jwt, image/png, image/svg+xml or multipart/form-data, not '{other}'"
+            )));
+        }
+    };
+    Ok(Json(verification::verify(&state.store, &state.verifier, presented, verify_request).await?))
+}
+
+/// VC API request to verify a credential.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyCredentialRequest {
+    #[schema(value_type = Object)]
+    pub verifiable_credential: Value,
+    /// VC API verification options; accepted, none change what is checked.
+    #[serde(default, rename = "options")]
+    #[schema(value_type = Option<Object>)]
+    pub _options: Option<Value>,
+}
+
+fn vc_api_answer(result: VerificationResult) -> Response {
+    let passed: Vec<&str> = result.checks.iter().filter(|c| c.status == "passed").map(|c| c.check.as_str()).collect();
+    let warnings: Vec<String> =
+        result.checks.iter().filter(|c| c.status == "skipped").map(|c| format!("{}: {}", c.check, c.message)).collect();
+    let errors: Vec<String> = result
+        .checks
+        .iter()
+        .filter(|c| c.status == "failed" || c.status == "error")
+        .map(|c| format!("{}: {}", c.check, c.message))
+        .collect();
+    if result.result == Outcome::Valid {
+        return (StatusCode::OK, Json(json!({"verified": true, "checks": passed, "warnings": warnings, "errors": []}))).into_response();
+    }
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "verification-failed",
+        "Verification failed",
+        format!("the credential is {}: {}", if result.result == Outcome::Invalid { "invalid" } else { "indeterminate" }, errors.join("; ")),
+    );
+    problem.errors = result
+        .checks
+        .iter()
+        .filter(|c| c.status == "failed" || c.status == "error")
+        .map(|c| FieldError::new(c.check.clone(), c.message.clone()))
+        .collect();
+    problem.into_response()
+}
+
+fn presented_value(v: Value, field: &str) -> AppResult<Presented> {
+    match v {
+        Value::String(jwt) => Ok(Presented::Jwt(jwt)),
+        v @ Value::Object(_) => Ok(Presented::Json(v)),
+        _ => Err(AppError::invalid(field.to_string(), "must be a credential object or a compact VC-JWT")),
+    }
+}
+
+/// W3C VC API: verify a credential. 200 when it verifies, 422 problem details when not.
+#[utoipa::path(post, path = "/credentials/verify", tag = "vc-api",
+    request_body = VerifyCredentialRequest,
+    responses((status = 200, body = Object, description = "verified, checks, warnings, errors"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn vc_api_verify_credential(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyCredentialRequest>) -> AppResult<Response> {
+    let presented = presented_value(body.verifiable_credential, "verifiableCredential")?;
+    let result = verification::verify(&state.store, &state.verifier, presented, VerifyRequest::default()).await?;
+    Ok(vc_api_answer(result))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyPresentationRequest {
+    #[schema(value_type = Object)]
+    pub verifiable_presentation: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+}
+
+/// W3C VC API: verify a presentation: its own proof (when it has one, with the
+/// `challenge` and `domain` given in options) and every credential in it.
+#[utoipa::path(post, path = "/presentations/verify", tag = "vc-api",
+    request_body = VerifyPresentationRequest,
+    responses((status = 200, body = Object, description = "verified, checks, warnings, errors"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyPresentationRequest>) -> AppResult<Response> {
+    let vp = body.verifiable_presentation;
+    let is_presentation = vp
+        .get("type")
+        .map(|t| t == "VerifiablePresentation" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "VerifiablePresentation")))
+        .unwrap_or(false);
+    if !is_presentation {
+        return Err(AppError::invalid("verifiablePresentation.type", "must include VerifiablePresentation"));
+    }
+    let mut errors = Vec::new();
+    let mut checks = Vec::new();
+    if vp.get("proof").is_some() {
+        let options = body.options.unwrap_or(Value::Null);
+        for (field, want) in [("challenge", options.get("challenge")), ("domain", options.get("domain"))] {
+            if let Some(want) = want {
+                let got = vp.get("proof").and_then(|p| p.get(field));
+                if got != Some(want) {
+                    errors.push(FieldError::new(format!("proof.{field}"), format!("does not match the {field} in options")));
+                }
+            }
+        }
+        let outcomes = data_integrity::verify_proofs(&vp, &data_integrity::DidKeyResolver);
+        for o in outcomes {
+            match o.result {
+                Ok(()) => checks.push("proof".to_string()),
+                Err(e) => errors.push(FieldError::new(format!("proof[{}]", o.index), e.to_string())),
+            }
+        }
+    }
+    let credentials = match vp.get("verifiableCredential") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(v) => vec![v.clone()],
+        None => Vec::new(),
+    };
+    for (i, c) in credentials.into_iter().take(32).enumerate() {
+        let result = verification::verify(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, VerifyRequest::default()).await?;
+        if result.result == Outcome::Valid {
+            checks.push(format!("verifiableCredential[{i}]"));
+        } else {
+            for c in result.checks.iter().filter(|c| c.status == "failed" || c.status == "error") {
+                errors.push(FieldError::new(format!("verifiableCredential[{i}].{}", c.check), c.message.clone()));
+            }
+        }
+    }
+    if errors.is_empty() {
+        return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": checks, "warnings": [], "errors": []}))).into_response());
+    }
+    let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
+    Ok(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "verification-failed", "Verification failed", detail)
+        .with_errors(errors)
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssueRequest {
+    #[schema(value_type = Object)]
+    pub credential: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+}
+
+/// W3C VC API: sign a credential with the calling organization's key (issuer key
+/// required). The credential's issuer must be the organization (its Profile URL or
+/// did:web), or absent, in which case it is set. Accepts VC 2.0 and VC 1.1 input.
+#[utoipa::path(post, path = "/credentials/issue", tag = "vc-api",
+    request_body = IssueRequest,
+    responses((status = 201, body = Object, description = "{ verifiableCredential }"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn vc_api_issue(State(state): State<AppState>, Auth(caller): Auth, ApiJson(body): ApiJson<IssueRequest>) -> AppResult<Response> {
+    let org_id = caller
+        .organization_id
+        .clone()
+        .ok_or_else(|| AppError::Forbidden("issuing needs an organization's key, not a platform admin key".into()))?;
+    let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
+    let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
+    let mut credential = body.credential;
+    let Some(obj) = credential.as_object_mut() else {
+        return Err(AppError::invalid("credential", "must be a JSON object"));
+    };
+    let did = crate::keyring::organization_did(&state.store.public_url, &org.slug);
+    let issuer_id = match obj.get("issuer") {
+        None => {
+            obj.insert("issuer".into(), json!(org.profile_url));
+            org.profile_url.clone()
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+        Some(_) => return Err(AppError::invalid("credential.issuer", "must be a URL or an object with an id")),
+    };
+    let controller = if issuer_id == org.profile_url {
+        org.profile_url.clone()
+    } else if did.as_deref() == Some(issuer_id.as_str()) {
+        issuer_id.clone()
+    } else {
+        return Err(AppError::invalid(
+            "credential.issuer",
+            format!("must be this organization: {}{}", org.profile_url, did.map(|d| format!(" or {d}")).unwrap_or_default()),
+        ));
+    };
+    if obj.contains_key("proof") {
+        return Err(AppError::invalid("credential.proof", "send the credential unsigned"));
+    }
+    let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
+    let suite: Cryptosuite = body
+        .options
+        .as_ref()
+        .and_then(|o| o.get("cryptosuite"))
+        .and_then(Value::as_str)
+        .unwrap_or(&org.cryptosuite)
+        .parse()
+        .map_err(|e: data_integrity::ProofError| AppError::invalid("options.cryptosuite", e.to_string()))?;
+    let vm = format!("{controller}#{}", key.info.public_key_multibase);
+    let signed = data_integrity::add_proof(&credential, key.key.signing_key(), &ProofOptions::new(suite, vm))
+        .map_err(|e| AppError::invalid("credential", e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(json!({"verifiableCredential": signed}))).into_response())
+}

@@ -1,0 +1,220 @@
+//! The public verification endpoint and the W3C VC API endpoints.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use credence::core::baking::{self, BakedCredential};
+use serde_json::{Value, json};
+
+/// A 1x1 PNG with correct CRCs.
+fn tiny_png() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        out.extend_from_slice(&crc32fast::hash(&crc_input).to_be_bytes());
+        out
+    }
+    let mut png = baking::PNG_SIGNATURE.to_vec();
+    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    // zlib stream of one scanline: filter byte 0, one grey pixel 0.
+    png.extend(chunk(b"IDAT", &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+struct Issued {
+    app: common::TestApp,
+    key: String,
+    id: String,
+    doc: Value,
+}
+
+async fn issued() -> Issued {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("ccaa", "issuer-admin").await;
+    let path = "/api/v1/organizations/ccaa/results";
+    let learner = json!({"email": "nadia@example.com", "name": "Nadia"});
+    app.post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": learner})).await;
+    let r = app
+        .post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 88, "attempt": 1, "learner": learner,
+            "evidence": [{"name": "Post-assessment report", "url": "https://lms.example.ca/reports/88.pdf", "sha256": "ab".repeat(32), "genre": "Assessment"}]}))
+        .await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    let id = r.body["credential"]["id"].as_str().unwrap().to_string();
+    let doc = app.get(&format!("/credentials/{id}"), None).await.body;
+    Issued { app, key, id, doc }
+}
+
+async fn verify_json(app: &common::TestApp, body: &Value) -> common::Response {
+    app.post("/api/v1/verify", None, body).await
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check: {report}"))
+}
+
+#[tokio::test]
+async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads() {
+    let t = issued().await;
+    for body in [json!({"credential": t.doc}), json!({"id": t.id}), json!({"url": format!("{}/credentials/{}", common::PUBLIC_URL, t.id)}), t.doc.clone()] {
+        let r = verify_json(&t.app, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["result"], "valid", "{}", r.text);
+        assert_eq!(check(&r.body, "registry")["status"], "passed");
+        assert_eq!(check(&r.body, "status[0]")["message"], "not revoked");
+        assert_eq!(r.body["facts"]["achievement"], "Numeracy for Aviation and Aerospace");
+        assert_eq!(r.body["facts"]["registeredIssuer"], "Canadian Council for Aviation and Aerospace");
+        assert_eq!(r.body["facts"]["results"][0]["value"], "88");
+        assert!(r.body["facts"]["evidence"][0]["digestMultibase"].is_string());
+        assert!(!r.text.contains("nadia@example.com"));
+    }
+    // Baked PNG, raw and as a multipart upload; baked SVG.
+    let baked = baking::bake_png(&tiny_png(), &BakedCredential::Json(t.doc.to_string())).unwrap();
+    let raw = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(baked.clone())), Some("image/png")).await;
+    assert_eq!(raw.body["result"], "valid", "{}", raw.text);
+    let boundary = "XyZ123";
+    let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"badge.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+    form.extend_from_slice(&baked);
+    form.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"recipientEmail\"\r\n\r\nNadia@Example.com\r\n--{boundary}--\r\n").as_bytes());
+    let multi = t
+        .app
+        .send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(form)), Some(&format!("multipart/form-data; boundary={boundary}")))
+        .await;
+    assert_eq!(multi.body["result"], "valid", "{}", multi.text);
+    assert_eq!(check(&multi.body, "recipient")["status"], "passed");
+    let svg = baking::bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>", &BakedCredential::Json(t.doc.to_string())).unwrap();
+    let svg_r = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(svg)), Some("image/svg+xml")).await;
+    assert_eq!(svg_r.body["result"], "valid", "{}", svg_r.text);
+}
+
+#[tokio::test]
+async fn recipient_revocation_suspension_expiry_and_tampering_are_reported() {
+    let t = issued().await;
+    let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "someone@example.com"})).await;
+    assert_eq!(wrong.body["result"], "invalid");
+    assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
+
+    let expired = verify_json(&t.app, &json!({"id": t.id, "asOf": "2099-01-01T00:00:00Z"})).await;
+    assert_eq!(expired.body["result"], "invalid", "{}", expired.text);
+    assert!(check(&expired.body, "validity")["message"].as_str().unwrap().starts_with("expired"));
+
+    let mut tampered = t.doc.clone();
+    tampered["credentialSubject"]["result"][0]["value"] = json!("99");
+    let r = verify_json(&t.app, &json!({"credential": tampered})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "proof[0]")["status"], "failed");
+
+    let s = t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    assert_eq!(s.status, StatusCode::OK);
+    let r = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "status[1]")["message"], "suspended by the issuer");
+
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let r = verify_json(&t.app, &json!({"credential": t.doc})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "status[0]")["message"], "revoked by the issuer");
+}
+
+#[tokio::test]
+async fn unknown_status_lists_and_unregistered_issuers_are_not_called_valid() {
+    let app = common::app().await;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let mk = credence::core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+    let did = format!("did:key:{mk}");
+    let mut doc: Value = serde_json::from_str(include_str!("vectors/rich-credential.json")).unwrap();
+    doc.as_object_mut().unwrap().remove("proof");
+    doc.as_object_mut().unwrap().remove("credentialStatus");
+    doc["issuer"] = json!({"id": did, "type": ["Profile"], "name": "Elsewhere"});
+    let options = credence::core::data_integrity::ProofOptions::new(credence::core::data_integrity::Cryptosuite::EddsaRdfc2022, format!("{did}#{mk}"));
+    let signed = credence::core::data_integrity::add_proof(&doc, &key, &options).unwrap();
+    let r = verify_json(&app, &json!({"credential": signed})).await;
+    assert_eq!(r.body["result"], "valid", "{}", r.text);
+    assert_eq!(check(&r.body, "registry")["status"], "skipped");
+    assert!(check(&r.body, "registry")["message"].as_str().unwrap().contains("not registered"));
+
+    let mut with_status = doc.clone();
+    with_status["credentialStatus"] = json!({"id": "https://elsewhere.example/status/1#5", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "5", "statusListCredential": "https://elsewhere.example/status/1"});
+    let signed = credence::core::data_integrity::add_proof(&with_status, &key, &options).unwrap();
+    let r = verify_json(&app, &json!({"credential": signed})).await;
+    assert_eq!(r.body["result"], "indeterminate", "{}", r.text);
+    assert_eq!(check(&r.body, "status[0]")["status"], "error");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_4xx() {
+    let app = common::app().await;
+    let send = |ct: &'static str, body: Vec<u8>| {
+        let app = &app;
+        async move { app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(body)), Some(ct)).await }
+    };
+    send("image/png", b"not a png at all".to_vec()).await.assert_problem(422, Some("file"));
+    let mut truncated = tiny_png();
+    truncated.truncate(20);
+    send("image/png", truncated).await.assert_problem(422, Some("file"));
+    let xxe = "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><svg xmlns=\"http://www.w3.org/2000/svg\">&x;</svg>";
+    send("image/svg+xml", xxe.as_bytes().to_vec()).await.assert_problem(422, Some("file"));
+    send("application/xml", b"<x/>".to_vec()).await.assert_problem(415, None);
+    verify_json(&app, &json!({"url": "https://x", "id": "y"})).await.assert_problem(422, Some("credential"));
+    verify_json(&app, &json!({"id": "no-such-credential"})).await.assert_problem(422, Some("id"));
+    verify_json(&app, &json!({"url": "http://127.0.0.1/credentials/1"})).await.assert_problem(422, Some("url"));
+    verify_json(&app, &json!({"credential": 5})).await.assert_problem(422, Some("credential"));
+    verify_json(&app, &json!({"id": "x", "asOf": "tomorrow"})).await.assert_problem(422, Some("asOf"));
+    // Garbage JSON credentials give a report, not an error.
+    let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    let r = app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from("eyJhbGciOiJub25lIn0.e30.")), Some("application/jwt")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["result"], "invalid");
+}
+
+#[tokio::test]
+async fn vc_api_issues_and_verifies() {
+    let t = issued().await;
+    let ok = t.app.post("/credentials/verify", None, &json!({"verifiableCredential": t.doc, "options": {}})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body["verified"], true);
+    let mut bad = t.doc.clone();
+    bad["name"] = json!("changed");
+    t.app.post("/credentials/verify", None, &json!({"verifiableCredential": bad})).await.assert_problem(422, Some("proof[0]"));
+
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    for (context, date_field) in [("https://www.w3.org/ns/credentials/v2", "validFrom"), ("https://www.w3.org/2018/credentials/v1", "issuanceDate")] {
+        let mut credential = json!({
+            "@context": [context, "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:123", "name": "Alice"}
+        });
+        credential[date_field] = json!("2026-01-01T00:00:00Z");
+        let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": {}})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let vc = &r.body["verifiableCredential"];
+        assert_eq!(vc["issuer"], format!("{}/issuers/ccaa", common::PUBLIC_URL));
+        let outcomes = credence::core::data_integrity::verify_proofs(vc, &{
+            let mut m = credence::core::data_integrity::MapResolver::new();
+            let profile = t.app.get("/issuers/ccaa", None).await.body;
+            let vm = vc["proof"]["verificationMethod"].as_str().unwrap();
+            let mk = profile["verificationMethod"][0]["publicKeyMultibase"].as_str().unwrap();
+            m.insert_multikey(vm, mk).unwrap();
+            m
+        });
+        assert!(credence::core::data_integrity::all_verified(&outcomes), "{outcomes:?}");
+    }
+    let foreign = json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+        "issuer": "did:example:someone-else", "credentialSubject": {"id": "did:example:1"}}});
+    t.app.post("/credentials/issue", Some(&issuer), &foreign).await.assert_problem(422, Some("credential.issuer"));
+    t.app.post("/credentials/issue", None, &foreign).await.assert_problem(401, None);
+
+    let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"], "verifiableCredential": [t.doc]});
+    let r = t.app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let vp_bad = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"], "verifiableCredential": [bad]});
+    t.app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp_bad})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
+    let _ = Request::<Body>::default();
+}
