@@ -160,13 +160,22 @@ async fn hosted_organization(store: &Store, id: &str) -> AppResult<Option<Organi
     }
 }
 
+/// The verification methods of the credential's proofs and of its endorsements' proofs.
 fn verification_methods(doc: &Value) -> Vec<String> {
-    let proofs = match doc.get("proof") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(p) => vec![p],
-        None => Vec::new(),
+    let proofs_of = |d: &Value| -> Vec<Value> {
+        match d.get("proof") {
+            Some(Value::Array(items)) => items.clone(),
+            Some(p) => vec![p.clone()],
+            None => Vec::new(),
+        }
     };
-    proofs.iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string)).take(16).collect()
+    let mut proofs = proofs_of(doc);
+    if let Some(Value::Array(endorsements)) = doc.get("endorsement") {
+        for e in endorsements.iter().take(16) {
+            proofs.extend(proofs_of(e));
+        }
+    }
+    proofs.iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string)).take(64).collect()
 }
 
 fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {

@@ -218,3 +218,52 @@ async fn vc_api_issues_and_verifies() {
     t.app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp_bad})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
     let _ = Request::<Body>::default();
 }
+
+#[test]
+fn embedded_endorsements_are_verified_the_same_way() {
+    use credence::core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+    use credence::core::verify::{CheckStatus, OfflineResolver, verify_credential};
+    let did_key = |seed: u8| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let mk = credence::core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+        (key, format!("did:key:{mk}"), format!("did:key:{mk}#{mk}"))
+    };
+    let (issuer_key, issuer, issuer_vm) = did_key(21);
+    let (endorser_key, endorser, endorser_vm) = did_key(22);
+    let mut doc: Value = serde_json::from_str(include_str!("vectors/rich-credential.json")).unwrap();
+    for field in ["proof", "credentialStatus"] {
+        doc.as_object_mut().unwrap().remove(field);
+    }
+    doc["issuer"] = json!({"id": issuer, "type": ["Profile"], "name": "Issuer"});
+    let endorsement = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:7b3c5a2e-1d4f-4c6b-9a8e-0f1e2d3c4b5a",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": {"id": endorser, "type": ["Profile"], "name": "Sector council"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Endorsement",
+        "credentialSubject": {"id": doc["credentialSubject"]["achievement"]["id"], "type": ["EndorsementSubject"], "endorsementComment": "Meets sector needs."}
+    });
+    let signed_endorsement = add_proof(&endorsement, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm.clone())).unwrap();
+    let sign = |endorsement: Value| {
+        let mut d = doc.clone();
+        d["endorsement"] = json!([endorsement]);
+        add_proof(&d, &issuer_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, issuer_vm.clone())).unwrap()
+    };
+    let resolver = OfflineResolver::new();
+    let now = time::OffsetDateTime::now_utc();
+    let good = verify_credential(&sign(signed_endorsement.clone()), &resolver, now);
+    let e = good.checks.iter().find(|c| c.check == "endorsement[0]").unwrap();
+    assert_eq!(e.status, CheckStatus::Passed, "{good:?}");
+    let mut forged = signed_endorsement.clone();
+    forged["credentialSubject"]["endorsementComment"] = json!("Best in the country.");
+    let bad = verify_credential(&sign(forged), &resolver, now);
+    assert!(!bad.verified);
+    assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
+    // An endorsement signed with a key its named endorser does not control fails too.
+    let mut stolen = endorsement.clone();
+    stolen["issuer"]["id"] = json!(issuer);
+    let stolen = add_proof(&stolen, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm)).unwrap();
+    let bad = verify_credential(&sign(stolen), &resolver, now);
+    assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
+}

@@ -207,9 +207,43 @@ pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
     VerificationReport::new(checks, Some(doc.clone()))
 }
 
-/// The checks on the credential's content: validity, status, recipient.
+/// Embedded endorsements are checked the same way: each proof, and that the
+/// endorser controls the key.
+fn endorsement_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
+    let endorsements = cred.endorsement.as_deref().unwrap_or(&[]);
+    endorsements
+        .iter()
+        .take(16)
+        .enumerate()
+        .map(|(i, e)| {
+            let name = format!("endorsement[{i}]");
+            let endorser = match e.get("issuer") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                None => String::new(),
+            };
+            let outcomes = data_integrity::verify_proofs(e, &ProofKeys(options.resolver));
+            if let Some(failed) = outcomes.iter().find(|o| !o.is_verified()) {
+                let why = failed.result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+                return check(name, CheckStatus::Failed, format!("the endorsement by {endorser} does not verify: {why}"));
+            }
+            for o in &outcomes {
+                if let Some(vm) = &o.verification_method {
+                    let owner = issuer_check(o.index, vm, &endorser, options.resolver);
+                    if owner.status != CheckStatus::Passed {
+                        return check(name, owner.status, format!("endorsement: {}", owner.message));
+                    }
+                }
+            }
+            check(name, CheckStatus::Passed, format!("endorsed by {endorser}; the endorsement's signature verifies"))
+        })
+        .collect()
+}
+
+/// The checks on the credential's content: validity, status, recipient, endorsements.
 fn credential_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
     let mut checks = vec![validity_check(cred, options.now)];
+    checks.extend(endorsement_checks(cred, options));
     match options.status {
         Some(lookup) => checks.extend(status_checks(cred, lookup)),
         None => checks.push(status_check(cred)),
