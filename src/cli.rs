@@ -63,8 +63,16 @@ pub struct OrgArgs {
 pub enum CredentialCommand {
     /// Add a Data Integrity proof to a credential and print the signed credential.
     Sign(SignArgs),
-    /// Verify a credential (JSON or VC-JWT) and print a JSON report; exits 0 only when it verifies.
+    /// Verify a credential (JSON, VC-JWT, or a baked PNG/SVG) and print a JSON report; exits 0 only when it verifies.
     Verify(VerifyArgs),
+    /// Print the credential baked into an Open Badges PNG or SVG.
+    Unbake(UnbakeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnbakeArgs {
+    /// The baked image (PNG or SVG).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +130,9 @@ pub struct ServeArgs {
     /// Load the demo organizations, frameworks and achievements, and print a key to try them.
     #[arg(long)]
     pub demo: bool,
+    /// Public verification and sign-off requests per second per client address; 0 for no limit [default: 20]
+    #[arg(long, env = "CREDENCE_RATE_LIMIT")]
+    pub rate_limit: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,8 +157,13 @@ pub struct CreateKeyArgs {
 }
 
 fn settings(config: Option<&PathBuf>, bind: Option<String>, db: &DatabaseArgs) -> AppResult<Settings> {
+    settings_with(config, bind, None, db)
+}
+
+fn settings_with(config: Option<&PathBuf>, bind: Option<String>, rate_limit: Option<u32>, db: &DatabaseArgs) -> AppResult<Settings> {
     let file = FileSettings::load(config.map(|p| p.as_path()))?;
     let overrides = Overrides {
+        rate_limit,
         bind,
         database_url: db.database_url.clone(),
         public_url: db.public_url.clone(),
@@ -168,6 +184,12 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
         Command::Keys(command) => keys(cli.config.as_ref(), command).await.map(|()| ExitCode::SUCCESS),
         Command::Credential(CredentialCommand::Sign(args)) => sign(&args).map(|()| ExitCode::SUCCESS),
         Command::Credential(CredentialCommand::Verify(args)) => verify(&args),
+        Command::Credential(CredentialCommand::Unbake(args)) => {
+            let bytes = std::fs::read(&args.file)
+                .map_err(|e| AppError::invalid("FILE", format!("cannot read {}: {e}", args.file.display())))?;
+            println!("{}", pretty(&unbake(&bytes)?));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate(db) => {
             let s = settings(cli.config.as_ref(), None, &db)?;
             open_store(&s).await?;
@@ -191,7 +213,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
 }
 
 async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
-    let s = settings(config, args.bind.clone(), &args.database)?;
+    let s = settings_with(config, args.bind.clone(), args.rate_limit, &args.database)?;
     let store = open_store(&s).await?;
     if s.admin_key.is_none() {
         if let Some(created) = store.ensure_bootstrap_admin_key().await? {
@@ -215,7 +237,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         println!("  curl {}/issuers/emc", s.public_url);
         println!("  curl {}/api/v1/frameworks/emc-supervisor", s.public_url);
     }
-    let state = AppState::new(store, master_key(&s)?, s.admin_key.as_deref().map(api_key::hash));
+    let state = AppState::new(store, master_key(&s)?, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
@@ -301,15 +323,43 @@ async fn keys(config: Option<&PathBuf>, command: KeysCommand) -> AppResult<()> {
     Ok(())
 }
 
+/// The credential text inside a baked PNG or SVG.
+fn unbake(bytes: &[u8]) -> AppResult<String> {
+    use crate::core::baking;
+    let baked = if bytes.starts_with(&baking::PNG_SIGNATURE) {
+        baking::unbake_png(bytes)
+    } else {
+        let text = std::str::from_utf8(bytes).map_err(|_| AppError::invalid("FILE", "neither a PNG nor an SVG"))?;
+        baking::unbake_svg(text)
+    };
+    baked
+        .map(|b| b.as_str().to_string())
+        .map_err(|e| AppError::invalid("FILE", format!("no Open Badges credential baked in: {e}")))
+}
+
+/// JSON pretty-printed; anything else (a compact JWS) as it is.
+fn pretty(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// Reads a credential: a file (or - for standard input) holding JSON, a VC-JWT, or a baked image.
 fn read_input(file: &str) -> AppResult<String> {
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     if file == "-" {
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| AppError::invalid("FILE", format!("cannot read standard input: {e}")))?;
     } else {
-        text = std::fs::read_to_string(file).map_err(|e| AppError::invalid("FILE", format!("cannot read {file}: {e}")))?;
+        bytes = std::fs::read(file).map_err(|e| AppError::invalid("FILE", format!("cannot read {file}: {e}")))?;
     }
-    Ok(text)
+    let looks_baked = bytes.starts_with(&crate::core::baking::PNG_SIGNATURE)
+        || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+    if looks_baked {
+        return unbake(&bytes);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::invalid("FILE", "is not UTF-8 text, a PNG or an SVG"))
 }
 
 fn sign(args: &SignArgs) -> AppResult<()> {

@@ -11,10 +11,13 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/credence.db";
 pub const DEFAULT_CONFIG_FILE: &str = "credence.toml";
+/// Public verification and sign-off requests allowed per second per client address.
+pub const DEFAULT_RATE_LIMIT: u32 = 20;
 
 /// Values from flags and environment; `None` where neither gave one.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
+    pub rate_limit: Option<u32>,
     pub bind: Option<String>,
     pub database_url: Option<String>,
     pub public_url: Option<String>,
@@ -26,6 +29,7 @@ pub struct Overrides {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FileSettings {
+    pub rate_limit: Option<u32>,
     pub bind: Option<String>,
     pub database_url: Option<String>,
     pub public_url: Option<String>,
@@ -34,6 +38,8 @@ pub struct FileSettings {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Requests per second per client on the public verification and sign-off endpoints (0: no limit).
+    pub rate_limit: u32,
     pub bind: SocketAddr,
     pub database_url: String,
     /// Base of every public URL the service puts in documents, without a trailing slash.
@@ -79,6 +85,7 @@ impl Settings {
             return Err(AppError::invalid("public-url", "must be an absolute http(s) URL"));
         }
         Ok(Settings {
+            rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
             bind,
             database_url,
             public_url,
@@ -95,6 +102,7 @@ mod tests {
     #[test]
     fn flags_and_environment_win_over_the_file_which_wins_over_defaults() {
         let file = FileSettings {
+            rate_limit: Some(5),
             bind: Some("127.0.0.1:9000".into()),
             database_url: Some("postgres://db/x".into()),
             public_url: None,
@@ -109,6 +117,7 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:9000");
         assert_eq!(s.database_url, "sqlite://a.db");
         assert_eq!(s.public_url, "http://127.0.0.1:9000");
+        assert_eq!(s.rate_limit, 5);
 
         let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);

@@ -144,3 +144,27 @@ fn keys_list_and_rotate_from_the_command_line() {
     let out = run(&[&["keys", "list", "--org", "nobody"][..], &common[..]].concat(), None, dir.path());
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn unbake_prints_the_credential_and_verify_reads_baked_images() {
+    use credence::core::baking::{BakedCredential, bake_svg};
+    let dir = tempfile::tempdir().unwrap();
+    let (signed, expected) = vector();
+    let svg = bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", &BakedCredential::Json(signed.to_string())).unwrap();
+    let file = dir.path().join("badge.svg");
+    std::fs::write(&file, svg).unwrap();
+    let out = run(&["credential", "unbake", file.to_str().unwrap()], None, dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let unbaked: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(unbaked, signed);
+    let profile = dir.path().join("profile.json");
+    std::fs::write(&profile, profile_document(&expected).to_string()).unwrap();
+    let mapping = format!("https://example.edu/issuers/565049={}", profile.display());
+    let out = run(&["credential", "verify", "--resolve", &mapping, file.to_str().unwrap()], None, dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let plain = dir.path().join("plain.svg");
+    std::fs::write(&plain, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    let out = run(&["credential", "unbake", plain.to_str().unwrap()], None, dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Open Badges credential"));
+}

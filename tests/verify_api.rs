@@ -267,3 +267,24 @@ fn embedded_endorsements_are_verified_the_same_way() {
     let bad = verify_credential(&sign(stolen), &resolver, now);
     assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
 }
+
+#[tokio::test]
+async fn public_verification_is_rate_limited_per_client_with_retry_after() {
+    let app = common::app_with(|s| s.with_rate_limit(5)).await;
+    let mut limited = None;
+    for _ in 0..40 {
+        let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = limited.expect("the limit answers 429 within 40 quick requests");
+    r.assert_problem(429, None);
+    let retry: u64 = r.headers.get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry));
+    // Issuing (with a key) is not limited by the public limiter.
+    let h = app.get("/healthz", None).await;
+    assert_eq!(h.status, StatusCode::OK);
+}

@@ -41,7 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unsuspend_credential))
         .routes(routes!(public_credential))
         .routes(routes!(status_list))
-        .routes(routes!(view_signoff, decide_signoff))
+        .merge(OpenApiRouter::new().routes(routes!(view_signoff, decide_signoff)).layer(axum::middleware::from_fn(super::rate_limit::limit)))
 }
 
 /// A signed status list credential built from one version of the list.

@@ -9,6 +9,7 @@ mod issuance;
 mod organizations;
 pub mod problem;
 mod public;
+pub mod rate_limit;
 mod verify;
 
 use std::collections::HashMap;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub status_lists: Arc<Mutex<HashMap<(String, &'static str), issuance::CachedStatusList>>>,
     /// Runs verifications off the async runtime, a bounded number at once.
     pub verifier: Arc<crate::verification::Verifier>,
+    /// Limits public verification and sign-off requests per client address; `None`: no limit.
+    pub rate_limiter: Option<Arc<rate_limit::RateLimiter>>,
 }
 
 impl AppState {
@@ -56,7 +59,14 @@ impl AppState {
             verifier: Arc::new(crate::verification::Verifier::new(
                 std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4),
             )),
+            rate_limiter: None,
         }
+    }
+
+    /// Limits public verification and sign-off requests to `per_second` per client (0: no limit).
+    pub fn with_rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limiter = rate_limit::RateLimiter::new(per_second);
+        self
     }
 }
 
@@ -111,13 +121,18 @@ pub fn openapi() -> OpenApiDoc {
 /// The whole application: API, public documents, `/openapi.json` and `/docs`.
 pub fn router(state: AppState) -> Router {
     let (api_router, doc) = api().split_for_parts();
-    api_router
+    let limiter = state.rate_limiter.clone();
+    let router = api_router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    let router = match limiter {
+        Some(l) => router.layer(axum::Extension(l)),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 async fn not_found() -> impl IntoResponse {

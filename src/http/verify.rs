@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(OpenApiRouter::new().routes(routes!(verify)).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)))
         .routes(routes!(vc_api_verify_credential))
         .routes(routes!(vc_api_verify_presentation))
+        .layer(axum::middleware::from_fn(super::rate_limit::limit))
         .routes(routes!(vc_api_issue))
 }
 

@@ -27,6 +27,7 @@ pub struct TestApp {
 
 pub struct Response {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: Value,
     pub text: String,
@@ -67,6 +68,11 @@ async fn fresh_database_url() -> (String, Option<tempfile::TempDir>) {
 }
 
 pub async fn app() -> TestApp {
+    app_with(|state| state).await
+}
+
+/// A test app whose state is adjusted by `configure` (e.g. a rate limit).
+pub async fn app_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
     // RUST_LOG=error shows what went wrong behind a 500.
     if std::env::var("RUST_LOG").is_ok() {
         let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
@@ -75,7 +81,7 @@ pub async fn app() -> TestApp {
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
     let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
-    let state = AppState::new(store.clone(), credence::core::sealed_key::MasterKey::generate(), None);
+    let state = configure(AppState::new(store.clone(), credence::core::sealed_key::MasterKey::generate(), None));
     let master_key = state.master_key.clone();
     TestApp { router: router(state), store, master_key, admin_key: admin.key, _dir: dir }
 }
@@ -96,6 +102,7 @@ impl TestApp {
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -105,7 +112,7 @@ impl TestApp {
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, content_type, body, text }
+        Response { status, headers, content_type, body, text }
     }
 
     /// Sends a request built by the caller (extra headers and all).
@@ -115,6 +122,7 @@ impl TestApp {
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -124,7 +132,7 @@ impl TestApp {
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, content_type, body, text }
+        Response { status, headers, content_type, body, text }
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
