@@ -35,6 +35,8 @@ pub enum Presented {
 #[derive(Debug, Clone, Default)]
 pub struct VerifyRequest {
     pub recipient_email: Option<String>,
+    /// A file the employer received as evidence, compared with the credential's evidence digests.
+    pub evidence_file: Option<Vec<u8>>,
     /// Check the validity window at this time instead of now.
     pub as_of: Option<time::OffsetDateTime>,
 }
@@ -273,6 +275,24 @@ fn facts(doc: &Value) -> Facts {
     }
 }
 
+/// Compares an uploaded file with the SHA-256 digests of the credential's evidence.
+fn evidence_check(doc: &Value, file: &[u8]) -> ReportCheck {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(file);
+    let mut multihash = vec![0x12, 0x20];
+    multihash.extend_from_slice(&digest);
+    let wanted = crate::core::multibase::encode_base58btc(&multihash);
+    let evidence = list_of(doc.get("evidence"));
+    let with_digest: Vec<&Value> = evidence.iter().filter(|e| e.get("digestMultibase").is_some()).collect();
+    let matched = with_digest.iter().find(|e| e.get("digestMultibase").and_then(Value::as_str) == Some(wanted.as_str()));
+    let (status, message) = match (matched, with_digest.is_empty()) {
+        (Some(e), _) => ("passed", format!("the file is the evidence '{}', unaltered", text_of(e.get("name")).unwrap_or_default())),
+        (None, true) => ("failed", "the credential's evidence carries no digest to compare the file with".to_string()),
+        (None, false) => ("failed", "the file matches none of the credential's evidence: it differs from what was assessed".to_string()),
+    };
+    ReportCheck { check: "evidence".into(), status: status.into(), message }
+}
+
 fn report_check(c: Check) -> ReportCheck {
     let status = match c.status {
         CheckStatus::Passed => "passed",
@@ -329,6 +349,9 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
 
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
+    if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {
+        checks.push(evidence_check(doc, file));
+    }
     checks.push(match &registered {
         Some(org) => ReportCheck {
             check: "registry".into(),

@@ -26,6 +26,9 @@ fn tiny_png() -> Vec<u8> {
     png
 }
 
+/// The evidence file behind the issued credential.
+const EVIDENCE: &[u8] = b"Post-assessment report: 88% on the numeracy test.";
+
 struct Issued {
     app: common::TestApp,
     key: String,
@@ -42,7 +45,7 @@ async fn issued() -> Issued {
     app.post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": learner})).await;
     let r = app
         .post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 88, "attempt": 1, "learner": learner,
-            "evidence": [{"name": "Post-assessment report", "url": "https://lms.example.ca/reports/88.pdf", "sha256": "ab".repeat(32), "genre": "Assessment"}]}))
+            "evidence": [{"name": "Post-assessment report", "url": "https://lms.example.ca/reports/88.pdf", "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(EVIDENCE)), "genre": "Assessment"}]}))
         .await;
     assert_eq!(r.body["state"], "issued", "{}", r.text);
     let id = r.body["credential"]["id"].as_str().unwrap().to_string();
@@ -87,6 +90,19 @@ async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads(
         .await;
     assert_eq!(multi.body["result"], "valid", "{}", multi.text);
     assert_eq!(check(&multi.body, "recipient")["status"], "passed");
+    // The evidence file an employer received, checked against the credential's digest.
+    let evidence_form = |content: &[u8]| {
+        let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"credential\"\r\nContent-Type: application/json\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"report.pdf\"\r\n\r\n", t.doc).into_bytes();
+        form.extend_from_slice(content);
+        form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        form
+    };
+    let same = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(EVIDENCE))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    assert_eq!(check(&same.body, "evidence")["status"], "passed", "{}", same.text);
+    assert_eq!(same.body["result"], "valid");
+    let altered = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(b"altered report"))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    assert_eq!(altered.body["result"], "invalid", "{}", altered.text);
+    assert_eq!(check(&altered.body, "evidence")["status"], "failed");
     let svg = baking::bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>", &BakedCredential::Json(t.doc.to_string())).unwrap();
     let svg_r = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(svg)), Some("image/svg+xml")).await;
     assert_eq!(svg_r.body["result"], "valid", "{}", svg_r.text);

@@ -70,7 +70,7 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
         Some(t) => Some(parse_date_time_z(t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?),
         None => None,
     };
-    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of };
+    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, evidence_file: None };
     let given = [body.credential.is_some(), body.url.is_some(), body.id.is_some()].iter().filter(|b| **b).count();
     if given != 1 {
         return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
@@ -110,6 +110,7 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
         let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge { limit: MAX_IMAGE_BYTES })?;
         match name.as_str() {
             "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
+            "evidence" => request.evidence_file = Some(data.to_vec()),
             "recipientEmail" => request.recipient_email = Some(utf8(&data, "recipientEmail")?.trim().to_string()).filter(|e| !e.is_empty()),
             "asOf" => {
                 let t = utf8(&data, "asOf")?.trim().to_string();
@@ -117,7 +118,7 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
                     request.as_of = Some(parse_date_time_z(&t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time"))?);
                 }
             }
-            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, recipientEmail or asOf")),
+            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, evidence, recipientEmail or asOf")),
         }
     }
     let presented = presented.ok_or_else(|| AppError::invalid("file", "the form has no file or credential field"))?;
