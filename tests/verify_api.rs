@@ -26,32 +26,7 @@ fn tiny_png() -> Vec<u8> {
     png
 }
 
-/// The evidence file behind the issued credential.
-const EVIDENCE: &[u8] = b"Post-assessment report: 88% on the numeracy test.";
-
-struct Issued {
-    app: common::TestApp,
-    key: String,
-    id: String,
-    doc: Value,
-}
-
-async fn issued() -> Issued {
-    let app = common::app().await;
-    credence::demo::load(&app.store).await.unwrap();
-    let key = app.key_for("ccaa", "issuer-admin").await;
-    let path = "/api/v1/organizations/ccaa/results";
-    let learner = json!({"email": "nadia@example.com", "name": "Nadia"});
-    app.post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": learner})).await;
-    let r = app
-        .post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 88, "attempt": 1, "learner": learner,
-            "evidence": [{"name": "Post-assessment report", "url": "https://lms.example.ca/reports/88.pdf", "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(EVIDENCE)), "genre": "Assessment"}]}))
-        .await;
-    assert_eq!(r.body["state"], "issued", "{}", r.text);
-    let id = r.body["credential"]["id"].as_str().unwrap().to_string();
-    let doc = app.get(&format!("/credentials/{id}"), None).await.body;
-    Issued { app, key, id, doc }
-}
+use common::{EVIDENCE, issued};
 
 async fn verify_json(app: &common::TestApp, body: &Value) -> common::Response {
     app.post("/api/v1/verify", None, body).await
