@@ -192,3 +192,33 @@ async fn every_demo_achievement_credential_verifies_with_both_stacks() {
     }
     assert_eq!(count, 12, "every demo achievement");
 }
+
+#[tokio::test]
+async fn the_verify_endpoint_accepts_an_npm_issued_credential_and_says_its_issuer_is_not_registered() {
+    if !npm_stack_available() {
+        return;
+    }
+    let app = common::app().await;
+    let (_, did, _) = did_key(6);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("unsigned.json");
+    std::fs::write(&file, serde_json::to_vec(&with_issuer(vector("rich-credential.json"), &did)).unwrap()).unwrap();
+    let out = run_node(&["sign", &hex::encode([6u8; 32]), file.to_str().unwrap()]);
+    let signed: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let r = app.post("/api/v1/verify", None, &json!({"credential": signed})).await;
+    assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text);
+    let checks = r.body["checks"].as_array().unwrap();
+    let proof = checks.iter().find(|c| c["check"] == "proof[0]").unwrap();
+    assert_eq!(proof["status"], "passed", "{}", r.text);
+    let issuer = checks.iter().find(|c| c["check"] == "issuer[0]").unwrap();
+    assert_eq!(issuer["status"], "passed", "{}", r.text);
+    let registry = checks.iter().find(|c| c["check"] == "registry").unwrap();
+    assert_eq!(registry["status"], "skipped");
+    assert!(registry["message"].as_str().unwrap().contains("not registered"), "{}", r.text);
+    // Its status list lives elsewhere and is not fetched: indeterminate, never valid.
+    if signed.get("credentialStatus").is_some() {
+        assert_eq!(r.body["result"], "indeterminate", "{}", r.text);
+    } else {
+        assert_eq!(r.body["result"], "valid", "{}", r.text);
+    }
+}
