@@ -162,8 +162,9 @@ impl ObjectExpander<'_> {
             if key == "@context" {
                 continue;
             }
-            let expanded_property = match expand_iri_ro(&self.active, key, false, true) {
-                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p.into_owned(),
+            let active = self.active.clone();
+            let expanded_property = match expand_iri_ro(&active, key, false, true) {
+                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p,
                 _ => return Err(JsonLdError::UndefinedTerm(key.clone())),
             };
             if is_keyword(&expanded_property) {
@@ -530,11 +531,14 @@ fn add_reverse_values(result: &mut Map<String, Value>, key: &str, values: Vec<Va
     result.insert("@reverse".into(), Value::Object(reverse));
 }
 
+/// Appends `values` to the array at `key`, creating it (without copying `values`) if absent.
 fn add_values(map: &mut Map<String, Value>, key: &str, values: Vec<Value>) {
-    let entry = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
-    match entry {
-        Value::Array(existing) => existing.extend(values),
-        other => {
+    match map.get_mut(key) {
+        None => {
+            map.insert(key.to_owned(), Value::Array(values));
+        }
+        Some(Value::Array(existing)) => existing.extend(values),
+        Some(other) => {
             let mut all = vec![other.take()];
             all.extend(values);
             *other = Value::Array(all);

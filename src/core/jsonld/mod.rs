@@ -19,6 +19,8 @@ pub mod loader;
 mod to_rdf;
 
 use oxrdf::Quad;
+
+use crate::core::canon::Rendered;
 use serde_json::Value;
 use thiserror::Error;
 
@@ -73,7 +75,19 @@ impl JsonLdError {
 pub fn to_rdf_dataset(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
     check_depth(doc, MAX_DEPTH)?;
     let expanded = expand::expand_document(doc)?;
-    to_rdf::expanded_to_quads(&expanded)
+    Ok(to_rdf::expanded_to_statements(&expanded)?.into_quads())
+}
+
+/// Converts a JSON-LD document to RDF and hands the quads, as N-Quads pieces borrowed from the
+/// expanded document, to `f` (for canonicalization without building `oxrdf` terms in between).
+///
+/// The quads are the ones [`to_rdf_dataset`] returns, with the same blank node labels.
+pub(crate) fn with_rendered_dataset<T>(doc: &Value, f: impl FnOnce(Vec<Rendered<'_>>) -> T) -> Result<T, JsonLdError> {
+    check_depth(doc, MAX_DEPTH)?;
+    let expanded = expand::expand_document(doc)?;
+    let statements = to_rdf::expanded_to_statements(&expanded)?;
+    let labels = statements.labels();
+    Ok(f(statements.rendered(&labels)))
 }
 
 /// Expands a JSON-LD document (JSON-LD 1.1 Expansion Algorithm) using only bundled contexts.
@@ -86,15 +100,12 @@ pub fn expand(doc: &Value) -> Result<Value, JsonLdError> {
 pub fn check_depth(value: &Value, max: usize) -> Result<(), JsonLdError> {
     let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
     while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > max {
-            return Err(JsonLdError::TooDeep(max));
+        match v {
+            Value::Array(_) | Value::Object(_) if depth > max => return Err(JsonLdError::TooDeep(max)),
+            Value::Array(items) => stack.extend(items.iter().map(|c| (c, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|c| (c, depth + 1))),
+            _ => {}
         }
-        stack.extend(children.map(|c| (c, depth + 1)));
     }
     Ok(())
 }
