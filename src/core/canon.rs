@@ -1,9 +1,10 @@
 //! RDF Dataset Canonicalization (RDFC-1.0, <https://www.w3.org/TR/rdf-canon/>) with a work bound.
 //!
 //! `oxrdf`'s own implementation has no call limit, and the W3C "poison graph" tests make any
-//! unbounded implementation run for minutes. This module implements the algorithm on `oxrdf`
-//! terms and counts the work of the Hash N-Degree Quads step (calls and permutations tried);
-//! past the budget in [`CanonLimits`] it stops with [`CanonError::WorkLimitExceeded`].
+//! unbounded implementation run for minutes. This module implements the algorithm on quads split
+//! into borrowed N-Quads pieces (from `oxrdf` quads, or built directly by the JSON-LD converter)
+//! and counts the work of the Hash N-Degree Quads step (calls and permutations tried); past the
+//! budget in [`CanonLimits`] it stops with [`CanonError::WorkLimitExceeded`].
 //!
 //! The output is canonical N-Quads: one line per distinct quad, each ending in `\n`, sorted in
 //! code-point order.
@@ -384,10 +385,12 @@ impl<'a> State<'a> {
 
 /// Distinct quads of `input`, in first-occurrence order (an RDF dataset is a set).
 fn distinct(mut input: Vec<Rendered<'_>>) -> Vec<Rendered<'_>> {
-    let mut seen = std::collections::HashSet::with_capacity_and_hasher(input.len(), foldhash::fast::RandomState::default());
-    let keep: Vec<bool> = input.iter().map(|q| seen.insert(q)).collect();
-    let mut flags = keep.into_iter();
-    input.retain(|_| flags.next().unwrap_or(true));
+    let first_occurrences: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity_and_hasher(input.len(), foldhash::fast::RandomState::default());
+        input.iter().map(|q| seen.insert(q)).collect()
+    };
+    let mut keep = first_occurrences.into_iter();
+    input.retain(|_| keep.next().unwrap_or(false));
     input
 }
 

@@ -173,6 +173,35 @@ mod tests {
     }
 
     #[test]
+    fn rendered_dataset_canonicalizes_like_the_oxrdf_quads() {
+        use crate::core::canon::{self, CanonLimits};
+        let doc = json!({
+            "@context": {
+                "@vocab": "https://ex.test/",
+                "list": {"@container": "@list"},
+                "tagged": {"@language": "EN-gb"},
+                "date": {"@type": "https://ex.test/Date"}
+            },
+            "@id": "https://ex.test/s",
+            "name": "quote \" and\nnewline",
+            "tagged": "colour",
+            "n": [1, 2.5, true],
+            "date": "2024-01-01",
+            "dup": ["v", "v"],
+            "list": [{"p": "a"}, {"p": "a"}, "x"],
+            "same": [{"p": "b"}, {"p": "b"}],
+            "@graph": [{"@id": "_:g", "p": "in graph"}]
+        });
+        let expected = canon::canonicalize(&to_rdf_dataset(&doc).unwrap()).unwrap();
+        let direct = with_rendered_dataset(&doc, |quads| canon::canonicalize_rendered(quads, &CanonLimits::default()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(direct.nquads, expected);
+        assert!(expected.contains("@en-gb"), "{expected}");
+        assert!(expected.contains("\\n"), "{expected}");
+    }
+
+    #[test]
     fn absolute_iri_detection() {
         assert!(is_absolute_iri("https://x"));
         assert!(is_absolute_iri("did:key:z6"));

@@ -73,14 +73,15 @@ impl<'a> Resource<'a> {
     {
         match self {
             Resource::Iri(iri) => Part::Iri(iri),
-            Resource::Blank(n) => Part::Blank(labels.get(n).map_or("", String::as_str)),
+            // Blank node numbers are below `Statements::blank_nodes`, the length of `labels`.
+            Resource::Blank(n) => Part::Blank(&labels[n]),
         }
     }
 
     fn into_oxrdf(self, labels: &[BlankNode]) -> NamedOrBlankNode {
         match self {
             Resource::Iri(iri) => NamedNode::new_unchecked(iri).into(),
-            Resource::Blank(n) => labels.get(n).cloned().unwrap_or_else(|| BlankNode::new_unchecked("b")).into(),
+            Resource::Blank(n) => labels[n].clone().into(),
         }
     }
 }
