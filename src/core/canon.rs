@@ -207,8 +207,8 @@ impl<'a> State<'a> {
 
     fn digest(&self, data: &str) -> String {
         match self.hash {
-            HashAlgorithm::Sha256 => hex::encode(Sha256::digest(data.as_bytes())),
-            HashAlgorithm::Sha384 => hex::encode(Sha384::digest(data.as_bytes())),
+            HashAlgorithm::Sha256 => lower_hex(&Sha256::digest(data.as_bytes())),
+            HashAlgorithm::Sha384 => lower_hex(&Sha384::digest(data.as_bytes())),
         }
     }
 
@@ -614,6 +614,17 @@ fn nquad_line(quad: &Quad, label: &dyn Fn(&str) -> String) -> String {
     line
 }
 
+/// Lowercase hexadecimal of `bytes` (what `hex::encode` gives, without a per-char iterator).
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 /// Advances to the next lexicographic permutation; false after the last one.
 fn next_permutation(items: &mut [usize]) -> bool {
     if items.len() < 2 {
@@ -642,6 +653,12 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Quad> {
         text.lines().filter(|l| !l.trim().is_empty()).map(|l| Quad::from_str(l).unwrap()).collect()
+    }
+
+    #[test]
+    fn lower_hex_matches_hex_encode() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(lower_hex(&bytes), hex::encode(&bytes));
     }
 
     #[test]
