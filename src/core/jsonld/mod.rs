@@ -19,10 +19,10 @@ pub mod loader;
 mod to_rdf;
 
 use oxrdf::Quad;
-
-use crate::core::canon::Rendered;
 use serde_json::Value;
 use thiserror::Error;
+
+use crate::core::canon::Rendered;
 
 pub use context::cached_context_count;
 
