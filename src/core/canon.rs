@@ -206,9 +206,21 @@ impl<'a> State<'a> {
     }
 
     fn digest(&self, data: &str) -> String {
+        self.digest_parts([data])
+    }
+
+    /// The hex digest of the concatenation of `parts`, without building it.
+    fn digest_parts<'s>(&self, parts: impl IntoIterator<Item = &'s str>) -> String {
+        fn run<'p, D: Digest>(parts: impl IntoIterator<Item = &'p str>) -> String {
+            let mut hasher = D::new();
+            for part in parts {
+                hasher.update(part.as_bytes());
+            }
+            lower_hex(&hasher.finalize())
+        }
         match self.hash {
-            HashAlgorithm::Sha256 => lower_hex(&Sha256::digest(data.as_bytes())),
-            HashAlgorithm::Sha384 => lower_hex(&Sha384::digest(data.as_bytes())),
+            HashAlgorithm::Sha256 => run::<Sha256>(parts),
+            HashAlgorithm::Sha384 => run::<Sha384>(parts),
         }
     }
 
@@ -216,7 +228,7 @@ impl<'a> State<'a> {
     fn hash_first_degree(&self, reference: &str) -> String {
         let quads = self.bnode_quads.get(reference).map(Vec::as_slice).unwrap_or_default();
         let lines = Lines::render(quads.iter().map(|&i| &self.rendered[i]), |b| if b == reference { "a" } else { "z" });
-        self.digest(&lines.sorted(false))
+        self.digest_parts(lines.sorted())
     }
 
     /// Step 4: blank nodes with a unique first-degree hash get canonical ids in hash order.
@@ -379,7 +391,10 @@ impl<'a> State<'a> {
     }
 
     fn serialize(&self) -> String {
-        Lines::render(self.rendered.iter(), |b| self.canonical.get(b).unwrap_or(b)).sorted(true)
+        let lines = Lines::render(self.rendered.iter(), |b| self.canonical.get(b).unwrap_or(b));
+        let mut sorted = lines.sorted();
+        sorted.dedup();
+        sorted.concat()
     }
 }
 
@@ -418,15 +433,11 @@ impl Lines {
         lines
     }
 
-    /// The lines sorted in code-point order and concatenated, optionally without duplicates.
-    fn sorted(self, dedup: bool) -> String {
-        let text = &self.text;
-        let mut lines: Vec<&str> = self.ranges.into_iter().map(|r| &text[r]).collect();
+    /// The lines sorted in code-point order.
+    fn sorted(&self) -> Vec<&str> {
+        let mut lines: Vec<&str> = self.ranges.iter().map(|r| &self.text[r.clone()]).collect();
         lines.sort_unstable();
-        if dedup {
-            lines.dedup();
-        }
-        lines.concat()
+        lines
     }
 }
 
