@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::context::{
@@ -533,16 +534,18 @@ fn add_reverse_values(result: &mut Map<String, Value>, key: &str, values: Vec<Va
 
 /// Appends `values` to the array at `key`, creating it (without copying `values`) if absent.
 fn add_values(map: &mut Map<String, Value>, key: &str, values: Vec<Value>) {
-    match map.get_mut(key) {
-        None => {
-            map.insert(key.to_owned(), Value::Array(values));
+    match map.entry(key) {
+        Entry::Vacant(entry) => {
+            entry.insert(Value::Array(values));
         }
-        Some(Value::Array(existing)) => existing.extend(values),
-        Some(other) => {
-            let mut all = vec![other.take()];
-            all.extend(values);
-            *other = Value::Array(all);
-        }
+        Entry::Occupied(mut entry) => match entry.get_mut() {
+            Value::Array(existing) => existing.extend(values),
+            other => {
+                let mut all = vec![other.take()];
+                all.extend(values);
+                *other = Value::Array(all);
+            }
+        },
     }
 }
 
