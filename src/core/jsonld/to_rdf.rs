@@ -144,12 +144,28 @@ struct StatementWriter<'a> {
     counter: usize,
 }
 
+/// Bytes that cannot appear in an N-Quads IRI: controls, space, and any of `<` `>` `"` `{` `}` `|` `^` `` ` `` `\`.
+const IRI_FORBIDDEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b <= b' ' as usize {
+        table[b] = true;
+        b += 1;
+    }
+    let others = b"<>\"{}|^`\\";
+    let mut i = 0;
+    while i < others.len() {
+        table[others[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Checks that `iri` is an absolute IRI usable in N-Quads: a scheme, and no character that cannot
 /// appear between `<` and `>` (much cheaper than full RFC 3987 parsing).
 fn named(iri: &str) -> Result<&str, JsonLdError> {
     // Every forbidden character is ASCII, so a byte scan is exact (UTF-8 continuation bytes are >= 0x80).
-    let forbidden = |b: u8| b <= b' ' || matches!(b, b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\');
-    if !super::is_absolute_iri(iri) || iri.bytes().any(forbidden) {
+    if !super::is_absolute_iri(iri) || iri.bytes().any(|b| IRI_FORBIDDEN[usize::from(b)]) {
         return Err(JsonLdError::invalid("invalid IRI", iri));
     }
     Ok(iri)
@@ -348,6 +364,14 @@ fn canonical_double(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_refuses_characters_n_quads_cannot_carry() {
+        assert!(named("https://ex.test/caf\u{e9}").is_ok());
+        for bad in ["https://ex.test/a b", "https://ex.test/<", "https://ex.test/\\", "https://ex.test/`", "https://ex.test/\u{7}", "relative"] {
+            assert!(named(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn doubles_use_the_canonical_form() {
