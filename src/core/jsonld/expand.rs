@@ -134,7 +134,7 @@ fn expand_object(
         type_scoped,
         property,
         input_type,
-        result: Map::new(),
+        result: Map::with_capacity(element.len()),
     };
     expander.expand_entries(element)?;
     expander.finish()

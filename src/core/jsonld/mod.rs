@@ -112,32 +112,34 @@ pub fn check_depth(value: &Value, max: usize) -> Result<(), JsonLdError> {
 
 /// True for a JSON-LD keyword.
 pub(crate) fn is_keyword(value: &str) -> bool {
-    matches!(
-        value,
-        "@base"
-            | "@container"
-            | "@context"
-            | "@direction"
-            | "@graph"
-            | "@id"
-            | "@import"
-            | "@included"
-            | "@index"
-            | "@json"
-            | "@language"
-            | "@list"
-            | "@nest"
-            | "@none"
-            | "@prefix"
-            | "@propagate"
-            | "@protected"
-            | "@reverse"
-            | "@set"
-            | "@type"
-            | "@value"
-            | "@version"
-            | "@vocab"
-    )
+    // Most strings tested are terms and IRIs: one byte rules them out.
+    value.starts_with('@')
+        && matches!(
+            value,
+            "@base"
+                | "@container"
+                | "@context"
+                | "@direction"
+                | "@graph"
+                | "@id"
+                | "@import"
+                | "@included"
+                | "@index"
+                | "@json"
+                | "@language"
+                | "@list"
+                | "@nest"
+                | "@none"
+                | "@prefix"
+                | "@propagate"
+                | "@protected"
+                | "@reverse"
+                | "@set"
+                | "@type"
+                | "@value"
+                | "@version"
+                | "@vocab"
+        )
 }
 
 /// True for `@` followed by one or more ALPHA: reserved for future keywords, ignored.
