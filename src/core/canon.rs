@@ -1,15 +1,17 @@
 //! RDF Dataset Canonicalization (RDFC-1.0, <https://www.w3.org/TR/rdf-canon/>) with a work bound.
 //!
 //! `oxrdf`'s own implementation has no call limit, and the W3C "poison graph" tests make any
-//! unbounded implementation run for minutes. This module implements the algorithm on `oxrdf`
-//! terms and counts the work of the Hash N-Degree Quads step (calls and permutations tried);
-//! past the budget in [`CanonLimits`] it stops with [`CanonError::WorkLimitExceeded`].
+//! unbounded implementation run for minutes. This module implements the algorithm on quads split
+//! into borrowed N-Quads pieces (from `oxrdf` quads, or built directly by the JSON-LD converter)
+//! and counts the work of the Hash N-Degree Quads step (calls and permutations tried); past the
+//! budget in [`CanonLimits`] it stops with [`CanonError::WorkLimitExceeded`].
 //!
 //! The output is canonical N-Quads: one line per distinct quad, each ending in `\n`, sorted in
 //! code-point order.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use oxrdf::{GraphName, NamedOrBlankNode, Quad, Term};
 use sha2::{Digest, Sha256, Sha384};
@@ -87,7 +89,17 @@ pub fn canonicalize_with(quads: &[Quad], limits: &CanonLimits) -> Result<Canonic
     if quads.len() > limits.max_quads {
         return Err(CanonError::TooManyQuads { found: quads.len(), limit: limits.max_quads });
     }
-    let mut state = State::new(quads, limits)?;
+    let rendered = quads.iter().map(Rendered::new).collect::<Result<Vec<_>, _>>()?;
+    canonicalize_rendered(rendered, limits)
+}
+
+/// Canonicalizes quads already split into N-Quads pieces (the JSON-LD path builds these directly,
+/// without `oxrdf` terms in between). Duplicates are removed here.
+pub(crate) fn canonicalize_rendered(quads: Vec<Rendered<'_>>, limits: &CanonLimits) -> Result<Canonicalized, CanonError> {
+    if quads.len() > limits.max_quads {
+        return Err(CanonError::TooManyQuads { found: quads.len(), limit: limits.max_quads });
+    }
+    let mut state = State::new(distinct(quads), limits)?;
     state.issue_unique_first_degree();
     state.issue_by_n_degree()?;
     let nquads = state.serialize();
@@ -102,17 +114,20 @@ pub fn to_sorted_nquads(quads: &[Quad]) -> String {
     lines.concat()
 }
 
+/// Hash map with a fast, per-process randomly seeded hasher (keys are blank node labels).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Issues identifiers with a prefix and a counter, remembering the issue order.
 #[derive(Debug, Clone)]
 struct IdentifierIssuer {
     prefix: &'static str,
-    issued: HashMap<String, String>,
+    issued: FastMap<String, String>,
     order: Vec<String>,
 }
 
 impl IdentifierIssuer {
     fn new(prefix: &'static str) -> Self {
-        IdentifierIssuer { prefix, issued: HashMap::new(), order: Vec::new() }
+        IdentifierIssuer { prefix, issued: FastMap::default(), order: Vec::new() }
     }
 
     fn get(&self, id: &str) -> Option<&str> {
@@ -130,16 +145,15 @@ impl IdentifierIssuer {
     }
 
     fn into_map(self) -> HashMap<String, String> {
-        self.issued
+        self.issued.into_iter().collect()
     }
 }
 
 struct State<'a> {
-    quads: Vec<&'a Quad>,
-    /// Each quad pre-rendered as N-Quads pieces, blank nodes left as holes.
+    /// Each distinct quad as N-Quads pieces, blank nodes left as holes.
     rendered: Vec<Rendered<'a>>,
-    /// Blank node label → indexes into `quads` mentioning it.
-    bnode_quads: HashMap<&'a str, Vec<usize>>,
+    /// Blank node label → indexes into `rendered` of the quads mentioning it.
+    bnode_quads: FastMap<&'a str, Vec<usize>>,
     /// Blank nodes in first-seen order (for deterministic iteration).
     bnodes: Vec<&'a str>,
     canonical: IdentifierIssuer,
@@ -151,14 +165,10 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(input: &'a [Quad], limits: &CanonLimits) -> Result<Self, CanonError> {
-        let mut seen = std::collections::HashSet::with_capacity(input.len());
-        let quads: Vec<&Quad> = input.iter().filter(|q| seen.insert(*q)).collect();
-        let rendered = quads.iter().map(|q| Rendered::new(q)).collect();
+    fn new(rendered: Vec<Rendered<'a>>, limits: &CanonLimits) -> Result<Self, CanonError> {
         let mut state = State {
-            quads,
             rendered,
-            bnode_quads: HashMap::new(),
+            bnode_quads: FastMap::default(),
             bnodes: Vec::new(),
             canonical: IdentifierIssuer::new("c14n"),
             hash_to_bnodes: BTreeMap::new(),
@@ -166,7 +176,7 @@ impl<'a> State<'a> {
             work: 0,
             max_work: limits.max_work,
         };
-        state.index_blank_nodes()?;
+        state.index_blank_nodes();
         if state.bnodes.len() > limits.max_blank_nodes {
             return Err(CanonError::TooManyBlankNodes {
                 found: state.bnodes.len(),
@@ -181,9 +191,9 @@ impl<'a> State<'a> {
         Ok(state)
     }
 
-    fn index_blank_nodes(&mut self) -> Result<(), CanonError> {
-        for (index, quad) in self.quads.iter().enumerate() {
-            for bnode in blank_nodes_of(quad)?.into_iter().flatten() {
+    fn index_blank_nodes(&mut self) {
+        for (index, quad) in self.rendered.iter().enumerate() {
+            for bnode in quad.blank_nodes().into_iter().flatten() {
                 let list = self.bnode_quads.entry(bnode).or_insert_with(|| {
                     self.bnodes.push(bnode);
                     Vec::new()
@@ -193,24 +203,32 @@ impl<'a> State<'a> {
                 }
             }
         }
-        Ok(())
     }
 
     fn digest(&self, data: &str) -> String {
+        self.digest_parts([data])
+    }
+
+    /// The hex digest of the concatenation of `parts`, without building it.
+    fn digest_parts<'s>(&self, parts: impl IntoIterator<Item = &'s str>) -> String {
+        fn run<'p, D: Digest>(parts: impl IntoIterator<Item = &'p str>) -> String {
+            let mut hasher = D::new();
+            for part in parts {
+                hasher.update(part.as_bytes());
+            }
+            lower_hex(&hasher.finalize())
+        }
         match self.hash {
-            HashAlgorithm::Sha256 => hex::encode(Sha256::digest(data.as_bytes())),
-            HashAlgorithm::Sha384 => hex::encode(Sha384::digest(data.as_bytes())),
+            HashAlgorithm::Sha256 => run::<Sha256>(parts),
+            HashAlgorithm::Sha384 => run::<Sha384>(parts),
         }
     }
 
     /// 4.6 Hash First Degree Quads.
     fn hash_first_degree(&self, reference: &str) -> String {
-        let mut lines: Vec<String> = self.bnode_quads[reference]
-            .iter()
-            .map(|&i| self.rendered[i].line(|b| if b == reference { "a" } else { "z" }))
-            .collect();
-        lines.sort_unstable();
-        self.digest(&lines.concat())
+        let quads = self.bnode_quads.get(reference).map(Vec::as_slice).unwrap_or_default();
+        let lines = Lines::render(quads.iter().map(|&i| &self.rendered[i]), |b| if b == reference { "a" } else { "z" });
+        self.digest_parts(lines.sorted())
     }
 
     /// Step 4: blank nodes with a unique first-degree hash get canonical ids in hash order.
@@ -260,7 +278,7 @@ impl<'a> State<'a> {
     }
 
     /// 4.7 Hash Related Blank Node.
-    fn hash_related(&self, related: &str, quad: &Quad, issuer: &IdentifierIssuer, position: char) -> String {
+    fn hash_related(&self, related: &str, quad: &Rendered<'_>, issuer: &IdentifierIssuer, position: char) -> String {
         let identifier = match self.canonical.get(related).or_else(|| issuer.get(related)) {
             Some(id) => format!("_:{id}"),
             None => self.hash_first_degree(related),
@@ -268,7 +286,7 @@ impl<'a> State<'a> {
         let mut input = String::new();
         input.push(position);
         if position != 'g' {
-            let _ = write!(input, "<{}>", quad.predicate.as_str());
+            let _ = write!(input, "<{}>", quad.predicate);
         }
         input.push_str(&identifier);
         self.digest(&input)
@@ -298,9 +316,9 @@ impl<'a> State<'a> {
         issuer: &IdentifierIssuer,
     ) -> Result<BTreeMap<String, Vec<&'a str>>, CanonError> {
         let mut map: BTreeMap<String, Vec<&'a str>> = BTreeMap::new();
-        for &index in &self.bnode_quads[identifier] {
-            let quad = self.quads[index];
-            let [s, o, g] = blank_nodes_of(quad)?;
+        for &index in self.bnode_quads.get(identifier).map(Vec::as_slice).unwrap_or_default() {
+            let quad = &self.rendered[index];
+            let [s, o, g] = quad.blank_nodes();
             for (component, position) in [(s, 's'), (o, 'o'), (g, 'g')] {
                 if let Some(related) = component.filter(|b| *b != identifier) {
                     let hash = self.hash_related(related, quad, issuer, position);
@@ -373,116 +391,204 @@ impl<'a> State<'a> {
     }
 
     fn serialize(&self) -> String {
-        let mut lines: Vec<String> =
-            self.rendered.iter().map(|r| r.line(|b| self.canonical.get(b).unwrap_or(b))).collect();
-        lines.sort_unstable();
-        lines.dedup();
-        lines.concat()
+        let lines = Lines::render(self.rendered.iter(), |b| self.canonical.get(b).unwrap_or(b));
+        let mut sorted = lines.sorted();
+        sorted.dedup();
+        sorted.concat()
     }
 }
 
-/// A term of a pre-rendered quad: fixed text, or a blank node to label at output time.
-enum Part<'a> {
-    Text(String),
-    Blank(&'a str),
+/// Distinct quads of `input`, in first-occurrence order (an RDF dataset is a set).
+fn distinct(mut input: Vec<Rendered<'_>>) -> Vec<Rendered<'_>> {
+    let first_occurrences: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity_and_hasher(input.len(), foldhash::fast::RandomState::default());
+        input.iter().map(|q| seen.insert(q)).collect()
+    };
+    let mut keep = first_occurrences.into_iter();
+    input.retain(|_| keep.next().unwrap_or(false));
+    input
 }
 
-impl Part<'_> {
-    fn push_to<'b>(&'b self, out: &mut String, label: impl Fn(&'b str) -> &'b str) {
+/// N-Quads lines written into one buffer, to sort and join without one allocation per line.
+struct Lines {
+    text: String,
+    ranges: Vec<Range<usize>>,
+}
+
+impl Lines {
+    /// Renders each quad as a line, blank node labels mapped through `label`.
+    fn render<'a, 'b>(
+        quads: impl ExactSizeIterator<Item = &'b Rendered<'a>>,
+        label: impl Fn(&'a str) -> &'b str + Copy,
+    ) -> Self
+    where
+        'a: 'b,
+    {
+        let mut lines = Lines { text: String::with_capacity(quads.len() * 128), ranges: Vec::with_capacity(quads.len()) };
+        for quad in quads {
+            let start = lines.text.len();
+            quad.write_line(&mut lines.text, label);
+            lines.ranges.push(start..lines.text.len());
+        }
+        lines
+    }
+
+    /// The lines sorted in code-point order.
+    fn sorted(&self) -> Vec<&str> {
+        let mut lines: Vec<&str> = self.ranges.iter().map(|r| &self.text[r.clone()]).collect();
+        lines.sort_unstable();
+        lines
+    }
+}
+
+/// A term of a pre-rendered quad, borrowed from the quad; written out at output time.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Part<'a> {
+    /// An IRI, written `<iri>`.
+    Iri(&'a str),
+    /// A blank node, written `_:` and its (mapped) label.
+    Blank(&'a str),
+    /// A literal whose lexical form needs no escaping, with its language tag or datatype suffix.
+    Literal { value: &'a str, suffix: LiteralSuffix<'a> },
+    /// Anything else, pre-rendered.
+    Text(String),
+}
+
+/// What follows the quoted lexical form of a literal.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LiteralSuffix<'a> {
+    /// `xsd:string`: nothing.
+    None,
+    /// `@` and a language tag.
+    Language(&'a str),
+    /// `^^<datatype>`.
+    Datatype(&'a str),
+}
+
+impl<'a> Part<'a> {
+    /// A literal with lexical form `value`; pre-rendered by `oxrdf` when the value needs escaping.
+    pub(crate) fn literal(value: &'a str, suffix: LiteralSuffix<'a>) -> Self {
+        if !needs_escape(value) {
+            return Part::Literal { value, suffix };
+        }
+        let literal = match suffix {
+            LiteralSuffix::None => oxrdf::Literal::new_simple_literal(value),
+            LiteralSuffix::Language(language) => oxrdf::Literal::new_language_tagged_literal_unchecked(value, language),
+            LiteralSuffix::Datatype(datatype) => {
+                oxrdf::Literal::new_typed_literal(value, oxrdf::NamedNode::new_unchecked(datatype))
+            }
+        };
+        Part::Text(literal.to_string())
+    }
+
+    /// An `oxrdf` literal in canonical N-Quads form.
+    pub(crate) fn from_literal(literal: &'a oxrdf::Literal) -> Self {
+        let suffix = if let Some(language) = literal.language() {
+            LiteralSuffix::Language(language)
+        } else if literal.datatype() == oxrdf::vocab::xsd::STRING {
+            LiteralSuffix::None
+        } else {
+            LiteralSuffix::Datatype(literal.datatype().as_str())
+        };
+        Part::literal(literal.value(), suffix)
+    }
+
+    fn blank_label(&self) -> Option<&'a str> {
         match self {
-            Part::Text(t) => out.push_str(t),
+            Part::Blank(label) => Some(label),
+            _ => None,
+        }
+    }
+
+    fn push_to<'b>(&'b self, out: &mut String, label: impl Fn(&'a str) -> &'b str) {
+        match self {
+            Part::Iri(iri) => {
+                out.push('<');
+                out.push_str(iri);
+                out.push('>');
+            }
             Part::Blank(b) => {
                 out.push_str("_:");
                 out.push_str(label(b));
             }
+            Part::Literal { value, suffix } => {
+                out.push('"');
+                out.push_str(value);
+                out.push('"');
+                match suffix {
+                    LiteralSuffix::None => {}
+                    LiteralSuffix::Language(language) => {
+                        out.push('@');
+                        out.push_str(language);
+                    }
+                    LiteralSuffix::Datatype(datatype) => {
+                        out.push_str("^^<");
+                        out.push_str(datatype);
+                        out.push('>');
+                    }
+                }
+            }
+            Part::Text(t) => out.push_str(t),
         }
     }
 }
 
-/// A quad rendered once as N-Quads pieces, so that hashing and output only concatenate.
-struct Rendered<'a> {
-    subject: Part<'a>,
-    predicate: String,
-    object: Part<'a>,
-    graph: Option<Part<'a>>,
+/// A quad as N-Quads pieces, so that hashing and output only concatenate.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Rendered<'a> {
+    pub subject: Part<'a>,
+    /// The predicate IRI (without `<` `>`).
+    pub predicate: &'a str,
+    pub object: Part<'a>,
+    /// `None` for the default graph.
+    pub graph: Option<Part<'a>>,
 }
 
 impl<'a> Rendered<'a> {
-    fn new(quad: &'a Quad) -> Self {
+    /// The pieces of an `oxrdf` quad; RDF-star quoted triples are refused.
+    fn new(quad: &'a Quad) -> Result<Self, CanonError> {
         let subject = match &quad.subject {
             NamedOrBlankNode::BlankNode(b) => Part::Blank(b.as_str()),
-            NamedOrBlankNode::NamedNode(n) => Part::Text(n.to_string()),
+            NamedOrBlankNode::NamedNode(n) => Part::Iri(n.as_str()),
         };
+        #[allow(unreachable_patterns)]
         let object = match &quad.object {
             Term::BlankNode(b) => Part::Blank(b.as_str()),
-            Term::Literal(l) => Part::Text(render_literal(l)),
-            other => Part::Text(other.to_string()),
+            Term::NamedNode(n) => Part::Iri(n.as_str()),
+            Term::Literal(l) => Part::from_literal(l),
+            _ => return Err(CanonError::QuotedTriple),
         };
         let graph = match &quad.graph_name {
-            GraphName::NamedNode(n) => Some(Part::Text(n.to_string())),
+            GraphName::NamedNode(n) => Some(Part::Iri(n.as_str())),
             GraphName::BlankNode(b) => Some(Part::Blank(b.as_str())),
             GraphName::DefaultGraph => None,
         };
-        Rendered { subject, predicate: quad.predicate.to_string(), object, graph }
+        Ok(Rendered { subject, predicate: quad.predicate.as_str(), object, graph })
     }
 
-    /// The N-Quads line (with `\n`), blank node labels mapped through `label`.
-    fn line<'b>(&'b self, label: impl Fn(&'b str) -> &'b str + Copy) -> String {
-        let mut out = String::with_capacity(160);
-        self.subject.push_to(&mut out, label);
-        out.push(' ');
-        out.push_str(&self.predicate);
-        out.push(' ');
-        self.object.push_to(&mut out, label);
+    /// Blank node labels in subject, object and graph position.
+    fn blank_nodes(&self) -> [Option<&'a str>; 3] {
+        [self.subject.blank_label(), self.object.blank_label(), self.graph.as_ref().and_then(Part::blank_label)]
+    }
+
+    /// Appends the N-Quads line (with `\n`), blank node labels mapped through `label`.
+    fn write_line<'b>(&'b self, out: &mut String, label: impl Fn(&'a str) -> &'b str + Copy) {
+        self.subject.push_to(out, label);
+        out.push_str(" <");
+        out.push_str(self.predicate);
+        out.push_str("> ");
+        self.object.push_to(out, label);
         if let Some(g) = &self.graph {
             out.push(' ');
-            g.push_to(&mut out, label);
+            g.push_to(out, label);
         }
         out.push_str(" .\n");
-        out
     }
 }
 
-/// A literal in canonical N-Quads form; strings needing no escape skip the char-by-char path.
-fn render_literal(literal: &oxrdf::Literal) -> String {
-    let value = literal.value();
-    let needs_escape = value.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
-        || value.contains(['\u{FFFE}', '\u{FFFF}']);
-    if needs_escape {
-        return literal.to_string();
-    }
-    let mut out = String::with_capacity(value.len() + 64);
-    out.push('"');
-    out.push_str(value);
-    out.push('"');
-    if let Some(language) = literal.language() {
-        out.push('@');
-        out.push_str(language);
-    } else if literal.datatype() != oxrdf::vocab::xsd::STRING {
-        out.push_str("^^<");
-        out.push_str(literal.datatype().as_str());
-        out.push('>');
-    }
-    out
-}
-
-/// Blank node labels in subject, object and graph position.
-fn blank_nodes_of(quad: &Quad) -> Result<[Option<&str>; 3], CanonError> {
-    let subject = match &quad.subject {
-        NamedOrBlankNode::BlankNode(b) => Some(b.as_str()),
-        NamedOrBlankNode::NamedNode(_) => None,
-    };
-    #[allow(unreachable_patterns)]
-    let object = match &quad.object {
-        Term::BlankNode(b) => Some(b.as_str()),
-        Term::NamedNode(_) | Term::Literal(_) => None,
-        _ => return Err(CanonError::QuotedTriple),
-    };
-    let graph = match &quad.graph_name {
-        GraphName::BlankNode(b) => Some(b.as_str()),
-        _ => None,
-    };
-    Ok([subject, object, graph])
+/// True if a lexical form needs N-Quads escaping (then `oxrdf` renders it).
+fn needs_escape(value: &str) -> bool {
+    value.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\') || value.contains(['\u{FFFE}', '\u{FFFF}'])
 }
 
 /// One canonical N-Quads line (with `\n`), blank node labels mapped through `label`.
@@ -519,6 +625,17 @@ fn nquad_line(quad: &Quad, label: &dyn Fn(&str) -> String) -> String {
     line
 }
 
+/// Lowercase hexadecimal of `bytes` (what `hex::encode` gives, without a per-char iterator).
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 /// Advances to the next lexicographic permutation; false after the last one.
 fn next_permutation(items: &mut [usize]) -> bool {
     if items.len() < 2 {
@@ -547,6 +664,12 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Quad> {
         text.lines().filter(|l| !l.trim().is_empty()).map(|l| Quad::from_str(l).unwrap()).collect()
+    }
+
+    #[test]
+    fn lower_hex_matches_hex_encode() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(lower_hex(&bytes), hex::encode(&bytes));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! configuration is the proof without `proofValue` and with the document's `@context`, and the
 //! document is the credential without `proof`. `proofValue` is `z` + base58btc(signature).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -191,8 +192,9 @@ impl SigningInput {
 pub fn canonicalize(value: &Value, suite: Cryptosuite) -> Result<String, ProofError> {
     match suite {
         Cryptosuite::EddsaRdfc2022 => {
-            let quads = jsonld::to_rdf_dataset(value)?;
-            Ok(canon::canonicalize(&quads)?)
+            let limits = canon::CanonLimits::default();
+            let canonical = jsonld::with_rendered_dataset(value, |quads| canon::canonicalize_rendered(quads, &limits))??;
+            Ok(canonical.nquads)
         }
         Cryptosuite::EddsaJcs2022 => {
             serde_json_canonicalizer::to_string(value).map_err(|e| ProofError::Jcs(e.to_string()))
@@ -266,11 +268,13 @@ fn check_document(doc: &Value) -> Result<&Map<String, Value>, ProofError> {
     Ok(map)
 }
 
-/// The document without its `proof` entry.
-fn unsecured(map: &Map<String, Value>) -> Value {
-    let mut copy = map.clone();
-    copy.remove("proof");
-    Value::Object(copy)
+/// The document without its `proof` entry (borrowed when it has none, to avoid a deep copy).
+fn unsecured<'a>(doc: &'a Value, map: &Map<String, Value>) -> Cow<'a, Value> {
+    if !map.contains_key("proof") {
+        return Cow::Borrowed(doc);
+    }
+    let copy = map.iter().filter(|(key, _)| *key != "proof").map(|(k, v)| (k.clone(), v.clone())).collect();
+    Cow::Owned(Value::Object(copy))
 }
 
 /// The existing proofs of a document (a single object or an array), bounded by [`MAX_PROOFS`].
@@ -290,8 +294,8 @@ fn existing_proofs(map: &Map<String, Value>) -> Result<Vec<Value>, ProofError> {
 ///
 /// The new proof covers the document without any existing proof (a proof set, not a chain).
 pub fn add_proof(doc: &Value, key: &SigningKey, opts: &ProofOptions) -> Result<Value, ProofError> {
-    let (proof, _) = create_proof(doc, key, opts)?;
     let map = check_document(doc)?;
+    let (proof, _) = create_checked_proof(doc, map, key, opts)?;
     let mut proofs = existing_proofs(map)?;
     if proofs.len() >= MAX_PROOFS {
         return Err(ProofError::TooManyProofs { found: proofs.len() + 1, limit: MAX_PROOFS });
@@ -306,8 +310,18 @@ pub fn add_proof(doc: &Value, key: &SigningKey, opts: &ProofOptions) -> Result<V
 /// Creates a proof over `doc` (without its `proof`), returning the proof object and its signing input.
 pub fn create_proof(doc: &Value, key: &SigningKey, opts: &ProofOptions) -> Result<(Value, SigningInput), ProofError> {
     let map = check_document(doc)?;
+    create_checked_proof(doc, map, key, opts)
+}
+
+/// [`create_proof`] for a document that already passed [`check_document`] (`map` is its object).
+fn create_checked_proof(
+    doc: &Value,
+    map: &Map<String, Value>,
+    key: &SigningKey,
+    opts: &ProofOptions,
+) -> Result<(Value, SigningInput), ProofError> {
     let config = proof_config(doc, opts)?;
-    let input = signing_input(&unsecured(map), &config, opts.cryptosuite)?;
+    let input = signing_input(&unsecured(doc, map), &config, opts.cryptosuite)?;
     let signature = key.sign(&input.data_to_sign());
     let mut proof = match config {
         Value::Object(m) => m,
@@ -423,7 +437,7 @@ pub fn verify_proofs(doc: &Value, resolver: &dyn VerificationMethodResolver) -> 
         Ok(p) => p,
         Err(e) => return vec![ProofOutcome::failed(0, e)],
     };
-    let unsecured = unsecured(map);
+    let unsecured = unsecured(doc, map);
     let mut canonical_documents: HashMap<Cryptosuite, Result<String, ProofError>> = HashMap::new();
     proofs
         .iter()

@@ -28,8 +28,46 @@ pub enum MultibaseError {
 pub fn encode_base58btc(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 138 / 100 + 2);
     out.push('z');
-    out.push_str(&bs58::encode(bytes).into_string());
+    push_base58(&mut out, bytes);
     out
+}
+
+/// The Bitcoin base58 alphabet.
+const BASE58_ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+/// Digits per limb of the base-conversion accumulator: 58^9 * 256 still fits in a u64.
+const LIMB_DIGITS: usize = 9;
+const LIMB: u64 = 58u64.pow(LIMB_DIGITS as u32);
+
+/// Appends base58btc of `bytes` (the same text as `bs58::encode`). The number is converted in
+/// limbs of nine base-58 digits, about nine times fewer divisions than digit by digit.
+fn push_base58(out: &mut String, bytes: &[u8]) {
+    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    // Little-endian limbs, each below LIMB.
+    let mut limbs: Vec<u64> = Vec::with_capacity(bytes.len() / 6 + 1);
+    for &byte in &bytes[zeros..] {
+        let mut carry = u64::from(byte);
+        for limb in limbs.iter_mut() {
+            let x = *limb * 256 + carry;
+            *limb = x % LIMB;
+            carry = x / LIMB;
+        }
+        while carry > 0 {
+            limbs.push(carry % LIMB);
+            carry /= LIMB;
+        }
+    }
+    out.extend(std::iter::repeat_n('1', zeros));
+    for (i, &limb) in limbs.iter().rev().enumerate() {
+        let mut digits = [0u8; LIMB_DIGITS];
+        let mut value = limb;
+        for digit in digits.iter_mut().rev() {
+            *digit = (value % 58) as u8;
+            value /= 58;
+        }
+        // The most significant limb is written without its leading zero digits.
+        let start = if i == 0 { digits.iter().position(|&d| d != 0).unwrap_or(LIMB_DIGITS) } else { 0 };
+        out.extend(digits[start..].iter().map(|&d| char::from(BASE58_ALPHABET[usize::from(d)])));
+    }
 }
 
 /// Encodes bytes as base64url (no padding) multibase (`u...`).
@@ -98,6 +136,29 @@ pub fn decode_ed25519_secret(value: &str) -> Result<[u8; 32], MultibaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base58_matches_bs58() {
+        let mut inputs: Vec<Vec<u8>> = vec![vec![], vec![0], vec![0, 0, 1], vec![255; 64], vec![0, 0, 0]];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 0..80 {
+            let bytes = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state >> 24) as u8
+                })
+                .collect::<Vec<u8>>();
+            inputs.push([&[0u8][..], &bytes].concat());
+            inputs.push(bytes);
+        }
+        for input in inputs {
+            let mut ours = String::new();
+            push_base58(&mut ours, &input);
+            assert_eq!(ours, bs58::encode(&input).into_string(), "{input:?}");
+        }
+    }
 
     #[test]
     fn public_key_round_trips_and_matches_the_1edtech_vector() {

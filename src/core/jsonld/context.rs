@@ -85,6 +85,10 @@ impl TermDefinition {
     }
 }
 
+/// Term definitions by term. Looked up for every key of every node, so it uses foldhash (fast,
+/// seeded randomly per process) instead of SipHash.
+pub(crate) type TermMap = HashMap<String, Arc<TermDefinition>, foldhash::fast::RandomState>;
+
 /// An active context (JSON-LD 1.1 API §4.1).
 #[derive(Debug, Clone)]
 pub(crate) struct ActiveContext {
@@ -94,7 +98,7 @@ pub(crate) struct ActiveContext {
     pub vocab: Option<String>,
     pub language: Option<String>,
     pub direction: Option<String>,
-    pub terms: HashMap<String, Arc<TermDefinition>>,
+    pub terms: TermMap,
     pub previous: Option<Arc<ActiveContext>>,
 }
 
@@ -111,7 +115,7 @@ impl ActiveContext {
                     vocab: None,
                     language: None,
                     direction: None,
-                    terms: HashMap::new(),
+                    terms: TermMap::default(),
                     previous: None,
                 })
             })

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::context::{
@@ -133,7 +134,7 @@ fn expand_object(
         type_scoped,
         property,
         input_type,
-        result: Map::new(),
+        result: Map::with_capacity(element.len()),
     };
     expander.expand_entries(element)?;
     expander.finish()
@@ -162,8 +163,9 @@ impl ObjectExpander<'_> {
             if key == "@context" {
                 continue;
             }
-            let expanded_property = match expand_iri_ro(&self.active, key, false, true) {
-                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p.into_owned(),
+            let active = self.active.clone();
+            let expanded_property = match expand_iri_ro(&active, key, false, true) {
+                Some(p) if is_keyword(&p) || is_absolute_iri(&p) || p.starts_with("_:") => p,
                 _ => return Err(JsonLdError::UndefinedTerm(key.clone())),
             };
             if is_keyword(&expanded_property) {
@@ -530,15 +532,20 @@ fn add_reverse_values(result: &mut Map<String, Value>, key: &str, values: Vec<Va
     result.insert("@reverse".into(), Value::Object(reverse));
 }
 
+/// Appends `values` to the array at `key`, creating it (without copying `values`) if absent.
 fn add_values(map: &mut Map<String, Value>, key: &str, values: Vec<Value>) {
-    let entry = map.entry(key).or_insert_with(|| Value::Array(Vec::new()));
-    match entry {
-        Value::Array(existing) => existing.extend(values),
-        other => {
-            let mut all = vec![other.take()];
-            all.extend(values);
-            *other = Value::Array(all);
+    match map.entry(key) {
+        Entry::Vacant(entry) => {
+            entry.insert(Value::Array(values));
         }
+        Entry::Occupied(mut entry) => match entry.get_mut() {
+            Value::Array(existing) => existing.extend(values),
+            other => {
+                let mut all = vec![other.take()];
+                all.extend(values);
+                *other = Value::Array(all);
+            }
+        },
     }
 }
 

@@ -22,6 +22,8 @@ use oxrdf::Quad;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::core::canon::Rendered;
+
 pub use context::cached_context_count;
 
 /// Maximum JSON nesting depth accepted (objects and arrays).
@@ -73,7 +75,19 @@ impl JsonLdError {
 pub fn to_rdf_dataset(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
     check_depth(doc, MAX_DEPTH)?;
     let expanded = expand::expand_document(doc)?;
-    to_rdf::expanded_to_quads(&expanded)
+    Ok(to_rdf::expanded_to_statements(&expanded)?.into_quads())
+}
+
+/// Converts a JSON-LD document to RDF and hands the quads, as N-Quads pieces borrowed from the
+/// expanded document, to `f` (for canonicalization without building `oxrdf` terms in between).
+///
+/// The quads are the ones [`to_rdf_dataset`] returns, with the same blank node labels.
+pub(crate) fn with_rendered_dataset<T>(doc: &Value, f: impl FnOnce(Vec<Rendered<'_>>) -> T) -> Result<T, JsonLdError> {
+    check_depth(doc, MAX_DEPTH)?;
+    let expanded = expand::expand_document(doc)?;
+    let statements = to_rdf::expanded_to_statements(&expanded)?;
+    let labels = statements.labels();
+    Ok(f(statements.rendered(&labels)))
 }
 
 /// Expands a JSON-LD document (JSON-LD 1.1 Expansion Algorithm) using only bundled contexts.
@@ -86,47 +100,46 @@ pub fn expand(doc: &Value) -> Result<Value, JsonLdError> {
 pub fn check_depth(value: &Value, max: usize) -> Result<(), JsonLdError> {
     let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
     while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > max {
-            return Err(JsonLdError::TooDeep(max));
+        match v {
+            Value::Array(_) | Value::Object(_) if depth > max => return Err(JsonLdError::TooDeep(max)),
+            Value::Array(items) => stack.extend(items.iter().map(|c| (c, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|c| (c, depth + 1))),
+            _ => {}
         }
-        stack.extend(children.map(|c| (c, depth + 1)));
     }
     Ok(())
 }
 
 /// True for a JSON-LD keyword.
 pub(crate) fn is_keyword(value: &str) -> bool {
-    matches!(
-        value,
-        "@base"
-            | "@container"
-            | "@context"
-            | "@direction"
-            | "@graph"
-            | "@id"
-            | "@import"
-            | "@included"
-            | "@index"
-            | "@json"
-            | "@language"
-            | "@list"
-            | "@nest"
-            | "@none"
-            | "@prefix"
-            | "@propagate"
-            | "@protected"
-            | "@reverse"
-            | "@set"
-            | "@type"
-            | "@value"
-            | "@version"
-            | "@vocab"
-    )
+    // Most strings tested are terms and IRIs: one byte rules them out.
+    value.starts_with('@')
+        && matches!(
+            value,
+            "@base"
+                | "@container"
+                | "@context"
+                | "@direction"
+                | "@graph"
+                | "@id"
+                | "@import"
+                | "@included"
+                | "@index"
+                | "@json"
+                | "@language"
+                | "@list"
+                | "@nest"
+                | "@none"
+                | "@prefix"
+                | "@propagate"
+                | "@protected"
+                | "@reverse"
+                | "@set"
+                | "@type"
+                | "@value"
+                | "@version"
+                | "@vocab"
+        )
 }
 
 /// True for `@` followed by one or more ALPHA: reserved for future keywords, ignored.
@@ -159,6 +172,35 @@ mod tests {
         }
         assert_eq!(check_depth(&v, 64), Err(JsonLdError::TooDeep(64)));
         assert!(check_depth(&json!({"a": [1, {"b": 2}]}), 64).is_ok());
+    }
+
+    #[test]
+    fn rendered_dataset_canonicalizes_like_the_oxrdf_quads() {
+        use crate::core::canon::{self, CanonLimits};
+        let doc = json!({
+            "@context": {
+                "@vocab": "https://ex.test/",
+                "list": {"@container": "@list"},
+                "tagged": {"@language": "EN-gb"},
+                "date": {"@type": "https://ex.test/Date"}
+            },
+            "@id": "https://ex.test/s",
+            "name": "quote \" and\nnewline",
+            "tagged": "colour",
+            "n": [1, 2.5, true],
+            "date": "2024-01-01",
+            "dup": ["v", "v"],
+            "list": [{"p": "a"}, {"p": "a"}, "x"],
+            "same": [{"p": "b"}, {"p": "b"}],
+            "@graph": [{"@id": "_:g", "p": "in graph"}]
+        });
+        let expected = canon::canonicalize(&to_rdf_dataset(&doc).unwrap()).unwrap();
+        let direct = with_rendered_dataset(&doc, |quads| canon::canonicalize_rendered(quads, &CanonLimits::default()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(direct.nquads, expected);
+        assert!(expected.contains("@en-gb"), "{expected}");
+        assert!(expected.contains("\\n"), "{expected}");
     }
 
     #[test]
