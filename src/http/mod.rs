@@ -3,6 +3,7 @@
 
 pub mod access;
 mod achievements;
+mod bulk;
 pub mod extract;
 mod frameworks;
 mod issuance;
@@ -68,6 +69,7 @@ impl AppState {
         (name = "frameworks", description = "Competency frameworks"),
         (name = "achievements", description = "Micro-credential definitions"),
         (name = "issuance", description = "Results, sign-offs, awards, revocation and suspension"),
+        (name = "bulk", description = "Bulk issuance from CSV files, as polled jobs with per-row outcomes"),
         (name = "public", description = "Public documents")
     )
 )]
@@ -92,6 +94,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(frameworks::routes())
         .merge(achievements::routes())
         .merge(issuance::routes())
+        .merge(bulk::routes())
 }
 
 /// The OpenAPI document generated from the handlers.
