@@ -130,10 +130,21 @@ pub fn parse_csv(organization_id: &str, bytes: &[u8]) -> AppResult<ParsedFile> {
     let width = record.len();
     let mut rows = Vec::new();
     let mut row_number: i64 = 0;
+    // The reader counts records, not the newlines inside quoted fields: count lines
+    // from the byte offsets, so a row is named by the line it starts on.
+    let (mut seen_byte, mut seen_line) = (0usize, 1i64);
     loop {
-        let line = reader.position().line();
+        // The row starts where the previous one ended, past any blank lines.
+        let mut start = usize::try_from(reader.position().byte()).unwrap_or(seen_byte);
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
         let read = reader.read_record(&mut record);
-        let line = i64::try_from(record.position().map(|p| p.line()).unwrap_or(line)).unwrap_or(i64::MAX);
+        if let Some(between) = text.as_bytes().get(seen_byte..start) {
+            seen_line += i64::try_from(between.iter().filter(|b| **b == b'\n').count()).unwrap_or(0);
+            seen_byte = start;
+        }
+        let line = seen_line;
         match read {
             Ok(false) => break,
             Ok(true) if record.iter().all(|f| f.trim().is_empty()) => continue,
