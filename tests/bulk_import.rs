@@ -526,6 +526,7 @@ fn a_server_killed_mid_job_loses_nothing_duplicates_nothing_and_finishes_after_r
             0
         );
         assert_eq!(scalar("SELECT COUNT(*) FROM bulk_job_rows WHERE status = 'pending'").await, 0);
+        eprintln!("rows claimed again after the kill: {}", scalar("SELECT COUNT(*) FROM bulk_job_rows WHERE attempts > 1").await);
         assert_eq!(scalar("SELECT COUNT(*) FROM bulk_job_rows WHERE status = 'issued' AND credential_id IS NULL").await, 0);
         for id in &acknowledged {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credentials WHERE id = $1").bind(id).fetch_one(&store.pool).await.unwrap();
@@ -533,4 +534,44 @@ fn a_server_killed_mid_job_loses_nothing_duplicates_nothing_and_finishes_after_r
         }
     });
     drop(server);
+}
+
+#[tokio::test]
+async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_twice() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("cahrc", "issuer").await;
+    let created = upload(&app, "cahrc", &key, "achievement,component,email,completed\ncahrc-foundational-supervision,modules,crash@example.com,yes\n").await;
+    let job_id = created.body["id"].as_str().unwrap().to_string();
+    // A worker claims the row, records the result and issues, then dies before
+    // writing the row's outcome.
+    let lease = credence::store::stamp_after(Duration::from_millis(300));
+    let claimed = app.store.claim_bulk_rows(&job_id, "dead-worker", &lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let row = &claimed[0];
+    let input: credence::domain::learner::ResultInput = serde_json::from_str(row.input.as_deref().unwrap()).unwrap();
+    let org = app.store.organization_by_slug("cahrc").await.unwrap().unwrap();
+    let source = format!("{job_id}:{}", row.row_number);
+    let first = credence::issuance::record_result_once(&app.store, &app.master_key, &org, input, Some((row.fingerprint.as_deref().unwrap(), &source)))
+        .await
+        .unwrap();
+    let credential = match first {
+        credence::issuance::Recorded::Status(s) => s.credential.expect("issued").id,
+        other => panic!("{other:?}"),
+    };
+    // While the lease holds, nobody else takes the row.
+    assert_eq!(process(&app).await, 0);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(process(&app).await, 1);
+    let rows = app.get(&format!("{}/rows", job_path("cahrc", &created.body)), Some(&key)).await;
+    assert_eq!(rows.body[0]["status"], "issued", "{}", rows.text);
+    assert_eq!(rows.body[0]["credentialId"], credential.as_str());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM assessment_results").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 1);
+    assert_eq!(count(&app, "SELECT attempts FROM bulk_job_rows").await, 2);
+    // The dead worker's late write is refused: the row is no longer its own.
+    let late = credence::store::RowOutcome { status: "rejected".into(), errors: vec![], learner_id: None, credential_id: None };
+    assert!(!app.store.finish_bulk_row(row, "dead-worker", &late).await.unwrap());
+    let job = app.get(&job_path("cahrc", &created.body), Some(&key)).await;
+    assert_eq!(job.body["status"], "completed", "{}", job.text);
 }
