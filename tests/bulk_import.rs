@@ -575,3 +575,39 @@ async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_t
     let job = app.get(&job_path("cahrc", &created.body), Some(&key)).await;
     assert_eq!(job.body["status"], "completed", "{}", job.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn concurrent_workers_claim_each_row_once() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("cahrc", "issuer").await;
+    let mut csv = String::from("achievement,component,email,completed\n");
+    for i in 0..300 {
+        let done = if i % 6 == 0 { "yes" } else { "no" };
+        csv.push_str(&format!("cahrc-foundational-supervision,modules,c{i}@example.com,{done}\n"));
+    }
+    // The first 30 rows again, at the end: duplicates, whichever worker meets them.
+    for i in 0..30 {
+        let done = if i % 6 == 0 { "yes" } else { "no" };
+        csv.push_str(&format!("cahrc-foundational-supervision,modules,c{i}@example.com,{done}\n"));
+    }
+    let created = upload(&app, "cahrc", &key, csv).await;
+    assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.text);
+    let opts = WorkerOptions { batch: 7, ..WorkerOptions::default() };
+    let work = |n: u8| {
+        let (store, master, opts) = (app.store.clone(), app.master_key.clone(), opts.clone());
+        tokio::spawn(async move { (n, run_pending(&store, &master, &opts).await.expect("worker")) })
+    };
+    let (a, b, c) = tokio::join!(work(1), work(2), work(3));
+    let claimed = a.unwrap().1 + b.unwrap().1 + c.unwrap().1;
+    assert_eq!(claimed, 330, "every row claimed exactly once");
+    process(&app).await;
+    let job = app.get(&job_path("cahrc", &created.body), Some(&key)).await;
+    assert_eq!(job.body["status"], "completed", "{}", job.text);
+    assert_eq!(job.body["counts"]["issued"], 50, "{}", job.text);
+    assert_eq!(job.body["counts"]["inProgress"], 250, "{}", job.text);
+    assert_eq!(job.body["counts"]["duplicate"], 30, "{}", job.text);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM assessment_results").await, 300);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 50);
+    assert_eq!(count(&app, "SELECT CAST(SUM(attempts) AS BIGINT) FROM bulk_job_rows").await, 330);
+}
