@@ -364,10 +364,10 @@ impl WorkerOptions {
     /// The defaults, with the lease from `CREDENCE_BULK_LEASE_SECS` when set.
     pub fn from_env() -> Self {
         let mut o = WorkerOptions::default();
-        if let Some(secs) = std::env::var("CREDENCE_BULK_LEASE_SECS").ok().and_then(|s| s.trim().parse::<u64>().ok()) {
-            if secs > 0 {
-                o.lease = Duration::from_secs(secs);
-            }
+        if let Some(secs) = std::env::var("CREDENCE_BULK_LEASE_SECS").ok().and_then(|s| s.trim().parse::<u64>().ok())
+            && secs > 0
+        {
+            o.lease = Duration::from_secs(secs);
         }
         o
     }

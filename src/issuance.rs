@@ -116,7 +116,7 @@ fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResu
 /// Records one result, re-evaluates the rule, and issues when it is met.
 pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
     match record_result_once(store, master, org, input, None).await? {
-        Recorded::Status(status) => Ok(status),
+        Recorded::Status(status) => Ok(*status),
         Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
     }
 }
@@ -126,7 +126,7 @@ pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization
 pub enum Recorded {
     /// The result is recorded (now, or by an earlier run of the same row) and the
     /// learner's standing settled.
-    Status(LearnerStatus),
+    Status(Box<LearnerStatus>),
     /// Another row with the same fingerprint recorded this result already; `of`
     /// names that row (`job:row`).
     Duplicate { of: Option<String> },
@@ -201,7 +201,7 @@ pub async fn record_result_once(
             new_links.push(request);
         }
     }
-    settle(store, master, org, &achievement, &learner, new_links).await.map(Recorded::Status)
+    settle(store, master, org, &achievement, &learner, new_links).await.map(|s| Recorded::Status(Box::new(s)))
 }
 
 /// Evaluates the learner's standing and issues the credential when the rule is met.

@@ -187,7 +187,7 @@ async fn ten_thousand_rows_of_garbage_are_each_rejected_and_change_nothing_else(
     for i in 0..10_000 {
         let line = match i % 8 {
             0 => format!("ictc-big-data,timed-test,x{i}@example.com,,{i}abc,1,,\n"),
-            1 => format!("ictc-big-data,timed-test,,,80,1,,\n"),
+            1 => "ictc-big-data,timed-test,,,80,1,,\n".to_string(),
             2 => format!("ictc-big-data,timed-test,not-an-email-{i},,80,1,,\n"),
             3 => format!("ictc-big-data,workshop,y{i}@example.com,,,,peut-être,\n"),
             4 => format!("ictc-big-data,timed-test,z{i}@example.com,,80,-{i},,\n"),
@@ -263,11 +263,11 @@ impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if std::thread::panicking() {
-            if let Ok(log) = std::fs::read_to_string(&self.stderr_log) {
-                let tail: String = log.chars().rev().take(6000).collect::<Vec<_>>().into_iter().rev().collect();
-                eprintln!("--- server stderr (tail) ---\n{tail}");
-            }
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(&self.stderr_log)
+        {
+            let tail: String = log.chars().rev().take(6000).collect::<Vec<_>>().into_iter().rev().collect();
+            eprintln!("--- server stderr (tail) ---\n{tail}");
         }
     }
 }
@@ -376,8 +376,7 @@ fn http(addr: &str, method: &str, path: &str, key: &str, body: Option<(&str, &[u
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
-    loop {
-        let Some((size, rest)) = body.split_once("\r\n") else { break };
+    while let Some((size, rest)) = body.split_once("\r\n") {
         let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");
         if n == 0 {
             break;
