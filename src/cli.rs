@@ -40,6 +40,32 @@ pub enum Command {
     /// Sign and verify credentials offline.
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Bulk issuance from CSV files.
+    #[command(subcommand)]
+    Bulk(BulkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Import a CSV file of results as a bulk job and process it here, with a
+    /// progress bar on standard error; exits 0 once the job completes (even with
+    /// rejected rows), non-zero when the file itself is refused.
+    #[command(after_help = crate::bulk::FORMAT_DESCRIPTION)]
+    Import(BulkImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BulkImportArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// The organization's slug.
+    #[arg(long)]
+    pub org: String,
+    /// How many rejected rows to list in the summary.
+    #[arg(long, default_value_t = 20)]
+    pub show_rejected: i64,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +216,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             println!("{}", pretty(&unbake(&bytes)?));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bulk(BulkCommand::Import(args)) => bulk_import(cli.config.as_ref(), &args).await,
         Command::Migrate(db) => {
             let s = settings(cli.config.as_ref(), None, &db)?;
             open_store(&s).await?;
@@ -238,6 +265,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         println!("  curl {}/api/v1/frameworks/emc-supervisor", s.public_url);
     }
     let state = AppState::new(store, master_key(&s)?, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);
+    tokio::spawn(crate::bulk::run_worker(state.store.clone(), state.master_key.clone(), crate::bulk::WorkerOptions::from_env()));
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
@@ -405,4 +433,76 @@ fn verify(args: &VerifyArgs) -> AppResult<ExitCode> {
     let text = serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?;
     println!("{text}");
     Ok(if report.verified { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// One line of progress: `[#####.....] 5000/10000 rows, 12 rejected`.
+pub fn progress_line(done: i64, total: i64, rejected: i64) -> String {
+    const WIDTH: i64 = 30;
+    let filled = if total > 0 { (done * WIDTH / total).clamp(0, WIDTH) } else { WIDTH };
+    let bar: String = (0..WIDTH).map(|i| if i < filled { '#' } else { '.' }).collect();
+    format!("[{bar}] {done}/{total} rows, {rejected} rejected")
+}
+
+async fn bulk_import(config: Option<&PathBuf>, args: &BulkImportArgs) -> AppResult<ExitCode> {
+    use std::io::{IsTerminal, Write};
+    let s = settings(config, None, &args.database)?;
+    let path = args.file.display().to_string();
+    let size = std::fs::metadata(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?.len();
+    if size > crate::bulk::MAX_FILE_BYTES as u64 {
+        return Err(AppError::invalid("FILE", format!("{path} is larger than the limit of {} bytes", crate::bulk::MAX_FILE_BYTES)));
+    }
+    let bytes = std::fs::read(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?;
+    let store = open_store(&s).await?;
+    let master = master_key(&s)?;
+    let org = store
+        .organization_by_slug(&args.org)
+        .await?
+        .ok_or_else(|| AppError::invalid("org", format!("no organization '{}'", args.org)))?;
+    let parsed = crate::bulk::parse_csv(&org.id, &bytes)?;
+    let name = args.file.file_name().map(|n| n.to_string_lossy().to_string());
+    let job = store.create_bulk_job(&org.id, name.as_deref(), &parsed.sha256, "cli", &parsed.rows).await?;
+    eprintln!("bulk job {} created for {}: {} rows", job.id, org.slug, job.total_rows);
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_tenth = -1;
+    let mut progress = |j: &crate::store::BulkJob| {
+        let line = progress_line(j.processed_rows, j.total_rows, j.counts.rejected);
+        let mut err = std::io::stderr();
+        if terminal {
+            let _ = write!(err, "\r{line}");
+        } else {
+            // Not a terminal: a line at every tenth, so logs stay readable.
+            let tenth = if j.total_rows > 0 { j.processed_rows * 10 / j.total_rows } else { 10 };
+            if tenth != last_tenth {
+                last_tenth = tenth;
+                let _ = writeln!(err, "{line}");
+            }
+        }
+        let _ = err.flush();
+    };
+    progress(&job);
+    let job = crate::bulk::run_job(&store, &master, &org, &job.id, &crate::bulk::WorkerOptions::from_env(), &mut progress).await?;
+    if terminal {
+        eprintln!();
+    }
+    let c = &job.counts;
+    println!(
+        "job {} {}: {} rows: {} issued, {} awaiting sign-off, {} in progress, {} locked out, {} revoked, {} suspended, {} duplicate, {} rejected",
+        job.id, job.status, job.total_rows, c.issued, c.awaiting_signoff, c.in_progress, c.locked_out, c.revoked, c.suspended, c.duplicate, c.rejected
+    );
+    if c.rejected > 0 && args.show_rejected > 0 {
+        println!("rejected rows:");
+        for row in store.bulk_rows(&job.id, Some("rejected"), args.show_rejected, 0).await? {
+            let why = row.errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
+            println!("  row {} (line {}): {why}", row.row, row.line);
+        }
+        if c.rejected > args.show_rejected {
+            println!(
+                "  ... and {} more: GET /api/v1/organizations/{}/bulk-jobs/{}/rows?status=rejected",
+                c.rejected - args.show_rejected,
+                org.slug,
+                job.id
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

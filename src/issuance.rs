@@ -16,7 +16,7 @@ use crate::domain::learner::{DirectAwardInput, EvidenceInput, ResultInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::store::{Learner, NewCredential, NewResult, SignoffRequest, Store, StoredCredential};
+use crate::store::{Learner, NewCredential, NewResult, ResultInsert, SignoffRequest, Store, StoredCredential};
 
 /// How long a sign-off link stays usable.
 pub const SIGNOFF_LINK_VALIDITY_DAYS: i64 = 30;
@@ -115,6 +115,34 @@ fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResu
 
 /// Records one result, re-evaluates the rule, and issues when it is met.
 pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
+    match record_result_once(store, master, org, input, None).await? {
+        Recorded::Status(status) => Ok(*status),
+        Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
+    }
+}
+
+/// What [`record_result_once`] did.
+#[derive(Debug)]
+pub enum Recorded {
+    /// The result is recorded (now, or by an earlier run of the same row) and the
+    /// learner's standing settled.
+    Status(Box<LearnerStatus>),
+    /// Another row with the same fingerprint recorded this result already; `of`
+    /// names that row (`job:row`).
+    Duplicate { of: Option<String> },
+}
+
+/// Like [`record_result`], but with `dedup = Some((fingerprint, row))` the result is
+/// recorded at most once per fingerprint in the organization: running the same row
+/// again (after a crash) settles without recording anything new, and another row
+/// with the same fingerprint is a [`Recorded::Duplicate`].
+pub async fn record_result_once(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    input: ResultInput,
+    dedup: Option<(&str, &str)>,
+) -> AppResult<Recorded> {
     let achievement = find_achievement(store, org, &input.achievement).await?;
     check_against_rule(&input, &achievement)?;
     let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
@@ -130,7 +158,7 @@ pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization
             .clone()
             .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
     };
-    store
+    let inserted = store
         .insert_result(&NewResult {
             organization_id: &org.id,
             learner_id: &learner.id,
@@ -138,11 +166,20 @@ pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization
             result: &recorded,
             evidence: &input.evidence,
             source: input.source.as_deref().unwrap_or("api"),
+            dedup,
         })
         .await?;
+    let replay = match inserted {
+        ResultInsert::Inserted => false,
+        ResultInsert::AlreadyRecorded { source } if source.as_deref() == dedup.map(|(_, row)| row) => true,
+        ResultInsert::AlreadyRecorded { source } => return Ok(Recorded::Duplicate { of: source }),
+    };
     let mut new_links = Vec::new();
     if recorded.submitted_for_signoff {
-        if let Some(req) = achievement.definition.rule.component(&input.component) {
+        // A replayed row asks for a sign-off only if its first run did not get that far.
+        let asked = replay
+            && store.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
+        if let Some(req) = achievement.definition.rule.component(&input.component).filter(|_| !asked) {
             let kind = match req.requires_signoff {
                 Some(SignoffKind::Employer) => "employer",
                 Some(SignoffKind::Expert) => "expert",
@@ -164,7 +201,7 @@ pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization
             new_links.push(request);
         }
     }
-    settle(store, master, org, &achievement, &learner, new_links).await
+    settle(store, master, org, &achievement, &learner, new_links).await.map(|s| Recorded::Status(Box::new(s)))
 }
 
 /// Evaluates the learner's standing and issues the credential when the rule is met.

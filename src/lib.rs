@@ -7,6 +7,8 @@
 pub mod core;
 
 #[cfg(feature = "server")]
+pub mod bulk;
+#[cfg(feature = "server")]
 pub mod cli;
 #[cfg(feature = "server")]
 pub mod config;

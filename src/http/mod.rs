@@ -3,6 +3,7 @@
 
 pub mod access;
 mod achievements;
+mod bulk;
 pub mod extract;
 mod frameworks;
 mod issuance;
@@ -86,6 +87,7 @@ impl AppState {
         (name = "issuance", description = "Results, sign-offs, awards, revocation and suspension"),
         (name = "verification", description = "Verification reports for employers"),
         (name = "vc-api", description = "W3C VC API endpoints"),
+        (name = "bulk", description = "Bulk issuance from CSV files, as polled jobs with per-row outcomes"),
         (name = "public", description = "Public documents")
     )
 )]
@@ -111,6 +113,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(achievements::routes())
         .merge(issuance::routes())
         .merge(verify::routes())
+        .merge(bulk::routes())
 }
 
 /// The OpenAPI document generated from the handlers.

@@ -6,6 +6,7 @@
 
 mod achievements;
 mod api_keys;
+mod bulk_jobs;
 mod credentials;
 mod frameworks;
 mod learners;
@@ -23,9 +24,10 @@ use crate::error::{AppError, AppResult};
 
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
+pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use credentials::{CredentialFilter, NewCredential, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
-pub use results::{NewResult, SignoffRequest, SignoffTicket};
+pub use results::{NewResult, ResultInsert, SignoffRequest, SignoffTicket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

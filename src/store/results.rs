@@ -17,6 +17,17 @@ pub struct NewResult<'a> {
     pub result: &'a RecordedResult,
     pub evidence: &'a [EvidenceInput],
     pub source: &'a str,
+    /// For results from a bulk row: the row's fingerprint and the row (`job:row`).
+    /// A second insert with the same fingerprint records nothing.
+    pub dedup: Option<(&'a str, &'a str)>,
+}
+
+/// What `insert_result` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultInsert {
+    Inserted,
+    /// A result with this fingerprint exists, recorded from the row named here.
+    AlreadyRecorded { source: Option<String> },
 }
 
 /// A sign-off request as the issuer sees it.
@@ -98,16 +109,17 @@ const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achievement_id, 
      reviewer_email, expires_at, decided_at, approved, comment";
 
 impl Store {
-    pub async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<()> {
+    pub async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
         let evidence = if r.evidence.is_empty() {
             None
         } else {
             Some(serde_json::to_string(r.evidence).map_err(|e| AppError::Internal(e.to_string()))?)
         };
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO assessment_results (id, organization_id, learner_id, achievement_id, component, score, attempt, \
-             completed, passed, submitted_for_signoff, evidence, source, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13)",
+             completed, passed, submitted_for_signoff, evidence, source, recorded_at, dedup_key, dedup_source) \
+             VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (organization_id, dedup_key) DO NOTHING",
         )
         .bind(new_id())
         .bind(r.organization_id)
@@ -124,9 +136,25 @@ impl Store {
         .bind(evidence)
         .bind(r.source)
         .bind(&r.result.recorded_at)
+        .bind(r.dedup.map(|(key, _)| key))
+        .bind(r.dedup.map(|(_, source)| source))
         .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        if done == 1 {
+            return Ok(ResultInsert::Inserted);
+        }
+        let Some((key, _)) = r.dedup else {
+            return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
+        };
+        let source: Option<String> =
+            sqlx::query_scalar("SELECT dedup_source FROM assessment_results WHERE organization_id = $1 AND dedup_key = $2")
+                .bind(r.organization_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten();
+        Ok(ResultInsert::AlreadyRecorded { source })
     }
 
     /// A learner's results on an achievement, oldest first.
