@@ -60,3 +60,28 @@ fn agrees_with_oxjsonld_on_json_literals_numbers_languages_and_inline_contexts()
     let theirs = canon::canonicalize(&oxjsonld_quads(&text)).unwrap();
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn agrees_with_oxjsonld_on_explicitly_typed_values() {
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"ex": "https://ex.example/"}],
+        "id": "urn:x:2",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {
+            "id": "did:example:s",
+            "ex:date": {"@value": "2024-01-01", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+            "ex:listed": {"@value": "7", "@type": ["http://www.w3.org/2001/XMLSchema#integer"]},
+            "ex:raw": {"@value": {"b": 1, "a": [true]}, "@type": "@json"}
+        }
+    });
+    let text = serde_json::to_string(&doc).unwrap();
+    let ours = canon::canonicalize(&jsonld::to_rdf_dataset(&doc).unwrap()).unwrap();
+    let theirs = canon::canonicalize(&oxjsonld_quads(&text)).unwrap();
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("\"2024-01-01\"^^<http://www.w3.org/2001/XMLSchema#date>"), "{ours}");
+    // Two datatypes for one value is an error, not a guess.
+    let mut two = doc.clone();
+    two["credentialSubject"]["ex:date"]["@type"] = serde_json::json!(["http://www.w3.org/2001/XMLSchema#date", "http://www.w3.org/2001/XMLSchema#string"]);
+    assert!(jsonld::to_rdf_dataset(&two).is_err());
+}

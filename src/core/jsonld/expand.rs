@@ -450,6 +450,13 @@ impl ObjectExpander<'_> {
     fn finish(self) -> Result<Value, JsonLdError> {
         let mut result = self.result;
         if result.contains_key("@value") {
+            // A value object's @type is a single IRI (or @json), not an array.
+            if let Some(Value::Array(types)) = result.get_mut("@type") {
+                if types.len() == 1 {
+                    let single = types.remove(0);
+                    result.insert("@type".into(), single);
+                }
+            }
             check_value_object(&result)?;
             if result.get("@value").is_some_and(Value::is_null) && result.get("@type") != Some(&json_type()) {
                 return Ok(Value::Null);
