@@ -54,7 +54,20 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
                 assert_eq!(resp.status, StatusCode::OK, "{slug}: {}", resp.text);
                 last = resp.body.clone();
                 if r["approved"] == true {
-                    let link = last["signoffs"][0]["link"].as_str().expect("a sign-off link").to_string();
+                    let first_link = last["signoffs"][0]["link"].as_str().expect("a sign-off link").to_string();
+                    // A lost link can be sent again; the old one stops working.
+                    let signoff_id = last["signoffs"][0]["id"].as_str().unwrap();
+                    let again = app.post(&format!("/api/v1/organizations/{org}/signoffs/{signoff_id}/link"), Some(&key), &json!({})).await;
+                    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+                    let link = again.body["link"].as_str().expect("a new link").to_string();
+                    assert_ne!(link, first_link);
+                    let old = app.get(first_link.trim_start_matches(common::PUBLIC_URL), None).await;
+                    old.assert_problem(404, None);
+                    let other_org = if org == "emc" { "ictc" } else { "emc" };
+                    let other_key = app.key_for(other_org, "issuer").await;
+                    app.post(&format!("/api/v1/organizations/{other_org}/signoffs/{signoff_id}/link"), Some(&other_key), &json!({}))
+                        .await
+                        .assert_problem(404, None);
                     let path = link.trim_start_matches(common::PUBLIC_URL).to_string();
                     let view = app.get(&path, None).await;
                     assert_eq!(view.status, StatusCode::OK, "{}", view.text);

@@ -27,13 +27,14 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, CredentialRef, LearnerStatus};
-use crate::store::{CredentialFilter, LearnerProgress, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+use crate::store::{CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(record_result))
         .routes(routes!(direct_award))
         .routes(routes!(learner_status))
+        .routes(routes!(reissue_signoff_link))
         .routes(routes!(list_credentials))
         .routes(routes!(list_learners))
         .routes(routes!(revoke_credential))
@@ -181,6 +182,26 @@ async fn direct_award(
         Ok((StatusCode::CREATED, to_value(&status)?))
     })
     .await
+}
+
+/// Send a sign-off request again: a new single-use link replaces the old one (which
+/// stops working), valid for another 30 days. For links lost, or never shown (bulk imports).
+#[utoipa::path(post, path = "/api/v1/organizations/{org}/signoffs/{id}/link", tag = "issuance",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Sign-off request id")),
+    responses((status = 200, body = SignoffRequest), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn reissue_signoff_link(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> AppResult<Json<SignoffRequest>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    let request = state
+        .store
+        .reissue_signoff_link(&org.id, &id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS))
+        .await?
+        .ok_or(AppError::NotFound("undecided sign-off request"))?;
+    Ok(Json(request))
 }
 
 /// Where a learner stands on an achievement.

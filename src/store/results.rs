@@ -236,6 +236,36 @@ impl Store {
         })
     }
 
+    /// Replaces an undecided request's link with a new one (the old link stops
+    /// working) valid for `valid_for` from now; `None` when there is no such
+    /// undecided request of the organization.
+    pub async fn reissue_signoff_link(&self, organization_id: &str, id: &str, valid_for: time::Duration) -> AppResult<Option<SignoffRequest>> {
+        let token = api_key::generate().token.replacen("crd_", "sgn_", 1);
+        let expires_at = crate::domain::credential::format_time(time::OffsetDateTime::now_utc() + valid_for);
+        let changed = sqlx::query(
+            "UPDATE signoff_requests SET token_hash = $1, expires_at = $2 \
+             WHERE id = $3 AND organization_id = $4 AND decided_at IS NULL",
+        )
+        .bind(api_key::hash(&token))
+        .bind(&expires_at)
+        .bind(id)
+        .bind(organization_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE id = $1")))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
+        let mut request = signoff_from_row(&row, &now)?;
+        request.link = Some(format!("{}/signoff/{token}", self.public_url));
+        Ok(Some(request))
+    }
+
     /// Sign-off requests for a learner's achievement, newest first.
     pub async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
