@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! The adversarial corpus: tampered, forged and hostile credentials, each with the
 //! report it must get from `POST /api/v1/verify`.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Achievements: the full definition, the public Open Badges 3.0 Achievement,
 //! and versioning once credentials have been issued.
 

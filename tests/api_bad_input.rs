@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Bad input: each refusal is a 4xx problem+json naming the field at fault, and
 //! nothing is written.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! The demo catalog: loaded through the store, idempotent, browsable with an emc key.
 
 mod api_support;

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Competency frameworks: trees of domains and competencies, versioned, public
 //! to read, with reference frameworks to import.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! API keys and access control: hashed storage, shown once, named, last-used
 //! time, revocation, roles, and isolation between organizations.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Organizations: created by the platform admin, profile fields, the public
 //! Open Badges 3.0 Profile, profile updates.
 

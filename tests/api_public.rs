@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Service documents: health check, the OpenAPI document and the API docs page.
 
 mod common;

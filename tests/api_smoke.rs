@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 mod common;
 
 use axum::http::StatusCode;

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Bulk issuance from CSV files: through the API with an in-process worker,
 //! through `credence bulk import`, and through the real server killed with
 //! SIGKILL in the middle of a job.

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! `credence credential sign|verify` and `credence keys list|rotate`, run as a user would.
 
 use std::io::Write;

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! End to end through the binary: `credence serve --demo`, `credence migrate`,
 //! `credence admin create-key`, spoken to over a plain TCP socket.
 //!

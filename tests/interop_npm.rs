@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Interoperability with the Digital Bazaar npm stack (offline), through tests/interop/di.mjs.
 //! Needs `npm ci` in tests/interop; without node_modules the test is skipped loudly, or fails
 //! when CI=true.

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Every rule style of the demo catalog, end to end through the HTTP API: the
 //! learners there end issued, locked out, awaiting sign-off, not yet, or issued
 //! then revoked; issued credentials verify; the status lists tell the truth.

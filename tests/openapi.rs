@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! The OpenAPI document checked into spec/ must be the one the code generates.
 //! Regenerate with: UPDATE_OPENAPI=1 cargo test --test openapi
 

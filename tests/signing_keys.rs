@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! Organizations' signing keys: sealed at rest, rotated without breaking old
 //! credentials, published in the Profile and the did:web document.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "server")]
 //! The public verification endpoint and the W3C VC API endpoints.
 
 mod common;
