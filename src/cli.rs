@@ -128,6 +128,12 @@ pub struct VerifyArgs {
     /// Check the validity window at this time (RFC 3339) instead of now.
     #[arg(long)]
     pub as_of: Option<String>,
+    /// Also resolve the keys of issuers this service hosts, from its database
+    /// (give the service's --public-url too when it is not the default).
+    #[arg(long)]
+    pub hosted: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// The credential: a file, or - for standard input.
     #[arg(default_value = "-")]
     pub file: String,
@@ -209,7 +215,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
         Command::Serve(args) => serve(cli.config.as_ref(), args).await.map(|()| ExitCode::SUCCESS),
         Command::Keys(command) => keys(cli.config.as_ref(), command).await.map(|()| ExitCode::SUCCESS),
         Command::Credential(CredentialCommand::Sign(args)) => sign(&args).map(|()| ExitCode::SUCCESS),
-        Command::Credential(CredentialCommand::Verify(args)) => verify(&args),
+        Command::Credential(CredentialCommand::Verify(args)) => verify(cli.config.as_ref(), &args).await,
         Command::Credential(CredentialCommand::Unbake(args)) => {
             let bytes = std::fs::read(&args.file)
                 .map_err(|e| AppError::invalid("FILE", format!("cannot read {}: {e}", args.file.display())))?;
@@ -412,8 +418,14 @@ fn sign(args: &SignArgs) -> AppResult<()> {
     Ok(())
 }
 
-fn verify(args: &VerifyArgs) -> AppResult<ExitCode> {
+async fn verify(config: Option<&PathBuf>, args: &VerifyArgs) -> AppResult<ExitCode> {
     let mut resolver = OfflineResolver::new();
+    let input = read_input(&args.file)?;
+    if args.hosted {
+        let s = settings(config, None, &args.database)?;
+        let store = open_store(&s).await?;
+        crate::verification::add_hosted_documents(&store, &input, &mut resolver).await?;
+    }
     for mapping in &args.resolve {
         let (url, file) = mapping
             .split_once('=')
@@ -428,7 +440,7 @@ fn verify(args: &VerifyArgs) -> AppResult<ExitCode> {
             .ok_or_else(|| AppError::invalid("as-of", "must be an RFC 3339 date-time with a time zone"))?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let mut report = crate::core::verify::verify_text(&read_input(&args.file)?, &resolver, now);
+    let mut report = crate::core::verify::verify_text(&input, &resolver, now);
     report.credential = None;
     let text = serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?;
     println!("{text}");

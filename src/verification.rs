@@ -202,6 +202,22 @@ fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+/// Adds to `resolver` the controller documents of the hosted issuers whose keys a
+/// credential (given as text: JSON or a VC-JWT) names.
+pub async fn add_hosted_documents(store: &Store, credential_text: &str, resolver: &mut OfflineResolver) -> AppResult<()> {
+    let methods = if verify::looks_like_jwt(credential_text) {
+        jwt::decode_vc_jwt(credential_text.trim())
+            .ok()
+            .and_then(|d| d.header.get("kid").and_then(Value::as_str).map(|k| vec![k.to_string()]))
+            .unwrap_or_default()
+    } else {
+        serde_json::from_str::<Value>(credential_text).map(|d| verification_methods(&d)).unwrap_or_default()
+    };
+    let hosted = hosted_resolver(store, &methods).await?;
+    resolver.extend(hosted);
+    Ok(())
+}
+
 /// Loads the controller documents of the hosted issuers a credential names.
 async fn hosted_resolver(store: &Store, methods: &[String]) -> AppResult<OfflineResolver> {
     let mut resolver = OfflineResolver::new();

@@ -169,3 +169,36 @@ fn unbake_prints_the_credential_and_verify_reads_baked_images() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Open Badges credential"));
 }
+
+#[test]
+fn verify_resolves_keys_the_service_hosts_with_hosted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/h.db", dir.path().display());
+    let keys_dir = dir.path().join("keys");
+    let public = "https://badges.example.ca";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let credential = rt.block_on(async {
+        let store = credence::store::Store::connect(&db, public).await.unwrap();
+        store.migrate().await.unwrap();
+        credence::demo::load(&store).await.unwrap();
+        let master = credence::keyring::load_master_key(&keys_dir, None).unwrap();
+        let org = store.organization_by_slug("cahrc").await.unwrap().unwrap();
+        let input: credence::domain::learner::ResultInput = serde_json::from_value(serde_json::json!({
+            "achievement": "cahrc-foundational-supervision", "component": "modules", "completed": true,
+            "learner": {"email": "sam@example.com"}})).unwrap();
+        let status = credence::issuance::record_result(&store, &master, &org, input).await.unwrap();
+        let id = status.credential.unwrap().id;
+        store.credential(&id).await.unwrap().unwrap().document
+    });
+    let file = dir.path().join("credential.json");
+    std::fs::write(&file, credential.to_string()).unwrap();
+    let hosted = [
+        "credential", "verify", "--hosted", "--database-url", db.as_str(), "--public-url", public,
+        "--keys-dir", keys_dir.to_str().unwrap(), file.to_str().unwrap(),
+    ];
+    let out = run(&hosted, None, dir.path());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success(), "{report}");
+    let out = run(&["credential", "verify", file.to_str().unwrap()], None, dir.path());
+    assert_eq!(out.status.code(), Some(1), "without --hosted nothing resolves the https key");
+}

@@ -115,6 +115,11 @@ impl OfflineResolver {
         Self::default()
     }
 
+    /// Takes every document of `other`.
+    pub fn extend(&mut self, other: OfflineResolver) {
+        self.documents.extend(other.documents);
+    }
+
     /// Registers the controller document served at `url` (a DID or an https URL).
     pub fn add_document(&mut self, url: impl Into<String>, document: Value) -> &mut Self {
         self.documents.insert(url.into(), document);
