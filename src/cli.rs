@@ -204,6 +204,14 @@ fn settings_with(config: Option<&PathBuf>, bind: Option<String>, rate_limit: Opt
     Settings::resolve(overrides, file, std::env::var("CREDENCE_ADMIN_KEY").ok())
 }
 
+/// The organization an `--org SLUG` argument names.
+async fn organization_arg(store: &Store, slug: &str) -> AppResult<crate::domain::organization::Organization> {
+    store
+        .organization_by_slug(slug)
+        .await?
+        .ok_or_else(|| AppError::invalid("org", format!("no organization '{slug}'")))
+}
+
 async fn open_store(settings: &Settings) -> AppResult<Store> {
     let store = Store::connect(&settings.database_url, &settings.public_url).await?;
     store.migrate().await?;
@@ -232,10 +240,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
         Command::Admin(AdminCommand::CreateKey(args)) => {
             let s = settings(cli.config.as_ref(), None, &args.database)?;
             let store = open_store(&s).await?;
-            let org = store
-                .organization_by_slug(&args.org)
-                .await?
-                .ok_or_else(|| AppError::invalid("org", format!("no organization '{}'", args.org)))?;
+            let org = organization_arg(&store, &args.org).await?;
             let role = Role::parse(&args.role).unwrap_or(Role::Issuer);
             let created = store.create_api_key(Some(&org.id), &args.name, role).await?;
             println!("{}", created.key);
@@ -331,10 +336,7 @@ async fn keys(config: Option<&PathBuf>, command: KeysCommand) -> AppResult<()> {
     let s = settings(config, None, &args.database)?;
     let store = open_store(&s).await?;
     let master = master_key(&s)?;
-    let org = store
-        .organization_by_slug(&args.org)
-        .await?
-        .ok_or_else(|| AppError::invalid("org", format!("no organization '{}'", args.org)))?;
+    let org = organization_arg(&store, &args.org).await?;
     if rotate {
         let new = store.rotate_signing_key(&org.id, &master).await?;
         println!("new current key {} ({})", new.id, new.public_key_multibase);
@@ -466,10 +468,7 @@ async fn bulk_import(config: Option<&PathBuf>, args: &BulkImportArgs) -> AppResu
     let bytes = std::fs::read(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?;
     let store = open_store(&s).await?;
     let master = master_key(&s)?;
-    let org = store
-        .organization_by_slug(&args.org)
-        .await?
-        .ok_or_else(|| AppError::invalid("org", format!("no organization '{}'", args.org)))?;
+    let org = organization_arg(&store, &args.org).await?;
     let parsed = crate::bulk::parse_csv(&org.id, &bytes)?;
     let name = args.file.file_name().map(|n| n.to_string_lossy().to_string());
     let job = store.create_bulk_job(&org.id, name.as_deref(), &parsed.sha256, "cli", &parsed.rows).await?;

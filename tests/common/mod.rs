@@ -96,23 +96,7 @@ impl TestApp {
         if let Some(ct) = content_type {
             builder = builder.header(header::CONTENT_TYPE, ct);
         }
-        let mut request = builder.body(body.unwrap_or_else(Body::empty)).expect("request");
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Response { status, headers, content_type, body, text }
+        self.send_request(builder.body(body.unwrap_or_else(Body::empty)).expect("request")).await
     }
 
     /// Sends a request built by the caller (extra headers and all).
