@@ -83,12 +83,10 @@ fn state_name(state: LearnerState) -> &'static str {
 
 /// Finds an organization's achievement by id or slug (latest version).
 pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
-    if let Some(a) = store.organization_achievement(&org.id, key).await? {
-        return Ok(a);
-    }
-    let all = store.list_achievements(&org.id).await?;
-    all.into_iter()
-        .find(|a| a.definition.slug == key)
+    // The slug column is the definition's slug (it cannot change), unique per organization.
+    store
+        .organization_achievement_by_id_or_slug(&org.id, key)
+        .await?
         .ok_or_else(|| AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug)))
 }
 
@@ -261,8 +259,15 @@ fn format_score(score: f64) -> String {
     crate::domain::achievement::format_number(score)
 }
 
-/// Builds, signs and stores the credential in one transaction, with a random index
-/// in each status list. If a concurrent request issued first, returns that one.
+/// Builds, signs and stores the credential, with a random index in each status
+/// list. If a concurrent request issued first, returns that one.
+///
+/// The indexes are chosen among free ones by a read and the credential is signed
+/// before the write transaction starts, so no lock is held while signing; the
+/// transaction then reserves the indexes (the primary key arbitrates between
+/// writers, across instances) and inserts the credential. When another writer took
+/// one of the indexes in between, the transaction is rolled back and the credential
+/// is signed again with new indexes.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     store: &Store,
@@ -282,66 +287,105 @@ async fn issue(
     let credential_id = crate::store::new_id();
     let profile = org.profile();
     let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
-    let mut tx = store.pool.begin().await?;
-    let mut statuses = Vec::new();
-    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-        let index = store.allocate_status_index(&mut tx, &org.id, purpose, &credential_id).await?;
-        let list = store.status_list_url(&org.slug, purpose);
-        statuses.push(serde_json::json!({
-            "id": format!("{list}#{index}"),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose.as_str(),
-            "statusListIndex": index.to_string(),
-            "statusListCredential": list,
-        }));
-    }
-    let scores = evaluation.best_scores();
-    let draft = CredentialDraft {
-        id: store.credential_url(&credential_id),
-        issuer: profile.clone(),
-        achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
-        result_descriptions: achievement.definition.result_descriptions.clone(),
-        recipient: Recipient { email, salt: learner.salt.clone(), did: learner.did.clone() },
-        results: scores
+    let award_kind = if award_narrative.is_some() { "direct" } else { "rule" };
+    for _ in 0..8 {
+        let purposes = [StatusPurpose::Revocation, StatusPurpose::Suspension];
+        let mut indexes = Vec::with_capacity(purposes.len());
+        for purpose in purposes {
+            indexes.push((purpose, store.free_status_index(&org.id, purpose).await?));
+        }
+        let statuses = indexes
             .iter()
-            .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
-            .collect(),
-        evidence: evidence_items(evidence),
-        valid_from: time::OffsetDateTime::now_utc(),
-        validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
-        credential_status: statuses,
-        award_narrative: award_narrative.map(str::to_string),
-    };
-    let unsigned = credential::build_credential(&draft);
-    let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method);
-    let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
-        .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
-    let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
-    let written = store
-        .insert_credential(
-            &mut tx,
-            &NewCredential {
-                id: &credential_id,
-                organization_id: &org.id,
-                learner_id: &learner.id,
-                achievement_id: &achievement.id,
-                achievement_version: achievement.version,
-                document: &signed,
-                jwt: None,
-                award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
-                award_narrative,
-                valid_until: valid_until.as_deref(),
-            },
-        )
-        .await?;
-    if written {
+            .map(|(purpose, index)| {
+                let list = store.status_list_url(&org.slug, *purpose);
+                serde_json::json!({
+                    "id": format!("{list}#{index}"),
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": purpose.as_str(),
+                    "statusListIndex": index.to_string(),
+                    "statusListCredential": list,
+                })
+            })
+            .collect();
+        let scores = evaluation.best_scores();
+        let draft = CredentialDraft {
+            id: store.credential_url(&credential_id),
+            issuer: profile.clone(),
+            achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
+            result_descriptions: achievement.definition.result_descriptions.clone(),
+            recipient: Recipient { email: email.clone(), salt: learner.salt.clone(), did: learner.did.clone() },
+            results: scores
+                .iter()
+                .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
+                .collect(),
+            evidence: evidence_items(evidence),
+            valid_from: time::OffsetDateTime::now_utc(),
+            validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
+            credential_status: statuses,
+            award_narrative: award_narrative.map(str::to_string),
+        };
+        let unsigned = credential::build_credential(&draft);
+        let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method.clone());
+        let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
+            .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+        let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
+
+        let mut tx = store.pool.begin().await?;
+        let mut reserved = true;
+        for (purpose, index) in &indexes {
+            if !store.reserve_status_index(&mut tx, &org.id, *purpose, *index, &credential_id).await? {
+                reserved = false;
+                break;
+            }
+        }
+        if !reserved {
+            // Another credential took one of the indexes since it was read as free.
+            tx.rollback().await?;
+            continue;
+        }
+        let written = store
+            .insert_credential(
+                &mut tx,
+                &NewCredential {
+                    id: &credential_id,
+                    organization_id: &org.id,
+                    learner_id: &learner.id,
+                    achievement_id: &achievement.id,
+                    achievement_version: achievement.version,
+                    document: &signed,
+                    jwt: None,
+                    award_kind,
+                    award_narrative,
+                    valid_until: valid_until.as_deref(),
+                },
+            )
+            .await?;
+        let Some(issued_at) = written else {
+            // The learner already holds it (a concurrent request issued first).
+            tx.rollback().await?;
+            return store
+                .credential_for(&learner.id, &achievement.id)
+                .await?
+                .ok_or_else(|| AppError::Internal("issued credential vanished".into()));
+        };
         tx.commit().await?;
         tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
-    } else {
-        tx.rollback().await?;
+        // What was just written, without reading it back.
+        return Ok(StoredCredential {
+            id: credential_id,
+            organization_id: org.id.clone(),
+            learner_id: learner.id.clone(),
+            achievement_id: achievement.id.clone(),
+            achievement_version: achievement.version,
+            document: signed,
+            jwt: None,
+            award_kind: award_kind.to_string(),
+            issued_at,
+            valid_until,
+            revoked_at: None,
+            revocation_reason: None,
+            suspended: false,
+        });
     }
-    store
-        .credential_for(&learner.id, &achievement.id)
-        .await?
-        .ok_or_else(|| AppError::Internal("issued credential vanished".into()))
+    Err(AppError::Internal("could not reserve free status list indexes; retry".into()))
 }

@@ -89,39 +89,74 @@ impl Store {
         format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
     }
 
-    /// Reserves a random free index of the organization's list for `credential_id`.
-    /// The primary key makes an index impossible to hand out twice, across instances.
-    pub async fn allocate_status_index(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        organization_id: &str,
-        purpose: StatusPurpose,
-        credential_id: &str,
-    ) -> AppResult<u64> {
-        for _ in 0..64 {
-            let candidate = rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH);
-            let inserted = sqlx::query(
-                "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
+    /// Draws random indexes of the organization's `purpose` list and returns one that
+    /// no credential holds yet. Only reads: the caller reserves it with
+    /// [`Store::reserve_status_index`], which can still lose a race to another writer.
+    pub async fn free_status_index(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<u64> {
+        const BATCH: usize = 16;
+        for _ in 0..8 {
+            let mut candidates: Vec<u64> = Vec::with_capacity(BATCH);
+            {
+                let mut rng = rand::thread_rng();
+                while candidates.len() < BATCH {
+                    let c = rng.gen_range(0..STATUS_LIST_LENGTH);
+                    if !candidates.contains(&c) {
+                        candidates.push(c);
+                    }
+                }
+            }
+            let list = candidates.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+            let taken: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT list_index FROM status_entries WHERE organization_id = $1 AND purpose = $2 AND list_index IN ({list})"
+            )))
             .bind(organization_id)
             .bind(purpose.as_str())
-            .bind(candidate as i64)
-            .bind(credential_id)
-            .execute(&mut **tx)
+            .fetch_all(&self.pool)
             .await?
-            .rows_affected();
-            if inserted == 1 {
-                return Ok(candidate);
+            .iter()
+            .map(|r| r.try_get::<i64, _>("list_index"))
+            .collect::<Result<_, _>>()?;
+            if let Some(free) = candidates.into_iter().find(|c| !taken.contains(&(*c as i64))) {
+                return Ok(free);
             }
         }
         Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
     }
 
-    /// Writes a signed credential unless the learner already holds this achievement;
-    /// returns false (and writes nothing) in that case.
-    pub async fn insert_credential(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &NewCredential<'_>) -> AppResult<bool> {
+    /// Reserves `index` of the organization's `purpose` list for `credential_id`; false
+    /// when another credential holds it. The primary key makes an index impossible to
+    /// hand out twice, across instances.
+    pub async fn reserve_status_index(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        organization_id: &str,
+        purpose: StatusPurpose,
+        index: u64,
+        credential_id: &str,
+    ) -> AppResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(organization_id)
+        .bind(purpose.as_str())
+        .bind(index as i64)
+        .bind(credential_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    /// Writes a signed credential unless the learner already holds this achievement.
+    /// Returns the `issued_at` it wrote, or None (and writes nothing) in that case.
+    pub async fn insert_credential(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        c: &NewCredential<'_>,
+    ) -> AppResult<Option<String>> {
         let document = serde_json::to_string(c.document).map_err(|e| AppError::Internal(e.to_string()))?;
+        let issued_at = now();
         let inserted = sqlx::query(
             "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, \
              award_kind, award_narrative, issued_at, valid_until) \
@@ -136,7 +171,7 @@ impl Store {
         .bind(c.jwt)
         .bind(c.award_kind)
         .bind(c.award_narrative)
-        .bind(now())
+        .bind(&issued_at)
         .bind(c.valid_until)
         .execute(&mut **tx)
         .await?
@@ -150,7 +185,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        Ok(inserted == 1)
+        Ok((inserted == 1).then_some(issued_at))
     }
 
     pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {
