@@ -11,7 +11,8 @@
 //! Environment: LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
 //! stops there whatever the count), LOAD_DATABASE (`sqlite` or `postgres`),
 //! LOAD_PG_URL (postgres://postgres@127.0.0.1:5432/postgres: where to create, and
-//! afterwards drop, the run's database), LOAD_RSS_AT (10000,100000).
+//! afterwards drop, the run's database), LOAD_RSS_AT (10000,100000), LOAD_BIN (another
+//! `credence` binary to measure, e.g. a copy of an older build).
 //!
 //! After the run the server is killed with SIGKILL and the credentials are counted
 //! in the database: what was answered as issued must be there.
@@ -75,8 +76,9 @@ fn main() {
     let master = http1::random_master_key_hex();
     let keys_dir = dir.path().join("keys");
     let keys_dir = keys_dir.to_string_lossy();
+    let bin = std::env::var("LOAD_BIN").unwrap_or_else(|_| BIN.to_string());
     let mut server = http1::Server::start(
-        BIN,
+        &bin,
         dir.path(),
         "credence",
         &[
@@ -106,7 +108,7 @@ fn main() {
     drop(c);
 
     println!(
-        "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), server pid {}, binary {BIN}",
+        "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), server pid {}, binary {bin}",
         server.pid()
     );
     let next = Arc::new(AtomicU64::new(0));

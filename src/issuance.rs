@@ -174,12 +174,12 @@ pub async fn settle(
     learner: &Learner,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
-    let results = store.results(&learner.id, &achievement.id).await?;
+    // Results and their evidence in one read: the evidence is that of the results evaluated.
+    let (results, evidence) = store.results_with_evidence(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
     let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
     if credential.is_none() && evaluation.is_eligible() {
-        let evidence = store.result_evidence(&learner.id, &achievement.id).await?;
         credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
     }
     status(store, achievement, learner, evaluation, credential, new_links).await
@@ -290,10 +290,8 @@ async fn issue(
     let award_kind = if award_narrative.is_some() { "direct" } else { "rule" };
     for _ in 0..8 {
         let purposes = [StatusPurpose::Revocation, StatusPurpose::Suspension];
-        let mut indexes = Vec::with_capacity(purposes.len());
-        for purpose in purposes {
-            indexes.push((purpose, store.free_status_index(&org.id, purpose).await?));
-        }
+        let free = store.free_status_indexes(&org.id, &purposes).await?;
+        let indexes: Vec<(StatusPurpose, u64)> = purposes.into_iter().zip(free).collect();
         let statuses = indexes
             .iter()
             .map(|(purpose, index)| {
@@ -331,14 +329,7 @@ async fn issue(
         let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
 
         let mut tx = store.pool.begin().await?;
-        let mut reserved = true;
-        for (purpose, index) in &indexes {
-            if !store.reserve_status_index(&mut tx, &org.id, *purpose, *index, &credential_id).await? {
-                reserved = false;
-                break;
-            }
-        }
-        if !reserved {
+        if !store.reserve_status_indexes(&mut tx, &org.id, &indexes, &credential_id).await? {
             // Another credential took one of the indexes since it was read as free.
             tx.rollback().await?;
             continue;

@@ -78,12 +78,16 @@ const RESULTS: &str = "/api/v1/organizations/multi/results";
 #[test]
 fn two_instances_on_one_postgres_database_stay_correct() {
     let Some(base) = postgres_base_url() else {
-        eprintln!();
-        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-        eprintln!("!! SKIPPED multi_instance: needs PostgreSQL. Set                              !!");
-        eprintln!("!! CREDENCE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres     !!");
-        eprintln!("!! (under CI=true it runs against that address without the variable).         !!");
-        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        // Written to the stderr handle, not through eprintln!, so that the test
+        // harness's output capture does not hide it.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+              !! SKIPPED multi_instance: needs PostgreSQL. Set                              !!\n\
+              !! CREDENCE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres     !!\n\
+              !! (under CI=true it runs against that address without the variable).         !!\n\
+              !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
+        );
         return;
     };
     // Declared first, dropped last: the servers are killed before the database goes.

@@ -89,63 +89,95 @@ impl Store {
         format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
     }
 
-    /// Draws random indexes of the organization's `purpose` list and returns one that
-    /// no credential holds yet. Only reads: the caller reserves it with
-    /// [`Store::reserve_status_index`], which can still lose a race to another writer.
-    pub async fn free_status_index(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<u64> {
+    /// Draws random indexes of each of the organization's lists and returns, per
+    /// list, one that no credential holds yet (one query for all lists). Only reads:
+    /// the caller reserves them with [`Store::reserve_status_indexes`], which can
+    /// still lose a race to another writer.
+    pub async fn free_status_indexes(&self, organization_id: &str, purposes: &[StatusPurpose]) -> AppResult<Vec<u64>> {
         const BATCH: usize = 16;
+        let mut found: Vec<Option<u64>> = vec![None; purposes.len()];
         for _ in 0..8 {
-            let mut candidates: Vec<u64> = Vec::with_capacity(BATCH);
+            let mut candidates: Vec<(usize, u64)> = Vec::new();
             {
                 let mut rng = rand::thread_rng();
-                while candidates.len() < BATCH {
-                    let c = rng.gen_range(0..STATUS_LIST_LENGTH);
-                    if !candidates.contains(&c) {
-                        candidates.push(c);
+                for (i, _) in purposes.iter().enumerate().filter(|(i, _)| found[*i].is_none()) {
+                    let mut mine: Vec<u64> = Vec::with_capacity(BATCH);
+                    while mine.len() < BATCH {
+                        let c = rng.gen_range(0..STATUS_LIST_LENGTH);
+                        if !mine.contains(&c) {
+                            mine.push(c);
+                        }
                     }
+                    candidates.extend(mine.into_iter().map(|c| (i, c)));
                 }
             }
-            let list = candidates.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-            let taken: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT list_index FROM status_entries WHERE organization_id = $1 AND purpose = $2 AND list_index IN ({list})"
-            )))
+            if candidates.is_empty() {
+                break;
+            }
+            // Purposes are fixed names and candidates are numbers: nothing user-given. One
+            // SELECT per list joined by UNION ALL, so each one is a primary-key lookup (an
+            // OR of the lists makes SQLite scan the table).
+            let sql = purposes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| found[*i].is_none())
+                .map(|(i, p)| {
+                    let list: Vec<String> = candidates.iter().filter(|(j, _)| *j == i).map(|(_, c)| c.to_string()).collect();
+                    format!(
+                        "SELECT purpose, list_index FROM status_entries \
+                         WHERE organization_id = $1 AND purpose = '{}' AND list_index IN ({})",
+                        p.as_str(),
+                        list.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let taken: Vec<(String, i64)> = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(organization_id)
-            .bind(purpose.as_str())
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| r.try_get::<i64, _>("list_index"))
-            .collect::<Result<_, _>>()?;
-            if let Some(free) = candidates.into_iter().find(|c| !taken.contains(&(*c as i64))) {
-                return Ok(free);
+            .map(|r| Ok((r.try_get::<String, _>("purpose")?, r.try_get::<i64, _>("list_index")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+            for (i, c) in candidates {
+                let purpose = purposes[i].as_str();
+                if found[i].is_none() && !taken.iter().any(|(p, t)| p == purpose && *t == c as i64) {
+                    found[i] = Some(c);
+                }
+            }
+            if found.iter().all(Option::is_some) {
+                return Ok(found.into_iter().flatten().collect());
             }
         }
-        Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
+        let full = purposes.iter().zip(&found).find(|(_, f)| f.is_none()).map(|(p, _)| p.as_str()).unwrap_or("a");
+        Err(AppError::Internal(format!("the {full} status list of this organization is full")))
     }
 
-    /// Reserves `index` of the organization's `purpose` list for `credential_id`; false
-    /// when another credential holds it. The primary key makes an index impossible to
-    /// hand out twice, across instances.
-    pub async fn reserve_status_index(
+    /// Reserves `index` of each `purpose` list for `credential_id`, in one statement;
+    /// false when another credential holds any of them (the caller rolls back). The
+    /// primary key makes an index impossible to hand out twice, across instances.
+    pub async fn reserve_status_indexes(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         organization_id: &str,
-        purpose: StatusPurpose,
-        index: u64,
+        entries: &[(StatusPurpose, u64)],
         credential_id: &str,
     ) -> AppResult<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
+        let values = (0..entries.len())
+            .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) VALUES {values} \
+             ON CONFLICT DO NOTHING"
+        )))
         .bind(organization_id)
-        .bind(purpose.as_str())
-        .bind(index as i64)
-        .bind(credential_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+        .bind(credential_id);
+        for (purpose, index) in entries {
+            query = query.bind(purpose.as_str()).bind(*index as i64);
+        }
+        let inserted = query.execute(&mut **tx).await?.rows_affected();
+        Ok(inserted == entries.len() as u64)
     }
 
     /// Writes a signed credential unless the learner already holds this achievement.
