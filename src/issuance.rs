@@ -259,15 +259,8 @@ fn format_score(score: f64) -> String {
     crate::domain::achievement::format_number(score)
 }
 
-/// Builds, signs and stores the credential, with a random index in each status
-/// list. If a concurrent request issued first, returns that one.
-///
-/// The indexes are chosen among free ones by a read and the credential is signed
-/// before the write transaction starts, so no lock is held while signing; the
-/// transaction then reserves the indexes (the primary key arbitrates between
-/// writers, across instances) and inserts the credential. When another writer took
-/// one of the indexes in between, the transaction is rolled back and the credential
-/// is signed again with new indexes.
+/// Builds, signs and stores the credential in one transaction, with a random index
+/// in each status list. If a concurrent request issued first, returns that one.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     store: &Store,
@@ -288,95 +281,82 @@ async fn issue(
     let profile = org.profile();
     let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
     let award_kind = if award_narrative.is_some() { "direct" } else { "rule" };
-    for _ in 0..8 {
-        let purposes = [StatusPurpose::Revocation, StatusPurpose::Suspension];
-        let free = store.free_status_indexes(&org.id, &purposes).await?;
-        let indexes: Vec<(StatusPurpose, u64)> = purposes.into_iter().zip(free).collect();
-        let statuses = indexes
-            .iter()
-            .map(|(purpose, index)| {
-                let list = store.status_list_url(&org.slug, *purpose);
-                serde_json::json!({
-                    "id": format!("{list}#{index}"),
-                    "type": "BitstringStatusListEntry",
-                    "statusPurpose": purpose.as_str(),
-                    "statusListIndex": index.to_string(),
-                    "statusListCredential": list,
-                })
-            })
-            .collect();
-        let scores = evaluation.best_scores();
-        let draft = CredentialDraft {
-            id: store.credential_url(&credential_id),
-            issuer: profile.clone(),
-            achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
-            result_descriptions: achievement.definition.result_descriptions.clone(),
-            recipient: Recipient { email: email.clone(), salt: learner.salt.clone(), did: learner.did.clone() },
-            results: scores
-                .iter()
-                .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
-                .collect(),
-            evidence: evidence_items(evidence),
-            valid_from: time::OffsetDateTime::now_utc(),
-            validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
-            credential_status: statuses,
-            award_narrative: award_narrative.map(str::to_string),
-        };
-        let unsigned = credential::build_credential(&draft);
-        let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method.clone());
-        let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
-            .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
-        let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
-
-        let mut tx = store.pool.begin().await?;
-        if !store.reserve_status_indexes(&mut tx, &org.id, &indexes, &credential_id).await? {
-            // Another credential took one of the indexes since it was read as free.
-            tx.rollback().await?;
-            continue;
-        }
-        let written = store
-            .insert_credential(
-                &mut tx,
-                &NewCredential {
-                    id: &credential_id,
-                    organization_id: &org.id,
-                    learner_id: &learner.id,
-                    achievement_id: &achievement.id,
-                    achievement_version: achievement.version,
-                    document: &signed,
-                    jwt: None,
-                    award_kind,
-                    award_narrative,
-                    valid_until: valid_until.as_deref(),
-                },
-            )
-            .await?;
-        let Some(issued_at) = written else {
-            // The learner already holds it (a concurrent request issued first).
-            tx.rollback().await?;
-            return store
-                .credential_for(&learner.id, &achievement.id)
-                .await?
-                .ok_or_else(|| AppError::Internal("issued credential vanished".into()));
-        };
-        tx.commit().await?;
-        tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
-        // What was just written, without reading it back.
-        return Ok(StoredCredential {
-            id: credential_id,
-            organization_id: org.id.clone(),
-            learner_id: learner.id.clone(),
-            achievement_id: achievement.id.clone(),
-            achievement_version: achievement.version,
-            document: signed,
-            jwt: None,
-            award_kind: award_kind.to_string(),
-            issued_at,
-            valid_until,
-            revoked_at: None,
-            revocation_reason: None,
-            suspended: false,
-        });
+    let mut tx = store.pool.begin().await?;
+    let mut statuses = Vec::new();
+    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        let index = store.allocate_status_index(&mut tx, &org.id, purpose, &credential_id).await?;
+        let list = store.status_list_url(&org.slug, purpose);
+        statuses.push(serde_json::json!({
+            "id": format!("{list}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose.as_str(),
+            "statusListIndex": index.to_string(),
+            "statusListCredential": list,
+        }));
     }
-    Err(AppError::Internal("could not reserve free status list indexes; retry".into()))
+    let scores = evaluation.best_scores();
+    let draft = CredentialDraft {
+        id: store.credential_url(&credential_id),
+        issuer: profile.clone(),
+        achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
+        result_descriptions: achievement.definition.result_descriptions.clone(),
+        recipient: Recipient { email, salt: learner.salt.clone(), did: learner.did.clone() },
+        results: scores
+            .iter()
+            .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
+            .collect(),
+        evidence: evidence_items(evidence),
+        valid_from: time::OffsetDateTime::now_utc(),
+        validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
+        credential_status: statuses,
+        award_narrative: award_narrative.map(str::to_string),
+    };
+    let unsigned = credential::build_credential(&draft);
+    let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, verification_method);
+    let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
+        .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+    let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
+    let written = store
+        .insert_credential(
+            &mut tx,
+            &NewCredential {
+                id: &credential_id,
+                organization_id: &org.id,
+                learner_id: &learner.id,
+                achievement_id: &achievement.id,
+                achievement_version: achievement.version,
+                document: &signed,
+                jwt: None,
+                award_kind,
+                award_narrative,
+                valid_until: valid_until.as_deref(),
+            },
+        )
+        .await?;
+    let Some(issued_at) = written else {
+        // The learner already holds it (a concurrent request issued first).
+        tx.rollback().await?;
+        return store
+            .credential_for(&learner.id, &achievement.id)
+            .await?
+            .ok_or_else(|| AppError::Internal("issued credential vanished".into()));
+    };
+    tx.commit().await?;
+    tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
+    // What was just written, without reading it back.
+    Ok(StoredCredential {
+        id: credential_id,
+        organization_id: org.id.clone(),
+        learner_id: learner.id.clone(),
+        achievement_id: achievement.id.clone(),
+        achievement_version: achievement.version,
+        document: signed,
+        jwt: None,
+        award_kind: award_kind.to_string(),
+        issued_at,
+        valid_until,
+        revoked_at: None,
+        revocation_reason: None,
+        suspended: false,
+    })
 }

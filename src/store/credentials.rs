@@ -89,95 +89,33 @@ impl Store {
         format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
     }
 
-    /// Draws random indexes of each of the organization's lists and returns, per
-    /// list, one that no credential holds yet (one query for all lists). Only reads:
-    /// the caller reserves them with [`Store::reserve_status_indexes`], which can
-    /// still lose a race to another writer.
-    pub async fn free_status_indexes(&self, organization_id: &str, purposes: &[StatusPurpose]) -> AppResult<Vec<u64>> {
-        const BATCH: usize = 16;
-        let mut found: Vec<Option<u64>> = vec![None; purposes.len()];
-        for _ in 0..8 {
-            let mut candidates: Vec<(usize, u64)> = Vec::new();
-            {
-                let mut rng = rand::thread_rng();
-                for (i, _) in purposes.iter().enumerate().filter(|(i, _)| found[*i].is_none()) {
-                    let mut mine: Vec<u64> = Vec::with_capacity(BATCH);
-                    while mine.len() < BATCH {
-                        let c = rng.gen_range(0..STATUS_LIST_LENGTH);
-                        if !mine.contains(&c) {
-                            mine.push(c);
-                        }
-                    }
-                    candidates.extend(mine.into_iter().map(|c| (i, c)));
-                }
-            }
-            if candidates.is_empty() {
-                break;
-            }
-            // Purposes are fixed names and candidates are numbers: nothing user-given. One
-            // SELECT per list joined by UNION ALL, so each one is a primary-key lookup (an
-            // OR of the lists makes SQLite scan the table).
-            let sql = purposes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| found[*i].is_none())
-                .map(|(i, p)| {
-                    let list: Vec<String> = candidates.iter().filter(|(j, _)| *j == i).map(|(_, c)| c.to_string()).collect();
-                    format!(
-                        "SELECT purpose, list_index FROM status_entries \
-                         WHERE organization_id = $1 AND purpose = '{}' AND list_index IN ({})",
-                        p.as_str(),
-                        list.join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ");
-            let taken: Vec<(String, i64)> = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(organization_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get::<String, _>("purpose")?, r.try_get::<i64, _>("list_index")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-            for (i, c) in candidates {
-                let purpose = purposes[i].as_str();
-                if found[i].is_none() && !taken.iter().any(|(p, t)| p == purpose && *t == c as i64) {
-                    found[i] = Some(c);
-                }
-            }
-            if found.iter().all(Option::is_some) {
-                return Ok(found.into_iter().flatten().collect());
-            }
-        }
-        let full = purposes.iter().zip(&found).find(|(_, f)| f.is_none()).map(|(p, _)| p.as_str()).unwrap_or("a");
-        Err(AppError::Internal(format!("the {full} status list of this organization is full")))
-    }
-
-    /// Reserves `index` of each `purpose` list for `credential_id`, in one statement;
-    /// false when another credential holds any of them (the caller rolls back). The
-    /// primary key makes an index impossible to hand out twice, across instances.
-    pub async fn reserve_status_indexes(
+    /// Reserves a random free index of the organization's list for `credential_id`.
+    /// The primary key makes an index impossible to hand out twice, across instances.
+    pub async fn allocate_status_index(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         organization_id: &str,
-        entries: &[(StatusPurpose, u64)],
+        purpose: StatusPurpose,
         credential_id: &str,
-    ) -> AppResult<bool> {
-        let values = (0..entries.len())
-            .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) VALUES {values} \
-             ON CONFLICT DO NOTHING"
-        )))
-        .bind(organization_id)
-        .bind(credential_id);
-        for (purpose, index) in entries {
-            query = query.bind(purpose.as_str()).bind(*index as i64);
+    ) -> AppResult<u64> {
+        for _ in 0..64 {
+            let candidate = rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH);
+            let inserted = sqlx::query(
+                "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(organization_id)
+            .bind(purpose.as_str())
+            .bind(candidate as i64)
+            .bind(credential_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                return Ok(candidate);
+            }
         }
-        let inserted = query.execute(&mut **tx).await?.rows_affected();
-        Ok(inserted == entries.len() as u64)
+        Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
     }
 
     /// Writes a signed credential unless the learner already holds this achievement.
