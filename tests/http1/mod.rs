@@ -232,13 +232,13 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
-        if std::thread::panicking() {
-            if let Ok(log) = std::fs::read_to_string(&self.stderr_log) {
-                let tail: Vec<&str> = log.lines().rev().take(40).collect();
-                eprintln!("--- {} (last lines) ---", self.stderr_log.display());
-                for l in tail.iter().rev() {
-                    eprintln!("{l}");
-                }
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(&self.stderr_log)
+        {
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- {} (last lines) ---", self.stderr_log.display());
+            for l in tail.iter().rev() {
+                eprintln!("{l}");
             }
         }
     }
