@@ -83,12 +83,10 @@ fn state_name(state: LearnerState) -> &'static str {
 
 /// Finds an organization's achievement by id or slug (latest version).
 pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
-    if let Some(a) = store.organization_achievement(&org.id, key).await? {
-        return Ok(a);
-    }
-    let all = store.list_achievements(&org.id).await?;
-    all.into_iter()
-        .find(|a| a.definition.slug == key)
+    // The slug column is the definition's slug (it cannot change), unique per organization.
+    store
+        .organization_achievement_by_id_or_slug(&org.id, key)
+        .await?
         .ok_or_else(|| AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug)))
 }
 
@@ -213,12 +211,12 @@ pub async fn settle(
     learner: &Learner,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
-    let results = store.results(&learner.id, &achievement.id).await?;
+    // Results and their evidence in one read: the evidence is that of the results evaluated.
+    let (results, evidence) = store.results_with_evidence(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
     let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
     if credential.is_none() && evaluation.is_eligible() {
-        let evidence = store.result_evidence(&learner.id, &achievement.id).await?;
         credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
     }
     status(store, &org.id, achievement, learner, evaluation, credential, new_links).await
@@ -321,6 +319,7 @@ async fn issue(
     let credential_id = crate::store::new_id();
     let profile = org.profile();
     let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
+    let award_kind = if award_narrative.is_some() { "direct" } else { "rule" };
     let mut tx = store.pool.begin().await?;
     let mut statuses = Vec::new();
     for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
@@ -376,20 +375,36 @@ async fn issue(
                 achievement_version: achievement.version,
                 document: &signed,
                 jwt: jwt.as_deref(),
-                award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
+                award_kind,
                 award_narrative,
                 valid_until: valid_until.as_deref(),
             },
         )
         .await?;
-    if written {
-        tx.commit().await?;
-        tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
-    } else {
+    let Some(issued_at) = written else {
+        // The learner already holds it (a concurrent request issued first).
         tx.rollback().await?;
-    }
-    store
-        .credential_for(&learner.id, &achievement.id)
-        .await?
-        .ok_or_else(|| AppError::Internal("issued credential vanished".into()))
+        return store
+            .credential_for(&learner.id, &achievement.id)
+            .await?
+            .ok_or_else(|| AppError::Internal("issued credential vanished".into()));
+    };
+    tx.commit().await?;
+    tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
+    // What was just written, without reading it back.
+    Ok(StoredCredential {
+        id: credential_id,
+        organization_id: org.id.clone(),
+        learner_id: learner.id.clone(),
+        achievement_id: achievement.id.clone(),
+        achievement_version: achievement.version,
+        document: signed,
+        jwt,
+        award_kind: award_kind.to_string(),
+        issued_at,
+        valid_until,
+        revoked_at: None,
+        revocation_reason: None,
+        suspended: false,
+    })
 }

@@ -122,6 +122,20 @@ impl Store {
         row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 
+    /// The latest version of an organization's achievement named by id or, failing
+    /// that, by slug: one query instead of a lookup by id and a scan of every slug.
+    pub async fn organization_achievement_by_id_or_slug(&self, organization_id: &str, key: &str) -> AppResult<Option<Achievement>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE a.organization_id = $1 AND (a.id = $2 OR a.slug = $2) AND v.version = a.latest_version \
+             ORDER BY CASE WHEN a.id = $2 THEN 0 ELSE 1 END LIMIT 1"
+        )))
+        .bind(organization_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| self.achievement_from_row(&r)).transpose()
+    }
+
     pub async fn list_achievements(&self, organization_id: &str) -> AppResult<Vec<Achievement>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE a.organization_id = $1 AND v.version = a.latest_version ORDER BY a.slug"

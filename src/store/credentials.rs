@@ -118,10 +118,15 @@ impl Store {
         Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
     }
 
-    /// Writes a signed credential unless the learner already holds this achievement;
-    /// returns false (and writes nothing) in that case.
-    pub async fn insert_credential(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &NewCredential<'_>) -> AppResult<bool> {
+    /// Writes a signed credential unless the learner already holds this achievement.
+    /// Returns the `issued_at` it wrote, or None (and writes nothing) in that case.
+    pub async fn insert_credential(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        c: &NewCredential<'_>,
+    ) -> AppResult<Option<String>> {
         let document = serde_json::to_string(c.document).map_err(|e| AppError::Internal(e.to_string()))?;
+        let issued_at = now();
         let inserted = sqlx::query(
             "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, \
              award_kind, award_narrative, issued_at, valid_until) \
@@ -136,7 +141,7 @@ impl Store {
         .bind(c.jwt)
         .bind(c.award_kind)
         .bind(c.award_narrative)
-        .bind(now())
+        .bind(&issued_at)
         .bind(c.valid_until)
         .execute(&mut **tx)
         .await?
@@ -150,7 +155,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        Ok(inserted == 1)
+        Ok((inserted == 1).then_some(issued_at))
     }
 
     pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {

@@ -53,10 +53,13 @@ impl Store {
             Backend::Postgres => database_url.to_string(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
-        let max = match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        };
+        // CREDENCE_DB_POOL_SIZE overrides the default pool size (for tuning and load tests).
+        let max = std::env::var("CREDENCE_DB_POOL_SIZE").ok().and_then(|v| v.parse::<u32>().ok()).filter(|n| *n > 0).unwrap_or(
+            match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            },
+        );
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .after_connect(move |conn, _meta| {

@@ -170,6 +170,36 @@ impl Store {
         rows.iter().map(result_from_row).collect()
     }
 
+    /// A learner's results on an achievement, oldest first, with the evidence recorded
+    /// with them (in the same order): [`Store::results`] and [`Store::result_evidence`]
+    /// in one query.
+    pub async fn results_with_evidence(
+        &self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+        let rows = sqlx::query(
+            "SELECT component, score, attempt, completed, passed, submitted_for_signoff, recorded_at, evidence \
+             FROM assessment_results WHERE learner_id = $1 AND achievement_id = $2 ORDER BY recorded_at, id",
+        )
+        .bind(learner_id)
+        .bind(achievement_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut results = Vec::with_capacity(rows.len());
+        let mut evidence = Vec::new();
+        for row in &rows {
+            results.push(result_from_row(row)?);
+            let text: Option<String> = row.try_get("evidence")?;
+            if let Some(text) = text {
+                let items: Vec<EvidenceInput> = serde_json::from_str(&text)
+                    .map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))?;
+                evidence.extend(items);
+            }
+        }
+        Ok((results, evidence))
+    }
+
     /// Evidence recorded with a learner's results on an achievement.
     pub async fn result_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<EvidenceInput>> {
         let rows = sqlx::query(

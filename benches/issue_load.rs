@@ -1,0 +1,258 @@
+//! Issuance throughput through the HTTP API, end to end: starts the release
+//! `credence serve` on 127.0.0.1 with a fresh database, creates an organization,
+//! an issuer key and an achievement whose rule is one `completed` component, then
+//! N concurrent keep-alive clients POST one result each for distinct learners, so
+//! every request issues (and signs, and stores) one credential.
+//!
+//!     cargo bench --bench issue_load                        # SQLite, 20,000, 32 clients
+//!     LOAD_COUNT=100000 cargo bench --bench issue_load
+//!     LOAD_DATABASE=postgres cargo bench --bench issue_load # fresh DB on 127.0.0.1:5432
+//!
+//! Environment: LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
+//! stops there whatever the count), LOAD_DATABASE (`sqlite` or `postgres`),
+//! LOAD_PG_URL (postgres://postgres@127.0.0.1:5432/postgres: where to create, and
+//! afterwards drop, the run's database), LOAD_RSS_AT (10000,100000), LOAD_BIN (another
+//! `credence` binary to measure, e.g. a copy of an older build).
+//!
+//! After the run the server is killed with SIGKILL and the credentials are counted
+//! in the database: what was answered as issued must be there.
+//! Loopback only; the request loop is bounded in count and time.
+
+#[path = "../tests/http1/mod.rs"]
+mod http1;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_credence");
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let count: u64 = env_or("LOAD_COUNT", 20_000);
+    let clients: usize = env_or("LOAD_CLIENTS", 32);
+    let max_secs: u64 = env_or("LOAD_MAX_SECS", 900);
+    let backend = std::env::var("LOAD_DATABASE").unwrap_or_else(|_| "sqlite".into());
+    let rss_at: Vec<u64> = std::env::var("LOAD_RSS_AT")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let pg_base = std::env::var("LOAD_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let pg_name = format!("credence_load_{}", uuid::Uuid::new_v4().simple());
+    let database_url = match backend.as_str() {
+        "postgres" => {
+            rt.block_on(admin_sql(&pg_base, &format!("CREATE DATABASE \"{pg_name}\"")));
+            format!("{}/{pg_name}", &pg_base[..pg_base.rfind('/').expect("URL has a path")])
+        }
+        "sqlite" => format!("sqlite://{}/credence.db", dir.path().display()),
+        other => panic!("LOAD_DATABASE must be sqlite or postgres, not {other}"),
+    };
+    // Whatever happens below, the PostgreSQL database goes away at the end.
+    struct DropDb<'a> {
+        rt: &'a tokio::runtime::Runtime,
+        base: String,
+        name: Option<String>,
+    }
+    impl Drop for DropDb<'_> {
+        fn drop(&mut self) {
+            if let Some(n) = &self.name {
+                self.rt.block_on(admin_sql(&self.base, &format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)")));
+            }
+        }
+    }
+    let _drop_db = DropDb { rt: &rt, base: pg_base.clone(), name: (backend == "postgres").then(|| pg_name.clone()) };
+
+    let admin = http1::random_admin_key();
+    let master = http1::random_master_key_hex();
+    let keys_dir = dir.path().join("keys");
+    let keys_dir = keys_dir.to_string_lossy();
+    let bin = std::env::var("LOAD_BIN").unwrap_or_else(|_| BIN.to_string());
+    let mut server = http1::Server::start(
+        &bin,
+        dir.path(),
+        "credence",
+        &[
+            ("DATABASE_URL", database_url.as_str()),
+            ("CREDENCE_ADMIN_KEY", admin.as_str()),
+            ("CREDENCE_MASTER_KEY", master.as_str()),
+            ("CREDENCE_KEYS_DIR", &keys_dir),
+        ],
+    );
+    let addr = server.addr.clone();
+    let (rss_start, _) = server.rss_kib();
+
+    // Organization, issuer key, achievement.
+    let mut c = http1::Conn::new(&addr);
+    let r = c.post("/api/v1/organizations", &admin, &json!({"slug": "load", "name": "Load College", "kind": "college"}), &[]);
+    assert_eq!(r.status, 201, "create organization: {}", r.body);
+    let r = c.post("/api/v1/organizations/load/api-keys", &admin, &json!({"name": "load", "role": "issuer"}), &[]);
+    assert_eq!(r.status, 201, "create key: {}", r.body);
+    let key = r.json()["key"].as_str().expect("key").to_string();
+    let achievement = json!({
+        "slug": "attend", "name": "Attendance", "description": "Attended the session.",
+        "criteria": {"narrative": "Attend the session."}, "achievementType": "Badge", "tier": "badge",
+        "language": "en", "rule": {"allOf": [{"component": "session", "completed": true}]}
+    });
+    let r = c.post("/api/v1/organizations/load/achievements", &admin, &achievement, &[]);
+    assert_eq!(r.status, 201, "create achievement: {}", r.body);
+    drop(c);
+
+    println!(
+        "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), server pid {}, binary {bin}",
+        server.pid()
+    );
+    let next = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let deadline = Instant::now() + Duration::from_secs(max_secs);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (next, done, failed, stop, addr, key) =
+                (next.clone(), done.clone(), failed.clone(), stop.clone(), addr.clone(), key.clone());
+            std::thread::spawn(move || {
+                let mut conn = http1::Conn::new(&addr);
+                let mut latencies: Vec<u32> = Vec::with_capacity((count as usize / clients.max(1)) + 16);
+                let auth = format!("Bearer {key}");
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count || stop.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                        break;
+                    }
+                    let body = format!(
+                        r#"{{"achievement":"attend","component":"session","completed":true,"learner":{{"email":"learner{i}@example.org","name":"Learner {i}"}}}}"#
+                    );
+                    let t = Instant::now();
+                    let reply = conn.request(
+                        "POST",
+                        "/api/v1/organizations/load/results",
+                        &[("Authorization", &auth)],
+                        Some(&body),
+                    );
+                    latencies.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                    match reply {
+                        Ok(r) if r.status == 200 && r.body.contains(r#""state":"issued""#) => {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(r) => {
+                            if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                                eprintln!("request {i}: {} {}", r.status, r.body.chars().take(300).collect::<String>());
+                            }
+                        }
+                        Err(e) => {
+                            if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                                eprintln!("request {i}: {e}");
+                            }
+                        }
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+
+    // Memory as the number of issued credentials grows, and progress.
+    let mut rss_marks: Vec<(u64, u64)> = Vec::new();
+    let mut pending: Vec<u64> = rss_at.clone();
+    let mut last_report = Instant::now();
+    while workers.iter().any(|w| !w.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
+        let n = done.load(Ordering::Relaxed);
+        while let Some(&mark) = pending.first() {
+            if n < mark {
+                break;
+            }
+            rss_marks.push((n, server.rss_kib().0));
+            pending.remove(0);
+        }
+        if last_report.elapsed() >= Duration::from_secs(10) {
+            last_report = Instant::now();
+            let s = started.elapsed().as_secs_f64();
+            eprintln!("  {n} issued in {s:.0} s ({:.0}/s), RSS {} MiB", n as f64 / s, server.rss_kib().0 / 1024);
+        }
+        if failed.load(Ordering::Relaxed) > 100 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+    let elapsed = started.elapsed();
+    let mut latencies: Vec<u32> = workers.into_iter().flat_map(|w| w.join().expect("worker")).collect();
+    let (rss_end, rss_peak) = server.rss_kib();
+    let issued = done.load(Ordering::Relaxed);
+    let failures = failed.load(Ordering::Relaxed);
+
+    // Durably stored: kill the server (no shutdown), then count in the database.
+    server.kill();
+    let (stored, duplicate_indexes) = rt.block_on(count_stored(&database_url));
+
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
+        f64::from(latencies[i]) / 1000.0
+    };
+    let rate = issued as f64 / elapsed.as_secs_f64();
+    println!("issued {issued} (failed {failures}) in {:.2} s: {rate:.0} credentials/s", elapsed.as_secs_f64());
+    println!("latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}", pct(0.50), pct(0.90), pct(0.99), pct(1.0));
+    println!(
+        "server RSS: start {:.1} MiB, end {:.1} MiB, peak {:.1} MiB",
+        rss_start as f64 / 1024.0,
+        rss_end as f64 / 1024.0,
+        rss_peak as f64 / 1024.0
+    );
+    for (n, kib) in &rss_marks {
+        println!("server RSS at {n} issued: {:.1} MiB", *kib as f64 / 1024.0);
+    }
+    println!("credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}");
+    println!(
+        "| {backend} | {clients} | {issued} | {:.1} | {rate:.0} | {:.1} | {:.1} | {} |",
+        elapsed.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        rss_marks.iter().map(|(n, k)| format!("{:.0} MiB @{}k", *k as f64 / 1024.0, n / 1000)).collect::<Vec<_>>().join(", ")
+    );
+    assert_eq!(failures, 0, "some requests failed");
+    assert_eq!(stored as u64, issued, "every credential answered as issued is in the database");
+    assert_eq!(duplicate_indexes, 0, "no status list index is handed out twice");
+}
+
+async fn admin_sql(base: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await.expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect(sql);
+}
+
+async fn count_stored(url: &str) -> (i64, i64) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.expect("open the database");
+    let stored: i64 = sqlx::query("SELECT COUNT(*) AS n FROM credentials")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+    let duplicates: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM (SELECT organization_id, purpose, list_index FROM status_entries \
+         GROUP BY organization_id, purpose, list_index HAVING COUNT(*) > 1) d",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count duplicates")
+    .try_get("n")
+    .expect("n");
+    let _ = <sqlx::AnyConnection as sqlx::Connection>::close(conn).await;
+    (stored, duplicates)
+}
