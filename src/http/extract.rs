@@ -35,7 +35,8 @@ where
     }
 }
 
-fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+/// Refuses (415) a body that is not declared as JSON.
+pub fn require_json_content_type(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::{Need, organization_for};
-use super::extract::{ApiJson, ApiPath, Auth, parse_json};
+use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
 use super::problem::Problem;
 use super::AppState;
 use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
@@ -122,14 +122,28 @@ fn to_value<T: Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn require_json(headers: &HeaderMap) -> AppResult<()> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
-        Ok(())
-    } else {
-        Err(AppError::UnsupportedMediaType(format!("expected Content-Type: application/json, got '{ct}'")))
-    }
+/// Parses an issuing call's JSON body and runs it at most once per `Idempotency-Key`.
+async fn issuing_call<T, F, Fut>(
+    state: &AppState,
+    org: &Organization,
+    headers: &HeaderMap,
+    body: &Bytes,
+    route: &str,
+    success: StatusCode,
+    run: F,
+) -> AppResult<Response>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = AppResult<LearnerStatus>>,
+{
+    require_json_content_type(headers)?;
+    let input: T = parse_json(body)?;
+    idempotent(state, org, headers, fingerprint(route, body), || async move {
+        let status = run(input).await?;
+        Ok((success, to_value(&status)?))
+    })
+    .await
 }
 
 /// Record an assessment result. The award rule is evaluated at once; when it is
@@ -148,12 +162,8 @@ async fn record_result(
     body: Bytes,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    require_json(&headers)?;
-    let input: ResultInput = parse_json(&body)?;
-    let print = fingerprint("results", &body);
-    idempotent(&state, &org, &headers, print, || async {
-        let status = issuance::record_result(&state.store, &state.master_key, &org, input).await?;
-        Ok((StatusCode::OK, to_value(&status)?))
+    issuing_call(&state, &org, &headers, &body, "results", StatusCode::OK, |input: ResultInput| {
+        issuance::record_result(&state.store, &state.master_key, &org, input)
     })
     .await
 }
@@ -174,12 +184,8 @@ async fn direct_award(
     body: Bytes,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
-    require_json(&headers)?;
-    let input: DirectAwardInput = parse_json(&body)?;
-    let print = fingerprint("awards", &body);
-    idempotent(&state, &org, &headers, print, || async {
-        let status = issuance::direct_award(&state.store, &state.master_key, &org, input).await?;
-        Ok((StatusCode::CREATED, to_value(&status)?))
+    issuing_call(&state, &org, &headers, &body, "awards", StatusCode::CREATED, |input: DirectAwardInput| {
+        issuance::direct_award(&state.store, &state.master_key, &org, input)
     })
     .await
 }
