@@ -96,13 +96,33 @@ pub struct VerificationResult {
 }
 
 /// Verification is CPU work: it runs on blocking threads, at most this many at once.
+/// The static checks of credentials stored here (immutable documents, keys that are
+/// retired but never deleted) are kept, so verifying one of ours by id costs only the
+/// validity, status and recipient checks after the first time.
 pub struct Verifier {
     permits: Arc<Semaphore>,
+    stored: std::sync::Mutex<HashMap<String, Arc<verify::StaticChecks>>>,
 }
+
+/// Stored credentials whose static checks are kept; the map starts over when full.
+const MAX_CACHED_CREDENTIALS: usize = 50_000;
 
 impl Verifier {
     pub fn new(max_concurrent: usize) -> Self {
-        Verifier { permits: Arc::new(Semaphore::new(max_concurrent.max(1))) }
+        Verifier { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), stored: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<verify::StaticChecks>> {
+        self.stored.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    fn keep(&self, id: String, checks: verify::StaticChecks) {
+        if let Ok(mut m) = self.stored.lock() {
+            if m.len() >= MAX_CACHED_CREDENTIALS {
+                m.clear();
+            }
+            m.insert(id, Arc::new(checks));
+        }
     }
 }
 
@@ -118,12 +138,13 @@ impl StatusLookup for KnownStatuses {
     }
 }
 
-/// Turns any presented form into the text of a credential (JSON or compact JWS).
-async fn credential_text(store: &Store, presented: Presented) -> AppResult<String> {
-    let unbaked = |b: BakedCredential| b.as_str().to_string();
+/// Turns any presented form into the text of a credential (JSON or compact JWS),
+/// with the id of the stored credential when it is one of ours looked up by id.
+async fn credential_text(store: &Store, presented: Presented) -> AppResult<(String, Option<String>)> {
+    let unbaked = |b: BakedCredential| (b.as_str().to_string(), None);
     match presented {
-        Presented::Json(v) => Ok(v.to_string()),
-        Presented::Jwt(t) => Ok(t),
+        Presented::Json(v) => Ok((v.to_string(), None)),
+        Presented::Jwt(t) => Ok((t, None)),
         Presented::Png(bytes) => baking::unbake_png(&bytes)
             .map(unbaked)
             .map_err(|e| AppError::invalid("file", format!("not a baked Open Badges PNG: {e}"))),
@@ -140,7 +161,7 @@ async fn credential_text(store: &Store, presented: Presented) -> AppResult<Strin
                 ));
             }
             let c = store.credential(id).await?.ok_or_else(|| AppError::invalid("id", "no credential with this id on this service"))?;
-            Ok(c.document.to_string())
+            Ok((c.document.to_string(), Some(c.id)))
         }
     }
 }
@@ -321,7 +342,7 @@ fn report_check(c: Check) -> ReportCheck {
 
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
-    let text = credential_text(store, presented).await?;
+    let (text, stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let mut c = d.credential;
@@ -338,7 +359,6 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
         Some(doc) => (verification_methods(doc), status_entries(doc), facts(doc).issuer_id),
         None => (Vec::new(), Vec::new(), None),
     };
-    let resolver = hosted_resolver(store, &methods).await?;
     let statuses = known_statuses(store, &entries).await?;
     let registered = match &issuer_id {
         Some(id) => hosted_organization(store, id).await?.filter(|o| {
@@ -348,21 +368,54 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     };
     let now = request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc);
     let email = request.recipient_email.clone();
-    let permit = verifier
-        .permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal("the verifier is shutting down".into()))?;
-    let report = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let mut options = VerifyOptions::new(&resolver, now);
-        options.status = Some(&statuses);
-        options.recipient_email = email.as_deref();
-        verify::verify_text_with(&text, &options)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
+    let cached = stored_id.as_deref().and_then(|id| verifier.cached(id));
+    let report = match (cached, &as_json) {
+        // One of ours, seen before: only what can change is checked again.
+        (Some(static_checks), Some(doc)) => {
+            let resolver = OfflineResolver::new();
+            let mut options = VerifyOptions::new(&resolver, now);
+            options.status = Some(&statuses);
+            options.recipient_email = email.as_deref();
+            let mut checks = static_checks.checks.clone();
+            if let Some(cred) = &static_checks.credential {
+                checks.extend(verify::time_and_status_checks(cred, &options));
+            }
+            verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()) }
+        }
+        _ => {
+            let resolver = hosted_resolver(store, &methods).await?;
+            let permit = verifier
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| AppError::Internal("the verifier is shutting down".into()))?;
+            let doc = as_json.clone().filter(|_| stored_id.is_some());
+            let (report, kept) = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let mut options = VerifyOptions::new(&resolver, now);
+                options.status = Some(&statuses);
+                options.recipient_email = email.as_deref();
+                match doc {
+                    Some(doc) => {
+                        let fixed = verify::static_checks(&doc, &resolver);
+                        let mut checks = fixed.checks.clone();
+                        if let Some(cred) = &fixed.credential {
+                            checks.extend(verify::time_and_status_checks(cred, &options));
+                        }
+                        (verify::VerificationReport { verified: false, checks, credential: Some(doc) }, Some(fixed))
+                    }
+                    None => (verify::verify_text_with(&text, &options), None),
+                }
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
+            if let (Some(id), Some(fixed)) = (stored_id, kept) {
+                verifier.keep(id, fixed);
+            }
+            report
+        }
+    };
 
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
     if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {

@@ -280,3 +280,26 @@ async fn public_verification_is_rate_limited_per_client_with_retry_after() {
     let h = app.get("/healthz", None).await;
     assert_eq!(h.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
+    let t = issued().await;
+    let first = verify_json(&t.app, &json!({"id": t.id})).await;
+    let second = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "nadia@example.com"})).await;
+    assert_eq!(first.body["result"], "valid", "{}", first.text);
+    assert_eq!(second.body["result"], "valid", "{}", second.text);
+    let names = |r: &Value| r["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let mut without_recipient = names(&second.body);
+    without_recipient.retain(|n| n != "recipient");
+    assert_eq!(names(&first.body), without_recipient, "the same checks, from the kept ones");
+    assert_eq!(check(&second.body, "recipient")["status"], "passed");
+    // Validity, status and recipient are checked every time.
+    let later = verify_json(&t.app, &json!({"id": t.id, "asOf": "2100-01-01T00:00:00Z"})).await;
+    assert_eq!(check(&later.body, "validity")["status"], "failed");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let revoked = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(revoked.body["result"], "invalid");
+    assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
+    let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "else@example.com"})).await;
+    assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
+}

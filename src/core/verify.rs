@@ -185,11 +185,31 @@ pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDat
 
 /// [`verify_credential`] with every option.
 pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
-    let resolver = options.resolver;
+    let StaticChecks { mut checks, credential } = static_checks(doc, options.resolver);
+    match &credential {
+        Some(cred) => checks.extend(time_and_status_checks(cred, options)),
+        None if checks.iter().any(|c| c.check == "format") => return VerificationReport::new(checks, None),
+        None => {}
+    }
+    VerificationReport::new(checks, Some(doc.clone()))
+}
+
+/// The checks whose answers depend only on the document and the issuers' key
+/// documents: format, structure, proofs, key ownership, endorsements. For a stored
+/// credential (immutable) whose keys are never deleted, they can be kept.
+#[derive(Debug, Clone)]
+pub struct StaticChecks {
+    pub checks: Vec<Check>,
+    /// The parsed credential, when its structure is valid.
+    pub credential: Option<OpenBadgeCredential>,
+}
+
+/// Runs the [`StaticChecks`] of a credential with Data Integrity proofs.
+pub fn static_checks(doc: &Value, resolver: &dyn KeyResolver) -> StaticChecks {
     let mut checks = Vec::new();
     if let Err(e) = jsonld::check_depth(doc, jsonld::MAX_DEPTH) {
         checks.push(check("format", CheckStatus::Failed, e.to_string()));
-        return VerificationReport::new(checks, None);
+        return StaticChecks { checks, credential: None };
     }
     let credential = format_checks(doc, &mut checks);
     let outcomes = data_integrity::verify_proofs(doc, &ProofKeys(resolver));
@@ -207,14 +227,14 @@ pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
                 checks.push(issuer_check(o.index, vm, cred.issuer_id(), resolver));
             }
         }
-        checks.extend(credential_checks(cred, options));
+        checks.extend(endorsement_checks(cred, resolver));
     }
-    VerificationReport::new(checks, Some(doc.clone()))
+    StaticChecks { checks, credential }
 }
 
 /// Embedded endorsements are checked the same way: each proof, and that the
 /// endorser controls the key.
-fn endorsement_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
+fn endorsement_checks(cred: &OpenBadgeCredential, resolver: &dyn KeyResolver) -> Vec<Check> {
     let endorsements = cred.endorsement.as_deref().unwrap_or(&[]);
     endorsements
         .iter()
@@ -227,14 +247,14 @@ fn endorsement_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -
                 Some(other) => other.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
                 None => String::new(),
             };
-            let outcomes = data_integrity::verify_proofs(e, &ProofKeys(options.resolver));
+            let outcomes = data_integrity::verify_proofs(e, &ProofKeys(resolver));
             if let Some(failed) = outcomes.iter().find(|o| !o.is_verified()) {
                 let why = failed.result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
                 return check(name, CheckStatus::Failed, format!("the endorsement by {endorser} does not verify: {why}"));
             }
             for o in &outcomes {
                 if let Some(vm) = &o.verification_method {
-                    let owner = issuer_check(o.index, vm, &endorser, options.resolver);
+                    let owner = issuer_check(o.index, vm, &endorser, resolver);
                     if owner.status != CheckStatus::Passed {
                         return check(name, owner.status, format!("endorsement: {}", owner.message));
                     }
@@ -245,10 +265,17 @@ fn endorsement_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -
         .collect()
 }
 
-/// The checks on the credential's content: validity, status, recipient, endorsements.
+/// The checks on the credential's content: endorsements, then validity, status, recipient.
 fn credential_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
+    let mut checks = endorsement_checks(cred, options.resolver);
+    checks.extend(time_and_status_checks(cred, options));
+    checks
+}
+
+/// The checks whose answers change with time or with the issuer's lists: validity
+/// at `options.now`, each status entry, and the recipient.
+pub fn time_and_status_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
     let mut checks = vec![validity_check(cred, options.now)];
-    checks.extend(endorsement_checks(cred, options));
     match options.status {
         Some(lookup) => checks.extend(status_checks(cred, lookup)),
         None => checks.push(status_check(cred)),
