@@ -111,6 +111,44 @@ fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResu
     v.into_result()
 }
 
+/// A credential names its learner by the salted hash of an email. When this request
+/// would issue (a direct award, or a result that completes the rule) for a learner
+/// whose email is unknown, it is refused before anything is written.
+async fn refuse_issuing_without_email(
+    store: &Store,
+    org: &Organization,
+    achievement: &Achievement,
+    learner: &crate::domain::learner::LearnerInput,
+    new_result: Option<&RecordedResult>,
+) -> AppResult<()> {
+    if learner.email.is_some() {
+        return Ok(());
+    }
+    let known = store.find_learner(&org.id, learner).await?;
+    if known.as_ref().is_some_and(|l| l.email.is_some()) {
+        return Ok(());
+    }
+    let would_issue = match (new_result, &known) {
+        (None, _) => true,
+        (Some(result), known) => {
+            let (mut results, decisions) = match known {
+                Some(l) if store.credential_for(&l.id, &achievement.id).await?.is_some() => return Ok(()),
+                Some(l) => (store.results(&l.id, &achievement.id).await?, store.signoff_decisions(&l.id, &achievement.id).await?),
+                None => (Vec::new(), Vec::new()),
+            };
+            results.push(result.clone());
+            award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions).is_eligible()
+        }
+    };
+    if would_issue {
+        return Err(AppError::invalid(
+            "learner.email",
+            "this completes the achievement, and a credential needs the learner's email (it holds only its salted hash); send it with learner.email",
+        ));
+    }
+    Ok(())
+}
+
 /// Records one result, re-evaluates the rule, and issues when it is met.
 pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
     match record_result_once(store, master, org, input, None).await? {
@@ -143,7 +181,6 @@ pub async fn record_result_once(
 ) -> AppResult<Recorded> {
     let achievement = find_achievement(store, org, &input.achievement).await?;
     check_against_rule(&input, &achievement)?;
-    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
     let recorded = RecordedResult {
         component: input.component.clone(),
         score: input.score,
@@ -156,6 +193,8 @@ pub async fn record_result_once(
             .clone()
             .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
     };
+    refuse_issuing_without_email(store, org, &achievement, &input.learner, Some(&recorded)).await?;
+    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
     let inserted = store
         .insert_result(&NewResult {
             organization_id: &org.id,
@@ -269,6 +308,7 @@ pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization,
     input.check(&mut v);
     v.into_result()?;
     let achievement = find_achievement(store, org, &input.achievement).await?;
+    refuse_issuing_without_email(store, org, &achievement, &input.learner, None).await?;
     let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
     let mut credential = store.credential_for(&learner.id, &achievement.id).await?;

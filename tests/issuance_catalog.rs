@@ -290,3 +290,30 @@ async fn an_organization_may_sign_with_jcs_and_also_issue_a_vc_jwt() {
         assert!(report.checks.iter().any(|c| c.check == "issuer[0]" && c.status == CheckStatus::Passed), "{report:?}");
     }
 }
+
+#[tokio::test]
+async fn a_result_that_would_issue_without_an_email_is_refused_before_anything_is_written() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("ccaa", "issuer-admin").await;
+    let path = "/api/v1/organizations/ccaa/results";
+    let by_id = json!({"externalId": "S-42"});
+    // Not completing the rule: recorded without an email.
+    let pre = app.post(path, Some(&key), &json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": by_id})).await;
+    assert_eq!(pre.body["state"], "in_progress", "{}", pre.text);
+    // Completing it: refused, naming the field, and nothing changes.
+    let before = app.get("/api/v1/organizations/ccaa/learners", Some(&key)).await.body;
+    let done = json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 90, "attempt": 1, "learner": by_id});
+    app.post(path, Some(&key), &done).await.assert_problem(422, Some("learner.email"));
+    assert_eq!(app.get("/api/v1/organizations/ccaa/learners", Some(&key)).await.body, before);
+    let award = json!({"achievement": "ccaa-numeracy", "learner": {"externalId": "S-99"}, "narrative": "Prior learning."});
+    app.post("/api/v1/organizations/ccaa/awards", Some(&key), &award).await.assert_problem(422, Some("learner.email"));
+    assert_eq!(app.get("/api/v1/organizations/ccaa/learners", Some(&key)).await.body, before);
+    // With the email the same result issues.
+    let done = json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 90, "attempt": 1,
+        "learner": {"externalId": "S-42", "email": "s42@example.com"}});
+    let r = app.post(path, Some(&key), &done).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    let attempts = r.body["components"][1]["attemptsUsed"].as_u64().unwrap();
+    assert_eq!(attempts, 1, "the refused attempt was not recorded: {}", r.text);
+}

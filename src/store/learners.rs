@@ -46,6 +46,19 @@ impl Store {
         self.learner_by(organization_id, "id", id).await
     }
 
+    /// The learner the identifiers name, if known (nothing is created).
+    pub async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
+        if let Some(e) = input.normalized_email() {
+            if let Some(l) = self.learner_by(organization_id, "email", &e).await? {
+                return Ok(Some(l));
+            }
+        }
+        match &input.external_id {
+            Some(x) => self.learner_by(organization_id, "external_id", x).await,
+            None => Ok(None),
+        }
+    }
+
     /// Finds the learner by email or external id, or creates it. Missing identifiers
     /// are added to a known learner; identifiers naming two different learners conflict.
     pub async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
