@@ -202,11 +202,20 @@ impl Store {
 
     /// Counts a credential issued against a version, which freezes that version.
     pub async fn record_issued_against(&self, id: &str, version: i64) -> AppResult<()> {
-        sqlx::query("UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2")
-            .bind(id)
-            .bind(version)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        count_issued_against(&self.pool, id, version).await
     }
+}
+
+/// The one statement that counts a credential against an achievement version, on the
+/// pool or inside the issuing transaction.
+pub(crate) async fn count_issued_against<'e, E>(executor: E, id: &str, version: i64) -> AppResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2")
+        .bind(id)
+        .bind(version)
+        .execute(executor)
+        .await?;
+    Ok(())
 }

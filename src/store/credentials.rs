@@ -147,13 +147,7 @@ impl Store {
         .await?
         .rows_affected();
         if inserted == 1 {
-            sqlx::query(
-                "UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2",
-            )
-            .bind(c.achievement_id)
-            .bind(c.achievement_version)
-            .execute(&mut **tx)
-            .await?;
+            super::achievements::count_issued_against(&mut **tx, c.achievement_id, c.achievement_version).await?;
         }
         Ok((inserted == 1).then_some(issued_at))
     }
