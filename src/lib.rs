@@ -28,3 +28,5 @@ pub mod keyring;
 pub mod store;
 #[cfg(feature = "server")]
 pub mod verification;
+#[cfg(feature = "server")]
+pub mod web;

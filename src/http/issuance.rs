@@ -480,13 +480,21 @@ async fn unsuspend_credential(
 
 /// A credential as issued and signed (public): the JSON with its Data Integrity
 /// proof, or with `Accept: application/vc+jwt` (or `application/jwt`) its VC-JWT
-/// form when the issuer issues one.
+/// form when the issuer issues one. Browsers (`Accept: text/html`) get the badge page.
 #[utoipa::path(get, path = "/credentials/{id}", tag = "public",
     params(("id" = String, Path, description = "Credential id")),
     responses((status = 200, body = Object, description = "The signed OpenBadgeCredential"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn public_credential(State(state): State<AppState>, ApiPath(id): ApiPath<String>, headers: HeaderMap) -> AppResult<Response> {
+async fn public_credential(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    page: crate::web::PageContext,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let c = state.store.credential(&id).await?.ok_or(AppError::NotFound("credential"))?;
+    if crate::web::prefers_html(&headers) {
+        return Ok(crate::web::badge_page::badge_page(&state, &page, c).await);
+    }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if accept.contains("application/vc+jwt") || accept.contains("application/jwt") {
         let jwt = c.jwt.ok_or(AppError::NotFound("VC-JWT form of this credential"))?;

@@ -126,9 +126,11 @@ pub fn router(state: AppState) -> Router {
     let (api_router, doc) = api().split_for_parts();
     let limiter = state.rate_limiter.clone();
     let router = api_router
+        .merge(crate::web::routes())
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::web::html_not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http());
     let router = match limiter {

@@ -1,0 +1,245 @@
+//! The web pages people read: badge pages, the verification page, issuer and
+//! achievement pages, in English and French. Server-rendered from templates that
+//! are compiled into the binary (askama), so a page with a missing field or a
+//! mistyped variable does not build. Pages work without JavaScript.
+//!
+//! Routes that also serve JSON (a credential, an issuer, an achievement) stay in
+//! the API modules and ask [`prefers_html`] which form the client wants.
+
+pub mod badge_page;
+pub mod credential_view;
+pub mod i18n;
+pub mod lang;
+pub mod report;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::http::AppState;
+pub use i18n::Messages;
+pub use lang::Lang;
+
+/// What every page needs: its language, the shared words, and where the
+/// language switch points.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub lang: Lang,
+    pub t: &'static Messages,
+    /// Chosen by `?lang=`: the response sets the `lang` cookie.
+    pub remember_lang: bool,
+    /// The request path, for the language switch.
+    pub path: String,
+}
+
+impl PageContext {
+    pub fn new(lang: Lang, path: &str) -> Self {
+        PageContext { lang, t: lang.messages(), remember_lang: false, path: path.to_string() }
+    }
+
+    pub fn from_parts(parts: &Parts) -> Self {
+        let choice = lang::choose(parts.uri.query(), &parts.headers);
+        PageContext { remember_lang: choice.from_switch, ..PageContext::new(choice.lang, parts.uri.path()) }
+    }
+
+    /// The link that shows this page in the other language.
+    pub fn switch_href(&self) -> String {
+        format!("{}?lang={}", self.path, self.lang.other().code())
+    }
+
+    pub fn other_lang(&self) -> Lang {
+        self.lang.other()
+    }
+
+    /// "November 27, 2026" / "27 novembre 2026".
+    pub fn date(&self, timestamp: &str) -> String {
+        i18n::long_date(self.lang, timestamp)
+    }
+
+    /// Picks this page's words from a page's two message tables.
+    pub fn pick<T>(&self, en: &'static T, fr: &'static T) -> &'static T {
+        match self.lang {
+            Lang::En => en,
+            Lang::Fr => fr,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext::from_parts(parts))
+    }
+}
+
+/// Whether the client asks for HTML rather than JSON: `text/html` listed with a
+/// quality at least that of every JSON type it lists. `*/*` alone, or no Accept
+/// header, means JSON, so API clients keep getting what they always got.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    let accept = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let (mut html, mut json) = (0.0f32, 0.0f32);
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "text/html" | "application/xhtml+xml" => html = html.max(q),
+            "application/json" | "application/ld+json" | "application/vc+jwt" | "application/jwt" | "application/vc"
+            | "application/vc+ld+json" => json = json.max(q),
+            _ => {}
+        }
+    }
+    html > 0.0 && html >= json
+}
+
+/// A rendered page with its status, language headers and, after a language
+/// switch, the cookie that remembers the choice.
+pub fn render<T: Template>(page: &PageContext, status: StatusCode, template: &T) -> Response {
+    let html = match template.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "page template failed to render");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response();
+        }
+    };
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(page.lang.code()));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language, Cookie"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    if page.remember_lang {
+        let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", page.lang.code());
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            headers.insert(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for query values.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html", config = "src/web/askama.toml")]
+struct NotFoundPage<'a> {
+    page: &'a PageContext,
+}
+
+/// The friendly 404 page, in the reader's language.
+pub fn not_found(page: &PageContext) -> Response {
+    render(page, StatusCode::NOT_FOUND, &NotFoundPage { page })
+}
+
+/// Browsers asking for a page that does not exist get the 404 page instead of
+/// a problem document. API paths keep their problem+json.
+pub async fn html_not_found(request: Request, next: Next) -> Response {
+    let wants_page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.uri().path().starts_with("/api/")
+        && prefers_html(request.headers());
+    if !wants_page {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let page = PageContext::from_parts(&parts);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if response.status() == StatusCode::NOT_FOUND {
+        return not_found(&page);
+    }
+    response
+}
+
+#[derive(Template)]
+#[template(path = "home.html", config = "src/web/askama.toml")]
+struct HomePage<'a> {
+    page: &'a PageContext,
+    issuers: Vec<(String, String)>,
+}
+
+async fn home(State(state): State<AppState>, page: PageContext) -> Response {
+    match state.store.list_organizations().await {
+        Ok(orgs) => {
+            let issuers = orgs.into_iter().map(|o| (o.slug, o.name)).collect();
+            render(&page, StatusCode::OK, &HomePage { page: &page, issuers })
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+const SITE_CSS: &str = include_str!("assets/site.css");
+const SITE_JS: &str = include_str!("assets/site.js");
+
+async fn site_css() -> Response {
+    static_asset("text/css; charset=utf-8", SITE_CSS)
+}
+
+async fn site_js() -> Response {
+    static_asset("text/javascript; charset=utf-8", SITE_JS)
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut r = Body::from(body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}
+
+/// Pages that exist only as HTML, and the assets they use.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/assets/site.css", get(site_css))
+        .route("/assets/site.js", get(site_js))
+        .route("/credentials/{id}/print", get(badge_page::certificate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn browsers_get_html_and_api_clients_json() {
+        assert!(prefers_html(&accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")));
+        assert!(!prefers_html(&accept("*/*")));
+        assert!(!prefers_html(&HeaderMap::new()));
+        assert!(!prefers_html(&accept("application/ld+json")));
+        assert!(!prefers_html(&accept("application/json, text/html;q=0.5")));
+        assert!(prefers_html(&accept("application/json;q=0.5, text/html")));
+        assert!(!prefers_html(&accept("text/html;q=0")));
+    }
+}

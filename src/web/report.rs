@@ -1,0 +1,238 @@
+//! A verification report as a reader sees it: one headline state (valid,
+//! revoked, suspended, expired, invalid, indeterminate) and each check with a
+//! name and verdict in the page's language. The checks' detailed messages come
+//! from the verifier in English; French pages mark them `lang="en"`.
+
+use crate::verification::{Outcome, ReportCheck, VerificationResult};
+
+use super::Lang;
+
+/// The headline state, which is also the CSS class of the status panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadgeState {
+    Valid,
+    Revoked,
+    Suspended,
+    Expired,
+    Invalid,
+    Indeterminate,
+}
+
+impl BadgeState {
+    pub fn class(self) -> &'static str {
+        match self {
+            BadgeState::Valid => "valid",
+            BadgeState::Revoked => "revoked",
+            BadgeState::Suspended => "suspended",
+            BadgeState::Expired => "expired",
+            BadgeState::Invalid => "invalid",
+            BadgeState::Indeterminate => "indeterminate",
+        }
+    }
+
+    /// The state a report comes to: a revocation or suspension named by the
+    /// status checks, an expiry named by the validity check, else the outcome.
+    pub fn of(result: &VerificationResult) -> BadgeState {
+        let failed = |c: &&ReportCheck| c.status == "failed";
+        let status_failure = |word: &str| {
+            result.checks.iter().filter(failed).any(|c| c.check.starts_with("status") && c.message.contains(word))
+        };
+        if status_failure("revoked") {
+            return BadgeState::Revoked;
+        }
+        if status_failure("suspended") {
+            return BadgeState::Suspended;
+        }
+        let only_expired = result.checks.iter().filter(failed).all(|c| c.check == "validity" && c.message.starts_with("expired"));
+        match result.result {
+            Outcome::Valid => BadgeState::Valid,
+            Outcome::Invalid if only_expired => BadgeState::Expired,
+            Outcome::Invalid => BadgeState::Invalid,
+            Outcome::Indeterminate => BadgeState::Indeterminate,
+        }
+    }
+}
+
+/// One check, ready for a template.
+#[derive(Debug, Clone)]
+pub struct CheckView {
+    /// `passed`, `failed`, `skipped` or `error`: the list item's class.
+    pub status: String,
+    pub label: String,
+    pub verdict: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub state: BadgeState,
+    pub headline: &'static str,
+    pub explanation: &'static str,
+    pub checks: Vec<CheckView>,
+    /// The language of the checks' details (always English), for `lang=`.
+    pub detail_lang: &'static str,
+    pub checked_label: &'static str,
+}
+
+struct Words {
+    headline: [&'static str; 6],
+    explanation: [&'static str; 6],
+    verdict: [&'static str; 4],
+    checked: &'static str,
+    check_names: &'static [(&'static str, &'static str)],
+}
+
+const EN: Words = Words {
+    headline: ["Valid", "Revoked", "Suspended", "Expired", "Not valid", "Could not be confirmed"],
+    explanation: [
+        "This badge is authentic, was issued by the organization named below, and has not been revoked, suspended or expired.",
+        "The issuer has revoked this badge. It no longer stands for the achievement.",
+        "The issuer has suspended this badge for now. It does not stand for the achievement while suspended.",
+        "This badge has passed its expiry date.",
+        "This badge failed verification: it may have been altered or was not issued as it claims.",
+        "Some checks could not be completed, so this badge cannot be confirmed as valid right now.",
+    ],
+    verdict: ["passed", "failed", "not checked", "could not be checked"],
+    checked: "What was checked",
+    check_names: &[
+        ("format", "Format"),
+        ("contexts", "JSON-LD contexts"),
+        ("structure", "Open Badges 3.0 structure"),
+        ("proof", "Signature"),
+        ("issuer", "Issuer"),
+        ("registry", "Registered issuer"),
+        ("status", "Revocation and suspension"),
+        ("validity", "Validity dates"),
+        ("recipient", "Recipient"),
+        ("evidence", "Evidence"),
+        ("endorsement", "Endorsement"),
+    ],
+};
+
+const FR: Words = Words {
+    headline: ["Valide", "Révoqué", "Suspendu", "Expiré", "Non valide", "Impossible à confirmer"],
+    explanation: [
+        "Ce badge est authentique, a été délivré par l’organisation nommée ci-dessous et n’a été ni révoqué, ni suspendu, ni n’est expiré.",
+        "L’émetteur a révoqué ce badge. Il n’atteste plus la réussite.",
+        "L’émetteur a suspendu ce badge pour le moment. Il n’atteste pas la réussite tant qu’il est suspendu.",
+        "La date d’expiration de ce badge est passée.",
+        "Ce badge n’a pas passé la vérification : il a peut-être été modifié ou n’a pas été délivré comme il le prétend.",
+        "Certaines vérifications n’ont pas pu être faites : ce badge ne peut pas être confirmé comme valide pour le moment.",
+    ],
+    verdict: ["réussie", "échouée", "non vérifiée", "impossible à vérifier"],
+    checked: "Ce qui a été vérifié",
+    check_names: &[
+        ("format", "Format"),
+        ("contexts", "Contextes JSON-LD"),
+        ("structure", "Structure Open Badges 3.0"),
+        ("proof", "Signature"),
+        ("issuer", "Émetteur"),
+        ("registry", "Émetteur inscrit"),
+        ("status", "Révocation et suspension"),
+        ("validity", "Dates de validité"),
+        ("recipient", "Destinataire"),
+        ("evidence", "Preuves"),
+        ("endorsement", "Recommandation"),
+    ],
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Fr => &FR,
+    }
+}
+
+/// A check's name in the page's language: `status[1]` reads "Revocation and
+/// suspension (2)", names the table does not know are shown as they are.
+fn label(w: &Words, check: &str) -> String {
+    let (base, index) = match check.split_once('[') {
+        Some((b, rest)) => (b, rest.trim_end_matches(']').parse::<usize>().ok()),
+        None => (check, None),
+    };
+    let name = w.check_names.iter().find(|(k, _)| *k == base).map(|(_, v)| v.to_string()).unwrap_or_else(|| base.to_string());
+    match index {
+        Some(i) => format!("{name} ({})", i + 1),
+        None => name,
+    }
+}
+
+impl ReportView {
+    pub fn new(result: &VerificationResult, lang: Lang) -> ReportView {
+        let w = words(lang);
+        let state = BadgeState::of(result);
+        let i = state as usize;
+        let checks = result
+            .checks
+            .iter()
+            .map(|c| CheckView {
+                status: c.status.clone(),
+                label: label(w, &c.check),
+                verdict: match c.status.as_str() {
+                    "passed" => w.verdict[0],
+                    "failed" => w.verdict[1],
+                    "skipped" => w.verdict[2],
+                    _ => w.verdict[3],
+                },
+                detail: c.message.clone(),
+            })
+            .collect();
+        ReportView {
+            state,
+            headline: w.headline[i],
+            explanation: w.explanation[i],
+            checks,
+            detail_lang: "en",
+            checked_label: w.checked,
+        }
+    }
+
+    pub fn class(&self) -> &'static str {
+        self.state.class()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verification::Facts;
+
+    fn result(outcome: Outcome, checks: &[(&str, &str, &str)]) -> VerificationResult {
+        VerificationResult {
+            result: outcome,
+            checks: checks
+                .iter()
+                .map(|(c, s, m)| ReportCheck { check: c.to_string(), status: s.to_string(), message: m.to_string() })
+                .collect(),
+            facts: Facts::default(),
+            credential: None,
+        }
+    }
+
+    #[test]
+    fn states_follow_the_checks() {
+        let ok = result(Outcome::Valid, &[("proof", "passed", "ok"), ("status[0]", "passed", "not revoked")]);
+        assert_eq!(BadgeState::of(&ok), BadgeState::Valid);
+        let revoked = result(Outcome::Invalid, &[("status[0]", "failed", "revoked by the issuer")]);
+        assert_eq!(BadgeState::of(&revoked), BadgeState::Revoked);
+        let suspended = result(Outcome::Invalid, &[("status[1]", "failed", "suspended by the issuer")]);
+        assert_eq!(BadgeState::of(&suspended), BadgeState::Suspended);
+        let expired = result(Outcome::Invalid, &[("validity", "failed", "expired on 2020-01-01T00:00:00Z")]);
+        assert_eq!(BadgeState::of(&expired), BadgeState::Expired);
+        let forged = result(Outcome::Invalid, &[("validity", "failed", "expired on x"), ("proof", "failed", "bad")]);
+        assert_eq!(BadgeState::of(&forged), BadgeState::Invalid);
+        let unknown = result(Outcome::Indeterminate, &[("status[0]", "error", "unreachable")]);
+        assert_eq!(BadgeState::of(&unknown), BadgeState::Indeterminate);
+    }
+
+    #[test]
+    fn checks_are_named_in_the_page_language() {
+        let r = result(Outcome::Valid, &[("status[1]", "passed", "not suspended"), ("endorsement[0]", "error", "x"), ("odd", "skipped", "")]);
+        let fr = ReportView::new(&r, Lang::Fr);
+        assert_eq!(fr.headline, "Valide");
+        assert_eq!(fr.checks[0].label, "Révocation et suspension (2)");
+        assert_eq!(fr.checks[1].verdict, "impossible à vérifier");
+        assert_eq!(fr.checks[2].label, "odd");
+        assert_eq!(ReportView::new(&r, Lang::En).checks[0].verdict, "passed");
+    }
+}
