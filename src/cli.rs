@@ -258,8 +258,10 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
             println!("Platform admin key (shown once, keep it safe): {}", created.key);
         }
     }
+    let master = master_key(&s)?;
     if args.demo {
         let report = crate::demo::load(&store).await?;
+        let learners = crate::demo::play_learners(&store, &master).await?;
         let emc = store
             .organization_by_slug("emc")
             .await?
@@ -274,8 +276,12 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         println!("  curl -H 'Authorization: Bearer {}' {}/api/v1/organizations/emc/achievements", key.key, s.public_url);
         println!("  curl {}/issuers/emc", s.public_url);
         println!("  curl {}/api/v1/frameworks/emc-supervisor", s.public_url);
+        println!("Demo learners' badge pages (open them in a browser):");
+        for outcome in &learners {
+            println!("  {}", outcome.describe());
+        }
     }
-    let state = AppState::new(store, master_key(&s)?, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);
+    let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);
     tokio::spawn(crate::bulk::run_worker(state.store.clone(), state.master_key.clone(), crate::bulk::WorkerOptions::from_env()));
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)

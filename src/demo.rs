@@ -1,6 +1,8 @@
 //! The demo catalog (tests/fixtures/catalog.json, drawn from the Canadian
 //! micro-credential pilots) loaded through the same store calls the API uses.
-//! Loading is idempotent: what already exists is left alone.
+//! Loading is idempotent: what already exists is left alone. The catalog's
+//! learners are then played through issuance as an LMS and reviewers would
+//! (results, sign-offs, a revocation), again idempotently.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,8 +12,11 @@ use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};
 use crate::domain::organization::{NewOrganization, OrganizationKind};
 use crate::domain::validation::slugify;
+use crate::core::sealed_key::MasterKey;
+use crate::domain::learner::{LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::error::{AppError, AppResult};
-use crate::store::Store;
+use crate::issuance::{self, CredentialRef, LearnerStatus};
+use crate::store::{StatusChange, Store};
 
 pub const CATALOG: &str = include_str!("../tests/fixtures/catalog.json");
 
@@ -102,6 +107,44 @@ pub struct CatalogComponent {
     pub requires_signoff: Option<SignoffKind>,
 }
 
+/// A demo learner and what happened on each achievement, as the catalog tells it.
+#[derive(Debug, Deserialize)]
+pub struct CatalogLearner {
+    pub name: String,
+    pub email: String,
+    pub outcomes: Vec<CatalogOutcome>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogOutcome {
+    pub achievement: String,
+    pub results: Vec<CatalogResult>,
+    /// `issued`, `issued_then_revoked`, `awaiting_signoff`, `locked_out` or `not_yet`.
+    pub expect: String,
+    pub revocation_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogResult {
+    pub component: String,
+    pub score: Option<f64>,
+    pub attempt: Option<u32>,
+    pub completed: Option<bool>,
+    pub passed: Option<bool>,
+    /// Submitted for sign-off, with no decision yet.
+    pub submitted: Option<bool>,
+    /// Submitted for this kind of sign-off (`employer` or `expert`)...
+    pub signoff: Option<String>,
+    /// ...and approved by the reviewer.
+    pub approved: Option<bool>,
+}
+
+impl CatalogResult {
+    fn submitted_for_signoff(&self) -> bool {
+        self.submitted == Some(true) || self.signoff.is_some()
+    }
+}
+
 pub fn catalog() -> AppResult<Catalog> {
     serde_json::from_str(CATALOG).map_err(|e| AppError::Internal(format!("demo catalog is unreadable: {e}")))
 }
@@ -150,6 +193,162 @@ pub async fn load(store: &Store) -> AppResult<DemoReport> {
         }
     }
     Ok(report)
+}
+
+/// Where one demo learner stands on one achievement after [`play_learners`].
+#[derive(Debug, Clone)]
+pub struct LearnerOutcome {
+    pub learner: String,
+    pub organization: String,
+    pub achievement: String,
+    pub achievement_name: String,
+    /// The catalog's expectation.
+    pub expect: String,
+    /// The state issuance answered: `issued`, `revoked`, `awaiting_signoff`, ...
+    pub state: String,
+    pub credential: Option<CredentialRef>,
+}
+
+impl LearnerOutcome {
+    /// One line for the demo's start-up message: the badge page and its state,
+    /// or why there is no page.
+    pub fn describe(&self) -> String {
+        let who = format!("{}, {}", self.learner, self.achievement_name);
+        match &self.credential {
+            Some(c) => format!("{}  ({}: {who})", c.url, c.state()),
+            None => {
+                let why = match self.state.as_str() {
+                    "awaiting_signoff" => "awaiting sign-off",
+                    "locked_out" => "locked out",
+                    "in_progress" => "not yet earned",
+                    other => other,
+                };
+                format!("no badge page ({why}: {who})")
+            }
+        }
+    }
+}
+
+const DEMO_SOURCE: &str = "demo";
+const DEMO_APPROVAL: &str = "Approved for the demo: the work meets the standard.";
+
+/// Plays the catalog's learners through issuance as the API would: records each
+/// result, approves the sign-offs the catalog approves through the reviewer's link,
+/// and revokes what the catalog revokes. Each result carries a fingerprint of its
+/// place in the catalog, so a second run records nothing new and issues nothing twice.
+pub async fn play_learners(store: &Store, master: &MasterKey) -> AppResult<Vec<LearnerOutcome>> {
+    let catalog = catalog()?;
+    let learners: Vec<CatalogLearner> = catalog
+        .learners
+        .iter()
+        .map(|l| serde_json::from_value(l.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::Internal(format!("demo learners are unreadable: {e}")))?;
+    let mut outcomes = Vec::new();
+    for learner in &learners {
+        for outcome in &learner.outcomes {
+            outcomes.push(play_outcome(store, master, &catalog, learner, outcome).await?);
+        }
+    }
+    Ok(outcomes)
+}
+
+async fn play_outcome(
+    store: &Store,
+    master: &MasterKey,
+    catalog: &Catalog,
+    learner: &CatalogLearner,
+    outcome: &CatalogOutcome,
+) -> AppResult<LearnerOutcome> {
+    let definition = catalog
+        .achievements
+        .iter()
+        .find(|a| a.slug == outcome.achievement)
+        .ok_or_else(|| AppError::Internal(format!("demo learner {} names unknown achievement {}", learner.name, outcome.achievement)))?;
+    let org = store
+        .organization_by_slug(&definition.issuer)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("demo organization {} is missing", definition.issuer)))?;
+    let mut status = None;
+    for (n, r) in outcome.results.iter().enumerate() {
+        let input = ResultInput {
+            achievement: outcome.achievement.clone(),
+            component: r.component.clone(),
+            learner: LearnerInput { email: Some(learner.email.clone()), name: Some(learner.name.clone()), ..Default::default() },
+            score: r.score,
+            attempt: r.attempt,
+            completed: r.completed,
+            passed: r.passed,
+            submitted_for_signoff: r.submitted_for_signoff().then_some(true),
+            reviewer: None,
+            evidence: Vec::new(),
+            source: Some(DEMO_SOURCE.into()),
+            recorded_at: None,
+        };
+        let fingerprint = format!("demo:{}:{}:{n}", learner.email, outcome.achievement);
+        let mut now = match issuance::record_result_once(store, master, &org, input, Some((&fingerprint, &fingerprint))).await? {
+            issuance::Recorded::Status(s) => *s,
+            issuance::Recorded::Duplicate { of } => {
+                return Err(AppError::Internal(format!("demo result {fingerprint} clashes with {of:?}")));
+            }
+        };
+        if r.approved == Some(true) {
+            if let Some(decided) = approve_signoff(store, master, &org.id, &now, &r.component).await? {
+                now = decided;
+            }
+        }
+        status = Some(now);
+    }
+    let mut status = status.ok_or_else(|| AppError::Internal(format!("demo outcome {} has no results", outcome.achievement)))?;
+    if let (Some(reason), Some(c)) = (&outcome.revocation_reason, &status.credential) {
+        if c.revoked_at.is_none() {
+            let revoked = store.change_credential_status(&org.id, &c.id, StatusChange::Revoke(reason)).await?;
+            status.credential = Some(CredentialRef::of(store, &revoked));
+            status.state = "revoked".into();
+        }
+    }
+    Ok(LearnerOutcome {
+        learner: learner.name.clone(),
+        organization: org.slug.clone(),
+        achievement: outcome.achievement.clone(),
+        achievement_name: definition.name.clone(),
+        expect: outcome.expect.clone(),
+        state: status.state,
+        credential: status.credential,
+    })
+}
+
+/// Approves a component's sign-off request as its reviewer would, through the
+/// link's token (a new link when the first one was not kept, as after a crash).
+/// `None` when it was decided in an earlier run.
+async fn approve_signoff(
+    store: &Store,
+    master: &MasterKey,
+    organization_id: &str,
+    status: &LearnerStatus,
+    component: &str,
+) -> AppResult<Option<LearnerStatus>> {
+    let request = status
+        .signoffs
+        .iter()
+        .find(|s| s.component == component)
+        .ok_or_else(|| AppError::Internal(format!("no sign-off request for demo component {component}")))?;
+    if !matches!(request.status.as_str(), "pending" | "expired") {
+        return Ok(None);
+    }
+    let link = match &request.link {
+        Some(link) => Some(link.clone()),
+        None => store
+            .reissue_signoff_link(organization_id, &request.id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS))
+            .await?
+            .and_then(|r| r.link),
+    };
+    let token = link
+        .as_deref()
+        .and_then(|l| l.rsplit('/').next())
+        .ok_or_else(|| AppError::Internal(format!("no sign-off link for demo component {component}")))?;
+    let decision = SignoffDecisionInput { approve: true, comment: Some(DEMO_APPROVAL.into()) };
+    issuance::decide_signoff(store, master, token, &decision).await.map(Some)
 }
 
 fn organization(o: &CatalogOrganization) -> AppResult<NewOrganization> {

@@ -12,7 +12,7 @@ use crate::domain::achievement::{Achievement, parse_iso_duration};
 use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
-use crate::domain::learner::{DirectAwardInput, EvidenceInput, ResultInput};
+use crate::domain::learner::{DirectAwardInput, EvidenceInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
@@ -291,6 +291,27 @@ async fn status(
         signoffs,
         credential,
     })
+}
+
+/// A reviewer's decision through a sign-off link (the token is the key): recorded
+/// once, before the link expires, and the learner's standing settled again, which
+/// issues the credential when this approval completes the rule.
+pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, input: &SignoffDecisionInput) -> AppResult<LearnerStatus> {
+    let mut v = Violations::new();
+    v.optional_text("comment", input.comment.as_deref(), 4000);
+    v.check(input.approve || input.comment.is_some(), "comment", "say why when declining");
+    v.into_result()?;
+    let ticket = store.signoff_by_token(token).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    if ticket.decided {
+        return Err(AppError::conflict("token", "this sign-off link has already been used"));
+    }
+    if !store.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref()).await? {
+        return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
+    }
+    let org = store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let achievement = store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
+    let learner = store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("learner"))?;
+    settle(store, master, &org, &achievement, &learner, Vec::new()).await
 }
 
 /// The current standing, without recording anything.

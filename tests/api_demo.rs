@@ -111,3 +111,74 @@ async fn demo_french_achievement_keeps_its_french_text_and_language() {
     assert!(narrative.starts_with("Pour obtenir ce titre : Obtenir au moins 70 %"), "{narrative}");
     assert!(narrative.contains("Heures : 16") && narrative.contains("Durée : 4 semaines"), "{narrative}");
 }
+
+/// A credential's badge page, as a browser asks for it.
+async fn badge_page(app: &common::TestApp, id: &str) -> common::Response {
+    let request = axum::http::Request::builder()
+        .uri(format!("/credentials/{id}"))
+        .header("accept", "text/html")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    app.send_request(request).await
+}
+
+#[tokio::test]
+async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_changes_nothing() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.expect("demo loads");
+    let outcomes = credence::demo::play_learners(&app.store, &app.master_key).await.expect("learners play");
+    assert_eq!(outcomes.len(), 7, "every catalog outcome: {outcomes:#?}");
+    let mut pages = 0;
+    for o in &outcomes {
+        let label = format!("{} on {}", o.learner, o.achievement);
+        match o.expect.as_str() {
+            "issued" | "issued_then_revoked" => {
+                let c = o.credential.as_ref().unwrap_or_else(|| panic!("{label}: no credential"));
+                let revoked = o.expect == "issued_then_revoked";
+                assert_eq!(o.state, if revoked { "revoked" } else { "issued" }, "{label}");
+                assert_eq!(c.url, format!("{}/credentials/{}", common::PUBLIC_URL, c.id));
+                assert!(o.describe().starts_with(&c.url), "{}", o.describe());
+                let page = badge_page(&app, &c.id).await;
+                assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.text);
+                assert!(page.content_type.starts_with("text/html"), "{label}: {}", page.content_type);
+                if revoked {
+                    assert!(page.text.contains(r#"<div class="status revoked""#), "{label}: {}", page.text);
+                    assert!(page.text.contains("This badge has been revoked by its issuer."), "{label}");
+                    assert!(page.text.contains("Issued in error: duplicate enrolment"), "{label}: the reason is shown");
+                } else {
+                    assert!(page.text.contains(r#"<div class="status valid""#), "{label}: {}", page.text);
+                    assert!(page.text.contains("<strong>Valid</strong>"), "{label}");
+                }
+                pages += 1;
+            }
+            "awaiting_signoff" | "locked_out" | "not_yet" => {
+                assert!(o.credential.is_none(), "{label}: {:?}", o.credential);
+                let state = if o.expect == "not_yet" { "in_progress" } else { o.expect.as_str() };
+                assert_eq!(o.state, state, "{label}");
+                assert!(o.describe().starts_with("no badge page"), "{}", o.describe());
+            }
+            other => panic!("unknown expectation {other}"),
+        }
+    }
+    assert_eq!(pages, 4);
+    // The learner awaiting sign-off holds no credential at all.
+    let biotalent = app.key_for("biotalent", "issuer").await;
+    let held = app.get("/api/v1/organizations/biotalent/credentials", Some(&biotalent)).await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+    assert_eq!(held.body.as_array().unwrap().len(), 0, "{}", held.text);
+    let awaiting = app.get("/api/v1/organizations/biotalent/learners?state=awaiting_signoff", Some(&biotalent)).await;
+    assert_eq!(awaiting.body[0]["displayName"], "Priya Raman", "{}", awaiting.text);
+
+    // As after a restart: nothing new is recorded, issued or revoked again.
+    let again = credence::demo::play_learners(&app.store, &app.master_key).await.expect("a second run");
+    let ids = |v: &[credence::demo::LearnerOutcome]| v.iter().map(|o| (o.state.clone(), o.credential.as_ref().map(|c| c.id.clone()))).collect::<Vec<_>>();
+    assert_eq!(ids(&again), ids(&outcomes));
+    let emc = app.key_for("emc", "issuer").await;
+    assert_eq!(app.get("/api/v1/organizations/emc/credentials", Some(&emc)).await.body.as_array().unwrap().len(), 2);
+    let ictc = app.key_for("ictc", "issuer").await;
+    let locked = app.get("/api/v1/organizations/ictc/learners?state=locked_out", Some(&ictc)).await;
+    let learner = locked.body[0]["learnerId"].as_str().unwrap_or_else(|| panic!("{}", locked.text)).to_string();
+    let status = app.get(&format!("/api/v1/organizations/ictc/learners/{learner}/achievements/ictc-big-data"), Some(&ictc)).await;
+    let test = status.body["components"].as_array().unwrap().iter().find(|c| c["component"] == "timed-test").unwrap().clone();
+    assert_eq!(test["attemptsUsed"], 2, "the attempts were not recorded twice: {}", status.text);
+}

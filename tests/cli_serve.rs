@@ -184,6 +184,20 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
         server.stdout
     );
 
+    // Each demo learner's badge page, with its state, or why there is none.
+    let pages: Vec<&String> = server.stdout.iter().filter(|l| l.contains("/credentials/")).collect();
+    assert_eq!(pages.len(), 4, "{:#?}", server.stdout);
+    assert_eq!(pages.iter().filter(|l| l.contains("  (issued: ")).count(), 3, "{pages:#?}");
+    assert!(pages.iter().any(|l| l.contains("  (revoked: Wei Chen, ")), "{pages:#?}");
+    for why in ["awaiting sign-off: Priya Raman", "locked out: Lucas Tremblay", "not yet earned: Sarah Whitehorse"] {
+        assert!(server.stdout.iter().any(|l| l.contains(&format!("no badge page ({why}, "))), "{why}: {:#?}", server.stdout);
+    }
+    let first = pages[0].trim().split_whitespace().next().unwrap();
+    let path = &first[first.find("/credentials/").unwrap()..];
+    let doc = http_get(&server.addr, path, None);
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    assert_eq!(json(&doc)["type"][0], "VerifiableCredential");
+
     let health = http_get(&server.addr, "/healthz", None);
     assert_eq!(health.status, 200, "{}", health.body);
     assert_eq!(json(&health)["database"], "ok");

@@ -616,21 +616,7 @@ async fn decide_signoff(
     ApiPath(token): ApiPath<String>,
     ApiJson(input): ApiJson<SignoffDecisionInput>,
 ) -> AppResult<Json<Value>> {
-    let mut v = Violations::new();
-    v.optional_text("comment", input.comment.as_deref(), 4000);
-    v.check(input.approve || input.comment.is_some(), "comment", "say why when declining");
-    v.into_result()?;
-    let ticket = state.store.signoff_by_token(&token).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    if ticket.decided {
-        return Err(AppError::conflict("token", "this sign-off link has already been used"));
-    }
-    if !state.store.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref()).await? {
-        return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
-    }
-    let org = state.store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let achievement = state.store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
-    let learner = state.store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("learner"))?;
-    let status = issuance::settle(&state.store, &state.master_key, &org, &achievement, &learner, Vec::new()).await?;
+    let status = issuance::decide_signoff(&state.store, &state.master_key, &token, &input).await?;
     Ok(Json(serde_json::json!({
         "decision": if input.approve { "approved" } else { "declined" },
         "state": status.state,
