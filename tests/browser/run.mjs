@@ -1,0 +1,440 @@
+// Browser tests of Credence's pages, in headless Chromium (the system's, through
+// playwright-core) against `credence serve --demo` started here on a free
+// 127.0.0.1 port with a temporary database and keys folder.
+//
+//   node tests/browser/run.mjs            (after `npm ci` in tests/browser)
+//
+// Environment: CREDENCE_BIN (default target/debug/credence), CHROMIUM_PATH
+// (default /usr/bin/chromium), SCREENSHOT_DIR (default target/browser-screenshots).
+// Every check runs even when an earlier one failed; the exit status is 1 when any
+// failed, with each failure named at the end. The server is stopped in every case.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
+const BIN = process.env.CREDENCE_BIN || join(REPO, 'target/debug/credence');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.SCREENSHOT_DIR || join(REPO, 'target/browser-screenshots');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Pages still being built on other branches. A check that needs a pending page runs
+// when the page answers and is reported "pending" when it answers 404; a page not
+// listed here is required, and its absence fails the suite. Once a page has landed,
+// delete its name here.
+const PENDING = new Set([
+  'badge-image', // /credentials/{id}/image.svg
+  'downloads', // /credentials/{id}/badge.png, badge.svg, credential.json, qr.png
+  'qr', // /credentials/{id}/qr.svg
+  'verify-page', // /verify with a file input
+  'issuer-page', // /issuers/{slug} as HTML
+  'achievement-page', // /achievements/{id} as HTML
+]);
+
+const failures = [];
+const pending = [];
+let passed = 0;
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function equal(actual, wanted, what) {
+  expect(actual === wanted, `${what}: expected ${JSON.stringify(wanted)}, got ${JSON.stringify(actual)}`);
+}
+
+/** Runs one named check; a failure is recorded and the run goes on. */
+async function check(name, body) {
+  try {
+    await body();
+    passed += 1;
+    log(`ok       ${name}`);
+  } catch (e) {
+    failures.push(`${name}: ${e.message}`);
+    log(`FAIL     ${name}: ${e.message}`);
+  }
+}
+
+/** A check that needs the pages `needs` (feature names, each with a probe). */
+async function checkNeeding(name, needs, body) {
+  const missing = [];
+  for (const [feature, probe] of needs) {
+    if (!(await probe())) missing.push(feature);
+  }
+  const required = missing.filter((f) => !PENDING.has(f));
+  if (required.length > 0) {
+    await check(name, async () => {
+      throw new Error(`${required.join(', ')} not served (delete from PENDING only once it has landed)`);
+    });
+  } else if (missing.length > 0) {
+    pending.push(`${name} (waits for ${missing.join(', ')})`);
+    log(`pending  ${name}: ${missing.join(', ')} not on this branch yet`);
+  } else {
+    await check(name, body);
+  }
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `credence serve --demo` in a temporary folder; resolves once /healthz answers. */
+async function startServer() {
+  expect(existsSync(BIN), `no credence binary at ${BIN} (cargo build, or set CREDENCE_BIN)`);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'credence-browser-'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(dir, 'credence.db')}`,
+    CREDENCE_KEYS_DIR: join(dir, 'keys'),
+    CREDENCE_RATE_LIMIT: '0',
+    RUST_LOG: 'warn',
+  };
+  for (const name of ['CREDENCE_ADMIN_KEY', 'CREDENCE_MASTER_KEY', 'CREDENCE_CONFIG', 'CREDENCE_PUBLIC_URL', 'CREDENCE_BIND']) {
+    delete env[name];
+  }
+  const child = spawn(BIN, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = { child, dir, base: `http://127.0.0.1:${port}`, stdout: '', stderr: '', exited: null };
+  child.stdout.on('data', (d) => (server.stdout += d));
+  child.stderr.on('data', (d) => (server.stderr += d));
+  child.on('exit', (code, signal) => (server.exited = signal || `exit ${code}`));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (server.exited) throw new Error(`the server stopped (${server.exited}) before answering:\n${server.stderr}`);
+    try {
+      const r = await fetch(`${server.base}/healthz`);
+      if (r.ok) return server;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the server did not answer /healthz within 120 s:\n${server.stderr}`);
+    await sleep(200);
+  }
+}
+
+async function stopServer(server) {
+  if (!server) return;
+  if (!server.exited) {
+    server.child.kill('SIGTERM');
+    for (let i = 0; i < 50 && !server.exited; i++) await sleep(100);
+    if (!server.exited) server.child.kill('SIGKILL');
+  }
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** The badge pages `serve --demo` printed: `  URL  (state: learner, achievement)`. */
+function demoBadges(stdout) {
+  const badges = [];
+  for (const line of stdout.split('\n')) {
+    const m = line.match(/^\s+(https?:\/\/\S+\/credentials\/(\S+))\s+\((\w+): ([^,]+), (.+)\)$/);
+    if (m) badges.push({ url: m[1], id: m[2], state: m[3], learner: m[4], achievement: m[5] });
+  }
+  return badges;
+}
+
+/** Whether `url` answers something other than 404 (of `type`, when given). */
+function serves(url, type, accept = type || '*/*') {
+  return async () => {
+    const r = await fetch(url, { headers: { accept } });
+    return r.status !== 404 && (!type || (r.headers.get('content-type') || '').startsWith(type));
+  };
+}
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...options });
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function audit(page, label) {
+  await check(`axe: ${label}`, async () => {
+    await page.evaluate(AXE_SOURCE);
+    const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    const describe = (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`;
+    for (const v of result.violations.filter((v) => !['serious', 'critical'].includes(v.impact))) {
+      log(`note     axe ${label}: ${describe(v)}`);
+    }
+    const bad = result.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+    expect(bad.length === 0, `${bad.length} serious or critical violation(s):\n  ${bad.map(describe).join('\n  ')}`);
+  });
+}
+
+/** Opens `url`, checks the status, and audits the page. */
+async function visit(page, url, label, status = 200) {
+  const response = await page.goto(url, { waitUntil: 'load' });
+  equal(response.status(), status, `${label}: HTTP status of ${url}`);
+  await audit(page, label);
+  return response;
+}
+
+const text = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
+const attr = (page, selector, name) => page.locator(selector).first().getAttribute(name);
+const meta = (page, key) => attr(page, `meta[property="${key}"], meta[name="${key}"]`, 'content');
+const htmlLang = (page) => attr(page, 'html', 'lang');
+
+/** The status panel: first in main, in view without scrolling, of `state`, reading `headline`. */
+async function statusPanel(page, state, headline) {
+  const first = page.locator('main > *').first();
+  const classes = (await first.getAttribute('class')) || '';
+  expect(classes.split(' ').includes('status'), `the status panel is not first in main (first: ${classes})`);
+  expect(classes.split(' ').includes(state), `the status panel is "${classes}", not ${state}`);
+  equal(await text(page, 'main .status .status-headline'), headline, 'status headline');
+  const box = await first.boundingBox();
+  const viewport = page.viewportSize();
+  expect(box && box.y + box.height <= viewport.height, `the status panel is not in the first screen (${JSON.stringify(box)})`);
+}
+
+async function run(server, browser) {
+  const base = server.base;
+  const badges = demoBadges(server.stdout);
+  const issued = badges.filter((b) => b.state === 'issued');
+  const revoked = badges.find((b) => b.state === 'revoked');
+  await check('serve --demo prints the demo badge pages', async () => {
+    equal(issued.length, 3, `issued badge pages printed (stdout:\n${server.stdout})`);
+    expect(revoked, `no revoked badge page printed (stdout:\n${server.stdout})`);
+    expect(server.stdout.includes('no badge page (awaiting sign-off: Priya Raman'), 'the learner awaiting sign-off is not said to have no page');
+  });
+  if (issued.length === 0 || !revoked) return;
+  const badge = issued.find((b) => b.learner === 'Amina Okafor') || issued[0];
+  const french = issued.find((b) => b.learner === 'Marc-André Gagnon') || issued[0];
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-CA', acceptDownloads: true });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+
+  await check('home page', async () => {
+    await visit(page, `${base}/`, 'home page');
+    equal(await htmlLang(page), 'en', 'html lang');
+    await shot(page, 'home-en');
+  });
+
+  await check('badge page (English) says Valid and shows the checks', async () => {
+    await visit(page, badge.url, 'badge page EN');
+    equal(await htmlLang(page), 'en', 'html lang');
+    await statusPanel(page, 'valid', 'Valid');
+    equal(await text(page, 'main h1'), badge.achievement, 'badge name');
+    await page.locator('details.checks-box summary').click();
+    const checks = page.locator('ul.checks li');
+    expect((await checks.count()) >= 5, `only ${await checks.count()} checks shown`);
+    expect(await checks.first().isVisible(), 'the checks do not open');
+    for (const li of await checks.all()) {
+      equal(await li.getAttribute('class'), 'passed', `check "${(await li.innerText()).trim()}"`);
+    }
+    const names = (await checks.allInnerTexts()).join('\n');
+    for (const name of ['Signature', 'Issuer', 'Revocation and suspension', 'Validity dates']) {
+      expect(names.includes(name), `no "${name}" check in:\n${names}`);
+    }
+    await shot(page, 'badge-en');
+  });
+
+  await check('LinkedIn "Add to LinkedIn profile" link carries the certification', async () => {
+    await page.goto(badge.url);
+    equal(await text(page, '#linkedin-add'), 'Add to LinkedIn profile', 'link text');
+    const url = new URL(await attr(page, '#linkedin-add', 'href'));
+    equal(`${url.origin}${url.pathname}`, 'https://www.linkedin.com/profile/add', 'LinkedIn endpoint');
+    const p = url.searchParams;
+    equal(p.get('startTask'), 'CERTIFICATION_NAME', 'startTask');
+    equal(p.get('name'), badge.achievement, 'name');
+    equal(p.get('organizationName'), await text(page, 'dl.facts dd a[href^="/issuers/"]'), 'organizationName');
+    const issuedOn = new Date(await attr(page, 'dl.facts time', 'datetime'));
+    equal(p.get('issueYear'), String(issuedOn.getUTCFullYear()), 'issueYear');
+    equal(p.get('issueMonth'), String(issuedOn.getUTCMonth() + 1), 'issueMonth');
+    equal(p.get('certUrl'), badge.url, 'certUrl');
+    equal(p.get('certId'), badge.id, 'certId');
+  });
+
+  await check('Open Graph and Twitter tags', async () => {
+    await page.goto(badge.url);
+    const title = await meta(page, 'og:title');
+    expect(title && title.startsWith(badge.achievement), `og:title is ${JSON.stringify(title)}`);
+    const image = await meta(page, 'og:image');
+    expect(image && /^https?:\/\//.test(image) && new URL(image).host, `og:image is not an absolute URL: ${JSON.stringify(image)}`);
+    equal(await meta(page, 'og:url'), badge.url, 'og:url');
+    expect(await meta(page, 'twitter:card'), 'no twitter:card');
+  });
+
+  await check('keyboard: the skip link comes first and moves focus to main', async () => {
+    await page.goto(badge.url);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => ({ cls: document.activeElement.className, href: document.activeElement.getAttribute('href') }));
+    equal(focused.cls, 'skip-link', 'first focused element');
+    const box = await page.locator('.skip-link').boundingBox();
+    expect(box && box.x >= 0 && box.y >= 0, `the focused skip link is off screen (${JSON.stringify(box)})`);
+    await page.keyboard.press('Enter');
+    equal(await page.evaluate(() => document.activeElement.id), 'main', 'focus after the skip link');
+  });
+
+  await checkNeeding('badge image and QR code load', [
+    ['badge-image', serves(`${badge.url}/image.svg`, 'image/')],
+    ['qr', serves(`${badge.url}/qr.svg`, 'image/')],
+  ], async () => {
+    await page.goto(badge.url);
+    for (const selector of ['.badge-art img', '.qr img']) {
+      const width = await page.locator(selector).first().evaluate((img) => img.complete && img.naturalWidth);
+      expect(width > 0, `${selector} did not load`);
+    }
+  });
+
+  await check('language switch leads to the French page and the choice sticks', async () => {
+    await page.goto(badge.url);
+    await Promise.all([page.waitForURL(/[?&]lang=fr/), page.locator('a.lang-switch').click()]);
+    equal(await htmlLang(page), 'fr', 'html lang after the switch');
+    await statusPanel(page, 'valid', 'Valide');
+    equal(await text(page, '#share-h'), 'Partager', 'share heading');
+    equal(await text(page, '#criteria-h'), 'Comment l’obtenir', 'criteria heading');
+    const cookie = (await context.cookies()).find((c) => c.name === 'lang');
+    equal(cookie && cookie.value, 'fr', 'lang cookie');
+    await audit(page, 'badge page FR');
+    // The next page, without ?lang=, stays French.
+    await visit(page, french.url, 'French badge page');
+    equal(await htmlLang(page), 'fr', 'html lang on the next page');
+    await statusPanel(page, 'valid', 'Valide');
+    equal(await text(page, 'main h1'), french.achievement, 'French badge name');
+    await shot(page, 'badge-fr');
+  });
+
+  await check('revoked badge says revoked prominently (French, then English)', async () => {
+    await visit(page, revoked.url, 'revoked badge page FR');
+    equal(await htmlLang(page), 'fr', 'html lang');
+    await statusPanel(page, 'revoked', 'Révoqué');
+    const notice = await text(page, 'main .error-message');
+    expect(notice.includes('Ce badge a été révoqué par son émetteur.'), `revocation notice: ${notice}`);
+    expect(notice.includes('Issued in error: duplicate enrolment'), `the reason is not shown: ${notice}`);
+    await shot(page, 'revoked-fr');
+    await Promise.all([page.waitForURL(/[?&]lang=en/), page.locator('a.lang-switch').click()]);
+    await statusPanel(page, 'revoked', 'Revoked');
+    expect((await text(page, 'main .error-message')).includes('This badge has been revoked by its issuer.'), 'English revocation notice');
+    await audit(page, 'revoked badge page EN');
+    await shot(page, 'revoked-en');
+  });
+
+  await check('unknown credential: friendly 404 in the chosen language', async () => {
+    const unknown = `${base}/credentials/00000000-0000-0000-0000-000000000000`;
+    await page.goto(`${base}/?lang=fr`);
+    await visit(page, unknown, '404 FR', 404);
+    equal(await htmlLang(page), 'fr', 'html lang');
+    equal(await text(page, 'main h1'), 'Page introuvable', '404 heading');
+    expect(await page.locator('main a[href="/"]').count(), 'no way back to the home page');
+    await shot(page, 'not-found-fr');
+    await Promise.all([page.waitForURL(/[?&]lang=en/), page.locator('a.lang-switch').click()]);
+    equal(await htmlLang(page), 'en', 'html lang after switching back');
+    equal(await text(page, 'main h1'), 'Page not found', '404 heading');
+    await audit(page, '404 EN');
+  });
+
+  await check('every demo badge page loads with its state', async () => {
+    for (const b of badges) {
+      await visit(page, b.url, `badge page of ${b.learner}`);
+      const state = b.state === 'issued' ? 'valid' : b.state;
+      await statusPanel(page, state, { valid: 'Valid', revoked: 'Revoked', suspended: 'Suspended' }[state]);
+    }
+  });
+
+  await check('printable certificate', async () => {
+    await visit(page, `${badge.url}/print`, 'print view');
+    expect(await page.locator('.certificate').isVisible(), 'the certificate is not shown');
+    equal(await text(page, '.certificate .cert-name'), badge.learner, 'name on the certificate');
+    equal(await text(page, '.certificate h2'), badge.achievement, 'achievement on the certificate');
+    await page.emulateMedia({ media: 'print' });
+    expect(!(await page.locator('.site-header').isVisible()), 'the site header is printed');
+    await shot(page, 'print');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
+  await checkNeeding('baked PNG from the badge page verifies through the verify page', [
+    ['downloads', serves(`${badge.url}/badge.png`, 'image/png')],
+    ['verify-page', serves(`${base}/verify`, 'text/html')],
+  ], async () => {
+    await page.goto(badge.url);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('a[href$="/badge.png"]').click()]);
+    const file = join(server.dir, 'badge.png');
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(1, 4).toString() === 'PNG', `the download is not a PNG (${bytes.length} bytes)`);
+    await visit(page, `${base}/verify`, 'verify page');
+    await page.locator('form input[type=file]').first().setInputFiles(file);
+    await page.locator('form:has(input[type=file]) [type=submit]').first().click();
+    await page.locator('main .status').first().waitFor();
+    expect(await page.locator('main .status.valid').count(), `verification of the baked PNG: ${await text(page, 'main .status')}`);
+    await audit(page, 'verify page with a result');
+    await shot(page, 'verify-result');
+  });
+
+  await checkNeeding('issuer page', [['issuer-page', serves(`${base}/issuers/emc`, 'text/html')]], async () => {
+    await visit(page, `${base}/issuers/emc`, 'issuer page');
+    await shot(page, 'issuer');
+  });
+
+  const credential = await (await fetch(badge.url, { headers: { accept: 'application/json' } })).json();
+  const achievementUrl = credential?.credentialSubject?.achievement?.id;
+  await checkNeeding('achievement page', [['achievement-page', serves(achievementUrl, 'text/html')]], async () => {
+    await visit(page, achievementUrl, 'achievement page');
+    await shot(page, 'achievement');
+  });
+
+  await check('no script errors on any page', async () => {
+    expect(pageErrors.length === 0, pageErrors.join('\n'));
+  });
+  await context.close();
+}
+
+async function main() {
+  mkdirSync(SHOTS, { recursive: true });
+  let server;
+  let browser;
+  const stop = async () => {
+    await browser?.close().catch(() => {});
+    await stopServer(server);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => stop().finally(() => process.exit(130)));
+  }
+  process.on('exit', () => server && !server.exited && server.child.kill('SIGKILL'));
+  try {
+    server = await startServer();
+    log(`server   ${server.base} (${BIN})`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    log(`browser  ${CHROMIUM} ${browser.version()}`);
+    await run(server, browser);
+  } catch (e) {
+    failures.push(`the run stopped: ${e.stack || e.message}`);
+  } finally {
+    await stop();
+  }
+  log(`\nscreenshots in ${SHOTS}`);
+  for (const p of pending) log(`pending: ${p}`);
+  if (failures.length > 0) {
+    log(`\nBROWSER TESTS FAILED: ${failures.length} failure(s), ${passed} passed`);
+    for (const f of failures) log(`  - ${f}`);
+    if (server?.stderr) log(`\n--- server stderr ---\n${server.stderr}`);
+    process.exit(1);
+  }
+  log(`\nbrowser tests passed: ${passed} checks, ${pending.length} pending`);
+}
+
+await main();
