@@ -340,8 +340,50 @@ fn report_check(c: Check) -> ReportCheck {
     ReportCheck { check: c.check, status: status.into(), message: c.message }
 }
 
+/// Verifies a credential stored here, named by id, whose static checks are kept:
+/// nothing but the validity window, the status and the recipient can have changed,
+/// and the status is in the credential's own row (its entries are its own indexes
+/// of its organization's lists, allocated when it was issued). `None` when the
+/// credential has not been verified before or names lists it does not own: the
+/// general path answers then.
+async fn verify_stored(store: &Store, verifier: &Verifier, id: &str, request: &VerifyRequest) -> AppResult<Option<VerificationResult>> {
+    let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
+    let Some(c) = store.credential(id).await? else { return Ok(None) };
+    let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
+    let mut known = HashMap::new();
+    for (list, purpose, index) in status_entries(&c.document) {
+        let bit = match purpose.parse::<StatusPurpose>() {
+            Ok(p) if list == store.status_list_url(&org.slug, p) => match p {
+                StatusPurpose::Revocation => c.revoked_at.is_some(),
+                StatusPurpose::Suspension => c.suspended,
+            },
+            _ => return Ok(None),
+        };
+        known.insert((list, purpose, index), if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
+    }
+    let statuses = KnownStatuses(known);
+    let resolver = OfflineResolver::new();
+    let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
+    options.status = Some(&statuses);
+    options.recipient_email = request.recipient_email.as_deref();
+    let mut checks = static_checks.checks.clone();
+    if let Some(cred) = &static_checks.credential {
+        checks.extend(verify::time_and_status_checks(cred, &options));
+    }
+    let registered = facts(&c.document).issuer_id.filter(|i| *i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i.as_str()));
+    let report = verify::VerificationReport { verified: false, checks, credential: Some(c.document) };
+    Ok(Some(summarize(report, request, registered.map(|_| org))))
+}
+
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+    if let Presented::Reference(r) = &presented {
+        let prefix = format!("{}/credentials/", store.public_url);
+        let id = r.strip_prefix(&prefix).unwrap_or(r);
+        if let Some(result) = verify_stored(store, verifier, id, &request).await? {
+            return Ok(result);
+        }
+    }
     let (text, stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
@@ -416,7 +458,12 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             report
         }
     };
+    Ok(summarize(report, &request, registered))
+}
 
+/// The service's report from the core's: the evidence and registry checks added,
+/// the outcome summed up, the facts an employer reads.
+fn summarize(report: verify::VerificationReport, request: &VerifyRequest, registered: Option<Organization>) -> VerificationResult {
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
     if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {
         checks.push(evidence_check(doc, file));
@@ -442,5 +489,5 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     };
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
     facts.registered_issuer = registered.map(|o| o.name);
-    Ok(VerificationResult { result, checks, facts, credential: report.credential })
+    VerificationResult { result, checks, facts, credential: report.credential }
 }

@@ -277,6 +277,17 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     // Validity, status and recipient are checked every time.
     let later = verify_json(&t.app, &json!({"id": t.id, "asOf": "2100-01-01T00:00:00Z"})).await;
     assert_eq!(check(&later.body, "validity")["status"], "failed");
+    assert_eq!(second.body["facts"], first.body["facts"], "the same facts, registry included");
+    assert_eq!(second.body["credential"], t.doc);
+    let by_url = verify_json(&t.app, &json!({"url": format!("{}/credentials/{}", common::PUBLIC_URL, t.id)})).await;
+    assert_eq!(by_url.body["result"], "valid");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    let suspended = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(suspended.body["result"], "invalid");
+    assert_eq!(check(&suspended.body, "status[1]")["message"], "suspended by the issuer");
+    assert_eq!(check(&suspended.body, "status[0]")["message"], "not revoked");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/unsuspend", t.id), Some(&t.key), &json!({})).await;
+    assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
     t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
     let revoked = verify_json(&t.app, &json!({"id": t.id})).await;
     assert_eq!(revoked.body["result"], "invalid");
