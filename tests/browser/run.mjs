@@ -283,6 +283,31 @@ async function run(server, browser) {
     equal(await page.evaluate(() => document.activeElement.id), 'main', 'focus after the skip link');
   });
 
+  // WCAG 2.4.7: every element the keyboard reaches shows where the focus is.
+  await check('keyboard: every focusable element on the badge page shows its focus', async () => {
+    await page.goto(badge.url);
+    const seen = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const s = getComputedStyle(e);
+        const label = `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${(e.innerText || e.value || '').trim().slice(0, 40)}"`;
+        const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+        return { label, shown };
+      });
+      if (!f || (seen.length > 0 && f.label === seen[0].label)) break;
+      seen.push(f);
+    }
+    const labels = seen.map((f) => f.label);
+    expect(seen.length >= 10, `only ${seen.length} elements reached by Tab: ${labels.join(', ')}`);
+    expect(labels.some((l) => l.startsWith('a#linkedin-add')), `the LinkedIn link is not reached by Tab: ${labels.join(', ')}`);
+    const hidden = seen.filter((f) => !f.shown).map((f) => f.label);
+    log(`note     Tab reaches ${seen.length} elements on the badge page`);
+    expect(hidden.length === 0, `no visible focus on: ${hidden.join(', ')}`);
+  });
+
   await checkNeeding('badge image and QR code load', [
     ['badge-image', serves(`${badge.url}/image.svg`, 'image/')],
     ['qr', serves(`${badge.url}/qr.svg`, 'image/')],
