@@ -23,6 +23,7 @@ const REPO = resolve(HERE, '../..');
 const BIN = process.env.CREDENCE_BIN || join(REPO, 'target/debug/credence');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOT_DIR || join(REPO, 'target/browser-screenshots');
+const DEADLINE_MINUTES = 5;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // Pages still being built on other branches. A check that needs a pending page runs
@@ -496,6 +497,11 @@ async function main() {
     process.on(signal, () => stop().finally(() => process.exit(130)));
   }
   process.on('exit', () => server && !server.exited && server.child.kill('SIGKILL'));
+  // Nothing here should take minutes: a hung browser or server fails the run.
+  setTimeout(() => {
+    log(`\nBROWSER TESTS FAILED: still running after ${DEADLINE_MINUTES} minutes; stopped`);
+    stop().finally(() => process.exit(1));
+  }, DEADLINE_MINUTES * 60_000).unref();
   try {
     server = await startServer();
     log(`server   ${server.base} (${BIN})`);
