@@ -93,6 +93,18 @@ pub struct VerificationResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub credential: Option<Value>,
+    /// The credential stored here that was verified, for its `verified` counter.
+    #[serde(skip)]
+    pub stored: Option<StoredRef>,
+}
+
+/// A credential stored here that a verification was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRef {
+    pub credential_id: String,
+    /// For a presented copy: the registered organization whose key signed it (the
+    /// stored credential must be that organization's). `None` when looked up by id.
+    pub signed_by: Option<String>,
 }
 
 /// Verification is CPU work: it runs on blocking threads, at most this many at once.
@@ -410,7 +422,7 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             })
             .await
             .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
-            if let (Some(id), Some(fixed)) = (stored_id, kept) {
+            if let (Some(id), Some(fixed)) = (stored_id.clone(), kept) {
                 verifier.keep(id, fixed);
             }
             report
@@ -440,7 +452,43 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     } else {
         Outcome::Valid
     };
+    let stored = match stored_id {
+        Some(id) => Some(StoredRef { credential_id: id, signed_by: None }),
+        None => copy_of_ours(store, report.credential.as_ref(), &checks, registered.as_ref()),
+    };
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
     facts.registered_issuer = registered.map(|o| o.name);
-    Ok(VerificationResult { result, checks, facts, credential: report.credential })
+    Ok(VerificationResult { result, checks, facts, credential: report.credential, stored })
+}
+
+/// A presented copy counts as a verification of a credential stored here when its
+/// id is one of our credential URLs, every proof passed, the signing key belongs to
+/// the issuer, and the issuer is registered here. Tampered copies do not count.
+fn copy_of_ours(store: &Store, doc: Option<&Value>, checks: &[ReportCheck], registered: Option<&Organization>) -> Option<StoredRef> {
+    let org = registered?;
+    let id = doc?.get("id")?.as_str()?.strip_prefix(&format!("{}/credentials/", store.public_url))?;
+    let of = |prefix: &str| checks.iter().filter(move |c| c.check.starts_with(prefix)).collect::<Vec<_>>();
+    let (proofs, owners) = (of("proof["), of("issuer["));
+    let all_passed = |cs: &[&ReportCheck]| !cs.is_empty() && cs.iter().all(|c| c.status == "passed");
+    (all_passed(&proofs) && all_passed(&owners) && !id.is_empty() && !id.contains(['/', '?', '#']))
+        .then(|| StoredRef { credential_id: id.to_string(), signed_by: Some(org.id.clone()) })
+}
+
+/// [`verify`], counting a verification of a credential stored here. The count is
+/// written after the answer, on its own task, so verification does not wait for it.
+pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+    let result = verify(store, verifier, presented, request).await?;
+    if let Some(stored) = result.stored.clone() {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let counted = match &stored.signed_by {
+                None => store.record_credential_event(&stored.credential_id, crate::store::CredentialEvent::Verified).await,
+                Some(org) => store.record_verification_of_copy(&stored.credential_id, org).await,
+            };
+            if let Err(e) = counted {
+                tracing::warn!(credential = %stored.credential_id, error = %e, "a verification could not be counted");
+            }
+        });
+    }
+    Ok(result)
 }

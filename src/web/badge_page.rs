@@ -244,6 +244,7 @@ pub fn linkedin_add_url(view: &CredentialView, page_url: &str, cert_id: &str) ->
 
 async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
     let learner = state.store.learner(&c.organization_id, &c.learner_id).await?;
+    let claim = state.store.claim(&c.id).await?.unwrap_or_default();
     let org = state.store.organization_by_id(&c.organization_id).await?;
     let result = verification::verify(&state.store, &state.verifier, Presented::Reference(c.id.clone()), VerifyRequest::default()).await?;
     let view = CredentialView::from_document(&c.document);
@@ -253,10 +254,11 @@ async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result
         og_image: format!("{page_url}/image.png"),
         uuid: c.id,
         page_url,
-        evidence: view.evidence.clone(),
+        evidence: view.evidence.iter().filter(|e| !claim.hidden_evidence.contains(&e.index)).cloned().collect(),
         view,
         report: ReportView::new(&result, lang),
-        learner_name: learner.and_then(|l| l.display_name).filter(|n| !n.trim().is_empty()),
+        // The name the learner chose when claiming, else the one the issuer gave.
+        learner_name: claim.display_name.or_else(|| learner.and_then(|l| l.display_name)).filter(|n| !n.trim().is_empty()),
         revocation_reason: c.revocation_reason,
         issuer_slug: org.map(|o| o.slug),
     })

@@ -7,6 +7,7 @@
 //! the API modules and ask [`prefers_html`] which form the client wants.
 
 pub mod badge_page;
+pub mod claim_page;
 pub mod credential_view;
 pub mod i18n;
 pub mod lang;
@@ -220,6 +221,12 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/site.css", get(site_css))
         .route("/assets/site.js", get(site_js))
         .route("/credentials/{id}/print", get(badge_page::certificate))
+        .merge(
+            Router::new()
+                .route("/claim/{token}", get(claim_page::claim_form).post(claim_page::save_claim))
+                .layer(axum::extract::DefaultBodyLimit::max(claim_page::MAX_FORM_BYTES))
+                .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
+        )
 }
 
 #[cfg(test)]

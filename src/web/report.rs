@@ -206,6 +206,7 @@ mod tests {
                 .collect(),
             facts: Facts::default(),
             credential: None,
+            stored: None,
         }
     }
 
