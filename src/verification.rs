@@ -346,9 +346,21 @@ fn report_check(c: Check) -> ReportCheck {
 /// of its organization's lists, allocated when it was issued). `None` when the
 /// credential has not been verified before or names lists it does not own: the
 /// general path answers then.
-async fn verify_stored(store: &Store, verifier: &Verifier, id: &str, request: &VerifyRequest) -> AppResult<Option<VerificationResult>> {
+///
+/// A presented document that is exactly the stored one (the same JSON values) is the
+/// same credential: its static checks are the stored credential's.
+async fn verify_stored(
+    store: &Store,
+    verifier: &Verifier,
+    id: &str,
+    presented: Option<&Value>,
+    request: &VerifyRequest,
+) -> AppResult<Option<VerificationResult>> {
     let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
     let Some(c) = store.credential(id).await? else { return Ok(None) };
+    if presented.is_some_and(|doc| *doc != c.document) {
+        return Ok(None);
+    }
     let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
     let mut known = HashMap::new();
     for (list, purpose, index) in status_entries(&c.document) {
@@ -377,14 +389,19 @@ async fn verify_stored(store: &Store, verifier: &Verifier, id: &str, request: &V
 
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
-    if let Presented::Reference(r) = &presented {
-        let prefix = format!("{}/credentials/", store.public_url);
-        let id = r.strip_prefix(&prefix).unwrap_or(r);
-        if let Some(result) = verify_stored(store, verifier, id, &request).await? {
+    let prefix = format!("{}/credentials/", store.public_url);
+    let (ours, document) = match &presented {
+        Presented::Reference(r) => (Some(r.strip_prefix(&prefix).unwrap_or(r).to_string()), None),
+        Presented::Json(doc) => (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc)),
+        _ => (None, None),
+    };
+    if let Some(id) = &ours {
+        if let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
             return Ok(result);
         }
     }
-    let (text, stored_id) = credential_text(store, presented).await?;
+    let presented_json = matches!(presented, Presented::Json(_));
+    let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let mut c = d.credential;
@@ -397,6 +414,13 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     } else {
         serde_json::from_str(&text).ok()
     };
+    // A document sent in full that is exactly one of ours: its static checks are kept
+    // under its id, like those of a credential named by id.
+    if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json) {
+        if store.credential(id).await?.is_some_and(|c| c.document == *doc) {
+            stored_id = Some(id.clone());
+        }
+    }
     let (methods, entries, issuer_id) = match &as_json {
         Some(doc) => (verification_methods(doc), status_entries(doc), facts(doc).issuer_id),
         None => (Vec::new(), Vec::new(), None),
