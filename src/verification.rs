@@ -93,18 +93,6 @@ pub struct VerificationResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub credential: Option<Value>,
-    /// The credential stored here that was verified, for its `verified` counter.
-    #[serde(skip)]
-    pub stored: Option<StoredRef>,
-}
-
-/// A credential stored here that a verification was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRef {
-    pub credential_id: String,
-    /// For a presented copy: the registered organization whose key signed it (the
-    /// stored credential must be that organization's). `None` when looked up by id.
-    pub signed_by: Option<String>,
 }
 
 /// Verification is CPU work: it runs on blocking threads, at most this many at once.
@@ -352,9 +340,68 @@ fn report_check(c: Check) -> ReportCheck {
     ReportCheck { check: c.check, status: status.into(), message: c.message }
 }
 
+/// Verifies a credential stored here, named by id, whose static checks are kept:
+/// nothing but the validity window, the status and the recipient can have changed,
+/// and the status is in the credential's own row (its entries are its own indexes
+/// of its organization's lists, allocated when it was issued). `None` when the
+/// credential has not been verified before or names lists it does not own: the
+/// general path answers then.
+///
+/// A presented document that is exactly the stored one (the same JSON values) is the
+/// same credential: its static checks are the stored credential's.
+async fn verify_stored(
+    store: &Store,
+    verifier: &Verifier,
+    id: &str,
+    presented: Option<&Value>,
+    request: &VerifyRequest,
+) -> AppResult<Option<VerificationResult>> {
+    let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
+    let Some(c) = store.credential(id).await? else { return Ok(None) };
+    if presented.is_some_and(|doc| *doc != c.document) {
+        return Ok(None);
+    }
+    let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
+    let mut known = HashMap::new();
+    for (list, purpose, index) in status_entries(&c.document) {
+        let bit = match purpose.parse::<StatusPurpose>() {
+            Ok(p) if list == store.status_list_url(&org.slug, p) => match p {
+                StatusPurpose::Revocation => c.revoked_at.is_some(),
+                StatusPurpose::Suspension => c.suspended,
+            },
+            _ => return Ok(None),
+        };
+        known.insert((list, purpose, index), if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
+    }
+    let statuses = KnownStatuses(known);
+    let resolver = OfflineResolver::new();
+    let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
+    options.status = Some(&statuses);
+    options.recipient_email = request.recipient_email.as_deref();
+    let mut checks = static_checks.checks.clone();
+    if let Some(cred) = &static_checks.credential {
+        checks.extend(verify::time_and_status_checks(cred, &options));
+    }
+    let registered = facts(&c.document).issuer_id.filter(|i| *i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i.as_str()));
+    let report = verify::VerificationReport { verified: false, checks, credential: Some(c.document) };
+    Ok(Some(summarize(report, request, registered.map(|_| org))))
+}
+
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
-    let (text, stored_id) = credential_text(store, presented).await?;
+    let prefix = format!("{}/credentials/", store.public_url);
+    let (ours, document) = match &presented {
+        Presented::Reference(r) => (Some(r.strip_prefix(&prefix).unwrap_or(r).to_string()), None),
+        Presented::Json(doc) => (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc)),
+        _ => (None, None),
+    };
+    if let Some(id) = &ours {
+        if let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
+            return Ok(result);
+        }
+    }
+    let presented_json = matches!(presented, Presented::Json(_));
+    let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let mut c = d.credential;
@@ -367,6 +414,13 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     } else {
         serde_json::from_str(&text).ok()
     };
+    // A document sent in full that is exactly one of ours: its static checks are kept
+    // under its id, like those of a credential named by id.
+    if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json) {
+        if store.credential(id).await?.is_some_and(|c| c.document == *doc) {
+            stored_id = Some(id.clone());
+        }
+    }
     let (methods, entries, issuer_id) = match &as_json {
         Some(doc) => (verification_methods(doc), status_entries(doc), facts(doc).issuer_id),
         None => (Vec::new(), Vec::new(), None),
@@ -422,13 +476,18 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             })
             .await
             .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
-            if let (Some(id), Some(fixed)) = (stored_id.clone(), kept) {
+            if let (Some(id), Some(fixed)) = (stored_id, kept) {
                 verifier.keep(id, fixed);
             }
             report
         }
     };
+    Ok(summarize(report, &request, registered))
+}
 
+/// The service's report from the core's: the evidence and registry checks added,
+/// the outcome summed up, the facts an employer reads.
+fn summarize(report: verify::VerificationReport, request: &VerifyRequest, registered: Option<Organization>) -> VerificationResult {
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
     if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {
         checks.push(evidence_check(doc, file));
@@ -452,41 +511,52 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     } else {
         Outcome::Valid
     };
-    let stored = match stored_id {
-        Some(id) => Some(StoredRef { credential_id: id, signed_by: None }),
-        None => copy_of_ours(store, report.credential.as_ref(), &checks, registered.as_ref()),
-    };
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
     facts.registered_issuer = registered.map(|o| o.name);
-    Ok(VerificationResult { result, checks, facts, credential: report.credential, stored })
+    VerificationResult { result, checks, facts, credential: report.credential }
 }
 
-/// A presented copy counts as a verification of a credential stored here when its
-/// id is one of our credential URLs, every proof passed, the signing key belongs to
-/// the issuer, and the issuer is registered here. Tampered copies do not count.
-fn copy_of_ours(store: &Store, doc: Option<&Value>, checks: &[ReportCheck], registered: Option<&Organization>) -> Option<StoredRef> {
-    let org = registered?;
-    let id = doc?.get("id")?.as_str()?.strip_prefix(&format!("{}/credentials/", store.public_url))?;
-    let of = |prefix: &str| checks.iter().filter(move |c| c.check.starts_with(prefix)).collect::<Vec<_>>();
-    let (proofs, owners) = (of("proof["), of("issuer["));
-    let all_passed = |cs: &[&ReportCheck]| !cs.is_empty() && cs.iter().all(|c| c.status == "passed");
-    (all_passed(&proofs) && all_passed(&owners) && !id.is_empty() && !id.contains(['/', '?', '#']))
-        .then(|| StoredRef { credential_id: id.to_string(), signed_by: Some(org.id.clone()) })
+/// The credential stored here that a verification was about, if it should be
+/// counted: the one named by id, or a presented copy whose id is one of our
+/// credential URLs, whose every proof passed, whose signing key belongs to its
+/// issuer, and whose issuer is registered here. Tampered copies do not count.
+fn counted_credential(store: &Store, by_reference: Option<&str>, result: &VerificationResult) -> Option<String> {
+    let prefix = format!("{}/credentials/", store.public_url);
+    if let Some(r) = by_reference {
+        return Some(r.strip_prefix(&prefix).unwrap_or(r).to_string());
+    }
+    let id = result.credential.as_ref()?.get("id")?.as_str()?.strip_prefix(&prefix)?;
+    let passed = |prefix: &str| {
+        let checks: Vec<&ReportCheck> = result.checks.iter().filter(|c| c.check.starts_with(prefix)).collect();
+        !checks.is_empty() && checks.iter().all(|c| c.status == "passed")
+    };
+    (passed("proof[") && passed("issuer[") && passed("registry") && !id.is_empty() && !id.contains(['/', '?', '#']))
+        .then(|| id.to_string())
 }
 
 /// [`verify`], counting a verification of a credential stored here. The count is
-/// written after the answer, on its own task, so verification does not wait for it.
+/// written after the answer, on its own task, so verification does not wait for it;
+/// a copy counts only for a credential of the organization that issued the copy.
 pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+    let by_reference = match &presented {
+        Presented::Reference(r) => Some(r.clone()),
+        _ => None,
+    };
     let result = verify(store, verifier, presented, request).await?;
-    if let Some(stored) = result.stored.clone() {
+    if let Some(id) = counted_credential(store, by_reference.as_deref(), &result) {
         let store = store.clone();
+        let issuer = if by_reference.is_some() { None } else { result.facts.issuer_id.clone() };
         tokio::spawn(async move {
-            let counted = match &stored.signed_by {
-                None => store.record_credential_event(&stored.credential_id, crate::store::CredentialEvent::Verified).await,
-                Some(org) => store.record_verification_of_copy(&stored.credential_id, org).await,
+            let counted = match issuer {
+                None => store.record_credential_event(&id, crate::store::CredentialEvent::Verified).await,
+                Some(issuer) => match hosted_organization(&store, &issuer).await {
+                    Ok(Some(org)) => store.record_verification_of_copy(&id, &org.id).await,
+                    Ok(None) => Ok(false),
+                    Err(e) => Err(e),
+                },
             };
             if let Err(e) = counted {
-                tracing::warn!(credential = %stored.credential_id, error = %e, "a verification could not be counted");
+                tracing::warn!(credential = %id, error = %e, "a verification could not be counted");
             }
         });
     }

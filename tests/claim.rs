@@ -159,6 +159,8 @@ async fn claiming_sets_the_name_and_the_public_evidence_of_the_badge_page() {
     assert!(after.text.contains("Final test report"), "the checked evidence is shown");
     let certificate = page(&app, &format!("/credentials/{id}/print"), "en").await;
     assert!(certificate.text.contains("Nadia K. Haddad"));
+    let url = format!("{PUBLIC_URL}/credentials/{id}").replace(':', "%3A").replace('/', "%2F");
+    assert!(page(&app, &format!("/verify?url={url}"), "en").await.text.contains("Nadia K. Haddad"), "the verification page names the learner so too");
     assert_eq!(app.get(&format!("/credentials/{id}"), None).await.body, json_before, "the signed credential is unchanged");
 
     let s = summary(&app, &key, &id).await;
@@ -289,9 +291,14 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     wait_for_count(&app, &key, &id, "verified", 2).await;
     let r = app.post("/credentials/verify", None, &json!({"verifiableCredential": doc})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let s = wait_for_count(&app, &key, &id, "verified", 3).await;
+    wait_for_count(&app, &key, &id, "verified", 3).await;
+    // The verification page counts too (the badge page's "verify" link).
+    let url = format!("{PUBLIC_URL}/credentials/{id}").replace(':', "%3A").replace('/', "%2F");
+    let r = page(&app, &format!("/verify?url={url}"), "en").await;
+    assert!(r.text.contains("class=\"status valid\""), "{}", r.text);
+    let s = wait_for_count(&app, &key, &id, "verified", 4).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(summary(&app, &key, &id).await["counts"]["verified"], 3, "the tampered copy was not counted");
+    assert_eq!(summary(&app, &key, &id).await["counts"]["verified"], 4, "the tampered copy was not counted");
     assert_eq!(s["counts"]["shared"], 2);
     assert_eq!(s["counts"]["claimed"], 0);
     assert_eq!(s["counts"]["downloaded"], 0);
@@ -304,13 +311,13 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     assert_eq!(claim_with(&app, &token, "name=Nadia").await.status, StatusCode::SEE_OTHER);
     let list = app.get("/api/v1/organizations/ccaa/credentials", Some(&key)).await;
     let listed = list.body.as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).unwrap().clone();
-    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 1, "verified": 3}), "{listed}");
+    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 1, "verified": 4}), "{listed}");
     assert_eq!(listed["claim"]["claimed"], true);
     let csv = app.get("/api/v1/organizations/ccaa/credentials?format=csv", Some(&key)).await;
     let mut lines = csv.text.lines();
     assert!(lines.next().unwrap().ends_with(",claimed_at,claimed,shared,downloaded,verified"), "{}", csv.text);
     let row = lines.find(|l| l.starts_with(&id)).unwrap();
-    assert!(row.ends_with(",1,2,1,3"), "{row}");
+    assert!(row.ends_with(",1,2,1,4"), "{row}");
 }
 
 #[tokio::test]

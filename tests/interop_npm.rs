@@ -223,3 +223,29 @@ async fn the_verify_endpoint_accepts_an_npm_issued_credential_and_says_its_issue
         assert_eq!(r.body["result"], "valid", "{}", r.text);
     }
 }
+
+#[tokio::test]
+async fn npm_verifies_a_credential_the_service_issued_with_its_https_profile() {
+    if !npm_stack_available() {
+        return;
+    }
+    let common::Issued { app, doc, .. } = common::issued().await;
+    let profile_url = doc["issuer"]["id"].as_str().unwrap().to_string();
+    let profile = app.get(profile_url.trim_start_matches(common::PUBLIC_URL), None).await;
+    assert_eq!(profile.status, axum::http::StatusCode::OK, "{}", profile.text);
+    let dir = tempfile::tempdir().unwrap();
+    let profile_file = dir.path().join("profile.json");
+    std::fs::write(&profile_file, &profile.text).unwrap();
+    let doc_arg = format!("{profile_url}={}", profile_file.to_str().unwrap());
+    let verify = |credential: &Value| {
+        let file = dir.path().join("credential.json");
+        std::fs::write(&file, serde_json::to_vec(credential).unwrap()).unwrap();
+        let out = run_node(&["verify", "--doc", &doc_arg, file.to_str().unwrap()]);
+        serde_json::from_str::<Value>(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    };
+    let ok = verify(&doc);
+    assert_eq!(ok["verified"], true, "the npm stack refuses a credential the service issued: {ok}");
+    let mut tampered = doc.clone();
+    tampered["credentialSubject"]["achievement"]["name"] = json!("Something else");
+    assert_eq!(verify(&tampered)["verified"], false);
+}

@@ -8,26 +8,7 @@ use axum::http::{Request, StatusCode};
 use credence::core::baking::{self, BakedCredential};
 use serde_json::{Value, json};
 
-/// A 1x1 PNG with correct CRCs.
-fn tiny_png() -> Vec<u8> {
-    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut out = (data.len() as u32).to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let mut crc_input = kind.to_vec();
-        crc_input.extend_from_slice(data);
-        out.extend_from_slice(&crc32fast::hash(&crc_input).to_be_bytes());
-        out
-    }
-    let mut png = baking::PNG_SIGNATURE.to_vec();
-    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
-    // zlib stream of one scanline: filter byte 0, one grey pixel 0.
-    png.extend(chunk(b"IDAT", &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
-    png.extend(chunk(b"IEND", &[]));
-    png
-}
-
-use common::{EVIDENCE, issued};
+use common::{EVIDENCE, issued, tiny_png};
 
 async fn verify_json(app: &common::TestApp, body: &Value) -> common::Response {
     app.post("/api/v1/verify", None, body).await
@@ -296,10 +277,46 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     // Validity, status and recipient are checked every time.
     let later = verify_json(&t.app, &json!({"id": t.id, "asOf": "2100-01-01T00:00:00Z"})).await;
     assert_eq!(check(&later.body, "validity")["status"], "failed");
+    assert_eq!(second.body["facts"], first.body["facts"], "the same facts, registry included");
+    assert_eq!(second.body["credential"], t.doc);
+    let by_url = verify_json(&t.app, &json!({"url": format!("{}/credentials/{}", common::PUBLIC_URL, t.id)})).await;
+    assert_eq!(by_url.body["result"], "valid");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    let suspended = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(suspended.body["result"], "invalid");
+    assert_eq!(check(&suspended.body, "status[1]")["message"], "suspended by the issuer");
+    assert_eq!(check(&suspended.body, "status[0]")["message"], "not revoked");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/unsuspend", t.id), Some(&t.key), &json!({})).await;
+    assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
     t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
     let revoked = verify_json(&t.app, &json!({"id": t.id})).await;
     assert_eq!(revoked.body["result"], "invalid");
     assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
     let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "else@example.com"})).await;
     assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
+    let t = issued().await;
+    let first = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    let again = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    assert_eq!(first.body["result"], "valid", "{}", first.text);
+    assert_eq!(again.body["checks"], first.body["checks"].clone(), "the kept checks are the same checks");
+    assert_eq!(again.body["facts"], first.body["facts"]);
+    // A copy with the same id that differs in anything is verified in full, and fails.
+    for tamper in [
+        |d: &mut Value| d["credentialSubject"]["achievement"]["name"] = json!("Other"),
+        |d: &mut Value| d["validUntil"] = json!("2199-01-01T00:00:00Z"),
+        |d: &mut Value| d["proof"]["proofValue"] = json!("z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22gkfUKods5D2UAUL5n2Brbx"),
+    ] {
+        let mut copy = t.doc.clone();
+        tamper(&mut copy);
+        let r = verify_json(&t.app, &json!({"credential": copy})).await;
+        assert_eq!(r.body["result"], "invalid", "{}", r.text);
+        assert_eq!(check(&r.body, "proof[0]")["status"], "failed", "{}", r.text);
+    }
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
+    assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
 }

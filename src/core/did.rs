@@ -237,12 +237,15 @@ pub fn profile_controller_document(
     else {
         return Err(DidError::Serialize);
     };
+    // The DID context defines `verificationMethod` and `assertionMethod`, and the
+    // Multikey context the key's terms: without them a JSON-LD processor drops the
+    // keys (a verifier that frames the controller document in safe mode refuses it).
     let mut document = Map::new();
     document.insert(
         "@context".into(),
-        json!([VC_V2_CONTEXT, OB_V3_CONTEXT, MULTIKEY_V1_CONTEXT]),
+        json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]),
     );
-    document.extend(fields);
+    document.extend(fields.into_iter().filter(|(k, _)| k != "@context"));
     add_verification_methods(&mut document, &profile.id, keys);
     Ok(Value::Object(document))
 }
@@ -488,6 +491,9 @@ mod tests {
         let document = profile_controller_document(&profile, &[key()]).unwrap();
         assert_eq!(document["type"], json!(["Profile"]));
         assert_eq!(document["name"], "Example Corp");
+        // The terms of the verification methods must be defined for JSON-LD processors.
+        assert_eq!(document["@context"], json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+        assert_eq!(document.as_object().unwrap().keys().next().map(String::as_str), Some("@context"));
         let resolved = resolve_assertion_method(
             &document,
             "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",

@@ -126,13 +126,23 @@ async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64
     Ok(Json(doc))
 }
 
-/// The latest version of an achievement as an Open Badges 3.0 `Achievement` (public).
+/// The latest version of an achievement as an Open Badges 3.0 `Achievement` (public);
+/// browsers (`Accept: text/html`) get its page.
 #[utoipa::path(get, path = "/achievements/{id}", tag = "public",
     params(("id" = String, Path, description = "Achievement id")),
     responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn public_achievement(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> AppResult<Json<Value>> {
-    open_badges_achievement(&state, &id, None).await
+async fn public_achievement(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    page: crate::web::PageContext,
+    headers: axum::http::HeaderMap,
+) -> AppResult<axum::response::Response> {
+    if crate::web::wants_page(&page, &headers) {
+        let a = state.store.achievement(&id, None).await?.ok_or(AppError::NotFound("achievement"))?;
+        return Ok(crate::web::catalog_pages::achievement_page(&state, &page, a).await);
+    }
+    open_badges_achievement(&state, &id, None).await.map(axum::response::IntoResponse::into_response)
 }
 
 /// One version of an achievement as an Open Badges 3.0 `Achievement` (public).

@@ -571,7 +571,7 @@ async fn public_credential(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let c = state.store.credential(&id).await?.ok_or(AppError::NotFound("credential"))?;
-    if crate::web::prefers_html(&headers) {
+    if crate::web::wants_page(&page, &headers) {
         return Ok(crate::web::badge_page::badge_page(&state, &page, c).await);
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");

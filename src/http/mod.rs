@@ -12,7 +12,7 @@ mod organizations;
 pub mod problem;
 mod public;
 pub mod rate_limit;
-mod verify;
+pub mod verify;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

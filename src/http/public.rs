@@ -47,15 +47,24 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, Problem>
 
 /// An issuer's Open Badges 3.0 `Profile` (public). It lists the issuer's keys as
 /// verification methods `<profile URL>#<multikey>`, so credentials whose issuer id
-/// is this URL can be verified from it; retired keys stay listed.
+/// is this URL can be verified from it; retired keys stay listed. Browsers
+/// (`Accept: text/html`) get the issuer's page.
 #[utoipa::path(get, path = "/issuers/{slug}", tag = "public",
     params(("slug" = String, Path, description = "Organization slug")),
     responses((status = 200, body = Object, description = "Open Badges 3.0 Profile"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn issuer_profile(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> AppResult<Json<Value>> {
+async fn issuer_profile(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    page: crate::web::PageContext,
+    headers: axum::http::HeaderMap,
+) -> AppResult<axum::response::Response> {
     let org = state.store.organization_by_slug(&slug).await?.ok_or(AppError::NotFound("issuer"))?;
+    if crate::web::wants_page(&page, &headers) {
+        return Ok(crate::web::catalog_pages::issuer_page(&state, &page, org).await);
+    }
     let keys = keyring::public_keys(&state.store, &org.id).await?;
-    keyring::profile_document(&org, &keys).map(Json)
+    keyring::profile_document(&org, &keys).map(|d| axum::response::IntoResponse::into_response(Json(d)))
 }
 
 /// An issuer's `did:web` DID document (public), listing current and retired keys.

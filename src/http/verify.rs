@@ -130,7 +130,7 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
 }
 
 /// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
-fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
+pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
     if data.starts_with(&crate::core::baking::PNG_SIGNATURE) || content_type == "image/png" || file_name.ends_with(".png") {
         return Ok(Presented::Png(data.to_vec()));
     }

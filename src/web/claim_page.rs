@@ -292,12 +292,9 @@ pub async fn claim_form(State(state): State<AppState>, page: PageContext, Path(t
         Ok(None) => return private(not_found(&page)),
         Err(e) => return e.into_response(),
     };
-    let name = match &claim.display_name {
-        Some(n) => Some(n.clone()),
-        None => match state.store.learner(&credential.organization_id, &credential.learner_id).await {
-            Ok(l) => l.and_then(|l| l.display_name),
-            Err(e) => return e.into_response(),
-        },
+    let name = match state.store.learner(&credential.organization_id, &credential.learner_id).await {
+        Ok(learner) => super::badge_page::learner_name(&claim, learner),
+        Err(e) => return e.into_response(),
     };
     let view = CredentialView::from_document(&credential.document);
     let form = FormState {

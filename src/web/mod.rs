@@ -7,11 +7,13 @@
 //! the API modules and ask [`prefers_html`] which form the client wants.
 
 pub mod badge_page;
+pub mod catalog_pages;
 pub mod claim_page;
 pub mod credential_view;
 pub mod i18n;
 pub mod lang;
 pub mod report;
+pub mod verify_page;
 
 use askama::Template;
 use axum::Router;
@@ -37,16 +39,19 @@ pub struct PageContext {
     pub remember_lang: bool,
     /// The request path, for the language switch.
     pub path: String,
+    /// `?format=json`: a browser asking for the JSON form of a page.
+    pub json_requested: bool,
 }
 
 impl PageContext {
     pub fn new(lang: Lang, path: &str) -> Self {
-        PageContext { lang, t: lang.messages(), remember_lang: false, path: path.to_string() }
+        PageContext { lang, t: lang.messages(), remember_lang: false, path: path.to_string(), json_requested: false }
     }
 
     pub fn from_parts(parts: &Parts) -> Self {
         let choice = lang::choose(parts.uri.query(), &parts.headers);
-        PageContext { remember_lang: choice.from_switch, ..PageContext::new(choice.lang, parts.uri.path()) }
+        let json_requested = parts.uri.query().and_then(|q| lang::query_param(q, "format")).is_some_and(|f| f == "json");
+        PageContext { remember_lang: choice.from_switch, json_requested, ..PageContext::new(choice.lang, parts.uri.path()) }
     }
 
     /// The link that shows this page in the other language.
@@ -101,6 +106,12 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
         }
     }
     html > 0.0 && html >= json
+}
+
+/// Whether to answer a page: the client prefers HTML and did not ask for
+/// `?format=json` (how a browser follows a "JSON" link).
+pub fn wants_page(page: &PageContext, headers: &HeaderMap) -> bool {
+    !page.json_requested && prefers_html(headers)
 }
 
 /// A rendered page with its status, language headers and, after a language
@@ -221,6 +232,12 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/site.css", get(site_css))
         .route("/assets/site.js", get(site_js))
         .route("/credentials/{id}/print", get(badge_page::certificate))
+        .merge(
+            Router::new()
+                .route("/verify", get(verify_page::verify_form).post(verify_page::verify_submit))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::http::verify::MAX_IMAGE_BYTES))
+                .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
+        )
         .merge(
             Router::new()
                 .route("/claim/{token}", get(claim_page::claim_form).post(claim_page::save_claim))

@@ -206,7 +206,6 @@ mod tests {
                 .collect(),
             facts: Facts::default(),
             credential: None,
-            stored: None,
         }
     }
 

@@ -201,3 +201,21 @@ pub async fn issued() -> Issued {
     Issued { app, key, id, doc }
 }
 
+/// A 1x1 PNG with correct CRCs.
+pub fn tiny_png() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        out.extend_from_slice(&crc32fast::hash(&crc_input).to_be_bytes());
+        out
+    }
+    let mut png = credence::core::baking::PNG_SIGNATURE.to_vec();
+    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    // zlib stream of one scanline: filter byte 0, one grey pixel 0.
+    png.extend(chunk(b"IDAT", &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}

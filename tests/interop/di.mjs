@@ -1,5 +1,8 @@
 // Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack.
-//   node di.mjs verify [file]            -> {"verified": bool, "error": string|null}  (stdin if no file)
+//   node di.mjs verify [--doc URL=FILE]... [file]
+//                                        -> {"verified": bool, "error": string|null}  (stdin if no file)
+//        --doc serves a local copy of an https document, such as an issuer's Open Badges Profile
+//        that lists its keys; `URL#fragment` then resolves to the verification method with that id.
 //   node di.mjs sign <seedHex> [file]    -> signed credential, did:key verification method
 // Contexts come only from the repository's contexts/ folder; did:key resolves locally; no http.
 import {readFileSync} from 'node:fs';
@@ -35,7 +38,23 @@ const staticLoader = loader.build();
 const didKeyDriver = didKey.driver();
 didKeyDriver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
 
+// Documents given with --doc, by URL without fragment.
+const localDocs = new Map();
+
 async function documentLoader(url) {
+  const [base] = url.split('#');
+  if(localDocs.has(base)) {
+    const doc = localDocs.get(base);
+    if(base === url) {
+      return {contextUrl: null, documentUrl: url, document: doc};
+    }
+    const method = [].concat(doc.verificationMethod ?? []).find(m => m.id === url);
+    if(!method) {
+      throw new Error(`${base} lists no verification method ${url}`);
+    }
+    const document = {'@context': 'https://w3id.org/security/multikey/v1', ...method};
+    return {contextUrl: null, documentUrl: url, document};
+  }
   if(url.startsWith('did:key:')) {
     const document = await didKeyDriver.get({url});
     return {contextUrl: null, documentUrl: url, document};
@@ -79,7 +98,16 @@ async function sign(seedHex, file) {
 const [command, ...args] = process.argv.slice(2);
 try {
   if(command === 'verify') {
-    console.log(JSON.stringify(await verify(args[0])));
+    const rest = [];
+    for(let i = 0; i < args.length; i++) {
+      if(args[i] === '--doc') {
+        const [url, file] = args[++i].split(/=(.*)/s);
+        localDocs.set(url, JSON.parse(readFileSync(file, 'utf8')));
+      } else {
+        rest.push(args[i]);
+      }
+    }
+    console.log(JSON.stringify(await verify(rest[0])));
   } else if(command === 'sign') {
     console.log(JSON.stringify(await sign(args[0], args[1]), null, 2));
   } else {

@@ -26,3 +26,21 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+// The verification page: a file dropped anywhere on the drop zone goes into its file input.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    if (!input) return;
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.add("dragover"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("dragover"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
+    });
+  });
+})();
