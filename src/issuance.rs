@@ -47,6 +47,10 @@ pub struct CredentialRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
     pub suspended: bool,
+    /// The learner's private claim link. Only in the answer that issued the
+    /// credential; a lost link is replaced with `POST .../credentials/{id}/claim-link`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_url: Option<String>,
 }
 
 impl CredentialRef {
@@ -58,6 +62,7 @@ impl CredentialRef {
             award_kind: c.award_kind.clone(),
             revoked_at: c.revoked_at.clone(),
             suspended: c.suspended,
+            claim_url: None,
         }
     }
 
@@ -254,7 +259,7 @@ pub async fn settle(
     let (results, evidence) = store.results_with_evidence(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
+    let mut credential = held(store, learner, achievement).await?;
     if credential.is_none() && evaluation.is_eligible() {
         credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
     }
@@ -267,7 +272,7 @@ async fn status(
     achievement: &Achievement,
     learner: &Learner,
     evaluation: Evaluation,
-    credential: Option<StoredCredential>,
+    credential: Option<Issued>,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
     let mut signoffs = store.signoffs(&learner.id, &achievement.id).await?;
@@ -276,7 +281,7 @@ async fn status(
             s.link = created.link.clone();
         }
     }
-    let credential = credential.map(|c| CredentialRef::of(store, &c));
+    let credential = credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(store, &i.credential) });
     let state = match &credential {
         Some(c) => c.state(),
         None => state_name(evaluation.state),
@@ -319,7 +324,7 @@ pub async fn learner_status(store: &Store, org: &Organization, achievement: &Ach
     let results = store.results(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let credential = store.credential_for(&learner.id, &achievement.id).await?;
+    let credential = held(store, learner, achievement).await?;
     status(store, &org.id, achievement, learner, evaluation, credential, Vec::new()).await
 }
 
@@ -332,7 +337,7 @@ pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization,
     refuse_issuing_without_email(store, org, &achievement, &input.learner, None).await?;
     let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
-    let mut credential = store.credential_for(&learner.id, &achievement.id).await?;
+    let mut credential = held(store, &learner, &achievement).await?;
     if credential.is_none() {
         credential = Some(
             issue(store, master, org, &achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
@@ -359,8 +364,20 @@ fn format_score(score: f64) -> String {
     crate::domain::achievement::format_number(score)
 }
 
-/// Builds, signs and stores the credential in one transaction, with a random index
-/// in each status list. If a concurrent request issued first, returns that one.
+/// A credential held by the learner, with its claim link when it was issued just now.
+struct Issued {
+    credential: StoredCredential,
+    claim_url: Option<String>,
+}
+
+/// The credential the learner already holds, if any.
+async fn held(store: &Store, learner: &Learner, achievement: &Achievement) -> AppResult<Option<Issued>> {
+    Ok(store.credential_for(&learner.id, &achievement.id).await?.map(|credential| Issued { credential, claim_url: None }))
+}
+
+/// Builds, signs and stores the credential and its claim in one transaction, with a
+/// random index in each status list. If a concurrent request issued first, returns
+/// that one (without a claim link: that request's answer has it).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     store: &Store,
@@ -371,7 +388,7 @@ async fn issue(
     evaluation: &Evaluation,
     evidence: &[EvidenceInput],
     award_narrative: Option<&str>,
-) -> AppResult<StoredCredential> {
+) -> AppResult<Issued> {
     let email = learner
         .email
         .clone()
@@ -445,15 +462,17 @@ async fn issue(
     let Some(issued_at) = written else {
         // The learner already holds it (a concurrent request issued first).
         tx.rollback().await?;
-        return store
+        let credential = store
             .credential_for(&learner.id, &achievement.id)
             .await?
-            .ok_or_else(|| AppError::Internal("issued credential vanished".into()));
+            .ok_or_else(|| AppError::Internal("issued credential vanished".into()))?;
+        return Ok(Issued { credential, claim_url: None });
     };
+    let claim_url = store.create_claim(&mut tx, &credential_id).await?;
     tx.commit().await?;
     tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
     // What was just written, without reading it back.
-    Ok(StoredCredential {
+    let credential = StoredCredential {
         id: credential_id,
         organization_id: org.id.clone(),
         learner_id: learner.id.clone(),
@@ -467,5 +486,6 @@ async fn issue(
         revoked_at: None,
         revocation_reason: None,
         suspended: false,
-    })
+    };
+    Ok(Issued { credential, claim_url: Some(claim_url) })
 }

@@ -346,9 +346,21 @@ fn report_check(c: Check) -> ReportCheck {
 /// of its organization's lists, allocated when it was issued). `None` when the
 /// credential has not been verified before or names lists it does not own: the
 /// general path answers then.
-async fn verify_stored(store: &Store, verifier: &Verifier, id: &str, request: &VerifyRequest) -> AppResult<Option<VerificationResult>> {
+///
+/// A presented document that is exactly the stored one (the same JSON values) is the
+/// same credential: its static checks are the stored credential's.
+async fn verify_stored(
+    store: &Store,
+    verifier: &Verifier,
+    id: &str,
+    presented: Option<&Value>,
+    request: &VerifyRequest,
+) -> AppResult<Option<VerificationResult>> {
     let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
     let Some(c) = store.credential(id).await? else { return Ok(None) };
+    if presented.is_some_and(|doc| *doc != c.document) {
+        return Ok(None);
+    }
     let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
     let mut known = HashMap::new();
     for (list, purpose, index) in status_entries(&c.document) {
@@ -377,14 +389,19 @@ async fn verify_stored(store: &Store, verifier: &Verifier, id: &str, request: &V
 
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
-    if let Presented::Reference(r) = &presented {
-        let prefix = format!("{}/credentials/", store.public_url);
-        let id = r.strip_prefix(&prefix).unwrap_or(r);
-        if let Some(result) = verify_stored(store, verifier, id, &request).await? {
+    let prefix = format!("{}/credentials/", store.public_url);
+    let (ours, document) = match &presented {
+        Presented::Reference(r) => (Some(r.strip_prefix(&prefix).unwrap_or(r).to_string()), None),
+        Presented::Json(doc) => (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc)),
+        _ => (None, None),
+    };
+    if let Some(id) = &ours {
+        if let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
             return Ok(result);
         }
     }
-    let (text, stored_id) = credential_text(store, presented).await?;
+    let presented_json = matches!(presented, Presented::Json(_));
+    let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let mut c = d.credential;
@@ -397,6 +414,13 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     } else {
         serde_json::from_str(&text).ok()
     };
+    // A document sent in full that is exactly one of ours: its static checks are kept
+    // under its id, like those of a credential named by id.
+    if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json) {
+        if store.credential(id).await?.is_some_and(|c| c.document == *doc) {
+            stored_id = Some(id.clone());
+        }
+    }
     let (methods, entries, issuer_id) = match &as_json {
         Some(doc) => (verification_methods(doc), status_entries(doc), facts(doc).issuer_id),
         None => (Vec::new(), Vec::new(), None),
@@ -490,4 +514,51 @@ fn summarize(report: verify::VerificationReport, request: &VerifyRequest, regist
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
     facts.registered_issuer = registered.map(|o| o.name);
     VerificationResult { result, checks, facts, credential: report.credential }
+}
+
+/// The credential stored here that a verification was about, if it should be
+/// counted: the one named by id, or a presented copy whose id is one of our
+/// credential URLs, whose every proof passed, whose signing key belongs to its
+/// issuer, and whose issuer is registered here. Tampered copies do not count.
+fn counted_credential(store: &Store, by_reference: Option<&str>, result: &VerificationResult) -> Option<String> {
+    let prefix = format!("{}/credentials/", store.public_url);
+    if let Some(r) = by_reference {
+        return Some(r.strip_prefix(&prefix).unwrap_or(r).to_string());
+    }
+    let id = result.credential.as_ref()?.get("id")?.as_str()?.strip_prefix(&prefix)?;
+    let passed = |prefix: &str| {
+        let checks: Vec<&ReportCheck> = result.checks.iter().filter(|c| c.check.starts_with(prefix)).collect();
+        !checks.is_empty() && checks.iter().all(|c| c.status == "passed")
+    };
+    (passed("proof[") && passed("issuer[") && passed("registry") && !id.is_empty() && !id.contains(['/', '?', '#']))
+        .then(|| id.to_string())
+}
+
+/// [`verify`], counting a verification of a credential stored here. The count is
+/// written after the answer, on its own task, so verification does not wait for it;
+/// a copy counts only for a credential of the organization that issued the copy.
+pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+    let by_reference = match &presented {
+        Presented::Reference(r) => Some(r.clone()),
+        _ => None,
+    };
+    let result = verify(store, verifier, presented, request).await?;
+    if let Some(id) = counted_credential(store, by_reference.as_deref(), &result) {
+        let store = store.clone();
+        let issuer = if by_reference.is_some() { None } else { result.facts.issuer_id.clone() };
+        tokio::spawn(async move {
+            let counted = match issuer {
+                None => store.record_credential_event(&id, crate::store::CredentialEvent::Verified).await,
+                Some(issuer) => match hosted_organization(&store, &issuer).await {
+                    Ok(Some(org)) => store.record_verification_of_copy(&id, &org.id).await,
+                    Ok(None) => Ok(false),
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(e) = counted {
+                tracing::warn!(credential = %id, error = %e, "a verification could not be counted");
+            }
+        });
+    }
+    Ok(result)
 }

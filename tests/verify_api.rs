@@ -295,3 +295,28 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "else@example.com"})).await;
     assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
 }
+
+#[tokio::test]
+async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
+    let t = issued().await;
+    let first = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    let again = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    assert_eq!(first.body["result"], "valid", "{}", first.text);
+    assert_eq!(again.body["checks"], first.body["checks"].clone(), "the kept checks are the same checks");
+    assert_eq!(again.body["facts"], first.body["facts"]);
+    // A copy with the same id that differs in anything is verified in full, and fails.
+    for tamper in [
+        |d: &mut Value| d["credentialSubject"]["achievement"]["name"] = json!("Other"),
+        |d: &mut Value| d["validUntil"] = json!("2199-01-01T00:00:00Z"),
+        |d: &mut Value| d["proof"]["proofValue"] = json!("z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22gkfUKods5D2UAUL5n2Brbx"),
+    ] {
+        let mut copy = t.doc.clone();
+        tamper(&mut copy);
+        let r = verify_json(&t.app, &json!({"credential": copy})).await;
+        assert_eq!(r.body["result"], "invalid", "{}", r.text);
+        assert_eq!(check(&r.body, "proof[0]")["status"], "failed", "{}", r.text);
+    }
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
+    assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
+}

@@ -19,13 +19,14 @@ use super::problem::Problem;
 use crate::bulk;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::store::{BulkJob, BulkRow, Store};
+use crate::store::{BulkClaimLink, BulkJob, BulkRow, Store};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload, list_jobs))
         .routes(routes!(get_job))
         .routes(routes!(job_rows))
+        .routes(routes!(job_claim_links))
         // Files are larger than the JSON bodies of the rest of the API.
         .layer(DefaultBodyLimit::max(bulk::MAX_FILE_BYTES))
 }
@@ -239,4 +240,25 @@ async fn job_rows(
     v.into_result()?;
     let job = state.store.bulk_job(&org.id, &id).await?.ok_or(AppError::NotFound("bulk job"))?;
     Ok(Json(state.store.bulk_rows(&job.id, q.status.as_deref(), limit, offset).await?))
+}
+
+/// Claim links for the learners of a bulk job: a new link for every credential
+/// the job's rows issued (or found already issued) that its learner has not
+/// claimed yet; earlier links of those credentials stop working. Links are shown
+/// only in this answer (the upload's answer cannot carry them, and rows are read
+/// many times), so call it once the job is completed and send the links on.
+#[utoipa::path(post, path = "/api/v1/organizations/{org}/bulk-jobs/{id}/claim-links", tag = "bulk",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Job id")),
+    responses((status = 200, body = Vec<BulkClaimLink>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn job_claim_links(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> AppResult<Json<Vec<BulkClaimLink>>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    let job = state.store.bulk_job(&org.id, &id).await?.ok_or(AppError::NotFound("bulk job"))?;
+    let links = state.store.reissue_bulk_claim_links(&org.id, &job.id).await?;
+    tracing::info!(organization = %org.slug, job = %job.id, links = links.len(), "bulk claim links made");
+    Ok(Json(links))
 }

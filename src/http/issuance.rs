@@ -27,7 +27,7 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, CredentialRef, LearnerStatus};
-use crate::store::{CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+use crate::store::{Claim, CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(learner_status))
         .routes(routes!(reissue_signoff_link))
         .routes(routes!(list_credentials))
+        .routes(routes!(credential_summary))
         .routes(routes!(list_learners))
         .routes(routes!(revoke_credential))
         .routes(routes!(suspend_credential))
@@ -258,11 +259,65 @@ pub struct CredentialSummary {
     pub learner_id: String,
     pub valid_until: Option<String>,
     pub revocation_reason: Option<String>,
+    pub claim: ClaimSummary,
+    pub counts: CredentialCounts,
 }
 
-fn summary(state: &AppState, c: &StoredCredential) -> CredentialSummary {
+/// Whether and how the learner claimed the credential.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimSummary {
+    pub claimed: bool,
+    /// The first claim.
+    pub claimed_at: Option<String>,
+    /// The learner's last change.
+    pub updated_at: Option<String>,
+    /// When the current claim link was made.
+    pub link_created_at: Option<String>,
+    /// The name the learner chose for the badge page.
+    pub display_name: Option<String>,
+    /// The DID the learner gave (recorded on the learner for later credentials).
+    pub did: Option<String>,
+    /// Indexes in the credential's evidence list that the learner does not show.
+    pub hidden_evidence: Vec<usize>,
+}
+
+/// What happened to the credential since it was issued.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CredentialCounts {
+    /// 1 once the learner claimed it.
+    pub claimed: i64,
+    pub shared: i64,
+    pub downloaded: i64,
+    /// Verifications by id or of copies whose proof passed.
+    pub verified: i64,
+}
+
+fn summary(state: &AppState, c: &StoredCredential, claim: Option<Claim>) -> CredentialSummary {
     let r = CredentialRef::of(&state.store, c);
+    let (claim, counts) = match claim {
+        None => (ClaimSummary::default(), CredentialCounts::default()),
+        Some(cl) => (
+            ClaimSummary {
+                claimed: cl.claimed_at.is_some(),
+                claimed_at: cl.claimed_at.clone(),
+                updated_at: cl.updated_at,
+                link_created_at: Some(cl.link_created_at),
+                display_name: cl.display_name,
+                did: cl.did,
+                hidden_evidence: cl.hidden_evidence,
+            },
+            CredentialCounts {
+                claimed: i64::from(cl.claimed_at.is_some()),
+                shared: cl.shared,
+                downloaded: cl.downloaded,
+                verified: cl.verified,
+            },
+        ),
+    };
     CredentialSummary {
+        claim,
+        counts,
         state: r.state().to_string(),
         credential: r,
         achievement_id: c.achievement_id.clone(),
@@ -341,12 +396,13 @@ async fn list_credentials(
         offset: page.offset,
     };
     let list: Vec<CredentialSummary> =
-        state.store.list_credentials(&org.id, &filter).await?.iter().map(|c| summary(&state, c)).collect();
+        state.store.list_credentials(&org.id, &filter).await?.into_iter().map(|(c, claim)| summary(&state, &c, claim)).collect();
     if !page.csv {
         return Ok(Json(list).into_response());
     }
     Ok(csv_response(
-        "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason",
+        "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason,\
+         claimed_at,claimed,shared,downloaded,verified",
         list.into_iter().map(|s| {
             vec![
                 s.credential.id,
@@ -359,6 +415,11 @@ async fn list_credentials(
                 s.valid_until.unwrap_or_default(),
                 s.credential.award_kind,
                 s.revocation_reason.unwrap_or_default(),
+                s.claim.claimed_at.unwrap_or_default(),
+                s.counts.claimed.to_string(),
+                s.counts.shared.to_string(),
+                s.counts.downloaded.to_string(),
+                s.counts.verified.to_string(),
             ]
         }),
     ))
@@ -431,7 +492,25 @@ async fn change_status(state: &AppState, caller: &crate::store::Caller, org: &st
     let org = organization_for(&state.store, caller, org, Need::Manage).await?;
     let updated = state.store.change_credential_status(&org.id, id, change).await?;
     tracing::info!(organization = %org.slug, credential = %id, change = ?change, "credential status changed");
-    Ok(Json(summary(state, &updated)))
+    let claim = state.store.claim(id).await?;
+    Ok(Json(summary(state, &updated, claim)))
+}
+
+/// One of the organization's credentials: its state, the learner's claim and the
+/// counts (claimed, shared, downloaded, verified).
+#[utoipa::path(get, path = "/api/v1/organizations/{org}/credentials/{id}", tag = "issuance",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Credential id")),
+    responses((status = 200, body = CredentialSummary), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn credential_summary(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> AppResult<Json<CredentialSummary>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    let c = state.store.credential(&id).await?.filter(|c| c.organization_id == org.id).ok_or(AppError::NotFound("credential"))?;
+    let claim = state.store.claim(&c.id).await?;
+    Ok(Json(summary(&state, &c, claim)))
 }
 
 /// Revoke a credential, permanently, with a reason. The status list changes at once.

@@ -4,6 +4,7 @@
 pub mod access;
 mod achievements;
 mod bulk;
+mod claims;
 pub mod extract;
 mod frameworks;
 mod issuance;
@@ -112,6 +113,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(frameworks::routes())
         .merge(achievements::routes())
         .merge(issuance::routes())
+        .merge(claims::routes())
         .merge(verify::routes())
         .merge(bulk::routes())
 }

@@ -187,7 +187,7 @@ async fn verify(State(state): State<AppState>, request: Request) -> AppResult<Js
             )));
         }
     };
-    Ok(Json(verification::verify(&state.store, &state.verifier, presented, verify_request).await?))
+    Ok(Json(verification::verify_and_count(&state.store, &state.verifier, presented, verify_request).await?))
 }
 
 /// VC API request to verify a credential.
@@ -245,7 +245,7 @@ fn presented_value(v: Value, field: &str) -> AppResult<Presented> {
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn vc_api_verify_credential(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyCredentialRequest>) -> AppResult<Response> {
     let presented = presented_value(body.verifiable_credential, "verifiableCredential")?;
-    let result = verification::verify(&state.store, &state.verifier, presented, VerifyRequest::default()).await?;
+    let result = verification::verify_and_count(&state.store, &state.verifier, presented, VerifyRequest::default()).await?;
     Ok(vc_api_answer(result))
 }
 
@@ -300,7 +300,7 @@ async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body)
         None => Vec::new(),
     };
     for (i, c) in credentials.into_iter().take(32).enumerate() {
-        let result = verification::verify(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, VerifyRequest::default()).await?;
+        let result = verification::verify_and_count(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, VerifyRequest::default()).await?;
         if result.result == Outcome::Valid {
             checks.push(format!("verifiableCredential[{i}]"));
         } else {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
 use super::{Store, now};
 use crate::core::status_list::StatusPurpose;
 use crate::error::{AppError, AppResult};
@@ -171,7 +172,8 @@ impl Store {
         row.as_ref().map(credential_from_row).transpose()
     }
 
-    pub async fn list_credentials(&self, organization_id: &str, f: &CredentialFilter) -> AppResult<Vec<StoredCredential>> {
+    /// The organization's credentials, newest first, each with its claim.
+    pub async fn list_credentials(&self, organization_id: &str, f: &CredentialFilter) -> AppResult<Vec<(StoredCredential, Option<Claim>)>> {
         let state = match f.state.as_deref() {
             None => "",
             Some("active") => " AND revoked_at IS NULL AND suspended = 0",
@@ -180,7 +182,8 @@ impl Store {
             Some(other) => return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended"))),
         };
         let sql = format!(
-            "SELECT {COLUMNS} FROM credentials WHERE organization_id = $1 AND ($2 IS NULL OR achievement_id = $2) \
+            "SELECT {COLUMNS}, {CLAIM_COLUMNS} FROM credentials LEFT JOIN credential_claims cl ON cl.credential_id = credentials.id \
+             WHERE organization_id = $1 AND ($2 IS NULL OR achievement_id = $2) \
              AND ($3 IS NULL OR issued_at >= $3) AND ($4 IS NULL OR issued_at < $4){state} \
              ORDER BY issued_at DESC, id LIMIT $5 OFFSET $6"
         );
@@ -193,7 +196,14 @@ impl Store {
             .bind(f.offset)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(credential_from_row).collect()
+        rows.iter()
+            .map(|r| {
+                let c = credential_from_row(r)?;
+                let has_claim = r.try_get::<Option<String>, _>("link_created_at")?.is_some();
+                let claim = if has_claim { Some(claim_from_row(r, c.id.clone())?) } else { None };
+                Ok((c, claim))
+            })
+            .collect()
     }
 
     async fn bump_status_list(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, organization_id: &str, purpose: StatusPurpose) -> AppResult<()> {

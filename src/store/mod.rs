@@ -7,6 +7,7 @@
 mod achievements;
 mod api_keys;
 mod bulk_jobs;
+mod claims;
 mod credentials;
 mod frameworks;
 mod learners;
@@ -25,6 +26,7 @@ use crate::error::{AppError, AppResult};
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
+pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
 pub use credentials::{CredentialFilter, NewCredential, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, ResultInsert, SignoffRequest, SignoffTicket};

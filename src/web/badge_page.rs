@@ -12,7 +12,7 @@ use super::i18n::date_parts;
 use super::report::{BadgeState, ReportView};
 use super::{Lang, PageContext, percent_encode, render};
 use crate::http::AppState;
-use crate::store::StoredCredential;
+use crate::store::{Claim, Learner, StoredCredential};
 use crate::verification::{self, Presented, VerifyRequest};
 
 /// The words of the badge and certificate pages.
@@ -242,8 +242,22 @@ pub fn linkedin_add_url(view: &CredentialView, page_url: &str, cert_id: &str) ->
     format!("https://www.linkedin.com/profile/add?{}", query.join("&"))
 }
 
-async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
+/// The learner's name as pages show it: the one chosen when claiming, else the one
+/// the issuer gave.
+pub fn learner_name(claim: &Claim, learner: Option<Learner>) -> Option<String> {
+    claim.display_name.clone().or_else(|| learner.and_then(|l| l.display_name)).filter(|n| !n.trim().is_empty())
+}
+
+/// The credential's claim and [`learner_name`].
+pub async fn claim_and_name(state: &AppState, c: &StoredCredential) -> Result<(Claim, Option<String>), crate::error::AppError> {
     let learner = state.store.learner(&c.organization_id, &c.learner_id).await?;
+    let claim = state.store.claim(&c.id).await?.unwrap_or_default();
+    let name = learner_name(&claim, learner);
+    Ok((claim, name))
+}
+
+async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
+    let (claim, learner_name) = claim_and_name(state, &c).await?;
     let org = state.store.organization_by_id(&c.organization_id).await?;
     let result = verification::verify(&state.store, &state.verifier, Presented::Reference(c.id.clone()), VerifyRequest::default()).await?;
     let view = CredentialView::from_document(&c.document);
@@ -253,10 +267,10 @@ async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result
         og_image: format!("{page_url}/image.png"),
         uuid: c.id,
         page_url,
-        evidence: view.evidence.clone(),
+        evidence: view.evidence.iter().filter(|e| !claim.hidden_evidence.contains(&e.index)).cloned().collect(),
         view,
         report: ReportView::new(&result, lang),
-        learner_name: learner.and_then(|l| l.display_name).filter(|n| !n.trim().is_empty()),
+        learner_name,
         revocation_reason: c.revocation_reason,
         issuer_slug: org.map(|o| o.slug),
     })

@@ -104,10 +104,19 @@ pub fn from_accept_language(value: &str) -> Lang {
 
 /// The first value of `name` in a query string, percent-decoded.
 pub fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then(|| percent_decode(v))
-    })
+    form_pairs(query).into_iter().find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// Every `name=value` pair of a query string or an `application/x-www-form-urlencoded`
+/// body, in order, percent-decoded (`+` is a space; invalid UTF-8 becomes U+FFFD).
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
 }
 
 fn percent_decode(s: &str) -> String {
@@ -163,5 +172,9 @@ mod tests {
         assert_eq!(query_param("a=1&q=caf%C3%A9+au+lait", "q").as_deref(), Some("café au lait"));
         assert_eq!(query_param("q=%zz%4", "q").as_deref(), Some("%zz%4"));
         assert_eq!(query_param("a=1", "q"), None);
+        assert_eq!(
+            form_pairs("name=Ana+Mar%C3%ADa&public=0&&public=2&x"),
+            vec![("name".into(), "Ana María".into()), ("public".into(), "0".into()), ("public".into(), "2".into()), ("x".into(), String::new())]
+        );
     }
 }

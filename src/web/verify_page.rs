@@ -136,14 +136,14 @@ async fn run(state: &AppState, page: &PageContext, presented: Presented, email: 
         recipient_email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
         ..VerifyRequest::default()
     };
-    let result = verification::verify(&state.store, &state.verifier, presented, request).await?;
+    let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
     let view = result.credential.as_ref().map(CredentialView::from_document).unwrap_or_default();
     let recipient = result.checks.iter().find(|c| c.check == "recipient").map(|c| c.status == "passed");
     let prefix = format!("{}/credentials/", state.store.public_url);
     let (badge_page, learner_name) = match view.id.strip_prefix(&prefix) {
         Some(uuid) => match state.store.credential(uuid).await? {
             Some(c) => {
-                let name = state.store.learner(&c.organization_id, &c.learner_id).await?.and_then(|l| l.display_name);
+                let (_, name) = badge_page::claim_and_name(state, &c).await?;
                 (Some(view.id.clone()), name)
             }
             None => (None, None),

@@ -9,6 +9,9 @@
       var done = function () {
         var status = document.getElementById(button.getAttribute("data-status"));
         if (status) status.textContent = button.getAttribute("data-copied");
+        // Counts the share for the issuer; nothing is sent about who shared.
+        var event = button.getAttribute("data-share-event");
+        if (event && navigator.sendBeacon) navigator.sendBeacon(event);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
