@@ -279,6 +279,9 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         println!("Demo learners' badge pages (open them in a browser):");
         for outcome in &learners {
             println!("  {}", outcome.describe());
+            if let Some(claim) = outcome.claim_url() {
+                println!("    claim link for {} (private; shown on this first start only): {claim}", outcome.learner);
+            }
         }
     }
     let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);

@@ -227,6 +227,12 @@ impl LearnerOutcome {
             }
         }
     }
+
+    /// The learner's private claim link, when the credential was issued by this run
+    /// (the link is shown once, as in the issuing answer).
+    pub fn claim_url(&self) -> Option<&str> {
+        self.credential.as_ref().and_then(|c| c.claim_url.as_deref())
+    }
 }
 
 const DEMO_SOURCE: &str = "demo";

@@ -138,6 +138,9 @@ async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_
                 assert_eq!(o.state, if revoked { "revoked" } else { "issued" }, "{label}");
                 assert_eq!(c.url, format!("{}/credentials/{}", common::PUBLIC_URL, c.id));
                 assert!(o.describe().starts_with(&c.url), "{}", o.describe());
+                // The learner's claim link, shown once: on the run that issued.
+                let claim = o.claim_url().unwrap_or_default();
+                assert_eq!(claim.starts_with(&format!("{}/claim/", common::PUBLIC_URL)), !revoked, "{label}: {claim}");
                 let page = badge_page(&app, &c.id).await;
                 assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.text);
                 assert!(page.content_type.starts_with("text/html"), "{label}: {}", page.content_type);
@@ -173,6 +176,7 @@ async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_
     let again = credence::demo::play_learners(&app.store, &app.master_key).await.expect("a second run");
     let ids = |v: &[credence::demo::LearnerOutcome]| v.iter().map(|o| (o.state.clone(), o.credential.as_ref().map(|c| c.id.clone()))).collect::<Vec<_>>();
     assert_eq!(ids(&again), ids(&outcomes));
+    assert!(again.iter().all(|o| o.claim_url().is_none()), "claim links are shown once");
     let emc = app.key_for("emc", "issuer").await;
     assert_eq!(app.get("/api/v1/organizations/emc/credentials", Some(&emc)).await.body.as_array().unwrap().len(), 2);
     let ictc = app.key_for("ictc", "issuer").await;

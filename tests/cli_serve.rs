@@ -192,6 +192,8 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
     for why in ["awaiting sign-off: Priya Raman", "locked out: Lucas Tremblay", "not yet earned: Sarah Whitehorse"] {
         assert!(server.stdout.iter().any(|l| l.contains(&format!("no badge page ({why}, "))), "{why}: {:#?}", server.stdout);
     }
+    let claims = server.stdout.iter().filter(|l| l.trim_start().starts_with("claim link for ")).count();
+    assert_eq!(claims, 3, "a claim link per issued, unrevoked demo credential: {:#?}", server.stdout);
     let first = pages[0].trim().split_whitespace().next().unwrap();
     let path = &first[first.find("/credentials/").unwrap()..];
     let doc = http_get(&server.addr, path, None);

@@ -320,9 +320,10 @@ fn origin_of(url: &str) -> &str {
 pub fn same_site_post(headers: &HeaderMap, public_url: &str) -> bool {
     let header_text = |name| headers.get(name).map(|v| v.to_str().unwrap_or(""));
     if let Some(site) = header_text("sec-fetch-site") {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+        // Set by the browser itself (no page can set a Sec- header), so it decides:
+        // the claim page's no-referrer policy makes browsers send `Origin: null`
+        // with the form, even from the claim page itself.
+        return matches!(site, "same-origin" | "none");
     }
     match header_text("origin") {
         None => true,
@@ -422,6 +423,8 @@ mod tests {
         assert!(same_site_post(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]), public));
         assert!(!same_site_post(&headers(&[("origin", "https://evil.example")]), public));
         assert!(!same_site_post(&headers(&[("origin", "null")]), public));
+        // What Chromium sends from the claim page, under its no-referrer policy.
+        assert!(same_site_post(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), public));
         assert!(!same_site_post(&headers(&[("sec-fetch-site", "cross-site")]), public));
         assert!(!same_site_post(&headers(&[("sec-fetch-site", "same-site")]), public));
     }

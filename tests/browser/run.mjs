@@ -140,12 +140,16 @@ async function stopServer(server) {
   rmSync(server.dir, { recursive: true, force: true });
 }
 
-/** The badge pages `serve --demo` printed: `  URL  (state: learner, achievement)`. */
+/** The badge pages `serve --demo` printed: `  URL  (state: learner, achievement)`,
+ *  each followed by `    claim link for LEARNER (...): URL` on a first start. */
 function demoBadges(stdout) {
   const badges = [];
   for (const line of stdout.split('\n')) {
     const m = line.match(/^\s+(https?:\/\/\S+\/credentials\/(\S+))\s+\((\w+): ([^,]+), (.+)\)$/);
     if (m) badges.push({ url: m[1], id: m[2], state: m[3], learner: m[4], achievement: m[5] });
+    const claim = line.match(/^\s+claim link for (.+?) \(.*\): (https?:\/\/\S+\/claim\/\S+)$/);
+    const last = badges[badges.length - 1];
+    if (claim && last && last.learner === claim[1]) last.claim = claim[2];
   }
   return badges;
 }
@@ -457,6 +461,24 @@ async function run(server, browser) {
       await shot(page, label.replace(/ /g, '-'));
     });
   }
+
+  // The learner's private claim link: choose the name the badge page shows.
+  const claimed = issued.find((b) => b.learner === 'Sarah Whitehorse') || issued[issued.length - 1];
+  await check('claim page: the learner chooses the name the badge page shows', async () => {
+    expect(claimed.claim, `no claim link printed for ${claimed.learner} (stdout:\n${server.stdout})`);
+    await visit(page, `${claimed.claim}?lang=fr`, 'claim page FR');
+    equal(await htmlLang(page), 'fr', 'html lang');
+    await Promise.all([page.waitForURL(/[?&]lang=en/), page.locator('a.lang-switch').click()]);
+    await audit(page, 'claim page EN');
+    equal(await page.locator('#name').inputValue(), claimed.learner, 'the name the issuer gave, offered first');
+    await shot(page, 'claim');
+    await page.locator('#name').fill('Sarah W.');
+    await Promise.all([page.waitForURL(claimed.url), page.locator('form[action^="/claim/"] [type=submit]').click()]);
+    await audit(page, 'badge page after claiming');
+    const facts = await text(page, 'dl.facts');
+    expect(facts.includes('Sarah W.'), `the chosen name is not on the badge page: ${facts}`);
+    await statusPanel(page, 'valid', 'Valid');
+  });
 
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
