@@ -3,6 +3,7 @@
 
 pub mod access;
 mod achievements;
+mod badge_files;
 mod bulk;
 pub mod extract;
 mod frameworks;
@@ -114,6 +115,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(issuance::routes())
         .merge(verify::routes())
         .merge(bulk::routes())
+        .merge(badge_files::routes())
 }
 
 /// The OpenAPI document generated from the handlers.
