@@ -21,6 +21,8 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "server")]
+pub mod images;
+#[cfg(feature = "server")]
 pub mod issuance;
 #[cfg(feature = "server")]
 pub mod keyring;

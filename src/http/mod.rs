@@ -3,6 +3,7 @@
 
 pub mod access;
 mod achievements;
+mod badge_files;
 mod bulk;
 mod claims;
 pub mod extract;
@@ -116,6 +117,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(claims::routes())
         .merge(verify::routes())
         .merge(bulk::routes())
+        .merge(badge_files::routes())
 }
 
 /// The OpenAPI document generated from the handlers.
