@@ -386,12 +386,20 @@ async fn the_default_policy_refuses_local_and_private_targets_with_the_reason() 
         ("https://[::ffff:10.0.0.5]/status/1", "address ::ffff:10.0.0.5 is private"),
         ("https://0.0.0.0/status/1", "address 0.0.0.0 is unspecified"),
     ];
-    let entries: Vec<Value> = targets.iter().enumerate().map(|(i, (url, _))| bitstring_entry(url, i as u64)).collect();
-    let credential = issuer.sign(&issuer.credential(Some(Value::Array(entries))));
-    let report = verify(&app, json!({"credential": credential})).await;
-    for (i, (url, reason)) in targets.iter().enumerate() {
-        assert_error(&report, &format!("status[{i}]"), &[&format!("status list {url} could not be fetched: {reason}")]);
+    for chunk in targets.chunks(5) {
+        let entries: Vec<Value> = chunk.iter().enumerate().map(|(i, (url, _))| bitstring_entry(url, i as u64)).collect();
+        let credential = issuer.sign(&issuer.credential(Some(Value::Array(entries))));
+        let report = verify(&app, json!({"credential": credential})).await;
+        for (i, (url, reason)) in chunk.iter().enumerate() {
+            assert_error(&report, &format!("status[{i}]"), &[&format!("status list {url} could not be fetched: {reason}")]);
+        }
     }
+
+    // At most 8 lists are fetched for one verification; the others are said to be left out.
+    let entries: Vec<Value> = (0..10).map(|i| bitstring_entry(&format!("https://10.0.0.{i}/list"), i)).collect();
+    let report = verify(&app, json!({"credential": issuer.sign(&issuer.credential(Some(Value::Array(entries))))})).await;
+    assert_error(&report, "status[7]", &["address 10.0.0.7 is private"]);
+    assert_error(&report, "status[9]", &["status list https://10.0.0.9/list was not fetched: one verification fetches at most 8"]);
 
     // Issuer key documents at private addresses: did:web and an https Profile.
     for (issuer_id, reason) in [("did:web:10.9.8.7", "address 10.9.8.7 is private"), ("https://192.168.1.1/issuer", "address 192.168.1.1 is private")] {
