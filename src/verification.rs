@@ -218,12 +218,16 @@ fn status_objects(doc: &Value) -> Vec<&Value> {
 
 /// The URLs of the 1EdTech revocation lists a credential names.
 fn revocation_list_urls(doc: &Value) -> Vec<String> {
-    let mut urls: Vec<String> = status_objects(doc)
+    let mut urls: Vec<String> = Vec::new();
+    for url in status_objects(doc)
         .into_iter()
         .filter(|e| e.get("type").and_then(Value::as_str) == Some(model::ONE_ED_TECH_REVOCATION_LIST))
         .filter_map(|e| text_of(e.get("id")))
-        .collect();
-    urls.dedup();
+    {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
     urls
 }
 
