@@ -165,6 +165,9 @@ pub struct ServeArgs {
     /// Public verification and sign-off requests per second per client address; 0 for no limit [default: 20]
     #[arg(long, env = "CREDENCE_RATE_LIMIT")]
     pub rate_limit: Option<u32>,
+    /// Seconds one outbound fetch of verification (key document, status list, evidence) may take, 1 to 60 [default: 5]
+    #[arg(long, env = "CREDENCE_FETCH_TIMEOUT")]
+    pub fetch_timeout: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,17 +192,17 @@ pub struct CreateKeyArgs {
 }
 
 fn settings(config: Option<&PathBuf>, bind: Option<String>, db: &DatabaseArgs) -> AppResult<Settings> {
-    settings_with(config, bind, None, db)
+    settings_with(config, Overrides { bind, ..Overrides::default() }, db)
 }
 
-fn settings_with(config: Option<&PathBuf>, bind: Option<String>, rate_limit: Option<u32>, db: &DatabaseArgs) -> AppResult<Settings> {
+/// Settings from `overrides` (flags beyond the database ones), the database flags, the file and the environment.
+fn settings_with(config: Option<&PathBuf>, overrides: Overrides, db: &DatabaseArgs) -> AppResult<Settings> {
     let file = FileSettings::load(config.map(|p| p.as_path()))?;
     let overrides = Overrides {
-        rate_limit,
-        bind,
         database_url: db.database_url.clone(),
         public_url: db.public_url.clone(),
         keys_dir: db.keys_dir.clone(),
+        ..overrides
     };
     Settings::resolve(overrides, file, std::env::var("CREDENCE_ADMIN_KEY").ok())
 }
@@ -251,7 +254,9 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
 }
 
 async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
-    let s = settings_with(config, args.bind.clone(), args.rate_limit, &args.database)?;
+    let overrides =
+        Overrides { bind: args.bind.clone(), rate_limit: args.rate_limit, fetch_timeout_secs: args.fetch_timeout, ..Overrides::default() };
+    let s = settings_with(config, overrides, &args.database)?;
     let store = open_store(&s).await?;
     if s.admin_key.is_none() {
         if let Some(created) = store.ensure_bootstrap_admin_key().await? {
@@ -284,7 +289,9 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
             }
         }
     }
-    let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash)).with_rate_limit(s.rate_limit);
+    let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash))
+        .with_rate_limit(s.rate_limit)
+        .with_fetch_policy(crate::fetch::FetchPolicy::default().with_timeout(s.fetch_timeout));
     tokio::spawn(crate::bulk::run_worker(state.store.clone(), state.master_key.clone(), crate::bulk::WorkerOptions::from_env()));
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)

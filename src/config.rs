@@ -13,6 +13,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/credence.db";
 pub const DEFAULT_CONFIG_FILE: &str = "credence.toml";
 /// Public verification and sign-off requests allowed per second per client address.
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
+/// The longest `fetch-timeout` accepted, in seconds.
+pub const MAX_FETCH_TIMEOUT_SECS: u64 = 60;
 
 /// Values from flags and environment; `None` where neither gave one.
 #[derive(Debug, Default, Clone)]
@@ -22,6 +24,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub keys_dir: Option<PathBuf>,
+    /// Seconds one outbound fetch of verification may take.
+    pub fetch_timeout_secs: Option<u64>,
 }
 
 /// The optional TOML file. Secrets (the admin key, the master key) are not read
@@ -34,6 +38,9 @@ pub struct FileSettings {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub keys_dir: Option<PathBuf>,
+    /// Seconds one outbound fetch of verification may take.
+    #[serde(rename = "fetch-timeout")]
+    pub fetch_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +52,8 @@ pub struct Settings {
     /// Base of every public URL the service puts in documents, without a trailing slash.
     pub public_url: String,
     pub keys_dir: PathBuf,
+    /// How long one outbound fetch of verification (key document, status list, evidence) may take.
+    pub fetch_timeout: std::time::Duration,
     /// A platform admin key given by environment (`CREDENCE_ADMIN_KEY`).
     pub admin_key: Option<String>,
 }
@@ -84,12 +93,18 @@ impl Settings {
         if !crate::domain::validation::is_http_url(&public_url) {
             return Err(AppError::invalid("public-url", "must be an absolute http(s) URL"));
         }
+        let fetch_timeout = match overrides.fetch_timeout_secs.or(file.fetch_timeout_secs) {
+            None => crate::fetch::DEFAULT_TIMEOUT,
+            Some(secs) if (1..=MAX_FETCH_TIMEOUT_SECS).contains(&secs) => std::time::Duration::from_secs(secs),
+            Some(_) => return Err(AppError::invalid("fetch-timeout", format!("must be 1 to {MAX_FETCH_TIMEOUT_SECS} seconds"))),
+        };
         Ok(Settings {
             rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
             bind,
             database_url,
             public_url,
             keys_dir: overrides.keys_dir.or(file.keys_dir).unwrap_or_else(|| PathBuf::from("keys")),
+            fetch_timeout,
             admin_key: admin_key.filter(|k| !k.trim().is_empty()),
         })
     }
@@ -107,6 +122,7 @@ mod tests {
             database_url: Some("postgres://db/x".into()),
             public_url: None,
             keys_dir: None,
+            fetch_timeout_secs: Some(9),
         };
         let s = Settings::resolve(
             Overrides { database_url: Some("sqlite://a.db".into()), ..Default::default() },
@@ -118,10 +134,12 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://a.db");
         assert_eq!(s.public_url, "http://127.0.0.1:9000");
         assert_eq!(s.rate_limit, 5);
+        assert_eq!(s.fetch_timeout, std::time::Duration::from_secs(9));
 
         let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
         assert_eq!(d.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(d.fetch_timeout, crate::fetch::DEFAULT_TIMEOUT);
     }
 
     #[test]
@@ -130,6 +148,8 @@ mod tests {
         assert!(bad(Overrides { bind: Some("nonsense".into()), ..Default::default() }));
         assert!(bad(Overrides { database_url: Some("mysql://x".into()), ..Default::default() }));
         assert!(bad(Overrides { public_url: Some("example.org".into()), ..Default::default() }));
+        assert!(bad(Overrides { fetch_timeout_secs: Some(0), ..Default::default() }));
+        assert!(bad(Overrides { fetch_timeout_secs: Some(61), ..Default::default() }));
         assert!(toml::from_str::<FileSettings>("admin-key = 'x'").is_err());
     }
 }

@@ -19,7 +19,11 @@ pub mod domain;
 #[cfg(feature = "server")]
 pub mod error;
 #[cfg(feature = "server")]
+pub mod fetch;
+#[cfg(feature = "server")]
 pub mod http;
+#[cfg(feature = "server")]
+pub mod images;
 #[cfg(feature = "server")]
 pub mod issuance;
 #[cfg(feature = "server")]

@@ -1,23 +1,29 @@
 //! Verification as the service does it: takes a credential in any form (JSON,
 //! VC-JWT, baked PNG or SVG, or the id of one of ours), resolves what this service
-//! hosts (issuer keys, status lists) from its own database, runs every check of
+//! hosts (issuer keys, status lists) from its own database, fetches what lives on
+//! other hosts (`crate::fetch`: key documents, status and revocation lists, and
+//! evidence files when asked) before the checks, runs every check of
 //! `core::verify` off the async runtime, and reports `valid`, `invalid` or
 //! `indeterminate` with the facts an employer reads.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures_util::future::join_all;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use crate::core::baking::{self, BakedCredential};
-use crate::core::jwt;
+use crate::core::remote_status::{self, RevocationList, StatusSources};
 use crate::core::status_list::StatusPurpose;
-use crate::core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, StatusLookup, VerifyOptions};
+use crate::core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
+use crate::core::{did, jwt, model, multibase};
 use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
+use crate::fetch::{FetchPolicy, Fetcher};
 use crate::keyring;
 use crate::store::Store;
 
@@ -39,6 +45,8 @@ pub struct VerifyRequest {
     pub evidence_file: Option<Vec<u8>>,
     /// Check the validity window at this time instead of now.
     pub as_of: Option<time::OffsetDateTime>,
+    /// Fetch each evidence URL that has a digest and compare the file with it.
+    pub fetch_evidence: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -102,6 +110,8 @@ pub struct VerificationResult {
 pub struct Verifier {
     permits: Arc<Semaphore>,
     stored: std::sync::Mutex<HashMap<String, Arc<verify::StaticChecks>>>,
+    /// Fetches what credentials point at on other hosts.
+    fetcher: Fetcher,
 }
 
 /// Stored credentials whose static checks are kept; the map starts over when full.
@@ -109,7 +119,16 @@ const MAX_CACHED_CREDENTIALS: usize = 50_000;
 
 impl Verifier {
     pub fn new(max_concurrent: usize) -> Self {
-        Verifier { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), stored: std::sync::Mutex::new(HashMap::new()) }
+        Self::with_fetch_policy(max_concurrent, FetchPolicy::default())
+    }
+
+    /// A verifier whose outbound fetches follow `policy`.
+    pub fn with_fetch_policy(max_concurrent: usize, policy: FetchPolicy) -> Self {
+        Verifier {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            stored: std::sync::Mutex::new(HashMap::new()),
+            fetcher: Fetcher::new(policy),
+        }
     }
 
     fn cached(&self, id: &str) -> Option<Arc<verify::StaticChecks>> {
@@ -123,18 +142,6 @@ impl Verifier {
             }
             m.insert(id, Arc::new(checks));
         }
-    }
-}
-
-/// Status answers gathered before the synchronous checks run.
-struct KnownStatuses(HashMap<(String, String, u64), StatusAnswer>);
-
-impl StatusLookup for KnownStatuses {
-    fn lookup(&self, list_url: &str, purpose: &str, index: u64) -> StatusAnswer {
-        self.0
-            .get(&(list_url.to_string(), purpose.to_string(), index))
-            .cloned()
-            .unwrap_or_else(|| StatusAnswer::Unknown("the status list was not obtained".into()))
     }
 }
 
@@ -201,14 +208,32 @@ fn verification_methods(doc: &Value) -> Vec<String> {
     proofs.iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string)).take(64).collect()
 }
 
-fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
-    let entries = match doc.get("credentialStatus") {
-        Some(Value::Array(items)) => items.iter().collect(),
+fn status_objects(doc: &Value) -> Vec<&Value> {
+    match doc.get("credentialStatus") {
+        Some(Value::Array(items)) => items.iter().take(16).collect(),
         Some(e) => vec![e],
         None => Vec::new(),
-    };
-    entries
-        .iter()
+    }
+}
+
+/// The URLs of the 1EdTech revocation lists a credential names.
+fn revocation_list_urls(doc: &Value) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    for url in status_objects(doc)
+        .into_iter()
+        .filter(|e| e.get("type").and_then(Value::as_str) == Some(model::ONE_ED_TECH_REVOCATION_LIST))
+        .filter_map(|e| text_of(e.get("id")))
+    {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls
+}
+
+fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
+    status_objects(doc)
+        .into_iter()
         .filter_map(|e| {
             let list = e.get("statusListCredential")?.as_str()?.to_string();
             let purpose = e.get("statusPurpose")?.as_str()?.to_string();
@@ -219,7 +244,6 @@ fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
             };
             Some((list, purpose, index))
         })
-        .take(16)
         .collect()
 }
 
@@ -254,9 +278,10 @@ async fn hosted_resolver(store: &Store, methods: &[String]) -> AppResult<Offline
     Ok(resolver)
 }
 
-/// Answers the status entries this service can answer: its own lists, from its database.
-async fn known_statuses(store: &Store, entries: &[(String, String, u64)]) -> AppResult<KnownStatuses> {
-    let mut known = HashMap::new();
+/// Answers the status entries this service can answer, its own lists, from its
+/// database; returns the URLs of the other hosts' lists, to be fetched.
+async fn own_statuses(store: &Store, entries: &[(String, String, u64)], sources: &mut StatusSources) -> AppResult<Vec<String>> {
+    let mut foreign = Vec::new();
     let prefix = format!("{}/status/", store.public_url);
     for (list, purpose, index) in entries {
         let answer = match list.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) {
@@ -270,11 +295,228 @@ async fn known_statuses(store: &Store, entries: &[(String, String, u64)]) -> App
                     _ => StatusAnswer::Unknown(format!("{list} is not a status list of this service")),
                 }
             }
-            None => StatusAnswer::Unknown(format!("{list} is outside this service and outside lists are not fetched")),
+            None => {
+                if !foreign.contains(list) {
+                    foreign.push(list.clone());
+                }
+                continue;
+            }
         };
-        known.insert((list.clone(), purpose.clone(), *index), answer);
+        sources.add_answer(list, purpose, *index, answer);
     }
-    Ok(KnownStatuses(known))
+    Ok(foreign)
+}
+
+/// An evidence item to fetch and compare: its position, URL and expected SHA-256.
+struct EvidenceRef {
+    index: usize,
+    url: String,
+    digest: Result<[u8; 32], String>,
+}
+
+/// The SHA-256 digest in a `digestMultibase` (a multibase multihash, 0x12 0x20 + 32 bytes).
+fn sha256_of_multihash(digest_multibase: &str) -> Result<[u8; 32], String> {
+    let bytes = multibase::decode(digest_multibase).map_err(|e| format!("digestMultibase {digest_multibase} is not multibase: {e}"))?;
+    match bytes.split_first_chunk::<2>() {
+        Some(([0x12, 0x20], digest)) => {
+            <[u8; 32]>::try_from(digest).map_err(|_| format!("digestMultibase {digest_multibase} is not 32 bytes of SHA-256"))
+        }
+        _ => Err(format!("digestMultibase {digest_multibase} is not a SHA-256 multihash, the only digest compared")),
+    }
+}
+
+/// The evidence items with both an http(s) URL and a digest.
+fn evidence_refs(doc: &Value) -> Vec<EvidenceRef> {
+    list_of(doc.get("evidence"))
+        .iter()
+        .enumerate()
+        .filter_map(|(index, e)| {
+            let url = text_of(e.get("id")).filter(|u| u.starts_with("https://") || u.starts_with("http://"))?;
+            let digest = sha256_of_multihash(e.get("digestMultibase")?.as_str()?);
+            Some(EvidenceRef { index, url, digest })
+        })
+        .take(MAX_FETCHES_PER_KIND)
+        .collect()
+}
+
+/// Where the controller document of a verification method is fetched from:
+/// `None` for did:key (resolved locally), the did:web document URL, or the https
+/// Profile itself.
+fn key_document_url(base: &str) -> Result<Option<String>, String> {
+    if base.starts_with("did:key:") {
+        Ok(None)
+    } else if base.starts_with("did:web:") {
+        did::did_web_to_url(base).map(Some).map_err(|e| e.to_string())
+    } else if base.starts_with("https://") || base.starts_with("http://") {
+        Ok(Some(base.to_string()))
+    } else {
+        Err(format!("the key {base} is neither a did:key, a did:web nor an https URL, so it cannot be resolved"))
+    }
+}
+
+/// Most documents of each kind (key documents in each of two rounds, status lists,
+/// revocation lists, evidence files) fetched for one verification.
+pub const MAX_FETCHES_PER_KIND: usize = 8;
+
+/// True when `url` is under this service's public URL.
+fn is_on_this_service(public_url: &str, url: &str) -> bool {
+    url.strip_prefix(public_url).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Splits the URLs of `kind` documents into those to fetch and those answered at
+/// once, with the reason: this service's own URLs (what it publishes is read from
+/// its database, never fetched), and those past [`MAX_FETCHES_PER_KIND`].
+fn to_fetch(urls: &[String], public_url: &str, kind: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let (mut fetch, mut refused) = (Vec::new(), Vec::new());
+    for url in urls {
+        if is_on_this_service(public_url, url) {
+            refused.push((url.clone(), format!("{kind} {url} is on this service, which publishes no such document")));
+        } else if fetch.len() >= MAX_FETCHES_PER_KIND {
+            refused.push((url.clone(), format!("{kind} {url} was not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND}")));
+        } else {
+            fetch.push(url.clone());
+        }
+    }
+    (fetch, refused)
+}
+
+/// Fetches, concurrently, the controller documents of `methods` that `resolver`
+/// does not know yet, and adds each (or the reason it is missing) to it.
+async fn fetch_key_documents(fetcher: &Fetcher, resolver: &mut OfflineResolver, public_url: &str, methods: &[String], deadline: Instant) {
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for vm in methods {
+        let base = vm.split('#').next().unwrap_or(vm).to_string();
+        if resolver.knows(&base) || targets.iter().any(|(b, _)| *b == base) {
+            continue;
+        }
+        let why = match key_document_url(&base) {
+            Ok(None) => continue,
+            Ok(Some(url)) if is_on_this_service(public_url, &url) => format!("{base} is not an issuer of this service"),
+            Ok(Some(url)) if targets.len() < MAX_FETCHES_PER_KIND => {
+                targets.push((base, url));
+                continue;
+            }
+            Ok(Some(_)) => format!("not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND} key documents at a time"),
+            Err(why) => why,
+        };
+        resolver.add_unavailable(base, why);
+    }
+    let fetched = join_all(targets.iter().map(|(_, url)| fetcher.json(url, deadline))).await;
+    for ((base, url), result) in targets.into_iter().zip(fetched) {
+        match result {
+            Ok(doc) => match doc.get("id").and_then(Value::as_str) {
+                Some(id) if id == base => {
+                    resolver.add_document(base, Value::clone(&doc));
+                }
+                other => {
+                    let said = other.map(|id| format!("says its id is {id}")).unwrap_or_else(|| "has no id".into());
+                    resolver.add_unavailable(base.clone(), format!("the key document {url} {said}, not {base}"));
+                }
+            },
+            Err(e) => {
+                resolver.add_unavailable(base, format!("the key document {url} could not be fetched: {e}"));
+            }
+        }
+    }
+}
+
+/// What a credential points at outside this service.
+struct Wanted<'a> {
+    public_url: &'a str,
+    /// Verification methods of the credential's and its endorsements' proofs.
+    methods: &'a [String],
+    status_lists: &'a [String],
+    revocation_lists: &'a [String],
+    /// Empty unless the request asked for evidence to be fetched.
+    evidence: &'a [EvidenceRef],
+}
+
+/// What the credential points at on other hosts, fetched before the checks.
+#[derive(Default)]
+struct Fetched {
+    /// Status list credentials as fetched (their proofs are checked on the blocking thread).
+    status_lists: Vec<(String, Result<Arc<Value>, String>)>,
+    revocation_lists: Vec<(String, Result<RevocationList, String>)>,
+    evidence: Vec<ReportCheck>,
+}
+
+/// Fetches, concurrently and within the policy's deadline, the key documents,
+/// status lists, revocation lists and (when asked) evidence files a credential
+/// points at on other hosts; then the key documents the fetched lists' proofs name.
+async fn fetch_foreign(fetcher: &Fetcher, resolver: &mut OfflineResolver, wanted: Wanted<'_>) -> Fetched {
+    let deadline = Instant::now() + fetcher.policy().deadline;
+    let (lists, refused_lists) = to_fetch(wanted.status_lists, wanted.public_url, "status list");
+    let (revocation_lists, refused_revocation_lists) = to_fetch(wanted.revocation_lists, wanted.public_url, "revocation list");
+    let evidence_digests = join_all(wanted.evidence.iter().map(|e| async move {
+        match e.digest {
+            Ok(_) => Some(fetcher.sha256(&e.url, deadline).await),
+            Err(_) => None,
+        }
+    }));
+    let status_docs = join_all(lists.iter().map(|url| fetcher.json(url, deadline)));
+    let revocation_docs = join_all(revocation_lists.iter().map(|url| fetcher.json(url, deadline)));
+    let (evidence_digests, status_docs, revocation_docs, ()) = tokio::join!(
+        evidence_digests,
+        status_docs,
+        revocation_docs,
+        fetch_key_documents(fetcher, resolver, wanted.public_url, wanted.methods, deadline)
+    );
+    let mut status_lists: Vec<(String, Result<Arc<Value>, String>)> = lists
+        .iter()
+        .zip(status_docs)
+        .map(|(url, r)| (url.clone(), r.map_err(|e| format!("status list {url} could not be fetched: {e}"))))
+        .collect();
+    let list_methods: Vec<String> =
+        status_lists.iter().filter_map(|(_, r)| r.as_ref().ok()).flat_map(|doc| verification_methods(doc)).collect();
+    fetch_key_documents(fetcher, resolver, wanted.public_url, &list_methods, deadline).await;
+    status_lists.extend(refused_lists.into_iter().map(|(url, why)| (url, Err(why))));
+    let mut revocation_lists: Vec<(String, Result<RevocationList, String>)> = revocation_lists
+        .iter()
+        .zip(revocation_docs)
+        .map(|(url, r)| {
+            let list = r.map_err(|e| format!("revocation list {url} could not be fetched: {e}")).and_then(|doc| {
+                remote_status::read_revocation_list(&doc, url).map_err(|e| format!("revocation list {url} cannot be used: {e}"))
+            });
+            (url.clone(), list)
+        })
+        .collect();
+    revocation_lists.extend(refused_revocation_lists.into_iter().map(|(url, why)| (url, Err(why))));
+    let evidence = wanted.evidence.iter().zip(evidence_digests).map(|(e, fetched)| fetched_evidence_check(e, fetched)).collect();
+    Fetched { status_lists, revocation_lists, evidence }
+}
+
+fn fetched_evidence_check(e: &EvidenceRef, fetched: Option<Result<[u8; 32], crate::fetch::FetchError>>) -> ReportCheck {
+    let url = &e.url;
+    let (status, message) = match (&e.digest, fetched) {
+        (Err(why), _) => ("error", format!("the file at {url} cannot be compared: {why}")),
+        (_, None) => ("error", format!("the file at {url} was not fetched")),
+        (_, Some(Err(why))) => ("error", format!("evidence {url} could not be fetched: {why}")),
+        (Ok(want), Some(Ok(got))) if *want == got => ("passed", format!("the file at {url} matches the evidence's digest: unaltered since issuance")),
+        (Ok(_), Some(Ok(_))) => ("failed", format!("the file at {url} does not match the evidence's digest: it changed since issuance")),
+    };
+    ReportCheck { check: format!("evidence[{}]", e.index), status: status.into(), message }
+}
+
+/// The status answers for the checks: this service's own, and the fetched lists,
+/// whose proofs are checked here (CPU work: call it on a blocking thread).
+fn status_sources(
+    mut sources: StatusSources,
+    fetched_lists: Vec<(String, Result<Arc<Value>, String>)>,
+    revocation_lists: Vec<(String, Result<RevocationList, String>)>,
+    resolver: &OfflineResolver,
+    now: time::OffsetDateTime,
+) -> StatusSources {
+    for (url, fetched) in fetched_lists {
+        let list = fetched.and_then(|doc| {
+            remote_status::verify_status_list_credential(&doc, &url, resolver, now)
+                .map_err(|e| format!("status list {url} cannot be trusted: {e}"))
+        });
+        sources.add_list(url, list);
+    }
+    for (url, list) in revocation_lists {
+        sources.add_revocation_list(url, list);
+    }
+    sources
 }
 
 fn text_of(v: Option<&Value>) -> Option<String> {
@@ -315,13 +557,12 @@ fn facts(doc: &Value) -> Facts {
 /// Compares an uploaded file with the SHA-256 digests of the credential's evidence.
 fn evidence_check(doc: &Value, file: &[u8]) -> ReportCheck {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(file);
-    let mut multihash = vec![0x12, 0x20];
-    multihash.extend_from_slice(&digest);
-    let wanted = crate::core::multibase::encode_base58btc(&multihash);
+    let digest: [u8; 32] = Sha256::digest(file).into();
     let evidence = list_of(doc.get("evidence"));
     let with_digest: Vec<&Value> = evidence.iter().filter(|e| e.get("digestMultibase").is_some()).collect();
-    let matched = with_digest.iter().find(|e| e.get("digestMultibase").and_then(Value::as_str) == Some(wanted.as_str()));
+    let matched = with_digest
+        .iter()
+        .find(|e| e.get("digestMultibase").and_then(Value::as_str).and_then(|d| sha256_of_multihash(d).ok()) == Some(digest));
     let (status, message) = match (matched, with_digest.is_empty()) {
         (Some(e), _) => ("passed", format!("the file is the evidence '{}', unaltered", text_of(e.get("name")).unwrap_or_default())),
         (None, true) => ("failed", "the credential's evidence carries no digest to compare the file with".to_string()),
@@ -356,13 +597,20 @@ async fn verify_stored(
     presented: Option<&Value>,
     request: &VerifyRequest,
 ) -> AppResult<Option<VerificationResult>> {
+    if request.fetch_evidence {
+        return Ok(None);
+    }
     let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
     let Some(c) = store.credential(id).await? else { return Ok(None) };
     if presented.is_some_and(|doc| *doc != c.document) {
         return Ok(None);
     }
     let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
-    let mut known = HashMap::new();
+    if !revocation_list_urls(&c.document).is_empty() {
+        return Ok(None);
+    }
+    let issuer = facts(&c.document).issuer_id;
+    let mut statuses = StatusSources::new(issuer.clone().unwrap_or_default());
     for (list, purpose, index) in status_entries(&c.document) {
         let bit = match purpose.parse::<StatusPurpose>() {
             Ok(p) if list == store.status_list_url(&org.slug, p) => match p {
@@ -371,9 +619,8 @@ async fn verify_stored(
             },
             _ => return Ok(None),
         };
-        known.insert((list, purpose, index), if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
+        statuses.add_answer(&list, &purpose, index, if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
     }
-    let statuses = KnownStatuses(known);
     let resolver = OfflineResolver::new();
     let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
     options.status = Some(&statuses);
@@ -382,9 +629,9 @@ async fn verify_stored(
     if let Some(cred) = &static_checks.credential {
         checks.extend(verify::time_and_status_checks(cred, &options));
     }
-    let registered = facts(&c.document).issuer_id.filter(|i| *i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i.as_str()));
+    let registered = issuer.filter(|i| *i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i.as_str()));
     let report = verify::VerificationReport { verified: false, checks, credential: Some(c.document) };
-    Ok(Some(summarize(report, request, registered.map(|_| org))))
+    Ok(Some(summarize(report, request, Vec::new(), registered.map(|_| org))))
 }
 
 /// Verifies a presented credential and reports every check.
@@ -421,11 +668,22 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             stored_id = Some(id.clone());
         }
     }
-    let (methods, entries, issuer_id) = match &as_json {
-        Some(doc) => (verification_methods(doc), status_entries(doc), facts(doc).issuer_id),
-        None => (Vec::new(), Vec::new(), None),
+    let empty = Value::Null;
+    let doc_or_empty = as_json.as_ref().unwrap_or(&empty);
+    let methods = verification_methods(doc_or_empty);
+    let issuer_id = facts(doc_or_empty).issuer_id;
+    let mut sources = StatusSources::new(issuer_id.clone().unwrap_or_default());
+    let foreign_lists = own_statuses(store, &status_entries(doc_or_empty), &mut sources).await?;
+    let evidence = if request.fetch_evidence { evidence_refs(doc_or_empty) } else { Vec::new() };
+    let mut resolver = hosted_resolver(store, &methods).await?;
+    let wanted = Wanted {
+        public_url: &store.public_url,
+        methods: &methods,
+        status_lists: &foreign_lists,
+        revocation_lists: &revocation_list_urls(doc_or_empty),
+        evidence: &evidence,
     };
-    let statuses = known_statuses(store, &entries).await?;
+    let fetched = fetch_foreign(&verifier.fetcher, &mut resolver, wanted).await;
     let registered = match &issuer_id {
         Some(id) => hosted_organization(store, id).await?.filter(|o| {
             *id == o.profile_url || keyring::organization_did(&store.public_url, &o.slug).as_deref() == Some(id.as_str())
@@ -435,10 +693,11 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     let now = request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc);
     let email = request.recipient_email.clone();
     let cached = stored_id.as_deref().and_then(|id| verifier.cached(id));
+    let Fetched { status_lists, revocation_lists, evidence: evidence_checks } = fetched;
     let report = match (cached, &as_json) {
         // One of ours, seen before: only what can change is checked again.
         (Some(static_checks), Some(doc)) => {
-            let resolver = OfflineResolver::new();
+            let statuses = status_sources(sources, status_lists, revocation_lists, &resolver, now);
             let mut options = VerifyOptions::new(&resolver, now);
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
@@ -449,7 +708,6 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()) }
         }
         _ => {
-            let resolver = hosted_resolver(store, &methods).await?;
             let permit = verifier
                 .permits
                 .clone()
@@ -459,6 +717,7 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             let doc = as_json.clone().filter(|_| stored_id.is_some());
             let (report, kept) = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
+                let statuses = status_sources(sources, status_lists, revocation_lists, &resolver, now);
                 let mut options = VerifyOptions::new(&resolver, now);
                 options.status = Some(&statuses);
                 options.recipient_email = email.as_deref();
@@ -482,15 +741,30 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             report
         }
     };
-    Ok(summarize(report, &request, registered))
+    Ok(summarize(report, &request, evidence_checks, registered))
 }
 
 /// The service's report from the core's: the evidence and registry checks added,
 /// the outcome summed up, the facts an employer reads.
-fn summarize(report: verify::VerificationReport, request: &VerifyRequest, registered: Option<Organization>) -> VerificationResult {
+fn summarize(
+    report: verify::VerificationReport,
+    request: &VerifyRequest,
+    evidence_checks: Vec<ReportCheck>,
+    registered: Option<Organization>,
+) -> VerificationResult {
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
     if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {
         checks.push(evidence_check(doc, file));
+    }
+    if request.fetch_evidence && report.credential.is_some() {
+        if evidence_checks.is_empty() {
+            checks.push(ReportCheck {
+                check: "evidence".into(),
+                status: "skipped".into(),
+                message: "no evidence carries both a URL and a digest to compare the file with".into(),
+            });
+        }
+        checks.extend(evidence_checks);
     }
     checks.push(match &registered {
         Some(org) => ReportCheck {

@@ -76,6 +76,13 @@ pub enum ResolveError {
     /// The key bytes are not a usable Ed25519 public key.
     #[error("invalid Ed25519 public key: {0}")]
     InvalidKey(#[from] MultibaseError),
+    /// The key's controller document could not be obtained, so the proof can be
+    /// checked neither way; the message says what was tried and why it failed.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The controller document was obtained but does not give this key for assertions.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Every way creating or verifying a proof can fail; each names the failing check.

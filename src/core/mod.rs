@@ -8,6 +8,7 @@ pub mod jsonld;
 pub mod jwt;
 pub mod model;
 pub mod multibase;
+pub mod remote_status;
 pub mod sealed_key;
 pub mod status_list;
 pub mod verify;

@@ -11,10 +11,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::Value;
+use thiserror::Error;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::data_integrity::{self, ResolveError, VerificationMethodResolver};
+use super::data_integrity::{self, ProofError, ResolveError, VerificationMethodResolver};
 use super::did::{self, ResolvedKey};
 use super::jsonld;
 use super::jwt::{self, JwtVerificationKey};
@@ -78,7 +79,15 @@ pub enum StatusAnswer {
 /// Answers status entries. Lookups are synchronous: a service resolves what it can
 /// beforehand (its own lists, fetched ones) and answers from that.
 pub trait StatusLookup {
+    /// The bit at `index` of the `BitstringStatusListCredential` at `list_url`.
     fn lookup(&self, list_url: &str, purpose: &str, index: u64) -> StatusAnswer;
+
+    /// Whether the 1EdTech revocation list at `list_url` names `credential_id`
+    /// (`Set`: revoked).
+    fn revocation_list(&self, list_url: &str, credential_id: &str) -> StatusAnswer {
+        let _ = credential_id;
+        StatusAnswer::Unknown(format!("the revocation list {list_url} was not obtained"))
+    }
 }
 
 /// Everything a verification needs besides the credential.
@@ -98,9 +107,32 @@ impl<'a> VerifyOptions<'a> {
     }
 }
 
+/// Why a verification method did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KeyError {
+    /// The controller document is not known or could not be obtained: whether the
+    /// key is the issuer's cannot be told either way.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The controller document was obtained and does not give this key for assertions.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl KeyError {
+    /// The status of a check that stops at this error: `error` when nothing could be
+    /// told, `failed` when the issuer's own document says no.
+    pub fn status(&self) -> CheckStatus {
+        match self {
+            KeyError::Unavailable(_) => CheckStatus::Error,
+            KeyError::Refused(_) => CheckStatus::Failed,
+        }
+    }
+}
+
 /// Resolves a verification method to its key and controller.
 pub trait KeyResolver {
-    fn resolve_method(&self, verification_method: &str) -> Result<ResolvedKey, String>;
+    fn resolve_method(&self, verification_method: &str) -> Result<ResolvedKey, KeyError>;
 }
 
 /// Resolves `did:key` methods, and others from controller documents (DID documents
@@ -108,6 +140,8 @@ pub trait KeyResolver {
 #[derive(Debug, Clone, Default)]
 pub struct OfflineResolver {
     documents: HashMap<String, Value>,
+    /// Documents that could not be obtained, with the reason.
+    unavailable: HashMap<String, String>,
 }
 
 impl OfflineResolver {
@@ -118,6 +152,19 @@ impl OfflineResolver {
     /// Takes every document of `other`.
     pub fn extend(&mut self, other: OfflineResolver) {
         self.documents.extend(other.documents);
+        self.unavailable.extend(other.unavailable);
+    }
+
+    /// Records that the controller document at `url` could not be obtained, and why
+    /// (the whole sentence a report shows, e.g. "... could not be fetched: ...").
+    pub fn add_unavailable(&mut self, url: impl Into<String>, reason: impl Into<String>) -> &mut Self {
+        self.unavailable.insert(url.into(), reason.into());
+        self
+    }
+
+    /// True when a document (or the reason it is missing) is known for `url`.
+    pub fn knows(&self, url: &str) -> bool {
+        self.documents.contains_key(url) || self.unavailable.contains_key(url)
     }
 
     /// Registers the controller document served at `url` (a DID or an https URL).
@@ -128,26 +175,39 @@ impl OfflineResolver {
 }
 
 impl KeyResolver for OfflineResolver {
-    fn resolve_method(&self, vm: &str) -> Result<ResolvedKey, String> {
+    fn resolve_method(&self, vm: &str) -> Result<ResolvedKey, KeyError> {
         if vm.starts_with("did:key:") {
-            return did::resolve_did_key_method(vm).map_err(|e| e.to_string());
+            return did::resolve_did_key_method(vm).map_err(|e| KeyError::Refused(e.to_string()));
         }
         let base = vm.split('#').next().unwrap_or(vm);
-        let document = self
-            .documents
-            .get(vm)
-            .or_else(|| self.documents.get(base))
-            .ok_or_else(|| format!("no controller document known for {vm}; nothing is fetched over the network"))?;
-        did::resolve_assertion_method(document, vm).map_err(|e| e.to_string())
+        match self.documents.get(vm).or_else(|| self.documents.get(base)) {
+            Some(document) => did::resolve_assertion_method(document, vm).map_err(|e| KeyError::Refused(e.to_string())),
+            None => Err(KeyError::Unavailable(match self.unavailable.get(vm).or_else(|| self.unavailable.get(base)) {
+                Some(reason) => reason.clone(),
+                None => format!("no controller document known for {vm}; nothing is fetched over the network"),
+            })),
+        }
     }
 }
 
 /// Adapts a [`KeyResolver`] to the proof verifier's resolver.
-struct ProofKeys<'a>(&'a dyn KeyResolver);
+pub(crate) struct ProofKeys<'a>(pub(crate) &'a dyn KeyResolver);
 
 impl VerificationMethodResolver for ProofKeys<'_> {
     fn resolve(&self, vm: &str) -> Result<[u8; 32], ResolveError> {
-        self.0.resolve_method(vm).map(|k| k.public_key).map_err(|_| ResolveError::Unknown(vm.to_owned()))
+        self.0.resolve_method(vm).map(|k| k.public_key).map_err(|e| match e {
+            KeyError::Unavailable(reason) => ResolveError::Unavailable(reason),
+            KeyError::Refused(reason) => ResolveError::Refused(reason),
+        })
+    }
+}
+
+/// The status of a proof check that failed with `error`: `error` when the key's
+/// document could not be obtained (nothing can be told), `failed` otherwise.
+pub(crate) fn proof_failure_status(error: &ProofError) -> CheckStatus {
+    match error {
+        ProofError::KeyNotResolvable(ResolveError::Unavailable(_)) => CheckStatus::Error,
+        _ => CheckStatus::Failed,
     }
 }
 
@@ -218,7 +278,7 @@ pub fn static_checks(doc: &Value, resolver: &dyn KeyResolver) -> StaticChecks {
         let suite = o.cryptosuite.as_deref().unwrap_or("unknown cryptosuite");
         checks.push(match &o.result {
             Ok(()) => check(name, CheckStatus::Passed, format!("{suite} signature verifies")),
-            Err(e) => check(name, CheckStatus::Failed, e.to_string()),
+            Err(e) => check(name, proof_failure_status(e), e.to_string()),
         });
     }
     if let Some(cred) = &credential {
@@ -248,9 +308,8 @@ fn endorsement_checks(cred: &OpenBadgeCredential, resolver: &dyn KeyResolver) ->
                 None => String::new(),
             };
             let outcomes = data_integrity::verify_proofs(e, &ProofKeys(resolver));
-            if let Some(failed) = outcomes.iter().find(|o| !o.is_verified()) {
-                let why = failed.result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
-                return check(name, CheckStatus::Failed, format!("the endorsement by {endorser} does not verify: {why}"));
+            if let Some(Err(e)) = outcomes.iter().find(|o| !o.is_verified()).map(|o| &o.result) {
+                return check(name, proof_failure_status(e), format!("the endorsement by {endorser} does not verify: {e}"));
             }
             for o in &outcomes {
                 if let Some(vm) = &o.verification_method {
@@ -295,6 +354,9 @@ fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<C
         .enumerate()
         .map(|(i, entry)| {
             let name = format!("status[{i}]");
+            if entry.kind == model::ONE_ED_TECH_REVOCATION_LIST {
+                return revocation_list_check(name, cred, entry, lookup);
+            }
             if entry.kind != model::BITSTRING_STATUS_LIST_ENTRY {
                 return check(name, CheckStatus::Error, format!("status method {} is not supported, so the status is unknown", entry.kind));
             }
@@ -316,6 +378,21 @@ fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<C
             }
         })
         .collect()
+}
+
+/// A `1EdTechRevocationList` entry: the list at the entry's `id` must not name the credential's `id`.
+fn revocation_list_check(name: String, cred: &OpenBadgeCredential, entry: &model::CredentialStatus, lookup: &dyn StatusLookup) -> Check {
+    let Some(list) = entry.id.as_deref() else {
+        return check(name, CheckStatus::Failed, "the 1EdTechRevocationList entry has no id (the list's URL)");
+    };
+    let Some(credential_id) = cred.id.as_deref() else {
+        return check(name, CheckStatus::Error, "the credential has no id, so the revocation list cannot name it");
+    };
+    match lookup.revocation_list(list, credential_id) {
+        StatusAnswer::Clear => check(name, CheckStatus::Passed, "not revoked (not on the issuer's revocation list)"),
+        StatusAnswer::Set => check(name, CheckStatus::Failed, "revoked by the issuer (on its revocation list)"),
+        StatusAnswer::Unknown(why) => check(name, CheckStatus::Error, format!("the status could not be checked: {why}")),
+    }
 }
 
 /// Compares a candidate's email with the credential's hashed identifiers, revealing nothing else.
@@ -380,7 +457,7 @@ fn issuer_check(index: usize, vm: &str, issuer: &str, resolver: &dyn KeyResolver
             CheckStatus::Failed,
             format!("the signing key {vm} is controlled by {}, not by the issuer {issuer}", key.controller),
         ),
-        Err(e) => check(name, CheckStatus::Error, e),
+        Err(e) => check(name, e.status(), e.to_string()),
     }
 }
 
@@ -434,9 +511,9 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
         (Some(kid), _) => resolver
             .resolve_method(kid)
             .map(|k| (JwtVerificationKey::Ed25519(k.public_key), Some(k.controller)))
-            .map_err(|e| format!("the key {kid} could not be resolved: {e}")),
-        (None, Some(jwk)) => JwtVerificationKey::from_jwk(jwk).map(|k| (k, None)).map_err(|e| e.to_string()),
-        (None, None) => Err("the JWT names no key (no kid, no jwk)".to_string()),
+            .map_err(|e| (e.status(), format!("the key {kid} could not be resolved: {e}"))),
+        (None, Some(jwk)) => JwtVerificationKey::from_jwk(jwk).map(|k| (k, None)).map_err(|e| (CheckStatus::Error, e.to_string())),
+        (None, None) => Err((CheckStatus::Error, "the JWT names no key (no kid, no jwk)".to_string())),
     };
     let cred = format_checks(&credential, &mut checks);
     match key {
@@ -455,7 +532,7 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
                 });
             }
         }
-        Err(e) => checks.push(check("proof[0]", CheckStatus::Error, e)),
+        Err((status, e)) => checks.push(check("proof[0]", status, e)),
     }
     if let Some(cred) = &cred {
         checks.extend(credential_checks(cred, options));

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod achievements;
+mod badge_files;
 mod bulk;
 mod claims;
 pub mod extract;
@@ -58,11 +59,15 @@ impl AppState {
             master_key: Arc::new(master_key),
             env_admin_key_hash,
             status_lists: Arc::new(Mutex::new(HashMap::new())),
-            verifier: Arc::new(crate::verification::Verifier::new(
-                std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4),
-            )),
+            verifier: Arc::new(crate::verification::Verifier::new(verifier_threads())),
             rate_limiter: None,
         }
+    }
+
+    /// Outbound fetches of verification (key documents, status lists, evidence) follow `policy`.
+    pub fn with_fetch_policy(mut self, policy: crate::fetch::FetchPolicy) -> Self {
+        self.verifier = Arc::new(crate::verification::Verifier::with_fetch_policy(verifier_threads(), policy));
+        self
     }
 
     /// Limits public verification and sign-off requests to `per_second` per client (0: no limit).
@@ -70,6 +75,11 @@ impl AppState {
         self.rate_limiter = rate_limit::RateLimiter::new(per_second);
         self
     }
+}
+
+/// Verifications run at once on blocking threads: twice the cores.
+fn verifier_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4)
 }
 
 #[derive(OpenApi)]
@@ -116,6 +126,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(claims::routes())
         .merge(verify::routes())
         .merge(bulk::routes())
+        .merge(badge_files::routes())
 }
 
 /// The OpenAPI document generated from the handlers.

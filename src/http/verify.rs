@@ -50,6 +50,11 @@ pub struct VerifyBody {
     pub recipient_email: Option<String>,
     /// Check the validity window at this time (RFC 3339) instead of now.
     pub as_of: Option<String>,
+    /// Fetch each evidence URL that carries a digest (https, size-capped) and
+    /// compare the file with the digest. Off by default: evidence often sits behind
+    /// a login, and its absence says nothing about the credential.
+    #[serde(default)]
+    pub fetch_evidence: bool,
 }
 
 fn media_type(request: &Request) -> String {
@@ -70,7 +75,7 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
         Some(t) => Some(parse_date_time_z(t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?),
         None => None,
     };
-    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, evidence_file: None };
+    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, evidence_file: None, fetch_evidence: body.fetch_evidence };
     let given = [body.credential.is_some(), body.url.is_some(), body.id.is_some()].iter().filter(|b| **b).count();
     if given != 1 {
         return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
@@ -111,6 +116,7 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
         match name.as_str() {
             "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
             "evidence" => request.evidence_file = Some(data.to_vec()),
+            "fetchEvidence" => request.fetch_evidence = matches!(utf8(&data, "fetchEvidence")?.trim(), "true" | "1" | "yes" | "on"),
             "recipientEmail" => request.recipient_email = Some(utf8(&data, "recipientEmail")?.trim().to_string()).filter(|e| !e.is_empty()),
             "asOf" => {
                 let t = utf8(&data, "asOf")?.trim().to_string();
@@ -118,7 +124,7 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
                     request.as_of = Some(parse_date_time_z(&t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time"))?);
                 }
             }
-            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, evidence, recipientEmail or asOf")),
+            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, evidence, fetchEvidence, recipientEmail or asOf")),
         }
     }
     let presented = presented.ok_or_else(|| AppError::invalid("file", "the form has no file or credential field"))?;
