@@ -29,12 +29,9 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 // Pages still being built on other branches. A check that needs a pending page runs
 // when the page answers and is reported "pending" when it answers 404; a page not
 // listed here is required, and its absence fails the suite. Once a page has landed,
-// delete its name here.
-const PENDING = new Set([
-  'badge-image', // /credentials/{id}/image.svg
-  'downloads', // /credentials/{id}/badge.png, badge.svg, credential.json, qr.png
-  'qr', // /credentials/{id}/qr.svg
-]);
+// delete its name here. (Every page this suite knows has landed: the badge and QR
+// images, the downloads, the verify, issuer, achievement and claim pages.)
+const PENDING = new Set([]);
 
 const failures = [];
 const pending = [];
@@ -274,6 +271,8 @@ async function run(server, browser) {
     const image = await meta(page, 'og:image');
     expect(image && /^https?:\/\//.test(image) && new URL(image).host, `og:image is not an absolute URL: ${JSON.stringify(image)}`);
     equal(await meta(page, 'og:url'), badge.url, 'og:url');
+    const picture = await fetch(image);
+    expect(picture.ok && (picture.headers.get('content-type') || '').startsWith('image/'), `og:image ${image} answers ${picture.status} ${picture.headers.get('content-type')}`);
     expect(await meta(page, 'twitter:card'), 'no twitter:card');
   });
 
@@ -321,6 +320,22 @@ async function run(server, browser) {
     for (const selector of ['.badge-art img', '.qr img']) {
       const width = await page.locator(selector).first().evaluate((img) => img.complete && img.naturalWidth);
       expect(width > 0, `${selector} did not load`);
+    }
+  });
+
+  await checkNeeding('the credential JSON and QR code PNG download from the badge page', [
+    ['downloads', serves(`${badge.url}/credential.json`, 'application/')],
+    ['qr', serves(`${badge.url}/qr.png`, 'image/png')],
+  ], async () => {
+    await page.goto(badge.url);
+    for (const [suffix, test] of [
+      ['/credential.json', (b) => equal(JSON.parse(b.toString()).id, badge.url, 'id of the downloaded credential')],
+      ['/qr.png', (b) => expect(b.subarray(1, 4).toString() === 'PNG', `the QR download is not a PNG (${b.length} bytes)`)],
+    ]) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`a[href$="${suffix}"]`).click()]);
+      const file = join(server.dir, `download-${suffix.slice(1)}`);
+      await download.saveAs(file);
+      test(readFileSync(file));
     }
   });
 
@@ -422,23 +437,25 @@ async function run(server, browser) {
     await audit(page, 'verify page with an error');
   });
 
-  await checkNeeding('baked PNG from the badge page verifies through the verify page', [
-    ['downloads', serves(`${badge.url}/badge.png`, 'image/png')],
-  ], async () => {
-    await page.goto(badge.url);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('a[href$="/badge.png"]').click()]);
-    const file = join(server.dir, 'badge.png');
-    await download.saveAs(file);
-    const bytes = readFileSync(file);
-    expect(bytes.subarray(1, 4).toString() === 'PNG', `the download is not a PNG (${bytes.length} bytes)`);
-    await page.goto(`${base}/verify`);
-    await page.locator('#verify-form input[type=file]').setInputFiles(file);
-    await Promise.all([page.waitForURL(`${base}/verify`), page.locator('#verify-form [type=submit]').click()]);
-    equal(await text(page, '#result .status-headline'), 'Valid', 'verification of the baked PNG');
-    equal(await text(page, '#result h3'), badge.achievement, 'badge name baked in the PNG');
-    await audit(page, 'verify page with a baked PNG');
-    await shot(page, 'verify-baked-png');
-  });
+  for (const [kind, signature] of [['png', (b) => b.subarray(1, 4).toString() === 'PNG'], ['svg', (b) => b.toString().includes('<svg')]]) {
+    await checkNeeding(`baked ${kind.toUpperCase()} downloaded from the badge page verifies through the verify page's file input`, [
+      ['downloads', serves(`${badge.url}/badge.${kind}`, 'image/')],
+    ], async () => {
+      await page.goto(badge.url);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`a[href$="/badge.${kind}"]`).click()]);
+      const file = join(server.dir, `badge.${kind}`);
+      await download.saveAs(file);
+      const bytes = readFileSync(file);
+      expect(signature(bytes), `the download is not a ${kind.toUpperCase()} (${bytes.length} bytes)`);
+      await page.goto(`${base}/verify`);
+      await page.locator('#verify-form input[type=file]').setInputFiles(file);
+      await Promise.all([page.waitForURL(`${base}/verify`), page.locator('#verify-form [type=submit]').click()]);
+      equal(await text(page, '#result .status-headline'), 'Valid', `verification of the baked ${kind.toUpperCase()}`);
+      equal(await text(page, '#result h3'), badge.achievement, `badge name baked in the ${kind.toUpperCase()}`);
+      await audit(page, `verify page with a baked ${kind.toUpperCase()}`);
+      await shot(page, `verify-baked-${kind}`);
+    });
+  }
 
   await check('issuer page, in English and French', async () => {
     await visit(page, `${base}/issuers/emc?lang=en`, 'issuer page EN');
