@@ -475,7 +475,7 @@ async function run(server, browser) {
       await Promise.all([page.waitForURL(/\/achievements\//), page.locator('main a[href^="/achievements/"]', { hasText: b.achievement }).first().click()]);
       await audit(page, label);
       equal(await text(page, 'main h1'), b.achievement, 'achievement name');
-      await shot(page, label.replace(/ /g, '-'));
+      await shot(page, label.toLowerCase().replace(/ /g, '-'));
     });
   }
 
@@ -525,6 +525,8 @@ async function run(server, browser) {
 }
 
 async function main() {
+  // This run's screenshots only (the folder is the suite's own).
+  rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
   let server;
   let browser;
