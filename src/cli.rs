@@ -293,6 +293,17 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         .with_rate_limit(s.rate_limit)
         .with_fetch_policy(crate::fetch::FetchPolicy::default().with_timeout(s.fetch_timeout));
     tokio::spawn(crate::bulk::run_worker(state.store.clone(), state.master_key.clone(), crate::bulk::WorkerOptions::from_env()));
+    let counts = state.store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if let Err(e) = counts.flush_counts().await {
+                tracing::warn!(error = %e, "counts could not be written; kept for the next try");
+            }
+        }
+    });
+    let store = state.store.clone();
     let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
@@ -305,7 +316,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| AppError::Internal(format!("server stopped: {e}")))?;
-    Ok(())
+    store.flush_counts().await
 }
 
 async fn shutdown_signal() {

@@ -809,7 +809,8 @@ fn counted_credential(store: &Store, by_reference: Option<&str>, result: &Verifi
 }
 
 /// [`verify`], counting a verification of a credential stored here. The count is
-/// written after the answer, on its own task, so verification does not wait for it;
+/// kept in memory and written with others (`Store::count_later`), so verification
+/// does not wait for a write;
 /// a copy counts only for a credential of the organization that issued the copy.
 pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
     let by_reference = match &presented {
@@ -818,21 +819,16 @@ pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Pre
     };
     let result = verify(store, verifier, presented, request).await?;
     if let Some(id) = counted_credential(store, by_reference.as_deref(), &result) {
-        let store = store.clone();
-        let issuer = if by_reference.is_some() { None } else { result.facts.issuer_id.clone() };
-        tokio::spawn(async move {
-            let counted = match issuer {
-                None => store.record_credential_event(&id, crate::store::CredentialEvent::Verified).await,
-                Some(issuer) => match hosted_organization(&store, &issuer).await {
-                    Ok(Some(org)) => store.record_verification_of_copy(&id, &org.id).await,
-                    Ok(None) => Ok(false),
-                    Err(e) => Err(e),
-                },
-            };
-            if let Err(e) = counted {
-                tracing::warn!(credential = %id, error = %e, "a verification could not be counted");
+        let verified = crate::store::CredentialEvent::Verified;
+        match (&by_reference, &result.facts.issuer_id) {
+            (Some(_), _) => store.count_later(&id, verified, None),
+            (None, Some(issuer)) => {
+                if let Some(org) = hosted_organization(store, issuer).await? {
+                    store.count_later(&id, verified, Some(&org.id));
+                }
             }
-        });
+            (None, None) => {}
+        }
     }
     Ok(result)
 }

@@ -276,3 +276,17 @@ async fn same_slug_in_two_organizations_is_allowed() {
     assert_eq!(achievements_of(&app, "college").await.len(), 1);
     assert_eq!(achievements_of(&app, "other").await.len(), 1);
 }
+
+#[tokio::test]
+async fn image_urls_must_be_iris_so_issuance_can_sign_them() {
+    let (app, key) = setup().await;
+    for bad in ["data:image/png;base64,AAAA AAAA", "data:image/svg+xml,<svg/>", "https://college.example.org/a b.png", "ftp://x/y.png"] {
+        let mut body = minimal_achievement("imaged");
+        body["image"] = json!({"url": bad});
+        app.post("/api/v1/organizations/college/achievements", Some(&key), &body).await.assert_problem(422, Some("image.url"));
+    }
+    let mut body = minimal_achievement("imaged");
+    body["image"] = json!({"url": "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"});
+    let r = app.post("/api/v1/organizations/college/achievements", Some(&key), &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}

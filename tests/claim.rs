@@ -303,21 +303,39 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     assert_eq!(s["counts"]["claimed"], 0);
     assert_eq!(s["counts"]["downloaded"], 0);
 
-    // Downloads are counted by the store call the download endpoints make.
-    assert!(app.store.record_credential_event(&id, credence::store::CredentialEvent::Downloaded).await.unwrap());
+    // Downloads: the credential and the baked badges count; images shown on pages and
+    // answers the client already has (304) do not.
+    for file in ["credential.json", "credential.json", "badge.png", "badge.svg", "image.png", "qr.svg"] {
+        let r = app.get(&format!("/credentials/{id}/{file}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{file}");
+    }
+    let first = app.get(&format!("/credentials/{id}/credential.json"), None).await;
+    let etag = first.headers["etag"].to_str().unwrap().to_string();
+    let again = app
+        .send_request(
+            axum::http::Request::builder()
+                .uri(format!("/credentials/{id}/credential.json"))
+                .header("if-none-match", etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(summary(&app, &key, &id).await["counts"]["downloaded"], 5);
+
     assert!(!app.store.record_credential_event("nope", credence::store::CredentialEvent::Downloaded).await.unwrap());
 
     let token = token_of(answer["credential"]["claimUrl"].as_str().unwrap());
     assert_eq!(claim_with(&app, &token, "name=Nadia").await.status, StatusCode::SEE_OTHER);
     let list = app.get("/api/v1/organizations/ccaa/credentials", Some(&key)).await;
     let listed = list.body.as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).unwrap().clone();
-    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 1, "verified": 4}), "{listed}");
+    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 5, "verified": 4}), "{listed}");
     assert_eq!(listed["claim"]["claimed"], true);
     let csv = app.get("/api/v1/organizations/ccaa/credentials?format=csv", Some(&key)).await;
     let mut lines = csv.text.lines();
     assert!(lines.next().unwrap().ends_with(",claimed_at,claimed,shared,downloaded,verified"), "{}", csv.text);
     let row = lines.find(|l| l.starts_with(&id)).unwrap();
-    assert!(row.ends_with(",1,2,1,4"), "{row}");
+    assert!(row.ends_with(",1,2,5,4"), "{row}");
 }
 
 #[tokio::test]

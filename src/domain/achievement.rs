@@ -252,10 +252,11 @@ impl AchievementInput {
         v.text("criteria.narrative", &self.criteria.narrative, 8000);
         v.optional_http_url("criteria.url", self.criteria.url.as_deref());
         if let Some(img) = &self.image {
+            // It becomes the id of the credential's Image: it must be an IRI, or signing fails.
             v.check(
-                is_http_url(&img.url) || img.url.starts_with("data:image/"),
+                (is_http_url(&img.url) || img.url.starts_with("data:image/")) && oxiri::Iri::parse(img.url.as_str()).is_ok(),
                 "image.url",
-                "must be an http(s) URL or a data:image/ URI",
+                "must be an http(s) URL or a data:image/ URI, written as a valid IRI (no spaces or <>\"{}|^` characters)",
             );
             v.optional_text("image.caption", img.caption.as_deref(), 500);
         }

@@ -94,6 +94,12 @@ impl File {
         format!("{kind}; filename=\"{name}\"")
     }
 
+    /// What the learner keeps (counted as a download): the credential and the baked
+    /// badges, not the images pages show.
+    fn is_download(self) -> bool {
+        matches!(self, File::Json | File::BadgePng | File::BadgeSvg)
+    }
+
     /// The file's bytes, from the stored credential's JSON text and public URL.
     fn render(self, facts: &BadgeFacts, credential: String, url: &str) -> Result<Vec<u8>, FileError> {
         let baked = || BakedCredential::Json(credential.clone());
@@ -145,6 +151,9 @@ async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File) -> A
             .map_err(|e| AppError::Internal(format!("rendering stopped: {e}")))?
             .map_err(|e| AppError::Internal(format!("the {} of credential {id} could not be made: {e}", file.tag())))?
     };
+    if file.is_download() {
+        state.store.count_later(&stored.id, crate::store::CredentialEvent::Downloaded, None);
+    }
     insert(&mut headers, header::CONTENT_TYPE, file.content_type())?;
     insert(&mut headers, header::CONTENT_DISPOSITION, &file.disposition(&stem))?;
     insert(&mut headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff")?;

@@ -48,7 +48,7 @@ pub struct ClaimChoices {
 }
 
 /// The counters a public request may move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialEvent {
     /// The badge was shared (LinkedIn link, copied link).
     Shared,
@@ -65,6 +65,22 @@ impl CredentialEvent {
             CredentialEvent::Downloaded => "downloaded_count",
             CredentialEvent::Verified => "verified_count",
         }
+    }
+}
+
+/// Counts not yet written: (credential, counter, owning organization) → how many.
+#[derive(Debug, Default)]
+pub struct PendingCounts(std::sync::Mutex<std::collections::HashMap<(String, CredentialEvent, Option<String>), i64>>);
+
+impl PendingCounts {
+    fn add(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry((credential_id.to_string(), event, organization_id.map(str::to_string))).or_insert(0) += 1;
+        }
+    }
+
+    fn take(&self) -> std::collections::HashMap<(String, CredentialEvent, Option<String>), i64> {
+        self.0.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
     }
 }
 
@@ -178,6 +194,7 @@ impl Store {
 
     /// The claim a token opens, if the token is the credential's current one.
     pub async fn claim_by_token(&self, token: &str) -> AppResult<Option<Claim>> {
+        self.flush_counts().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT cl.credential_id, {CLAIM_COLUMNS} FROM credential_claims cl WHERE cl.token_hash = $1"
         )))
@@ -193,6 +210,7 @@ impl Store {
 
     /// The claim of a credential.
     pub async fn claim(&self, credential_id: &str) -> AppResult<Option<Claim>> {
+        self.flush_counts().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CLAIM_COLUMNS} FROM credential_claims cl WHERE cl.credential_id = $1"
         )))
@@ -246,16 +264,47 @@ impl Store {
     }
 
     async fn bump(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) -> AppResult<bool> {
+        self.bump_by(credential_id, event, organization_id, 1).await
+    }
+
+    async fn bump_by(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>, n: i64) -> AppResult<bool> {
         let column = event.column();
         let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE credential_claims SET {column} = {column} + 1 WHERE credential_id = $1 AND ($2 IS NULL \
+            "UPDATE credential_claims SET {column} = {column} + $3 WHERE credential_id = $1 AND ($2 IS NULL \
              OR EXISTS (SELECT 1 FROM credentials c WHERE c.id = $1 AND c.organization_id = $2))"
         )))
         .bind(credential_id)
         .bind(organization_id)
+        .bind(n)
         .execute(&self.pool)
         .await?
         .rows_affected();
         Ok(changed == 1)
+    }
+
+    /// Counts an event without waiting for the database: counts are kept in memory
+    /// and written by [`Store::flush_counts`] (every second while serving, on
+    /// shutdown, and before any read of the counts), as one `UPDATE … + n` per
+    /// credential and counter. For the hot public paths (verification, downloads),
+    /// where a write per request would cost more than the request. With
+    /// `organization_id`, it counts only if the credential belongs to that organization.
+    pub fn count_later(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {
+        self.pending_counts.add(credential_id, event, organization_id);
+    }
+
+    /// Writes the counts kept by [`Store::count_later`]. Counts that fail to write
+    /// are kept for the next flush.
+    pub async fn flush_counts(&self) -> AppResult<()> {
+        let pending = self.pending_counts.take();
+        let mut first_error = None;
+        for ((id, event, org), n) in pending {
+            if let Err(e) = self.bump_by(&id, event, org.as_deref(), n).await {
+                for _ in 0..n {
+                    self.pending_counts.add(&id, event, org.as_deref());
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }

@@ -174,6 +174,7 @@ impl Store {
 
     /// The organization's credentials, newest first, each with its claim.
     pub async fn list_credentials(&self, organization_id: &str, f: &CredentialFilter) -> AppResult<Vec<(StoredCredential, Option<Claim>)>> {
+        self.flush_counts().await?;
         let state = match f.state.as_deref() {
             None => "",
             Some("active") => " AND revoked_at IS NULL AND suspended = 0",

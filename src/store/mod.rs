@@ -43,6 +43,8 @@ pub struct Store {
     pub backend: Backend,
     /// The public base URL, used to build the resolvable URLs stored objects carry.
     pub public_url: String,
+    /// Counts of public events not yet written (see `Store::count_later`).
+    pub pending_counts: std::sync::Arc<claims::PendingCounts>,
 }
 
 impl Store {
@@ -78,7 +80,12 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend, public_url: public_url.trim_end_matches('/').to_string() })
+        Ok(Store {
+            pool,
+            backend,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            pending_counts: Default::default(),
+        })
     }
 
     /// Applies the migrations of this backend that have not run yet.
