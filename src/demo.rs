@@ -7,13 +7,13 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::core::sealed_key::MasterKey;
 use crate::domain::achievement::{AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, Tier};
 use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};
+use crate::domain::learner::{LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::{NewOrganization, OrganizationKind};
 use crate::domain::validation::slugify;
-use crate::core::sealed_key::MasterKey;
-use crate::domain::learner::{LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, CredentialRef, LearnerStatus};
 use crate::store::{StatusChange, Store};
