@@ -123,6 +123,8 @@ async fn pages_speak_french_when_asked_and_remember_the_switch() {
     assert_eq!(fr.headers["content-language"], "fr");
     assert!(fr.text.contains(">Valide<"));
     assert!(fr.text.contains("Ajouter au profil LinkedIn"));
+    assert!(fr.text.contains("<dd>Microtitre</dd>"), "the achievement type in French");
+    assert!(fr.text.contains("réussie\u{202f}: "), "French punctuation in the checks");
     assert!(fr.text.contains(&format!("href=\"/credentials/{id}?lang=en\"")), "a switch back to English");
 
     // The switch sets a cookie that later pages follow, over Accept-Language.
@@ -152,7 +154,11 @@ async fn revoked_and_suspended_badges_still_load_and_say_so() {
     assert_eq!(revoked.status, StatusCode::OK);
     assert!(revoked.text.contains("class=\"status revoked\""));
     assert!(revoked.text.contains("Ce badge a été révoqué par son émetteur."));
-    assert!(revoked.text.contains("Issued in error"), "the reason is shown");
+    assert!(revoked.text.contains("Motif\u{202f}: Issued in error"), "the reason is shown, with French punctuation");
+    assert!(!revoked.text.contains("id=\"linkedin-add\""), "a revoked badge cannot be shared");
+    assert!(!revoked.text.contains("/badge.png\" download"));
+    assert!(revoked.text.contains("id=\"sharing-off\""));
+    assert!(!suspended.text.contains("id=\"linkedin-add\""), "nor a suspended one");
     let certificate = page(&app, &format!("{path}/print"), &[HTML]).await;
     assert!(certificate.text.contains("This badge has been revoked by its issuer."));
 }
@@ -213,6 +219,11 @@ async fn issuer_and_achievement_pages_and_their_json() {
     if a.text.contains("Gestion du temps") {
         assert!(a.text.contains("lang=\"fr-CA\""));
     }
+    // The achievement id inside credentials (a version URL) is a page for browsers too.
+    let version = page(&app, &format!("{href}/versions/1"), &[HTML]).await;
+    assert_eq!(version.status, StatusCode::OK);
+    assert!(version.text.contains("What it takes to earn it"));
+    assert_eq!(app.get(&format!("{href}/versions/1"), None).await.content_type, "application/json");
     let a_json = app.get(&href, None).await;
     assert_eq!(a_json.status, StatusCode::OK);
     assert!(a_json.body["type"].to_string().contains("Achievement"));

@@ -1,10 +1,12 @@
 //! Runs the offline verification pipeline on arbitrary bytes: unbaking (PNG and
 //! SVG), then JSON or VC-JWT parsing, structure, JSON-LD, canonicalization,
-//! proofs, issuer, validity, status and endorsement checks. It must never panic
-//! or hang, whatever the input.
+//! proofs, issuer, validity, status and endorsement checks; and the same bytes as
+//! a fetched status list credential or 1EdTech revocation list (what verification
+//! reads from other hosts). It must never panic or hang, whatever the input.
 #![no_main]
 
 use credence::core::baking;
+use credence::core::remote_status;
 use credence::core::verify::{OfflineResolver, StatusAnswer, StatusLookup, VerifyOptions, verify_text_with};
 use libfuzzer_sys::fuzz_target;
 
@@ -29,5 +31,14 @@ fuzz_target!(|data: &[u8]| {
             let _ = verify_text_with(baked.as_str(), &options);
         }
         let _ = verify_text_with(text, &options);
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) {
+            let url = doc.get("id").and_then(|v| v.as_str()).unwrap_or("https://lists.example/1").to_string();
+            if let Ok(list) = remote_status::verify_status_list_credential(&doc, &url, &resolver, options.now) {
+                let _ = list.answer("did:key:z6Mk", "revocation", 7);
+            }
+            if let Ok(list) = remote_status::read_revocation_list(&doc, &url) {
+                let _ = list.answer("did:key:z6Mk", "urn:uuid:1");
+            }
+        }
     }
 });

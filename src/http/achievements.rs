@@ -145,7 +145,8 @@ async fn public_achievement(
     open_badges_achievement(&state, &id, None).await.map(axum::response::IntoResponse::into_response)
 }
 
-/// One version of an achievement as an Open Badges 3.0 `Achievement` (public).
+/// One version of an achievement as an Open Badges 3.0 `Achievement` (public);
+/// browsers (`Accept: text/html`) get its page. This is the achievement id inside credentials.
 #[utoipa::path(get, path = "/achievements/{id}/versions/{version}", tag = "public",
     params(("id" = String, Path, description = "Achievement id"), ("version" = i64, Path, description = "Version")),
     responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
@@ -153,6 +154,12 @@ async fn public_achievement(
 async fn public_achievement_version(
     State(state): State<AppState>,
     ApiPath((id, version)): ApiPath<(String, i64)>,
-) -> AppResult<Json<Value>> {
-    open_badges_achievement(&state, &id, Some(version)).await
+    page: crate::web::PageContext,
+    headers: axum::http::HeaderMap,
+) -> AppResult<axum::response::Response> {
+    if crate::web::wants_page(&page, &headers) {
+        let a = state.store.achievement(&id, Some(version)).await?.ok_or(AppError::NotFound("achievement"))?;
+        return Ok(crate::web::catalog_pages::achievement_page(&state, &page, a).await);
+    }
+    open_badges_achievement(&state, &id, Some(version)).await.map(axum::response::IntoResponse::into_response)
 }

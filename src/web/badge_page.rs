@@ -68,6 +68,9 @@ pub struct Words {
     pub code: &'static str,
     pub type_label: &'static str,
     pub og_description: &'static str,
+    pub sharing_off: &'static str,
+    /// Names of the Open Badges achievement types shown on pages.
+    pub achievement_types: &'static [(&'static str, &'static str)],
 }
 
 pub const EN: Words = Words {
@@ -121,6 +124,18 @@ pub const EN: Words = Words {
     code: "Code",
     type_label: "Type",
     og_description: "A verifiable Open Badges 3.0 credential issued by",
+    sharing_off: "Sharing and downloads are turned off while this badge is revoked or suspended.",
+    achievement_types: &[
+        ("MicroCredential", "Micro-credential"),
+        ("Badge", "Badge"),
+        ("Certificate", "Certificate"),
+        ("Certification", "Certification"),
+        ("Course", "Course"),
+        ("Competency", "Competency"),
+        ("Diploma", "Diploma"),
+        ("License", "Licence"),
+        ("Assessment", "Assessment"),
+    ],
 };
 
 pub const FR: Words = Words {
@@ -174,6 +189,18 @@ pub const FR: Words = Words {
     code: "Code",
     type_label: "Type",
     og_description: "Un titre Open Badges 3.0 vérifiable délivré par",
+    sharing_off: "Le partage et les téléchargements sont désactivés tant que ce badge est révoqué ou suspendu.",
+    achievement_types: &[
+        ("MicroCredential", "Microtitre"),
+        ("Badge", "Badge"),
+        ("Certificate", "Certificat"),
+        ("Certification", "Certification"),
+        ("Course", "Cours"),
+        ("Competency", "Compétence"),
+        ("Diploma", "Diplôme"),
+        ("License", "Permis"),
+        ("Assessment", "Évaluation"),
+    ],
 };
 
 /// Everything the badge page and the certificate show.
@@ -188,6 +215,8 @@ pub struct BadgeData {
     pub linkedin_url: String,
     pub og_image: String,
     pub issuer_slug: Option<String>,
+    /// The achievement type in the page's language (as written when unknown).
+    pub type_label: Option<String>,
 }
 
 impl BadgeData {
@@ -262,7 +291,15 @@ async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result
     let result = verification::verify(&state.store, &state.verifier, Presented::Reference(c.id.clone()), VerifyRequest::default()).await?;
     let view = CredentialView::from_document(&c.document);
     let page_url = state.store.credential_url(&c.id);
+    let words = match lang {
+        Lang::En => &EN,
+        Lang::Fr => &FR,
+    };
+    let type_label = view.achievement_type.as_deref().map(|t| {
+        words.achievement_types.iter().find(|(k, _)| *k == t).map_or_else(|| t.to_string(), |(_, v)| v.to_string())
+    });
     Ok(BadgeData {
+        type_label,
         linkedin_url: linkedin_add_url(&view, &page_url, &c.id),
         og_image: format!("{page_url}/image.png"),
         uuid: c.id,

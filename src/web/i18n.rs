@@ -21,6 +21,8 @@ pub struct Messages {
     pub home_lead: &'static str,
     pub home_issuers: &'static str,
     pub home_verify_cta: &'static str,
+    /// ": " in English, " : " (narrow no-break space first) in French.
+    pub colon: &'static str,
 }
 
 pub const EN: Messages = Messages {
@@ -40,6 +42,7 @@ pub const EN: Messages = Messages {
     home_lead: "Micro-credentials earned through real assessments, issued as signed Open Badges 3.0 credentials that learners own and employers can verify.",
     home_issuers: "Issuers",
     home_verify_cta: "Verify a badge",
+    colon: ": ",
 };
 
 pub const FR: Messages = Messages {
@@ -59,6 +62,7 @@ pub const FR: Messages = Messages {
     home_lead: "Des microtitres obtenus après une véritable évaluation, délivrés sous forme de titres Open Badges 3.0 signés, qui appartiennent aux personnes apprenantes et que les employeurs peuvent vérifier.",
     home_issuers: "Émetteurs",
     home_verify_cta: "Vérifier un badge",
+    colon: "\u{202f}: ",
 };
 
 const MONTHS_EN: [&str; 12] =
