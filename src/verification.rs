@@ -110,6 +110,8 @@ pub struct VerificationResult {
 pub struct Verifier {
     permits: Arc<Semaphore>,
     stored: std::sync::Mutex<HashMap<String, Arc<verify::StaticChecks>>>,
+    /// What does not change about a stored credential that `verify_stored` has read once.
+    stored_facts: std::sync::Mutex<HashMap<String, Arc<StoredFacts>>>,
     /// Fetches what credentials point at on other hosts.
     fetcher: Fetcher,
 }
@@ -127,12 +129,28 @@ impl Verifier {
         Verifier {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             stored: std::sync::Mutex::new(HashMap::new()),
+            stored_facts: std::sync::Mutex::new(HashMap::new()),
             fetcher: Fetcher::new(policy),
         }
     }
 
     fn cached(&self, id: &str) -> Option<Arc<verify::StaticChecks>> {
         self.stored.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    fn stored_facts(&self, id: &str) -> Option<Arc<StoredFacts>> {
+        self.stored_facts.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    fn keep_facts(&self, id: &str, facts: StoredFacts) -> Arc<StoredFacts> {
+        let facts = Arc::new(facts);
+        if let Ok(mut m) = self.stored_facts.lock() {
+            if m.len() >= MAX_CACHED_CREDENTIALS {
+                m.clear();
+            }
+            m.insert(id.to_string(), facts.clone());
+        }
+        facts
     }
 
     fn keep(&self, id: String, checks: verify::StaticChecks) {
@@ -601,25 +619,25 @@ async fn verify_stored(
         return Ok(None);
     }
     let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
-    let Some(c) = store.credential(id).await? else { return Ok(None) };
-    if presented.is_some_and(|doc| *doc != c.document) {
+    let known = match verifier.stored_facts(id) {
+        Some(k) => k,
+        None => match StoredFacts::read(store, id).await? {
+            Some(k) => verifier.keep_facts(id, k),
+            None => return Ok(None),
+        },
+    };
+    if presented.is_some_and(|doc| *doc != known.document) {
         return Ok(None);
     }
-    let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
-    if !revocation_list_urls(&c.document).is_empty() {
-        return Ok(None);
-    }
-    let issuer = facts(&c.document).issuer_id;
-    let mut statuses = StatusSources::new(issuer.clone().unwrap_or_default());
-    for (list, purpose, index) in status_entries(&c.document) {
-        let bit = match purpose.parse::<StatusPurpose>() {
-            Ok(p) if list == store.status_list_url(&org.slug, p) => match p {
-                StatusPurpose::Revocation => c.revoked_at.is_some(),
-                StatusPurpose::Suspension => c.suspended,
-            },
-            _ => return Ok(None),
+    // What can change: revocation and suspension, read from the credential's row.
+    let Some((revoked, suspended)) = store.credential_state(id).await? else { return Ok(None) };
+    let mut statuses = StatusSources::new(known.issuer.clone().unwrap_or_default());
+    for (list, purpose, index, p) in &known.entries {
+        let bit = match p {
+            StatusPurpose::Revocation => revoked,
+            StatusPurpose::Suspension => suspended,
         };
-        statuses.add_answer(&list, &purpose, index, if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
+        statuses.add_answer(list, purpose, *index, if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
     }
     let resolver = OfflineResolver::new();
     let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
@@ -629,9 +647,44 @@ async fn verify_stored(
     if let Some(cred) = &static_checks.credential {
         checks.extend(verify::time_and_status_checks(cred, &options));
     }
-    let registered = issuer.filter(|i| *i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i.as_str()));
-    let report = verify::VerificationReport { verified: false, checks, credential: Some(c.document) };
-    Ok(Some(summarize(report, request, Vec::new(), registered.map(|_| org))))
+    let report = verify::VerificationReport { verified: false, checks, credential: Some(known.document.clone()) };
+    Ok(Some(summarize(report, request, Vec::new(), known.registered.clone())))
+}
+
+/// What never changes about a credential stored here (the document is immutable,
+/// its status entries are its own indexes of its organization's lists), read once
+/// by [`verify_stored`]. Only credentials whose every status entry is such an
+/// index qualify.
+struct StoredFacts {
+    document: Value,
+    issuer: Option<String>,
+    /// Each entry's list, purpose, index, and the purpose parsed.
+    entries: Vec<(String, String, u64, StatusPurpose)>,
+    /// The organization, when the credential's issuer is its Profile or did:web.
+    registered: Option<Organization>,
+}
+
+impl StoredFacts {
+    async fn read(store: &Store, id: &str) -> AppResult<Option<StoredFacts>> {
+        let Some(c) = store.credential(id).await? else { return Ok(None) };
+        let Some(org) = store.organization_by_id(&c.organization_id).await? else { return Ok(None) };
+        if !revocation_list_urls(&c.document).is_empty() {
+            return Ok(None);
+        }
+        let mut entries = Vec::new();
+        for (list, purpose, index) in status_entries(&c.document) {
+            match purpose.parse::<StatusPurpose>() {
+                Ok(p) if list == store.status_list_url(&org.slug, p) => entries.push((list, purpose, index, p)),
+                _ => return Ok(None),
+            }
+        }
+        let issuer = facts(&c.document).issuer_id;
+        let registered = issuer
+            .as_deref()
+            .is_some_and(|i| i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i))
+            .then_some(org);
+        Ok(Some(StoredFacts { document: c.document, issuer, entries, registered }))
+    }
 }
 
 /// Verifies a presented credential and reports every check.

@@ -161,6 +161,14 @@ impl Store {
         row.as_ref().map(credential_from_row).transpose()
     }
 
+    /// Whether a credential is revoked and whether it is suspended (`None`: no such
+    /// credential): the part of a stored credential that changes.
+    pub async fn credential_state(&self, id: &str) -> AppResult<Option<(bool, bool)>> {
+        let row = sqlx::query("SELECT revoked_at, suspended FROM credentials WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| Ok((r.try_get::<Option<String>, _>("revoked_at")?.is_some(), r.try_get::<i64, _>("suspended")? != 0)))
+            .transpose()
+    }
+
     pub async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 AND achievement_id = $2"
