@@ -62,6 +62,10 @@ pub struct FetchPolicy {
     /// FOR TESTS ONLY: also fetch `http://` URLs and from loopback addresses, so that
     /// tests can serve documents from 127.0.0.1. Never set by configuration.
     pub allow_local_http_for_tests: bool,
+    /// FOR TESTS ONLY: certificates (DER) trusted besides the built-in roots, so that
+    /// tests can serve https from 127.0.0.1 with a certificate they made. Never set by
+    /// configuration.
+    pub extra_roots_for_tests: Vec<Vec<u8>>,
 }
 
 impl Default for FetchPolicy {
@@ -73,6 +77,7 @@ impl Default for FetchPolicy {
             max_document_bytes: MAX_DOCUMENT_BYTES,
             max_evidence_bytes: MAX_EVIDENCE_BYTES,
             allow_local_http_for_tests: false,
+            extra_roots_for_tests: Vec::new(),
         }
     }
 }
@@ -90,6 +95,12 @@ impl FetchPolicy {
     /// FOR TESTS ONLY: permits `http://` and loopback addresses (see the field).
     pub fn allowing_local_http_for_tests(mut self) -> Self {
         self.allow_local_http_for_tests = true;
+        self
+    }
+
+    /// FOR TESTS ONLY: trusts the certificate `der` besides the built-in roots.
+    pub fn trusting_root_for_tests(mut self, der: Vec<u8>) -> Self {
+        self.extra_roots_for_tests.push(der);
         self
     }
 }
@@ -275,9 +286,14 @@ pub struct Fetcher {
     cache: Mutex<HashMap<(Kind, String), (Instant, Cached)>>,
 }
 
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
+fn tls_connector(policy: &FetchPolicy) -> Result<tokio_rustls::TlsConnector, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in &policy.extra_roots_for_tests {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der.clone()))
+            .map_err(|e| format!("a test root certificate is unusable: {e}"))?;
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS is not available: {e}"))?
@@ -288,7 +304,7 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, String> {
 
 impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Self {
-        Fetcher { policy, tls: tls_connector(), cache: Mutex::new(HashMap::new()) }
+        Fetcher { tls: tls_connector(&policy), policy, cache: Mutex::new(HashMap::new()) }
     }
 
     pub fn policy(&self) -> &FetchPolicy {

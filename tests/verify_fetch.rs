@@ -410,3 +410,78 @@ async fn the_default_policy_refuses_local_and_private_targets_with_the_reason() 
         assert_error(&report, "proof[0]", &["could not be fetched", reason]);
     }
 }
+
+/// A one-path-per-document https server on 127.0.0.1 with a certificate made for the
+/// test (rustls, so the client's whole TLS path runs): answers each request with the
+/// JSON stored for its path, or 404, then closes the connection.
+async fn https_site(listener: tokio::net::TcpListener, routes: HashMap<String, Value>) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = made.cert.der().to_vec();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(made.key_pair.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![rustls::pki_types::CertificateDer::from(cert.clone())], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, routes) = (acceptor.clone(), routes.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&request).lines().next().unwrap_or("").to_string();
+                let path = line.split(' ').nth(1).unwrap_or("").to_string();
+                let (status, body) = match routes.get(&path) {
+                    Some(v) => ("200 OK", v.to_string()),
+                    None => ("404 Not Found", String::new()),
+                };
+                let head = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let _ = tls.write_all(head.as_bytes()).await;
+                let _ = tls.write_all(body.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    cert
+}
+
+#[tokio::test]
+async fn status_lists_are_fetched_over_https_and_untrusted_certificates_are_refused() {
+    let issuer = did_key_issuer(47);
+    // The lists carry their own URLs: bind first to know the port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let clear = format!("https://{addr}/lists/clear");
+    let set = format!("https://{addr}/lists/set");
+    let mut routes = HashMap::new();
+    routes.insert("/lists/clear".to_string(), issuer.status_list(&clear, &[]));
+    routes.insert("/lists/set".to_string(), issuer.status_list(&set, &[5]));
+    let cert = https_site(listener, routes).await;
+    let trusting = common::app_with(|s| {
+        s.with_fetch_policy(FetchPolicy::default().allowing_local_http_for_tests().trusting_root_for_tests(cert).with_timeout(TEST_TIMEOUT))
+    })
+    .await;
+    let valid = issuer.sign(&issuer.credential(Some(bitstring_entry(&clear, 5))));
+    let report = verify(&trusting, json!({"credential": valid})).await;
+    assert_eq!(report["result"], "valid", "{report:#}");
+    assert_eq!(check(&report, "status[0]")["message"], "not revoked");
+    let revoked = issuer.sign(&issuer.credential(Some(bitstring_entry(&set, 5))));
+    let report = verify(&trusting, json!({"credential": revoked})).await;
+    assert_eq!(report["result"], "invalid", "{report:#}");
+    assert_eq!(check(&report, "status[0]")["message"], "revoked by the issuer");
+
+    // Without the certificate among the roots, the TLS handshake fails: indeterminate.
+    let untrusting = app().await;
+    let report = verify(&untrusting, json!({"credential": valid})).await;
+    assert_error(&report, "status[0]", &[&clear]);
+}
