@@ -258,11 +258,10 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         Overrides { bind: args.bind.clone(), rate_limit: args.rate_limit, fetch_timeout_secs: args.fetch_timeout, ..Overrides::default() };
     let s = settings_with(config, overrides, &args.database)?;
     let store = open_store(&s).await?;
-    if s.admin_key.is_none() {
-        if let Some(created) = store.ensure_bootstrap_admin_key().await? {
+    if s.admin_key.is_none()
+        && let Some(created) = store.ensure_bootstrap_admin_key().await? {
             println!("Platform admin key (shown once, keep it safe): {}", created.key);
         }
-    }
     let master = master_key(&s)?;
     if args.demo {
         let report = crate::demo::load(&store).await?;

@@ -298,21 +298,19 @@ async fn play_outcome(
                 return Err(AppError::Internal(format!("demo result {fingerprint} clashes with {of:?}")));
             }
         };
-        if r.approved == Some(true) {
-            if let Some(decided) = approve_signoff(store, master, &org.id, &now, &r.component).await? {
+        if r.approved == Some(true)
+            && let Some(decided) = approve_signoff(store, master, &org.id, &now, &r.component).await? {
                 now = decided;
             }
-        }
         status = Some(now);
     }
     let mut status = status.ok_or_else(|| AppError::Internal(format!("demo outcome {} has no results", outcome.achievement)))?;
-    if let (Some(reason), Some(c)) = (&outcome.revocation_reason, &status.credential) {
-        if c.revoked_at.is_none() {
+    if let (Some(reason), Some(c)) = (&outcome.revocation_reason, &status.credential)
+        && c.revoked_at.is_none() {
             let revoked = store.change_credential_status(&org.id, &c.id, StatusChange::Revoke(reason)).await?;
             status.credential = Some(CredentialRef::of(store, &revoked));
             status.state = "revoked".into();
         }
-    }
     Ok(LearnerOutcome {
         learner: learner.name.clone(),
         organization: org.slug.clone(),

@@ -695,11 +695,10 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
         Presented::Json(doc) => (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc)),
         _ => (None, None),
     };
-    if let Some(id) = &ours {
-        if let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
+    if let Some(id) = &ours
+        && let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
             return Ok(result);
         }
-    }
     let presented_json = matches!(presented, Presented::Json(_));
     let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
@@ -716,11 +715,10 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     };
     // A document sent in full that is exactly one of ours: its static checks are kept
     // under its id, like those of a credential named by id.
-    if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json) {
-        if store.credential(id).await?.is_some_and(|c| c.document == *doc) {
+    if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json)
+        && store.credential(id).await?.is_some_and(|c| c.document == *doc) {
             stored_id = Some(id.clone());
         }
-    }
     let empty = Value::Null;
     let doc_or_empty = as_json.as_ref().unwrap_or(&empty);
     let methods = verification_methods(doc_or_empty);

@@ -24,11 +24,10 @@ impl Drop for ServerGuard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if std::thread::panicking() {
-            if let Ok(log) = std::fs::read_to_string(&self.stderr_log) {
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(&self.stderr_log) {
                 eprintln!("--- server stderr ---\n{log}");
             }
-        }
     }
 }
 
@@ -194,7 +193,7 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
     }
     let claims = server.stdout.iter().filter(|l| l.trim_start().starts_with("claim link for ")).count();
     assert_eq!(claims, 3, "a claim link per issued, unrevoked demo credential: {:#?}", server.stdout);
-    let first = pages[0].trim().split_whitespace().next().unwrap();
+    let first = pages[0].split_whitespace().next().unwrap();
     let path = &first[first.find("/credentials/").unwrap()..];
     let doc = http_get(&server.addr, path, None);
     assert_eq!(doc.status, 200, "{}", doc.body);

@@ -341,12 +341,11 @@ impl<'a> State<'a> {
         loop {
             self.spend()?;
             let order: Vec<&str> = permutation.iter().map(|&i| list[i]).collect();
-            if let Some((path, issuer_copy)) = self.try_permutation(&order, issuer, &chosen_path)? {
-                if chosen_issuer.is_none() || path < chosen_path {
+            if let Some((path, issuer_copy)) = self.try_permutation(&order, issuer, &chosen_path)?
+                && (chosen_issuer.is_none() || path < chosen_path) {
                     chosen_path = path;
                     chosen_issuer = Some(issuer_copy);
                 }
-            }
             if !next_permutation(&mut permutation) {
                 break;
             }

@@ -75,15 +75,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 fn field_of(path: &str, message: &str) -> String {
     let base = if path == "." { String::new() } else { path.to_string() };
     for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = message.strip_prefix(marker) {
-            if let Some(name) = rest.split('`').next() {
+        if let Some(rest) = message.strip_prefix(marker)
+            && let Some(name) = rest.split('`').next() {
                 // For an unknown field the path already ends with the field itself.
                 if marker.starts_with("unknown") && (base == name || base.ends_with(&format!(".{name}"))) {
                     return base;
                 }
                 return if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
             }
-        }
     }
     if base.is_empty() { "body".to_string() } else { base }
 }
@@ -130,11 +129,10 @@ impl FromRequestParts<AppState> for Auth {
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| AppError::Unauthorized("the Authorization header must be 'Bearer <key>'".into()))?;
-        if let Some(admin_hash) = &state.env_admin_key_hash {
-            if api_key::hashes_match(admin_hash, &api_key::hash(token)) {
+        if let Some(admin_hash) = &state.env_admin_key_hash
+            && api_key::hashes_match(admin_hash, &api_key::hash(token)) {
                 return Ok(Auth(Caller { key_id: "env-admin".into(), role: Role::Admin, organization_id: None }));
             }
-        }
         match state.store.authenticate(token).await? {
             Some(caller) => Ok(Auth(caller)),
             None => Err(AppError::Unauthorized("the API key is unknown or has been revoked".into())),

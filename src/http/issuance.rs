@@ -458,11 +458,10 @@ async fn list_learners(
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
-    if let Some(s) = &q.state {
-        if !LEARNER_STATES.contains(&s.as_str()) {
+    if let Some(s) = &q.state
+        && !LEARNER_STATES.contains(&s.as_str()) {
             return Err(AppError::invalid("state", format!("must be one of {}", LEARNER_STATES.join(", "))));
         }
-    }
     let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
     let achievement_id = match &q.achievement {
         Some(a) => Some(issuance::find_achievement(&state.store, &org, a).await?.id),

@@ -61,8 +61,8 @@ impl RateLimiter {
 pub async fn limit(request: Request, next: Next) -> Response {
     let limiter = request.extensions().get::<Arc<RateLimiter>>().cloned();
     let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    if let (Some(limiter), Some(client)) = (limiter, client) {
-        if let Err(wait) = limiter.check(client) {
+    if let (Some(limiter), Some(client)) = (limiter, client)
+        && let Err(wait) = limiter.check(client) {
             let seconds = wait.as_secs().max(1);
             let mut response = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -76,7 +76,6 @@ pub async fn limit(request: Request, next: Next) -> Response {
             }
             return response;
         }
-    }
     next.run(request).await
 }
 

@@ -61,11 +61,10 @@ impl Store {
         for a in &input.alignments {
             if let Some(slug) = &a.framework {
                 let key = (slug.clone(), a.framework_version);
-                if !loaded.contains_key(&key) {
-                    if let Some(fw) = self.framework_version(slug, a.framework_version).await? {
+                if !loaded.contains_key(&key)
+                    && let Some(fw) = self.framework_version(slug, a.framework_version).await? {
                         loaded.insert(key, fw);
                     }
-                }
             }
         }
         input.into_definition(&self.public_url, &LoadedFrameworks(loaded))

@@ -68,9 +68,12 @@ impl CredentialEvent {
     }
 }
 
-/// Counts not yet written: (credential, counter, owning organization) → how many.
+/// A pending count's key: credential, counter, owning organization (when checked).
+type CountKey = (String, CredentialEvent, Option<String>);
+
+/// Counts not yet written → how many.
 #[derive(Debug, Default)]
-pub struct PendingCounts(std::sync::Mutex<std::collections::HashMap<(String, CredentialEvent, Option<String>), i64>>);
+pub struct PendingCounts(std::sync::Mutex<std::collections::HashMap<CountKey, i64>>);
 
 impl PendingCounts {
     fn add(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {
@@ -79,7 +82,7 @@ impl PendingCounts {
         }
     }
 
-    fn take(&self) -> std::collections::HashMap<(String, CredentialEvent, Option<String>), i64> {
+    fn take(&self) -> std::collections::HashMap<CountKey, i64> {
         self.0.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
     }
 }

@@ -48,11 +48,10 @@ impl Store {
 
     /// The learner the identifiers name, if known (nothing is created).
     pub async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
-        if let Some(e) = input.normalized_email() {
-            if let Some(l) = self.learner_by(organization_id, "email", &e).await? {
+        if let Some(e) = input.normalized_email()
+            && let Some(l) = self.learner_by(organization_id, "email", &e).await? {
                 return Ok(Some(l));
             }
-        }
         match &input.external_id {
             Some(x) => self.learner_by(organization_id, "external_id", x).await,
             None => Ok(None),

@@ -118,12 +118,11 @@ pub fn backend_of(url: &str) -> AppResult<Backend> {
 fn prepare_sqlite_url(url: &str) -> AppResult<String> {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if path != ":memory:" && !path.is_empty()
+        && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", parent.display())))?;
         }
-    }
     let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
     let query = [query, mode.as_str()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("&");
     Ok(format!("sqlite://{path}?{query}"))

@@ -90,13 +90,14 @@ pub fn from_accept_language(value: &str) -> Lang {
             .find_map(|p| p.trim().strip_prefix("q="))
             .and_then(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
-        if !(q > 0.0) {
+        // NaN and q=0 both mean "not acceptable".
+        if q.is_nan() || q <= 0.0 {
             continue;
         }
-        if let Some(l) = Lang::parse(tag) {
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, l));
-            }
+        if let Some(l) = Lang::parse(tag)
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, l));
         }
     }
     best.map(|(_, l)| l).unwrap_or(Lang::En)

@@ -158,16 +158,14 @@ fn memo_get(key: &MemoKey) -> Option<Arc<ActiveContext>> {
 }
 
 fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) {
-    if let ContextKey::Inline(_) = key.2 {
-        if INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64 {
+    if let ContextKey::Inline(_) = key.2
+        && INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64 {
             return;
         }
-    }
-    if let Ok(mut map) = memo().write() {
-        if map.len() < MAX_ENTRIES {
+    if let Ok(mut map) = memo().write()
+        && map.len() < MAX_ENTRIES {
             map.insert(key, value.clone());
         }
-    }
 }
 
 /// Options of one context-processing call.
@@ -357,11 +355,10 @@ fn process_definitions(
     remote: &mut Vec<String>,
     flags: Flags,
 ) -> Result<(), JsonLdError> {
-    if let Some(version) = map.get("@version") {
-        if version.as_f64() != Some(1.1) {
+    if let Some(version) = map.get("@version")
+        && version.as_f64() != Some(1.1) {
             return Err(JsonLdError::invalid("invalid @version value", version.to_string()));
         }
-    }
     let imported;
     let map = match map.get("@import") {
         Some(import) => {
@@ -397,11 +394,10 @@ fn process_definitions(
     if let Some(direction) = map.get("@direction") {
         result.direction = parse_direction(direction)?;
     }
-    if let Some(p) = map.get("@propagate") {
-        if !p.is_boolean() {
+    if let Some(p) = map.get("@propagate")
+        && !p.is_boolean() {
             return Err(JsonLdError::invalid("invalid @propagate value", p.to_string()));
         }
-    }
     let protected = match map.get("@protected") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -545,11 +541,10 @@ impl Definer<'_> {
             container: if map.contains_key("@container") { C_SET } else { 0 },
             ..TermDefinition::default()
         };
-        if let Some(prev) = active.terms.get("@type") {
-            if prev.protected && !self.override_protected && !definition.same_as(prev) {
+        if let Some(prev) = active.terms.get("@type")
+            && prev.protected && !self.override_protected && !definition.same_as(prev) {
                 return Err(JsonLdError::ProtectedTermRedefinition("@type".into()));
             }
-        }
         active.terms.insert("@type".into(), Arc::new(definition));
         self.defined.insert("@type".into(), true);
         Ok(())
@@ -709,7 +704,7 @@ impl Definer<'_> {
         }
         if !term.contains(':') && !term.contains('/') && simple_term {
             def.prefix = iri.starts_with("_:")
-                || iri.ends_with(|c| matches!(c, ':' | '/' | '?' | '#' | '[' | ']' | '@'));
+                || iri.ends_with([':', '/', '?', '#', '[', ']', '@']);
         }
         def.iri = Some(iri);
         Ok(true)
@@ -848,31 +843,27 @@ fn expand_iri(
     if has_keyword_form(value) {
         return Ok(None);
     }
-    if let Some(d) = definer.as_deref_mut() {
-        if d.local.contains_key(value) && d.defined.get(value) != Some(&true) {
+    if let Some(d) = definer.as_deref_mut()
+        && d.local.contains_key(value) && d.defined.get(value) != Some(&true) {
             d.create_term(active, value)?;
         }
-    }
-    if let Some(term) = active.term(value) {
-        if term.iri.as_deref().is_some_and(is_keyword) || vocab {
+    if let Some(term) = active.term(value)
+        && (term.iri.as_deref().is_some_and(is_keyword) || vocab) {
             return Ok(term.iri.clone());
         }
-    }
     if let Some(colon) = value.get(1..).and_then(|rest| rest.find(':')).map(|i| i + 1) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Ok(Some(value.to_owned()));
         }
-        if let Some(d) = definer.as_deref_mut() {
-            if d.local.contains_key(prefix) && d.defined.get(prefix) != Some(&true) {
+        if let Some(d) = definer
+            && d.local.contains_key(prefix) && d.defined.get(prefix) != Some(&true) {
                 d.create_term(active, prefix)?;
             }
-        }
-        if let Some(p) = active.term(prefix) {
-            if let (Some(iri), true) = (&p.iri, p.prefix) {
+        if let Some(p) = active.term(prefix)
+            && let (Some(iri), true) = (&p.iri, p.prefix) {
                 return Ok(Some(format!("{iri}{suffix}")));
             }
-        }
         if is_absolute_iri(value) {
             return Ok(Some(value.to_owned()));
         }
@@ -881,16 +872,14 @@ fn expand_iri(
 }
 
 fn finish_relative(active: &ActiveContext, value: &str, document_relative: bool, vocab: bool) -> String {
-    if vocab {
-        if let Some(v) = &active.vocab {
+    if vocab
+        && let Some(v) = &active.vocab {
             return format!("{v}{value}");
         }
-    }
-    if document_relative {
-        if let Some(base) = active.base.as_deref() {
+    if document_relative
+        && let Some(base) = active.base.as_deref() {
             return resolve_context_url(value, Some(base));
         }
-    }
     value.to_owned()
 }
 
@@ -908,21 +897,19 @@ pub(crate) fn expand_iri_ro<'a>(
     if has_keyword_form(value) {
         return None;
     }
-    if let Some(term) = active.term(value) {
-        if term.iri.as_deref().is_some_and(is_keyword) || vocab {
+    if let Some(term) = active.term(value)
+        && (term.iri.as_deref().is_some_and(is_keyword) || vocab) {
             return term.iri.as_deref().map(Cow::Borrowed);
         }
-    }
     if let Some(colon) = value.get(1..).and_then(|rest| rest.find(':')).map(|i| i + 1) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Some(Cow::Borrowed(value));
         }
-        if let Some(p) = active.term(prefix) {
-            if let (Some(iri), true) = (&p.iri, p.prefix) {
+        if let Some(p) = active.term(prefix)
+            && let (Some(iri), true) = (&p.iri, p.prefix) {
                 return Some(Cow::Owned(format!("{iri}{suffix}")));
             }
-        }
         if is_absolute_iri(value) {
             return Some(Cow::Borrowed(value));
         }

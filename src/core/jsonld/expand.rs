@@ -97,11 +97,10 @@ fn expand_object(
     property_scoped: Option<Arc<super::context::ScopedContext>>,
 ) -> Result<Value, JsonLdError> {
     let mut active = active.clone();
-    if let Some(previous) = active.previous.clone() {
-        if !from_map && !keeps_type_scoped_context(&active, element) {
+    if let Some(previous) = active.previous.clone()
+        && !from_map && !keeps_type_scoped_context(&active, element) {
             active = previous;
         }
-    }
     if let Some(scoped) = property_scoped {
         let flags = Flags { override_protected: true, ..Flags::DEFAULT };
         active = process_scoped(&active, &scoped, flags)?;
@@ -396,11 +395,10 @@ impl ObjectExpander<'_> {
             } else {
                 self.active.clone()
             };
-            if container & C_TYPE != 0 {
-                if let Some(ctx) = map_context.term(index).and_then(|t| t.context.clone()) {
+            if container & C_TYPE != 0
+                && let Some(ctx) = map_context.term(index).and_then(|t| t.context.clone()) {
                     map_context = process_scoped(&map_context, &ctx, Flags::DEFAULT)?;
                 }
-            }
             let expanded_index = expand_iri_ro(&self.active, index, false, true).unwrap_or_default();
             let items = as_array(expand_element(&map_context, Some(key), &Value::Array(as_array(index_value.clone())), true)?);
             for item in items {
@@ -451,12 +449,11 @@ impl ObjectExpander<'_> {
         let mut result = self.result;
         if result.contains_key("@value") {
             // A value object's @type is a single IRI (or @json), not an array.
-            if let Some(Value::Array(types)) = result.get_mut("@type") {
-                if types.len() == 1 {
+            if let Some(Value::Array(types)) = result.get_mut("@type")
+                && types.len() == 1 {
                     let single = types.remove(0);
                     result.insert("@type".into(), single);
                 }
-            }
             check_value_object(&result)?;
             if result.get("@value").is_some_and(Value::is_null) && result.get("@type") != Some(&json_type()) {
                 return Ok(Value::Null);

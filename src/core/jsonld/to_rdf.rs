@@ -240,11 +240,10 @@ impl<'a> StatementWriter<'a> {
 
     fn named_graph(&mut self, subject: Resource<'a>, value: &'a Value) -> Result<(), JsonLdError> {
         for item in value.as_array().into_iter().flatten() {
-            if let Value::Object(m) = item {
-                if !m.contains_key("@value") && !m.contains_key("@list") {
+            if let Value::Object(m) = item
+                && !m.contains_key("@value") && !m.contains_key("@list") {
                     self.node(m, Some(subject))?;
                 }
-            }
         }
         Ok(())
     }
