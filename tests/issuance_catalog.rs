@@ -182,6 +182,14 @@ async fn results_are_idempotent_and_never_issue_twice() {
     let replay = send("k-1", body.clone()).await;
     assert_eq!(replay.status, StatusCode::OK);
     assert_eq!(replay.body, first.body);
+    assert!(replay.body["credential"]["claimUrl"].as_str().is_some_and(|u| u.contains("/claim/clm_")), "{}", replay.text);
+    // The stored answer holds the claim link: it is kept sealed, not in clear.
+    let stored: String = sqlx::query_scalar("SELECT body FROM idempotency_keys WHERE idempotency_key = 'k-1'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("sealed:"), "{stored}");
+    assert!(!stored.contains("clm_") && !stored.contains("sam@example.com"));
     let mut other = body.clone();
     other["completed"] = json!(true);
     other["source"] = json!("lms");

@@ -175,6 +175,44 @@ pub fn open(
     Ok(seed)
 }
 
+/// Version byte of a sealed message (any length), distinct from sealed keys.
+pub const MESSAGE_SEAL_VERSION: u8 = 2;
+
+/// Seals a message of any length under `master`, bound to `associated_data`: for
+/// stored answers that hold secrets (claim and sign-off links). `None` only for a
+/// message beyond the cipher's limit (256 GiB).
+pub fn seal_message(master: &MasterKey, message: &[u8], associated_data: &[u8]) -> Option<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let mut aad_bytes = vec![MESSAGE_SEAL_VERSION];
+    aad_bytes.extend_from_slice(associated_data);
+    let ciphertext = master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad: &aad_bytes }).ok()?;
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+    out.push(MESSAGE_SEAL_VERSION);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    Some(out)
+}
+
+/// Opens a message sealed by [`seal_message`].
+pub fn open_message(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let (&version, rest) = sealed.split_first().ok_or(SealError::SealedLength(0))?;
+    if version != MESSAGE_SEAL_VERSION {
+        return Err(SealError::UnsupportedVersion(version));
+    }
+    if rest.len() < NONCE_LEN + TAG_LEN {
+        return Err(SealError::SealedLength(sealed.len()));
+    }
+    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+    let mut aad_bytes = vec![MESSAGE_SEAL_VERSION];
+    aad_bytes.extend_from_slice(associated_data);
+    master
+        .cipher()
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad_bytes })
+        .map(Zeroizing::new)
+        .map_err(|_| SealError::Decrypt)
+}
+
 /// An issuer's Ed25519 key pair. `Debug` and `Display` show only the public key.
 #[derive(Clone)]
 pub struct IssuerKey {
@@ -260,6 +298,24 @@ impl std::fmt::Display for IssuerKey {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn messages_of_any_length_seal_and_open_only_with_the_same_key_and_data() {
+        let master = MasterKey::from_bytes([9u8; 32]);
+        for message in [&b""[..], b"{\"claimUrl\":\"clm_x\"}", &[7u8; 5000]] {
+            let sealed = super::seal_message(&master, message, b"org|key").unwrap();
+            assert!(!sealed.windows(5).any(|w| w == b"clm_x"));
+            assert_eq!(&*super::open_message(&master, &sealed, b"org|key").unwrap(), message);
+            assert_eq!(super::open_message(&master, &sealed, b"org|other"), Err(SealError::Decrypt));
+            assert_eq!(super::open_message(&MasterKey::from_bytes([8u8; 32]), &sealed, b"org|key"), Err(SealError::Decrypt));
+            let mut tampered = sealed.clone();
+            let last = tampered.len() - 1;
+            tampered[last] ^= 1;
+            assert_eq!(super::open_message(&master, &tampered, b"org|key"), Err(SealError::Decrypt));
+        }
+        assert!(super::open_message(&master, &[2u8; 10], b"").is_err());
+        assert!(super::open_message(&master, &[], b"").is_err());
+    }
+
     use super::*;
 
     const SEED_HEX: &str = "6241a409e6707bb640a0140a8a32bc3d193c33a661747284d6adfa4ed4180be4";

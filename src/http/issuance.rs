@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use base64::Engine as _;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -91,6 +92,7 @@ where
             return Err(AppError::conflict("Idempotency-Key", "a request with this key is still being processed; retry shortly"));
         }
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        let body = open_stored_answer(state, org, key, body)?;
         let mut response = (code, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -99,7 +101,7 @@ where
     }
     match run().await {
         Ok((status, body)) => {
-            let text = body.to_string();
+            let text = seal_stored_answer(state, org, key, &body.to_string())?;
             state.store.complete_idempotency_key(&org.id, key, status.as_u16(), &text).await?;
             Ok((status, Json(body)).into_response())
         }
@@ -109,6 +111,32 @@ where
             Err(e)
         }
     }
+}
+
+/// Stored answers hold the learner's claim link and reviewers' sign-off links, so
+/// they are kept sealed under the master key (bound to the organization and the
+/// key) and written as `sealed:<base64>`.
+const SEALED_ANSWER_PREFIX: &str = "sealed:";
+
+fn answer_binding(org: &Organization, key: &str) -> Vec<u8> {
+    format!("idempotent-answer|{}|{key}", org.id).into_bytes()
+}
+
+fn seal_stored_answer(state: &AppState, org: &Organization, key: &str, text: &str) -> AppResult<String> {
+    let sealed = crate::core::sealed_key::seal_message(&state.master_key, text.as_bytes(), &answer_binding(org, key))
+        .ok_or_else(|| AppError::Internal("the answer is too large to seal".into()))?;
+    Ok(format!("{SEALED_ANSWER_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(sealed)))
+}
+
+/// The stored answer as sent the first time (answers stored before sealing are plain JSON).
+fn open_stored_answer(state: &AppState, org: &Organization, key: &str, stored: String) -> AppResult<String> {
+    let Some(encoded) = stored.strip_prefix(SEALED_ANSWER_PREFIX) else { return Ok(stored) };
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| AppError::Internal(format!("a stored answer is not base64: {e}")))?;
+    let plain = crate::core::sealed_key::open_message(&state.master_key, &sealed, &answer_binding(org, key))
+        .map_err(|e| AppError::Internal(format!("a stored answer cannot be opened: {e}")))?;
+    String::from_utf8(plain.to_vec()).map_err(|e| AppError::Internal(format!("a stored answer is not UTF-8: {e}")))
 }
 
 fn fingerprint(path: &str, body: &[u8]) -> String {
