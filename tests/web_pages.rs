@@ -317,3 +317,24 @@ async fn verification_page_reports_in_plain_language() {
     let foreign = submit(&app, &[("credential", None, b"https://elsewhere.example/credentials/1")], ("accept-language", "en")).await;
     assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn browsers_refused_by_the_rate_limit_get_a_page_that_says_when_to_retry() {
+    let app = common::app_with(|s| s.with_rate_limit(1)).await;
+    let mut refused = None;
+    for _ in 0..30 {
+        let r = page(&app, "/verify", &[HTML, FRENCH]).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(r);
+            break;
+        }
+    }
+    let r = refused.expect("the limit (bursts of 10) refuses within 30 quick requests");
+    assert!(r.content_type.starts_with("text/html"), "{}", r.content_type);
+    assert!(r.text.contains("Trop de requêtes"));
+    assert!(r.headers.get("retry-after").is_some());
+    // API clients keep the problem document.
+    let api = app.post("/api/v1/verify", None, &json!({"id": "x"})).await;
+    api.assert_problem(429, None);
+}
+

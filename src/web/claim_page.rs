@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::lang::form_pairs;
-use super::{PageContext, not_found, render};
+use super::{MessagePage, PageContext, not_found, render};
 use crate::core::did;
 use crate::http::AppState;
 use crate::store::{Claim, ClaimChoices, StoredCredential};
@@ -255,14 +255,6 @@ impl ClaimPage<'_> {
     fn is_public(&self, index: &usize) -> bool {
         self.form.public.contains(index)
     }
-}
-
-#[derive(Template)]
-#[template(path = "message.html", config = "src/web/askama.toml")]
-struct MessagePage<'a> {
-    page: &'a PageContext,
-    title: &'a str,
-    body: &'a str,
 }
 
 /// A claim page answer: never cached, never indexed, and no Referer carrying the token.

@@ -21,6 +21,8 @@ pub struct Messages {
     pub home_lead: &'static str,
     pub home_issuers: &'static str,
     pub home_verify_cta: &'static str,
+    pub too_many_title: &'static str,
+    pub too_many_body: &'static str,
     /// ": " in English, " : " (narrow no-break space first) in French.
     pub colon: &'static str,
 }
@@ -42,6 +44,8 @@ pub const EN: Messages = Messages {
     home_lead: "Micro-credentials earned through real assessments, issued as signed Open Badges 3.0 credentials that learners own and employers can verify.",
     home_issuers: "Issuers",
     home_verify_cta: "Verify a badge",
+    too_many_title: "Too many requests",
+    too_many_body: "This address has sent more requests than the service accepts for a moment. Wait a few seconds, then try again.",
     colon: ": ",
 };
 
@@ -62,6 +66,8 @@ pub const FR: Messages = Messages {
     home_lead: "Des microtitres obtenus après une véritable évaluation, délivrés sous forme de titres Open Badges 3.0 signés, qui appartiennent aux personnes apprenantes et que les employeurs peuvent vérifier.",
     home_issuers: "Émetteurs",
     home_verify_cta: "Vérifier un badge",
+    too_many_title: "Trop de requêtes",
+    too_many_body: "Cette adresse a envoyé plus de requêtes que le service n’en accepte pour le moment. Attendez quelques secondes, puis réessayez.",
     colon: "\u{202f}: ",
 };
 

@@ -171,22 +171,40 @@ pub fn not_found(page: &PageContext) -> Response {
     render(page, StatusCode::NOT_FOUND, &NotFoundPage { page })
 }
 
-/// Browsers asking for a page that does not exist get the 404 page instead of
-/// a problem document. API paths keep their problem+json.
-pub async fn html_not_found(request: Request, next: Next) -> Response {
-    let wants_page = matches!(*request.method(), Method::GET | Method::HEAD)
-        && !request.uri().path().starts_with("/api/")
-        && prefers_html(request.headers());
+#[derive(Template)]
+#[template(path = "message.html", config = "src/web/askama.toml")]
+pub(crate) struct MessagePage<'a> {
+    pub page: &'a PageContext,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// Browsers get pages for errors, not problem documents: the 404 page for a page
+/// that does not exist (GET and HEAD), and a "too many requests" page, with its
+/// `Retry-After`, when the rate limit refuses a page or a form post. API paths
+/// keep their problem+json.
+pub async fn html_errors(request: Request, next: Next) -> Response {
+    let wants_page = !request.uri().path().starts_with("/api/") && prefers_html(request.headers());
     if !wants_page {
         return next.run(request).await;
     }
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     let (parts, body) = request.into_parts();
     let page = PageContext::from_parts(&parts);
     let response = next.run(Request::from_parts(parts, body)).await;
-    if response.status() == StatusCode::NOT_FOUND {
-        return not_found(&page);
+    match response.status() {
+        StatusCode::NOT_FOUND if reads => not_found(&page),
+        StatusCode::TOO_MANY_REQUESTS => {
+            let retry = response.headers().get(header::RETRY_AFTER).cloned();
+            let template = MessagePage { page: &page, title: page.t.too_many_title, body: page.t.too_many_body };
+            let mut r = render(&page, StatusCode::TOO_MANY_REQUESTS, &template);
+            if let Some(v) = retry {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        _ => response,
     }
-    response
 }
 
 #[derive(Template)]
