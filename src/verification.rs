@@ -101,6 +101,10 @@ pub struct VerificationResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub credential: Option<Value>,
+    /// The id of the organization of this service that issued the credential, when
+    /// the registry check passed (not part of the report).
+    #[serde(skip)]
+    pub registered_organization_id: Option<String>,
 }
 
 /// Verification is CPU work: it runs on blocking threads, at most this many at once.
@@ -109,15 +113,39 @@ pub struct VerificationResult {
 /// validity, status and recipient checks after the first time.
 pub struct Verifier {
     permits: Arc<Semaphore>,
-    stored: std::sync::Mutex<HashMap<String, Arc<verify::StaticChecks>>>,
+    stored: Kept<verify::StaticChecks>,
     /// What does not change about a stored credential that `verify_stored` has read once.
-    stored_facts: std::sync::Mutex<HashMap<String, Arc<StoredFacts>>>,
+    stored_facts: Kept<StoredFacts>,
     /// Fetches what credentials point at on other hosts.
     fetcher: Fetcher,
 }
 
 /// Stored credentials whose static checks are kept; the map starts over when full.
 const MAX_CACHED_CREDENTIALS: usize = 50_000;
+
+/// What is kept per stored credential, by id, up to [`MAX_CACHED_CREDENTIALS`].
+struct Kept<T>(std::sync::Mutex<HashMap<String, Arc<T>>>);
+
+impl<T> Kept<T> {
+    fn new() -> Self {
+        Kept(std::sync::Mutex::new(HashMap::new()))
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<T>> {
+        self.0.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    fn keep(&self, id: &str, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= MAX_CACHED_CREDENTIALS {
+                m.clear();
+            }
+            m.insert(id.to_string(), value.clone());
+        }
+        value
+    }
+}
 
 impl Verifier {
     pub fn new(max_concurrent: usize) -> Self {
@@ -128,37 +156,9 @@ impl Verifier {
     pub fn with_fetch_policy(max_concurrent: usize, policy: FetchPolicy) -> Self {
         Verifier {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            stored: std::sync::Mutex::new(HashMap::new()),
-            stored_facts: std::sync::Mutex::new(HashMap::new()),
+            stored: Kept::new(),
+            stored_facts: Kept::new(),
             fetcher: Fetcher::new(policy),
-        }
-    }
-
-    fn cached(&self, id: &str) -> Option<Arc<verify::StaticChecks>> {
-        self.stored.lock().ok().and_then(|m| m.get(id).cloned())
-    }
-
-    fn stored_facts(&self, id: &str) -> Option<Arc<StoredFacts>> {
-        self.stored_facts.lock().ok().and_then(|m| m.get(id).cloned())
-    }
-
-    fn keep_facts(&self, id: &str, facts: StoredFacts) -> Arc<StoredFacts> {
-        let facts = Arc::new(facts);
-        if let Ok(mut m) = self.stored_facts.lock() {
-            if m.len() >= MAX_CACHED_CREDENTIALS {
-                m.clear();
-            }
-            m.insert(id.to_string(), facts.clone());
-        }
-        facts
-    }
-
-    fn keep(&self, id: String, checks: verify::StaticChecks) {
-        if let Ok(mut m) = self.stored.lock() {
-            if m.len() >= MAX_CACHED_CREDENTIALS {
-                m.clear();
-            }
-            m.insert(id, Arc::new(checks));
         }
     }
 }
@@ -206,6 +206,11 @@ async fn hosted_organization(store: &Store, id: &str) -> AppResult<Option<Organi
         Some(s) => store.organization_by_slug(&s).await,
         None => Ok(None),
     }
+}
+
+/// Whether `issuer_id` is this organization's Profile URL or did:web.
+fn names_organization(store: &Store, org: &Organization, issuer_id: &str) -> bool {
+    issuer_id == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(issuer_id)
 }
 
 /// The verification methods of the credential's proofs and of its endorsements' proofs.
@@ -599,6 +604,16 @@ fn report_check(c: Check) -> ReportCheck {
     ReportCheck { check: c.check, status: status.into(), message: c.message }
 }
 
+/// The kept static checks of a credential followed by what can change: validity,
+/// status and recipient.
+fn with_live_checks(fixed: &verify::StaticChecks, options: &VerifyOptions<'_>) -> Vec<Check> {
+    let mut checks = fixed.checks.clone();
+    if let Some(cred) = &fixed.credential {
+        checks.extend(verify::time_and_status_checks(cred, options));
+    }
+    checks
+}
+
 /// Verifies a credential stored here, named by id, whose static checks are kept:
 /// nothing but the validity window, the status and the recipient can have changed,
 /// and the status is in the credential's own row (its entries are its own indexes
@@ -618,11 +633,11 @@ async fn verify_stored(
     if request.fetch_evidence {
         return Ok(None);
     }
-    let Some(static_checks) = verifier.cached(id) else { return Ok(None) };
-    let known = match verifier.stored_facts(id) {
+    let Some(static_checks) = verifier.stored.get(id) else { return Ok(None) };
+    let known = match verifier.stored_facts.get(id) {
         Some(k) => k,
         None => match StoredFacts::read(store, id).await? {
-            Some(k) => verifier.keep_facts(id, k),
+            Some(k) => verifier.stored_facts.keep(id, k),
             None => return Ok(None),
         },
     };
@@ -643,10 +658,7 @@ async fn verify_stored(
     let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
     options.status = Some(&statuses);
     options.recipient_email = request.recipient_email.as_deref();
-    let mut checks = static_checks.checks.clone();
-    if let Some(cred) = &static_checks.credential {
-        checks.extend(verify::time_and_status_checks(cred, &options));
-    }
+    let checks = with_live_checks(&static_checks, &options);
     let report = verify::VerificationReport { verified: false, checks, credential: Some(known.document.clone()) };
     Ok(Some(summarize(report, request, Vec::new(), known.registered.clone())))
 }
@@ -679,10 +691,7 @@ impl StoredFacts {
             }
         }
         let issuer = facts(&c.document).issuer_id;
-        let registered = issuer
-            .as_deref()
-            .is_some_and(|i| i == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(i))
-            .then_some(org);
+        let registered = issuer.as_deref().is_some_and(|i| names_organization(store, &org, i)).then_some(org);
         Ok(Some(StoredFacts { document: c.document, issuer, entries, registered }))
     }
 }
@@ -736,14 +745,12 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     };
     let fetched = fetch_foreign(&verifier.fetcher, &mut resolver, wanted).await;
     let registered = match &issuer_id {
-        Some(id) => hosted_organization(store, id).await?.filter(|o| {
-            *id == o.profile_url || keyring::organization_did(&store.public_url, &o.slug).as_deref() == Some(id.as_str())
-        }),
+        Some(id) => hosted_organization(store, id).await?.filter(|o| names_organization(store, o, id)),
         None => None,
     };
     let now = request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc);
     let email = request.recipient_email.clone();
-    let cached = stored_id.as_deref().and_then(|id| verifier.cached(id));
+    let cached = stored_id.as_deref().and_then(|id| verifier.stored.get(id));
     let Fetched { status_lists, revocation_lists, evidence: evidence_checks } = fetched;
     let report = match (cached, &as_json) {
         // One of ours, seen before: only what can change is checked again.
@@ -752,10 +759,7 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             let mut options = VerifyOptions::new(&resolver, now);
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
-            let mut checks = static_checks.checks.clone();
-            if let Some(cred) = &static_checks.credential {
-                checks.extend(verify::time_and_status_checks(cred, &options));
-            }
+            let checks = with_live_checks(&static_checks, &options);
             verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()) }
         }
         _ => {
@@ -775,10 +779,7 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
                 match doc {
                     Some(doc) => {
                         let fixed = verify::static_checks(&doc, &resolver);
-                        let mut checks = fixed.checks.clone();
-                        if let Some(cred) = &fixed.credential {
-                            checks.extend(verify::time_and_status_checks(cred, &options));
-                        }
+                        let checks = with_live_checks(&fixed, &options);
                         (verify::VerificationReport { verified: false, checks, credential: Some(doc) }, Some(fixed))
                     }
                     None => (verify::verify_text_with(&text, &options), None),
@@ -787,7 +788,7 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
             .await
             .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
             if let (Some(id), Some(fixed)) = (stored_id, kept) {
-                verifier.keep(id, fixed);
+                verifier.stored.keep(&id, fixed);
             }
             report
         }
@@ -837,8 +838,9 @@ fn summarize(
         Outcome::Valid
     };
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
+    let registered_organization_id = registered.as_ref().map(|o| o.id.clone());
     facts.registered_issuer = registered.map(|o| o.name);
-    VerificationResult { result, checks, facts, credential: report.credential }
+    VerificationResult { result, checks, facts, credential: report.credential, registered_organization_id }
 }
 
 /// The credential stored here that a verification was about, if it should be
@@ -871,13 +873,10 @@ pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Pre
     let result = verify(store, verifier, presented, request).await?;
     if let Some(id) = counted_credential(store, by_reference.as_deref(), &result) {
         let verified = crate::store::CredentialEvent::Verified;
-        match (&by_reference, &result.facts.issuer_id) {
+        match (&by_reference, &result.registered_organization_id) {
             (Some(_), _) => store.count_later(&id, verified, None),
-            (None, Some(issuer)) => {
-                if let Some(org) = hosted_organization(store, issuer).await? {
-                    store.count_later(&id, verified, Some(&org.id));
-                }
-            }
+            // A copy counts for the organization whose key signed it (the registry check passed).
+            (None, Some(org)) => store.count_later(&id, verified, Some(org)),
             (None, None) => {}
         }
     }

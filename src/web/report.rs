@@ -206,6 +206,7 @@ mod tests {
                 .collect(),
             facts: Facts::default(),
             credential: None,
+            registered_organization_id: None,
         }
     }
 
