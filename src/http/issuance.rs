@@ -519,7 +519,7 @@ async fn change_status(state: &AppState, caller: &crate::store::Caller, org: &st
     let org = organization_for(&state.store, caller, org, Need::Manage).await?;
     let updated = state.store.change_credential_status(&org.id, id, change).await?;
     tracing::info!(organization = %org.slug, credential = %id, change = ?change, "credential status changed");
-    let claim = state.store.claim(id).await?;
+    let claim = state.store.claim_with_counts(id).await?;
     Ok(Json(summary(state, &updated, claim)))
 }
 
@@ -536,7 +536,7 @@ async fn credential_summary(
 ) -> AppResult<Json<CredentialSummary>> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     let c = state.store.credential(&id).await?.filter(|c| c.organization_id == org.id).ok_or(AppError::NotFound("credential"))?;
-    let claim = state.store.claim(&c.id).await?;
+    let claim = state.store.claim_with_counts(&c.id).await?;
     Ok(Json(summary(&state, &c, claim)))
 }
 

@@ -197,7 +197,6 @@ impl Store {
 
     /// The claim a token opens, if the token is the credential's current one.
     pub async fn claim_by_token(&self, token: &str) -> AppResult<Option<Claim>> {
-        self.flush_counts().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT cl.credential_id, {CLAIM_COLUMNS} FROM credential_claims cl WHERE cl.token_hash = $1"
         )))
@@ -211,9 +210,9 @@ impl Store {
         .transpose()
     }
 
-    /// The claim of a credential.
+    /// The claim of a credential, with its counts as last written (pages read it for
+    /// the learner's choices; issuers read it through [`Store::claim_with_counts`]).
     pub async fn claim(&self, credential_id: &str) -> AppResult<Option<Claim>> {
-        self.flush_counts().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CLAIM_COLUMNS} FROM credential_claims cl WHERE cl.credential_id = $1"
         )))
@@ -221,6 +220,12 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| claim_from_row(&r, credential_id.to_string())).transpose()
+    }
+
+    /// The claim of a credential with every count tallied so far written first.
+    pub async fn claim_with_counts(&self, credential_id: &str) -> AppResult<Option<Claim>> {
+        self.flush_counts().await?;
+        self.claim(credential_id).await
     }
 
     /// Saves the learner's choices through the link `token`, if it is still the
@@ -257,17 +262,7 @@ impl Store {
     /// Adds one to a credential's counter: a single `UPDATE … SET n = n + 1`, safe
     /// with several instances on one database. False when there is no such credential.
     pub async fn record_credential_event(&self, credential_id: &str, event: CredentialEvent) -> AppResult<bool> {
-        self.bump(credential_id, event, None).await
-    }
-
-    /// Counts a verification of a presented copy of a credential stored here, only
-    /// if the credential belongs to `organization_id`, whose key signed the copy.
-    pub async fn record_verification_of_copy(&self, credential_id: &str, organization_id: &str) -> AppResult<bool> {
-        self.bump(credential_id, CredentialEvent::Verified, Some(organization_id)).await
-    }
-
-    async fn bump(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) -> AppResult<bool> {
-        self.bump_by(credential_id, event, organization_id, 1).await
+        self.bump_by(credential_id, event, None, 1).await
     }
 
     async fn bump_by(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>, n: i64) -> AppResult<bool> {
@@ -287,8 +282,8 @@ impl Store {
 
     /// Counts an event without waiting for the database: counts are kept in memory
     /// and written by [`Store::flush_counts`] (every second while serving, on
-    /// shutdown, and before any read of the counts), as one `UPDATE … + n` per
-    /// credential and counter. For the hot public paths (verification, downloads),
+    /// shutdown, and before issuers read the counts: `claim_with_counts`,
+    /// `list_credentials`), as one `UPDATE … + n` per credential and counter. For the hot public paths (verification, downloads),
     /// where a write per request would cost more than the request. With
     /// `organization_id`, it counts only if the credential belongs to that organization.
     pub fn count_later(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {

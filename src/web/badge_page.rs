@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::i18n::date_parts;
 use super::report::{BadgeState, ReportView};
-use super::{Lang, PageContext, percent_encode, render};
+use super::{PageContext, percent_encode, render};
 use crate::http::AppState;
 use crate::store::{Claim, Learner, StoredCredential};
 use crate::verification::{self, Presented, VerifyRequest};
@@ -285,16 +285,13 @@ pub async fn claim_and_name(state: &AppState, c: &StoredCredential) -> Result<(C
     Ok((claim, name))
 }
 
-async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
+async fn badge_data(state: &AppState, page: &PageContext, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
     let (claim, learner_name) = claim_and_name(state, &c).await?;
     let org = state.store.organization_by_id(&c.organization_id).await?;
     let result = verification::verify(&state.store, &state.verifier, Presented::Reference(c.id.clone()), VerifyRequest::default()).await?;
     let view = CredentialView::from_document(&c.document);
     let page_url = state.store.credential_url(&c.id);
-    let words = match lang {
-        Lang::En => &EN,
-        Lang::Fr => &FR,
-    };
+    let words = page.pick(&EN, &FR);
     let type_label = view.achievement_type.as_deref().map(|t| {
         words.achievement_types.iter().find(|(k, _)| *k == t).map_or_else(|| t.to_string(), |(_, v)| v.to_string())
     });
@@ -306,7 +303,7 @@ async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result
         page_url,
         evidence: view.evidence.iter().filter(|e| !claim.hidden_evidence.contains(&e.index)).cloned().collect(),
         view,
-        report: ReportView::new(&result, lang),
+        report: ReportView::new(&result, page.lang),
         learner_name,
         revocation_reason: c.revocation_reason,
         issuer_slug: org.map(|o| o.slug),
@@ -315,7 +312,7 @@ async fn badge_data(state: &AppState, lang: Lang, c: StoredCredential) -> Result
 
 /// The badge page, for browsers asking `/credentials/{id}`.
 pub async fn badge_page(state: &AppState, page: &PageContext, c: StoredCredential) -> Response {
-    match badge_data(state, page.lang, c).await {
+    match badge_data(state, page, c).await {
         Ok(b) => {
             let mut r = render(page, StatusCode::OK, &BadgePage { page, w: page.pick(&EN, &FR), b: &b });
             r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
@@ -332,7 +329,7 @@ pub async fn certificate(State(state): State<AppState>, page: PageContext, Path(
         Ok(None) => return super::not_found(&page),
         Err(e) => return e.into_response(),
     };
-    match badge_data(&state, page.lang, c).await {
+    match badge_data(&state, &page, c).await {
         Ok(b) => render(&page, StatusCode::OK, &CertificatePage { page: &page, w: page.pick(&EN, &FR), b: &b }),
         Err(e) => e.into_response(),
     }
