@@ -8,6 +8,8 @@
 //!     LOAD_COUNT=100000 cargo bench --bench issue_load
 //!     LOAD_DATABASE=postgres cargo bench --bench issue_load # fresh DB on 127.0.0.1:5432
 //!
+//!     LOAD_MODE=csv LOAD_COUNT=100000 cargo bench --bench issue_load   # one CSV file as a bulk job
+//!
 //! Environment: LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
 //! stops there whatever the count), LOAD_DATABASE (`sqlite` or `postgres`),
 //! LOAD_PG_URL (postgres://postgres@127.0.0.1:5432/postgres: where to create, and
@@ -106,6 +108,10 @@ fn main() {
     let r = c.post("/api/v1/organizations/load/achievements", &admin, &achievement, &[]);
     assert_eq!(r.status, 201, "create achievement: {}", r.body);
     drop(c);
+
+    if std::env::var("LOAD_MODE").as_deref() == Ok("csv") {
+        return csv_import(&rt, &mut server, &addr, &key, &database_url, &backend, count, max_secs, &bin);
+    }
 
     println!(
         "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), server pid {}, binary {bin}",
@@ -225,6 +231,88 @@ fn main() {
     );
     assert_eq!(failures, 0, "some requests failed");
     assert_eq!(stored as u64, issued, "every credential answered as issued is in the database");
+    assert_eq!(duplicate_indexes, 0, "no status list index is handed out twice");
+}
+
+/// `LOAD_MODE=csv`: one CSV file of `count` rows (distinct learners, each row
+/// completing the achievement) uploaded as a bulk job, polled until it completes.
+/// The time runs from the start of the upload to the poll that sees the job done.
+#[allow(clippy::too_many_arguments)]
+fn csv_import(
+    rt: &tokio::runtime::Runtime,
+    server: &mut http1::Server,
+    addr: &str,
+    key: &str,
+    database_url: &str,
+    backend: &str,
+    count: u64,
+    max_secs: u64,
+    bin: &str,
+) {
+    let mut csv = String::from("achievement,component,email,learner_name,completed\n");
+    for i in 0..count {
+        csv.push_str(&format!("attend,session,learner{i}@example.org,Apprenant·e {i},true\n"));
+    }
+    println!(
+        "issue_load csv: {backend}, one file of {count} rows ({:.1} MiB), limit {max_secs} s, server pid {}, binary {bin}",
+        csv.len() as f64 / 1048576.0,
+        server.pid()
+    );
+    let auth = format!("Bearer {key}");
+    let mut conn = http1::Conn::new(addr);
+    let started = Instant::now();
+    let r = conn
+        .request(
+            "POST",
+            "/api/v1/organizations/load/bulk-jobs?name=load.csv",
+            &[("Authorization", &auth), ("Content-Type", "text/csv; charset=utf-8")],
+            Some(&csv),
+        )
+        .expect("upload answered");
+    assert_eq!(r.status, 202, "upload: {}", r.body);
+    let uploaded = started.elapsed();
+    let job: serde_json::Value = r.json();
+    let path = job["pollUrl"].as_str().and_then(|u| u.find("/api/").map(|i| u[i..].to_string())).expect("poll URL");
+    let deadline = started + Duration::from_secs(max_secs);
+    let mut peak_rss = 0;
+    let mut rss_marks: Vec<(i64, u64)> = Vec::new();
+    let final_view = loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let view = conn.get(&path, Some(key)).json();
+        let processed = view["processedRows"].as_i64().unwrap_or(0);
+        let rss = server.rss_kib().0;
+        peak_rss = peak_rss.max(rss);
+        if rss_marks.last().is_none_or(|(n, _)| processed / 10_000 > n / 10_000) {
+            rss_marks.push((processed, rss));
+        }
+        if view["status"] == "completed" || Instant::now() >= deadline {
+            break view;
+        }
+    };
+    let elapsed = started.elapsed();
+    server.kill();
+    let (stored, duplicate_indexes) = rt.block_on(count_stored(database_url));
+    let issued = final_view["counts"]["issued"].as_i64().unwrap_or(0);
+    let rate = issued as f64 / elapsed.as_secs_f64();
+    println!("job {}: {}", final_view["status"], final_view["counts"]);
+    println!(
+        "upload answered in {:.2} s; {issued} rows issued in {:.2} s in all: {rate:.0} rows/s",
+        uploaded.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    for (n, kib) in &rss_marks {
+        println!("server RSS at {n} rows processed: {:.1} MiB", *kib as f64 / 1024.0);
+    }
+    println!("credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}");
+    println!(
+        "| {backend} | csv {count} rows | {issued} | {:.1} (upload {:.1}) | {rate:.0} | peak RSS {:.0} MiB |",
+        elapsed.as_secs_f64(),
+        uploaded.as_secs_f64(),
+        peak_rss as f64 / 1024.0
+    );
+    assert_eq!(final_view["status"], "completed", "the job did not complete in {max_secs} s");
+    assert_eq!(issued as u64, count, "every row issued");
+    assert_eq!(stored, issued, "every credential the job reports is in the database");
     assert_eq!(duplicate_indexes, 0, "no status list index is handed out twice");
 }
 

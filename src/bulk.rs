@@ -21,7 +21,8 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::{FieldError, Violations};
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, Recorded};
-use crate::store::{BulkJob, ClaimedRow, NewBulkRow, RowOutcome, Store, stamp_after};
+use crate::domain::achievement::Achievement;
+use crate::store::{BulkJob, ClaimedRow, NewBulkRow, RowOutcome, SqliteIssuing, SqliteWriter, Store, stamp_after};
 
 /// Largest file accepted, in bytes (20 MiB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -356,7 +357,7 @@ pub struct WorkerOptions {
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        WorkerOptions { lease: Duration::from_secs(30), batch: 20, idle: Duration::from_millis(500) }
+        WorkerOptions { lease: Duration::from_secs(30), batch: 200, idle: Duration::from_millis(500) }
     }
 }
 
@@ -393,68 +394,179 @@ fn row_errors(err: &AppError) -> Option<Vec<FieldError>> {
         | AppError::Forbidden(_)
         | AppError::UnsupportedMediaType(_)
         | AppError::PayloadTooLarge { .. } => Some(vec![FieldError::new("row", err.to_string())]),
-        AppError::Database(_) | AppError::Migration(_) | AppError::Internal(_) => None,
+        AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => None,
     }
 }
 
-/// Processes one claimed row. `Err` only for failures to retry.
-async fn process_row(store: &Store, master: &MasterKey, org: &Organization, row: &ClaimedRow) -> AppResult<RowOutcome> {
+/// What a claimed row asks for, known before any storage work: a result to record
+/// on its achievement, or the outcome the row already has (unreadable, out of
+/// attempts, or refused by its achievement's rule).
+// One per claimed row, moved once into the writer's job: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum RowWork {
+    Record { achievement: Achievement, input: ResultInput, fingerprint: String },
+    Settled(RowOutcome),
+}
+
+fn out_of_attempts() -> RowOutcome {
+    rejection(vec![FieldError::new("row", format!("could not be processed in {MAX_ATTEMPTS} attempts; see the server log"))])
+}
+
+/// The achievements a batch of rows names, each looked up once.
+type Achievements = std::collections::HashMap<String, Achievement>;
+
+/// Reads a claimed row and checks it against its achievement. `Err` only for failures to retry.
+async fn prepare_row(store: &Store, org: &Organization, known: &mut Achievements, row: &ClaimedRow) -> AppResult<RowWork> {
+    if row.attempts > MAX_ATTEMPTS {
+        return Ok(RowWork::Settled(out_of_attempts()));
+    }
     let (Some(input), Some(fingerprint)) = (&row.input, &row.fingerprint) else {
-        return Ok(rejection(vec![FieldError::new("row", "the row has no readable content")]));
+        return Ok(RowWork::Settled(rejection(vec![FieldError::new("row", "the row has no readable content")])));
     };
     let input: ResultInput = serde_json::from_str(input)
         .map_err(|e| AppError::Internal(format!("stored bulk row {}:{} is unreadable: {e}", row.job_id, row.row_number)))?;
-    let source = format!("{}:{}", row.job_id, row.row_number);
-    match issuance::record_result_once(store, master, org, input, Some((fingerprint, &source))).await {
-        Ok(Recorded::Status(status)) => Ok(RowOutcome {
+    let found = match known.get(&input.achievement) {
+        Some(achievement) => Ok(achievement.clone()),
+        None => issuance::find_achievement(store, org, &input.achievement).await.inspect(|a| {
+            known.insert(input.achievement.clone(), a.clone());
+        }),
+    };
+    let checked = found.and_then(|achievement| issuance::check_against_rule(&input, &achievement).map(|()| achievement));
+    match checked {
+        Ok(achievement) => Ok(RowWork::Record { achievement, input, fingerprint: fingerprint.clone() }),
+        Err(e) => rejected_or_retried(e).map(RowWork::Settled),
+    }
+}
+
+/// A row's rejection for errors that are about the row; the error itself (to retry) otherwise.
+fn rejected_or_retried(e: AppError) -> AppResult<RowOutcome> {
+    match row_errors(&e) {
+        Some(errors) => Ok(rejection(errors)),
+        None => Err(e),
+    }
+}
+
+/// What recording a row's result came to.
+fn outcome_of(row: &ClaimedRow, recorded: Recorded) -> RowOutcome {
+    match recorded {
+        Recorded::Status(status) => RowOutcome {
             status: status.state.clone(),
             errors: Vec::new(),
             learner_id: Some(status.learner_id.clone()),
             credential_id: status.credential.map(|c| c.id),
-        }),
-        Ok(Recorded::Duplicate { of }) => {
+        },
+        Recorded::Duplicate { of } => {
             let of = of
                 .as_deref()
                 .and_then(|s| s.rsplit_once(':'))
                 .map(|(job, n)| if job == row.job_id { format!("row {n} of this file") } else { format!("row {n} of job {job}") })
                 .unwrap_or_else(|| "an earlier row".into());
-            Ok(RowOutcome {
+            RowOutcome {
                 status: "duplicate".into(),
                 errors: vec![FieldError::new("row", format!("the same result was already recorded from {of}; skipped"))],
                 learner_id: None,
                 credential_id: None,
-            })
+            }
         }
-        Err(e) => match row_errors(&e) {
-            Some(errors) => Ok(rejection(errors)),
-            None => Err(e),
-        },
     }
+}
+
+/// Records the row's result on the pool, then its outcome. `Ok(false)` when another
+/// worker holds the row now; `Err` for failures to retry.
+async fn run_row_on_pool(store: &Store, master: &MasterKey, org: &Organization, work: RowWork, row: &ClaimedRow, claim: &str) -> AppResult<bool> {
+    let outcome = match work {
+        RowWork::Settled(outcome) => outcome,
+        RowWork::Record { achievement, input, fingerprint } => {
+            let source = format!("{}:{}", row.job_id, row.row_number);
+            match issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await {
+                Ok(recorded) => outcome_of(row, recorded),
+                Err(e) => rejected_or_retried(e)?,
+            }
+        }
+    };
+    store.finish_bulk_row(row, claim, &outcome).await
+}
+
+/// Records the row's result and its outcome on the SQLite writer, in one savepoint:
+/// after a crash either both are there or neither. A rejected row's partial writes
+/// are undone; its outcome is kept.
+async fn run_row_on_writer(
+    store: &Store,
+    writer: &SqliteWriter,
+    master: &MasterKey,
+    org: &Organization,
+    work: RowWork,
+    row: &ClaimedRow,
+    claim: &str,
+) -> AppResult<bool> {
+    let (store, master, org, row, claim) = (store.clone(), master.clone(), org.clone(), row.clone(), claim.to_string());
+    writer
+        .run(move |conn| {
+            let db = SqliteIssuing { conn, store: &store };
+            let outcome = match work {
+                RowWork::Settled(outcome) => outcome,
+                RowWork::Record { achievement, input, fingerprint } => {
+                    let source = format!("{}:{}", row.job_id, row.row_number);
+                    let recorded = db.undo_on_error(|| {
+                        issuance::finish_now(issuance::record_in(&db, &master, &org, &achievement, input, Some((&fingerprint, &source))))
+                    });
+                    match recorded {
+                        Ok(recorded) => outcome_of(&row, recorded),
+                        Err(e) => rejected_or_retried(e)?,
+                    }
+                }
+            };
+            db.finish_bulk_row(&row, &claim, &outcome)
+        })
+        .await
 }
 
 /// Claims one batch of a job's rows and processes it; returns how many rows were
 /// claimed (0 when none was free). Completes the job when no row is left pending.
+/// On the SQLite writer the rows of a batch go in together (they share commits, in
+/// file order); on the pool they run one after the other.
 pub async fn work_on_job(store: &Store, master: &MasterKey, org: &Organization, job_id: &str, opts: &WorkerOptions) -> AppResult<usize> {
     let claim = crate::store::new_id();
     let rows = store.claim_bulk_rows(job_id, &claim, &stamp_after(opts.lease), opts.batch).await?;
+    let mut known = Achievements::new();
+    let mut prepared = Vec::with_capacity(rows.len());
     for row in &rows {
-        let outcome = if row.attempts > MAX_ATTEMPTS {
-            rejection(vec![FieldError::new("row", format!("could not be processed in {MAX_ATTEMPTS} attempts; see the server log"))])
-        } else {
-            match process_row(store, master, org, row).await {
-                Ok(outcome) => outcome,
-                Err(e) if row.attempts >= MAX_ATTEMPTS => {
-                    tracing::error!(job = %job_id, row = row.row_number, error = %e, "bulk row failed for the last time");
-                    rejection(vec![FieldError::new("row", format!("could not be processed in {MAX_ATTEMPTS} attempts; see the server log"))])
-                }
-                Err(e) => {
-                    // Left claimed: another attempt is made when the lease runs out.
-                    tracing::warn!(job = %job_id, row = row.row_number, error = %e, "bulk row failed; it will be retried");
-                    continue;
-                }
+        prepared.push(prepare_row(store, org, &mut known, row).await);
+    }
+    let finished = match &store.writer {
+        // `SqliteWriter::run` queues its job when first polled, and `join_all` polls
+        // in order: the rows reach the writer in file order.
+        Some(writer) => {
+            futures_util::future::join_all(rows.iter().zip(prepared).map(|(row, work)| async {
+                run_row_on_writer(store, writer, master, org, work?, row, &claim).await
+            }))
+            .await
+        }
+        None => {
+            let mut finished = Vec::with_capacity(rows.len());
+            for (row, work) in rows.iter().zip(prepared) {
+                finished.push(match work {
+                    Ok(work) => run_row_on_pool(store, master, org, work, row, &claim).await,
+                    Err(e) => Err(e),
+                });
+            }
+            finished
+        }
+    };
+    for (row, done) in rows.iter().zip(finished) {
+        let held = match done {
+            Ok(held) => held,
+            Err(e) if row.attempts >= MAX_ATTEMPTS => {
+                tracing::error!(job = %job_id, row = row.row_number, error = %e, "bulk row failed for the last time");
+                store.finish_bulk_row(row, &claim, &out_of_attempts()).await?
+            }
+            Err(e) => {
+                // Left claimed: another attempt is made when the lease runs out.
+                tracing::warn!(job = %job_id, row = row.row_number, error = %e, "bulk row failed; it will be retried");
+                true
             }
         };
-        if !store.finish_bulk_row(row, &claim, &outcome).await? {
+        if !held {
             tracing::info!(job = %job_id, row = row.row_number, "bulk row was taken over by another worker");
         }
     }

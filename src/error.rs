@@ -27,6 +27,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error of the SQLite writer's connection (see `store::sqlite_writer`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("internal error: {0}")]
@@ -54,6 +57,15 @@ impl AppError {
             .map(|db| matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation))
             .unwrap_or(false);
         if is_unique { AppError::conflict(field, reason) } else { AppError::Database(err) }
+    }
+
+    /// [`AppError::unique_violation_as`] for the SQLite writer's connection.
+    pub fn sqlite_unique_violation_as(err: rusqlite::Error, field: &str, reason: &str) -> Self {
+        let is_unique = matches!(
+            err.sqlite_error().map(|e| e.extended_code),
+            Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+        );
+        if is_unique { AppError::conflict(field, reason) } else { AppError::Sqlite(err) }
     }
 }
 

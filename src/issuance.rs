@@ -3,20 +3,23 @@
 //! Storage and signing are called from here; HTTP knows nothing of these steps.
 
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
 use crate::core::sealed_key::MasterKey;
-use crate::core::status_list::StatusPurpose;
 use crate::domain::achievement::{Achievement, parse_iso_duration};
-use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
+use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult, SignoffDecision};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
-use crate::domain::learner::{DirectAwardInput, EvidenceInput, ResultInput, SignoffDecisionInput};
+use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::store::{Learner, NewCredential, NewResult, ResultInsert, SignoffRequest, Store, StoredCredential};
+use crate::keyring::OpenedKey;
+use crate::store::{
+    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, SqliteIssuing, Store, StoredCredential, Written,
+};
 
 /// How long a sign-off link stays usable.
 pub const SIGNOFF_LINK_VALIDITY_DAYS: i64 = 30;
@@ -96,7 +99,7 @@ pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> A
 }
 
 /// Checks a result against the achievement's rule.
-fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResult<()> {
+pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResult<()> {
     let mut v = Violations::new();
     input.check(&mut v);
     match achievement.definition.rule.component(&input.component) {
@@ -116,20 +119,129 @@ fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResu
     v.into_result()
 }
 
+/// The storage steps of issuance. [`Store`] runs each on the pool (its own
+/// statement or transaction); on a SQLite file the whole of a request runs on the
+/// group-commit writer instead ([`SqliteIssuing`], one savepoint of its batch).
+/// The flow below is written once against this trait.
+#[allow(async_fn_in_trait)]
+pub trait IssuanceDb {
+    /// For the URLs stored objects carry.
+    fn store(&self) -> &Store;
+    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>>;
+    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner>;
+    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert>;
+    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)>;
+    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>>;
+    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>>;
+    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>>;
+    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest>;
+    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey>;
+    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>>;
+    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()>;
+}
+
+impl IssuanceDb for Store {
+    fn store(&self) -> &Store {
+        self
+    }
+    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
+        Store::find_learner(self, organization_id, input).await
+    }
+    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
+        Store::find_or_create_learner(self, organization_id, input).await
+    }
+    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
+        Store::insert_result(self, r).await
+    }
+    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+        Store::results_with_evidence(self, learner_id, achievement_id).await
+    }
+    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
+        Store::signoff_decisions(self, learner_id, achievement_id).await
+    }
+    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
+        Store::credential_for(self, learner_id, achievement_id).await
+    }
+    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
+        Store::signoffs(self, learner_id, achievement_id).await
+    }
+    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
+        Store::create_signoff(self, s).await
+    }
+    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+        Store::current_signing_key(self, organization_id, master).await
+    }
+    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
+        Store::write_credential(self, c, sign).await
+    }
+    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+        Store::save_progress(self, organization_id, learner_id, achievement_id, state).await
+    }
+}
+
+impl IssuanceDb for SqliteIssuing<'_> {
+    fn store(&self) -> &Store {
+        self.store
+    }
+    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
+        SqliteIssuing::find_learner(self, organization_id, input)
+    }
+    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
+        SqliteIssuing::find_or_create_learner(self, organization_id, input)
+    }
+    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
+        SqliteIssuing::insert_result(self, r)
+    }
+    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+        SqliteIssuing::results_with_evidence(self, learner_id, achievement_id)
+    }
+    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
+        SqliteIssuing::signoff_decisions(self, learner_id, achievement_id)
+    }
+    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
+        SqliteIssuing::credential_for(self, learner_id, achievement_id)
+    }
+    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
+        SqliteIssuing::signoffs(self, learner_id, achievement_id)
+    }
+    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
+        SqliteIssuing::create_signoff(self, s)
+    }
+    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+        SqliteIssuing::current_signing_key(self, organization_id, master)
+    }
+    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
+        SqliteIssuing::write_credential(self, c, sign)
+    }
+    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+        SqliteIssuing::save_progress(self, organization_id, learner_id, achievement_id, state)
+    }
+}
+
+/// Runs a flow on the SQLite writer's connection: every step of [`SqliteIssuing`]
+/// completes at once, so the future finishes on its first poll.
+pub(crate) fn finish_now<T>(flow: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+    let mut flow = std::pin::pin!(flow);
+    match flow.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => Err(AppError::Internal("an issuing step waited on the SQLite writer".into())),
+    }
+}
+
 /// A credential names its learner by the salted hash of an email. When this request
 /// would issue (a direct award, or a result that completes the rule) for a learner
 /// whose email is unknown, it is refused before anything is written.
 async fn refuse_issuing_without_email(
-    store: &Store,
+    db: &impl IssuanceDb,
     org: &Organization,
     achievement: &Achievement,
-    learner: &crate::domain::learner::LearnerInput,
+    learner: &LearnerInput,
     new_result: Option<&RecordedResult>,
 ) -> AppResult<()> {
     if learner.email.is_some() {
         return Ok(());
     }
-    let known = store.find_learner(&org.id, learner).await?;
+    let known = db.find_learner(&org.id, learner).await?;
     if known.as_ref().is_some_and(|l| l.email.is_some()) {
         return Ok(());
     }
@@ -137,8 +249,8 @@ async fn refuse_issuing_without_email(
         (None, _) => true,
         (Some(result), known) => {
             let (mut results, decisions) = match known {
-                Some(l) if store.credential_for(&l.id, &achievement.id).await?.is_some() => return Ok(()),
-                Some(l) => (store.results(&l.id, &achievement.id).await?, store.signoff_decisions(&l.id, &achievement.id).await?),
+                Some(l) if db.credential_for(&l.id, &achievement.id).await?.is_some() => return Ok(()),
+                Some(l) => (db.results_with_evidence(&l.id, &achievement.id).await?.0, db.signoff_decisions(&l.id, &achievement.id).await?),
                 None => (Vec::new(), Vec::new()),
             };
             results.push(result.clone());
@@ -186,6 +298,30 @@ pub async fn record_result_once(
 ) -> AppResult<Recorded> {
     let achievement = find_achievement(store, org, &input.achievement).await?;
     check_against_rule(&input, &achievement)?;
+    let Some(writer) = store.writer.clone() else {
+        return record_in(store, master, org, &achievement, input, dedup).await;
+    };
+    let (store, master, org) = (store.clone(), master.clone(), org.clone());
+    let dedup = dedup.map(|(key, row)| (key.to_string(), row.to_string()));
+    writer
+        .run(move |conn| {
+            let db = SqliteIssuing { conn, store: &store };
+            let dedup = dedup.as_ref().map(|(key, row)| (key.as_str(), row.as_str()));
+            finish_now(record_in(&db, &master, &org, &achievement, input, dedup))
+        })
+        .await
+}
+
+/// The storage part of [`record_result_once`], once the achievement is known and
+/// the result checked against its rule.
+pub async fn record_in(
+    db: &impl IssuanceDb,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    input: ResultInput,
+    dedup: Option<(&str, &str)>,
+) -> AppResult<Recorded> {
     let recorded = RecordedResult {
         component: input.component.clone(),
         score: input.score,
@@ -198,9 +334,9 @@ pub async fn record_result_once(
             .clone()
             .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
     };
-    refuse_issuing_without_email(store, org, &achievement, &input.learner, Some(&recorded)).await?;
-    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
-    let inserted = store
+    refuse_issuing_without_email(db, org, achievement, &input.learner, Some(&recorded)).await?;
+    let learner = db.find_or_create_learner(&org.id, &input.learner).await?;
+    let inserted = db
         .insert_result(&NewResult {
             organization_id: &org.id,
             learner_id: &learner.id,
@@ -219,8 +355,7 @@ pub async fn record_result_once(
     let mut new_links = Vec::new();
     if recorded.submitted_for_signoff {
         // A replayed row asks for a sign-off only if its first run did not get that far.
-        let asked = replay
-            && store.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
+        let asked = replay && db.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
         if let Some(req) = achievement.definition.rule.component(&input.component).filter(|_| !asked) {
             let kind = match req.requires_signoff {
                 Some(SignoffKind::Employer) => "employer",
@@ -228,27 +363,27 @@ pub async fn record_result_once(
                 None => "",
             };
             let reviewer = input.reviewer.clone().unwrap_or_default();
-            let request = store
-                .create_signoff(
-                    &org.id,
-                    &learner.id,
-                    &achievement.id,
-                    &input.component,
-                    kind,
-                    reviewer.name.as_deref(),
-                    reviewer.email.as_deref(),
-                    time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
-                )
+            let request = db
+                .create_signoff(&NewSignoff {
+                    organization_id: &org.id,
+                    learner_id: &learner.id,
+                    achievement_id: &achievement.id,
+                    component: &input.component,
+                    reviewer_kind: kind,
+                    reviewer_name: reviewer.name.as_deref(),
+                    reviewer_email: reviewer.email.as_deref(),
+                    valid_for: time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
+                })
                 .await?;
             new_links.push(request);
         }
     }
-    settle(store, master, org, &achievement, &learner, new_links).await.map(|s| Recorded::Status(Box::new(s)))
+    settle(db, master, org, achievement, &learner, new_links).await.map(|s| Recorded::Status(Box::new(s)))
 }
 
 /// Evaluates the learner's standing and issues the credential when the rule is met.
 pub async fn settle(
-    store: &Store,
+    db: &impl IssuanceDb,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
@@ -256,18 +391,18 @@ pub async fn settle(
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
     // Results and their evidence in one read: the evidence is that of the results evaluated.
-    let (results, evidence) = store.results_with_evidence(&learner.id, &achievement.id).await?;
-    let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
+    let (results, evidence) = db.results_with_evidence(&learner.id, &achievement.id).await?;
+    let decisions = db.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let mut credential = held(store, learner, achievement).await?;
+    let mut credential = held(db, learner, achievement).await?;
     if credential.is_none() && evaluation.is_eligible() {
-        credential = Some(issue(store, master, org, achievement, learner, &evaluation, &evidence, None).await?);
+        credential = Some(issue(db, master, org, achievement, learner, &evaluation, &evidence, None).await?);
     }
-    status(store, &org.id, achievement, learner, evaluation, credential, new_links).await
+    status(db, &org.id, achievement, learner, evaluation, credential, new_links).await
 }
 
 async fn status(
-    store: &Store,
+    db: &impl IssuanceDb,
     organization_id: &str,
     achievement: &Achievement,
     learner: &Learner,
@@ -275,18 +410,18 @@ async fn status(
     credential: Option<Issued>,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
-    let mut signoffs = store.signoffs(&learner.id, &achievement.id).await?;
+    let mut signoffs = db.signoffs(&learner.id, &achievement.id).await?;
     for s in &mut signoffs {
         if let Some(created) = new_links.iter().find(|n| n.id == s.id) {
             s.link = created.link.clone();
         }
     }
-    let credential = credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(store, &i.credential) });
+    let credential = credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(db.store(), &i.credential) });
     let state = match &credential {
         Some(c) => c.state(),
         None => state_name(evaluation.state),
     };
-    store.save_progress(organization_id, &learner.id, &achievement.id, state).await?;
+    db.save_progress(organization_id, &learner.id, &achievement.id, state).await?;
     Ok(LearnerStatus {
         learner_id: learner.id.clone(),
         achievement_id: achievement.id.clone(),
@@ -334,16 +469,31 @@ pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization,
     input.check(&mut v);
     v.into_result()?;
     let achievement = find_achievement(store, org, &input.achievement).await?;
-    refuse_issuing_without_email(store, org, &achievement, &input.learner, None).await?;
-    let learner = store.find_or_create_learner(&org.id, &input.learner).await?;
+    let Some(writer) = store.writer.clone() else {
+        return direct_award_in(store, master, org, &achievement, input).await;
+    };
+    let (store, master, org) = (store.clone(), master.clone(), org.clone());
+    writer
+        .run(move |conn| finish_now(direct_award_in(&SqliteIssuing { conn, store: &store }, &master, &org, &achievement, input)))
+        .await
+}
+
+async fn direct_award_in(
+    db: &impl IssuanceDb,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    input: DirectAwardInput,
+) -> AppResult<LearnerStatus> {
+    refuse_issuing_without_email(db, org, achievement, &input.learner, None).await?;
+    let learner = db.find_or_create_learner(&org.id, &input.learner).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
-    let mut credential = held(store, &learner, &achievement).await?;
+    let mut credential = held(db, &learner, achievement).await?;
     if credential.is_none() {
-        credential = Some(
-            issue(store, master, org, &achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
-        );
+        credential =
+            Some(issue(db, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?);
     }
-    status(store, &org.id, &achievement, &learner, evaluation, credential, Vec::new()).await
+    status(db, &org.id, achievement, &learner, evaluation, credential, Vec::new()).await
 }
 
 fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {
@@ -371,8 +521,8 @@ struct Issued {
 }
 
 /// The credential the learner already holds, if any.
-async fn held(store: &Store, learner: &Learner, achievement: &Achievement) -> AppResult<Option<Issued>> {
-    Ok(store.credential_for(&learner.id, &achievement.id).await?.map(|credential| Issued { credential, claim_url: None }))
+async fn held(db: &impl IssuanceDb, learner: &Learner, achievement: &Achievement) -> AppResult<Option<Issued>> {
+    Ok(db.credential_for(&learner.id, &achievement.id).await?.map(|credential| Issued { credential, claim_url: None }))
 }
 
 /// Builds, signs and stores the credential and its claim in one transaction, with a
@@ -380,7 +530,7 @@ async fn held(store: &Store, learner: &Learner, achievement: &Achievement) -> Ap
 /// that one (without a claim link: that request's answer has it).
 #[allow(clippy::too_many_arguments)]
 async fn issue(
-    store: &Store,
+    db: &impl IssuanceDb,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
@@ -393,99 +543,64 @@ async fn issue(
         .email
         .clone()
         .ok_or_else(|| AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)"))?;
-    let key = store.current_signing_key(&org.id, master).await?;
+    let key = db.current_signing_key(&org.id, master).await?;
     let credential_id = crate::store::new_id();
+    let store = db.store();
     let profile = org.profile();
     let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
-    let award_kind = if award_narrative.is_some() { "direct" } else { "rule" };
-    let mut tx = store.pool.begin().await?;
-    let mut statuses = Vec::new();
-    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-        let index = store.allocate_status_index(&mut tx, &org.id, purpose, &credential_id).await?;
-        let list = store.status_list_url(&org.slug, purpose);
-        statuses.push(serde_json::json!({
-            "id": format!("{list}#{index}"),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose.as_str(),
-            "statusListIndex": index.to_string(),
-            "statusListCredential": list,
-        }));
-    }
-    let scores = evaluation.best_scores();
-    let draft = CredentialDraft {
-        id: store.credential_url(&credential_id),
-        issuer: profile.clone(),
-        achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
-        result_descriptions: achievement.definition.result_descriptions.clone(),
-        recipient: Recipient { email, salt: learner.salt.clone(), did: learner.did.clone() },
-        results: scores
-            .iter()
-            .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
-            .collect(),
-        evidence: evidence_items(evidence),
-        valid_from: time::OffsetDateTime::now_utc(),
-        validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
-        credential_status: statuses,
-        award_narrative: award_narrative.map(str::to_string),
+    let issuing = Issuing {
+        id: &credential_id,
+        organization_id: &org.id,
+        organization_slug: &org.slug,
+        learner_id: &learner.id,
+        achievement_id: &achievement.id,
+        achievement_version: achievement.version,
+        award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
+        award_narrative,
     };
-    let unsigned = credential::build_credential(&draft);
-    let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
-    let options = ProofOptions::new(suite, verification_method.clone());
-    let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
-        .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
-    let jwt = if org.issue_jwt {
-        Some(
-            crate::core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
-                .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
-        )
-    } else {
-        None
+    let sign = |credential_status: Vec<Value>| -> AppResult<Signed> {
+        let draft = CredentialDraft {
+            id: store.credential_url(&credential_id),
+            issuer: profile.clone(),
+            achievement: achievement.definition.to_open_badges(&achievement.url, Some(&profile)),
+            result_descriptions: achievement.definition.result_descriptions.clone(),
+            recipient: Recipient { email, salt: learner.salt.clone(), did: learner.did.clone() },
+            results: evaluation
+                .best_scores()
+                .iter()
+                .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
+                .collect(),
+            evidence: evidence_items(evidence),
+            valid_from: time::OffsetDateTime::now_utc(),
+            validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
+            credential_status,
+            award_narrative: award_narrative.map(str::to_string),
+        };
+        let unsigned = credential::build_credential(&draft);
+        let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
+        let options = ProofOptions::new(suite, verification_method.clone());
+        let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
+            .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+        let jwt = if org.issue_jwt {
+            Some(
+                crate::core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
+                    .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
+            )
+        } else {
+            None
+        };
+        let valid_until = document.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Signed { document, jwt, valid_until })
     };
-    let valid_until = signed.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
-    let written = store
-        .insert_credential(
-            &mut tx,
-            &NewCredential {
-                id: &credential_id,
-                organization_id: &org.id,
-                learner_id: &learner.id,
-                achievement_id: &achievement.id,
-                achievement_version: achievement.version,
-                document: &signed,
-                jwt: jwt.as_deref(),
-                award_kind,
-                award_narrative,
-                valid_until: valid_until.as_deref(),
-            },
-        )
-        .await?;
-    let Some(issued_at) = written else {
+    let Some(written) = db.write_credential(&issuing, sign).await? else {
         // The learner already holds it (a concurrent request issued first).
-        tx.rollback().await?;
-        let credential = store
+        let credential = db
             .credential_for(&learner.id, &achievement.id)
             .await?
             .ok_or_else(|| AppError::Internal("issued credential vanished".into()))?;
         return Ok(Issued { credential, claim_url: None });
     };
-    let claim_url = store.create_claim(&mut tx, &credential_id).await?;
-    tx.commit().await?;
     tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
-    // What was just written, without reading it back.
-    let credential = StoredCredential {
-        id: credential_id,
-        organization_id: org.id.clone(),
-        learner_id: learner.id.clone(),
-        achievement_id: achievement.id.clone(),
-        achievement_version: achievement.version,
-        document: signed,
-        jwt,
-        award_kind: award_kind.to_string(),
-        issued_at,
-        valid_until,
-        revoked_at: None,
-        revocation_reason: None,
-        suspended: false,
-    };
+    let (credential, claim_url) = written.into_stored(&issuing);
     Ok(Issued { credential, claim_url: Some(claim_url) })
 }

@@ -93,7 +93,7 @@ impl From<&AppError> for Problem {
                 Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", detail.clone())
             }
             AppError::Forbidden(detail) => Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", detail.clone()),
-            AppError::Database(_) | AppError::Migration(_) | AppError::Internal(_) => Problem::new(
+            AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => Problem::new(
                 S::INTERNAL_SERVER_ERROR,
                 "internal-error",
                 "Internal error",

@@ -207,11 +207,14 @@ impl Store {
 
 /// The one statement that counts a credential against an achievement version, on the
 /// pool or inside the issuing transaction.
-pub(crate) async fn count_issued_against<'e, E>(executor: E, id: &str, version: i64) -> AppResult<()>
+pub(super) const COUNT_ISSUED: &str =
+    "UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2";
+
+async fn count_issued_against<'e, E>(executor: E, id: &str, version: i64) -> AppResult<()>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query("UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2")
+    sqlx::query(COUNT_ISSUED)
         .bind(id)
         .bind(version)
         .execute(executor)

@@ -150,7 +150,12 @@ pub fn stamp_after(d: std::time::Duration) -> String {
     }
 }
 
-fn errors_json(errors: &[FieldError]) -> AppResult<Option<String>> {
+/// Records a claimed row's outcome, if this claim still holds it.
+pub(super) const FINISH_ROW: &str = "UPDATE bulk_job_rows SET status = $1, errors = $2, learner_id = $3, credential_id = $4, \
+     processed_at = $5, claimed_by = NULL, lease_until = NULL \
+     WHERE job_id = $6 AND row_number = $7 AND status = 'pending' AND claimed_by = $8";
+
+pub(super) fn errors_json(errors: &[FieldError]) -> AppResult<Option<String>> {
     if errors.is_empty() {
         return Ok(None);
     }
@@ -369,28 +374,22 @@ impl Store {
         .bind(job_id)
         .execute(&self.pool)
         .await?;
-        sqlx::query(
+        let rows = sqlx::query(
             "UPDATE bulk_job_rows SET claimed_by = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE job_id = $3 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4) \
              AND row_number IN (SELECT row_number FROM bulk_job_rows WHERE job_id = $3 AND status = 'pending' \
-             AND (lease_until IS NULL OR lease_until < $4) ORDER BY row_number LIMIT $5)",
+             AND (lease_until IS NULL OR lease_until < $4) ORDER BY row_number LIMIT $5) \
+             RETURNING job_id, row_number, fingerprint, input, attempts",
         )
         .bind(claim)
         .bind(lease_until)
         .bind(job_id)
         .bind(&now)
         .bind(limit)
-        .execute(&self.pool)
-        .await?;
-        let rows = sqlx::query(
-            "SELECT job_id, row_number, fingerprint, input, attempts FROM bulk_job_rows \
-             WHERE job_id = $1 AND claimed_by = $2 AND status = 'pending' ORDER BY row_number",
-        )
-        .bind(job_id)
-        .bind(claim)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let mut claimed = rows
+            .iter()
             .map(|r| {
                 Ok(ClaimedRow {
                     job_id: r.try_get("job_id")?,
@@ -400,28 +399,27 @@ impl Store {
                     attempts: r.try_get("attempts")?,
                 })
             })
-            .collect()
+            .collect::<AppResult<Vec<_>>>()?;
+        // RETURNING gives no order; rows are processed in file order.
+        claimed.sort_by_key(|r| r.row_number);
+        Ok(claimed)
     }
 
     /// Records a claimed row's outcome; false when the claim was lost (the lease ran
     /// out and another worker took the row).
     pub async fn finish_bulk_row(&self, row: &ClaimedRow, claim: &str, outcome: &RowOutcome) -> AppResult<bool> {
-        let done = sqlx::query(
-            "UPDATE bulk_job_rows SET status = $1, errors = $2, learner_id = $3, credential_id = $4, processed_at = $5, \
-             claimed_by = NULL, lease_until = NULL \
-             WHERE job_id = $6 AND row_number = $7 AND status = 'pending' AND claimed_by = $8",
-        )
-        .bind(&outcome.status)
-        .bind(errors_json(&outcome.errors)?)
-        .bind(&outcome.learner_id)
-        .bind(&outcome.credential_id)
-        .bind(now())
-        .bind(&row.job_id)
-        .bind(row.row_number)
-        .bind(claim)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let done = sqlx::query(FINISH_ROW)
+            .bind(&outcome.status)
+            .bind(errors_json(&outcome.errors)?)
+            .bind(&outcome.learner_id)
+            .bind(&outcome.credential_id)
+            .bind(now())
+            .bind(&row.job_id)
+            .bind(row.row_number)
+            .bind(claim)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(done == 1)
     }
 

@@ -109,7 +109,9 @@ pub(super) fn claim_from_row(row: &AnyRow, credential_id: String) -> AppResult<C
 }
 
 /// A new claim token (`clm_…`, 32 random bytes) and the hash that is stored.
-fn new_token() -> (String, String) {
+pub(super) const INSERT_CLAIM: &str = "INSERT INTO credential_claims (credential_id, token_hash, link_created_at) VALUES ($1, $2, $3)";
+
+pub(super) fn new_token() -> (String, String) {
     let token = api_key::generate().token.replacen("crd_", "clm_", 1);
     let hash = api_key::hash(&token);
     (token, hash)
@@ -123,9 +125,9 @@ impl Store {
 
     /// Creates the claim of a credential being issued, in the issuing transaction;
     /// returns its claim URL (the token exists nowhere else).
-    pub async fn create_claim(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, credential_id: &str) -> AppResult<String> {
+    pub(super) async fn create_claim(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, credential_id: &str) -> AppResult<String> {
         let (token, hash) = new_token();
-        sqlx::query("INSERT INTO credential_claims (credential_id, token_hash, link_created_at) VALUES ($1, $2, $3)")
+        sqlx::query(INSERT_CLAIM)
             .bind(credential_id)
             .bind(&hash)
             .bind(now())

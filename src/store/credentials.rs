@@ -3,7 +3,8 @@
 use rand::Rng;
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::any::AnyRow;
+
+use super::rows::ReadRow;
 
 use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
 use super::{Store, now};
@@ -32,18 +33,79 @@ pub struct StoredCredential {
     pub suspended: bool,
 }
 
-/// A credential about to be written, signed.
-pub struct NewCredential<'a> {
+/// A credential being issued: what is known of it before it is signed.
+pub struct Issuing<'a> {
     pub id: &'a str,
     pub organization_id: &'a str,
+    pub organization_slug: &'a str,
     pub learner_id: &'a str,
     pub achievement_id: &'a str,
     pub achievement_version: i64,
-    pub document: &'a Value,
-    pub jwt: Option<&'a str>,
     pub award_kind: &'a str,
     pub award_narrative: Option<&'a str>,
-    pub valid_until: Option<&'a str>,
+}
+
+/// What signing produced.
+pub struct Signed {
+    pub document: Value,
+    pub jwt: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+/// A credential as written, with the learner's claim link (it exists nowhere else).
+pub struct Written {
+    pub signed: Signed,
+    pub issued_at: String,
+    pub claim_url: String,
+}
+
+impl Written {
+    /// The stored credential, as it was just written (not read back).
+    pub fn into_stored(self, c: &Issuing<'_>) -> (StoredCredential, String) {
+        let credential = StoredCredential {
+            id: c.id.to_string(),
+            organization_id: c.organization_id.to_string(),
+            learner_id: c.learner_id.to_string(),
+            achievement_id: c.achievement_id.to_string(),
+            achievement_version: c.achievement_version,
+            document: self.signed.document,
+            jwt: self.signed.jwt,
+            award_kind: c.award_kind.to_string(),
+            issued_at: self.issued_at,
+            valid_until: self.signed.valid_until,
+            revoked_at: None,
+            revocation_reason: None,
+            suspended: false,
+        };
+        (credential, self.claim_url)
+    }
+}
+
+pub(super) const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+/// Tries of random indexes before a list is called full.
+pub(super) const STATUS_INDEX_TRIES: usize = 64;
+
+pub(super) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, \
+     achievement_version, document, jwt, award_kind, award_narrative, issued_at, valid_until) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING";
+
+/// A random index of a status list, to try.
+pub(super) fn status_index_candidate() -> i64 {
+    rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH) as i64
+}
+
+pub(super) fn status_list_full(purpose: StatusPurpose) -> AppError {
+    AppError::Internal(format!("the {purpose} status list of this organization is full"))
+}
+
+pub(super) fn document_text(document: &Value) -> AppResult<String> {
+    serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub(super) fn credential_for_sql() -> String {
+    format!("SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 AND achievement_id = $2")
 }
 
 /// Filters of a credential listing.
@@ -61,23 +123,22 @@ pub struct CredentialFilter {
 const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, award_kind, \
      issued_at, valid_until, revoked_at, revocation_reason, suspended";
 
-fn credential_from_row(row: &AnyRow) -> AppResult<StoredCredential> {
-    let text: String = row.try_get("document")?;
-    let suspended: i64 = row.try_get("suspended")?;
+pub(super) fn credential_from_row(row: &impl ReadRow) -> AppResult<StoredCredential> {
+    let text = row.text("document")?;
     Ok(StoredCredential {
         document: serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored credential is unreadable: {e}")))?,
-        id: row.try_get("id")?,
-        organization_id: row.try_get("organization_id")?,
-        learner_id: row.try_get("learner_id")?,
-        achievement_id: row.try_get("achievement_id")?,
-        achievement_version: row.try_get("achievement_version")?,
-        jwt: row.try_get("jwt")?,
-        award_kind: row.try_get("award_kind")?,
-        issued_at: row.try_get("issued_at")?,
-        valid_until: row.try_get("valid_until")?,
-        revoked_at: row.try_get("revoked_at")?,
-        revocation_reason: row.try_get("revocation_reason")?,
-        suspended: suspended != 0,
+        id: row.text("id")?,
+        organization_id: row.text("organization_id")?,
+        learner_id: row.text("learner_id")?,
+        achievement_id: row.text("achievement_id")?,
+        achievement_version: row.int("achievement_version")?,
+        jwt: row.opt_text("jwt")?,
+        award_kind: row.text("award_kind")?,
+        issued_at: row.text("issued_at")?,
+        valid_until: row.opt_text("valid_until")?,
+        revoked_at: row.opt_text("revoked_at")?,
+        revocation_reason: row.opt_text("revocation_reason")?,
+        suspended: row.int("suspended")? != 0,
     })
 }
 
@@ -90,67 +151,83 @@ impl Store {
         format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
     }
 
-    /// Reserves a random free index of the organization's list for `credential_id`.
-    /// The primary key makes an index impossible to hand out twice, across instances.
-    pub async fn allocate_status_index(
+    /// The entry of a credential in one of its organization's status lists.
+    pub fn status_entry(&self, organization_slug: &str, purpose: StatusPurpose, index: i64) -> Value {
+        let list = self.status_list_url(organization_slug, purpose);
+        serde_json::json!({
+            "id": format!("{list}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose.as_str(),
+            "statusListIndex": index.to_string(),
+            "statusListCredential": list,
+        })
+    }
+
+    /// Writes a credential in one transaction: a random free index in each status
+    /// list (the primary key makes an index impossible to hand out twice, across
+    /// instances), the document `sign` makes with those entries, its claim, and the
+    /// count of its achievement version. `None`, with nothing written, when the
+    /// learner already holds the achievement (a concurrent request issued first).
+    pub async fn write_credential(
+        &self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>> {
+        let mut tx = self.pool.begin().await?;
+        let mut statuses = Vec::new();
+        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+            let index = self.allocate_status_index(&mut tx, c.organization_id, purpose, c.id).await?;
+            statuses.push(self.status_entry(c.organization_slug, purpose, index));
+        }
+        let signed = sign(statuses)?;
+        let issued_at = now();
+        let inserted = sqlx::query(INSERT_CREDENTIAL)
+            .bind(c.id)
+            .bind(c.organization_id)
+            .bind(c.learner_id)
+            .bind(c.achievement_id)
+            .bind(c.achievement_version)
+            .bind(document_text(&signed.document)?)
+            .bind(signed.jwt.as_deref())
+            .bind(c.award_kind)
+            .bind(c.award_narrative)
+            .bind(&issued_at)
+            .bind(signed.valid_until.as_deref())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        sqlx::query(super::achievements::COUNT_ISSUED).bind(c.achievement_id).bind(c.achievement_version).execute(&mut *tx).await?;
+        let claim_url = self.create_claim(&mut tx, c.id).await?;
+        tx.commit().await?;
+        Ok(Some(Written { signed, issued_at, claim_url }))
+    }
+
+    async fn allocate_status_index(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         organization_id: &str,
         purpose: StatusPurpose,
         credential_id: &str,
-    ) -> AppResult<u64> {
-        for _ in 0..64 {
-            let candidate = rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH);
-            let inserted = sqlx::query(
-                "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(organization_id)
-            .bind(purpose.as_str())
-            .bind(candidate as i64)
-            .bind(credential_id)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+    ) -> AppResult<i64> {
+        for _ in 0..STATUS_INDEX_TRIES {
+            let candidate = status_index_candidate();
+            let inserted = sqlx::query(INSERT_STATUS_ENTRY)
+                .bind(organization_id)
+                .bind(purpose.as_str())
+                .bind(candidate)
+                .bind(credential_id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
             if inserted == 1 {
                 return Ok(candidate);
             }
         }
-        Err(AppError::Internal(format!("the {purpose} status list of this organization is full")))
-    }
-
-    /// Writes a signed credential unless the learner already holds this achievement.
-    /// Returns the `issued_at` it wrote, or None (and writes nothing) in that case.
-    pub async fn insert_credential(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        c: &NewCredential<'_>,
-    ) -> AppResult<Option<String>> {
-        let document = serde_json::to_string(c.document).map_err(|e| AppError::Internal(e.to_string()))?;
-        let issued_at = now();
-        let inserted = sqlx::query(
-            "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, \
-             award_kind, award_narrative, issued_at, valid_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING",
-        )
-        .bind(c.id)
-        .bind(c.organization_id)
-        .bind(c.learner_id)
-        .bind(c.achievement_id)
-        .bind(c.achievement_version)
-        .bind(&document)
-        .bind(c.jwt)
-        .bind(c.award_kind)
-        .bind(c.award_narrative)
-        .bind(&issued_at)
-        .bind(c.valid_until)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            super::achievements::count_issued_against(&mut **tx, c.achievement_id, c.achievement_version).await?;
-        }
-        Ok((inserted == 1).then_some(issued_at))
+        Err(status_list_full(purpose))
     }
 
     pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {
@@ -170,9 +247,7 @@ impl Store {
     }
 
     pub async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 AND achievement_id = $2"
-        )))
+        let row = sqlx::query(sqlx::AssertSqlSafe(credential_for_sql()))
         .bind(learner_id)
         .bind(achievement_id)
         .fetch_optional(&self.pool)

@@ -1,5 +1,6 @@
 use sqlx::Row;
-use sqlx::any::AnyRow;
+
+use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
 use crate::core::model::random_salt;
@@ -18,23 +19,81 @@ pub struct Learner {
     pub salt: String,
 }
 
-const COLUMNS: &str = "id, email, external_id, did, display_name, salt";
+pub(super) const COLUMNS: &str = "id, email, external_id, did, display_name, salt";
 
-fn learner_from_row(row: &AnyRow) -> AppResult<Learner> {
+pub(super) fn learner_from_row(row: &impl ReadRow) -> AppResult<Learner> {
     Ok(Learner {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        external_id: row.try_get("external_id")?,
-        did: row.try_get("did")?,
-        display_name: row.try_get("display_name")?,
-        salt: row.try_get("salt")?,
+        id: row.text("id")?,
+        email: row.opt_text("email")?,
+        external_id: row.opt_text("external_id")?,
+        did: row.opt_text("did")?,
+        display_name: row.opt_text("display_name")?,
+        salt: row.text("salt")?,
     })
+}
+
+/// The lookup of a learner by one identifying column.
+pub(super) fn learner_by_sql(column: &str) -> String {
+    format!("SELECT {COLUMNS} FROM learners WHERE organization_id = $1 AND {column} = $2")
+}
+
+pub(super) const INSERT_LEARNER: &str = "INSERT INTO learners (id, organization_id, email, external_id, did, display_name, salt, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+pub(super) const UPDATE_LEARNER: &str = "UPDATE learners SET email = $1, external_id = $2, did = $3, display_name = $4 \
+     WHERE id = $5 AND organization_id = $6";
+
+pub(super) const SAVE_PROGRESS: &str = "INSERT INTO learner_progress (organization_id, learner_id, achievement_id, state, updated_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (learner_id, achievement_id) \
+     DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+
+pub(super) const LEARNER_CREATED_TWICE: &str = "the learner was created at the same time";
+pub(super) const IDENTIFIER_TAKEN: &str = "that identifier belongs to another learner";
+
+/// The learner that the email and the external id name (found by each, in that
+/// order), or a conflict when they name two different learners.
+pub(super) fn one_learner(by_email: Option<Learner>, by_external: Option<Learner>) -> AppResult<Option<Learner>> {
+    match (by_email, by_external) {
+        (Some(a), Some(b)) if a.id != b.id => {
+            Err(AppError::conflict("learner", "the email and the externalId belong to two different learners"))
+        }
+        (Some(a), _) => Ok(Some(a)),
+        (None, b) => Ok(b),
+    }
+}
+
+/// A new learner with the input's identifiers and a fresh salt.
+pub(super) fn new_learner(email: Option<&str>, input: &LearnerInput) -> Learner {
+    Learner {
+        id: new_id(),
+        email: email.map(str::to_string),
+        external_id: input.external_id.clone(),
+        did: input.did.clone(),
+        display_name: input.name.clone(),
+        salt: random_salt(),
+    }
+}
+
+/// Fills the learner's missing identifiers from the input; true when one was added.
+pub(super) fn complete_identifiers(learner: &mut Learner, email: Option<&str>, input: &LearnerInput) -> bool {
+    let mut changed = false;
+    for (slot, value) in [
+        (&mut learner.email, email.map(str::to_string)),
+        (&mut learner.external_id, input.external_id.clone()),
+        (&mut learner.did, input.did.clone()),
+        (&mut learner.display_name, input.name.clone()),
+    ] {
+        if slot.is_none() && value.is_some() {
+            *slot = value;
+            changed = true;
+        }
+    }
+    changed
 }
 
 impl Store {
     async fn learner_by(&self, organization_id: &str, column: &str, value: &str) -> AppResult<Option<Learner>> {
-        let sql = format!("SELECT {COLUMNS} FROM learners WHERE organization_id = $1 AND {column} = $2");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = sqlx::query(sqlx::AssertSqlSafe(learner_by_sql(column)))
             .bind(organization_id)
             .bind(value)
             .fetch_optional(&self.pool)
@@ -71,19 +130,9 @@ impl Store {
                 Some(x) => self.learner_by(organization_id, "external_id", x).await?,
                 None => None,
             };
-            let found = match (by_email, by_external) {
-                (Some(a), Some(b)) if a.id != b.id => {
-                    return Err(AppError::conflict(
-                        "learner",
-                        "the email and the externalId belong to two different learners",
-                    ));
-                }
-                (Some(a), _) => Some(a),
-                (None, b) => b,
-            };
-            let result = match found {
+            let result = match one_learner(by_email, by_external)? {
                 Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).await,
-                None => self.insert_learner(organization_id, email.as_deref(), input).await,
+                None => self.insert_learner(organization_id, new_learner(email.as_deref(), input)).await,
             };
             match result {
                 // Someone else wrote the same learner at the same time: look again.
@@ -94,30 +143,19 @@ impl Store {
         Err(AppError::conflict("learner", "the learner changed at the same time; retry"))
     }
 
-    async fn insert_learner(&self, organization_id: &str, email: Option<&str>, input: &LearnerInput) -> AppResult<Learner> {
-        let learner = Learner {
-            id: new_id(),
-            email: email.map(str::to_string),
-            external_id: input.external_id.clone(),
-            did: input.did.clone(),
-            display_name: input.name.clone(),
-            salt: random_salt(),
-        };
-        sqlx::query(
-            "INSERT INTO learners (id, organization_id, email, external_id, did, display_name, salt, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&learner.id)
-        .bind(organization_id)
-        .bind(&learner.email)
-        .bind(&learner.external_id)
-        .bind(&learner.did)
-        .bind(&learner.display_name)
-        .bind(&learner.salt)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| AppError::unique_violation_as(e, "learner", "the learner was created at the same time"))?;
+    async fn insert_learner(&self, organization_id: &str, learner: Learner) -> AppResult<Learner> {
+        sqlx::query(INSERT_LEARNER)
+            .bind(&learner.id)
+            .bind(organization_id)
+            .bind(&learner.email)
+            .bind(&learner.external_id)
+            .bind(&learner.did)
+            .bind(&learner.display_name)
+            .bind(&learner.salt)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| AppError::unique_violation_as(e, "learner", LEARNER_CREATED_TWICE))?;
         Ok(learner)
     }
 
@@ -128,32 +166,17 @@ impl Store {
         email: Option<&str>,
         input: &LearnerInput,
     ) -> AppResult<Learner> {
-        let mut changed = false;
-        for (slot, value) in [
-            (&mut learner.email, email.map(str::to_string)),
-            (&mut learner.external_id, input.external_id.clone()),
-            (&mut learner.did, input.did.clone()),
-            (&mut learner.display_name, input.name.clone()),
-        ] {
-            if slot.is_none() && value.is_some() {
-                *slot = value;
-                changed = true;
-            }
-        }
-        if changed {
-            sqlx::query(
-                "UPDATE learners SET email = $1, external_id = $2, did = $3, display_name = $4 \
-                 WHERE id = $5 AND organization_id = $6",
-            )
-            .bind(&learner.email)
-            .bind(&learner.external_id)
-            .bind(&learner.did)
-            .bind(&learner.display_name)
-            .bind(&learner.id)
-            .bind(organization_id)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| AppError::unique_violation_as(e, "learner", "that identifier belongs to another learner"))?;
+        if complete_identifiers(&mut learner, email, input) {
+            sqlx::query(UPDATE_LEARNER)
+                .bind(&learner.email)
+                .bind(&learner.external_id)
+                .bind(&learner.did)
+                .bind(&learner.display_name)
+                .bind(&learner.id)
+                .bind(organization_id)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| AppError::unique_violation_as(e, "learner", IDENTIFIER_TAKEN))?;
         }
         Ok(learner)
     }
@@ -186,11 +209,7 @@ pub struct ProgressFilter {
 impl Store {
     /// Records the learner's latest state on the achievement.
     pub async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
-        sqlx::query(
-            "INSERT INTO learner_progress (organization_id, learner_id, achievement_id, state, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (learner_id, achievement_id) \
-             DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        )
+        sqlx::query(SAVE_PROGRESS)
         .bind(organization_id)
         .bind(learner_id)
         .bind(achievement_id)

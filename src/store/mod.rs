@@ -13,7 +13,10 @@ mod frameworks;
 mod learners;
 mod organizations;
 mod results;
+mod rows;
 mod signing_keys;
+mod sqlite_issuing;
+mod sqlite_writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -27,9 +30,11 @@ pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
-pub use credentials::{CredentialFilter, NewCredential, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+pub use credentials::{CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, StatusChange, StoredCredential, Written};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
-pub use results::{NewResult, ResultInsert, SignoffRequest, SignoffTicket};
+pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
+pub use sqlite_issuing::SqliteIssuing;
+pub use sqlite_writer::SqliteWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -45,6 +50,8 @@ pub struct Store {
     pub public_url: String,
     /// Counts of public events not yet written (see `Store::count_later`).
     pub pending_counts: std::sync::Arc<claims::PendingCounts>,
+    /// On a SQLite file: the connection that runs issuance in group commits.
+    pub writer: Option<std::sync::Arc<SqliteWriter>>,
 }
 
 impl Store {
@@ -80,11 +87,18 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        // The writer opens the file the pool has just created; the pool's first
+        // connection has set WAL mode, which the file keeps.
+        let writer = match (backend, sqlite_writer::file_of(&url)) {
+            (Backend::Sqlite, Some(path)) => Some(std::sync::Arc::new(SqliteWriter::start(&path)?)),
+            _ => None,
+        };
         Ok(Store {
             pool,
             backend,
             public_url: public_url.trim_end_matches('/').to_string(),
             pending_counts: Default::default(),
+            writer,
         })
     }
 

@@ -1,7 +1,8 @@
 //! Assessment results and sign-off requests.
 
 use sqlx::Row;
-use sqlx::any::AnyRow;
+
+use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
 use crate::domain::api_key;
@@ -62,26 +63,38 @@ fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)
 }
 
-fn result_from_row(row: &AnyRow) -> AppResult<RecordedResult> {
-    let attempt: Option<i64> = row.try_get("attempt")?;
-    let completed: Option<i64> = row.try_get("completed")?;
-    let passed: Option<i64> = row.try_get("passed")?;
-    let submitted: i64 = row.try_get("submitted_for_signoff")?;
+pub(super) fn result_from_row(row: &impl ReadRow) -> AppResult<RecordedResult> {
     Ok(RecordedResult {
-        component: row.try_get("component")?,
-        score: row.try_get("score")?,
-        attempt: attempt.and_then(|a| u32::try_from(a).ok()),
-        completed: completed.map(|c| c != 0),
-        passed: passed.map(|p| p != 0),
-        submitted_for_signoff: submitted != 0,
-        recorded_at: row.try_get("recorded_at")?,
+        component: row.text("component")?,
+        score: row.opt_real("score")?,
+        attempt: row.opt_int("attempt")?.and_then(|a| u32::try_from(a).ok()),
+        completed: row.opt_int("completed")?.map(|c| c != 0),
+        passed: row.opt_int("passed")?.map(|p| p != 0),
+        submitted_for_signoff: row.int("submitted_for_signoff")? != 0,
+        recorded_at: row.text("recorded_at")?,
     })
 }
 
-fn signoff_status(row: &AnyRow, now: &str) -> AppResult<String> {
-    let decided: Option<String> = row.try_get("decided_at")?;
-    let approved: Option<i64> = row.try_get("approved")?;
-    let expires: String = row.try_get("expires_at")?;
+/// The evidence a result was recorded with (`evidence` column, JSON), if any.
+pub(super) fn evidence_from_row(row: &impl ReadRow) -> AppResult<Vec<EvidenceInput>> {
+    match row.opt_text("evidence")? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+pub(super) fn decision_from_row(row: &impl ReadRow) -> AppResult<SignoffDecision> {
+    Ok(SignoffDecision {
+        component: row.text("component")?,
+        approved: row.opt_int("approved")? == Some(1),
+        decided_at: row.text("decided_at")?,
+    })
+}
+
+fn signoff_status(row: &impl ReadRow, now: &str) -> AppResult<String> {
+    let decided = row.opt_text("decided_at")?;
+    let approved = row.opt_int("approved")?;
+    let expires = row.text("expires_at")?;
     Ok(match (decided, approved) {
         (Some(_), Some(1)) => "approved",
         (Some(_), _) => "declined",
@@ -91,56 +104,131 @@ fn signoff_status(row: &AnyRow, now: &str) -> AppResult<String> {
     .to_string())
 }
 
-fn signoff_from_row(row: &AnyRow, now: &str) -> AppResult<SignoffRequest> {
+pub(super) fn signoff_from_row(row: &impl ReadRow, now: &str) -> AppResult<SignoffRequest> {
     Ok(SignoffRequest {
-        id: row.try_get("id")?,
-        component: row.try_get("component")?,
-        reviewer_kind: row.try_get("reviewer_kind")?,
-        reviewer_name: row.try_get("reviewer_name")?,
-        reviewer_email: row.try_get("reviewer_email")?,
-        expires_at: row.try_get("expires_at")?,
+        id: row.text("id")?,
+        component: row.text("component")?,
+        reviewer_kind: row.text("reviewer_kind")?,
+        reviewer_name: row.opt_text("reviewer_name")?,
+        reviewer_email: row.opt_text("reviewer_email")?,
+        expires_at: row.text("expires_at")?,
         status: signoff_status(row, now)?,
-        comment: row.try_get("comment")?,
+        comment: row.opt_text("comment")?,
         link: None,
     })
 }
 
-const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achievement_id, component, reviewer_kind, reviewer_name, \
+/// Binds, in order, to [`INSERT_RESULT`]: everything but the id.
+pub(super) fn result_columns(r: &NewResult<'_>) -> AppResult<ResultColumns> {
+    let evidence = if r.evidence.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(r.evidence).map_err(|e| AppError::Internal(e.to_string()))?)
+    };
+    Ok(ResultColumns {
+        // Through sqlx::Any a NULL f64 is sent in a form PostgreSQL rejects; the score
+        // travels as text and the database casts it.
+        score: r.result.score.map(|s| s.to_string()),
+        attempt: r.result.attempt.map(i64::from),
+        completed: flag(r.result.completed),
+        passed: flag(r.result.passed),
+        submitted: i64::from(r.result.submitted_for_signoff),
+        evidence,
+    })
+}
+
+/// The columns of a result row that are not the caller's strings, ready to bind.
+pub(super) struct ResultColumns {
+    pub score: Option<String>,
+    pub attempt: Option<i64>,
+    pub completed: Option<i64>,
+    pub passed: Option<i64>,
+    pub submitted: i64,
+    pub evidence: Option<String>,
+}
+
+pub(super) const INSERT_RESULT: &str = "INSERT INTO assessment_results (id, organization_id, learner_id, achievement_id, component, score, \
+     attempt, completed, passed, submitted_for_signoff, evidence, source, recorded_at, dedup_key, dedup_source) \
+     VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+     ON CONFLICT (organization_id, dedup_key) DO NOTHING";
+
+pub(super) const DEDUP_SOURCE: &str = "SELECT dedup_source FROM assessment_results WHERE organization_id = $1 AND dedup_key = $2";
+
+pub(super) const RESULTS_WITH_EVIDENCE: &str = "SELECT component, score, attempt, completed, passed, submitted_for_signoff, \
+     recorded_at, evidence FROM assessment_results WHERE learner_id = $1 AND achievement_id = $2 ORDER BY recorded_at, id";
+
+pub(super) const SIGNOFF_DECISIONS: &str = "SELECT component, approved, decided_at FROM signoff_requests \
+     WHERE learner_id = $1 AND achievement_id = $2 AND decided_at IS NOT NULL ORDER BY decided_at";
+
+pub(super) const INSERT_SIGNOFF: &str = "INSERT INTO signoff_requests (id, organization_id, learner_id, achievement_id, component, \
+     reviewer_kind, reviewer_name, reviewer_email, token_hash, expires_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Sign-off requests for a learner's achievement, newest first.
+pub(super) fn signoffs_sql() -> String {
+    format!(
+        "SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE learner_id = $1 AND achievement_id = $2 \
+         ORDER BY created_at DESC, id DESC"
+    )
+}
+
+/// A sign-off request about to be created.
+pub struct NewSignoff<'a> {
+    pub organization_id: &'a str,
+    pub learner_id: &'a str,
+    pub achievement_id: &'a str,
+    pub component: &'a str,
+    pub reviewer_kind: &'a str,
+    pub reviewer_name: Option<&'a str>,
+    pub reviewer_email: Option<&'a str>,
+    pub valid_for: time::Duration,
+}
+
+/// A new request's id, token (only in its link), token hash and expiry, and the
+/// request as answered (with its link).
+pub(super) fn prepare_signoff(public_url: &str, s: &NewSignoff<'_>) -> (String, String, String, SignoffRequest) {
+    let token = api_key::generate().token.replacen("crd_", "sgn_", 1);
+    let id = new_id();
+    let expires_at = crate::domain::credential::format_time(time::OffsetDateTime::now_utc() + s.valid_for);
+    let request = SignoffRequest {
+        id: id.clone(),
+        component: s.component.to_string(),
+        reviewer_kind: s.reviewer_kind.to_string(),
+        reviewer_name: s.reviewer_name.map(str::to_string),
+        reviewer_email: s.reviewer_email.map(str::to_string),
+        expires_at: expires_at.clone(),
+        status: "pending".into(),
+        comment: None,
+        link: Some(format!("{public_url}/signoff/{token}")),
+    };
+    (id, api_key::hash(&token), expires_at, request)
+}
+
+pub(super) const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achievement_id, component, reviewer_kind, reviewer_name, \
      reviewer_email, expires_at, decided_at, approved, comment";
 
 impl Store {
     pub async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
-        let evidence = if r.evidence.is_empty() {
-            None
-        } else {
-            Some(serde_json::to_string(r.evidence).map_err(|e| AppError::Internal(e.to_string()))?)
-        };
-        let done = sqlx::query(
-            "INSERT INTO assessment_results (id, organization_id, learner_id, achievement_id, component, score, attempt, \
-             completed, passed, submitted_for_signoff, evidence, source, recorded_at, dedup_key, dedup_source) \
-             VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-             ON CONFLICT (organization_id, dedup_key) DO NOTHING",
-        )
-        .bind(new_id())
-        .bind(r.organization_id)
-        .bind(r.learner_id)
-        .bind(r.achievement_id)
-        .bind(&r.result.component)
-        // Through sqlx::Any a NULL f64 is sent in a form PostgreSQL rejects; the score
-        // travels as text and the database casts it.
-        .bind(r.result.score.map(|s| s.to_string()))
-        .bind(r.result.attempt.map(i64::from))
-        .bind(flag(r.result.completed))
-        .bind(flag(r.result.passed))
-        .bind(i64::from(r.result.submitted_for_signoff))
-        .bind(evidence)
-        .bind(r.source)
-        .bind(&r.result.recorded_at)
-        .bind(r.dedup.map(|(key, _)| key))
-        .bind(r.dedup.map(|(_, source)| source))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let c = result_columns(r)?;
+        let done = sqlx::query(INSERT_RESULT)
+            .bind(new_id())
+            .bind(r.organization_id)
+            .bind(r.learner_id)
+            .bind(r.achievement_id)
+            .bind(&r.result.component)
+            .bind(c.score)
+            .bind(c.attempt)
+            .bind(c.completed)
+            .bind(c.passed)
+            .bind(c.submitted)
+            .bind(c.evidence)
+            .bind(r.source)
+            .bind(&r.result.recorded_at)
+            .bind(r.dedup.map(|(key, _)| key))
+            .bind(r.dedup.map(|(_, source)| source))
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         if done == 1 {
             return Ok(ResultInsert::Inserted);
         }
@@ -148,12 +236,7 @@ impl Store {
             return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
         };
         let source: Option<String> =
-            sqlx::query_scalar("SELECT dedup_source FROM assessment_results WHERE organization_id = $1 AND dedup_key = $2")
-                .bind(r.organization_id)
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten();
+            sqlx::query_scalar(DEDUP_SOURCE).bind(r.organization_id).bind(key).fetch_optional(&self.pool).await?.flatten();
         Ok(ResultInsert::AlreadyRecorded { source })
     }
 
@@ -178,24 +261,12 @@ impl Store {
         learner_id: &str,
         achievement_id: &str,
     ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
-        let rows = sqlx::query(
-            "SELECT component, score, attempt, completed, passed, submitted_for_signoff, recorded_at, evidence \
-             FROM assessment_results WHERE learner_id = $1 AND achievement_id = $2 ORDER BY recorded_at, id",
-        )
-        .bind(learner_id)
-        .bind(achievement_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(RESULTS_WITH_EVIDENCE).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
         let mut results = Vec::with_capacity(rows.len());
         let mut evidence = Vec::new();
         for row in &rows {
             results.push(result_from_row(row)?);
-            let text: Option<String> = row.try_get("evidence")?;
-            if let Some(text) = text {
-                let items: Vec<EvidenceInput> = serde_json::from_str(&text)
-                    .map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))?;
-                evidence.extend(items);
-            }
+            evidence.extend(evidence_from_row(row)?);
         }
         Ok((results, evidence))
     }
@@ -221,49 +292,23 @@ impl Store {
     }
 
     /// Creates a single-use sign-off link; returns the request with its link.
-    pub async fn create_signoff(
-        &self,
-        organization_id: &str,
-        learner_id: &str,
-        achievement_id: &str,
-        component: &str,
-        reviewer_kind: &str,
-        reviewer_name: Option<&str>,
-        reviewer_email: Option<&str>,
-        valid_for: time::Duration,
-    ) -> AppResult<SignoffRequest> {
-        let token = api_key::generate().token.replacen("crd_", "sgn_", 1);
-        let id = new_id();
-        let expires_at = crate::domain::credential::format_time(time::OffsetDateTime::now_utc() + valid_for);
-        sqlx::query(
-            "INSERT INTO signoff_requests (id, organization_id, learner_id, achievement_id, component, reviewer_kind, \
-             reviewer_name, reviewer_email, token_hash, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(&id)
-        .bind(organization_id)
-        .bind(learner_id)
-        .bind(achievement_id)
-        .bind(component)
-        .bind(reviewer_kind)
-        .bind(reviewer_name)
-        .bind(reviewer_email)
-        .bind(api_key::hash(&token))
-        .bind(&expires_at)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(SignoffRequest {
-            id,
-            component: component.to_string(),
-            reviewer_kind: reviewer_kind.to_string(),
-            reviewer_name: reviewer_name.map(str::to_string),
-            reviewer_email: reviewer_email.map(str::to_string),
-            expires_at,
-            status: "pending".into(),
-            comment: None,
-            link: Some(format!("{}/signoff/{token}", self.public_url)),
-        })
+    pub async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
+        let (id, token_hash, expires_at, request) = prepare_signoff(&self.public_url, s);
+        sqlx::query(INSERT_SIGNOFF)
+            .bind(&id)
+            .bind(s.organization_id)
+            .bind(s.learner_id)
+            .bind(s.achievement_id)
+            .bind(s.component)
+            .bind(s.reviewer_kind)
+            .bind(s.reviewer_name)
+            .bind(s.reviewer_email)
+            .bind(token_hash)
+            .bind(&expires_at)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(request)
     }
 
     /// Replaces an undecided request's link with a new one (the old link stops
@@ -298,10 +343,7 @@ impl Store {
 
     /// Sign-off requests for a learner's achievement, newest first.
     pub async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE learner_id = $1 AND achievement_id = $2 \
-             ORDER BY created_at DESC, id DESC"
-        )))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(signoffs_sql()))
         .bind(learner_id)
         .bind(achievement_id)
         .fetch_all(&self.pool)
@@ -312,24 +354,8 @@ impl Store {
 
     /// The decisions made so far, for evaluating the rule.
     pub async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
-        let rows = sqlx::query(
-            "SELECT component, approved, decided_at FROM signoff_requests \
-             WHERE learner_id = $1 AND achievement_id = $2 AND decided_at IS NOT NULL ORDER BY decided_at",
-        )
-        .bind(learner_id)
-        .bind(achievement_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let approved: Option<i64> = r.try_get("approved")?;
-                Ok(SignoffDecision {
-                    component: r.try_get("component")?,
-                    approved: approved == Some(1),
-                    decided_at: r.try_get("decided_at")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(SIGNOFF_DECISIONS).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
+        rows.iter().map(decision_from_row).collect()
     }
 
     /// The request a reviewer's token opens, if any.

@@ -1,24 +1,58 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
 use crate::core::sealed_key::{IssuerKey, MasterKey};
 use crate::error::{AppError, AppResult};
 use crate::keyring::{OpenedKey, SigningKeyInfo, seal_binding};
 
-const CURRENT: &str = "current";
+pub(super) const CURRENT: &str = "current";
 const RETIRED: &str = "retired";
 
-fn info_from_row(row: &AnyRow) -> AppResult<SigningKeyInfo> {
+fn info_from_row(row: &impl ReadRow) -> AppResult<SigningKeyInfo> {
     Ok(SigningKeyInfo {
-        id: row.try_get("id")?,
-        status: row.try_get("status")?,
-        public_key_multibase: row.try_get("public_key_multibase")?,
-        created_at: row.try_get("created_at")?,
-        retired_at: row.try_get("retired_at")?,
+        id: row.text("id")?,
+        status: row.text("status")?,
+        public_key_multibase: row.text("public_key_multibase")?,
+        created_at: row.text("created_at")?,
+        retired_at: row.opt_text("retired_at")?,
     })
+}
+
+pub(super) const CURRENT_KEY: &str = "SELECT id, status, public_key_multibase, created_at, retired_at, sealed_seed \
+     FROM signing_keys WHERE organization_id = $1 AND status = 'current'";
+
+pub(super) const INSERT_KEY: &str = "INSERT INTO signing_keys (id, organization_id, public_key_multibase, sealed_seed, status, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub(super) const KEY_TAKEN: &str = "the organization already has a current key";
+
+/// A new current key: its sealed seed (as stored) and the key, opened.
+pub(super) fn new_key(organization_id: &str, master: &MasterKey) -> (String, OpenedKey) {
+    let id = new_id();
+    let key = IssuerKey::generate();
+    let sealed = STANDARD.encode(key.seal(master, &seal_binding(organization_id, &id)));
+    let info = SigningKeyInfo {
+        id,
+        status: CURRENT.into(),
+        public_key_multibase: key.public_multibase(),
+        created_at: now(),
+        retired_at: None,
+    };
+    (sealed, OpenedKey { info, key })
+}
+
+/// Opens the sealed key of a [`CURRENT_KEY`] row with the master key.
+pub(super) fn open_key_row(row: &impl ReadRow, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+    let info = info_from_row(row)?;
+    let sealed = STANDARD
+        .decode(row.text("sealed_seed")?.as_bytes())
+        .map_err(|_| AppError::Internal(format!("signing key {} is stored damaged", info.id)))?;
+    let key = IssuerKey::open(master, &sealed, &seal_binding(organization_id, &info.id)).map_err(|_| {
+        AppError::Internal(format!("signing key {} cannot be opened: the master key is not the one it was sealed with", info.id))
+    })?;
+    Ok(OpenedKey { info, key })
 }
 
 impl Store {
@@ -49,26 +83,8 @@ impl Store {
     }
 
     async fn open_current_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<Option<OpenedKey>> {
-        let row = sqlx::query(
-            "SELECT id, status, public_key_multibase, created_at, retired_at, sealed_seed FROM signing_keys \
-             WHERE organization_id = $1 AND status = 'current'",
-        )
-        .bind(organization_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let info = info_from_row(&row)?;
-        let sealed_text: String = row.try_get("sealed_seed")?;
-        let sealed = STANDARD
-            .decode(sealed_text.as_bytes())
-            .map_err(|_| AppError::Internal(format!("signing key {} is stored damaged", info.id)))?;
-        let key = IssuerKey::open(master, &sealed, &seal_binding(organization_id, &info.id)).map_err(|_| {
-            AppError::Internal(format!(
-                "signing key {} cannot be opened: the master key is not the one it was sealed with",
-                info.id
-            ))
-        })?;
-        Ok(Some(OpenedKey { info, key }))
+        let row = sqlx::query(CURRENT_KEY).bind(organization_id).fetch_optional(&self.pool).await?;
+        row.map(|row| open_key_row(&row, organization_id, master)).transpose()
     }
 
     /// Inserts a new current key; with `tx_retire` the caller has retired the old one.
@@ -78,31 +94,20 @@ impl Store {
         master: &MasterKey,
         executor: Option<&mut sqlx::Transaction<'_, sqlx::Any>>,
     ) -> AppResult<SigningKeyInfo> {
-        let id = new_id();
-        let key = IssuerKey::generate();
-        let sealed = STANDARD.encode(key.seal(master, &seal_binding(organization_id, &id)));
-        let info = SigningKeyInfo {
-            id: id.clone(),
-            status: CURRENT.into(),
-            public_key_multibase: key.public_multibase(),
-            created_at: now(),
-            retired_at: None,
-        };
-        let query = sqlx::query(
-            "INSERT INTO signing_keys (id, organization_id, public_key_multibase, sealed_seed, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(organization_id)
-        .bind(&info.public_key_multibase)
-        .bind(&sealed)
-        .bind(CURRENT)
-        .bind(&info.created_at);
+        let (sealed, opened) = new_key(organization_id, master);
+        let info = opened.info;
+        let query = sqlx::query(INSERT_KEY)
+            .bind(&info.id)
+            .bind(organization_id)
+            .bind(&info.public_key_multibase)
+            .bind(sealed)
+            .bind(CURRENT)
+            .bind(&info.created_at);
         let result = match executor {
             Some(tx) => query.execute(&mut **tx).await,
             None => query.execute(&self.pool).await,
         };
-        result.map_err(|e| AppError::unique_violation_as(e, "status", "the organization already has a current key"))?;
+        result.map_err(|e| AppError::unique_violation_as(e, "status", KEY_TAKEN))?;
         Ok(info)
     }
 

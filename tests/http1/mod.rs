@@ -60,7 +60,11 @@ impl Conn {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         if let Some(b) = body {
-            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+            // JSON unless the caller names the type.
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                head.push_str("Content-Type: application/json\r\n");
+            }
+            head.push_str(&format!("Content-Length: {}\r\n", b.len()));
         }
         head.push_str("\r\n");
         if let Some(b) = body {
