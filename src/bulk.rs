@@ -521,10 +521,70 @@ async fn run_row_on_writer(
         .await
 }
 
+/// Rows of a batch worked on at once on the pool (PostgreSQL).
+const POOL_CONCURRENCY: usize = 16;
+
+/// Who a row is about, for keeping one learner's rows in file order.
+fn learner_key(work: &AppResult<RowWork>) -> Option<String> {
+    match work {
+        Ok(RowWork::Record { input, .. }) => input.learner.normalized_email().or_else(|| input.learner.external_id.clone()),
+        _ => None,
+    }
+}
+
+/// Runs a batch on the pool: the rows of one learner (by email, or external id)
+/// one after the other in file order, different learners side by side. Each row
+/// commits its own steps, so one at a time would wait on every commit in turn.
+async fn run_on_pool(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    rows: &[ClaimedRow],
+    prepared: Vec<AppResult<RowWork>>,
+    claim: &str,
+) -> Vec<AppResult<bool>> {
+    use futures_util::StreamExt;
+    let mut groups: Vec<Vec<(usize, AppResult<RowWork>)>> = Vec::new();
+    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, work) in prepared.into_iter().enumerate() {
+        let group = match learner_key(&work) {
+            Some(key) => *group_of.entry(key).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            }),
+            None => {
+                groups.push(Vec::new());
+                groups.len() - 1
+            }
+        };
+        groups[group].push((i, work));
+    }
+    let done: Vec<Vec<(usize, AppResult<bool>)>> = futures_util::stream::iter(groups)
+        .map(|group| async move {
+            let mut out = Vec::with_capacity(group.len());
+            for (i, work) in group {
+                let result = match work {
+                    Ok(work) => run_row_on_pool(store, master, org, work, &rows[i], claim).await,
+                    Err(e) => Err(e),
+                };
+                out.push((i, result));
+            }
+            out
+        })
+        .buffer_unordered(POOL_CONCURRENCY)
+        .collect()
+        .await;
+    let mut finished: Vec<Option<AppResult<bool>>> = (0..rows.len()).map(|_| None).collect();
+    for (i, result) in done.into_iter().flatten() {
+        finished[i] = Some(result);
+    }
+    finished.into_iter().map(|r| r.unwrap_or_else(|| Err(AppError::Internal("a bulk row was not run".into())))).collect()
+}
+
 /// Claims one batch of a job's rows and processes it; returns how many rows were
 /// claimed (0 when none was free). Completes the job when no row is left pending.
 /// On the SQLite writer the rows of a batch go in together (they share commits, in
-/// file order); on the pool they run one after the other.
+/// file order); on the pool see [`run_on_pool`].
 pub async fn work_on_job(store: &Store, master: &MasterKey, org: &Organization, job_id: &str, opts: &WorkerOptions) -> AppResult<usize> {
     let claim = crate::store::new_id();
     let rows = store.claim_bulk_rows(job_id, &claim, &stamp_after(opts.lease), opts.batch).await?;
@@ -542,16 +602,7 @@ pub async fn work_on_job(store: &Store, master: &MasterKey, org: &Organization, 
             }))
             .await
         }
-        None => {
-            let mut finished = Vec::with_capacity(rows.len());
-            for (row, work) in rows.iter().zip(prepared) {
-                finished.push(match work {
-                    Ok(work) => run_row_on_pool(store, master, org, work, row, &claim).await,
-                    Err(e) => Err(e),
-                });
-            }
-            finished
-        }
+        None => run_on_pool(store, master, org, &rows, prepared, &claim).await,
     };
     for (row, done) in rows.iter().zip(finished) {
         let held = match done {

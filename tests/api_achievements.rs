@@ -158,7 +158,9 @@ async fn issued_achievement_gets_a_new_version_and_the_old_one_stays() {
     let (app, key) = setup().await;
     let id = create_achievement(&app, "college", &key, &full_achievement("tm", "supervision")).await;
     let v1_before: Value = app.get(&format!("/achievements/{id}/versions/1"), None).await.body;
-    app.store.record_issued_against(&id, 1).await.expect("record issued");
+    let award = json!({"achievement": id, "learner": {"email": "ana@example.com"}, "narrative": "Prior learning."});
+    let r = app.post("/api/v1/organizations/college/awards", Some(&key), &award).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let read = app.get(&format!("/api/v1/organizations/college/achievements/{id}"), Some(&key)).await.body;
     assert_eq!(read["issuedCount"], 1);
 

@@ -198,26 +198,10 @@ impl Store {
         let updated = self.achievement(&current.id, None).await?.ok_or(AppError::NotFound("achievement"))?;
         Ok((updated, outcome))
     }
-
-    /// Counts a credential issued against a version, which freezes that version.
-    pub async fn record_issued_against(&self, id: &str, version: i64) -> AppResult<()> {
-        count_issued_against(&self.pool, id, version).await
-    }
 }
 
-/// The one statement that counts a credential against an achievement version, on the
-/// pool or inside the issuing transaction.
+/// Counts a credential against its achievement version, in the issuing transaction;
+/// a version with any credential is immutable. (On PostgreSQL this row is where
+/// concurrent issuances of one achievement queue: see docs/BENCHMARKS.md.)
 pub(super) const COUNT_ISSUED: &str =
     "UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2";
-
-async fn count_issued_against<'e, E>(executor: E, id: &str, version: i64) -> AppResult<()>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    sqlx::query(COUNT_ISSUED)
-        .bind(id)
-        .bind(version)
-        .execute(executor)
-        .await?;
-    Ok(())
-}

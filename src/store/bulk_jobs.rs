@@ -363,8 +363,7 @@ impl Store {
     }
 
     /// Claims up to `limit` pending rows of a job whose lease is free or has run out,
-    /// under `claim` until `lease_until`. The conditions are repeated on the updated
-    /// rows so that, of two workers racing for a row, only one gets it.
+    /// under `claim` until `lease_until`.
     pub async fn claim_bulk_rows(&self, job_id: &str, claim: &str, lease_until: &str, limit: i64) -> AppResult<Vec<ClaimedRow>> {
         let now = now();
         sqlx::query(
@@ -374,20 +373,34 @@ impl Store {
         .bind(job_id)
         .execute(&self.pool)
         .await?;
-        let rows = sqlx::query(
-            "UPDATE bulk_job_rows SET claimed_by = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE job_id = $3 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4) \
-             AND row_number IN (SELECT row_number FROM bulk_job_rows WHERE job_id = $3 AND status = 'pending' \
-             AND (lease_until IS NULL OR lease_until < $4) ORDER BY row_number LIMIT $5) \
-             RETURNING job_id, row_number, fingerprint, input, attempts",
+        // First the candidates, in file order (an index walk that stops at `limit`),
+        // then an update of exactly those rows by primary key. One statement with an
+        // `IN (subquery)` was planned by PostgreSQL, before the table had statistics,
+        // as a nested loop over every pending row: seconds per batch.
+        let candidates: Vec<i64> = sqlx::query_scalar(
+            "SELECT row_number FROM bulk_job_rows WHERE job_id = $1 AND status = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $2) ORDER BY row_number LIMIT $3",
         )
-        .bind(claim)
-        .bind(lease_until)
         .bind(job_id)
         .bind(&now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let listed = (0..candidates.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
+        // The conditions are checked again: of two workers racing for a row, one gets it.
+        let sql = format!(
+            "UPDATE bulk_job_rows SET claimed_by = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE job_id = $3 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4) \
+             AND row_number IN ({listed}) RETURNING job_id, row_number, fingerprint, input, attempts"
+        );
+        let mut update = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(claim).bind(lease_until).bind(job_id).bind(&now);
+        for n in &candidates {
+            update = update.bind(*n);
+        }
+        let rows = update.fetch_all(&self.pool).await?;
         let mut claimed = rows
             .iter()
             .map(|r| {

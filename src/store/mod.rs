@@ -89,8 +89,11 @@ impl Store {
             .await?;
         // The writer opens the file the pool has just created; the pool's first
         // connection has set WAL mode, which the file keeps.
+        // CREDENCE_SQLITE_GROUP_COMMIT=off keeps issuance on the pool (to compare, or
+        // to rule the writer out when looking for a fault).
+        let group_commit = std::env::var("CREDENCE_SQLITE_GROUP_COMMIT").map_or(true, |v| v != "off");
         let writer = match (backend, sqlite_writer::file_of(&url)) {
-            (Backend::Sqlite, Some(path)) => Some(std::sync::Arc::new(SqliteWriter::start(&path)?)),
+            (Backend::Sqlite, Some(path)) if group_commit => Some(std::sync::Arc::new(SqliteWriter::start(&path)?)),
             _ => None,
         };
         Ok(Store {
