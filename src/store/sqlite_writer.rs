@@ -149,3 +149,106 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         answer(failed.as_deref());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer_on(dir: &Path, schema: &str) -> (SqliteWriter, PathBuf) {
+        let path = dir.join("w.db");
+        Connection::open(&path).and_then(|c| c.execute_batch(schema)).expect("schema");
+        (SqliteWriter::start(&path).expect("writer"), path)
+    }
+
+    fn stored(path: &Path) -> Vec<i64> {
+        let conn = Connection::open(path).expect("open");
+        let mut stmt = conn.prepare("SELECT x FROM t ORDER BY x").expect("prepare");
+        stmt.query_map([], |r| r.get(0)).expect("query").map(|x| x.expect("row")).collect()
+    }
+
+    /// Holds the writer for a moment, so that the requests queued behind it form one batch.
+    fn gate(conn: &Connection) -> AppResult<()> {
+        let _ = conn;
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    }
+
+    fn insert(x: i64) -> impl FnOnce(&Connection) -> AppResult<i64> + Send + 'static {
+        move |conn| {
+            conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+            Ok(x)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_request_is_undone_alone_and_the_others_of_its_batch_commit() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (writer, path) = writer_on(dir.path(), "CREATE TABLE t (x INTEGER NOT NULL UNIQUE);");
+        let failing = |conn: &Connection| -> AppResult<i64> {
+            conn.execute("INSERT INTO t (x) VALUES (2)", [])?;
+            Err(AppError::invalid("x", "refused after writing"))
+        };
+        // Queued together, so they share one transaction.
+        let (_, a, b, c) = tokio::join!(writer.run(gate), writer.run(insert(1)), writer.run(failing), writer.run(insert(3)));
+        assert_eq!(a.expect("first"), 1);
+        assert!(matches!(b, Err(AppError::Validation(_))), "{b:?}");
+        assert_eq!(c.expect("third"), 3);
+        assert_eq!(stored(&path), vec![1, 3], "the failed request left no row");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_request_is_undone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (writer, path) = writer_on(dir.path(), "CREATE TABLE t (x INTEGER NOT NULL UNIQUE);");
+        let panicking = |conn: &Connection| -> AppResult<()> {
+            conn.execute("INSERT INTO t (x) VALUES (5)", [])?;
+            panic!("a bug in a request's work");
+        };
+        assert!(matches!(writer.run(panicking).await, Err(AppError::Internal(_))));
+        assert_eq!(writer.run(insert(6)).await.expect("next request"), 6);
+        assert_eq!(stored(&path), vec![6]);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_answered_as_done_when_the_commit_fails() {
+        let dir = tempfile::tempdir().expect("dir");
+        // A deferred foreign key is checked at COMMIT: the request succeeds inside
+        // its savepoint, and the commit of its batch fails.
+        let (writer, path) = writer_on(
+            dir.path(),
+            "CREATE TABLE p (id INTEGER PRIMARY KEY); \
+             CREATE TABLE t (x INTEGER NOT NULL UNIQUE, p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);",
+        );
+        let dangling = |conn: &Connection| -> AppResult<i64> {
+            conn.execute("INSERT INTO t (x, p) VALUES (7, 99)", [])?;
+            Ok(7)
+        };
+        let (_, a, b) = tokio::join!(writer.run(gate), writer.run(insert(8)), writer.run(dangling));
+        assert!(matches!(a, Err(AppError::Internal(_))), "{a:?}");
+        assert!(matches!(b, Err(AppError::Internal(_))), "{b:?}");
+        assert_eq!(stored(&path), Vec::<i64>::new(), "the whole batch was rolled back");
+        assert_eq!(writer.run(insert(9)).await.expect("the writer goes on"), 9);
+        assert_eq!(stored(&path), vec![9]);
+    }
+
+    #[tokio::test]
+    async fn an_answer_means_the_write_is_committed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (writer, path) = writer_on(dir.path(), "CREATE TABLE t (x INTEGER NOT NULL UNIQUE);");
+        let runs: Vec<_> = (0..50).map(|i| writer.run(insert(i))).collect();
+        for (i, done) in futures_util::future::join_all(runs).await.into_iter().enumerate() {
+            assert_eq!(done.expect("insert"), i as i64);
+        }
+        // Another connection sees every acknowledged row at once.
+        assert_eq!(stored(&path), (0..50).collect::<Vec<i64>>());
+    }
+
+    #[test]
+    fn only_sqlite_files_get_a_writer() {
+        assert_eq!(file_of("sqlite://data/credence.db?mode=rwc"), Some(PathBuf::from("data/credence.db")));
+        assert_eq!(file_of("sqlite:/tmp/x.db"), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(file_of("sqlite::memory:"), None);
+        assert_eq!(file_of("sqlite://:memory:"), None);
+        assert_eq!(file_of("sqlite://file.db?mode=memory"), None);
+    }
+}
