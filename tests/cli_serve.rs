@@ -121,8 +121,7 @@ fn http_get(addr: &str, path: &str, key: Option<&str>) -> HttpResponse {
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
-    loop {
-        let Some((size, rest)) = body.split_once("\r\n") else { break };
+    while let Some((size, rest)) = body.split_once("\r\n") {
         let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");
         if n == 0 {
             break;

@@ -43,10 +43,13 @@ fn untouched_documents_verify_with_both_suites() {
     }
 }
 
+/// A change made to a signed document.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn changing_any_signed_field_breaks_the_signature() {
     for suite in [Cryptosuite::EddsaRdfc2022, Cryptosuite::EddsaJcs2022] {
-        let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        let edits: Vec<(&str, Edit)> = vec![
             ("name", Box::new(|d| d["name"] = json!("Other"))),
             ("issuer.id", Box::new(|d| d["issuer"]["id"] = json!("https://evil.example/issuer"))),
             ("validUntil", Box::new(|d| d["validUntil"] = json!("2099-01-01T00:00:00Z"))),
@@ -115,7 +118,7 @@ fn proof_sets_verify_each_proof_and_name_the_failing_one() {
 #[test]
 fn malformed_proofs_give_precise_errors() {
     let base = signed(Cryptosuite::EddsaRdfc2022);
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, ProofError)> = vec![
+    let cases: Vec<(Edit, ProofError)> = vec![
         (Box::new(|d| { d.as_object_mut().unwrap().remove("proof"); }), ProofError::NoProof),
         (Box::new(|d| d["proof"] = json!("x")), ProofError::ProofNotAnObject),
         (Box::new(|d| { d["proof"].as_object_mut().unwrap().remove("proofValue"); }), ProofError::MissingField("proofValue")),
