@@ -10,7 +10,8 @@
 //!
 //!     LOAD_MODE=csv LOAD_COUNT=100000 cargo bench --bench issue_load   # one CSV file as a bulk job
 //!
-//! Environment: LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
+//! Environment: LOAD_IDEMPOTENCY=1 (each request sends its own Idempotency-Key),
+//! LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
 //! stops there whatever the count), LOAD_DATABASE (`sqlite` or `postgres`),
 //! LOAD_PG_URL (postgres://postgres@127.0.0.1:5432/postgres: where to create, and
 //! afterwards drop, the run's database), LOAD_RSS_AT (10000,100000), LOAD_BIN (another
@@ -131,6 +132,7 @@ fn main() {
                 let mut conn = http1::Conn::new(&addr);
                 let mut latencies: Vec<u32> = Vec::with_capacity((count as usize / clients.max(1)) + 16);
                 let auth = format!("Bearer {key}");
+                let keyed = std::env::var("LOAD_IDEMPOTENCY").is_ok_and(|v| v == "1");
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count || stop.load(Ordering::Relaxed) || Instant::now() >= deadline {
@@ -140,12 +142,12 @@ fn main() {
                         r#"{{"achievement":"attend","component":"session","completed":true,"learner":{{"email":"learner{i}@example.org","name":"Learner {i}"}}}}"#
                     );
                     let t = Instant::now();
-                    let reply = conn.request(
-                        "POST",
-                        "/api/v1/organizations/load/results",
-                        &[("Authorization", &auth)],
-                        Some(&body),
-                    );
+                    let idempotency_key = format!("load-{i}");
+                    let mut headers = vec![("Authorization", auth.as_str())];
+                    if keyed {
+                        headers.push(("Idempotency-Key", idempotency_key.as_str()));
+                    }
+                    let reply = conn.request("POST", "/api/v1/organizations/load/results", &headers, Some(&body));
                     latencies.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
                     match reply {
                         Ok(r) if r.status == 200 && r.body.contains(r#""state":"issued""#) => {

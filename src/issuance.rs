@@ -268,9 +268,54 @@ async fn refuse_issuing_without_email(
 
 /// Records one result, re-evaluates the rule, and issues when it is met.
 pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
-    match record_result_once(store, master, org, input, None).await? {
-        Recorded::Status(status) => Ok(*status),
-        Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
+    IssuingCall::result(store, org, input).await?.run(store, master, org).await
+}
+
+/// One issuing call of the API, checked and with its achievement found, ready to
+/// run on either storage: [`IssuingCall::run`] picks it; the HTTP layer runs it
+/// with [`IssuingCall::run_in`] on the writer when an `Idempotency-Key` must be
+/// stored in the same transaction as what the call wrote.
+pub enum IssuingCall {
+    Result { achievement: Achievement, input: ResultInput },
+    Award { achievement: Achievement, input: DirectAwardInput },
+}
+
+impl IssuingCall {
+    /// A result for the organization's achievement, checked against its rule.
+    pub async fn result(store: &Store, org: &Organization, input: ResultInput) -> AppResult<IssuingCall> {
+        let achievement = find_achievement(store, org, &input.achievement).await?;
+        check_against_rule(&input, &achievement)?;
+        Ok(IssuingCall::Result { achievement, input })
+    }
+
+    /// A direct award of the organization's achievement, checked.
+    pub async fn award(store: &Store, org: &Organization, input: DirectAwardInput) -> AppResult<IssuingCall> {
+        let mut v = Violations::new();
+        input.check(&mut v);
+        v.into_result()?;
+        let achievement = find_achievement(store, org, &input.achievement).await?;
+        Ok(IssuingCall::Award { achievement, input })
+    }
+
+    /// Runs the call's storage steps on `db`.
+    pub async fn run_in(self, db: &impl IssuanceDb, master: &MasterKey, org: &Organization) -> AppResult<LearnerStatus> {
+        match self {
+            IssuingCall::Result { achievement, input } => match record_in(db, master, org, &achievement, input, None).await? {
+                Recorded::Status(status) => Ok(*status),
+                Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
+            },
+            IssuingCall::Award { achievement, input } => direct_award_in(db, master, org, &achievement, input).await,
+        }
+    }
+
+    /// Runs the call on the SQLite writer (one savepoint of a group commit) when
+    /// there is one, else on the pool.
+    pub async fn run(self, store: &Store, master: &MasterKey, org: &Organization) -> AppResult<LearnerStatus> {
+        let Some(writer) = store.writer.clone() else {
+            return self.run_in(store, master, org).await;
+        };
+        let (store, master, org) = (store.clone(), master.clone(), org.clone());
+        writer.run(move |conn| finish_now(self.run_in(&SqliteIssuing { conn, store: &store }, &master, &org))).await
     }
 }
 
@@ -465,17 +510,7 @@ pub async fn learner_status(store: &Store, org: &Organization, achievement: &Ach
 
 /// Recognition of prior learning: issues without results, with the narrative saying why.
 pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization, input: DirectAwardInput) -> AppResult<LearnerStatus> {
-    let mut v = Violations::new();
-    input.check(&mut v);
-    v.into_result()?;
-    let achievement = find_achievement(store, org, &input.achievement).await?;
-    let Some(writer) = store.writer.clone() else {
-        return direct_award_in(store, master, org, &achievement, input).await;
-    };
-    let (store, master, org) = (store.clone(), master.clone(), org.clone());
-    writer
-        .run(move |conn| finish_now(direct_award_in(&SqliteIssuing { conn, store: &store }, &master, &org, &achievement, input)))
-        .await
+    IssuingCall::award(store, org, input).await?.run(store, master, org).await
 }
 
 async fn direct_award_in(

@@ -205,6 +205,47 @@ async fn results_are_idempotent_and_never_issue_twice() {
 }
 
 #[tokio::test]
+async fn the_same_key_sent_many_times_at_once_records_and_issues_once_with_one_answer() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("cahrc", "issuer").await;
+    let body = json!({"achievement": "cahrc-foundational-supervision", "component": "modules", "completed": true,
+        "learner": {"email": "lee@example.com"}});
+    let request = || {
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/organizations/cahrc/results")
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "burst-1")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap()
+    };
+    let answers = futures_util::future::join_all((0..12).map(|_| app.send_request(request()))).await;
+    let ran: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::OK && a.headers.get("idempotent-replayed").is_none()).collect();
+    assert_eq!(ran.len(), 1, "exactly one request ran: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    let first = ran[0];
+    assert_eq!(first.body["state"], "issued", "{}", first.text);
+    for a in &answers {
+        // On the pool a request may be told to retry while the first runs; on the
+        // SQLite writer the keyed calls run one after the other, so all get the answer.
+        if app.store.writer.is_some() || a.status == StatusCode::OK {
+            assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+            assert_eq!(a.body, first.body);
+        } else {
+            a.assert_problem(409, Some("Idempotency-Key"));
+        }
+    }
+    let count = |sql: &'static str| {
+        let pool = app.store.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM assessment_results r JOIN learners l ON l.id = r.learner_id WHERE l.email = 'lee@example.com'").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM credentials c JOIN learners l ON l.id = c.learner_id WHERE l.email = 'lee@example.com'").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = 'burst-1' AND status = 200").await, 1);
+}
+
+#[tokio::test]
 async fn bad_results_are_refused_with_the_field_named_and_nothing_recorded() {
     let app = common::app().await;
     credence::demo::load(&app.store).await.unwrap();

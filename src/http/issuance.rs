@@ -27,7 +27,8 @@ use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, Signoff
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::issuance::{self, CredentialRef, LearnerStatus};
+use crate::core::sealed_key::MasterKey;
+use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
 use crate::store::{Claim, CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -57,12 +58,42 @@ pub struct CachedStatusList {
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-/// Runs `run` at most once per `Idempotency-Key`: a replay with the same request
-/// gets the stored answer, a different request under the same key is refused.
+/// The `Idempotency-Key` of a request, if it sent one.
+fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+    let Some(raw) = headers.get(IDEMPOTENCY_HEADER) else { return Ok(None) };
+    raw.to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.chars().all(|c| c.is_ascii_graphic()))
+        .map(|k| Some(k.to_string()))
+        .ok_or_else(|| AppError::bad_request(Some("Idempotency-Key"), "must be 1-255 visible ASCII characters"))
+}
+
+/// The answer stored for a key, sent again (or refused when the key was used for
+/// another request, or its first request is still running).
+fn replay(state: &AppState, org: &Organization, key: &str, fingerprint: &str, stored: (String, u16, String)) -> AppResult<Response> {
+    let (hash, status, body) = stored;
+    if hash != fingerprint {
+        return Err(AppError::invalid("Idempotency-Key", "was already used for a different request"));
+    }
+    if status == 0 {
+        return Err(AppError::conflict("Idempotency-Key", "a request with this key is still being processed; retry shortly"));
+    }
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let body = open_stored_answer(&state.master_key, org, key, body)?;
+    let mut response = (code, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+/// Runs `run` at most once per `Idempotency-Key` on the pool: a replay with the
+/// same request gets the stored answer, a different request under the same key is
+/// refused. The key is reserved before the work and the answer stored after it.
 async fn idempotent<F, Fut>(
     state: &AppState,
     org: &Organization,
-    headers: &HeaderMap,
+    key: Option<String>,
     fingerprint: String,
     run: F,
 ) -> AppResult<Response>
@@ -70,46 +101,69 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = AppResult<(StatusCode, Value)>>,
 {
-    let Some(raw) = headers.get(IDEMPOTENCY_HEADER) else {
+    let Some(key) = key else {
         let (status, body) = run().await?;
         return Ok((status, Json(body)).into_response());
     };
-    let key = raw
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255 && k.chars().all(|c| c.is_ascii_graphic()))
-        .ok_or_else(|| AppError::bad_request(Some("Idempotency-Key"), "must be 1-255 visible ASCII characters"))?;
-    let stored = match state.store.idempotent_response(&org.id, key).await? {
+    let stored = match state.store.idempotent_response(&org.id, &key).await? {
         Some(stored) => Some(stored),
-        None if state.store.reserve_idempotency_key(&org.id, key, &fingerprint).await? => None,
-        None => state.store.idempotent_response(&org.id, key).await?,
+        None if state.store.reserve_idempotency_key(&org.id, &key, &fingerprint).await? => None,
+        None => state.store.idempotent_response(&org.id, &key).await?,
     };
-    if let Some((hash, status, body)) = stored {
-        if hash != fingerprint {
-            return Err(AppError::invalid("Idempotency-Key", "was already used for a different request"));
-        }
-        if status == 0 {
-            return Err(AppError::conflict("Idempotency-Key", "a request with this key is still being processed; retry shortly"));
-        }
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        let body = open_stored_answer(state, org, key, body)?;
-        let mut response = (code, body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-        return Ok(response);
+    if let Some(stored) = stored {
+        return replay(state, org, &key, &fingerprint, stored);
     }
     match run().await {
         Ok((status, body)) => {
-            let text = seal_stored_answer(state, org, key, &body.to_string())?;
-            state.store.complete_idempotency_key(&org.id, key, status.as_u16(), &text).await?;
+            let text = seal_stored_answer(&state.master_key, org, &key, &body.to_string())?;
+            state.store.complete_idempotency_key(&org.id, &key, status.as_u16(), &text).await?;
             Ok((status, Json(body)).into_response())
         }
         Err(e) => {
             // Nothing happened: the key may be used again.
-            state.store.release_idempotency_key(&org.id, key).await?;
+            state.store.release_idempotency_key(&org.id, &key).await?;
             Err(e)
         }
+    }
+}
+
+/// What the writer did with a keyed call.
+enum Once {
+    Ran(Value),
+    Stored((String, u16, String)),
+}
+
+/// Runs a keyed call on the SQLite writer: the stored answer is looked up, and the
+/// new one written, in the call's own savepoint, so the answer is committed with
+/// what the call wrote or not at all (no key is left "in progress" by a crash), and
+/// two requests with one key run one after the other.
+async fn once_on_writer(
+    state: &AppState,
+    writer: &crate::store::SqliteWriter,
+    org: &Organization,
+    key: String,
+    fingerprint: String,
+    success: StatusCode,
+    call: IssuingCall,
+) -> AppResult<Response> {
+    let (store, master, org_owned, key_owned, hash) =
+        (state.store.clone(), state.master_key.clone(), org.clone(), key.clone(), fingerprint.clone());
+    let done = writer
+        .run(move |conn| {
+            let db = crate::store::SqliteIssuing { conn, store: &store };
+            if let Some(stored) = db.idempotent_response(&org_owned.id, &key_owned)? {
+                return Ok(Once::Stored(stored));
+            }
+            let status = issuance::finish_now(call.run_in(&db, &master, &org_owned))?;
+            let body = to_value(&status)?;
+            let text = seal_stored_answer(&master, &org_owned, &key_owned, &body.to_string())?;
+            db.store_answer(&org_owned.id, &key_owned, &hash, success.as_u16(), &text)?;
+            Ok(Once::Ran(body))
+        })
+        .await?;
+    match done {
+        Once::Ran(body) => Ok((success, Json(body)).into_response()),
+        Once::Stored(stored) => replay(state, org, &key, &fingerprint, stored),
     }
 }
 
@@ -122,19 +176,19 @@ fn answer_binding(org: &Organization, key: &str) -> Vec<u8> {
     format!("idempotent-answer|{}|{key}", org.id).into_bytes()
 }
 
-fn seal_stored_answer(state: &AppState, org: &Organization, key: &str, text: &str) -> AppResult<String> {
-    let sealed = crate::core::sealed_key::seal_message(&state.master_key, text.as_bytes(), &answer_binding(org, key))
+fn seal_stored_answer(master: &MasterKey, org: &Organization, key: &str, text: &str) -> AppResult<String> {
+    let sealed = crate::core::sealed_key::seal_message(master, text.as_bytes(), &answer_binding(org, key))
         .ok_or_else(|| AppError::Internal("the answer is too large to seal".into()))?;
     Ok(format!("{SEALED_ANSWER_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(sealed)))
 }
 
 /// The stored answer as sent the first time (answers stored before sealing are plain JSON).
-fn open_stored_answer(state: &AppState, org: &Organization, key: &str, stored: String) -> AppResult<String> {
+fn open_stored_answer(master: &MasterKey, org: &Organization, key: &str, stored: String) -> AppResult<String> {
     let Some(encoded) = stored.strip_prefix(SEALED_ANSWER_PREFIX) else { return Ok(stored) };
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| AppError::Internal(format!("a stored answer is not base64: {e}")))?;
-    let plain = crate::core::sealed_key::open_message(&state.master_key, &sealed, &answer_binding(org, key))
+    let plain = crate::core::sealed_key::open_message(master, &sealed, &answer_binding(org, key))
         .map_err(|e| AppError::Internal(format!("a stored answer cannot be opened: {e}")))?;
     String::from_utf8(plain.to_vec()).map_err(|e| AppError::Internal(format!("a stored answer is not UTF-8: {e}")))
 }
@@ -151,25 +205,36 @@ fn to_value<T: Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Parses an issuing call's JSON body and runs it at most once per `Idempotency-Key`.
-async fn issuing_call<T, F, Fut>(
+/// Parses an issuing call's JSON body, prepares it, and runs it at most once per
+/// `Idempotency-Key` (on the SQLite writer, the answer is stored in the same
+/// transaction as the credential; on the pool, around it).
+async fn issuing_call<T, P, Fut>(
     state: &AppState,
     org: &Organization,
     headers: &HeaderMap,
     body: &Bytes,
     route: &str,
     success: StatusCode,
-    run: F,
+    prepare: P,
 ) -> AppResult<Response>
 where
     T: serde::de::DeserializeOwned,
-    F: FnOnce(T) -> Fut,
-    Fut: Future<Output = AppResult<LearnerStatus>>,
+    P: FnOnce(T) -> Fut,
+    Fut: Future<Output = AppResult<IssuingCall>>,
 {
     require_json_content_type(headers)?;
     let input: T = parse_json(body)?;
-    idempotent(state, org, headers, fingerprint(route, body), || async move {
-        let status = run(input).await?;
+    let key = idempotency_key(headers)?;
+    let fingerprint = fingerprint(route, body);
+    if let (Some(writer), Some(key)) = (state.store.writer.clone(), key.clone()) {
+        if let Some(stored) = state.store.idempotent_response(&org.id, &key).await? {
+            return replay(state, org, &key, &fingerprint, stored);
+        }
+        let call = prepare(input).await?;
+        return once_on_writer(state, &writer, org, key, fingerprint, success, call).await;
+    }
+    idempotent(state, org, key, fingerprint, || async move {
+        let status = prepare(input).await?.run(&state.store, &state.master_key, org).await?;
         Ok((success, to_value(&status)?))
     })
     .await
@@ -192,7 +257,7 @@ async fn record_result(
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     issuing_call(&state, &org, &headers, &body, "results", StatusCode::OK, |input: ResultInput| {
-        issuance::record_result(&state.store, &state.master_key, &org, input)
+        IssuingCall::result(&state.store, &org, input)
     })
     .await
 }
@@ -214,7 +279,7 @@ async fn direct_award(
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
     issuing_call(&state, &org, &headers, &body, "awards", StatusCode::CREATED, |input: DirectAwardInput| {
-        issuance::direct_award(&state.store, &state.master_key, &org, input)
+        IssuingCall::award(&state.store, &org, input)
     })
     .await
 }

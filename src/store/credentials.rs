@@ -81,6 +81,13 @@ impl Written {
     }
 }
 
+pub(super) const IDEMPOTENT_RESPONSE: &str =
+    "SELECT request_hash, status, body FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2";
+
+/// A request's answer, stored with its key in one step (the SQLite writer's way).
+pub(super) const STORE_ANSWER: &str = "INSERT INTO idempotency_keys (organization_id, idempotency_key, request_hash, status, body, \
+     created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
 pub(super) const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
@@ -408,9 +415,7 @@ impl Store {
 
     /// The stored answer to an idempotent request, if the key was used.
     pub async fn idempotent_response(&self, organization_id: &str, key: &str) -> AppResult<Option<(String, u16, String)>> {
-        let row = sqlx::query(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2",
-        )
+        let row = sqlx::query(IDEMPOTENT_RESPONSE)
         .bind(organization_id)
         .bind(key)
         .fetch_optional(&self.pool)

@@ -249,6 +249,23 @@ impl SqliteIssuing<'_> {
         Err(status_list_full(purpose))
     }
 
+    /// As [`Store::idempotent_response`]: `(request hash, status, body)` of a used key.
+    pub fn idempotent_response(&self, organization_id: &str, key: &str) -> AppResult<Option<(String, u16, String)>> {
+        let mut stmt = self.conn.prepare_cached(super::credentials::IDEMPOTENT_RESPONSE)?;
+        let mut rows = stmt.query(params![organization_id, key])?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let status: i64 = row.get("status")?;
+        Ok(Some((row.get("request_hash")?, u16::try_from(status).unwrap_or(500), row.get("body")?)))
+    }
+
+    /// Stores the answer to an idempotent request, in the savepoint of the work it answers.
+    pub fn store_answer(&self, organization_id: &str, key: &str, request_hash: &str, status: u16, body: &str) -> AppResult<()> {
+        self.conn
+            .prepare_cached(super::credentials::STORE_ANSWER)?
+            .execute(params![organization_id, key, request_hash, i64::from(status), body, now()])?;
+        Ok(())
+    }
+
     /// As [`Store::finish_bulk_row`]: false when another worker holds the row now.
     pub fn finish_bulk_row(&self, row: &ClaimedRow, claim: &str, outcome: &RowOutcome) -> AppResult<bool> {
         let done = self.conn.prepare_cached(super::bulk_jobs::FINISH_ROW)?.execute(params![
