@@ -490,13 +490,29 @@ pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, inpu
     if ticket.decided {
         return Err(AppError::conflict("token", "this sign-off link has already been used"));
     }
-    if !store.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref()).await? {
-        return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
-    }
     let org = store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
     let achievement = store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
-    let learner = store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("learner"))?;
-    settle(store, master, &org, &achievement, &learner, Vec::new()).await
+    let used = || AppError::conflict("token", "this sign-off link has expired or was just used");
+    let Some(writer) = store.writer.clone() else {
+        if !store.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref()).await? {
+            return Err(used());
+        }
+        let learner = store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("learner"))?;
+        return settle(store, master, &org, &achievement, &learner, Vec::new()).await;
+    };
+    // On the SQLite writer the decision and what it settles (a credential, perhaps)
+    // are one savepoint: both are committed or neither.
+    let (store, master, input) = (store.clone(), master.clone(), input.clone());
+    writer
+        .run(move |conn| {
+            let db = SqliteIssuing { conn, store: &store };
+            if !db.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref())? {
+                return Err(used());
+            }
+            let learner = db.learner(&org.id, &ticket.learner_id)?.ok_or(AppError::NotFound("learner"))?;
+            finish_now(settle(&db, &master, &org, &achievement, &learner, Vec::new()))
+        })
+        .await
 }
 
 /// The current standing, without recording anything.

@@ -160,6 +160,10 @@ pub(super) const RESULTS_WITH_EVIDENCE: &str = "SELECT component, score, attempt
 pub(super) const SIGNOFF_DECISIONS: &str = "SELECT component, approved, decided_at FROM signoff_requests \
      WHERE learner_id = $1 AND achievement_id = $2 AND decided_at IS NOT NULL ORDER BY decided_at";
 
+/// Records a decision once, before the link expires (`$1` is now).
+pub(super) const DECIDE_SIGNOFF: &str = "UPDATE signoff_requests SET decided_at = $1, approved = $2, comment = $3 \
+     WHERE id = $4 AND decided_at IS NULL AND expires_at > $1";
+
 pub(super) const INSERT_SIGNOFF: &str = "INSERT INTO signoff_requests (id, organization_id, learner_id, achievement_id, component, \
      reviewer_kind, reviewer_name, reviewer_email, token_hash, expires_at, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
@@ -381,10 +385,7 @@ impl Store {
     /// Records a decision once: false when the link was already used or has expired.
     pub async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
-        let done = sqlx::query(
-            "UPDATE signoff_requests SET decided_at = $1, approved = $2, comment = $3 \
-             WHERE id = $4 AND decided_at IS NULL AND expires_at > $1",
-        )
+        let done = sqlx::query(DECIDE_SIGNOFF)
         .bind(&now)
         .bind(i64::from(approved))
         .bind(comment)

@@ -40,6 +40,20 @@ impl SqliteIssuing<'_> {
         rows.next()?.map(learner_from_row).transpose()
     }
 
+    pub fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        self.learner_by(organization_id, "id", id)
+    }
+
+    /// As [`Store::decide_signoff`]: false when the link was already used or has expired.
+    pub fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
+        let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
+        let done = self
+            .conn
+            .prepare_cached(super::results::DECIDE_SIGNOFF)?
+            .execute(params![now, i64::from(approved), comment, id])?;
+        Ok(done == 1)
+    }
+
     pub fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
         if let Some(e) = input.normalized_email()
             && let Some(l) = self.learner_by(organization_id, "email", &e)?
