@@ -2,7 +2,7 @@
 //! checked at upload; every row is stored with the job in one transaction (a row
 //! that cannot be read is stored already rejected, with its error). Workers then
 //! claim pending rows in batches under a lease and run each through
-//! [`issuance::record_result_once`] with the row's fingerprint, so a row processed
+//! [`issuance::record_in`] with the row's fingerprint, so a row processed
 //! twice (after a crash) or the same row in a later file records nothing twice.
 //!
 //! Nothing lives only in memory: any instance sharing the database may process
@@ -446,9 +446,13 @@ fn rejected_or_retried(e: AppError) -> AppResult<RowOutcome> {
     }
 }
 
-/// What recording a row's result came to.
-fn outcome_of(row: &ClaimedRow, recorded: Recorded) -> RowOutcome {
-    match recorded {
+/// What recording a row's result came to; `Err` only for failures to retry.
+fn outcome_of(row: &ClaimedRow, recorded: AppResult<Recorded>) -> AppResult<RowOutcome> {
+    let recorded = match recorded {
+        Ok(recorded) => recorded,
+        Err(e) => return rejected_or_retried(e),
+    };
+    Ok(match recorded {
         Recorded::Status(status) => RowOutcome {
             status: status.state.clone(),
             errors: Vec::new(),
@@ -468,7 +472,7 @@ fn outcome_of(row: &ClaimedRow, recorded: Recorded) -> RowOutcome {
                 credential_id: None,
             }
         }
-    }
+    })
 }
 
 /// Records the row's result on the pool, then its outcome. `Ok(false)` when another
@@ -478,10 +482,7 @@ async fn run_row_on_pool(store: &Store, master: &MasterKey, org: &Organization, 
         RowWork::Settled(outcome) => outcome,
         RowWork::Record { achievement, input, fingerprint } => {
             let source = format!("{}:{}", row.job_id, row.row_number);
-            match issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await {
-                Ok(recorded) => outcome_of(row, recorded),
-                Err(e) => rejected_or_retried(e)?,
-            }
+            outcome_of(row, issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await)?
         }
     };
     store.finish_bulk_row(row, claim, &outcome).await
@@ -510,10 +511,7 @@ async fn run_row_on_writer(
                     let recorded = db.undo_on_error(|| {
                         issuance::finish_now(issuance::record_in(&db, &master, &org, &achievement, input, Some((&fingerprint, &source))))
                     });
-                    match recorded {
-                        Ok(recorded) => outcome_of(&row, recorded),
-                        Err(e) => rejected_or_retried(e)?,
-                    }
+                    outcome_of(&row, recorded)?
                 }
             };
             db.finish_bulk_row(&row, &claim, &outcome)

@@ -138,6 +138,8 @@ pub trait IssuanceDb {
     async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey>;
     async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>>;
     async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()>;
+    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>>;
+    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool>;
 }
 
 impl IssuanceDb for Store {
@@ -177,6 +179,12 @@ impl IssuanceDb for Store {
     async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
         Store::save_progress(self, organization_id, learner_id, achievement_id, state).await
     }
+    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        Store::learner(self, organization_id, id).await
+    }
+    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
+        Store::decide_signoff(self, id, approved, comment).await
+    }
 }
 
 impl IssuanceDb for SqliteIssuing<'_> {
@@ -215,6 +223,12 @@ impl IssuanceDb for SqliteIssuing<'_> {
     }
     async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
         SqliteIssuing::save_progress(self, organization_id, learner_id, achievement_id, state)
+    }
+    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        SqliteIssuing::learner(self, organization_id, id)
+    }
+    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
+        SqliteIssuing::decide_signoff(self, id, approved, comment)
     }
 }
 
@@ -268,24 +282,30 @@ async fn refuse_issuing_without_email(
 
 /// Records one result, re-evaluates the rule, and issues when it is met.
 pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
-    IssuingCall::result(store, org, input).await?.run(store, master, org).await
+    IssuingCall::result(store, org, input, None).await?.run(store, master, org).await?.status()
 }
 
-/// One issuing call of the API, checked and with its achievement found, ready to
-/// run on either storage: [`IssuingCall::run`] picks it; the HTTP layer runs it
-/// with [`IssuingCall::run_in`] on the writer when an `Idempotency-Key` must be
-/// stored in the same transaction as what the call wrote.
+/// One call that may issue, checked and with its achievement found, ready to run
+/// on either storage: [`IssuingCall::run`] picks it (the SQLite writer, one
+/// savepoint of a group commit, when there is one; else the pool). The HTTP layer
+/// runs it with [`IssuingCall::run_in`] on the writer when an `Idempotency-Key`
+/// must be stored in the same transaction as what the call wrote.
 pub enum IssuingCall {
-    Result { achievement: Achievement, input: ResultInput },
+    /// A result; with `dedup = Some((fingerprint, row))` recorded at most once per
+    /// fingerprint (see [`record_result_once`]).
+    Result { achievement: Achievement, input: ResultInput, dedup: Option<(String, String)> },
     Award { achievement: Achievement, input: DirectAwardInput },
+    /// A reviewer's decision on a sign-off request of `learner_id`.
+    Decision { achievement: Achievement, request_id: String, learner_id: String, input: SignoffDecisionInput },
 }
 
 impl IssuingCall {
     /// A result for the organization's achievement, checked against its rule.
-    pub async fn result(store: &Store, org: &Organization, input: ResultInput) -> AppResult<IssuingCall> {
+    pub async fn result(store: &Store, org: &Organization, input: ResultInput, dedup: Option<(&str, &str)>) -> AppResult<IssuingCall> {
         let achievement = find_achievement(store, org, &input.achievement).await?;
         check_against_rule(&input, &achievement)?;
-        Ok(IssuingCall::Result { achievement, input })
+        let dedup = dedup.map(|(key, row)| (key.to_string(), row.to_string()));
+        Ok(IssuingCall::Result { achievement, input, dedup })
     }
 
     /// A direct award of the organization's achievement, checked.
@@ -298,19 +318,27 @@ impl IssuingCall {
     }
 
     /// Runs the call's storage steps on `db`.
-    pub async fn run_in(self, db: &impl IssuanceDb, master: &MasterKey, org: &Organization) -> AppResult<LearnerStatus> {
-        match self {
-            IssuingCall::Result { achievement, input } => match record_in(db, master, org, &achievement, input, None).await? {
-                Recorded::Status(status) => Ok(*status),
-                Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
-            },
-            IssuingCall::Award { achievement, input } => direct_award_in(db, master, org, &achievement, input).await,
-        }
+    pub async fn run_in(self, db: &impl IssuanceDb, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
+        let status = match self {
+            IssuingCall::Result { achievement, input, dedup } => {
+                let dedup = dedup.as_ref().map(|(key, row)| (key.as_str(), row.as_str()));
+                return record_in(db, master, org, &achievement, input, dedup).await;
+            }
+            IssuingCall::Award { achievement, input } => direct_award_in(db, master, org, &achievement, input).await?,
+            IssuingCall::Decision { achievement, request_id, learner_id, input } => {
+                if !db.decide_signoff(&request_id, input.approve, input.comment.as_deref()).await? {
+                    return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
+                }
+                let learner = db.learner(&org.id, &learner_id).await?.ok_or(AppError::NotFound("learner"))?;
+                settle(db, master, org, &achievement, &learner, Vec::new()).await?
+            }
+        };
+        Ok(Recorded::Status(Box::new(status)))
     }
 
-    /// Runs the call on the SQLite writer (one savepoint of a group commit) when
-    /// there is one, else on the pool.
-    pub async fn run(self, store: &Store, master: &MasterKey, org: &Organization) -> AppResult<LearnerStatus> {
+    /// Runs the call on the SQLite writer (one savepoint of a group commit: all it
+    /// writes is committed together or not at all) when there is one, else on the pool.
+    pub async fn run(self, store: &Store, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
         let Some(writer) = store.writer.clone() else {
             return self.run_in(store, master, org).await;
         };
@@ -330,6 +358,16 @@ pub enum Recorded {
     Duplicate { of: Option<String> },
 }
 
+impl Recorded {
+    /// The standing, for calls that carry no fingerprint (so cannot be duplicates).
+    pub fn status(self) -> AppResult<LearnerStatus> {
+        match self {
+            Recorded::Status(status) => Ok(*status),
+            Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
+        }
+    }
+}
+
 /// Like [`record_result`], but with `dedup = Some((fingerprint, row))` the result is
 /// recorded at most once per fingerprint in the organization: running the same row
 /// again (after a crash) settles without recording anything new, and another row
@@ -341,20 +379,7 @@ pub async fn record_result_once(
     input: ResultInput,
     dedup: Option<(&str, &str)>,
 ) -> AppResult<Recorded> {
-    let achievement = find_achievement(store, org, &input.achievement).await?;
-    check_against_rule(&input, &achievement)?;
-    let Some(writer) = store.writer.clone() else {
-        return record_in(store, master, org, &achievement, input, dedup).await;
-    };
-    let (store, master, org) = (store.clone(), master.clone(), org.clone());
-    let dedup = dedup.map(|(key, row)| (key.to_string(), row.to_string()));
-    writer
-        .run(move |conn| {
-            let db = SqliteIssuing { conn, store: &store };
-            let dedup = dedup.as_ref().map(|(key, row)| (key.as_str(), row.as_str()));
-            finish_now(record_in(&db, &master, &org, &achievement, input, dedup))
-        })
-        .await
+    IssuingCall::result(store, org, input, dedup).await?.run(store, master, org).await
 }
 
 /// The storage part of [`record_result_once`], once the achievement is known and
@@ -492,27 +517,13 @@ pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, inpu
     }
     let org = store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
     let achievement = store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
-    let used = || AppError::conflict("token", "this sign-off link has expired or was just used");
-    let Some(writer) = store.writer.clone() else {
-        if !store.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref()).await? {
-            return Err(used());
-        }
-        let learner = store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("learner"))?;
-        return settle(store, master, &org, &achievement, &learner, Vec::new()).await;
+    let call = IssuingCall::Decision {
+        achievement,
+        request_id: ticket.request.id,
+        learner_id: ticket.learner_id,
+        input: input.clone(),
     };
-    // On the SQLite writer the decision and what it settles (a credential, perhaps)
-    // are one savepoint: both are committed or neither.
-    let (store, master, input) = (store.clone(), master.clone(), input.clone());
-    writer
-        .run(move |conn| {
-            let db = SqliteIssuing { conn, store: &store };
-            if !db.decide_signoff(&ticket.request.id, input.approve, input.comment.as_deref())? {
-                return Err(used());
-            }
-            let learner = db.learner(&org.id, &ticket.learner_id)?.ok_or(AppError::NotFound("learner"))?;
-            finish_now(settle(&db, &master, &org, &achievement, &learner, Vec::new()))
-        })
-        .await
+    call.run(store, master, &org).await?.status()
 }
 
 /// The current standing, without recording anything.
@@ -526,7 +537,7 @@ pub async fn learner_status(store: &Store, org: &Organization, achievement: &Ach
 
 /// Recognition of prior learning: issues without results, with the narrative saying why.
 pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization, input: DirectAwardInput) -> AppResult<LearnerStatus> {
-    IssuingCall::award(store, org, input).await?.run(store, master, org).await
+    IssuingCall::award(store, org, input).await?.run(store, master, org).await?.status()
 }
 
 async fn direct_award_in(

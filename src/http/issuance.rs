@@ -154,7 +154,7 @@ async fn once_on_writer(
             if let Some(stored) = db.idempotent_response(&org_owned.id, &key_owned)? {
                 return Ok(Once::Stored(stored));
             }
-            let status = issuance::finish_now(call.run_in(&db, &master, &org_owned))?;
+            let status = issuance::finish_now(call.run_in(&db, &master, &org_owned))?.status()?;
             let body = to_value(&status)?;
             let text = seal_stored_answer(&master, &org_owned, &key_owned, &body.to_string())?;
             db.store_answer(&org_owned.id, &key_owned, &hash, success.as_u16(), &text)?;
@@ -234,7 +234,7 @@ where
         return once_on_writer(state, &writer, org, key, fingerprint, success, call).await;
     }
     idempotent(state, org, key, fingerprint, || async move {
-        let status = prepare(input).await?.run(&state.store, &state.master_key, org).await?;
+        let status = prepare(input).await?.run(&state.store, &state.master_key, org).await?.status()?;
         Ok((success, to_value(&status)?))
     })
     .await
@@ -257,7 +257,7 @@ async fn record_result(
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     issuing_call(&state, &org, &headers, &body, "results", StatusCode::OK, |input: ResultInput| {
-        IssuingCall::result(&state.store, &org, input)
+        IssuingCall::result(&state.store, &org, input, None)
     })
     .await
 }

@@ -218,11 +218,11 @@ impl SqliteIssuing<'_> {
         Ok(opened)
     }
 
-    /// As [`Store::write_credential`], inside the writer's transaction.
+    /// As [`Store::write_credential`], inside the writer's transaction. That
+    /// transaction holds SQLite's write lock from its start, so a learner the
+    /// caller found without the credential cannot get it from anyone else here:
+    /// the insert finding one is an error (and undoes the request), never `None`.
     pub fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
-        if self.credential_for(c.learner_id, c.achievement_id)?.is_some() {
-            return Ok(None);
-        }
         let mut statuses = Vec::new();
         for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
             let index = self.allocate_status_index(c.organization_id, purpose, c.id)?;
@@ -244,7 +244,7 @@ impl SqliteIssuing<'_> {
             signed.valid_until,
         ])?;
         if inserted == 0 {
-            return Err(AppError::Internal("the credential was written at the same time".into()));
+            return Err(AppError::Internal("the learner already holds this credential".into()));
         }
         self.conn.prepare_cached(super::achievements::COUNT_ISSUED)?.execute(params![c.achievement_id, c.achievement_version])?;
         let (token, hash) = super::claims::new_token();
