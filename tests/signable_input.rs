@@ -8,8 +8,22 @@ mod api_support;
 mod common;
 
 use api_support::*;
+use axum::http::StatusCode;
 use credence::core::did::DidKey;
 use serde_json::{Value, json};
+
+/// URLs that are http(s) URLs to the eye but that no credential can carry as an IRI.
+const BAD_URLS: &[&str] = &[
+    "https://lms.example.ca/report\"1\".pdf",
+    "https://lms.example.ca/<script>",
+    "https://lms.example.ca/a b.pdf",
+    "https://lms.example.ca/{id}",
+    "https://lms.example.ca/a|b",
+    "https://lms.example.ca/a\\b",
+    "https://lms.example.ca/a^b",
+    "https://lms.example.ca/a`b",
+    "https://lms.example.ca/tab\there",
+];
 
 async fn setup() -> (common::TestApp, String) {
     let app = common::app().await;
@@ -31,6 +45,33 @@ fn assert_refused(r: &common::Response, field: &str, bad: &str) {
     r.assert_problem(422, Some(field));
     let reason = r.body["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap()["reason"].as_str().unwrap().to_string();
     assert!(reason.contains("IRI") || reason.contains("DID"), "{bad}: {reason}");
+}
+
+#[tokio::test]
+async fn evidence_urls_signing_would_refuse_are_422_naming_the_item() {
+    let (app, key) = setup().await;
+    let results = "/api/v1/organizations/emc/results";
+    let awards = "/api/v1/organizations/emc/awards";
+    for bad in BAD_URLS {
+        let mut body = result("ana@example.com");
+        body["evidence"] = json!([{"name": "Report", "url": "https://lms.example.ca/ok.pdf"}, {"name": "Report", "url": bad}]);
+        assert_refused(&app.post(results, Some(&key), &body).await, "evidence[1].url", bad);
+        let award = json!({"achievement": "attend", "learner": {"email": "ana@example.com"}, "narrative": "Prior learning.",
+            "evidence": [{"name": "Portfolio", "url": bad}]});
+        assert_refused(&app.post(awards, Some(&key), &award).await, "evidence[0].url", bad);
+    }
+    let mut quoted = result("ana@example.com");
+    quoted["evidence"] = json!([{"name": "Report", "url": "https://lms.example.ca/report\"1\".pdf"}]);
+    let r = app.post(results, Some(&key), &quoted).await;
+    assert!(r.body["detail"].as_str().unwrap().contains("%22"), "the reason says how to write it: {}", r.text);
+    assert_eq!(learners(&app).await, 0, "nothing was recorded");
+
+    // Written as an IRI, the same evidence is signed.
+    let mut good = result("ana@example.com");
+    good["evidence"] = json!([{"name": "Report", "url": "https://lms.example.ca/report%221%22.pdf"}]);
+    let r = app.post(results, Some(&key), &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
 }
 
 #[tokio::test]
@@ -66,4 +107,79 @@ async fn learner_dids_are_read_as_the_verifier_reads_them() {
         let doc = app.get(&format!("/credentials/{id}"), None).await.body;
         assert_eq!(doc["credentialSubject"]["id"], did);
     }
+}
+
+#[tokio::test]
+async fn achievement_iris_signing_would_refuse_are_422_naming_the_field() {
+    let (app, key) = setup().await;
+    create_framework(&app, &key, &framework_body("supervision")).await;
+    let achievements = "/api/v1/organizations/emc/achievements";
+    let before = achievements_of(&app, "emc").await;
+    for bad in BAD_URLS {
+        let mut criteria = minimal_achievement("a");
+        criteria["criteria"]["url"] = json!(bad);
+        assert_refused(&app.post(achievements, Some(&key), &criteria).await, "criteria.url", bad);
+        let mut image = minimal_achievement("a");
+        image["image"] = json!({"url": bad});
+        assert_refused(&app.post(achievements, Some(&key), &image).await, "image.url", bad);
+        let mut target = minimal_achievement("a");
+        target["alignments"] = json!([{"targetUrl": bad, "targetName": "Skill"}]);
+        assert_refused(&app.post(achievements, Some(&key), &target).await, "alignments[0].targetUrl", bad);
+    }
+    let mut esco = minimal_achievement("a");
+    esco["alignments"] = json!([{"esco": "http://data.europa.eu/esco/skill/<x>", "targetName": "Skill"}]);
+    assert_refused(&app.post(achievements, Some(&key), &esco).await, "alignments[0].esco", "esco");
+    let mut urn = minimal_achievement("a");
+    urn["alignments"] = json!([{"targetUrl": "urn:x:\"y\"", "targetName": "Skill"}]);
+    assert_refused(&app.post(achievements, Some(&key), &urn).await, "alignments[0].targetUrl", "urn");
+    let mut relative = minimal_achievement("a");
+    relative["alignments"] = json!([{"targetUrl": "skills/42", "targetName": "Skill"}]);
+    assert_refused(&app.post(achievements, Some(&key), &relative).await, "alignments[0].targetUrl", "relative");
+    assert_eq!(achievements_of(&app, "emc").await, before);
+
+    // An update is held to the same rule.
+    let id = before[0]["id"].as_str().unwrap();
+    let mut update = minimal_achievement("attend");
+    update["criteria"]["url"] = json!("https://college.example.org/criteria <draft>");
+    assert_refused(&put(&app, &format!("{achievements}/{id}"), Some(&key), &update).await, "criteria.url", "update");
+
+    // Frameworks: a competency's URL becomes an alignment's targetUrl.
+    let mut fw = framework_body("other-fw");
+    fw["domains"][0]["competencies"][1]["url"] = json!("https://council.example.org/c/\"com-2\"");
+    assert_refused(&app.post("/api/v1/frameworks", Some(&key), &fw).await, "domains[0].competencies[1].url", "framework");
+    fw["domains"][0]["competencies"][1]["url"] = json!("https://council.example.org/c/com-2");
+    fw["url"] = json!("https://council.example.org/{fw}");
+    assert_refused(&app.post("/api/v1/frameworks", Some(&key), &fw).await, "url", "framework");
+}
+
+#[tokio::test]
+async fn issuer_links_and_logos_signing_would_refuse_are_422() {
+    let (app, key) = setup().await;
+    let admin = app.admin_key.clone();
+    for bad in BAD_URLS {
+        let org = json!({"slug": "acme", "name": "Acme", "kind": "college", "url": bad});
+        assert_refused(&app.post("/api/v1/organizations", Some(&admin), &org).await, "url", bad);
+        let org = json!({"slug": "acme", "name": "Acme", "kind": "college", "logo": bad});
+        assert_refused(&app.post("/api/v1/organizations", Some(&admin), &org).await, "logo", bad);
+        assert_refused(&patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"url": bad})).await, "url", bad);
+    }
+    for logo in ["data:image/png;base64,iVBORw0K GgoAAAA", "data:image/png;base64,iVBORw0K\nGgoAAAA", "data:image/svg+xml;base64,<svg/>"] {
+        assert_refused(&patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"logo": logo})).await, "logo", logo);
+    }
+    assert_eq!(organization_slugs(&app).await, vec!["emc"]);
+    assert!(organization(&app, "emc").await["logo"].is_null());
+    let r = app.post("/api/v1/organizations/emc/results", Some(&key), &result("ana@example.com")).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+}
+
+#[tokio::test]
+async fn data_stored_before_the_checks_that_cannot_be_signed_is_422_not_500() {
+    let (app, key) = setup().await;
+    // A logo stored before logos were checked: every credential carries it as an IRI.
+    sqlx::query("UPDATE organizations SET logo = 'https://emc.example.org/logo final.png'").execute(&app.store.pool).await.unwrap();
+    let r = app.post("/api/v1/organizations/emc/results", Some(&key), &result("ana@example.com")).await;
+    r.assert_problem(422, Some("credential"));
+    assert!(r.body["detail"].as_str().unwrap().contains("logo final.png"), "{}", r.text);
+    let credentials: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credentials").fetch_one(&app.store.pool).await.unwrap();
+    assert_eq!(credentials, 0);
 }
