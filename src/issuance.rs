@@ -91,11 +91,13 @@ fn state_name(state: LearnerState) -> &'static str {
 
 /// Finds an organization's achievement by id or slug (latest version).
 pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
+    let none = || AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug));
+    // Ids and slugs hold no control character (and PostgreSQL cannot look up a U+0000).
+    if key.chars().any(char::is_control) {
+        return Err(none());
+    }
     // The slug column is the definition's slug (it cannot change), unique per organization.
-    store
-        .organization_achievement_by_id_or_slug(&org.id, key)
-        .await?
-        .ok_or_else(|| AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug)))
+    store.organization_achievement_by_id_or_slug(&org.id, key).await?.ok_or_else(none)
 }
 
 /// Checks a result against the achievement's rule.

@@ -183,3 +183,55 @@ async fn data_stored_before_the_checks_that_cannot_be_signed_is_422_not_500() {
     let credentials: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credentials").fetch_one(&app.store.pool).await.unwrap();
     assert_eq!(credentials, 0);
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_naming_the_field_never_a_500() {
+    let (app, key) = setup().await;
+    create_framework(&app, &key, &framework_body("supervision")).await;
+    // PostgreSQL cannot store U+0000 in text: each of these answered 500 there.
+    let admin = app.admin_key.clone();
+    let r = app.post("/api/v1/organizations", Some(&admin), &json!({"slug": "acme", "name": "Ac\u{0}me", "kind": "college"})).await;
+    r.assert_problem(422, Some("name"));
+    assert!(r.body["detail"].as_str().unwrap().contains("U+0000"), "{}", r.text);
+    app.post("/api/v1/organizations/emc/api-keys", Some(&admin), &json!({"name": "k\u{0}", "role": "issuer"}))
+        .await
+        .assert_problem(422, Some("name"));
+    let results = "/api/v1/organizations/emc/results";
+    let cases = [
+        ("learner.externalId", json!({"learner": {"email": "a@example.com", "externalId": "A\u{0}1"}})),
+        ("learner.name", json!({"learner": {"email": "a@example.com", "name": "Ana\u{7}"}})),
+        ("evidence[0].name", json!({"evidence": [{"name": "Report\u{0}"}]})),
+        ("evidence[0].narrative", json!({"evidence": [{"name": "Report", "narrative": "\u{1b}[31m"}]})),
+        ("source", json!({"source": "lms\u{0}"})),
+        ("achievement", json!({"achievement": "att\u{0}end"})),
+    ];
+    for (field, change) in cases {
+        let mut body = result("a@example.com");
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        app.post(results, Some(&key), &body).await.assert_problem(422, Some(field));
+    }
+    app.post("/api/v1/organizations/emc/awards", Some(&key), &json!({"achievement": "attend", "learner": {"email": "a@example.com"}, "narrative": "n\u{0}"}))
+        .await
+        .assert_problem(422, Some("narrative"));
+    let mut aligned = minimal_achievement("aligned");
+    aligned["alignments"] = json!([{"framework": "super\u{0}vision", "competency": "COM-1"}]);
+    app.post("/api/v1/organizations/emc/achievements", Some(&key), &aligned).await.assert_problem(422, Some("alignments[0].framework"));
+    let mut named = minimal_achievement("named");
+    named["tags"] = json!(["ok", "n\u{0}"]);
+    app.post("/api/v1/organizations/emc/achievements", Some(&key), &named).await.assert_problem(422, Some("tags[1]"));
+    // Tabs and line breaks are text.
+    let mut body = result("a@example.com");
+    body["evidence"] = json!([{"name": "Report", "narrative": "Line one\r\n\tline two"}]);
+    assert_eq!(app.post(results, Some(&key), &body).await.body["state"], "issued");
+    // A URL that encodes U+0000 names nothing: 400, whatever it addresses.
+    for path in ["/credentials/a%00b", "/api/v1/organizations/e%00mc", "/issuers/emc%00", "/api/v1/frameworks/a%00", "/status/e%00/revocation", "/credentials/x/print", "/verify?url=x%00"] {
+        let r = app.get(path, Some(&key)).await;
+        if path.contains("%00") {
+            r.assert_problem(400, None);
+        } else {
+            assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {}", r.text);
+        }
+    }
+}

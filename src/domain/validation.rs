@@ -39,12 +39,15 @@ impl Violations {
         }
     }
 
-    /// A required free-text field: present, not blank, at most `max` characters.
+    /// A required free-text field: present, not blank, at most `max` characters, and no control
+    /// character but tab and line breaks (PostgreSQL cannot store U+0000; none belongs in text).
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.add(field, "must not be empty");
         } else if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
+        } else if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            self.add(field, format!("must not contain control characters (it holds U+{:04X})", u32::from(c)));
         }
     }
 
@@ -178,6 +181,23 @@ mod tests {
         assert!(!is_slug(""));
         assert_eq!(slugify("Creating a Supportive Environment"), "creating-a-supportive-environment");
         assert_eq!(slugify("Gestion du temps É"), "gestion-du-temps-e");
+    }
+
+    #[test]
+    fn text_holds_no_control_characters_but_tabs_and_line_breaks() {
+        let mut v = Violations::new();
+        v.text("a", "Line one\r\n\tline two", 100);
+        v.text("b", "nul\u{0}", 100);
+        v.text("c", "bell\u{7}", 100);
+        v.text("d", "c1\u{85}", 100);
+        match v.into_result() {
+            Err(AppError::Validation(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["b", "c", "d"]);
+                assert!(errors[0].reason.contains("U+0000"), "{}", errors[0].reason);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -149,12 +149,28 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::web::html_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(MAX_BODY_BYTES, payload_too_large))
+        .layer(axum::middleware::from_fn(refuse_encoded_nul))
         .layer(TraceLayer::new_for_http());
     let router = match limiter {
         Some(l) => router.layer(axum::Extension(l)),
         None => router,
     };
     router.with_state(state)
+}
+
+/// A URL whose path or query encodes U+0000 (`%00`) is malformed (400): path parameters and
+/// query values are looked up and stored as text, which PostgreSQL cannot hold it in.
+async fn refuse_encoded_nul(request: Request, next: Next) -> Response {
+    let holds_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    let uri = request.uri();
+    let field = if holds_nul(uri.path()) {
+        "path"
+    } else if uri.query().is_some_and(holds_nul) {
+        "query"
+    } else {
+        return next.run(request).await;
+    };
+    crate::error::AppError::bad_request(Some(field), "the URL holds an encoded NUL character (%00)").into_response()
 }
 
 /// The cap on the body of a request, and how much of the body has been read.
