@@ -235,3 +235,20 @@ async fn control_characters_are_refused_naming_the_field_never_a_500() {
         }
     }
 }
+
+#[tokio::test]
+async fn validity_periods_are_bounded_so_valid_until_can_be_written() {
+    let (app, key) = setup().await;
+    for bad in ["P99999999D", "P4000000000D", "P1201M", "P101Y", "P100Y1M"] {
+        let mut body = minimal_achievement("lasting");
+        body["validityPeriod"] = json!(bad);
+        app.post("/api/v1/organizations/emc/achievements", Some(&key), &body).await.assert_problem(422, Some("validityPeriod"));
+    }
+    let mut body = minimal_achievement("lasting");
+    body["validityPeriod"] = json!("P100Y");
+    create_achievement(&app, "emc", &key, &body).await;
+    let mut r = result("a@example.com");
+    r["achievement"] = json!("lasting");
+    let issued = app.post("/api/v1/organizations/emc/results", Some(&key), &r).await;
+    assert_eq!(issued.body["state"], "issued", "{}", issued.text);
+}

@@ -274,10 +274,12 @@ impl AchievementInput {
             v.text(&format!("tags[{i}]"), t, 100);
         }
         if let Some(p) = &self.validity_period {
+            // The credential's validUntil is this far after its issuance: a date that can be written.
+            let within_a_century = parse_iso_duration(p).is_some_and(|(y, m, d)| u64::from(y) * 12 + u64::from(m) <= 1200 && d <= 36_525);
             v.check(
-                parse_iso_duration(p).is_some(),
+                within_a_century,
                 "validityPeriod",
-                "must be an ISO 8601 duration in years, months, weeks or days, e.g. P3Y or P18M",
+                "must be an ISO 8601 duration in years, months, weeks or days, at most 100 years, e.g. P3Y or P18M",
             );
         }
         self.rule.check(&mut v, "rule");
