@@ -425,6 +425,13 @@ async fn prepare_row(store: &Store, org: &Organization, known: &mut Achievements
     };
     let input: ResultInput = serde_json::from_str(input)
         .map_err(|e| AppError::Internal(format!("stored bulk row {}:{} is unreadable: {e}", row.job_id, row.row_number)))?;
+    // Checked at upload; again here for rows stored before a check was added (retrying them
+    // would only fail again).
+    let mut v = Violations::new();
+    input.check(&mut v);
+    if let Err(e) = v.into_result() {
+        return rejected_or_retried(e).map(RowWork::Settled);
+    }
     let found = match known.get(&input.achievement) {
         Some(achievement) => Ok(achievement.clone()),
         None => issuance::find_achievement(store, org, &input.achievement).await.inspect(|a| {

@@ -91,11 +91,13 @@ fn state_name(state: LearnerState) -> &'static str {
 
 /// Finds an organization's achievement by id or slug (latest version).
 pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
+    let none = || AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug));
+    // Ids and slugs hold no control character (and PostgreSQL cannot look up a U+0000).
+    if key.chars().any(char::is_control) {
+        return Err(none());
+    }
     // The slug column is the definition's slug (it cannot change), unique per organization.
-    store
-        .organization_achievement_by_id_or_slug(&org.id, key)
-        .await?
-        .ok_or_else(|| AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug)))
+    store.organization_achievement_by_id_or_slug(&org.id, key).await?.ok_or_else(none)
 }
 
 /// Checks a result against the achievement's rule.
@@ -587,6 +589,19 @@ async fn held(db: &impl IssuanceDb, learner: &Learner, achievement: &Achievement
     Ok(db.credential_for(&learner.id, &achievement.id).await?.map(|credential| Issued { credential, claim_url: None }))
 }
 
+/// A credential that cannot be signed. Input validation refuses what signing would refuse,
+/// naming the field, but data stored before those checks can still fail here. Retrying will
+/// not help, so it is a 422, not a 500 (and a bulk row is rejected at once, not retried).
+fn signing_failed(e: data_integrity::ProofError) -> AppError {
+    match e {
+        data_integrity::ProofError::JsonLd(_) => {
+            tracing::warn!(error = %e, "a credential could not be signed");
+            AppError::invalid("credential", format!("the credential cannot be signed: {e}"))
+        }
+        e => AppError::Internal(format!("signing failed: {e}")),
+    }
+}
+
 /// Builds, signs and stores the credential and its claim in one transaction, with a
 /// random index in each status list. If a concurrent request issued first, returns
 /// that one (without a claim link: that request's answer has it).
@@ -641,8 +656,7 @@ async fn issue(
         let unsigned = credential::build_credential(&draft);
         let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
         let options = ProofOptions::new(suite, verification_method.clone());
-        let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options)
-            .map_err(|e| AppError::Internal(format!("signing failed: {e}")))?;
+        let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
         let jwt = if org.issue_jwt {
             Some(
                 crate::core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)

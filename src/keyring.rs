@@ -2,7 +2,8 @@
 //! signing keys themselves (sealed in the database, opened only to sign).
 //!
 //! The master key comes from `CREDENCE_MASTER_KEY` (hex or base64) or from
-//! `keys/master.key`, which is created with mode 0600 on first start.
+//! `keys/master.key`, which is created with mode 0600 (in a `keys/` folder created
+//! 0700) on first start.
 
 use std::io::Write;
 use std::path::Path;
@@ -37,8 +38,21 @@ fn parse_master_key(text: &str) -> Result<MasterKey, String> {
         .map_err(|_| "the master key must be 32 bytes as 64 hex digits or base64".to_string())
 }
 
+/// Creates `dir` and its missing parents, readable by this user only (0700 on Unix), for key
+/// material and the database. A folder that exists already is left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 fn create_master_key_file(dir: &Path, path: &Path) -> AppResult<MasterKey> {
-    std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    create_private_dir(dir).map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
     let key = MasterKey::generate();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

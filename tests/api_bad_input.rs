@@ -260,6 +260,87 @@ async fn oversized_body_is_413() {
     assert!(achievements_of(&app, "emc").await.is_empty());
 }
 
+/// A multipart form with one file field of `size` bytes.
+fn multipart_file(size: usize) -> (Vec<u8>, &'static str) {
+    let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"badge.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
+    body.extend(std::iter::repeat_n(b'x', size));
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    (body, "multipart/form-data; boundary=XyZ")
+}
+
+/// Asserts the 413 problem+json that names the cap.
+fn assert_too_large(r: &common::Response, limit: usize, route: &str) {
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{route}: {}", r.text);
+    r.assert_problem(413, None);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(&limit.to_string()), "{route}: the detail names the limit: {}", r.text);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
+    let (app, key) = setup().await;
+    let json_limit = credence::http::MAX_BODY_BYTES;
+    let big_json = format!("{{\"pad\": \"{}\"}}", "x".repeat(json_limit));
+    // JSON bodies read by our extractor, and bodies read as bytes (the issuing calls).
+    for route in [
+        ACHIEVEMENTS,
+        "/api/v1/organizations/emc/results",
+        "/api/v1/organizations/emc/awards",
+        "/credentials/issue",
+        "/credentials/verify",
+        "/presentations/verify",
+        "/api/v1/verify",
+    ] {
+        let r = app.send(Method::POST, route, Some(&key), Some(Body::from(big_json.clone())), Some("application/json")).await;
+        assert_too_large(&r, json_limit, route);
+    }
+    // Files: baked images and multipart forms to the verifier, CSV files to bulk jobs.
+    let image_limit = credence::http::verify::MAX_IMAGE_BYTES;
+    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; image_limit + 1])), Some("image/png")).await;
+    assert_too_large(&r, image_limit, "verify png");
+    let (form, form_type) = multipart_file(image_limit + 1);
+    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
+    assert_too_large(&r, image_limit, "verify multipart");
+    // In chunks, as a network delivers it: the cap is then met while the file field is read.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = form.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let streamed = Body::from_stream(futures_util::stream::iter(chunks));
+    let r = app.send(Method::POST, "/api/v1/verify", None, Some(streamed), Some(form_type)).await;
+    assert_too_large(&r, image_limit, "verify multipart, streamed");
+    // Files over the JSON cap but within the verifier's are read (and refused for what they are).
+    let (form, form_type) = multipart_file(2 * json_limit);
+    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; 2 * json_limit])), Some("image/png")).await;
+    assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
+    assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    let r = app.send(Method::POST, "/verify", None, Some(Body::from(form)), Some(form_type)).await;
+    assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    let (form, form_type) = multipart_file(image_limit + 1);
+    let file_limit = credence::bulk::MAX_FILE_BYTES;
+    let mut csv = b"achievement,component,email\n".to_vec();
+    csv.resize(file_limit + 1, b'x');
+    let r = app.send(Method::POST, "/api/v1/organizations/emc/bulk-jobs", Some(&key), Some(Body::from(csv)), Some("text/csv")).await;
+    assert_too_large(&r, file_limit, "bulk upload");
+    // The pages' forms: the claim form, and the verification page for a client that is not a browser.
+    let claim_limit = credence::web::claim_page::MAX_FORM_BYTES;
+    let claim = format!("name={}", "a".repeat(claim_limit));
+    let r = app.send(Method::POST, "/claim/clm_unknown", None, Some(Body::from(claim)), Some("application/x-www-form-urlencoded")).await;
+    assert_too_large(&r, claim_limit, "claim form");
+    let r = app.send(Method::POST, "/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
+    assert_too_large(&r, image_limit, "verify page, API client");
+    // A browser keeps the page, which says what went wrong.
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/verify")
+        .header("accept", "text/html")
+        .header("content-type", form_type)
+        .body(Body::from(form))
+        .unwrap();
+    let page = app.send_request(request).await;
+    assert!(page.status.is_client_error(), "{}", page.status);
+    assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
+    assert!(achievements_of(&app, "emc").await.is_empty());
+}
+
 #[tokio::test]
 async fn wrong_content_type_is_415() {
     let (app, key) = setup().await;

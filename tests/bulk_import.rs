@@ -541,6 +541,56 @@ fn a_server_killed_mid_job_loses_nothing_duplicates_nothing_and_finishes_after_r
 }
 
 #[tokio::test]
+async fn rows_signing_would_refuse_are_rejected_at_once_with_the_reason_not_retried() {
+    let app = common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let key = app.key_for("cahrc", "issuer").await;
+    let csv = "achievement,component,email,completed,did,evidence_name,evidence_url\n\
+        cahrc-foundational-supervision,modules,a@example.com,yes,,Report,\"https://lms.example.ca/report\"\"1\"\".pdf\"\n\
+        cahrc-foundational-supervision,modules,b@example.com,yes,,Report,https://lms.example.ca/<b>\n\
+        cahrc-foundational-supervision,modules,c@example.com,yes,did:web:exa mple.com,,\n\
+        cahrc-foundational-supervision,modules,d@example.com,yes,did:example:123,,\n\
+        cahrc-foundational-supervision,modules,e@example.com,yes,,Report,https://lms.example.ca/e.pdf\n";
+    let created = upload(&app, "cahrc", &key, csv).await;
+    assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.text);
+    // Refused when the file is read: stored rejected, never claimed by a worker.
+    let rows = app.get(&format!("{}/rows?status=rejected", job_path("cahrc", &created.body)), Some(&key)).await;
+    let rejected: Vec<(i64, String, String)> = rows
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_i64().unwrap(), r["errors"][0]["field"].as_str().unwrap().to_string(), r["errors"][0]["reason"].as_str().unwrap().to_string()))
+        .collect();
+    let fields: Vec<(i64, &str)> = rejected.iter().map(|(row, field, _)| (*row, field.as_str())).collect();
+    assert_eq!(fields, [(1, "evidence_url"), (2, "evidence_url"), (3, "did"), (4, "did")], "{}", rows.text);
+    assert!(rejected[0].2.contains("IRI") && rejected[0].2.contains("%22"), "{}", rows.text);
+    assert!(rejected[2].2.contains("did:web"), "{}", rows.text);
+    process(&app).await;
+    let job = app.get(&job_path("cahrc", &created.body), Some(&key)).await;
+    assert_eq!(job.body["status"], "completed", "{}", job.text);
+    assert_eq!(job.body["counts"]["rejected"], 4, "{}", job.text);
+    assert_eq!(job.body["counts"]["issued"], 1, "{}", job.text);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bulk_job_rows WHERE status = 'rejected' AND attempts > 0").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 1);
+
+    // A row stored before its value was checked is rejected at its first attempt, with the
+    // reason, instead of failing to sign five times.
+    let later = upload(&app, "cahrc", &key, "achievement,component,email,completed,evidence_name,evidence_url\n\
+        cahrc-foundational-supervision,modules,f@example.com,yes,Report,https://lms.example.ca/f.pdf\n").await;
+    sqlx::query("UPDATE bulk_job_rows SET input = REPLACE(input, 'f.pdf', 'f final.pdf') WHERE status = 'pending'")
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+    process(&app).await;
+    let rows = app.get(&format!("{}/rows", job_path("cahrc", &later.body)), Some(&key)).await;
+    assert_eq!(rows.body[0]["status"], "rejected", "{}", rows.text);
+    assert_eq!(rows.body[0]["errors"][0]["field"], "evidence_url", "{}", rows.text);
+    assert_eq!(count(&app, "SELECT MAX(attempts) FROM bulk_job_rows").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 1);
+}
+
+#[tokio::test]
 async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_twice() {
     let app = common::app().await;
     credence::demo::load(&app.store).await.unwrap();

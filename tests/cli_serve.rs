@@ -259,3 +259,25 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
     assert_eq!(http_get(&server.addr, "/docs/", None).status, 200);
     drop(server);
 }
+
+/// What only this user may read: the database (and its -wal and -shm files) 0600, the
+/// folders it and the master key are created in 0700, the master key 0600.
+#[cfg(unix)]
+#[test]
+fn a_fresh_start_creates_the_database_and_the_keys_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = start_server(dir.path(), "sqlite://data/credence.db", false, "serve.log");
+    assert_eq!(http_get(&server.addr, "/healthz", None).status, 200);
+    let mode = |path: &str| {
+        let meta = std::fs::metadata(dir.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        meta.permissions().mode() & 0o777
+    };
+    for file in ["data/credence.db", "data/credence.db-wal", "data/credence.db-shm", "keys/master.key"] {
+        assert_eq!(mode(file), 0o600, "{file} is {:o}", mode(file));
+    }
+    for folder in ["data", "keys"] {
+        assert_eq!(mode(folder), 0o700, "{folder} is {:o}", mode(folder));
+    }
+    drop(server);
+}

@@ -53,6 +53,14 @@ pub enum DidError {
     },
     #[error("profile could not be serialized")]
     Serialize,
+    #[error("'{0}' is not a DID (did:method:identifier)")]
+    NotADid(String),
+    #[error("'{0}' is a DID URL (with a path, query or fragment), not a DID")]
+    DidUrl(String),
+    #[error("the DID method of '{0}' is not supported: use did:key or did:web")]
+    UnsupportedMethod(String),
+    #[error("a DID may be at most {0} characters long")]
+    TooLong(usize),
 }
 
 /// A verification method resolved for an assertion proof.
@@ -137,6 +145,50 @@ impl DidKey {
     }
 }
 
+// ---------------------------------------------------------------- DIDs given as input
+
+/// Longest DID accepted as input.
+pub const MAX_DID_LEN: usize = 500;
+
+/// A DID given as input (a learner's, for their credentials' subject): a `did:key` holding an
+/// Ed25519 key or a `did:web`, read by the parsers the verifier resolves DIDs with
+/// ([`DidKey::parse`], [`did_web_to_url`]). The one place DIDs from outside are checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Did {
+    Key(DidKey),
+    Web(String),
+}
+
+impl Did {
+    /// Parses a DID (not a DID URL: no path, query or fragment) of a supported method.
+    pub fn parse(value: &str) -> Result<Did, DidError> {
+        let Some((method, id)) = value.strip_prefix("did:").and_then(|rest| rest.split_once(':')) else {
+            return Err(DidError::NotADid(value.to_owned()));
+        };
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || id.is_empty() {
+            return Err(DidError::NotADid(value.to_owned()));
+        }
+        if value.contains(['/', '?', '#']) {
+            return Err(DidError::DidUrl(value.to_owned()));
+        }
+        if value.len() > MAX_DID_LEN {
+            return Err(DidError::TooLong(MAX_DID_LEN));
+        }
+        match method {
+            "key" => DidKey::parse(value).map(Did::Key),
+            "web" => did_web_to_url(value).map(|_| Did::Web(value.to_owned())),
+            _ => Err(DidError::UnsupportedMethod(value.to_owned())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Did::Key(key) => &key.did,
+            Did::Web(did) => did,
+        }
+    }
+}
+
 // ---------------------------------------------------------------- did:web
 
 /// The https URL of the DID document for a did:web (DID URL fragments and queries ignored).
@@ -152,6 +204,11 @@ pub fn did_web_to_url(did: &str) -> Result<String, DidError> {
         did: did.to_owned(),
         reason,
     };
+    // DID syntax: each ':'-separated segment is idchars (ALPHA, DIGIT, '.', '-', '_') and
+    // percent-encodings; anything else (a space, '/', '<', ...) is not a did:web.
+    if !rest.split(':').all(is_did_segment) {
+        return Err(invalid("a segment is empty or holds a character DIDs do not allow"));
+    }
     let mut segments = rest.split(':');
     let host = segments
         .next()
@@ -173,6 +230,26 @@ pub fn did_web_to_url(did: &str) -> Result<String, DidError> {
     } else {
         format!("https://{host}/{}/did.json", path.join("/"))
     })
+}
+
+/// One segment of a DID's method-specific id: `*idchar` with `idchar = ALPHA / DIGIT / "." /
+/// "-" / "_" / pct-encoded` (W3C DID Core), and not empty.
+fn is_did_segment(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                if !bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') => i += 1,
+            _ => return false,
+        }
+    }
+    !bytes.is_empty()
 }
 
 /// The did:web for an https URL: the DID document URL (`.../did.json`,
@@ -462,8 +539,30 @@ mod tests {
         assert!(did_web_to_url("did:web:").is_err());
         assert!(did_web_to_url("did:web:example.com::x").is_err());
         assert!(did_web_to_url("did:web:example.com:..").is_err());
+        assert!(did_web_to_url("did:web:exa mple.com").is_err());
+        assert!(did_web_to_url("did:web:example.com:a\"b").is_err());
         assert!(url_to_did_web("http://example.com/did.json").is_err());
         assert!(did_web_to_url("did:key:z6Mk").is_err());
+    }
+
+    #[test]
+    fn dids_given_as_input() {
+        let key = DidKey::from_public_key(&key());
+        assert_eq!(Did::parse(&key.did), Ok(Did::Key(key.clone())));
+        assert_eq!(Did::parse("did:web:example.com%3A8443:users:ana").map(|d| d.as_str().to_owned()), Ok("did:web:example.com%3A8443:users:ana".into()));
+        assert!(matches!(Did::parse(&key.verification_method_id()), Err(DidError::DidUrl(_))));
+        assert!(matches!(Did::parse("did:example:123"), Err(DidError::UnsupportedMethod(_))));
+        assert!(matches!(Did::parse("did:key:z6MkNotAKey"), Err(DidError::InvalidKey { .. })));
+        for bad in ["did:web:exa mple.com", "did:web:example.com\"", "did:web:ex<a>mple.com", "did:web:a%zz", "did:web:example.com::x", "did:web:"] {
+            assert!(matches!(Did::parse(bad), Err(DidError::InvalidDidWeb { .. }) | Err(DidError::NotADid(_))), "{bad}");
+        }
+        for bad in ["did:web:example.com/x", "did:web:a#k", "did:web:a?x=1"] {
+            assert!(matches!(Did::parse(bad), Err(DidError::DidUrl(_))), "{bad}");
+        }
+        for bad in ["ana@example.com", "did:", "did:web", "did:Web:x", "did::x"] {
+            assert!(matches!(Did::parse(bad), Err(DidError::NotADid(_))), "{bad}");
+        }
+        assert_eq!(Did::parse(&format!("did:web:{}", "a".repeat(MAX_DID_LEN))), Err(DidError::TooLong(MAX_DID_LEN)));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod baking;
 pub mod canon;
 pub mod data_integrity;
 pub mod did;
+pub mod iri;
 pub mod jsonld;
 pub mod jwt;
 pub mod model;

@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 
 use super::award_rule::AwardRule;
 use super::framework::{self, FrameworkVersion};
-use super::validation::{Violations, is_absolute_uri, is_http_url};
+use super::validation::{Violations, is_http_url};
+use crate::core::iri::check_iri;
 use crate::error::AppResult;
 
 /// Achievement types defined by Open Badges 3.0 (`ext:` values are also accepted).
@@ -253,11 +254,7 @@ impl AchievementInput {
         v.optional_http_url("criteria.url", self.criteria.url.as_deref());
         if let Some(img) = &self.image {
             // It becomes the id of the credential's Image: it must be an IRI, or signing fails.
-            v.check(
-                (is_http_url(&img.url) || img.url.starts_with("data:image/")) && oxiri::Iri::parse(img.url.as_str()).is_ok(),
-                "image.url",
-                "must be an http(s) URL or a data:image/ URI, written as a valid IRI (no spaces or <>\"{}|^` characters)",
-            );
+            v.url_iri("image.url", &img.url, img.url.starts_with("data:image/"), "must be an http(s) URL or a data:image/ URI");
             v.optional_text("image.caption", img.caption.as_deref(), 500);
         }
         v.check(
@@ -277,10 +274,12 @@ impl AchievementInput {
             v.text(&format!("tags[{i}]"), t, 100);
         }
         if let Some(p) = &self.validity_period {
+            // The credential's validUntil is this far after its issuance: a date that can be written.
+            let within_a_century = parse_iso_duration(p).is_some_and(|(y, m, d)| u64::from(y) * 12 + u64::from(m) <= 1200 && d <= 36_525);
             v.check(
-                parse_iso_duration(p).is_some(),
+                within_a_century,
                 "validityPeriod",
-                "must be an ISO 8601 duration in years, months, weeks or days, e.g. P3Y or P18M",
+                "must be an ISO 8601 duration in years, months, weeks or days, at most 100 years, e.g. P3Y or P18M",
             );
         }
         self.rule.check(&mut v, "rule");
@@ -397,8 +396,13 @@ fn resolve_alignment(
         });
     }
     if let Some(uri) = &a.esco {
-        let ok = uri.starts_with("http://data.europa.eu/esco/") && is_http_url(uri);
-        v.check(ok, format!("{path}.esco"), "must be an ESCO URI starting with http://data.europa.eu/esco/");
+        let is_esco = uri.starts_with("http://data.europa.eu/esco/");
+        if is_esco {
+            v.http_url(&format!("{path}.esco"), uri);
+        } else {
+            v.add(format!("{path}.esco"), "must be an ESCO URI starting with http://data.europa.eu/esco/");
+        }
+        let ok = is_esco && is_http_url(uri) && check_iri(uri).is_ok();
         let name = required_name(v, path, a)?;
         let is_occupation = uri.contains("/occupation/");
         return ok.then(|| Alignment {
@@ -412,7 +416,8 @@ fn resolve_alignment(
         });
     }
     let url = a.target_url.clone()?;
-    v.check(is_absolute_uri(&url), format!("{path}.targetUrl"), "must be an absolute URI");
+    // An IRI-typed value of the credential (xsd:anyURI): held to the rule of the credential's IRIs.
+    v.iri(&format!("{path}.targetUrl"), &url);
     let name = required_name(v, path, a)?;
     if let Some(t) = &a.target_type {
         const TYPES: &[&str] = &[

@@ -87,7 +87,9 @@ pub fn add_period(t: OffsetDateTime, (years, months, days): (u32, u32, u32)) -> 
             Err(_) => break t.date(),
         }
     };
-    t.replace_date(date) + time::Duration::days(days as i64)
+    let t = t.replace_date(date);
+    // Past the last writable date (only a period stored before periods were bounded): the days are dropped.
+    t.checked_add(time::Duration::days(days as i64)).unwrap_or(t)
 }
 
 fn without_context(mut v: Value) -> Value {
@@ -190,5 +192,7 @@ mod tests {
         assert_eq!(format_time(add_period(datetime!(2026-01-31 10:00 UTC), (0, 1, 0))), "2026-02-28T10:00:00Z");
         assert_eq!(format_time(add_period(datetime!(2024-02-29 00:00 UTC), (3, 0, 0))), "2027-02-28T00:00:00Z");
         assert_eq!(format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 18, 10))), "2028-06-05T08:30:15Z");
+        // A period stored before periods were bounded does not panic.
+        assert_eq!(format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 0, u32::MAX))), "2026-11-26T08:30:15Z");
     }
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::organization::is_email;
-use super::validation::{Violations, is_absolute_uri};
+use super::validation::Violations;
+use crate::core::did::Did;
 use crate::core::model::{normalize_email, parse_date_time_z};
 
 /// How the issuer identifies a learner: by email and/or its own learner id.
@@ -40,7 +41,10 @@ impl LearnerInput {
             v.text(&format!("{path}.externalId"), id, 200);
         }
         if let Some(did) = &self.did {
-            v.check(did.starts_with("did:") && is_absolute_uri(did), format!("{path}.did"), "must be a DID such as did:key:z6Mk...");
+            // It becomes the id of the credential's subject: read as the verifier reads DIDs.
+            if let Err(e) = Did::parse(did) {
+                v.add(format!("{path}.did"), format!("must be a did:key or did:web DID: {e}"));
+            }
         }
         if let Some(name) = &self.name {
             v.text(&format!("{path}.name"), name, 200);

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::core::iri::check_iri;
 use crate::error::AppError;
 
 /// One invalid field: its path in the request body and why it is invalid.
@@ -38,12 +39,15 @@ impl Violations {
         }
     }
 
-    /// A required free-text field: present, not blank, at most `max` characters.
+    /// A required free-text field: present, not blank, at most `max` characters, and no control
+    /// character but tab and line breaks (PostgreSQL cannot store U+0000; none belongs in text).
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.add(field, "must not be empty");
         } else if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
+        } else if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            self.add(field, format!("must not contain control characters (it holds U+{:04X})", u32::from(c)));
         }
     }
 
@@ -62,9 +66,28 @@ impl Violations {
         }
     }
 
+    /// An http(s) URL; it becomes an IRI of a credential, so it must pass [`Violations::iri`] too.
     pub fn http_url(&mut self, field: &str, value: &str) {
-        if !is_http_url(value) {
-            self.add(field, "must be an absolute http or https URL");
+        self.url_iri(field, value, false, "must be an absolute http or https URL");
+    }
+
+    /// An http(s) URL, or a value of another kind `also` accepts (a data: URI, ...), that
+    /// becomes an IRI of a credential. What signing would refuse in it is told in the IRI
+    /// rule's words (a space, a quote, ...); anything else that is not accepted, by `expected`.
+    pub fn url_iri(&mut self, field: &str, value: &str, also: bool, expected: &str) {
+        let http = value.starts_with("http://") || value.starts_with("https://");
+        match check_iri(value) {
+            Err(e) if http || also => self.add(field, e.to_string()),
+            _ if !(also || is_http_url(value)) => self.add(field, expected),
+            _ => {}
+        }
+    }
+
+    /// A value that becomes an IRI of a credential (an `id`, an image, a link): it must pass the
+    /// rule signing applies ([`check_iri`]), or every issuance that carries it would fail.
+    pub fn iri(&mut self, field: &str, value: &str) {
+        if let Err(e) = check_iri(value) {
+            self.add(field, e.to_string());
         }
     }
 
@@ -103,20 +126,6 @@ pub fn is_http_url(value: &str) -> bool {
         Some(r) => {
             let host = r.split(['/', '?', '#']).next().unwrap_or("");
             !host.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    }
-}
-
-/// Any absolute URI (a scheme, a colon, and no white space): URNs, DIDs, http URLs.
-pub fn is_absolute_uri(value: &str) -> bool {
-    match value.split_once(':') {
-        Some((scheme, rest)) => {
-            !scheme.is_empty()
-                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !rest.is_empty()
-                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
     }
@@ -175,13 +184,40 @@ mod tests {
     }
 
     #[test]
+    fn text_holds_no_control_characters_but_tabs_and_line_breaks() {
+        let mut v = Violations::new();
+        v.text("a", "Line one\r\n\tline two", 100);
+        v.text("b", "nul\u{0}", 100);
+        v.text("c", "bell\u{7}", 100);
+        v.text("d", "c1\u{85}", 100);
+        match v.into_result() {
+            Err(AppError::Validation(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["b", "c", "d"]);
+                assert!(errors[0].reason.contains("U+0000"), "{}", errors[0].reason);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn urls() {
         assert!(is_http_url("https://example.org/x"));
         assert!(!is_http_url("ftp://example.org"));
         assert!(!is_http_url("https:///x"));
         assert!(!is_http_url("https://exa mple.org"));
-        assert!(is_absolute_uri("did:key:z6Mk"));
-        assert!(is_absolute_uri("http://data.europa.eu/esco/skill/x"));
-        assert!(!is_absolute_uri("nocolon"));
+        let mut v = Violations::new();
+        v.http_url("a", "https://example.org/x?q=1#f");
+        v.http_url("b", "https://example.org/\"quoted\"");
+        v.http_url("c", "https://example.org/<x>");
+        v.http_url("f", "https://example.org/a b");
+        v.http_url("g", "ftp://example.org/x");
+        v.iri("d", "urn:uuid:0190a0a0-0000-7000-8000-000000000000");
+        v.iri("e", "nocolon");
+        let fields: Vec<String> = match v.into_result() {
+            Err(AppError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(fields, ["b", "c", "f", "g", "e"]);
     }
 }

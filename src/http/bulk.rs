@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(job_claim_links))
         // Files are larger than the JSON bodies of the rest of the API.
         .layer(DefaultBodyLimit::max(bulk::MAX_FILE_BYTES))
+        .layer(axum::middleware::from_fn_with_state(bulk::MAX_FILE_BYTES, super::payload_too_large))
 }
 
 /// A bulk job with where to poll it.

@@ -16,12 +16,14 @@ pub mod rate_limit;
 pub mod verify;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -124,7 +126,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(achievements::routes())
         .merge(issuance::routes())
         .merge(claims::routes())
-        .merge(verify::routes())
+        // The verifier's routes take files up to their own cap.
+        .merge(verify::routes().layer(axum::middleware::from_fn_with_state(verify::MAX_IMAGE_BYTES, payload_too_large)))
         .merge(bulk::routes())
         .merge(badge_files::routes())
 }
@@ -145,12 +148,76 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::web::html_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(MAX_BODY_BYTES, payload_too_large))
+        .layer(axum::middleware::from_fn(refuse_encoded_nul))
         .layer(TraceLayer::new_for_http());
     let router = match limiter {
         Some(l) => router.layer(axum::Extension(l)),
         None => router,
     };
     router.with_state(state)
+}
+
+/// A URL whose path or query encodes U+0000 (`%00`) is malformed (400): path parameters and
+/// query values are looked up and stored as text, which PostgreSQL cannot hold it in.
+async fn refuse_encoded_nul(request: Request, next: Next) -> Response {
+    let holds_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    let uri = request.uri();
+    let field = if holds_nul(uri.path()) {
+        "path"
+    } else if uri.query().is_some_and(holds_nul) {
+        "query"
+    } else {
+        return next.run(request).await;
+    };
+    crate::error::AppError::bad_request(Some(field), "the URL holds an encoded NUL character (%00)").into_response()
+}
+
+/// The cap on the body of a request, and how much of the body has been read.
+#[derive(Debug)]
+struct BodyCap {
+    limit: AtomicUsize,
+    read: AtomicUsize,
+}
+
+/// Refuses a body over its route's cap with the 413 problem+json naming the cap, whatever
+/// read it. `limit` is the route's cap, set with `DefaultBodyLimit::max(limit)` beside this
+/// layer; where layers nest, the innermost cap is the route's (as with `DefaultBodyLimit`).
+/// Our extractors answer so themselves; this also covers axum's (`Bytes`, `Multipart`, ...),
+/// whose refusal is plain text, and handlers that answer a body they could not read with
+/// another error. A client asking for a page keeps the page a route shows.
+pub async fn payload_too_large(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    if let Some(cap) = request.extensions().get::<Arc<BodyCap>>() {
+        // An outer layer counts the body; this route's cap is this one.
+        cap.limit.store(limit, Ordering::Relaxed);
+        return next.run(request).await;
+    }
+    let wants_page = !request.uri().path().starts_with("/api/") && crate::web::prefers_html(request.headers());
+    let cap = Arc::new(BodyCap { limit: AtomicUsize::new(limit), read: AtomicUsize::new(0) });
+    let counter = cap.clone();
+    let mut request = request.map(|body| {
+        axum::body::Body::new(http_body_util::BodyExt::map_frame(body, move |frame| {
+            if let Some(data) = frame.data_ref() {
+                counter.read.fetch_add(data.len(), Ordering::Relaxed);
+            }
+            frame
+        }))
+    });
+    request.extensions_mut().insert(cap.clone());
+    let response = next.run(request).await;
+    let limit = cap.limit.load(Ordering::Relaxed);
+    let over = cap.read.load(Ordering::Relaxed) > limit;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(problem::PROBLEM_JSON.as_bytes()));
+    let too_large = response.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    let refused_plainly = too_large && !is_problem;
+    let refused_otherwise = over && response.status().is_client_error() && !too_large && !wants_page;
+    if refused_plainly || refused_otherwise {
+        return crate::error::AppError::PayloadTooLarge { limit }.into_response();
+    }
+    response
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -59,7 +59,8 @@ impl Store {
     pub async fn resolve_achievement(&self, input: AchievementInput) -> AppResult<AchievementDefinition> {
         let mut loaded = HashMap::new();
         for a in &input.alignments {
-            if let Some(slug) = &a.framework {
+            // A value that is no slug names no framework (validation says so); it is not looked up.
+            if let Some(slug) = a.framework.as_ref().filter(|s| crate::domain::validation::is_slug(s)) {
                 let key = (slug.clone(), a.framework_version);
                 if !loaded.contains_key(&key)
                     && let Some(fw) = self.framework_version(slug, a.framework_version).await? {

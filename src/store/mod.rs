@@ -131,18 +131,39 @@ pub fn backend_of(url: &str) -> AppResult<Backend> {
     }
 }
 
-/// Makes sure the SQLite file's folder exists and the file is created on first use.
+/// Makes sure the SQLite file's folder exists and the file is created on first use: both
+/// private to this user (folder 0700, file 0600 on Unix; SQLite gives the -wal and -shm files
+/// the mode of the database file). Existing ones are left as they are.
 fn prepare_sqlite_url(url: &str) -> AppResult<String> {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty()
-        && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+    let creates = !query.contains("mode=") || query.contains("mode=rwc");
+    if path != ":memory:" && !path.is_empty() && creates {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::keyring::create_private_dir(parent)
                 .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", parent.display())))?;
         }
+        create_private_file(Path::new(path)).map_err(|e| AppError::Internal(format!("cannot create {path}: {e}")))?;
+    }
     let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
     let query = [query, mode.as_str()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("&");
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Creates an empty file readable and writable by this user only (0600 on Unix), unless it exists.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Now, as RFC 3339 UTC text with millisecond precision (sorts as text).

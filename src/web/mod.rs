@@ -254,12 +254,14 @@ pub fn routes() -> Router<AppState> {
             Router::new()
                 .route("/verify", get(verify_page::verify_form).post(verify_page::verify_submit))
                 .layer(axum::extract::DefaultBodyLimit::max(crate::http::verify::MAX_IMAGE_BYTES))
+                .layer(axum::middleware::from_fn_with_state(crate::http::verify::MAX_IMAGE_BYTES, crate::http::payload_too_large))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
         .merge(
             Router::new()
                 .route("/claim/{token}", get(claim_page::claim_form).post(claim_page::save_claim))
                 .layer(axum::extract::DefaultBodyLimit::max(claim_page::MAX_FORM_BYTES))
+                .layer(axum::middleware::from_fn_with_state(claim_page::MAX_FORM_BYTES, crate::http::payload_too_large))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
 }

@@ -149,15 +149,7 @@ pub(crate) fn has_keyword_form(value: &str) -> bool {
         && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
 }
 
-/// True if `value` starts with an IRI scheme followed by ':' (an absolute IRI).
-pub(crate) fn is_absolute_iri(value: &str) -> bool {
-    let Some((scheme, _)) = value.split_once(':') else {
-        return false;
-    };
-    let mut bytes = scheme.bytes();
-    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-}
+pub(crate) use crate::core::iri::is_absolute_iri;
 
 #[cfg(test)]
 mod tests {
@@ -201,14 +193,5 @@ mod tests {
         assert_eq!(direct.nquads, expected);
         assert!(expected.contains("@en-gb"), "{expected}");
         assert!(expected.contains("\\n"), "{expected}");
-    }
-
-    #[test]
-    fn absolute_iri_detection() {
-        assert!(is_absolute_iri("https://x"));
-        assert!(is_absolute_iri("did:key:z6"));
-        assert!(!is_absolute_iri("foo"));
-        assert!(!is_absolute_iri("1a:b"));
-        assert!(!is_absolute_iri("_x/y:z"));
     }
 }

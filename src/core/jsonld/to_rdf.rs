@@ -144,30 +144,9 @@ struct StatementWriter<'a> {
     counter: usize,
 }
 
-/// Bytes that cannot appear in an N-Quads IRI: controls, space, and any of `<` `>` `"` `{` `}` `|` `^` `` ` `` `\`.
-const IRI_FORBIDDEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b <= b' ' as usize {
-        table[b] = true;
-        b += 1;
-    }
-    let others = b"<>\"{}|^`\\";
-    let mut i = 0;
-    while i < others.len() {
-        table[others[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
-
-/// Checks that `iri` is an absolute IRI usable in N-Quads: a scheme, and no character that cannot
-/// appear between `<` and `>` (much cheaper than full RFC 3987 parsing).
+/// Checks that `iri` is an absolute IRI usable in N-Quads ([`crate::core::iri::check_iri`]).
 fn named(iri: &str) -> Result<&str, JsonLdError> {
-    // Every forbidden character is ASCII, so a byte scan is exact (UTF-8 continuation bytes are >= 0x80).
-    if !super::is_absolute_iri(iri) || iri.bytes().any(|b| IRI_FORBIDDEN[usize::from(b)]) {
-        return Err(JsonLdError::invalid("invalid IRI", iri));
-    }
+    crate::core::iri::check_iri(iri).map_err(|_| JsonLdError::invalid("invalid IRI", iri))?;
     Ok(iri)
 }
 
