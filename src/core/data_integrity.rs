@@ -200,7 +200,8 @@ pub fn canonicalize(value: &Value, suite: Cryptosuite) -> Result<String, ProofEr
     match suite {
         Cryptosuite::EddsaRdfc2022 => {
             let limits = canon::CanonLimits::default();
-            let canonical = jsonld::with_rendered_dataset(value, |quads| canon::canonicalize_rendered(quads, &limits))??;
+            let budget = jsonld::ContextBudget::new();
+            let canonical = jsonld::with_rendered_dataset(value, &budget, |quads| canon::canonicalize_rendered(quads, &limits))??;
             Ok(canonical.nquads)
         }
         Cryptosuite::EddsaJcs2022 => {
