@@ -123,6 +123,12 @@ impl CanonLimits {
         self
     }
 
+    /// [`CanonError::TimeLimitExceeded`] if the deadline has passed (checked before work that
+    /// the clock does not interrupt, such as JSON-LD expansion).
+    pub(crate) fn check_deadline(&self) -> Result<(), CanonError> {
+        self.start_clock().check()
+    }
+
     /// The clock of one canonicalization starting now.
     fn start_clock(&self) -> Clock {
         let now = Instant::now();
