@@ -108,6 +108,34 @@ fn work_needed_by_the_evil_tests_is_reported() {
     for id in ["test044", "test045", "test046"] {
         let input = std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-in.nq"))).unwrap();
         let got = canonicalize_with(&parse_nquads(&input), &CanonLimits::default()).unwrap();
-        eprintln!("{id}: {} work units", got.work);
+        eprintln!("{id}: {} work units, recursion {} deep", got.work, got.depth);
     }
+}
+
+/// Hash N-Degree Quads recursion is bounded (`canon::MAX_N_DEGREE_DEPTH`); the suite's positive
+/// tests stay far below the bound.
+#[test]
+fn the_suite_recurses_far_less_than_the_bound() {
+    let manifest = std::fs::read_to_string(suite_dir().join("manifest.csv")).unwrap();
+    let mut lines = manifest.lines();
+    let header = csv_fields(lines.next().unwrap());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (id_col, hash_col, rdfc_col) = (col("test"), col("hashAlgorithm"), col("rdfc10"));
+    let mut deepest = (0, String::new());
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let fields = csv_fields(line);
+        if fields[rdfc_col] != "TRUE" {
+            continue;
+        }
+        let id = &fields[id_col];
+        let mut limits = CanonLimits { max_time: None, ..CanonLimits::default() };
+        if fields[hash_col] == "SHA384" {
+            limits.hash = HashAlgorithm::Sha384;
+        }
+        let input = std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-in.nq"))).unwrap();
+        let got = canonicalize_with(&parse_nquads(&input), &limits).unwrap();
+        deepest = deepest.max((got.depth, id.clone()));
+    }
+    eprintln!("deepest recursion: {} levels ({})", deepest.0, deepest.1);
+    assert!(deepest.0 * 4 <= credence::core::canon::MAX_N_DEGREE_DEPTH, "{deepest:?}");
 }

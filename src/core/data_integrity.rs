@@ -4,6 +4,12 @@
 //! Signing input: `SHA-256(canonical proof config) || SHA-256(canonical document)`, where the proof
 //! configuration is the proof without `proofValue` and with the document's `@context`, and the
 //! document is the credential without `proof`. `proofValue` is `z` + base58btc(signature).
+//! (Verification of `eddsa-jcs-2022` hashes the proof as it comes, with or without `@context`:
+//! see `proof_config_for_verification`.)
+//!
+//! RDFC-1.0 runs under [`canon::CanonLimits`]: [`verify_proofs_with_limits`] and
+//! [`canonicalize_with_limits`] take them from the caller, who can try a small time budget
+//! first and a larger one when [`ProofError::is_over_budget`].
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -126,6 +132,20 @@ pub enum ProofError {
     SignatureInvalid,
 }
 
+impl ProofError {
+    /// True when canonicalization ran out of its time or work budget
+    /// ([`CanonError::TimeLimitExceeded`], [`CanonError::WorkLimitExceeded`]): the document may
+    /// still verify with a larger budget, so a caller that tried a small one first can try again
+    /// with the full one. Every other error (including the fixed bounds on quads, blank nodes and
+    /// recursion depth) is an answer about the document, not about the budget.
+    pub fn is_over_budget(&self) -> bool {
+        matches!(
+            self,
+            ProofError::Canonicalization(CanonError::TimeLimitExceeded { .. } | CanonError::WorkLimitExceeded { .. })
+        )
+    }
+}
+
 /// Options of a new proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProofOptions {
@@ -195,12 +215,30 @@ impl SigningInput {
     }
 }
 
-/// Canonicalizes a JSON(-LD) value per the suite.
+/// Canonicalizes a JSON(-LD) value per the suite, with the default [`canon::CanonLimits`].
 pub fn canonicalize(value: &Value, suite: Cryptosuite) -> Result<String, ProofError> {
+    canonicalize_with_limits(value, suite, &canon::CanonLimits::default())
+}
+
+/// Canonicalizes a JSON(-LD) value per the suite; RDFC-1.0 runs under `limits` (JCS needs none:
+/// its cost is linear in the document). Their `max_time` counts from the start of JSON-LD
+/// processing, and a `deadline` that has passed stops before it.
+pub fn canonicalize_with_limits(value: &Value, suite: Cryptosuite, limits: &canon::CanonLimits) -> Result<String, ProofError> {
+    canonicalize_in(value, suite, limits, &jsonld::ContextBudget::new())
+}
+
+/// [`canonicalize_with_limits`] with JSON-LD context processing spending from `budget`.
+fn canonicalize_in(
+    value: &Value,
+    suite: Cryptosuite,
+    limits: &canon::CanonLimits,
+    budget: &jsonld::ContextBudget,
+) -> Result<String, ProofError> {
     match suite {
         Cryptosuite::EddsaRdfc2022 => {
-            let limits = canon::CanonLimits::default();
-            let canonical = jsonld::with_rendered_dataset(value, |quads| canon::canonicalize_rendered(quads, &limits))??;
+            let limits = limits.with_deadline_from_now();
+            limits.check_deadline()?;
+            let canonical = jsonld::with_rendered_dataset(value, budget, |quads| canon::canonicalize_rendered(quads, &limits))??;
             Ok(canonical.nquads)
         }
         Cryptosuite::EddsaJcs2022 => {
@@ -211,16 +249,20 @@ pub fn canonicalize(value: &Value, suite: Cryptosuite) -> Result<String, ProofEr
 
 /// Computes the signing input of `unsecured` (no `proof`) under `proof_config` (no `proofValue`).
 pub fn signing_input(unsecured: &Value, proof_config: &Value, suite: Cryptosuite) -> Result<SigningInput, ProofError> {
-    let canonical_document = canonicalize(unsecured, suite)?;
-    signing_input_with_document(canonical_document, proof_config, suite)
+    let limits = canon::CanonLimits::default().with_deadline_from_now();
+    let budget = jsonld::ContextBudget::new();
+    let canonical_document = canonicalize_in(unsecured, suite, &limits, &budget)?;
+    signing_input_with_document(canonical_document, proof_config, suite, &limits, &budget)
 }
 
 fn signing_input_with_document(
     canonical_document: String,
     proof_config: &Value,
     suite: Cryptosuite,
+    limits: &canon::CanonLimits,
+    budget: &jsonld::ContextBudget,
 ) -> Result<SigningInput, ProofError> {
-    let canonical_proof_config = canonicalize(proof_config, suite)?;
+    let canonical_proof_config = canonicalize_in(proof_config, suite, limits, budget)?;
     Ok(SigningInput {
         cryptosuite: suite,
         document_hash: Sha256::digest(canonical_document.as_bytes()).into(),
@@ -423,6 +465,12 @@ impl ProofOutcome {
         self.result.is_ok()
     }
 
+    /// True when this proof could not be checked within the canonicalization budget
+    /// (see [`ProofError::is_over_budget`]).
+    pub fn is_over_budget(&self) -> bool {
+        self.result.as_ref().err().is_some_and(ProofError::is_over_budget)
+    }
+
     fn failed(index: usize, error: ProofError) -> Self {
         ProofOutcome { index, cryptosuite: None, verification_method: None, result: Err(error) }
     }
@@ -433,8 +481,23 @@ pub fn all_verified(outcomes: &[ProofOutcome]) -> bool {
     !outcomes.is_empty() && outcomes.iter().all(ProofOutcome::is_verified)
 }
 
-/// Verifies every proof of `doc`. Document-level problems give a single failed outcome.
+/// Verifies every proof of `doc` with the default [`canon::CanonLimits`]. Document-level problems
+/// give a single failed outcome.
 pub fn verify_proofs(doc: &Value, resolver: &dyn VerificationMethodResolver) -> Vec<ProofOutcome> {
+    verify_proofs_with_limits(doc, resolver, &canon::CanonLimits::default())
+}
+
+/// [`verify_proofs`] with RDFC-1.0 under `limits`. Their `max_time` is one budget for the whole
+/// call (every proof and proof configuration), not one per canonicalization, and so is the
+/// JSON-LD context-processing budget. A proof whose outcome [`ProofOutcome::is_over_budget`] may
+/// verify with a larger time or work budget.
+pub fn verify_proofs_with_limits(
+    doc: &Value,
+    resolver: &dyn VerificationMethodResolver,
+    limits: &canon::CanonLimits,
+) -> Vec<ProofOutcome> {
+    let limits = limits.with_deadline_from_now();
+    let budget = jsonld::ContextBudget::new();
     let map = match check_document(doc) {
         Ok(map) => map,
         Err(e) => return vec![ProofOutcome::failed(0, e)],
@@ -451,7 +514,7 @@ pub fn verify_proofs(doc: &Value, resolver: &dyn VerificationMethodResolver) -> 
         .enumerate()
         .map(|(index, proof)| {
             let field = |name: &str| proof.get(name).and_then(Value::as_str).map(str::to_owned);
-            let result = verify_one(&unsecured, proof, resolver, &mut canonical_documents);
+            let result = verify_one(&unsecured, proof, resolver, &mut canonical_documents, &limits, &budget);
             ProofOutcome {
                 index,
                 cryptosuite: field("cryptosuite"),
@@ -512,23 +575,49 @@ pub fn decode_proof_value(value: &str) -> Result<Signature, ProofError> {
     Ok(Signature::from_bytes(&bytes))
 }
 
-/// The proof's own `@context`, if any, must start the document's; otherwise it gets the document's.
-fn proof_config_for_verification(mut config: Map<String, Value>, unsecured: &Value) -> Result<Value, ProofError> {
+/// The proof configuration to hash, and the document to hash when it is not `unsecured` itself.
+///
+/// A proof's own `@context`, if any, must start the document's, in order (else
+/// [`ProofError::ContextMismatch`]). Then, per suite:
+///
+/// - `eddsa-jcs-2022` (vc-di-eddsa §3.3.2 Verify Proof and §3.3.5 Proof Configuration): the
+///   configuration is the proof as it is, without `proofValue`; a proof that carries no
+///   `@context` (its creator skipped §3.3.1 step 2, which some implementations do) was signed
+///   without one, and one that carries it was signed with it, so removing it breaks the
+///   signature. When the proof has a `@context`, the document is hashed with that `@context`: a
+///   document whose `@context` adds entries after the proof's still verifies.
+/// - `eddsa-rdfc-2022`: a proof without `@context` gets the document's (§3.2.5 Proof
+///   Configuration); one with its own keeps it.
+fn proof_config_for_verification(
+    suite: Cryptosuite,
+    config: Map<String, Value>,
+    unsecured: &Value,
+) -> Result<(Value, Option<Value>), ProofError> {
     let doc_context = unsecured.get("@context");
-    if let Some(proof_context) = config.get("@context") {
-        let as_list = |v: &Value| match v {
-            Value::Array(a) => a.clone(),
-            single => vec![single.clone()],
-        };
-        let doc_list = doc_context.map(as_list).unwrap_or_default();
-        let proof_list = as_list(proof_context);
-        if proof_list.len() > doc_list.len() || doc_list[..proof_list.len()] != proof_list[..] {
-            return Err(ProofError::ContextMismatch);
-        }
-        return Ok(Value::Object(config));
+    let Some(proof_context) = config.get("@context") else {
+        return Ok(match suite {
+            Cryptosuite::EddsaJcs2022 => (Value::Object(config), None),
+            Cryptosuite::EddsaRdfc2022 => (with_document_context(config, unsecured), None),
+        });
+    };
+    let as_list = |v: &Value| match v {
+        Value::Array(a) => a.clone(),
+        single => vec![single.clone()],
+    };
+    let doc_list = doc_context.map(as_list).unwrap_or_default();
+    let proof_list = as_list(proof_context);
+    if proof_list.len() > doc_list.len() || doc_list[..proof_list.len()] != proof_list[..] {
+        return Err(ProofError::ContextMismatch);
     }
-    config.remove("@context");
-    Ok(with_document_context(config, unsecured))
+    let document = match (suite, unsecured) {
+        (Cryptosuite::EddsaJcs2022, Value::Object(doc)) if doc_context != Some(proof_context) => {
+            let mut doc = doc.clone();
+            doc.insert("@context".into(), proof_context.clone());
+            Some(Value::Object(doc))
+        }
+        _ => None,
+    };
+    Ok((Value::Object(config), document))
 }
 
 fn verify_one(
@@ -536,6 +625,8 @@ fn verify_one(
     proof: &Value,
     resolver: &dyn VerificationMethodResolver,
     canonical_documents: &mut HashMap<Cryptosuite, Result<String, ProofError>>,
+    limits: &canon::CanonLimits,
+    budget: &jsonld::ContextBudget,
 ) -> Result<(), ProofError> {
     let parsed = parse_proof(proof)?;
     let public_key = resolver.resolve(parsed.verification_method).map_err(|e| match e {
@@ -544,12 +635,16 @@ fn verify_one(
     })?;
     let verifying_key = VerifyingKey::from_bytes(&public_key)
         .map_err(|_| ProofError::KeyNotResolvable(ResolveError::InvalidKey(MultibaseError::WrongCodec("public"))))?;
-    let config = proof_config_for_verification(parsed.config, unsecured)?;
-    let canonical_document = canonical_documents
-        .entry(parsed.suite)
-        .or_insert_with(|| canonicalize(unsecured, parsed.suite))
-        .clone()?;
-    let input = signing_input_with_document(canonical_document, &config, parsed.suite)?;
+    let (config, own_document) = proof_config_for_verification(parsed.suite, parsed.config, unsecured)?;
+    let canonical_document = match &own_document {
+        // A document hashed with the proof's own @context is this proof's alone.
+        Some(document) => canonicalize_in(document, parsed.suite, limits, budget)?,
+        None => canonical_documents
+            .entry(parsed.suite)
+            .or_insert_with(|| canonicalize_in(unsecured, parsed.suite, limits, budget))
+            .clone()?,
+    };
+    let input = signing_input_with_document(canonical_document, &config, parsed.suite, limits, budget)?;
     verifying_key
         .verify_strict(&input.data_to_sign(), &parsed.signature)
         .map_err(|_| ProofError::SignatureInvalid)
@@ -577,6 +672,104 @@ mod tests {
         let bad = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#other";
         assert!(matches!(DidKeyResolver.resolve(bad), Err(ResolveError::MalformedDidKey { .. })));
         assert!(matches!(DidKeyResolver.resolve("https://x/k"), Err(ResolveError::Unknown(_))));
+    }
+
+    fn jcs_key() -> (SigningKey, String) {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let mk = multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+        (key, format!("did:key:{mk}#{mk}"))
+    }
+
+    fn jcs_document() -> Value {
+        serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": "urn:uuid:8f3b0c5e-36a1-4c1e-9d59-1c2d3e4f5a6b",
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "validFrom": "2024-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:subject"}
+        })
+    }
+
+    fn jcs_signed() -> Value {
+        let (key, vm) = jcs_key();
+        let opts = ProofOptions::new(Cryptosuite::EddsaJcs2022, vm).with_created("2024-01-01T00:00:00Z");
+        add_proof(&jcs_document(), &key, &opts).unwrap()
+    }
+
+    fn first_result(doc: &Value) -> Result<(), ProofError> {
+        verify_proofs(doc, &DidKeyResolver).remove(0).result
+    }
+
+    /// vc-di-eddsa §3.3.1 step 2 (copy the document's `@context` into the proof) is one some
+    /// implementations skip: such a proof was signed over the proof options as they are.
+    #[test]
+    fn jcs_proof_made_without_the_document_context_verifies() {
+        let (key, vm) = jcs_key();
+        let doc = jcs_document();
+        let mut proof = Map::new();
+        proof.insert("type".into(), PROOF_TYPE.into());
+        proof.insert("cryptosuite".into(), "eddsa-jcs-2022".into());
+        proof.insert("created".into(), "2024-01-01T00:00:00Z".into());
+        proof.insert("verificationMethod".into(), vm.into());
+        proof.insert("proofPurpose".into(), "assertionMethod".into());
+        let input = signing_input(&doc, &Value::Object(proof.clone()), Cryptosuite::EddsaJcs2022).unwrap();
+        assert!(!input.canonical_proof_config.contains("@context"));
+        let signature = key.sign(&input.data_to_sign());
+        proof.insert("proofValue".into(), multibase::encode_base58btc(&signature.to_bytes()).into());
+        let mut signed = doc;
+        signed["proof"] = Value::Object(proof);
+        assert_eq!(first_result(&signed), Ok(()));
+        // The proof as it comes is what was signed: adding the document's @context breaks it.
+        signed["proof"]["@context"] = signed["@context"].clone();
+        assert_eq!(first_result(&signed), Err(ProofError::SignatureInvalid));
+    }
+
+    #[test]
+    fn jcs_proof_signed_with_its_context_fails_without_it() {
+        let mut signed = jcs_signed();
+        assert!(signed["proof"].get("@context").is_some());
+        assert_eq!(first_result(&signed), Ok(()));
+        signed["proof"].as_object_mut().unwrap().remove("@context");
+        assert_eq!(first_result(&signed), Err(ProofError::SignatureInvalid));
+    }
+
+    /// vc-di-eddsa §3.3.2 step 4: the document's `@context` must start with the proof's, and the
+    /// document is then hashed with the proof's.
+    #[test]
+    fn jcs_document_context_must_start_with_the_proof_context() {
+        let signed = jcs_signed();
+        let mut extended = signed.clone();
+        extended["@context"].as_array_mut().unwrap().push("https://www.w3.org/ns/credentials/examples/v2".into());
+        assert_eq!(first_result(&extended), Ok(()));
+
+        let mut other = signed.clone();
+        other["@context"] = serde_json::json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
+        let error = first_result(&other).unwrap_err();
+        assert_eq!(error, ProofError::ContextMismatch);
+        assert!(error.to_string().contains("proof @context must be the start of the document @context"), "{error}");
+
+        let mut shorter = signed;
+        shorter.as_object_mut().unwrap().remove("@context");
+        assert_eq!(first_result(&shorter), Err(ProofError::ContextMismatch));
+    }
+
+    #[test]
+    fn only_time_and_work_limits_are_over_budget() {
+        let over = [CanonError::TimeLimitExceeded { limit_ms: 20 }, CanonError::WorkLimitExceeded { limit: 5 }];
+        for e in over {
+            assert!(ProofError::Canonicalization(e).is_over_budget());
+        }
+        let not_over = [
+            ProofError::Canonicalization(CanonError::TooDeep { limit: 128 }),
+            ProofError::Canonicalization(CanonError::TooManyBlankNodes { found: 2, limit: 1 }),
+            ProofError::Canonicalization(CanonError::TooManyQuads { found: 2, limit: 1 }),
+            ProofError::SignatureInvalid,
+            ProofError::ContextMismatch,
+        ];
+        for e in not_over {
+            assert!(!e.is_over_budget(), "{e}");
+        }
     }
 
     #[test]

@@ -3,10 +3,18 @@
 //!
 //! Every [`ActiveContext`] has a unique id. Processing local context `C` on top of active context
 //! `A` is memoized under `(A.id, C, flags)` when `C` is a bundled URL, a scoped context from a
-//! cached term definition, or (up to [`MAX_INLINE_ENTRIES`]) an inline context. Results derived
-//! from non-memoized contexts are marked non-cacheable so hostile input cannot fill the memo.
+//! cached term definition, or (up to [`MAX_INLINE_ENTRIES`], each at most [`MAX_INLINE_TEXT`]
+//! bytes) an inline context. Results derived from contexts that were not memoized are marked
+//! non-cacheable so hostile input cannot fill the memo, which also stops at [`MAX_MEMO_TERMS`]
+//! term definitions in all.
+//!
+//! Applying a context copies the active context's term definitions, so a document that applies
+//! thousands of scoped contexts to a context of thousands of terms would cost seconds: each
+//! document gets a [`ContextBudget`] of term definitions copied or created, and past it
+//! processing stops with [`JsonLdError::ContextTooExpensive`].
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -18,10 +26,23 @@ use super::{JsonLdError, has_keyword_form, is_absolute_iri, is_keyword};
 
 /// Maximum nesting of remote and scoped contexts.
 const MAX_CONTEXT_RECURSION: usize = 32;
+/// Maximum nesting of term definitions that need one another (a term whose IRI uses a prefix
+/// defined in the same context, and so on), counted through scoped contexts too. Create Term
+/// Definition recurses once per level, so an inline context chaining thousands of terms would
+/// otherwise overflow the stack; the bundled contexts need 3.
+const MAX_TERM_NESTING: usize = 64;
 /// Maximum memo entries in total.
 const MAX_ENTRIES: usize = 20_000;
 /// Maximum memo entries keyed by inline context text.
 const MAX_INLINE_ENTRIES: usize = 256;
+/// Longest inline context (serialized) that is memoized.
+const MAX_INLINE_TEXT: usize = 16 * 1024;
+/// Maximum term definitions held by the memo's entries in all (their memory).
+const MAX_MEMO_TERMS: usize = 1_000_000;
+/// Term definitions one document's context processing may copy or create (see [`ContextBudget`]);
+/// a verification shares one budget among its proof configurations. The vectors and the rich
+/// credential need at most a few thousand from a cold memo.
+pub(crate) const MAX_CONTEXT_WORK: u64 = 100_000;
 
 pub(crate) const C_LIST: u8 = 1;
 pub(crate) const C_SET: u8 = 2;
@@ -147,6 +168,7 @@ fn memo() -> &'static RwLock<HashMap<MemoKey, Arc<ActiveContext>>> {
 }
 
 static INLINE_ENTRIES: AtomicU64 = AtomicU64::new(0);
+static MEMO_TERMS: AtomicU64 = AtomicU64::new(0);
 
 /// Number of processed contexts currently memoized (for tests and diagnostics).
 pub fn cached_context_count() -> usize {
@@ -157,15 +179,60 @@ fn memo_get(key: &MemoKey) -> Option<Arc<ActiveContext>> {
     memo().read().ok()?.get(key).cloned()
 }
 
-fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) {
-    if let ContextKey::Inline(_) = key.2
-        && INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64 {
-            return;
+/// Memoizes `value` under `key` unless a bound is reached; true if it is memoized.
+fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) -> bool {
+    if let ContextKey::Inline(text) = &key.2
+        && (text.len() > MAX_INLINE_TEXT || INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64) {
+            return false;
         }
-    if let Ok(mut map) = memo().write()
-        && map.len() < MAX_ENTRIES {
-            map.insert(key, value.clone());
-        }
+    let terms = value.terms.len() as u64;
+    let Ok(mut map) = memo().write() else {
+        return false;
+    };
+    if map.len() >= MAX_ENTRIES || MEMO_TERMS.load(Ordering::Relaxed) + terms > MAX_MEMO_TERMS as u64 {
+        return false;
+    }
+    if map.insert(key, value.clone()).is_none() {
+        MEMO_TERMS.fetch_add(terms, Ordering::Relaxed);
+    }
+    true
+}
+
+/// The context-processing work one document may do, in term definitions copied or created
+/// (applying a context copies the active one; processing a context object creates its terms).
+/// Memo hits cost nothing, so honest documents spend little of it.
+#[derive(Debug)]
+pub(crate) struct ContextBudget {
+    left: Cell<u64>,
+}
+
+impl ContextBudget {
+    pub(crate) fn new() -> Self {
+        ContextBudget { left: Cell::new(MAX_CONTEXT_WORK) }
+    }
+
+    fn spend(&self, units: usize) -> Result<(), JsonLdError> {
+        let units = u64::try_from(units).unwrap_or(u64::MAX);
+        let left = self.left.get().checked_sub(units).ok_or(JsonLdError::ContextTooExpensive(MAX_CONTEXT_WORK))?;
+        self.left.set(left);
+        Ok(())
+    }
+}
+
+/// What the context being processed is nested in: the remote contexts being loaded (to refuse
+/// cycles and overflows) and the term definitions being created (see [`MAX_TERM_NESTING`]); and
+/// the document's [`ContextBudget`].
+#[derive(Debug, Clone)]
+struct Nesting<'b> {
+    urls: Vec<String>,
+    terms: usize,
+    budget: &'b ContextBudget,
+}
+
+impl<'b> Nesting<'b> {
+    fn new(budget: &'b ContextBudget) -> Self {
+        Nesting { urls: Vec::new(), terms: 0, budget }
+    }
 }
 
 /// Options of one context-processing call.
@@ -192,13 +259,14 @@ pub(crate) fn process_local(
     local: &Value,
     base_url: Option<&str>,
     flags: Flags,
+    budget: &ContextBudget,
 ) -> Result<Arc<ActiveContext>, JsonLdError> {
     let key = match local {
         Value::String(url) => Some(ContextKey::Url(url.clone())),
         Value::Null => None,
         other => serde_json::to_string(other).ok().map(ContextKey::Inline),
     };
-    memoized(active, key, flags, |remote| process(active, local, base_url, remote, flags), &mut Vec::new())
+    memoized(active, key, flags, |remote| process(active, local, base_url, remote, flags), &mut Nesting::new(budget))
 }
 
 /// Processes a scoped context of a term definition.
@@ -206,6 +274,7 @@ pub(crate) fn process_scoped(
     active: &Arc<ActiveContext>,
     scoped: &Arc<ScopedContext>,
     flags: Flags,
+    budget: &ContextBudget,
 ) -> Result<Arc<ActiveContext>, JsonLdError> {
     let key = Some(ContextKey::Scoped(scoped.id));
     memoized(
@@ -213,7 +282,7 @@ pub(crate) fn process_scoped(
         key,
         flags,
         |remote| process(active, &scoped.value, scoped.base_url.as_deref(), remote, flags),
-        &mut Vec::new(),
+        &mut Nesting::new(budget),
     )
 }
 
@@ -221,8 +290,8 @@ fn memoized(
     active: &Arc<ActiveContext>,
     key: Option<ContextKey>,
     flags: Flags,
-    compute: impl FnOnce(&mut Vec<String>) -> Result<ActiveContext, JsonLdError>,
-    remote: &mut Vec<String>,
+    compute: impl FnOnce(&mut Nesting) -> Result<ActiveContext, JsonLdError>,
+    remote: &mut Nesting,
 ) -> Result<Arc<ActiveContext>, JsonLdError> {
     let memo_key = key.filter(|_| active.cacheable).map(|k| (active.id, flags.bits(), k));
     if let Some(found) = memo_key.as_ref().and_then(memo_get) {
@@ -230,11 +299,14 @@ fn memoized(
     }
     let mut result = compute(remote)?;
     result.id = next_id();
+    // Cacheable (its id a memo key for what is derived from it) only if memoized itself: what
+    // derives from a context processed anew each time could never be found again.
     result.cacheable = memo_key.is_some();
-    let result = Arc::new(result);
-    if let Some(k) = memo_key {
-        memo_put(k, &result);
-    }
+    let mut result = Arc::new(result);
+    if let Some(k) = memo_key
+        && !memo_put(k, &result) {
+            Arc::make_mut(&mut result).cacheable = false;
+        }
     Ok(result)
 }
 
@@ -243,9 +315,16 @@ fn process(
     active: &Arc<ActiveContext>,
     local: &Value,
     base_url: Option<&str>,
-    remote: &mut Vec<String>,
+    remote: &mut Nesting,
     flags: Flags,
 ) -> Result<ActiveContext, JsonLdError> {
+    // The copy of the active context, and each entry (term) of each context object processed.
+    let items: &[Value] = match local {
+        Value::Array(items) => items,
+        single => std::slice::from_ref(single),
+    };
+    let entries: usize = items.iter().map(|i| i.as_object().map_or(1, Map::len)).sum();
+    remote.budget.spend(active.terms.len() + entries)?;
     let mut result: ActiveContext = (**active).clone();
     let mut propagate = flags.propagate;
     if let Some(p) = local.get("@propagate") {
@@ -257,10 +336,6 @@ fn process(
         result.previous = Some(active.clone());
         mark_changed(&mut result);
     }
-    let items: &[Value] = match local {
-        Value::Array(items) => items,
-        single => std::slice::from_ref(single),
-    };
     for item in items {
         result = process_item(result, item, base_url, remote, Flags { propagate, ..flags })?;
     }
@@ -271,11 +346,11 @@ fn process_item(
     mut result: ActiveContext,
     item: &Value,
     base_url: Option<&str>,
-    remote: &mut Vec<String>,
+    remote: &mut Nesting,
     flags: Flags,
 ) -> Result<ActiveContext, JsonLdError> {
     match item {
-        Value::Null => nullify(result, flags).map(|mut r| {
+        Value::Null => nullify(result, flags, remote.budget).map(|mut r| {
             mark_changed(&mut r);
             r
         }),
@@ -296,9 +371,16 @@ fn mark_changed(context: &mut ActiveContext) {
     context.cacheable = false;
 }
 
-fn nullify(result: ActiveContext, flags: Flags) -> Result<ActiveContext, JsonLdError> {
+fn nullify(result: ActiveContext, flags: Flags, budget: &ContextBudget) -> Result<ActiveContext, JsonLdError> {
+    budget.spend(result.terms.len())?;
     if !flags.override_protected && result.has_protected_terms() {
         return Err(JsonLdError::InvalidContextNullification);
+    }
+    // A non-propagated null keeps the context it replaces as `previous`, which keeps its own: a
+    // node with thousands of types whose scoped contexts are `null` would chain thousands of
+    // contexts, and dropping the chain recurses once per link.
+    if !flags.propagate && std::iter::successors(result.previous.as_deref(), |c| c.previous.as_deref()).count() >= MAX_CONTEXT_RECURSION {
+        return Err(JsonLdError::ContextOverflow(MAX_CONTEXT_RECURSION));
     }
     let empty = ActiveContext::empty();
     let previous = if flags.propagate { None } else { Some(Arc::new(result)) };
@@ -308,21 +390,21 @@ fn nullify(result: ActiveContext, flags: Flags) -> Result<ActiveContext, JsonLdE
 fn process_remote(
     result: ActiveContext,
     url: &str,
-    remote: &mut Vec<String>,
+    remote: &mut Nesting,
     flags: Flags,
 ) -> Result<ActiveContext, JsonLdError> {
     let url = resolve_context_url(url, result.base.as_deref());
-    if !flags.validate_scoped && remote.contains(&url) {
+    if !flags.validate_scoped && remote.urls.contains(&url) {
         return Ok(result);
     }
-    if remote.len() >= MAX_CONTEXT_RECURSION {
+    if remote.urls.len() >= MAX_CONTEXT_RECURSION {
         return Err(JsonLdError::ContextOverflow(MAX_CONTEXT_RECURSION));
     }
     let document = load_context_document(&url)?;
     let context = document
         .get("@context")
         .ok_or_else(|| JsonLdError::invalid("invalid remote context", format!("{url} has no @context")))?;
-    remote.push(url.clone());
+    remote.urls.push(url.clone());
     let parent = Arc::new(result);
     let key = Some(ContextKey::Url(url.clone()));
     let flags_inner = Flags { override_protected: false, propagate: true, validate_scoped: flags.validate_scoped };
@@ -333,7 +415,8 @@ fn process_remote(
         |remote| process(&parent, context, Some(&url), remote, flags_inner),
         remote,
     )?;
-    remote.pop();
+    remote.urls.pop();
+    remote.budget.spend(processed.terms.len())?;
     Ok((*processed).clone())
 }
 
@@ -352,7 +435,7 @@ fn process_definitions(
     result: &mut ActiveContext,
     map: &Map<String, Value>,
     base_url: Option<&str>,
-    remote: &mut Vec<String>,
+    remote: &mut Nesting,
     flags: Flags,
 ) -> Result<(), JsonLdError> {
     if let Some(version) = map.get("@version")
@@ -367,7 +450,7 @@ fn process_definitions(
         }
         None => map,
     };
-    if let Some(base) = map.get("@base").filter(|_| remote.is_empty()) {
+    if let Some(base) = map.get("@base").filter(|_| remote.urls.is_empty()) {
         result.base = match base {
             Value::Null => None,
             Value::String(b) => Some(resolve_context_url(b, result.base.as_deref())),
@@ -457,14 +540,14 @@ fn parse_direction(value: &Value) -> Result<Option<String>, JsonLdError> {
 }
 
 /// State of the Create Term Definition algorithm over one local context.
-struct Definer<'a> {
+struct Definer<'a, 'b> {
     local: &'a Map<String, Value>,
     /// `false` while being defined (cycle detection), `true` when done.
     defined: HashMap<String, bool>,
     base_url: Option<&'a str>,
     protected: bool,
     override_protected: bool,
-    remote: &'a mut Vec<String>,
+    remote: &'a mut Nesting<'b>,
 }
 
 const TERM_KEYS: &[&str] = &[
@@ -472,9 +555,22 @@ const TERM_KEYS: &[&str] = &[
     "@prefix", "@protected", "@type",
 ];
 
-impl Definer<'_> {
-    /// Create Term Definition (§4.2.2).
+impl Definer<'_, '_> {
+    /// Create Term Definition (§4.2.2), at most [`MAX_TERM_NESTING`] definitions deep.
     fn create_term(&mut self, active: &mut ActiveContext, term: &str) -> Result<(), JsonLdError> {
+        if self.remote.terms >= MAX_TERM_NESTING {
+            return Err(JsonLdError::invalid(
+                "invalid term definition",
+                format!("{term}: term definitions depend on one another more than {MAX_TERM_NESTING} levels deep"),
+            ));
+        }
+        self.remote.terms += 1;
+        let result = self.create_term_once(active, term);
+        self.remote.terms -= 1;
+        result
+    }
+
+    fn create_term_once(&mut self, active: &mut ActiveContext, term: &str) -> Result<(), JsonLdError> {
         match self.defined.get(term) {
             Some(true) => return Ok(()),
             Some(false) => return Err(JsonLdError::invalid("cyclic IRI mapping", term)),
@@ -775,6 +871,7 @@ impl Definer<'_> {
             base_url: self.base_url.map(str::to_owned),
         });
         let flags = Flags { override_protected: true, propagate: true, validate_scoped: false };
+        self.remote.budget.spend(active.terms.len())?;
         let mut check_against = active.clone();
         check_against.id = next_id();
         check_against.cacheable = false;
@@ -782,7 +879,7 @@ impl Definer<'_> {
         let mut remote = self.remote.clone();
         process(&check_against, &scoped.value, scoped.base_url.as_deref(), &mut remote, flags)
             .map_err(|e| match e {
-                JsonLdError::ContextNotAllowed(_) => e,
+                JsonLdError::ContextNotAllowed(_) | JsonLdError::ContextTooExpensive(_) => e,
                 other => JsonLdError::invalid("invalid scoped context", format!("{term}: {other}")),
             })?;
         Ok(scoped)
@@ -835,7 +932,7 @@ fn expand_iri(
     value: &str,
     document_relative: bool,
     vocab: bool,
-    mut definer: Option<&mut Definer<'_>>,
+    mut definer: Option<&mut Definer<'_, '_>>,
 ) -> Result<Option<String>, JsonLdError> {
     if is_keyword(value) {
         return Ok(Some(value.to_owned()));
@@ -915,4 +1012,26 @@ pub(crate) fn expand_iri_ro<'a>(
         }
     }
     Some(Cow::Owned(finish_relative(active, value, document_relative, vocab)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_inline_contexts_are_not_memoized() {
+        let context = Arc::new(ActiveContext { id: next_id(), ..(*ActiveContext::empty()).clone() });
+        let big = ContextKey::Inline("x".repeat(MAX_INLINE_TEXT + 1));
+        assert!(!memo_put((context.id, 0, big), &context));
+        let url = ContextKey::Url(format!("https://ex.test/{}", context.id));
+        assert!(memo_put((context.id, 0, url.clone()), &context));
+        assert!(memo_get(&(context.id, 0, url)).is_some());
+    }
+
+    #[test]
+    fn the_budget_counts_down_to_an_error() {
+        let budget = ContextBudget::new();
+        assert!(budget.spend(usize::try_from(MAX_CONTEXT_WORK).unwrap()).is_ok());
+        assert_eq!(budget.spend(1), Err(JsonLdError::ContextTooExpensive(MAX_CONTEXT_WORK)));
+    }
 }

@@ -7,16 +7,17 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::context::{
-    ActiveContext, C_GRAPH, C_ID, C_INDEX, C_LANGUAGE, C_LIST, C_TYPE, Flags, TermDefinition,
-    expand_iri_ro, process_local, process_scoped,
+    ActiveContext, C_GRAPH, C_ID, C_INDEX, C_LANGUAGE, C_LIST, C_TYPE, ContextBudget, Flags,
+    TermDefinition, expand_iri_ro, process_local, process_scoped,
 };
 use super::{JsonLdError, is_absolute_iri, is_keyword};
 
 type Ctx = Arc<ActiveContext>;
 
-/// Expands a whole document; the result is always an array of node objects.
-pub(crate) fn expand_document(doc: &Value) -> Result<Vec<Value>, JsonLdError> {
-    let expanded = expand_element(&ActiveContext::empty(), None, doc, false)?;
+/// Expands a whole document; the result is always an array of node objects. Its context
+/// processing spends from `budget`.
+pub(crate) fn expand_document(doc: &Value, budget: &ContextBudget) -> Result<Vec<Value>, JsonLdError> {
+    let expanded = expand_element(&ActiveContext::empty(), None, doc, false, budget)?;
     let expanded = match expanded {
         Value::Object(mut map) if map.len() == 1 && map.contains_key("@graph") => {
             map.remove("@graph").unwrap_or(Value::Null)
@@ -48,18 +49,19 @@ fn expand_element(
     property: Option<&str>,
     element: &Value,
     from_map: bool,
+    budget: &ContextBudget,
 ) -> Result<Value, JsonLdError> {
     let scoped = term_of(active, property).and_then(|t| t.context.clone());
     match element {
         Value::Null => Ok(Value::Null),
-        Value::Array(items) => expand_array(active, property, items, from_map),
-        Value::Object(map) => expand_object(active, property, map, from_map, scoped),
+        Value::Array(items) => expand_array(active, property, items, from_map, budget),
+        Value::Object(map) => expand_object(active, property, map, from_map, scoped, budget),
         scalar => {
             if property.is_none() || property == Some("@graph") {
                 return Ok(Value::Null);
             }
             let active = match scoped {
-                Some(s) => process_scoped(active, &s, Flags::DEFAULT)?,
+                Some(s) => process_scoped(active, &s, Flags::DEFAULT, budget)?,
                 None => active.clone(),
             };
             expand_value(&active, property, scalar)
@@ -67,11 +69,17 @@ fn expand_element(
     }
 }
 
-fn expand_array(active: &Ctx, property: Option<&str>, items: &[Value], from_map: bool) -> Result<Value, JsonLdError> {
+fn expand_array(
+    active: &Ctx,
+    property: Option<&str>,
+    items: &[Value],
+    from_map: bool,
+    budget: &ContextBudget,
+) -> Result<Value, JsonLdError> {
     let is_list = term_of(active, property).is_some_and(|t| t.container & C_LIST != 0);
     let mut result = Vec::with_capacity(items.len());
     for item in items {
-        let expanded = expand_element(active, property, item, from_map)?;
+        let expanded = expand_element(active, property, item, from_map, budget)?;
         match expanded {
             Value::Array(inner) if is_list => result.push(list_object(inner)),
             Value::Array(inner) => result.extend(inner),
@@ -95,6 +103,7 @@ fn expand_object(
     element: &Map<String, Value>,
     from_map: bool,
     property_scoped: Option<Arc<super::context::ScopedContext>>,
+    budget: &ContextBudget,
 ) -> Result<Value, JsonLdError> {
     let mut active = active.clone();
     if let Some(previous) = active.previous.clone()
@@ -103,10 +112,10 @@ fn expand_object(
         }
     if let Some(scoped) = property_scoped {
         let flags = Flags { override_protected: true, ..Flags::DEFAULT };
-        active = process_scoped(&active, &scoped, flags)?;
+        active = process_scoped(&active, &scoped, flags, budget)?;
     }
     if let Some(local) = element.get("@context") {
-        active = process_local(&active, local, active.base.clone().as_deref(), Flags::DEFAULT)?;
+        active = process_local(&active, local, active.base.clone().as_deref(), Flags::DEFAULT, budget)?;
     }
     let type_scoped = active.clone();
     let mut input_type = None;
@@ -123,7 +132,7 @@ fn expand_object(
         for term in &terms {
             if let Some(ctx) = type_scoped.term(term).and_then(|t| t.context.clone()) {
                 let flags = Flags { propagate: false, ..Flags::DEFAULT };
-                active = process_scoped(&active, &ctx, flags)?;
+                active = process_scoped(&active, &ctx, flags, budget)?;
             }
         }
         input_type = terms.last().and_then(|t| expand_iri_ro(&type_scoped, t, true, true)).map(|c| c.into_owned());
@@ -134,6 +143,7 @@ fn expand_object(
         property,
         input_type,
         result: Map::with_capacity(element.len()),
+        budget,
     };
     expander.expand_entries(element)?;
     expander.finish()
@@ -152,6 +162,7 @@ struct ObjectExpander<'p> {
     property: Option<&'p str>,
     input_type: Option<String>,
     result: Map<String, Value>,
+    budget: &'p ContextBudget,
 }
 
 impl ObjectExpander<'_> {
@@ -203,7 +214,7 @@ impl ObjectExpander<'_> {
         let expanded = match keyword {
             "@id" => self.expand_id(value)?,
             "@type" => self.expand_type(value)?,
-            "@graph" => Value::Array(as_array(expand_element(&self.active, Some("@graph"), value, false)?)),
+            "@graph" => Value::Array(as_array(expand_element(&self.active, Some("@graph"), value, false, self.budget)?)),
             "@included" => self.expand_included(value)?,
             "@value" => self.expand_value_keyword(value)?,
             "@language" => match value {
@@ -222,9 +233,9 @@ impl ObjectExpander<'_> {
                 if self.property.is_none() || self.property == Some("@graph") {
                     return Ok(());
                 }
-                Value::Array(as_array(expand_element(&self.active, self.property, value, false)?))
+                Value::Array(as_array(expand_element(&self.active, self.property, value, false, self.budget)?))
             }
-            "@set" => expand_element(&self.active, self.property, value, false)?,
+            "@set" => expand_element(&self.active, self.property, value, false, self.budget)?,
             "@reverse" => return self.expand_reverse(value),
             _ => return Ok(()),
         };
@@ -264,7 +275,7 @@ impl ObjectExpander<'_> {
     }
 
     fn expand_included(&mut self, value: &Value) -> Result<Value, JsonLdError> {
-        let items = as_array(expand_element(&self.active, None, value, false)?);
+        let items = as_array(expand_element(&self.active, None, value, false, self.budget)?);
         if items.iter().any(|i| !is_node_object(i)) {
             return Err(JsonLdError::invalid("invalid @included value", value.to_string()));
         }
@@ -293,7 +304,7 @@ impl ObjectExpander<'_> {
         if !value.is_object() {
             return Err(JsonLdError::invalid("invalid @reverse value", value.to_string()));
         }
-        let Value::Object(expanded) = expand_element(&self.active, Some("@reverse"), value, false)? else {
+        let Value::Object(expanded) = expand_element(&self.active, Some("@reverse"), value, false, self.budget)? else {
             return Ok(());
         };
         for (prop, items) in expanded {
@@ -328,7 +339,7 @@ impl ObjectExpander<'_> {
         } else if let (true, Value::Object(map)) = (container & (C_INDEX | C_TYPE | C_ID) != 0, value) {
             self.expand_index_map(key, term.as_deref(), container, map)?
         } else {
-            expand_element(&self.active, Some(key), value, false)?
+            expand_element(&self.active, Some(key), value, false, self.budget)?
         };
         if expanded.is_null() {
             return Ok(());
@@ -397,10 +408,10 @@ impl ObjectExpander<'_> {
             };
             if container & C_TYPE != 0
                 && let Some(ctx) = map_context.term(index).and_then(|t| t.context.clone()) {
-                    map_context = process_scoped(&map_context, &ctx, Flags::DEFAULT)?;
+                    map_context = process_scoped(&map_context, &ctx, Flags::DEFAULT, self.budget)?;
                 }
             let expanded_index = expand_iri_ro(&self.active, index, false, true).unwrap_or_default();
-            let items = as_array(expand_element(&map_context, Some(key), &Value::Array(as_array(index_value.clone())), true)?);
+            let items = as_array(expand_element(&map_context, Some(key), &Value::Array(as_array(index_value.clone())), true, self.budget)?);
             for item in items {
                 out.push(self.index_item(item, index, &index_key, &expanded_index, container)?);
             }

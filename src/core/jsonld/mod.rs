@@ -25,6 +25,7 @@ use thiserror::Error;
 use crate::core::canon::Rendered;
 
 pub use context::cached_context_count;
+pub(crate) use context::ContextBudget;
 
 /// Maximum JSON nesting depth accepted (objects and arrays).
 pub const MAX_DEPTH: usize = 64;
@@ -44,6 +45,10 @@ pub enum JsonLdError {
     /// Too many nested remote/scoped contexts.
     #[error("context overflow: more than {0} nested contexts")]
     ContextOverflow(usize),
+    /// Context processing would copy or create more term definitions than the document's budget
+    /// (thousands of scoped contexts applied to a large context: a hostile document).
+    #[error("JSON-LD context processing needs more than {0} term definitions (too many scoped contexts or terms: possible hostile document)")]
+    ContextTooExpensive(u64),
     /// The document is nested deeper than [`MAX_DEPTH`].
     #[error("JSON nesting deeper than {0} levels")]
     TooDeep(usize),
@@ -74,7 +79,7 @@ impl JsonLdError {
 /// Blank node labels are arbitrary; canonicalize with [`crate::core::canon`].
 pub fn to_rdf_dataset(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
     check_depth(doc, MAX_DEPTH)?;
-    let expanded = expand::expand_document(doc)?;
+    let expanded = expand::expand_document(doc, &ContextBudget::new())?;
     Ok(to_rdf::expanded_to_statements(&expanded)?.into_quads())
 }
 
@@ -82,9 +87,15 @@ pub fn to_rdf_dataset(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
 /// expanded document, to `f` (for canonicalization without building `oxrdf` terms in between).
 ///
 /// The quads are the ones [`to_rdf_dataset`] returns, with the same blank node labels.
-pub(crate) fn with_rendered_dataset<T>(doc: &Value, f: impl FnOnce(Vec<Rendered<'_>>) -> T) -> Result<T, JsonLdError> {
+/// Context processing spends from `budget`, which several documents may share (the proof
+/// configurations of one verification).
+pub(crate) fn with_rendered_dataset<T>(
+    doc: &Value,
+    budget: &ContextBudget,
+    f: impl FnOnce(Vec<Rendered<'_>>) -> T,
+) -> Result<T, JsonLdError> {
     check_depth(doc, MAX_DEPTH)?;
-    let expanded = expand::expand_document(doc)?;
+    let expanded = expand::expand_document(doc, budget)?;
     let statements = to_rdf::expanded_to_statements(&expanded)?;
     let labels = statements.labels();
     Ok(f(statements.rendered(&labels)))
@@ -93,7 +104,7 @@ pub(crate) fn with_rendered_dataset<T>(doc: &Value, f: impl FnOnce(Vec<Rendered<
 /// Expands a JSON-LD document (JSON-LD 1.1 Expansion Algorithm) using only bundled contexts.
 pub fn expand(doc: &Value) -> Result<Value, JsonLdError> {
     check_depth(doc, MAX_DEPTH)?;
-    expand::expand_document(doc).map(Value::Array)
+    expand::expand_document(doc, &ContextBudget::new()).map(Value::Array)
 }
 
 /// Fails with [`JsonLdError::TooDeep`] if `value` nests arrays/objects deeper than `max`.
@@ -187,11 +198,77 @@ mod tests {
             "@graph": [{"@id": "_:g", "p": "in graph"}]
         });
         let expected = canon::canonicalize(&to_rdf_dataset(&doc).unwrap()).unwrap();
-        let direct = with_rendered_dataset(&doc, |quads| canon::canonicalize_rendered(quads, &CanonLimits::default()))
+        let direct = with_rendered_dataset(&doc, &ContextBudget::new(), |quads| canon::canonicalize_rendered(quads, &CanonLimits::default()))
             .unwrap()
             .unwrap();
         assert_eq!(direct.nquads, expected);
         assert!(expected.contains("@en-gb"), "{expected}");
         assert!(expected.contains("\\n"), "{expected}");
+    }
+
+    /// Runs `f` on a thread with the default 2 MiB stack (where a deep recursion would abort).
+    fn on_default_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new().stack_size(2 << 20).spawn(f).unwrap().join().unwrap()
+    }
+
+    fn chained_terms(n: usize) -> Value {
+        let mut ctx = serde_json::Map::new();
+        for i in 0..n {
+            let def = if i + 1 == n { json!("https://ex.test/chain/") } else { json!(format!("t{}:x", i + 1)) };
+            ctx.insert(format!("t{i}"), def);
+        }
+        json!({"@context": ctx, "@id": "https://ex.test/s", "t0": "v"})
+    }
+
+    #[test]
+    fn terms_that_need_one_another_are_bounded() {
+        assert!(to_rdf_dataset(&chained_terms(40)).is_ok());
+        let err = on_default_stack(|| to_rdf_dataset(&chained_terms(20_000))).unwrap_err();
+        assert!(err.to_string().contains("more than 64 levels deep"), "{err}");
+    }
+
+    /// Types whose scoped contexts are `null` (not propagated) each keep the context they replace.
+    #[test]
+    fn non_propagated_nulls_do_not_chain_without_bound() {
+        let mut ctx = serde_json::Map::new();
+        ctx.insert("@vocab".into(), json!("https://ex.test/"));
+        let mut types = Vec::new();
+        for i in 0..200 {
+            ctx.insert(format!("T{i}"), json!({"@id": format!("https://ex.test/T{i}"), "@context": null}));
+            types.push(json!(format!("T{i}")));
+        }
+        let doc = json!({"@context": ctx, "@id": "https://ex.test/s", "@type": types});
+        let err = on_default_stack(move || to_rdf_dataset(&doc)).unwrap_err();
+        assert_eq!(err, JsonLdError::ContextOverflow(32));
+        let mut few = serde_json::Map::new();
+        few.insert("@vocab".into(), json!("https://ex.test/"));
+        few.insert("T".into(), json!({"@id": "https://ex.test/T", "@context": null}));
+        assert!(to_rdf_dataset(&json!({"@context": few, "@id": "https://ex.test/s", "@type": "T"})).is_ok());
+    }
+
+    /// Thousands of type-scoped contexts over a context of thousands of terms used to cost
+    /// seconds (each application copies the active context).
+    #[test]
+    fn context_processing_has_a_budget() {
+        let mut ctx = serde_json::Map::new();
+        ctx.insert("@vocab".into(), json!("https://ex.test/"));
+        let mut types = Vec::new();
+        for i in 0..3_000 {
+            ctx.insert(format!("T{i}"), json!({"@id": format!("https://ex.test/T{i}"), "@context": {format!("s{i}"): "https://ex.test/s"}}));
+            types.push(json!(format!("T{i}")));
+        }
+        let doc = json!({"@context": ctx, "@id": "https://ex.test/s", "@type": types});
+        let started = std::time::Instant::now();
+        assert_eq!(to_rdf_dataset(&doc).unwrap_err(), JsonLdError::ContextTooExpensive(context::MAX_CONTEXT_WORK));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn absolute_iri_detection() {
+        assert!(is_absolute_iri("https://x"));
+        assert!(is_absolute_iri("did:key:z6"));
+        assert!(!is_absolute_iri("foo"));
+        assert!(!is_absolute_iri("1a:b"));
+        assert!(!is_absolute_iri("_x/y:z"));
     }
 }

@@ -269,3 +269,18 @@ fn status_entry_constructors_serialize_to_spec_shapes() {
     assert_eq!(StatusListIndex::Number(7).value(), Some(7));
     assert_eq!(StatusListIndex::Text("7a".into()).value(), None);
 }
+
+/// The checks recurse into nested profiles (`parentOrg`): nesting is bounded first, whoever
+/// calls, so a deep chain is an error and not a deep recursion.
+#[test]
+fn deeply_nested_profiles_are_refused_before_they_are_walked() {
+    let mut doc = signed();
+    let mut org = json!({"id": "https://example.edu/orgs/0", "type": ["Profile"]});
+    for i in 1..100 {
+        org = json!({"id": format!("https://example.edu/orgs/{i}"), "type": ["Profile"], "parentOrg": org});
+    }
+    doc["issuer"]["parentOrg"] = org;
+    let errors = validate_credential(&doc).expect_err("too deep");
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.contains("deeper than 64"), "{errors:?}");
+}

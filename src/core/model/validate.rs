@@ -30,12 +30,19 @@ pub struct ValidationError {
 ///
 /// Returns every problem found, not just the first.
 pub fn validate_credential(value: &Value) -> Result<OpenBadgeCredential, Vec<ValidationError>> {
+    // The checks and the data-model parse recurse into nested objects (a profile's `parentOrg`,
+    // and so on): bound the nesting first, whoever the caller is.
+    if let Err(e) = crate::core::jsonld::check_depth(value, crate::core::jsonld::MAX_DEPTH) {
+        return Err(vec![ValidationError { path: String::new(), message: e.to_string() }]);
+    }
     let mut checker = Checker::default();
     checker.credential(value);
     if !checker.errors.is_empty() {
         return Err(checker.errors);
     }
-    serde_json::from_value(value.clone()).map_err(|err| {
+    // From the borrowed value: no copy of the document first (the model's flattened `extra`
+    // maps buffer what they do not know, which for a 1 MiB document is most of the cost).
+    <OpenBadgeCredential as serde::Deserialize>::deserialize(value).map_err(|err| {
         vec![ValidationError {
             path: String::new(),
             message: format!("does not match the data model: {err}"),
