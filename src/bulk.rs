@@ -394,7 +394,11 @@ fn row_errors(err: &AppError) -> Option<Vec<FieldError>> {
         | AppError::Forbidden(_)
         | AppError::UnsupportedMediaType(_)
         | AppError::PayloadTooLarge { .. } => Some(vec![FieldError::new("row", err.to_string())]),
-        AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => None,
+        AppError::Database(_)
+        | AppError::Sqlite(_)
+        | AppError::Migration(_)
+        | AppError::Internal(_)
+        | AppError::TooManyRequests { .. } => None,
     }
 }
 

@@ -25,6 +25,9 @@ pub enum AppError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The client asks for more than its share; it may retry after the given seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_secs: u64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// An error of the SQLite writer's connection (see `store::sqlite_writer`).

@@ -6,17 +6,20 @@
 //! `core::verify` off the async runtime, and reports `valid`, `invalid` or
 //! `indeterminate` with the facts an employer reads.
 
+mod lanes;
+
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use futures_util::future::join_all;
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
 use crate::core::baking::{self, BakedCredential};
+use crate::core::canon::CanonLimits;
 use crate::core::remote_status::{self, RevocationList, StatusSources};
 use crate::core::status_list::StatusPurpose;
 use crate::core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
@@ -26,6 +29,7 @@ use crate::error::{AppError, AppResult};
 use crate::fetch::{FetchPolicy, Fetcher};
 use crate::keyring;
 use crate::store::Store;
+use lanes::{Budgeted, ClientKey, Lanes};
 
 /// A credential as presented.
 #[derive(Debug, Clone)]
@@ -47,6 +51,8 @@ pub struct VerifyRequest {
     pub as_of: Option<time::OffsetDateTime>,
     /// Fetch each evidence URL that has a digest and compare the file with it.
     pub fetch_evidence: bool,
+    /// The address of the client that asked, for its share of the verification lanes.
+    pub client: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -95,6 +101,10 @@ pub struct Facts {
 #[serde(rename_all = "camelCase")]
 pub struct VerificationResult {
     pub result: Outcome,
+    /// True when every proof verifies with a key of the issuer the credential names:
+    /// then `facts` are what that issuer signed. When false, `facts` are only what
+    /// the document claims about itself.
+    pub authentic: bool,
     pub checks: Vec<ReportCheck>,
     pub facts: Facts,
     /// The credential that was checked (decoded, for JWT and baked input).
@@ -107,12 +117,13 @@ pub struct VerificationResult {
     pub registered_organization_id: Option<String>,
 }
 
-/// Verification is CPU work: it runs on blocking threads, at most this many at once.
+/// Verification is CPU work: it runs on blocking threads, in lanes that keep one
+/// client's expensive documents from delaying others' ([`lanes`]).
 /// The static checks of credentials stored here (immutable documents, keys that are
 /// retired but never deleted) are kept, so verifying one of ours by id costs only the
 /// validity, status and recipient checks after the first time.
 pub struct Verifier {
-    permits: Arc<Semaphore>,
+    lanes: Lanes,
     stored: Kept<verify::StaticChecks>,
     /// What does not change about a stored credential that `verify_stored` has read once.
     stored_facts: Kept<StoredFacts>,
@@ -152,14 +163,30 @@ impl Verifier {
         Self::with_fetch_policy(max_concurrent, FetchPolicy::default())
     }
 
-    /// A verifier whose outbound fetches follow `policy`.
+    /// A verifier whose outbound fetches follow `policy`. `max_concurrent` verifications
+    /// run at once in the light lane, a quarter of that (at least one) in the heavy lane.
     pub fn with_fetch_policy(max_concurrent: usize, policy: FetchPolicy) -> Self {
         Verifier {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            lanes: Lanes::new(max_concurrent, max_concurrent / 4),
             stored: Kept::new(),
             stored_facts: Kept::new(),
             fetcher: Fetcher::new(policy),
         }
+    }
+}
+
+impl Verifier {
+    /// A presentation's own proofs ([`verify::presentation_proof_checks`]), run in the
+    /// lanes like any verification. Holder keys are `did:key`s, resolved locally.
+    pub async fn presentation_proofs(&self, client: Option<IpAddr>, presentation: Value) -> AppResult<Vec<Check>> {
+        let job = move |limits: &CanonLimits| verify::presentation_proof_checks(&presentation, &OfflineResolver::new(), limits);
+        Ok(self.lanes.run(ClientKey::of(client), job).await?.0)
+    }
+}
+
+impl Budgeted for (Vec<Check>, bool) {
+    fn over_budget(&self) -> bool {
+        self.1
     }
 }
 
@@ -270,14 +297,18 @@ fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+/// The id whose controller document a VC-JWT's key is checked against: its `kid`,
+/// or, when it carries its key in the header (`jwk`), its issuer, whose own keys
+/// the header key must be one of.
+fn jwt_key_owner(decoded: &jwt::DecodedJwt) -> Option<String> {
+    decoded.kid().map(str::to_string).or_else(|| facts(&decoded.credential).issuer_id)
+}
+
 /// Adds to `resolver` the controller documents of the hosted issuers whose keys a
 /// credential (given as text: JSON or a VC-JWT) names.
 pub async fn add_hosted_documents(store: &Store, credential_text: &str, resolver: &mut OfflineResolver) -> AppResult<()> {
     let methods = if verify::looks_like_jwt(credential_text) {
-        jwt::decode_vc_jwt(credential_text.trim())
-            .ok()
-            .and_then(|d| d.header.get("kid").and_then(Value::as_str).map(|k| vec![k.to_string()]))
-            .unwrap_or_default()
+        jwt::decode_vc_jwt(credential_text.trim()).ok().as_ref().and_then(jwt_key_owner).into_iter().collect()
     } else {
         serde_json::from_str::<Value>(credential_text).map(|d| verification_methods(&d)).unwrap_or_default()
     };
@@ -521,25 +552,30 @@ fn fetched_evidence_check(e: &EvidenceRef, fetched: Option<Result<[u8; 32], crat
 }
 
 /// The status answers for the checks: this service's own, and the fetched lists,
-/// whose proofs are checked here (CPU work: call it on a blocking thread).
+/// whose proofs are checked here under `limits` (CPU work: call it on a blocking
+/// thread). Also says whether a list's proof ran out of the canonicalization budget.
 fn status_sources(
     mut sources: StatusSources,
-    fetched_lists: Vec<(String, Result<Arc<Value>, String>)>,
-    revocation_lists: Vec<(String, Result<RevocationList, String>)>,
+    fetched_lists: &[(String, Result<Arc<Value>, String>)],
+    revocation_lists: &[(String, Result<RevocationList, String>)],
     resolver: &OfflineResolver,
     now: time::OffsetDateTime,
-) -> StatusSources {
+    limits: &CanonLimits,
+) -> (StatusSources, bool) {
+    let mut over_budget = false;
     for (url, fetched) in fetched_lists {
-        let list = fetched.and_then(|doc| {
-            remote_status::verify_status_list_credential(&doc, &url, resolver, now)
-                .map_err(|e| format!("status list {url} cannot be trusted: {e}"))
+        let list = fetched.clone().and_then(|doc| {
+            remote_status::verify_status_list_credential_with(&doc, url, resolver, now, limits).map_err(|e| {
+                over_budget |= matches!(&e, remote_status::StatusDocumentError::Proof(p) if p.is_over_budget());
+                format!("status list {url} cannot be trusted: {e}")
+            })
         });
-        sources.add_list(url, list);
+        sources.add_list(url.clone(), list);
     }
     for (url, list) in revocation_lists {
-        sources.add_revocation_list(url, list);
+        sources.add_revocation_list(url.clone(), list.clone());
     }
-    sources
+    (sources, over_budget)
 }
 
 fn text_of(v: Option<&Value>) -> Option<String> {
@@ -659,7 +695,7 @@ async fn verify_stored(
     options.status = Some(&statuses);
     options.recipient_email = request.recipient_email.as_deref();
     let checks = with_live_checks(&static_checks, &options);
-    let report = verify::VerificationReport { verified: false, checks, credential: Some(known.document.clone()) };
+    let report = verify::VerificationReport { verified: false, checks, credential: Some(known.document.clone()), over_budget: false };
     Ok(Some(summarize(report, request, Vec::new(), known.registered.clone())))
 }
 
@@ -698,6 +734,11 @@ impl StoredFacts {
 
 /// Verifies a presented credential and reports every check.
 pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+    if let Presented::Reference(r) = &presented
+        && (r.chars().any(char::is_control) || r.len() > 2048)
+    {
+        return Err(AppError::invalid("id", "not the URL or id of a credential: it has control characters or is too long"));
+    }
     let prefix = format!("{}/credentials/", store.public_url);
     let (ours, document) = match &presented {
         Presented::Reference(r) => (Some(r.strip_prefix(&prefix).unwrap_or(r).to_string()), None),
@@ -712,10 +753,12 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
+            let owner = jwt_key_owner(&d);
             let mut c = d.credential;
-            // The key reference of a JWT plays the part of a proof's verification method.
-            if let (Some(obj), Some(kid)) = (c.as_object_mut(), d.header.get("kid").and_then(Value::as_str)) {
-                obj.insert("proof".into(), serde_json::json!({"verificationMethod": kid}));
+            // The JWT's key reference (or its issuer, for a key carried in the header) plays
+            // the part of a proof's verification method: its document is loaded or fetched.
+            if let (Some(obj), Some(owner)) = (c.as_object_mut(), owner) {
+                obj.insert("proof".into(), serde_json::json!({"verificationMethod": owner}));
             }
             c
         })
@@ -755,45 +798,57 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     let report = match (cached, &as_json) {
         // One of ours, seen before: only what can change is checked again.
         (Some(static_checks), Some(doc)) => {
-            let statuses = status_sources(sources, status_lists, revocation_lists, &resolver, now);
+            let (statuses, _) = status_sources(sources, &status_lists, &revocation_lists, &resolver, now, &CanonLimits::default());
             let mut options = VerifyOptions::new(&resolver, now);
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
             let checks = with_live_checks(&static_checks, &options);
-            verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()) }
+            verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()), over_budget: false }
         }
         _ => {
-            let permit = verifier
-                .permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| AppError::Internal("the verifier is shutting down".into()))?;
             let doc = as_json.clone().filter(|_| stored_id.is_some());
-            let (report, kept) = tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                let statuses = status_sources(sources, status_lists, revocation_lists, &resolver, now);
+            let job = move |limits: &CanonLimits| {
+                let (statuses, lists_over_budget) = status_sources(sources.clone(), &status_lists, &revocation_lists, &resolver, now, limits);
                 let mut options = VerifyOptions::new(&resolver, now);
                 options.status = Some(&statuses);
                 options.recipient_email = email.as_deref();
-                match doc {
+                options.canon = *limits;
+                match &doc {
                     Some(doc) => {
-                        let fixed = verify::static_checks(&doc, &resolver);
+                        let fixed = verify::static_checks_with(doc, &resolver, limits);
                         let checks = with_live_checks(&fixed, &options);
-                        (verify::VerificationReport { verified: false, checks, credential: Some(doc) }, Some(fixed))
+                        let over_budget = fixed.over_budget || lists_over_budget;
+                        let report = verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()), over_budget };
+                        Verified { report, kept: Some(fixed) }
                     }
-                    None => (verify::verify_text_with(&text, &options), None),
+                    None => {
+                        let mut report = verify::verify_text_with(&text, &options);
+                        report.over_budget |= lists_over_budget;
+                        Verified { report, kept: None }
+                    }
                 }
-            })
-            .await
-            .map_err(|e| AppError::Internal(format!("verification task failed: {e}")))?;
-            if let (Some(id), Some(fixed)) = (stored_id, kept) {
+            };
+            let Verified { report, kept } = verifier.lanes.run(ClientKey::of(request.client), job).await?;
+            // Checks cut short by the budget are an answer for now, not one to keep.
+            if let (Some(id), Some(fixed)) = (stored_id, kept.filter(|k| !k.over_budget)) {
                 verifier.stored.keep(&id, fixed);
             }
             report
         }
     };
     Ok(summarize(report, &request, evidence_checks, registered))
+}
+
+/// A verification run in the lanes: the report, and the static checks to keep for a stored credential.
+struct Verified {
+    report: verify::VerificationReport,
+    kept: Option<verify::StaticChecks>,
+}
+
+impl Budgeted for Verified {
+    fn over_budget(&self) -> bool {
+        self.report.over_budget
+    }
 }
 
 /// The service's report from the core's: the evidence and registry checks added,
@@ -804,6 +859,9 @@ fn summarize(
     evidence_checks: Vec<ReportCheck>,
     registered: Option<Organization>,
 ) -> VerificationResult {
+    // Only a proof by the issuer's own key shows who issued; otherwise the document
+    // merely claims its issuer, registered here or not.
+    let authentic = verify::issuer_proven(&report.checks);
     let mut checks: Vec<ReportCheck> = report.checks.into_iter().map(report_check).collect();
     if let (Some(file), Some(doc)) = (&request.evidence_file, &report.credential) {
         checks.push(evidence_check(doc, file));
@@ -819,10 +877,18 @@ fn summarize(
         checks.extend(evidence_checks);
     }
     checks.push(match &registered {
-        Some(org) => ReportCheck {
+        Some(org) if authentic => ReportCheck {
             check: "registry".into(),
             status: "passed".into(),
             message: format!("the issuer is {}, registered on this service", org.name),
+        },
+        Some(org) => ReportCheck {
+            check: "registry".into(),
+            status: "failed".into(),
+            message: format!(
+                "the document claims to be issued by {}, registered on this service, but no proof shows that {}'s key signed it",
+                org.name, org.name
+            ),
         },
         None => ReportCheck {
             check: "registry".into(),
@@ -837,10 +903,11 @@ fn summarize(
     } else {
         Outcome::Valid
     };
+    let registered = registered.filter(|_| authentic);
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
     let registered_organization_id = registered.as_ref().map(|o| o.id.clone());
     facts.registered_issuer = registered.map(|o| o.name);
-    VerificationResult { result, checks, facts, credential: report.credential, registered_organization_id }
+    VerificationResult { result, authentic, checks, facts, credential: report.credential, registered_organization_id }
 }
 
 /// The credential stored here that a verification was about, if it should be

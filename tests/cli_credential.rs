@@ -1,6 +1,8 @@
 #![cfg(feature = "server")]
 //! `credence credential sign|verify` and `credence keys list|rotate`, run as a user would.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -201,4 +203,18 @@ fn verify_resolves_keys_the_service_hosts_with_hosted() {
     assert!(out.status.success(), "{report}");
     let out = run(&["credential", "verify", file.to_str().unwrap()], None, dir.path());
     assert_eq!(out.status.code(), Some(1), "without --hosted nothing resolves the https key");
+
+    // The same credential forged as a VC-JWT whose header carries the forger's key: exit 1,
+    // with the issuer check saying the key is not the issuer's.
+    let forged = dir.path().join("forged.jwt");
+    std::fs::write(&forged, common::forged_jwk_token(&credential)).unwrap();
+    let mut args = hosted.to_vec();
+    *args.last_mut().unwrap() = forged.to_str().unwrap();
+    let out = run(&args, None, dir.path());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["verified"], false);
+    let issuer = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "issuer[0]").unwrap();
+    assert_eq!(issuer["status"], "failed", "{report}");
+    assert!(issuer["message"].as_str().unwrap().contains("is not one of the keys"), "{report}");
 }

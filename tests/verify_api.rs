@@ -184,12 +184,76 @@ async fn vc_api_issues_and_verifies() {
     t.app.post("/credentials/issue", Some(&issuer), &foreign).await.assert_problem(422, Some("credential.issuer"));
     t.app.post("/credentials/issue", None, &foreign).await.assert_problem(401, None);
 
-    let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"], "verifiableCredential": [t.doc]});
-    let r = t.app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let vp_bad = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"], "verifiableCredential": [bad]});
-    t.app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp_bad})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
     let _ = Request::<Body>::default();
+}
+
+/// A presentation of `credentials` by a did:key holder, signed for authentication.
+fn signed_presentation(credentials: &[Value], seed: u8, purpose: &str, challenge: Option<&str>) -> Value {
+    use credence::core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let holder = credence::core::did::DidKey::from_public_key(&key.verifying_key().to_bytes());
+    let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+        "holder": holder.did, "verifiableCredential": credentials});
+    let mut options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, holder.verification_method_id());
+    options.proof_purpose = purpose.to_string();
+    options.challenge = challenge.map(str::to_string);
+    add_proof(&vp, &key, &options).unwrap()
+}
+
+#[tokio::test]
+async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() {
+    let t = issued().await;
+    let verify = |vp: Value, options: Value| {
+        let app = &t.app;
+        async move { app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp, "options": options})).await }
+    };
+    let good = signed_presentation(std::slice::from_ref(&t.doc), 5, "authentication", Some("c-123"));
+    let r = verify(good.clone(), json!({"challenge": "c-123"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["verified"], true);
+    let checks: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(checks, vec!["proof[0]", "holder[0]", "verifiableCredential[0]"]);
+
+    // Never verified without a proof, even with valid credentials, nor with nothing at all.
+    let mut unsigned = good.clone();
+    unsigned.as_object_mut().unwrap().remove("proof");
+    verify(unsigned.clone(), json!({})).await.assert_problem(422, Some("proof"));
+    let empty = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"]});
+    let r = verify(empty, json!({})).await;
+    assert_ne!(r.body["verified"], true, "{}", r.text);
+    r.assert_problem(422, Some("proof"));
+    // A failing proof: the presentation was altered after signing.
+    let mut altered = good.clone();
+    altered["holder"] = json!("did:example:someone");
+    let r = verify(altered, json!({"challenge": "c-123"})).await;
+    r.assert_problem(422, Some("proof[0]"));
+    // Signed, but by a key that is not the holder's.
+    let mut claimed = signed_presentation(std::slice::from_ref(&t.doc), 6, "authentication", None);
+    let other = credence::core::did::DidKey::from_public_key(&ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]).verifying_key().to_bytes());
+    claimed["holder"] = json!(other.did);
+    let mut unsigned_claim = claimed.clone();
+    unsigned_claim.as_object_mut().unwrap().remove("proof");
+    let resigned = {
+        use credence::core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+        let key = ed25519_dalek::SigningKey::from_bytes(&[6u8; 32]);
+        let vm = credence::core::did::DidKey::from_public_key(&key.verifying_key().to_bytes()).verification_method_id();
+        let mut options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm);
+        options.proof_purpose = "authentication".into();
+        add_proof(&unsigned_claim, &key, &options).unwrap()
+    };
+    verify(resigned, json!({})).await.assert_problem(422, Some("holder[0]"));
+    // The wrong purpose, the wrong challenge, the wrong first context.
+    verify(signed_presentation(&[], 5, "assertionMethod", None), json!({})).await.assert_problem(422, Some("proof[0]"));
+    verify(good.clone(), json!({"challenge": "another"})).await.assert_problem(422, Some("proof.challenge"));
+    let mut wrong_context = good.clone();
+    wrong_context["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
+    let r = verify(wrong_context, json!({"challenge": "c-123"})).await;
+    assert_ne!(r.body["verified"], true, "{}", r.text);
+    r.assert_problem(422, Some("@context"));
+    // A valid holder's proof does not make an altered credential inside it valid.
+    let mut bad = t.doc.clone();
+    bad["name"] = json!("changed");
+    verify(signed_presentation(&[bad], 5, "authentication", None), json!({})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
 }
 
 #[test]

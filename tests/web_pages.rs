@@ -282,6 +282,13 @@ async fn verification_page_reports_in_plain_language() {
     assert!(right.text.contains("The email matches the person this badge was issued to."));
     let wrong = submit(&app, &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")], FRENCH).await;
     assert!(wrong.text.contains("Le courriel ne correspond pas"));
+    // An authentic badge shown for the wrong person is not called altered.
+    assert!(wrong.text.contains("Authentique, mais délivré à une autre personne"), "{}", wrong.text);
+    assert!(wrong.text.contains("class=\"status other-recipient\""), "{}", wrong.text);
+    assert!(!wrong.text.contains("il a peut-être été modifié"), "{}", wrong.text);
+    let wrong_en = submit(&app, &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")], ("accept-language", "en")).await;
+    assert!(wrong_en.text.contains("Authentic, but issued to someone else"), "{}", wrong_en.text);
+    assert!(!wrong_en.text.contains("unverified-claims"), "{}", wrong_en.text);
 
     // A baked image uploaded as a file; a pasted URL.
     let png = credence::core::baking::bake_png(
@@ -303,6 +310,22 @@ async fn verification_page_reports_in_plain_language() {
     assert!(bad.text.contains("class=\"status invalid\""));
     assert!(!bad.text.contains("<script>alert(1)</script>"));
     assert!(bad.text.contains("&#60;script&#62;") || bad.text.contains("&lt;script&gt;"));
+    // What a failed proof does not cover is shown as the document's claim, apart from facts.
+    assert!(bad.text.contains("id=\"unverified-claims\""), "{}", bad.text);
+    assert!(bad.text.contains("What the document claims (not verified)"), "{}", bad.text);
+    assert!(bad.text.contains("Claims to be issued by"), "{}", bad.text);
+    assert!(!bad.text.contains("<dt>Issued by</dt>"), "{}", bad.text);
+    assert!(!right.text.contains("unverified-claims"));
+
+    // The forged VC-JWT (a fresh key carried in its header) is not valid, and its claims
+    // (a registered issuer's name) are shown as claims.
+    let forged = common::forged_jwk_token(&doc);
+    let forged_page = submit(&app, &[("credential", None, forged.as_bytes())], FRENCH).await;
+    assert_eq!(forged_page.status, StatusCode::OK, "{}", forged_page.text);
+    assert!(forged_page.text.contains("class=\"status invalid\""), "{}", forged_page.text);
+    assert!(!forged_page.text.contains("class=\"status valid\""), "{}", forged_page.text);
+    assert!(forged_page.text.contains("Ce que le document affirme (non vérifié)"), "{}", forged_page.text);
+    assert!(forged_page.text.contains("Prétend être délivré par"), "{}", forged_page.text);
 
     // Not a badge, and nothing at all: a clear message, no stack trace.
     let garbage = submit(&app, &[("file", Some("notes.txt"), b"hello there")], ("accept-language", "en")).await;

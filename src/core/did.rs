@@ -412,6 +412,22 @@ pub fn resolve_assertion_method(
     read_method(&path, method, &wanted, document_id)
 }
 
+/// Most assertion methods read from one controller document.
+pub const MAX_ASSERTION_METHODS: usize = 64;
+
+/// Every assertion method of a controller document that resolves to a key the
+/// document controls (at most [`MAX_ASSERTION_METHODS`]); entries that do not
+/// resolve are left out.
+pub fn assertion_keys(document: &Value) -> Vec<ResolvedKey> {
+    let entries = document.get("assertionMethod").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    entries
+        .iter()
+        .take(MAX_ASSERTION_METHODS)
+        .filter_map(|entry| entry.as_str().or_else(|| entry.get("id").and_then(Value::as_str)))
+        .filter_map(|id| resolve_assertion_method(document, id).ok())
+        .collect()
+}
+
 fn read_method(
     path: &str,
     method: &Value,

@@ -93,6 +93,9 @@ impl From<&AppError> for Problem {
                 Problem::new(S::UNAUTHORIZED, "unauthorized", "Unauthorized", detail.clone())
             }
             AppError::Forbidden(detail) => Problem::new(S::FORBIDDEN, "forbidden", "Forbidden", detail.clone()),
+            AppError::TooManyRequests { detail, .. } => {
+                Problem::new(S::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail.clone())
+            }
             AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => Problem::new(
                 S::INTERNAL_SERVER_ERROR,
                 "internal-error",
@@ -109,12 +112,17 @@ impl IntoResponse for AppError {
         if problem.status >= 500 {
             tracing::error!(error = %self, "request failed");
         }
-        let unauthorized = matches!(self, AppError::Unauthorized(_));
         let mut response = problem.into_response();
-        if unauthorized {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"credence\""));
+        match self {
+            AppError::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"credence\""));
+            }
+            AppError::TooManyRequests { retry_after_secs, .. } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+            }
+            _ => {}
         }
         response
     }

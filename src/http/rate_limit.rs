@@ -8,11 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::problem::Problem;
+use crate::error::AppError;
 
 /// Buckets kept before idle ones are dropped, so memory stays bounded.
 const MAX_TRACKED_CLIENTS: usize = 10_000;
@@ -64,17 +63,11 @@ pub async fn limit(request: Request, next: Next) -> Response {
     if let (Some(limiter), Some(client)) = (limiter, client)
         && let Err(wait) = limiter.check(client) {
             let seconds = wait.as_secs().max(1);
-            let mut response = Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                format!("this address sends requests faster than allowed; retry in {seconds} s"),
-            )
-            .into_response();
-            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
+            return AppError::TooManyRequests {
+                detail: format!("this address sends requests faster than allowed; retry in {seconds} s"),
+                retry_after_secs: seconds,
             }
-            return response;
+            .into_response();
         }
     next.run(request).await
 }

@@ -13,11 +13,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::{Need, organization_for};
-use super::extract::{ApiJson, Auth, parse_json};
+use super::extract::{ApiJson, Auth, ClientAddr, parse_json};
 use super::problem::Problem;
 use super::AppState;
 use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
-use crate::core::model::parse_date_time_z;
+use crate::core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
+use crate::core::verify::CheckStatus;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
@@ -75,7 +76,7 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
         Some(t) => Some(parse_date_time_z(t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?),
         None => None,
     };
-    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, evidence_file: None, fetch_evidence: body.fetch_evidence };
+    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, fetch_evidence: body.fetch_evidence, ..VerifyRequest::default() };
     let given = [body.credential.is_some(), body.url.is_some(), body.id.is_some()].iter().filter(|b| **b).count();
     if given != 1 {
         return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
@@ -92,10 +93,24 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
 }
 
 async fn read_body(request: Request, limit: usize) -> AppResult<Bytes> {
-    let bytes = axum::body::to_bytes(request.into_body(), limit)
-        .await
-        .map_err(|_| AppError::PayloadTooLarge { limit })?;
-    Ok(bytes)
+    axum::body::to_bytes(request.into_body(), limit).await.map_err(|e| {
+        let inner = e.into_inner();
+        let is_limit = |e: &(dyn std::error::Error + 'static)| e.is::<http_body_util::LengthLimitError>();
+        if is_limit(inner.as_ref()) || inner.source().is_some_and(is_limit) {
+            AppError::PayloadTooLarge { limit }
+        } else {
+            AppError::bad_request(Some("body"), "the request body could not be read")
+        }
+    })
+}
+
+/// A multipart error as the problem it is: 413 when the body went over its cap, else 400.
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge { limit: MAX_IMAGE_BYTES }
+    } else {
+        AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}"))
+    }
 }
 
 async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presented, VerifyRequest)> {
@@ -104,15 +119,11 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
         .map_err(|e| AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}")))?;
     let mut presented = None;
     let mut request = VerifyRequest::default();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}")))?
-    {
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
         let content_type = field.content_type().unwrap_or("").to_ascii_lowercase();
         let file_name = field.file_name().unwrap_or("").to_ascii_lowercase();
-        let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge { limit: MAX_IMAGE_BYTES })?;
+        let data = field.bytes().await.map_err(multipart_error)?;
         match name.as_str() {
             "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
             "evidence" => request.evidence_file = Some(data.to_vec()),
@@ -163,9 +174,9 @@ pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
     request_body(content = VerifyBody, description = "JSON request; raw JWT, PNG, SVG and multipart are also accepted"),
     responses((status = 200, body = VerificationResult), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn verify(State(state): State<AppState>, request: Request) -> AppResult<Json<VerificationResult>> {
+async fn verify(State(state): State<AppState>, ClientAddr(client): ClientAddr, request: Request) -> AppResult<Json<VerificationResult>> {
     let media = media_type(&request);
-    let (presented, verify_request) = match media.as_str() {
+    let (presented, mut verify_request) = match media.as_str() {
         "multipart/form-data" => from_multipart(request, &state).await?,
         "application/json" | "application/ld+json" | "application/vc+ld+json" => {
             let bytes = read_body(request, super::MAX_BODY_BYTES).await?;
@@ -193,6 +204,7 @@ async fn verify(State(state): State<AppState>, request: Request) -> AppResult<Js
             )));
         }
     };
+    verify_request.client = client;
     Ok(Json(verification::verify_and_count(&state.store, &state.verifier, presented, verify_request).await?))
 }
 
@@ -249,9 +261,14 @@ fn presented_value(v: Value, field: &str) -> AppResult<Presented> {
     request_body = VerifyCredentialRequest,
     responses((status = 200, body = Object, description = "verified, checks, warnings, errors"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn vc_api_verify_credential(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyCredentialRequest>) -> AppResult<Response> {
+async fn vc_api_verify_credential(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<VerifyCredentialRequest>,
+) -> AppResult<Response> {
     let presented = presented_value(body.verifiable_credential, "verifiableCredential")?;
-    let result = verification::verify_and_count(&state.store, &state.verifier, presented, VerifyRequest::default()).await?;
+    let request = VerifyRequest { client, ..VerifyRequest::default() };
+    let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
     Ok(vc_api_answer(result))
 }
 
@@ -265,13 +282,19 @@ pub struct VerifyPresentationRequest {
     pub options: Option<Value>,
 }
 
-/// W3C VC API: verify a presentation: its own proof (when it has one, with the
-/// `challenge` and `domain` given in options) and every credential in it.
+/// W3C VC API: verify a presentation: its own proof (required: purpose
+/// `authentication`, by the holder's key when it names a holder, with the
+/// `challenge` and `domain` given in options) and every credential in it, each
+/// reported apart. `verified` is true only when every check passed.
 #[utoipa::path(post, path = "/presentations/verify", tag = "vc-api",
     request_body = VerifyPresentationRequest,
     responses((status = 200, body = Object, description = "verified, checks, warnings, errors"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyPresentationRequest>) -> AppResult<Response> {
+async fn vc_api_verify_presentation(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<VerifyPresentationRequest>,
+) -> AppResult<Response> {
     let vp = body.verifiable_presentation;
     let is_presentation = vp
         .get("type")
@@ -282,21 +305,29 @@ async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body)
     }
     let mut errors = Vec::new();
     let mut checks = Vec::new();
-    if vp.get("proof").is_some() {
-        let options = body.options.unwrap_or(Value::Null);
-        for (field, want) in [("challenge", options.get("challenge")), ("domain", options.get("domain"))] {
-            if let Some(want) = want {
-                let got = vp.get("proof").and_then(|p| p.get(field));
-                if got != Some(want) {
+    let first_context = match vp.get("@context") {
+        Some(Value::Array(items)) => items.first(),
+        other => other,
+    };
+    if !first_context.and_then(Value::as_str).is_some_and(|c| c == VC_V2_CONTEXT || c == VC_V1_CONTEXT) {
+        errors.push(FieldError::new("@context", format!("the first @context must be {VC_V2_CONTEXT} (or {VC_V1_CONTEXT})")));
+    }
+    match vp.get("proof") {
+        None => errors.push(FieldError::new("proof", "the presentation has no proof: nothing shows who presented it or that it was not altered")),
+        Some(proof) => {
+            let options = body.options.unwrap_or(Value::Null);
+            for (field, want) in [("challenge", options.get("challenge")), ("domain", options.get("domain"))] {
+                if let Some(want) = want
+                    && proof.get(field) != Some(want)
+                {
                     errors.push(FieldError::new(format!("proof.{field}"), format!("does not match the {field} in options")));
                 }
             }
-        }
-        let outcomes = data_integrity::verify_proofs(&vp, &data_integrity::DidKeyResolver);
-        for o in outcomes {
-            match o.result {
-                Ok(()) => checks.push("proof".to_string()),
-                Err(e) => errors.push(FieldError::new(format!("proof[{}]", o.index), e.to_string())),
+            for c in state.verifier.presentation_proofs(client, vp.clone()).await? {
+                match c.status {
+                    CheckStatus::Passed => checks.push(c.check),
+                    _ => errors.push(FieldError::new(c.check, c.message)),
+                }
             }
         }
     }
@@ -306,7 +337,8 @@ async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body)
         None => Vec::new(),
     };
     for (i, c) in credentials.into_iter().take(32).enumerate() {
-        let result = verification::verify_and_count(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, VerifyRequest::default()).await?;
+        let request = VerifyRequest { client, ..VerifyRequest::default() };
+        let result = verification::verify_and_count(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, request).await?;
         if result.result == Outcome::Valid {
             checks.push(format!("verifiableCredential[{i}]"));
         } else {
@@ -315,7 +347,7 @@ async fn vc_api_verify_presentation(State(state): State<AppState>, ApiJson(body)
             }
         }
     }
-    if errors.is_empty() {
+    if errors.is_empty() && !checks.is_empty() {
         return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": checks, "warnings": [], "errors": []}))).into_response());
     }
     let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");

@@ -1,5 +1,7 @@
 //! A verification report as a reader sees it: one headline state (valid,
-//! revoked, suspended, expired, invalid, indeterminate) and each check with a
+//! revoked, suspended, expired, issued to someone else, invalid, indeterminate),
+//! whether what the document says is the issuer's word or only its claim, and
+//! each check with a
 //! name and verdict in the page's language. The checks' detailed messages come
 //! from the verifier in English; French pages mark them `lang="en"`.
 
@@ -14,6 +16,8 @@ pub enum BadgeState {
     Revoked,
     Suspended,
     Expired,
+    /// Authentic and current, but the candidate's email is not its recipient's.
+    OtherRecipient,
     Invalid,
     Indeterminate,
 }
@@ -25,6 +29,7 @@ impl BadgeState {
             BadgeState::Revoked => "revoked",
             BadgeState::Suspended => "suspended",
             BadgeState::Expired => "expired",
+            BadgeState::OtherRecipient => "other-recipient",
             BadgeState::Invalid => "invalid",
             BadgeState::Indeterminate => "indeterminate",
         }
@@ -44,9 +49,11 @@ impl BadgeState {
             return BadgeState::Suspended;
         }
         let only_expired = result.checks.iter().filter(failed).all(|c| c.check == "validity" && c.message.starts_with("expired"));
+        let only_recipient = result.checks.iter().filter(failed).all(|c| c.check == "recipient");
         match result.result {
             Outcome::Valid => BadgeState::Valid,
             Outcome::Invalid if only_expired => BadgeState::Expired,
+            Outcome::Invalid if only_recipient && result.authentic => BadgeState::OtherRecipient,
             Outcome::Invalid => BadgeState::Invalid,
             Outcome::Indeterminate => BadgeState::Indeterminate,
         }
@@ -72,28 +79,38 @@ pub struct ReportView {
     /// The language of the checks' details (always English), for `lang=`.
     pub detail_lang: &'static str,
     pub checked_label: &'static str,
+    /// Whether the document's content is its issuer's word (every proof by the
+    /// issuer's key); when not, pages show it apart, as unverified claims.
+    pub authentic: bool,
+    pub claims_heading: &'static str,
+    pub claims_note: &'static str,
 }
 
 struct Words {
-    headline: [&'static str; 6],
-    explanation: [&'static str; 6],
+    headline: [&'static str; 7],
+    explanation: [&'static str; 7],
     verdict: [&'static str; 4],
     checked: &'static str,
+    claims_heading: &'static str,
+    claims_note: &'static str,
     check_names: &'static [(&'static str, &'static str)],
 }
 
 const EN: Words = Words {
-    headline: ["Valid", "Revoked", "Suspended", "Expired", "Not valid", "Could not be confirmed"],
+    headline: ["Valid", "Revoked", "Suspended", "Expired", "Authentic, but issued to someone else", "Not valid", "Could not be confirmed"],
     explanation: [
         "This badge is authentic, was issued by the organization named below, and has not been revoked, suspended or expired.",
         "The issuer has revoked this badge. It no longer stands for the achievement.",
         "The issuer has suspended this badge for now. It does not stand for the achievement while suspended.",
         "This badge has passed its expiry date.",
+        "This badge is authentic and current, but the email you gave is not the one it was issued to: it belongs to another person.",
         "This badge failed verification: it may have been altered or was not issued as it claims.",
         "Some checks could not be completed, so this badge cannot be confirmed as valid right now.",
     ],
     verdict: ["passed", "failed", "not checked", "could not be checked"],
     checked: "What was checked",
+    claims_heading: "What the document claims (not verified)",
+    claims_note: "No valid signature of the issuer covers what follows: it is only what the document says about itself, and may be false.",
     check_names: &[
         ("format", "Format"),
         ("contexts", "JSON-LD contexts"),
@@ -110,17 +127,20 @@ const EN: Words = Words {
 };
 
 const FR: Words = Words {
-    headline: ["Valide", "Révoqué", "Suspendu", "Expiré", "Non valide", "Impossible à confirmer"],
+    headline: ["Valide", "Révoqué", "Suspendu", "Expiré", "Authentique, mais délivré à une autre personne", "Non valide", "Impossible à confirmer"],
     explanation: [
         "Ce badge est authentique, a été délivré par l’organisation nommée ci-dessous et n’a été ni révoqué, ni suspendu, ni n’est expiré.",
         "L’émetteur a révoqué ce badge. Il n’atteste plus la réussite.",
         "L’émetteur a suspendu ce badge pour le moment. Il n’atteste pas la réussite tant qu’il est suspendu.",
         "La date d’expiration de ce badge est passée.",
+        "Ce badge est authentique et en vigueur, mais le courriel indiqué n’est pas celui de la personne à qui il a été délivré : il appartient à quelqu’un d’autre.",
         "Ce badge n’a pas passé la vérification : il a peut-être été modifié ou n’a pas été délivré comme il le prétend.",
         "Certaines vérifications n’ont pas pu être faites : ce badge ne peut pas être confirmé comme valide pour le moment.",
     ],
     verdict: ["réussie", "échouée", "non vérifiée", "impossible à vérifier"],
     checked: "Ce qui a été vérifié",
+    claims_heading: "Ce que le document affirme (non vérifié)",
+    claims_note: "Aucune signature valide de l’émetteur ne couvre ce qui suit : c’est seulement ce que le document dit de lui-même, et cela peut être faux.",
     check_names: &[
         ("format", "Format"),
         ("contexts", "Contextes JSON-LD"),
@@ -184,6 +204,9 @@ impl ReportView {
             checks,
             detail_lang: "en",
             checked_label: w.checked,
+            authentic: result.authentic,
+            claims_heading: w.claims_heading,
+            claims_note: w.claims_note,
         }
     }
 
@@ -200,6 +223,7 @@ mod tests {
     fn result(outcome: Outcome, checks: &[(&str, &str, &str)]) -> VerificationResult {
         VerificationResult {
             result: outcome,
+            authentic: !checks.iter().any(|(c, s, _)| c.starts_with("proof") && *s != "passed"),
             checks: checks
                 .iter()
                 .map(|(c, s, m)| ReportCheck { check: c.to_string(), status: s.to_string(), message: m.to_string() })
@@ -224,6 +248,12 @@ mod tests {
         assert_eq!(BadgeState::of(&forged), BadgeState::Invalid);
         let unknown = result(Outcome::Indeterminate, &[("status[0]", "error", "unreachable")]);
         assert_eq!(BadgeState::of(&unknown), BadgeState::Indeterminate);
+        let someone_else = result(Outcome::Invalid, &[("proof[0]", "passed", "ok"), ("recipient", "failed", "the email does not match")]);
+        assert_eq!(BadgeState::of(&someone_else), BadgeState::OtherRecipient);
+        assert_eq!(ReportView::new(&someone_else, Lang::En).headline, "Authentic, but issued to someone else");
+        // A forged document whose email does not match either is not "authentic".
+        let forged_other = result(Outcome::Invalid, &[("proof[0]", "failed", "bad"), ("recipient", "failed", "no match")]);
+        assert_eq!(BadgeState::of(&forged_other), BadgeState::Invalid);
     }
 
     #[test]

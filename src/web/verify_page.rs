@@ -13,8 +13,11 @@ use super::credential_view::CredentialView;
 use super::lang::query_param;
 use super::report::ReportView;
 use super::{PageContext, render};
+use std::net::IpAddr;
+
 use crate::error::AppError;
 use crate::http::AppState;
+use crate::http::extract::ClientAddr;
 use crate::verification::{self, Presented, VerifyRequest};
 
 #[derive(Debug)]
@@ -35,6 +38,8 @@ pub struct Words {
     pub recipient_mismatch: &'static str,
     pub open_badge_page: &'static str,
     pub learner: &'static str,
+    /// "Issued by", for a document whose issuer is not proven.
+    pub claimed_issuer: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -54,6 +59,7 @@ pub const EN: Words = Words {
     recipient_mismatch: "The email does not match the person this badge was issued to.",
     open_badge_page: "Open the badge page",
     learner: "Learner",
+    claimed_issuer: "Claims to be issued by",
 };
 
 pub const FR: Words = Words {
@@ -73,6 +79,7 @@ pub const FR: Words = Words {
     recipient_mismatch: "Le courriel ne correspond pas à la personne à qui ce badge a été délivré.",
     open_badge_page: "Ouvrir la page du badge",
     learner: "Personne apprenante",
+    claimed_issuer: "Prétend être délivré par",
 };
 
 /// What the verification came to, for the page.
@@ -131,9 +138,10 @@ fn client_reason(e: &AppError) -> Option<String> {
     }
 }
 
-async fn run(state: &AppState, page: &PageContext, presented: Presented, email: &str) -> Result<Outcome, AppError> {
+async fn run(state: &AppState, page: &PageContext, presented: Presented, email: &str, client: Option<IpAddr>) -> Result<Outcome, AppError> {
     let request = VerifyRequest {
         recipient_email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
+        client,
         ..VerifyRequest::default()
     };
     let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
@@ -168,10 +176,16 @@ fn show(page: &PageContext, status: StatusCode, form: Form, error: Option<String
     r
 }
 
-async fn verify_and_show(state: &AppState, page: &PageContext, form: Form, presented: Result<Presented, AppError>) -> Response {
+async fn verify_and_show(
+    state: &AppState,
+    page: &PageContext,
+    form: Form,
+    presented: Result<Presented, AppError>,
+    client: Option<IpAddr>,
+) -> Response {
     let v = page.pick(&EN, &FR);
     let outcome = match presented {
-        Ok(p) => run(state, page, p, &form.email).await,
+        Ok(p) => run(state, page, p, &form.email, client).await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -184,13 +198,13 @@ async fn verify_and_show(state: &AppState, page: &PageContext, form: Form, prese
 }
 
 /// `GET /verify`: the form, or with `?url=` the report for that badge.
-pub async fn verify_form(State(state): State<AppState>, page: PageContext, request: Request) -> Response {
+pub async fn verify_form(State(state): State<AppState>, ClientAddr(client): ClientAddr, page: PageContext, request: Request) -> Response {
     let url = request.uri().query().and_then(|q| query_param(q, "url")).filter(|u| !u.trim().is_empty());
     match url {
         None => show(&page, StatusCode::OK, Form::default(), None, None),
         Some(u) => {
             let form = Form { credential: u.clone(), ..Form::default() };
-            verify_and_show(&state, &page, form, Ok(Presented::Reference(u.trim().to_string()))).await
+            verify_and_show(&state, &page, form, Ok(Presented::Reference(u.trim().to_string())), client).await
         }
     }
 }
@@ -215,7 +229,7 @@ async fn read_form(request: Request, state: &AppState) -> Result<Form, String> {
 }
 
 /// `POST /verify`: the submitted form (multipart, for the file).
-pub async fn verify_submit(State(state): State<AppState>, page: PageContext, request: Request) -> Response {
+pub async fn verify_submit(State(state): State<AppState>, ClientAddr(client): ClientAddr, page: PageContext, request: Request) -> Response {
     let v = page.pick(&EN, &FR);
     let form = match read_form(request, &state).await {
         Ok(f) => f,
@@ -229,5 +243,5 @@ pub async fn verify_submit(State(state): State<AppState>, page: PageContext, req
             return show(&page, StatusCode::UNPROCESSABLE_ENTITY, form, Some(message), None);
         }
     };
-    verify_and_show(&state, &page, form, presented).await
+    verify_and_show(&state, &page, form, presented, client).await
 }

@@ -100,10 +100,13 @@ impl TestApp {
     }
 
     /// Sends a request built by the caller (extra headers and all).
+    /// The client is 127.0.0.1 unless the request carries its own `ConnectInfo`.
     pub async fn send_request(&self, mut request: Request<Body>) -> Response {
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        if request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().is_none() {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 40000))));
+        }
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
@@ -117,6 +120,18 @@ impl TestApp {
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Response { status, headers, content_type, body, text }
+    }
+
+    /// POSTs JSON as the client at `client`.
+    pub async fn post_from(&self, client: [u8; 4], path: &str, body: &Value) -> Response {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((client, 40000))));
+        self.send_request(request).await
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
@@ -218,4 +233,55 @@ pub fn tiny_png() -> Vec<u8> {
     png.extend(chunk(b"IDAT", &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]));
     png.extend(chunk(b"IEND", &[]));
     png
+}
+
+// ---------------------------------------------------------------- VC-JWTs made by hand
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The credential's claims as a VC-JWT payload (VC 2.0: the credential itself, with `iss`,
+/// `jti`, `nbf`), its achievement renamed: what an attacker sends.
+pub fn forged_payload(doc: &Value) -> Value {
+    let mut claims = doc.clone();
+    claims.as_object_mut().unwrap().remove("proof");
+    claims["credentialSubject"]["achievement"]["name"] = serde_json::json!("Master Electrician (forged)");
+    Value::Object(credence::core::jwt::build_payload(&claims).unwrap())
+}
+
+/// A compact JWS of `payload` under `header`, signed with an Ed25519 key.
+pub fn ed25519_jws(header: &Value, payload: &Value, key: &ed25519_dalek::SigningKey) -> String {
+    use ed25519_dalek::Signer;
+    let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(payload.to_string().as_bytes()));
+    format!("{input}.{}", b64(&key.sign(input.as_bytes()).to_bytes()))
+}
+
+pub fn ed25519_jwk(key: &ed25519_dalek::SigningKey) -> Value {
+    credence::core::jwt::ed25519_jwk(&key.verifying_key().to_bytes())
+}
+
+
+/// The forgery outside testing found: the credential renamed, signed as a VC-JWT by a fresh
+/// key carried in the header (`jwk`, no `kid`).
+pub fn forged_jwk_token(doc: &Value) -> String {
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[91u8; 32]);
+    let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "jwk": ed25519_jwk(&stranger)});
+    ed25519_jws(&header, &forged_payload(doc), &stranger)
+}
+
+// ---------------------------------------------------------------- hostile graphs
+
+/// The credential with a ring of `n` blank nodes under its subject (the linking term defined
+/// in an inline `@context`) and a proofValue of 64 arbitrary bytes: what outside testing sent
+/// to crash the server (2,000–5,000 nodes) or to hold a core for seconds (500–1,000).
+pub fn ring_credential(doc: &Value, n: usize) -> Value {
+    let mut d = doc.clone();
+    d["@context"].as_array_mut().unwrap().push(serde_json::json!({"link": {"@id": "https://example.com/link", "@type": "@id"}}));
+    let ring: Vec<Value> = (0..n).map(|i| serde_json::json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
+    d["credentialSubject"]["link"] = Value::Array(ring);
+    let signature = [7u8; 64];
+    d["proof"]["proofValue"] = Value::String(credence::core::multibase::encode_base58btc(&signature));
+    d
 }

@@ -162,10 +162,16 @@ impl Server {
     /// Starts `bin serve --bind 127.0.0.1:0` with `env`, and waits for
     /// "Credence listening on http://ADDR" on its standard output.
     pub fn start(bin: &str, dir: &Path, name: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_with_args(bin, dir, name, &[], env)
+    }
+
+    /// [`Server::start`] with more arguments to `serve` (`--demo`).
+    pub fn start_with_args(bin: &str, dir: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let stderr_log = dir.join(format!("{name}.stderr.log"));
         let mut cmd = Command::new(bin);
         cmd.current_dir(dir)
             .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
             .env_remove("CREDENCE_CONFIG")
             .env_remove("CREDENCE_PUBLIC_URL")
             .env_remove("CREDENCE_BIND")
