@@ -262,13 +262,4 @@ mod tests {
         assert_eq!(to_rdf_dataset(&doc).unwrap_err(), JsonLdError::ContextTooExpensive(context::MAX_CONTEXT_WORK));
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
-
-    #[test]
-    fn absolute_iri_detection() {
-        assert!(is_absolute_iri("https://x"));
-        assert!(is_absolute_iri("did:key:z6"));
-        assert!(!is_absolute_iri("foo"));
-        assert!(!is_absolute_iri("1a:b"));
-        assert!(!is_absolute_iri("_x/y:z"));
-    }
 }
