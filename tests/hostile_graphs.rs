@@ -179,6 +179,20 @@ fn honest_credentials_are_within_a_small_budget() {
     assert!(!outcomes[0].is_over_budget());
 }
 
+/// From the `verify_graph` fuzz target (docs/FUZZING.md, 2026-12-02): chains of 1,536 and 5,952
+/// blank nodes reported as 10-12 s timeouts. Alone they take 0.7 s and 1.5 s of CPU under the
+/// sanitizer for all of the target's checks (a release build verifies a 5,000-node chain in
+/// about 50 ms); the fuzzer, at nice 15, was starved by builds. Kept as bounds on the chain.
+#[test]
+fn fuzz_timeouts_chains_of_1536_and_5952_blank_nodes() {
+    for n in [1536, 5952] {
+        let doc = hostile_credential(Shape::Chain(n), Cryptosuite::EddsaRdfc2022, &[0; 64]);
+        let (error, elapsed) = on_default_stack(move || verify_both(&doc));
+        assert!(error.is_over_budget() || error == ProofError::Canonicalization(CanonError::TooDeep { limit: 128 }), "{n}: {error}");
+        assert!(elapsed < DEBUG_BOUND, "{n}: {elapsed:?}");
+    }
+}
+
 /// Hostile inline contexts end with a JSON-LD error, on the default stack and quickly: terms
 /// that need one another 20,000 deep (used to overflow the stack), thousands of type-scoped
 /// contexts over thousands of terms (used to take 11 s in a release build), and sixteen proofs

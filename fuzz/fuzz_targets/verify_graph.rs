@@ -1,7 +1,7 @@
 //! Structure-aware: builds credential-shaped JSON-LD documents from the fuzzer's bytes (terms of
 //! an inline `@context` with containers, types, reverse and scoped contexts; blank nodes linked
 //! in arbitrary graphs and in generated rings, chains, cliques, trees and disjoint copies (up to
-//! 6,120 nodes);
+//! 2,048 nodes);
 //! nested objects, arrays, lists and literals; a proof of either suite with any 64-byte
 //! signature) and feeds them to verification and to canonicalization.
 //!
@@ -82,7 +82,7 @@ struct Input {
     terms: Vec<TermKind>,
     nodes: Vec<Node>,
     subject: Vec<(u8, Val)>,
-    /// A generated graph: its kind, its size, and a scale (255: 24 times as many nodes).
+    /// A generated graph: its kind, its size, and a scale (255: 8 times as many nodes).
     shape: Option<(ShapeKind, u8, u8)>,
     jcs: bool,
     proof_context: u8,
@@ -201,8 +201,10 @@ impl Builder<'_> {
             })
             .collect();
         if let Some((kind, size, scale)) = &self.input.shape {
-            // Mostly small, so that the fuzzer stays fast; now and then up to 6,120 nodes.
-            let factor = if *scale == u8::MAX { 24 } else { 1 };
+            // Mostly small, so that the fuzzer stays fast; now and then up to 2,048 nodes (past
+            // the 2,000-node ring that overflowed the stack; larger ones take seconds under the
+            // sanitizer and only repeat what tests/hostile_graphs.rs checks up to 20,000).
+            let factor = if *scale == u8::MAX { 8 } else { 1 };
             out.extend(shape(kind, (usize::from(*size) + 1) * factor, &self.prefix));
         }
         if self.reversed {
@@ -300,7 +302,12 @@ fuzz_target!(|input: Input| {
         assert!(outcome.result.is_err());
     }
 
-    // Canonicalization properties, under a deterministic budget (no time limit, little work).
+    // Canonicalization properties, under a deterministic budget (no time limit, little work),
+    // on the smaller documents: they are where structure varies most, and the large generated
+    // graphs would make each input take seconds under the sanitizer.
+    if text.len() > 64 * 1024 {
+        return;
+    }
     let limits = CanonLimits { max_time: None, max_work: 2_000, ..CanonLimits::default() };
     let unsecured = |doc: &Value| {
         let mut doc = doc.clone();
