@@ -37,7 +37,8 @@ const MAX_ENTRIES: usize = 20_000;
 const MAX_INLINE_ENTRIES: usize = 256;
 /// Longest inline context (serialized) that is memoized.
 const MAX_INLINE_TEXT: usize = 16 * 1024;
-/// Maximum term definitions held by the memo's entries in all (their memory).
+/// Maximum term definitions held by the memo's entries in all, their `previous` contexts
+/// included (the memo's memory).
 const MAX_MEMO_TERMS: usize = 1_000_000;
 /// Term definitions one document's context processing may copy or create (see [`ContextBudget`]);
 /// a verification shares one budget among its proof configurations. The vectors and the rich
@@ -185,7 +186,7 @@ fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) -> bool {
         && (text.len() > MAX_INLINE_TEXT || INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64) {
             return false;
         }
-    let terms = value.terms.len() as u64;
+    let terms = held_terms(value) as u64;
     let Ok(mut map) = memo().write() else {
         return false;
     };
@@ -196,6 +197,12 @@ fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) -> bool {
         MEMO_TERMS.fetch_add(terms, Ordering::Relaxed);
     }
     true
+}
+
+/// The term definitions a memo entry keeps alive: its own and its `previous` contexts' (a
+/// non-propagated null keeps a context that is in no other entry). Shared ones count again.
+fn held_terms(context: &ActiveContext) -> usize {
+    std::iter::successors(Some(context), |c| c.previous.as_deref()).map(|c| c.terms.len()).sum()
 }
 
 /// The context-processing work one document may do, in term definitions copied or created
@@ -1026,6 +1033,18 @@ mod tests {
         let url = ContextKey::Url(format!("https://ex.test/{}", context.id));
         assert!(memo_put((context.id, 0, url.clone()), &context));
         assert!(memo_get(&(context.id, 0, url)).is_some());
+    }
+
+    #[test]
+    fn memo_entries_count_the_contexts_they_keep() {
+        let mut terms = TermMap::default();
+        terms.insert("a".into(), Arc::new(TermDefinition::default()));
+        terms.insert("b".into(), Arc::new(TermDefinition::default()));
+        let kept = Arc::new(ActiveContext { terms, ..(*ActiveContext::empty()).clone() });
+        let mut one = TermMap::default();
+        one.insert("c".into(), Arc::new(TermDefinition::default()));
+        let entry = ActiveContext { terms: one, previous: Some(kept), ..(*ActiveContext::empty()).clone() };
+        assert_eq!(held_terms(&entry), 3);
     }
 
     #[test]
