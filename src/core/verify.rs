@@ -372,6 +372,8 @@ fn any_over_budget(outcomes: &[ProofOutcome]) -> bool {
 
 /// [`static_checks`] under the given canonicalization limits.
 pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &CanonLimits) -> StaticChecks {
+    // One time budget for the credential's proofs and its endorsements' together.
+    let limits = &limits.with_deadline_from_now();
     let mut checks = Vec::new();
     if let Err(e) = jsonld::check_depth(doc, jsonld::MAX_DEPTH) {
         checks.push(check("format", CheckStatus::Failed, e.to_string()));
@@ -404,6 +406,8 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
 /// Embedded endorsements are checked the same way: each proof, and that the
 /// endorser controls the key. Also says whether one ran out of the budget.
 fn endorsement_checks(cred: &OpenBadgeCredential, resolver: &dyn KeyResolver, limits: &CanonLimits) -> (Vec<Check>, bool) {
+    // One time budget for all of them (an earlier deadline of the caller's stays).
+    let limits = &limits.with_deadline_from_now();
     let endorsements = cred.endorsement.as_deref().unwrap_or(&[]);
     let mut over_budget = false;
     let checks = endorsements
