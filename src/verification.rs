@@ -920,11 +920,9 @@ fn counted_credential(store: &Store, by_reference: Option<&str>, result: &Verifi
         return Some(r.strip_prefix(&prefix).unwrap_or(r).to_string());
     }
     let id = result.credential.as_ref()?.get("id")?.as_str()?.strip_prefix(&prefix)?;
-    let passed = |prefix: &str| {
-        let checks: Vec<&ReportCheck> = result.checks.iter().filter(|c| c.check.starts_with(prefix)).collect();
-        !checks.is_empty() && checks.iter().all(|c| c.status == "passed")
-    };
-    (passed("proof[") && passed("issuer[") && passed("registry") && !id.is_empty() && !id.contains(['/', '?', '#']))
+    // `authentic` is every proof passing with the issuer's key (`verify::issuer_proven`), and an
+    // organization is named only then: the copy is one of its own, untampered.
+    (result.authentic && result.registered_organization_id.is_some() && !id.is_empty() && !id.contains(['/', '?', '#']))
         .then(|| id.to_string())
 }
 
