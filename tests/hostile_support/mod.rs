@@ -149,3 +149,13 @@ pub fn many_proofs_credential(terms: usize, proofs: usize) -> Value {
     doc["proof"] = Value::Array(vec![proof; proofs]);
     doc
 }
+
+/// A credential (one blank node) endorsed `endorsements` times, each endorsement a credential of
+/// `shape` with its own proof: verification checks every endorsement's proof on its own.
+pub fn endorsed_credential(shape: Shape, endorsements: usize) -> Value {
+    let mut doc = hostile_credential(Shape::Chain(1), Cryptosuite::EddsaRdfc2022, &[3; 64]);
+    let mut endorsement = hostile_credential(shape, Cryptosuite::EddsaRdfc2022, &[4; 64]);
+    endorsement["type"] = json!(["VerifiableCredential", "EndorsementCredential"]);
+    doc["endorsement"] = Value::Array(vec![endorsement; endorsements]);
+    doc
+}
