@@ -1,13 +1,13 @@
 //! Sign/verify cost against the bare cost of Ed25519 + two SHA-256.
-//! Run: `cargo bench --no-default-features --bench core`
+//! Run: `cargo bench --bench core`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use credence::core::data_integrity::{
+use credence_core::data_integrity::{
     Cryptosuite, DidKeyResolver, ProofOptions, add_proof, all_verified, verify_proofs,
 };
-use credence::core::multibase;
+use credence_core::multibase;
 use ed25519_dalek::{Signer, SigningKey, Verifier};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -112,7 +112,7 @@ fn main() {
 
 /// Where the time of the rdfc path goes, for the rich credential.
 fn breakdown(budget: Duration) {
-    use credence::core::{canon, jsonld};
+    use credence_core::{canon, jsonld};
     let doc = load("rich-credential.json");
     let quads = jsonld::to_rdf_dataset(&doc).unwrap();
     let expand = measure(budget, || {

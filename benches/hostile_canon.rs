@@ -1,16 +1,16 @@
 //! The worst hostile credentials found for canonicalization and JSON-LD processing, each timed
 //! through the whole offline verification (`core::verify::verify_text`: parse, structure,
 //! contexts, expansion, RDFC-1.0, proof) with the default limits.
-//! Run: `cargo bench --no-default-features --bench hostile_canon`
+//! Run: `cargo bench --bench hostile_canon`
 //! (`HOSTILE_ONLY=ring` runs the cases whose name contains "ring".)
 
-#[path = "../tests/hostile_support/mod.rs"]
+#[path = "../crates/credence-core/tests/it/hostile_support/mod.rs"]
 mod hostile_support;
 
 use std::time::{Duration, Instant};
 
-use credence::core::data_integrity::Cryptosuite;
-use credence::core::verify::{OfflineResolver, verify_text};
+use credence_core::data_integrity::Cryptosuite;
+use credence_core::verify::{OfflineResolver, verify_text};
 use hostile_support::{
     Shape, endorsed_credential, hostile_credential, many_proofs_credential, scoped_types_credential, term_chain_credential,
 };
@@ -67,7 +67,7 @@ fn cases() -> Vec<(String, Value)> {
 
 /// CPU time of each phase of verification for `text` (with `HOSTILE_PHASES=1`).
 fn phases(text: &str) -> String {
-    use credence::core::{data_integrity, jsonld, model};
+    use credence_core::{data_integrity, jsonld, model};
     let mut out = Vec::new();
     let mut time = |name: &str, f: &mut dyn FnMut()| {
         let cpu = thread_cpu_time();

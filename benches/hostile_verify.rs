@@ -16,7 +16,7 @@
 //! also refused with 429 when they send too fast, as they would be in production.
 //! Loopback only (127.0.0.0/8); every loop is bounded in count and time.
 
-#[path = "../tests/http1/mod.rs"]
+#[path = "../tests/it/http1/mod.rs"]
 mod http1;
 
 use std::io::{Read, Write};
@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use credence::core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_credence");
@@ -72,7 +72,7 @@ fn ring(doc: &Value, n: usize) -> String {
     }
     let nodes: Vec<Value> = (0..n).map(|i| json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
     d["credentialSubject"]["link"] = Value::Array(nodes);
-    d["proof"]["proofValue"] = json!(credence::core::multibase::encode_base58btc(&[7u8; 64]));
+    d["proof"]["proofValue"] = json!(credence_core::multibase::encode_base58btc(&[7u8; 64]));
     json!({"credential": d}).to_string()
 }
 
@@ -177,7 +177,7 @@ fn main() {
         .max_by_key(|doc| doc.to_string().len())
         .expect("the demo issued credentials");
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
-    let did = credence::core::did::DidKey::from_public_key(&key.verifying_key().to_bytes());
+    let did = credence_core::did::DidKey::from_public_key(&key.verifying_key().to_bytes());
     let mut unsigned = richest.clone();
     unsigned.as_object_mut().expect("an object").remove("proof");
     unsigned["issuer"] = json!({"id": did.did, "type": ["Profile"], "name": unsigned["issuer"]["name"]});

@@ -21,7 +21,7 @@
 //! in the database: what was answered as issued must be there.
 //! Loopback only; the request loop is bounded in count and time.
 
-#[path = "../tests/http1/mod.rs"]
+#[path = "../tests/it/http1/mod.rs"]
 mod http1;
 
 use std::sync::Arc;

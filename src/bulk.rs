@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::core::model::normalize_email;
-use crate::core::sealed_key::MasterKey;
+use credence_core::model::normalize_email;
+use credence_core::sealed_key::MasterKey;
 use crate::domain::learner::{EvidenceInput, LearnerInput, ResultInput, ReviewerInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::{FieldError, Violations};

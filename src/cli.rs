@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{FileSettings, Overrides, Settings};
-use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
-use crate::core::sealed_key::MasterKey;
-use crate::core::verify::OfflineResolver;
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::sealed_key::MasterKey;
+use credence_core::verify::OfflineResolver;
 use crate::keyring;
 use crate::domain::api_key::{self, Role};
 use crate::error::{AppError, AppResult};
@@ -387,7 +387,7 @@ async fn keys(config: Option<&PathBuf>, command: KeysCommand) -> AppResult<()> {
 
 /// The credential text inside a baked PNG or SVG.
 fn unbake(bytes: &[u8]) -> AppResult<String> {
-    use crate::core::baking;
+    use credence_core::baking;
     let baked = if bytes.starts_with(&baking::PNG_SIGNATURE) {
         baking::unbake_png(bytes)
     } else {
@@ -416,7 +416,7 @@ fn read_input(file: &str) -> AppResult<String> {
     } else {
         bytes = std::fs::read(file).map_err(|e| AppError::invalid("FILE", format!("cannot read {file}: {e}")))?;
     }
-    let looks_baked = bytes.starts_with(&crate::core::baking::PNG_SIGNATURE)
+    let looks_baked = bytes.starts_with(&credence_core::baking::PNG_SIGNATURE)
         || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
     if looks_baked {
         return unbake(&bytes);
@@ -464,11 +464,11 @@ async fn verify(config: Option<&PathBuf>, args: &VerifyArgs) -> AppResult<ExitCo
         resolver.add_document(url, doc);
     }
     let now = match &args.as_of {
-        Some(t) => crate::core::model::parse_date_time_z(t)
+        Some(t) => credence_core::model::parse_date_time_z(t)
             .ok_or_else(|| AppError::invalid("as-of", "must be an RFC 3339 date-time with a time zone"))?,
         None => time::OffsetDateTime::now_utc(),
     };
-    let mut report = crate::core::verify::verify_text(&input, &resolver, now);
+    let mut report = credence_core::verify::verify_text(&input, &resolver, now);
     report.credential = None;
     let text = serde_json::to_string_pretty(&report).map_err(|e| AppError::Internal(e.to_string()))?;
     println!("{text}");

@@ -94,7 +94,7 @@ impl Settings {
             return Err(AppError::invalid("public-url", "must be an absolute http(s) URL"));
         }
         // Every id of every credential starts with it.
-        crate::core::iri::check_iri(&public_url).map_err(|e| AppError::invalid("public-url", e.to_string()))?;
+        credence_core::iri::check_iri(&public_url).map_err(|e| AppError::invalid("public-url", e.to_string()))?;
         let fetch_timeout = match overrides.fetch_timeout_secs.or(file.fetch_timeout_secs) {
             None => crate::fetch::DEFAULT_TIMEOUT,
             Some(secs) if (1..=MAX_FETCH_TIMEOUT_SECS).contains(&secs) => std::time::Duration::from_secs(secs),

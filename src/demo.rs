@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::core::sealed_key::MasterKey;
+use credence_core::sealed_key::MasterKey;
 use crate::domain::achievement::{AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, Tier};
 use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};

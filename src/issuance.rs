@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
-use crate::core::sealed_key::MasterKey;
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::sealed_key::MasterKey;
 use crate::domain::achievement::{Achievement, parse_iso_duration};
 use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult, SignoffDecision};
 use crate::domain::award_rule::SignoffKind;
@@ -659,7 +659,7 @@ async fn issue(
         let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
         let jwt = if org.issue_jwt {
             Some(
-                crate::core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
+                credence_core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
                     .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
             )
         } else {

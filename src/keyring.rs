@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::core::did;
-use crate::core::sealed_key::{IssuerKey, MasterKey};
+use credence_core::did;
+use credence_core::sealed_key::{IssuerKey, MasterKey};
 use crate::error::{AppError, AppResult};
 
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -110,7 +110,7 @@ pub async fn public_keys(store: &crate::store::Store, organization_id: &str) -> 
     let keys = store.signing_keys(organization_id).await?;
     keys.iter()
         .map(|k| {
-            crate::core::multibase::decode_ed25519_public(&k.public_key_multibase)
+            credence_core::multibase::decode_ed25519_public(&k.public_key_multibase)
                 .map_err(|e| AppError::Internal(format!("stored public key {} is unreadable: {e}", k.id)))
         })
         .collect()
@@ -122,7 +122,7 @@ pub fn profile_document(org: &crate::domain::organization::Organization, keys: &
     if keys.is_empty() {
         return Ok(org.profile());
     }
-    let profile: crate::core::model::Profile = serde_json::from_value(org.profile())
+    let profile: credence_core::model::Profile = serde_json::from_value(org.profile())
         .map_err(|e| AppError::Internal(format!("profile of {} does not fit the model: {e}", org.slug)))?;
     did::profile_controller_document(&profile, keys).map_err(|e| AppError::Internal(format!("profile of {}: {e}", org.slug)))
 }

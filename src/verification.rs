@@ -18,12 +18,12 @@ use serde_json::Value;
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
-use crate::core::baking::{self, BakedCredential};
-use crate::core::canon::CanonLimits;
-use crate::core::remote_status::{self, RevocationList, StatusSources};
-use crate::core::status_list::StatusPurpose;
-use crate::core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
-use crate::core::{did, jwt, model, multibase};
+use credence_core::baking::{self, BakedCredential};
+use credence_core::canon::CanonLimits;
+use credence_core::remote_status::{self, RevocationList, StatusSources};
+use credence_core::status_list::StatusPurpose;
+use credence_core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
+use credence_core::{did, jwt, model, multibase};
 use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
 use crate::fetch::{FetchPolicy, Fetcher};

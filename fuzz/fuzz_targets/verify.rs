@@ -5,9 +5,9 @@
 //! reads from other hosts). It must never panic or hang, whatever the input.
 #![no_main]
 
-use credence::core::baking;
-use credence::core::remote_status;
-use credence::core::verify::{OfflineResolver, StatusAnswer, StatusLookup, VerifyOptions, verify_text_with};
+use credence_core::baking;
+use credence_core::remote_status;
+use credence_core::verify::{OfflineResolver, StatusAnswer, StatusLookup, VerifyOptions, verify_text_with};
 use libfuzzer_sys::fuzz_target;
 
 struct EveryListClear;

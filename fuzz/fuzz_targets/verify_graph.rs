@@ -12,10 +12,10 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use credence::core::canon::{self, CanonLimits};
-use credence::core::data_integrity::{self, Cryptosuite, DidKeyResolver};
-use credence::core::jsonld;
-use credence::core::verify::{OfflineResolver, VerifyOptions, verify_text_with};
+use credence_core::canon::{self, CanonLimits};
+use credence_core::data_integrity::{self, Cryptosuite, DidKeyResolver};
+use credence_core::jsonld;
+use credence_core::verify::{OfflineResolver, VerifyOptions, verify_text_with};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
@@ -263,7 +263,7 @@ fn document(input: &Input, relabelled: bool) -> Value {
     proof.insert("created".into(), json!("2024-01-01T00:00:00Z"));
     proof.insert("verificationMethod".into(), json!(VM));
     proof.insert("proofPurpose".into(), json!("assertionMethod"));
-    proof.insert("proofValue".into(), json!(credence::core::multibase::encode_base58btc(&signature)));
+    proof.insert("proofValue".into(), json!(credence_core::multibase::encode_base58btc(&signature)));
     match input.proof_context % 3 {
         0 => {}
         1 => {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::award_rule::AwardRule;
 use super::framework::{self, FrameworkVersion};
 use super::validation::{Violations, is_http_url};
-use crate::core::iri::check_iri;
+use credence_core::iri::check_iri;
 use crate::error::AppResult;
 
 /// Achievement types defined by Open Badges 3.0 (`ext:` values are also accepted).

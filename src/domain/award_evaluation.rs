@@ -36,7 +36,7 @@ use utoipa::ToSchema;
 
 use super::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use super::validation::{Violations, is_slug};
-use crate::core::model::parse_date_time_z;
+use credence_core::model::parse_date_time_z;
 
 /// One result recorded for a learner on one component.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]

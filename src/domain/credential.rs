@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use time::{Date, Month, OffsetDateTime};
 
 use super::achievement::ResultDescriptionInput;
-use crate::core::model::{OB_V3_CONTEXT, VC_V2_CONTEXT, hashed_email_identity};
-use crate::core::multibase;
+use credence_core::model::{OB_V3_CONTEXT, VC_V2_CONTEXT, hashed_email_identity};
+use credence_core::multibase;
 
 /// Who receives the credential. The email is only ever stored hashed with the salt.
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::organization::is_email;
 use super::validation::Violations;
-use crate::core::did::Did;
-use crate::core::model::{normalize_email, parse_date_time_z};
+use credence_core::did::Did;
+use credence_core::model::{normalize_email, parse_date_time_z};
 
 /// How the issuer identifies a learner: by email and/or its own learner id.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::core::iri::check_iri;
+use credence_core::iri::check_iri;
 use crate::error::AppError;
 
 /// One invalid field: its path in the request body and why it is invalid.

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::extract::ApiPath;
 use super::problem::Problem;
-use crate::core::baking::{self, BakedCredential};
+use credence_core::baking::{self, BakedCredential};
 use crate::error::{AppError, AppResult};
 use crate::images::qr::QrMatrix;
 use crate::images::{self, ARTWORK_VERSION, BadgeFacts, ImageError};

@@ -20,14 +20,14 @@ use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
 use super::problem::Problem;
 use super::AppState;
-use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
-use crate::core::status_list::{Bitstring, StatusPurpose, status_list_credential};
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
 use crate::domain::credential::format_time;
 use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::core::sealed_key::MasterKey;
+use credence_core::sealed_key::MasterKey;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
 use crate::store::{Claim, CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
 
@@ -177,7 +177,7 @@ fn answer_binding(org: &Organization, key: &str) -> Vec<u8> {
 }
 
 fn seal_stored_answer(master: &MasterKey, org: &Organization, key: &str, text: &str) -> AppResult<String> {
-    let sealed = crate::core::sealed_key::seal_message(master, text.as_bytes(), &answer_binding(org, key))
+    let sealed = credence_core::sealed_key::seal_message(master, text.as_bytes(), &answer_binding(org, key))
         .ok_or_else(|| AppError::Internal("the answer is too large to seal".into()))?;
     Ok(format!("{SEALED_ANSWER_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(sealed)))
 }
@@ -188,7 +188,7 @@ fn open_stored_answer(master: &MasterKey, org: &Organization, key: &str, stored:
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| AppError::Internal(format!("a stored answer is not base64: {e}")))?;
-    let plain = crate::core::sealed_key::open_message(master, &sealed, &answer_binding(org, key))
+    let plain = credence_core::sealed_key::open_message(master, &sealed, &answer_binding(org, key))
         .map_err(|e| AppError::Internal(format!("a stored answer cannot be opened: {e}")))?;
     String::from_utf8(plain.to_vec()).map_err(|e| AppError::Internal(format!("a stored answer is not UTF-8: {e}")))
 }
@@ -451,7 +451,7 @@ fn listing(limit: Option<i64>, offset: Option<i64>, from: Option<String>, to: Op
     v.check(offset.unwrap_or(0) >= 0, "offset", "must not be negative");
     for (field, value) in [("from", &from), ("to", &to)] {
         if let Some(t) = value {
-            v.check(crate::core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
+            v.check(credence_core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
         }
     }
     let csv = match format {

@@ -31,7 +31,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::core::sealed_key::MasterKey;
+use credence_core::sealed_key::MasterKey;
 use crate::store::Store;
 use problem::Problem;
 

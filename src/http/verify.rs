@@ -16,9 +16,9 @@ use super::access::{Need, organization_for};
 use super::extract::{ApiJson, Auth, ClientAddr, parse_json};
 use super::problem::Problem;
 use super::AppState;
-use crate::core::data_integrity::{self, Cryptosuite, ProofOptions};
-use crate::core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
-use crate::core::verify::CheckStatus;
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
+use credence_core::verify::CheckStatus;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
@@ -148,7 +148,7 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
 
 /// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
 pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
-    if data.starts_with(&crate::core::baking::PNG_SIGNATURE) || content_type == "image/png" || file_name.ends_with(".png") {
+    if data.starts_with(&credence_core::baking::PNG_SIGNATURE) || content_type == "image/png" || file_name.ends_with(".png") {
         return Ok(Presented::Png(data.to_vec()));
     }
     let text = utf8(data, "file").map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
@@ -156,7 +156,7 @@ pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &
     if trimmed.starts_with('<') || content_type == "image/svg+xml" {
         return Ok(Presented::Svg(trimmed.to_string()));
     }
-    if crate::core::verify::looks_like_jwt(trimmed) {
+    if credence_core::verify::looks_like_jwt(trimmed) {
         return Ok(Presented::Jwt(trimmed.to_string()));
     }
     match serde_json::from_str::<Value>(trimmed) {

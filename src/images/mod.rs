@@ -290,7 +290,7 @@ mod tests {
     fn an_https_image_is_not_fetched_and_the_badge_is_generated() {
         let art = make_artwork(&BadgeFacts::from_credential(&credential())).unwrap();
         assert_eq!(art.source, ArtworkSource::Generated);
-        assert!(art.png.starts_with(&crate::core::baking::PNG_SIGNATURE));
+        assert!(art.png.starts_with(&credence_core::baking::PNG_SIGNATURE));
     }
 }
 

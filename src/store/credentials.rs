@@ -8,7 +8,7 @@ use super::rows::ReadRow;
 
 use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
 use super::{Store, now};
-use crate::core::status_list::StatusPurpose;
+use credence_core::status_list::StatusPurpose;
 use crate::error::{AppError, AppResult};
 
 /// Entries per status list: the spec's minimum of 131,072 (16 KiB), which keeps a

@@ -3,7 +3,7 @@ use sqlx::Row;
 use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
-use crate::core::model::random_salt;
+use credence_core::model::random_salt;
 use crate::domain::learner::LearnerInput;
 use crate::error::{AppError, AppResult};
 

@@ -3,7 +3,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
-use crate::core::sealed_key::{IssuerKey, MasterKey};
+use credence_core::sealed_key::{IssuerKey, MasterKey};
 use crate::error::{AppError, AppResult};
 use crate::keyring::{OpenedKey, SigningKeyInfo, seal_binding};
 

@@ -20,8 +20,8 @@ use super::results::{
 };
 use super::bulk_jobs::{ClaimedRow, RowOutcome};
 use super::{Store, new_id, now};
-use crate::core::sealed_key::MasterKey;
-use crate::core::status_list::StatusPurpose;
+use credence_core::sealed_key::MasterKey;
+use credence_core::status_list::StatusPurpose;
 use crate::domain::award_evaluation::{RecordedResult, SignoffDecision};
 use crate::domain::learner::{EvidenceInput, LearnerInput};
 use crate::error::{AppError, AppResult};

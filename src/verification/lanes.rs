@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::core::canon::CanonLimits;
+use credence_core::canon::CanonLimits;
 use crate::error::{AppError, AppResult};
 
 /// Canonicalization time a job may spend in the light lane before it is sent to the heavy lane.

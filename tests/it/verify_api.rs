@@ -1,0 +1,383 @@
+//! The public verification endpoint and the W3C VC API endpoints.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use credence_core::baking::{self, BakedCredential};
+use serde_json::{Value, json};
+
+use crate::common::{EVIDENCE, issued, tiny_png};
+
+async fn verify_json(app: &crate::common::TestApp, body: &Value) -> crate::common::Response {
+    app.post("/api/v1/verify", None, body).await
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check: {report}"))
+}
+
+#[tokio::test]
+async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads() {
+    let t = issued().await;
+    for body in [json!({"credential": t.doc}), json!({"id": t.id}), json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)}), t.doc.clone()] {
+        let r = verify_json(&t.app, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["result"], "valid", "{}", r.text);
+        assert_eq!(check(&r.body, "registry")["status"], "passed");
+        assert_eq!(check(&r.body, "status[0]")["message"], "not revoked");
+        assert_eq!(r.body["facts"]["achievement"], "Numeracy for Aviation and Aerospace");
+        assert_eq!(r.body["facts"]["registeredIssuer"], "Canadian Council for Aviation and Aerospace");
+        assert_eq!(r.body["facts"]["results"][0]["value"], "88");
+        assert!(r.body["facts"]["evidence"][0]["digestMultibase"].is_string());
+        assert!(!r.text.contains("nadia@example.com"));
+    }
+    // Baked PNG, raw and as a multipart upload; baked SVG.
+    let baked = baking::bake_png(&tiny_png(), &BakedCredential::Json(t.doc.to_string())).unwrap();
+    let raw = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(baked.clone())), Some("image/png")).await;
+    assert_eq!(raw.body["result"], "valid", "{}", raw.text);
+    let boundary = "XyZ123";
+    let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"badge.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+    form.extend_from_slice(&baked);
+    form.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"recipientEmail\"\r\n\r\nNadia@Example.com\r\n--{boundary}--\r\n").as_bytes());
+    let multi = t
+        .app
+        .send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(form)), Some(&format!("multipart/form-data; boundary={boundary}")))
+        .await;
+    assert_eq!(multi.body["result"], "valid", "{}", multi.text);
+    assert_eq!(check(&multi.body, "recipient")["status"], "passed");
+    // The evidence file an employer received, checked against the credential's digest.
+    let evidence_form = |content: &[u8]| {
+        let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"credential\"\r\nContent-Type: application/json\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"report.pdf\"\r\n\r\n", t.doc).into_bytes();
+        form.extend_from_slice(content);
+        form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        form
+    };
+    let same = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(EVIDENCE))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    assert_eq!(check(&same.body, "evidence")["status"], "passed", "{}", same.text);
+    assert_eq!(same.body["result"], "valid");
+    let altered = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(b"altered report"))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    assert_eq!(altered.body["result"], "invalid", "{}", altered.text);
+    assert_eq!(check(&altered.body, "evidence")["status"], "failed");
+    let svg = baking::bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>", &BakedCredential::Json(t.doc.to_string())).unwrap();
+    let svg_r = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(svg)), Some("image/svg+xml")).await;
+    assert_eq!(svg_r.body["result"], "valid", "{}", svg_r.text);
+}
+
+#[tokio::test]
+async fn recipient_revocation_suspension_expiry_and_tampering_are_reported() {
+    let t = issued().await;
+    let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "someone@example.com"})).await;
+    assert_eq!(wrong.body["result"], "invalid");
+    assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
+
+    let expired = verify_json(&t.app, &json!({"id": t.id, "asOf": "2099-01-01T00:00:00Z"})).await;
+    assert_eq!(expired.body["result"], "invalid", "{}", expired.text);
+    assert!(check(&expired.body, "validity")["message"].as_str().unwrap().starts_with("expired"));
+
+    let mut tampered = t.doc.clone();
+    tampered["credentialSubject"]["result"][0]["value"] = json!("99");
+    let r = verify_json(&t.app, &json!({"credential": tampered})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "proof[0]")["status"], "failed");
+
+    let s = t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    assert_eq!(s.status, StatusCode::OK);
+    let r = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "status[1]")["message"], "suspended by the issuer");
+
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let r = verify_json(&t.app, &json!({"credential": t.doc})).await;
+    assert_eq!(r.body["result"], "invalid");
+    assert_eq!(check(&r.body, "status[0]")["message"], "revoked by the issuer");
+}
+
+#[tokio::test]
+async fn unknown_status_lists_and_unregistered_issuers_are_not_called_valid() {
+    let app = crate::common::app().await;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let mk = credence_core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+    let did = format!("did:key:{mk}");
+    let mut doc: Value = serde_json::from_str(include_str!("../vectors/rich-credential.json")).unwrap();
+    doc.as_object_mut().unwrap().remove("proof");
+    doc.as_object_mut().unwrap().remove("credentialStatus");
+    doc["issuer"] = json!({"id": did, "type": ["Profile"], "name": "Elsewhere"});
+    let options = credence_core::data_integrity::ProofOptions::new(credence_core::data_integrity::Cryptosuite::EddsaRdfc2022, format!("{did}#{mk}"));
+    let signed = credence_core::data_integrity::add_proof(&doc, &key, &options).unwrap();
+    let r = verify_json(&app, &json!({"credential": signed})).await;
+    assert_eq!(r.body["result"], "valid", "{}", r.text);
+    assert_eq!(check(&r.body, "registry")["status"], "skipped");
+    assert!(check(&r.body, "registry")["message"].as_str().unwrap().contains("not registered"));
+
+    let mut with_status = doc.clone();
+    with_status["credentialStatus"] = json!({"id": "https://elsewhere.example/status/1#5", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "5", "statusListCredential": "https://elsewhere.example/status/1"});
+    let signed = credence_core::data_integrity::add_proof(&with_status, &key, &options).unwrap();
+    let r = verify_json(&app, &json!({"credential": signed})).await;
+    assert_eq!(r.body["result"], "indeterminate", "{}", r.text);
+    assert_eq!(check(&r.body, "status[0]")["status"], "error");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_4xx() {
+    let app = crate::common::app().await;
+    let send = |ct: &'static str, body: Vec<u8>| {
+        let app = &app;
+        async move { app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(body)), Some(ct)).await }
+    };
+    send("image/png", b"not a png at all".to_vec()).await.assert_problem(422, Some("file"));
+    let mut truncated = tiny_png();
+    truncated.truncate(20);
+    send("image/png", truncated).await.assert_problem(422, Some("file"));
+    let xxe = "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><svg xmlns=\"http://www.w3.org/2000/svg\">&x;</svg>";
+    send("image/svg+xml", xxe.as_bytes().to_vec()).await.assert_problem(422, Some("file"));
+    send("application/xml", b"<x/>".to_vec()).await.assert_problem(415, None);
+    verify_json(&app, &json!({"url": "https://x", "id": "y"})).await.assert_problem(422, Some("credential"));
+    verify_json(&app, &json!({"id": "no-such-credential"})).await.assert_problem(422, Some("id"));
+    verify_json(&app, &json!({"url": "http://127.0.0.1/credentials/1"})).await.assert_problem(422, Some("url"));
+    verify_json(&app, &json!({"credential": 5})).await.assert_problem(422, Some("credential"));
+    verify_json(&app, &json!({"id": "x", "asOf": "tomorrow"})).await.assert_problem(422, Some("asOf"));
+    // Garbage JSON credentials give a report, not an error.
+    let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    let r = app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from("eyJhbGciOiJub25lIn0.e30.")), Some("application/jwt")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["result"], "invalid");
+}
+
+#[tokio::test]
+async fn vc_api_issues_and_verifies() {
+    let t = issued().await;
+    let ok = t.app.post("/credentials/verify", None, &json!({"verifiableCredential": t.doc, "options": {}})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body["verified"], true);
+    let mut bad = t.doc.clone();
+    bad["name"] = json!("changed");
+    t.app.post("/credentials/verify", None, &json!({"verifiableCredential": bad})).await.assert_problem(422, Some("proof[0]"));
+
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    for (context, date_field) in [("https://www.w3.org/ns/credentials/v2", "validFrom"), ("https://www.w3.org/2018/credentials/v1", "issuanceDate")] {
+        let mut credential = json!({
+            "@context": [context, "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:123", "name": "Alice"}
+        });
+        credential[date_field] = json!("2026-01-01T00:00:00Z");
+        let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": {}})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let vc = &r.body["verifiableCredential"];
+        assert_eq!(vc["issuer"], format!("{}/issuers/ccaa", crate::common::PUBLIC_URL));
+        let outcomes = credence_core::data_integrity::verify_proofs(vc, &{
+            let mut m = credence_core::data_integrity::MapResolver::new();
+            let profile = t.app.get("/issuers/ccaa", None).await.body;
+            let vm = vc["proof"]["verificationMethod"].as_str().unwrap();
+            let mk = profile["verificationMethod"][0]["publicKeyMultibase"].as_str().unwrap();
+            m.insert_multikey(vm, mk).unwrap();
+            m
+        });
+        assert!(credence_core::data_integrity::all_verified(&outcomes), "{outcomes:?}");
+    }
+    let foreign = json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+        "issuer": "did:example:someone-else", "credentialSubject": {"id": "did:example:1"}}});
+    t.app.post("/credentials/issue", Some(&issuer), &foreign).await.assert_problem(422, Some("credential.issuer"));
+    t.app.post("/credentials/issue", None, &foreign).await.assert_problem(401, None);
+
+    let _ = Request::<Body>::default();
+}
+
+/// A presentation of `credentials` by a did:key holder, signed for authentication.
+fn signed_presentation(credentials: &[Value], seed: u8, purpose: &str, challenge: Option<&str>) -> Value {
+    use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let holder = credence_core::did::DidKey::from_public_key(&key.verifying_key().to_bytes());
+    let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+        "holder": holder.did, "verifiableCredential": credentials});
+    let mut options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, holder.verification_method_id());
+    options.proof_purpose = purpose.to_string();
+    options.challenge = challenge.map(str::to_string);
+    add_proof(&vp, &key, &options).unwrap()
+}
+
+#[tokio::test]
+async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() {
+    let t = issued().await;
+    let verify = |vp: Value, options: Value| {
+        let app = &t.app;
+        async move { app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp, "options": options})).await }
+    };
+    let good = signed_presentation(std::slice::from_ref(&t.doc), 5, "authentication", Some("c-123"));
+    let r = verify(good.clone(), json!({"challenge": "c-123"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["verified"], true);
+    let checks: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(checks, vec!["proof[0]", "holder[0]", "verifiableCredential[0]"]);
+
+    // Never verified without a proof, even with valid credentials, nor with nothing at all.
+    let mut unsigned = good.clone();
+    unsigned.as_object_mut().unwrap().remove("proof");
+    verify(unsigned.clone(), json!({})).await.assert_problem(422, Some("proof"));
+    let empty = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"]});
+    let r = verify(empty, json!({})).await;
+    assert_ne!(r.body["verified"], true, "{}", r.text);
+    r.assert_problem(422, Some("proof"));
+    // A failing proof: the presentation was altered after signing.
+    let mut altered = good.clone();
+    altered["holder"] = json!("did:example:someone");
+    let r = verify(altered, json!({"challenge": "c-123"})).await;
+    r.assert_problem(422, Some("proof[0]"));
+    // Signed, but by a key that is not the holder's.
+    let mut claimed = signed_presentation(std::slice::from_ref(&t.doc), 6, "authentication", None);
+    let other = credence_core::did::DidKey::from_public_key(&ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]).verifying_key().to_bytes());
+    claimed["holder"] = json!(other.did);
+    let mut unsigned_claim = claimed.clone();
+    unsigned_claim.as_object_mut().unwrap().remove("proof");
+    let resigned = {
+        use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+        let key = ed25519_dalek::SigningKey::from_bytes(&[6u8; 32]);
+        let vm = credence_core::did::DidKey::from_public_key(&key.verifying_key().to_bytes()).verification_method_id();
+        let mut options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm);
+        options.proof_purpose = "authentication".into();
+        add_proof(&unsigned_claim, &key, &options).unwrap()
+    };
+    verify(resigned, json!({})).await.assert_problem(422, Some("holder[0]"));
+    // The wrong purpose, the wrong challenge, the wrong first context.
+    verify(signed_presentation(&[], 5, "assertionMethod", None), json!({})).await.assert_problem(422, Some("proof[0]"));
+    verify(good.clone(), json!({"challenge": "another"})).await.assert_problem(422, Some("proof.challenge"));
+    let mut wrong_context = good.clone();
+    wrong_context["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
+    let r = verify(wrong_context, json!({"challenge": "c-123"})).await;
+    assert_ne!(r.body["verified"], true, "{}", r.text);
+    r.assert_problem(422, Some("@context"));
+    // A valid holder's proof does not make an altered credential inside it valid.
+    let mut bad = t.doc.clone();
+    bad["name"] = json!("changed");
+    verify(signed_presentation(&[bad], 5, "authentication", None), json!({})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
+}
+
+#[test]
+fn embedded_endorsements_are_verified_the_same_way() {
+    use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+    use credence_core::verify::{CheckStatus, OfflineResolver, verify_credential};
+    let did_key = |seed: u8| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let mk = credence_core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+        (key, format!("did:key:{mk}"), format!("did:key:{mk}#{mk}"))
+    };
+    let (issuer_key, issuer, issuer_vm) = did_key(21);
+    let (endorser_key, endorser, endorser_vm) = did_key(22);
+    let mut doc: Value = serde_json::from_str(include_str!("../vectors/rich-credential.json")).unwrap();
+    for field in ["proof", "credentialStatus"] {
+        doc.as_object_mut().unwrap().remove(field);
+    }
+    doc["issuer"] = json!({"id": issuer, "type": ["Profile"], "name": "Issuer"});
+    let endorsement = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:7b3c5a2e-1d4f-4c6b-9a8e-0f1e2d3c4b5a",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": {"id": endorser, "type": ["Profile"], "name": "Sector council"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Endorsement",
+        "credentialSubject": {"id": doc["credentialSubject"]["achievement"]["id"], "type": ["EndorsementSubject"], "endorsementComment": "Meets sector needs."}
+    });
+    let signed_endorsement = add_proof(&endorsement, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm.clone())).unwrap();
+    let sign = |endorsement: Value| {
+        let mut d = doc.clone();
+        d["endorsement"] = json!([endorsement]);
+        add_proof(&d, &issuer_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, issuer_vm.clone())).unwrap()
+    };
+    let resolver = OfflineResolver::new();
+    let now = time::OffsetDateTime::now_utc();
+    let good = verify_credential(&sign(signed_endorsement.clone()), &resolver, now);
+    let e = good.checks.iter().find(|c| c.check == "endorsement[0]").unwrap();
+    assert_eq!(e.status, CheckStatus::Passed, "{good:?}");
+    let mut forged = signed_endorsement.clone();
+    forged["credentialSubject"]["endorsementComment"] = json!("Best in the country.");
+    let bad = verify_credential(&sign(forged), &resolver, now);
+    assert!(!bad.verified);
+    assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
+    // An endorsement signed with a key its named endorser does not control fails too.
+    let mut stolen = endorsement.clone();
+    stolen["issuer"]["id"] = json!(issuer);
+    let stolen = add_proof(&stolen, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm)).unwrap();
+    let bad = verify_credential(&sign(stolen), &resolver, now);
+    assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
+}
+
+#[tokio::test]
+async fn public_verification_is_rate_limited_per_client_with_retry_after() {
+    let app = crate::common::app_with(|s| s.with_rate_limit(5)).await;
+    let mut limited = None;
+    for _ in 0..40 {
+        let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = limited.expect("the limit answers 429 within 40 quick requests");
+    r.assert_problem(429, None);
+    let retry: u64 = r.headers.get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry));
+    // Issuing (with a key) is not limited by the public limiter.
+    let h = app.get("/healthz", None).await;
+    assert_eq!(h.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
+    let t = issued().await;
+    let first = verify_json(&t.app, &json!({"id": t.id})).await;
+    let second = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "nadia@example.com"})).await;
+    assert_eq!(first.body["result"], "valid", "{}", first.text);
+    assert_eq!(second.body["result"], "valid", "{}", second.text);
+    let names = |r: &Value| r["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let mut without_recipient = names(&second.body);
+    without_recipient.retain(|n| n != "recipient");
+    assert_eq!(names(&first.body), without_recipient, "the same checks, from the kept ones");
+    assert_eq!(check(&second.body, "recipient")["status"], "passed");
+    // Validity, status and recipient are checked every time.
+    let later = verify_json(&t.app, &json!({"id": t.id, "asOf": "2100-01-01T00:00:00Z"})).await;
+    assert_eq!(check(&later.body, "validity")["status"], "failed");
+    assert_eq!(second.body["facts"], first.body["facts"], "the same facts, registry included");
+    assert_eq!(second.body["credential"], t.doc);
+    let by_url = verify_json(&t.app, &json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)})).await;
+    assert_eq!(by_url.body["result"], "valid");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    let suspended = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(suspended.body["result"], "invalid");
+    assert_eq!(check(&suspended.body, "status[1]")["message"], "suspended by the issuer");
+    assert_eq!(check(&suspended.body, "status[0]")["message"], "not revoked");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/unsuspend", t.id), Some(&t.key), &json!({})).await;
+    assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let revoked = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(revoked.body["result"], "invalid");
+    assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
+    let wrong = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "else@example.com"})).await;
+    assert_eq!(check(&wrong.body, "recipient")["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
+    let t = issued().await;
+    let first = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    let again = verify_json(&t.app, &json!({"credential": t.doc, "asOf": "2027-01-01T00:00:00Z"})).await;
+    assert_eq!(first.body["result"], "valid", "{}", first.text);
+    assert_eq!(again.body["checks"], first.body["checks"].clone(), "the kept checks are the same checks");
+    assert_eq!(again.body["facts"], first.body["facts"]);
+    // A copy with the same id that differs in anything is verified in full, and fails.
+    for tamper in [
+        |d: &mut Value| d["credentialSubject"]["achievement"]["name"] = json!("Other"),
+        |d: &mut Value| d["validUntil"] = json!("2199-01-01T00:00:00Z"),
+        |d: &mut Value| d["proof"]["proofValue"] = json!("z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22gkfUKods5D2UAUL5n2Brbx"),
+    ] {
+        let mut copy = t.doc.clone();
+        tamper(&mut copy);
+        let r = verify_json(&t.app, &json!({"credential": copy})).await;
+        assert_eq!(r.body["result"], "invalid", "{}", r.text);
+        assert_eq!(check(&r.body, "proof[0]")["status"], "failed", "{}", r.text);
+    }
+    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
+    assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
+}
