@@ -57,9 +57,7 @@ fn load(path: &str) -> Value {
 }
 
 fn main() {
-    let budget = Duration::from_millis(
-        std::env::var("BENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(700),
-    );
+    let budget = Duration::from_millis(std::env::var("BENCH_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(700));
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let mk = multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
     let vm = format!("did:key:{mk}#{mk}");
@@ -86,10 +84,9 @@ fn main() {
     println!("| case | suite | sign | verify | sign / bare sign | verify / bare verify |");
     println!("|---|---|---:|---:|---:|---:|");
     println!("| bare Ed25519 + 2×SHA-256 | - | {bare_sign:.1?} | {bare_verify:.1?} | 1.0 | 1.0 |");
-    for (name, path) in [
-        ("1EdTech example", "ob3-eddsa-rdfc-2022/signed.json"),
-        ("rich OB3 (74 quads)", "rich-credential.json"),
-    ] {
+    for (name, path) in
+        [("1EdTech example", "ob3-eddsa-rdfc-2022/signed.json"), ("rich OB3 (74 quads)", "rich-credential.json")]
+    {
         let doc = load(path);
         for suite in [Cryptosuite::EddsaRdfc2022, Cryptosuite::EddsaJcs2022] {
             let opts = ProofOptions::new(suite, vm.clone()).with_created("2024-03-01T09:00:00Z");
@@ -124,5 +121,7 @@ fn breakdown(budget: Duration) {
     let canonicalize = measure(budget, || {
         black_box(canon::canonicalize(black_box(&quads)).unwrap());
     });
-    println!("rich credential: expand {expand:.1?}, toRDF (incl. expand) {to_rdf:.1?}, canonicalize {canonicalize:.1?}");
+    println!(
+        "rich credential: expand {expand:.1?}, toRDF (incl. expand) {to_rdf:.1?}, canonicalize {canonicalize:.1?}"
+    );
 }

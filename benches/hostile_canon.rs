@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use credence_core::data_integrity::Cryptosuite;
 use credence_core::verify::{OfflineResolver, verify_text};
 use hostile_support::{
-    Shape, endorsed_credential, hostile_credential, many_proofs_credential, scoped_types_credential, term_chain_credential,
+    Shape, endorsed_credential, hostile_credential, many_proofs_credential, scoped_types_credential,
+    term_chain_credential,
 };
 use serde_json::Value;
 
@@ -54,7 +55,10 @@ fn cases() -> Vec<(String, Value)> {
         cases.push((format!("scoped types {types}x{nodes} (null)"), scoped_types_credential(types, nodes, true)));
     }
     for (copies, n) in [(10, 5), (10, 6), (10, 7), (60, 7), (100, 5)] {
-        cases.push((format!("16 endorsements of copies {copies}x{n}"), endorsed_credential(Shape::Copies { copies, n }, 16)));
+        cases.push((
+            format!("16 endorsements of copies {copies}x{n}"),
+            endorsed_credential(Shape::Copies { copies, n }, 16),
+        ));
     }
     for n in [64, 100, 127] {
         cases.push((format!("16 endorsements of ring {n}"), endorsed_credential(Shape::Ring(n), 16)));

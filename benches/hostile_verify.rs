@@ -70,7 +70,8 @@ fn ring(doc: &Value, n: usize) -> String {
     if let Some(contexts) = d["@context"].as_array_mut() {
         contexts.push(json!({"link": {"@id": "https://example.com/link", "@type": "@id"}}));
     }
-    let nodes: Vec<Value> = (0..n).map(|i| json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
+    let nodes: Vec<Value> =
+        (0..n).map(|i| json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
     d["credentialSubject"]["link"] = Value::Array(nodes);
     d["proof"]["proofValue"] = json!(credence_core::multibase::encode_base58btc(&[7u8; 64]));
     json!({"credential": d}).to_string()
@@ -103,7 +104,8 @@ fn honest(server: SocketAddr, body: &str, count: usize, pace: Duration) -> Laten
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
         let started = Instant::now();
-        let (status, answer) = post_from(Ipv4Addr::new(127, 0, 0, 2), server, "/api/v1/verify", body).expect("honest request answered");
+        let (status, answer) =
+            post_from(Ipv4Addr::new(127, 0, 0, 2), server, "/api/v1/verify", body).expect("honest request answered");
         let took = started.elapsed();
         assert_eq!(status, 200, "{answer}");
         assert!(answer.contains("\"result\":\"valid\""), "the honest credential must verify: {answer}");
@@ -114,12 +116,20 @@ fn honest(server: SocketAddr, body: &str, count: usize, pace: Duration) -> Laten
 }
 
 /// Hostile senders until `stop`: each loops over rings of 500 to 5,000 nodes.
-fn hostile(server: SocketAddr, doc: &Value, senders: usize, shared_address: bool, stop: Arc<AtomicBool>, counts: Arc<[AtomicU64; 3]>) -> Vec<std::thread::JoinHandle<()>> {
+fn hostile(
+    server: SocketAddr,
+    doc: &Value,
+    senders: usize,
+    shared_address: bool,
+    stop: Arc<AtomicBool>,
+    counts: Arc<[AtomicU64; 3]>,
+) -> Vec<std::thread::JoinHandle<()>> {
     let bodies: Arc<Vec<String>> = Arc::new([500, 1000, 2000, 5000].iter().map(|n| ring(doc, *n)).collect());
     (0..senders)
         .map(|i| {
             let (stop, counts, bodies) = (stop.clone(), counts.clone(), bodies.clone());
-            let source = if shared_address { Ipv4Addr::new(127, 0, 0, 10) } else { Ipv4Addr::new(127, 0, 0, 10 + i as u8) };
+            let source =
+                if shared_address { Ipv4Addr::new(127, 0, 0, 10) } else { Ipv4Addr::new(127, 0, 0, 10 + i as u8) };
             std::thread::spawn(move || {
                 let deadline = Instant::now() + Duration::from_secs(600);
                 let mut k = i;
@@ -184,7 +194,9 @@ fn main() {
     if let Some(a) = unsigned["credentialSubject"]["achievement"].as_object_mut() {
         a.remove("creator");
     }
-    let foreign = add_proof(&unsigned, &key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, did.verification_method_id())).expect("signed");
+    let foreign =
+        add_proof(&unsigned, &key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, did.verification_method_id()))
+            .expect("signed");
     let honest_body = json!({"credential": foreign}).to_string();
     println!(
         "hostile_verify: binary {bin}, honest credential of {} bytes, {senders} hostile senders, {count} honest requests every {} ms",
@@ -196,7 +208,9 @@ fn main() {
 
     let baseline = honest(addr, &honest_body, count, pace);
     println!("{}", baseline.line("alone"));
-    for (name, shared) in [("eight hostile senders, eight addresses", false), ("eight hostile senders, one address", true)] {
+    for (name, shared) in
+        [("eight hostile senders, eight addresses", false), ("eight hostile senders, one address", true)]
+    {
         let stop = Arc::new(AtomicBool::new(false));
         let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
         let threads = hostile(addr, &richest, senders, shared, stop.clone(), counts.clone());

@@ -96,7 +96,12 @@ fn main() {
 
     // Organization, issuer key, achievement.
     let mut c = http1::Conn::new(&addr);
-    let r = c.post("/api/v1/organizations", &admin, &json!({"slug": "load", "name": "Load College", "kind": "college"}), &[]);
+    let r = c.post(
+        "/api/v1/organizations",
+        &admin,
+        &json!({"slug": "load", "name": "Load College", "kind": "college"}),
+        &[],
+    );
     assert_eq!(r.status, 201, "create organization: {}", r.body);
     let r = c.post("/api/v1/organizations/load/api-keys", &admin, &json!({"name": "load", "role": "issuer"}), &[]);
     assert_eq!(r.status, 201, "create key: {}", r.body);
@@ -223,13 +228,19 @@ fn main() {
     for (n, kib) in &rss_marks {
         println!("server RSS at {n} issued: {:.1} MiB", *kib as f64 / 1024.0);
     }
-    println!("credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}");
+    println!(
+        "credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}"
+    );
     println!(
         "| {backend} | {clients} | {issued} | {:.1} | {rate:.0} | {:.1} | {:.1} | {} |",
         elapsed.as_secs_f64(),
         pct(0.50),
         pct(0.99),
-        rss_marks.iter().map(|(n, k)| format!("{:.0} MiB @{}k", *k as f64 / 1024.0, n / 1000)).collect::<Vec<_>>().join(", ")
+        rss_marks
+            .iter()
+            .map(|(n, k)| format!("{:.0} MiB @{}k", *k as f64 / 1024.0, n / 1000))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     assert_eq!(failures, 0, "some requests failed");
     assert_eq!(stored as u64, issued, "every credential answered as issued is in the database");
@@ -305,7 +316,9 @@ fn csv_import(
     for (n, kib) in &rss_marks {
         println!("server RSS at {n} rows processed: {:.1} MiB", *kib as f64 / 1024.0);
     }
-    println!("credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}");
+    println!(
+        "credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}"
+    );
     println!(
         "| {backend} | csv {count} rows | {issued} | {:.1} (upload {:.1}) | {rate:.0} | peak RSS {:.0} MiB |",
         elapsed.as_secs_f64(),

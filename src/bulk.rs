@@ -14,15 +14,15 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use credence_core::model::normalize_email;
-use credence_core::sealed_key::MasterKey;
+use crate::domain::achievement::Achievement;
 use crate::domain::learner::{EvidenceInput, LearnerInput, ResultInput, ReviewerInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::{FieldError, Violations};
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, Recorded};
-use crate::domain::achievement::Achievement;
 use crate::store::{BulkJob, ClaimedRow, NewBulkRow, RowOutcome, SqliteIssuing, SqliteWriter, Store, stamp_after};
+use credence_core::model::normalize_email;
+use credence_core::sealed_key::MasterKey;
 
 /// Largest file accepted, in bytes (20 MiB).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -115,15 +115,11 @@ pub fn parse_csv(organization_id: &str, bytes: &[u8]) -> AppResult<ParsedFile> {
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let header_read = reader
-        .read_record(&mut record)
-        .map_err(|e| file_error(format!("the header row cannot be read: {e}")))?;
+    let header_read =
+        reader.read_record(&mut record).map_err(|e| file_error(format!("the header row cannot be read: {e}")))?;
     if !header_read {
         return Err(file_error("the file is empty; it needs a header row and at least one data row"));
     }
@@ -152,16 +148,22 @@ pub fn parse_csv(organization_id: &str, bytes: &[u8]) -> AppResult<ParsedFile> {
             Ok(true) => {
                 row_number += 1;
                 if rows.len() >= MAX_ROWS {
-                    return Err(file_error(format!("the file has more than {MAX_ROWS} rows; split it into several files")));
+                    return Err(file_error(format!(
+                        "the file has more than {MAX_ROWS} rows; split it into several files"
+                    )));
                 }
                 let row = if record.len() != width {
-                    rejected(row_number, line, vec![FieldError::new(
-                        "row",
-                        format!(
-                            "has {} fields but the header has {width} (a stray delimiter, or a quote left open?)",
-                            record.len()
-                        ),
-                    )])
+                    rejected(
+                        row_number,
+                        line,
+                        vec![FieldError::new(
+                            "row",
+                            format!(
+                                "has {} fields but the header has {width} (a stray delimiter, or a quote left open?)",
+                                record.len()
+                            ),
+                        )],
+                    )
                 } else {
                     read_row(organization_id, &columns, &record, row_number, line)
                 };
@@ -190,10 +192,7 @@ fn header_columns(record: &csv::StringRecord) -> AppResult<Vec<&'static str>> {
             Some(c) => columns.push(*c),
             None => {
                 let shown = if raw.trim().is_empty() { format!("(column {})", i + 1) } else { raw.trim().to_string() };
-                v.add(
-                    shown,
-                    format!("column {} is not a known column; the columns are {}", i + 1, COLUMNS.join(", ")),
-                );
+                v.add(shown, format!("column {} is not a known column; the columns are {}", i + 1, COLUMNS.join(", ")));
                 columns.push("");
             }
         }
@@ -227,7 +226,13 @@ fn boolean(value: &str) -> Option<bool> {
     }
 }
 
-fn read_row(organization_id: &str, columns: &[&str], record: &csv::StringRecord, row_number: i64, line: i64) -> NewBulkRow {
+fn read_row(
+    organization_id: &str,
+    columns: &[&str],
+    record: &csv::StringRecord,
+    row_number: i64,
+    line: i64,
+) -> NewBulkRow {
     let get = |name: &str| cell(columns, record, name);
     let owned = |name: &str| get(name).map(str::to_string);
     let mut errors = Vec::new();
@@ -235,7 +240,10 @@ fn read_row(organization_id: &str, columns: &[&str], record: &csv::StringRecord,
         let v = get(name)?;
         let b = boolean(v);
         if b.is_none() {
-            errors.push(FieldError::new(name, format!("'{v}' is not a yes/no value: use true/false, yes/no, oui/non or 1/0")));
+            errors.push(FieldError::new(
+                name,
+                format!("'{v}' is not a yes/no value: use true/false, yes/no, oui/non or 1/0"),
+            ));
         }
         b
     };
@@ -258,16 +266,17 @@ fn read_row(organization_id: &str, columns: &[&str], record: &csv::StringRecord,
     });
     let reviewer = (get("reviewer_name").is_some() || get("reviewer_email").is_some())
         .then(|| ReviewerInput { name: owned("reviewer_name"), email: owned("reviewer_email") });
-    let evidence = if get("evidence_url").is_some() || get("evidence_name").is_some() || get("evidence_sha256").is_some() {
-        vec![EvidenceInput {
-            url: owned("evidence_url"),
-            name: owned("evidence_name").unwrap_or_default(),
-            sha256: owned("evidence_sha256"),
-            ..Default::default()
-        }]
-    } else {
-        Vec::new()
-    };
+    let evidence =
+        if get("evidence_url").is_some() || get("evidence_name").is_some() || get("evidence_sha256").is_some() {
+            vec![EvidenceInput {
+                url: owned("evidence_url"),
+                name: owned("evidence_name").unwrap_or_default(),
+                sha256: owned("evidence_sha256"),
+                ..Default::default()
+            }]
+        } else {
+            Vec::new()
+        };
     let input = ResultInput {
         achievement: owned("achievement").unwrap_or_default(),
         component: owned("component").unwrap_or_default(),
@@ -413,22 +422,31 @@ enum RowWork {
 }
 
 fn out_of_attempts() -> RowOutcome {
-    rejection(vec![FieldError::new("row", format!("could not be processed in {MAX_ATTEMPTS} attempts; see the server log"))])
+    rejection(vec![FieldError::new(
+        "row",
+        format!("could not be processed in {MAX_ATTEMPTS} attempts; see the server log"),
+    )])
 }
 
 /// The achievements a batch of rows names, each looked up once.
 type Achievements = std::collections::HashMap<String, Achievement>;
 
 /// Reads a claimed row and checks it against its achievement. `Err` only for failures to retry.
-async fn prepare_row(store: &Store, org: &Organization, known: &mut Achievements, row: &ClaimedRow) -> AppResult<RowWork> {
+async fn prepare_row(
+    store: &Store,
+    org: &Organization,
+    known: &mut Achievements,
+    row: &ClaimedRow,
+) -> AppResult<RowWork> {
     if row.attempts > MAX_ATTEMPTS {
         return Ok(RowWork::Settled(out_of_attempts()));
     }
     let (Some(input), Some(fingerprint)) = (&row.input, &row.fingerprint) else {
         return Ok(RowWork::Settled(rejection(vec![FieldError::new("row", "the row has no readable content")])));
     };
-    let input: ResultInput = serde_json::from_str(input)
-        .map_err(|e| AppError::Internal(format!("stored bulk row {}:{} is unreadable: {e}", row.job_id, row.row_number)))?;
+    let input: ResultInput = serde_json::from_str(input).map_err(|e| {
+        AppError::Internal(format!("stored bulk row {}:{} is unreadable: {e}", row.job_id, row.row_number))
+    })?;
     // Checked at upload; again here for rows stored before a check was added (retrying them
     // would only fail again).
     let mut v = Violations::new();
@@ -442,7 +460,8 @@ async fn prepare_row(store: &Store, org: &Organization, known: &mut Achievements
             known.insert(input.achievement.clone(), a.clone());
         }),
     };
-    let checked = found.and_then(|achievement| issuance::check_against_rule(&input, &achievement).map(|()| achievement));
+    let checked =
+        found.and_then(|achievement| issuance::check_against_rule(&input, &achievement).map(|()| achievement));
     match checked {
         Ok(achievement) => Ok(RowWork::Record { achievement, input, fingerprint: fingerprint.clone() }),
         Err(e) => rejected_or_retried(e).map(RowWork::Settled),
@@ -471,14 +490,23 @@ fn outcome_of(row: &ClaimedRow, recorded: AppResult<Recorded>) -> AppResult<RowO
             credential_id: status.credential.map(|c| c.id),
         },
         Recorded::Duplicate { of } => {
-            let of = of
-                .as_deref()
-                .and_then(|s| s.rsplit_once(':'))
-                .map(|(job, n)| if job == row.job_id { format!("row {n} of this file") } else { format!("row {n} of job {job}") })
-                .unwrap_or_else(|| "an earlier row".into());
+            let of =
+                of.as_deref()
+                    .and_then(|s| s.rsplit_once(':'))
+                    .map(|(job, n)| {
+                        if job == row.job_id {
+                            format!("row {n} of this file")
+                        } else {
+                            format!("row {n} of job {job}")
+                        }
+                    })
+                    .unwrap_or_else(|| "an earlier row".into());
             RowOutcome {
                 status: "duplicate".into(),
-                errors: vec![FieldError::new("row", format!("the same result was already recorded from {of}; skipped"))],
+                errors: vec![FieldError::new(
+                    "row",
+                    format!("the same result was already recorded from {of}; skipped"),
+                )],
                 learner_id: None,
                 credential_id: None,
             }
@@ -488,12 +516,22 @@ fn outcome_of(row: &ClaimedRow, recorded: AppResult<Recorded>) -> AppResult<RowO
 
 /// Records the row's result on the pool, then its outcome. `Ok(false)` when another
 /// worker holds the row now; `Err` for failures to retry.
-async fn run_row_on_pool(store: &Store, master: &MasterKey, org: &Organization, work: RowWork, row: &ClaimedRow, claim: &str) -> AppResult<bool> {
+async fn run_row_on_pool(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    work: RowWork,
+    row: &ClaimedRow,
+    claim: &str,
+) -> AppResult<bool> {
     let outcome = match work {
         RowWork::Settled(outcome) => outcome,
         RowWork::Record { achievement, input, fingerprint } => {
             let source = format!("{}:{}", row.job_id, row.row_number);
-            outcome_of(row, issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await)?
+            outcome_of(
+                row,
+                issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await,
+            )?
         }
     };
     store.finish_bulk_row(row, claim, &outcome).await
@@ -520,7 +558,14 @@ async fn run_row_on_writer(
                 RowWork::Record { achievement, input, fingerprint } => {
                     let source = format!("{}:{}", row.job_id, row.row_number);
                     let recorded = db.undo_on_error(|| {
-                        issuance::finish_now(issuance::record_in(&db, &master, &org, &achievement, input, Some((&fingerprint, &source))))
+                        issuance::finish_now(issuance::record_in(
+                            &db,
+                            &master,
+                            &org,
+                            &achievement,
+                            input,
+                            Some((&fingerprint, &source)),
+                        ))
                     });
                     outcome_of(&row, recorded)?
                 }
@@ -536,7 +581,9 @@ const POOL_CONCURRENCY: usize = 16;
 /// Who a row is about, for keeping one learner's rows in file order.
 fn learner_key(work: &AppResult<RowWork>) -> Option<String> {
     match work {
-        Ok(RowWork::Record { input, .. }) => input.learner.normalized_email().or_else(|| input.learner.external_id.clone()),
+        Ok(RowWork::Record { input, .. }) => {
+            input.learner.normalized_email().or_else(|| input.learner.external_id.clone())
+        }
         _ => None,
     }
 }
@@ -587,14 +634,23 @@ async fn run_on_pool(
     for (i, result) in done.into_iter().flatten() {
         finished[i] = Some(result);
     }
-    finished.into_iter().map(|r| r.unwrap_or_else(|| Err(AppError::Internal("a bulk row was not run".into())))).collect()
+    finished
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(AppError::Internal("a bulk row was not run".into()))))
+        .collect()
 }
 
 /// Claims one batch of a job's rows and processes it; returns how many rows were
 /// claimed (0 when none was free). Completes the job when no row is left pending.
 /// On the SQLite writer the rows of a batch go in together (they share commits, in
 /// file order); on the pool see [`run_on_pool`].
-pub async fn work_on_job(store: &Store, master: &MasterKey, org: &Organization, job_id: &str, opts: &WorkerOptions) -> AppResult<usize> {
+pub async fn work_on_job(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    job_id: &str,
+    opts: &WorkerOptions,
+) -> AppResult<usize> {
     let claim = crate::store::new_id();
     let rows = store.claim_bulk_rows(job_id, &claim, &stamp_after(opts.lease), opts.batch).await?;
     let mut known = Achievements::new();
@@ -602,17 +658,18 @@ pub async fn work_on_job(store: &Store, master: &MasterKey, org: &Organization, 
     for row in &rows {
         prepared.push(prepare_row(store, org, &mut known, row).await);
     }
-    let finished = match &store.writer {
-        // `SqliteWriter::run` queues its job when first polled, and `join_all` polls
-        // in order: the rows reach the writer in file order.
-        Some(writer) => {
-            futures_util::future::join_all(rows.iter().zip(prepared).map(|(row, work)| async {
-                run_row_on_writer(store, writer, master, org, work?, row, &claim).await
-            }))
-            .await
-        }
-        None => run_on_pool(store, master, org, &rows, prepared, &claim).await,
-    };
+    let finished =
+        match &store.writer {
+            // `SqliteWriter::run` queues its job when first polled, and `join_all` polls
+            // in order: the rows reach the writer in file order.
+            Some(writer) => {
+                futures_util::future::join_all(rows.iter().zip(prepared).map(|(row, work)| async {
+                    run_row_on_writer(store, writer, master, org, work?, row, &claim).await
+                }))
+                .await
+            }
+            None => run_on_pool(store, master, org, &rows, prepared, &claim).await,
+        };
     for (row, done) in rows.iter().zip(finished) {
         let held = match done {
             Ok(held) => held,
@@ -715,7 +772,9 @@ mod tests {
         assert!(matches!(bad(b"achievement,component,email\n"), AppError::Validation(_)));
         assert!(matches!(bad(b"achievement,component,email\na,b,\xE9@x.ca\n"), AppError::BadRequest { .. }));
         match bad(b"achievement,component,mail\na,b,c\n") {
-            AppError::Validation(e) => assert!(e.iter().any(|e| e.field == "mail") && e.iter().any(|e| e.field == "email")),
+            AppError::Validation(e) => {
+                assert!(e.iter().any(|e| e.field == "mail") && e.iter().any(|e| e.field == "email"))
+            }
             other => panic!("{other:?}"),
         }
     }

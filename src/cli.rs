@@ -6,14 +6,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{FileSettings, Overrides, Settings};
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
-use credence_core::sealed_key::MasterKey;
-use credence_core::verify::OfflineResolver;
-use crate::keyring;
 use crate::domain::api_key::{self, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
+use crate::keyring;
 use crate::store::Store;
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::sealed_key::MasterKey;
+use credence_core::verify::OfflineResolver;
 
 #[derive(Debug, Parser)]
 #[command(name = "credence", version, about = "Open Badges 3.0 issuance and verification service")]
@@ -209,10 +209,7 @@ fn settings_with(config: Option<&PathBuf>, overrides: Overrides, db: &DatabaseAr
 
 /// The organization an `--org SLUG` argument names.
 async fn organization_arg(store: &Store, slug: &str) -> AppResult<crate::domain::organization::Organization> {
-    store
-        .organization_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::invalid("org", format!("no organization '{slug}'")))
+    store.organization_by_slug(slug).await?.ok_or_else(|| AppError::invalid("org", format!("no organization '{slug}'")))
 }
 
 async fn open_store(settings: &Settings) -> AppResult<Store> {
@@ -254,14 +251,19 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
 }
 
 async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
-    let overrides =
-        Overrides { bind: args.bind.clone(), rate_limit: args.rate_limit, fetch_timeout_secs: args.fetch_timeout, ..Overrides::default() };
+    let overrides = Overrides {
+        bind: args.bind.clone(),
+        rate_limit: args.rate_limit,
+        fetch_timeout_secs: args.fetch_timeout,
+        ..Overrides::default()
+    };
     let s = settings_with(config, overrides, &args.database)?;
     let store = open_store(&s).await?;
     if s.admin_key.is_none()
-        && let Some(created) = store.ensure_bootstrap_admin_key().await? {
-            println!("Platform admin key (shown once, keep it safe): {}", created.key);
-        }
+        && let Some(created) = store.ensure_bootstrap_admin_key().await?
+    {
+        println!("Platform admin key (shown once, keep it safe): {}", created.key);
+    }
     let master = master_key(&s)?;
     if args.demo {
         let report = crate::demo::load(&store).await?;
@@ -277,7 +279,10 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         );
         println!("Issuer-admin key for emc: {}", key.key);
         println!("Try:");
-        println!("  curl -H 'Authorization: Bearer {}' {}/api/v1/organizations/emc/achievements", key.key, s.public_url);
+        println!(
+            "  curl -H 'Authorization: Bearer {}' {}/api/v1/organizations/emc/achievements",
+            key.key, s.public_url
+        );
         println!("  curl {}/issuers/emc", s.public_url);
         println!("  curl {}/api/v1/frameworks/emc-supervisor", s.public_url);
         println!("Demo learners' badge pages (open them in a browser):");
@@ -291,7 +296,11 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash))
         .with_rate_limit(s.rate_limit)
         .with_fetch_policy(crate::fetch::FetchPolicy::default().with_timeout(s.fetch_timeout));
-    tokio::spawn(crate::bulk::run_worker(state.store.clone(), state.master_key.clone(), crate::bulk::WorkerOptions::from_env()));
+    tokio::spawn(crate::bulk::run_worker(
+        state.store.clone(),
+        state.master_key.clone(),
+        crate::bulk::WorkerOptions::from_env(),
+    ));
     let counts = state.store.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -308,7 +317,11 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         .await
         .map_err(|e| AppError::invalid("bind", format!("cannot listen on {}: {e}", s.bind)))?;
     let local = listener.local_addr().map_err(|e| AppError::Internal(e.to_string()))?;
-    println!("Credence listening on http://{local} (public URL {}, database {})", s.public_url, redact(&s.database_url));
+    println!(
+        "Credence listening on http://{local} (public URL {}, database {})",
+        s.public_url,
+        redact(&s.database_url)
+    );
     println!("API docs: http://{local}/docs");
     tracing::info!(%local, "listening");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -440,7 +453,8 @@ fn sign(args: &SignArgs) -> AppResult<()> {
     }
     let doc: serde_json::Value = serde_json::from_str(&read_input(&args.file)?)
         .map_err(|e| AppError::invalid("FILE", format!("not a JSON document: {e}")))?;
-    let signed = data_integrity::add_proof(&doc, &key, &options).map_err(|e| AppError::invalid("credential", e.to_string()))?;
+    let signed =
+        data_integrity::add_proof(&doc, &key, &options).map_err(|e| AppError::invalid("credential", e.to_string()))?;
     let text = serde_json::to_string_pretty(&signed).map_err(|e| AppError::Internal(e.to_string()))?;
     println!("{text}");
     Ok(())
@@ -458,9 +472,10 @@ async fn verify(config: Option<&PathBuf>, args: &VerifyArgs) -> AppResult<ExitCo
         let (url, file) = mapping
             .split_once('=')
             .ok_or_else(|| AppError::invalid("resolve", format!("'{mapping}' is not URL=FILE")))?;
-        let text = std::fs::read_to_string(file).map_err(|e| AppError::invalid("resolve", format!("cannot read {file}: {e}")))?;
-        let doc: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| AppError::invalid("resolve", format!("{file} is not JSON: {e}")))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| AppError::invalid("resolve", format!("cannot read {file}: {e}")))?;
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| AppError::invalid("resolve", format!("{file} is not JSON: {e}")))?;
         resolver.add_document(url, doc);
     }
     let now = match &args.as_of {
@@ -487,9 +502,13 @@ async fn bulk_import(config: Option<&PathBuf>, args: &BulkImportArgs) -> AppResu
     use std::io::{IsTerminal, Write};
     let s = settings(config, None, &args.database)?;
     let path = args.file.display().to_string();
-    let size = std::fs::metadata(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?.len();
+    let size =
+        std::fs::metadata(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?.len();
     if size > crate::bulk::MAX_FILE_BYTES as u64 {
-        return Err(AppError::invalid("FILE", format!("{path} is larger than the limit of {} bytes", crate::bulk::MAX_FILE_BYTES)));
+        return Err(AppError::invalid(
+            "FILE",
+            format!("{path} is larger than the limit of {} bytes", crate::bulk::MAX_FILE_BYTES),
+        ));
     }
     let bytes = std::fs::read(&args.file).map_err(|e| AppError::invalid("FILE", format!("cannot read {path}: {e}")))?;
     let store = open_store(&s).await?;
@@ -517,14 +536,26 @@ async fn bulk_import(config: Option<&PathBuf>, args: &BulkImportArgs) -> AppResu
         let _ = err.flush();
     };
     progress(&job);
-    let job = crate::bulk::run_job(&store, &master, &org, &job.id, &crate::bulk::WorkerOptions::from_env(), &mut progress).await?;
+    let job =
+        crate::bulk::run_job(&store, &master, &org, &job.id, &crate::bulk::WorkerOptions::from_env(), &mut progress)
+            .await?;
     if terminal {
         eprintln!();
     }
     let c = &job.counts;
     println!(
         "job {} {}: {} rows: {} issued, {} awaiting sign-off, {} in progress, {} locked out, {} revoked, {} suspended, {} duplicate, {} rejected",
-        job.id, job.status, job.total_rows, c.issued, c.awaiting_signoff, c.in_progress, c.locked_out, c.revoked, c.suspended, c.duplicate, c.rejected
+        job.id,
+        job.status,
+        job.total_rows,
+        c.issued,
+        c.awaiting_signoff,
+        c.in_progress,
+        c.locked_out,
+        c.revoked,
+        c.suspended,
+        c.duplicate,
+        c.rejected
     );
     if c.rejected > 0 && args.show_rejected > 0 {
         println!("rejected rows:");

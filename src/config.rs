@@ -65,8 +65,9 @@ impl FileSettings {
             None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| AppError::invalid("config", format!("{}: {e}", path.display()))),
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| AppError::invalid("config", format!("{}: {e}", path.display())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(FileSettings::default()),
             Err(e) => Err(AppError::invalid("config", format!("cannot read {}: {e}", path.display()))),
         }
@@ -76,13 +77,11 @@ impl FileSettings {
 impl Settings {
     pub fn resolve(overrides: Overrides, file: FileSettings, admin_key: Option<String>) -> AppResult<Settings> {
         let bind_text = overrides.bind.or(file.bind).unwrap_or_else(|| DEFAULT_BIND.to_string());
-        let bind: SocketAddr = bind_text
-            .parse()
-            .map_err(|_| AppError::invalid("bind", format!("'{bind_text}' is not an address such as 127.0.0.1:8080")))?;
-        let database_url = overrides
-            .database_url
-            .or(file.database_url)
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            AppError::invalid("bind", format!("'{bind_text}' is not an address such as 127.0.0.1:8080"))
+        })?;
+        let database_url =
+            overrides.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         crate::store::backend_of(&database_url)?;
         let public_url = overrides
             .public_url
@@ -98,7 +97,12 @@ impl Settings {
         let fetch_timeout = match overrides.fetch_timeout_secs.or(file.fetch_timeout_secs) {
             None => crate::fetch::DEFAULT_TIMEOUT,
             Some(secs) if (1..=MAX_FETCH_TIMEOUT_SECS).contains(&secs) => std::time::Duration::from_secs(secs),
-            Some(_) => return Err(AppError::invalid("fetch-timeout", format!("must be 1 to {MAX_FETCH_TIMEOUT_SECS} seconds"))),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "fetch-timeout",
+                    format!("must be 1 to {MAX_FETCH_TIMEOUT_SECS} seconds"),
+                ));
+            }
         };
         Ok(Settings {
             rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),

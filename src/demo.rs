@@ -7,7 +7,6 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use credence_core::sealed_key::MasterKey;
 use crate::domain::achievement::{AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, Tier};
 use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};
@@ -17,6 +16,7 @@ use crate::domain::validation::slugify;
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, CredentialRef, LearnerStatus};
 use crate::store::{StatusChange, Store};
+use credence_core::sealed_key::MasterKey;
 
 pub const CATALOG: &str = include_str!("../tests/fixtures/catalog.json");
 
@@ -181,10 +181,9 @@ pub async fn load(store: &Store) -> AppResult<DemoReport> {
         }
     }
     for a in &catalog.achievements {
-        let org = store
-            .organization_by_slug(&a.issuer)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("demo achievement {} names unknown issuer {}", a.slug, a.issuer)))?;
+        let org = store.organization_by_slug(&a.issuer).await?.ok_or_else(|| {
+            AppError::Internal(format!("demo achievement {} names unknown issuer {}", a.slug, a.issuer))
+        })?;
         let exists = store.list_achievements(&org.id).await?.iter().any(|x| x.definition.slug == a.slug);
         if !exists {
             let def = store.resolve_achievement(achievement_input(a)?).await?;
@@ -266,11 +265,9 @@ async fn play_outcome(
     learner: &CatalogLearner,
     outcome: &CatalogOutcome,
 ) -> AppResult<LearnerOutcome> {
-    let definition = catalog
-        .achievements
-        .iter()
-        .find(|a| a.slug == outcome.achievement)
-        .ok_or_else(|| AppError::Internal(format!("demo learner {} names unknown achievement {}", learner.name, outcome.achievement)))?;
+    let definition = catalog.achievements.iter().find(|a| a.slug == outcome.achievement).ok_or_else(|| {
+        AppError::Internal(format!("demo learner {} names unknown achievement {}", learner.name, outcome.achievement))
+    })?;
     let org = store
         .organization_by_slug(&definition.issuer)
         .await?
@@ -280,7 +277,11 @@ async fn play_outcome(
         let input = ResultInput {
             achievement: outcome.achievement.clone(),
             component: r.component.clone(),
-            learner: LearnerInput { email: Some(learner.email.clone()), name: Some(learner.name.clone()), ..Default::default() },
+            learner: LearnerInput {
+                email: Some(learner.email.clone()),
+                name: Some(learner.name.clone()),
+                ..Default::default()
+            },
             score: r.score,
             attempt: r.attempt,
             completed: r.completed,
@@ -292,25 +293,29 @@ async fn play_outcome(
             recorded_at: None,
         };
         let fingerprint = format!("demo:{}:{}:{n}", learner.email, outcome.achievement);
-        let mut now = match issuance::record_result_once(store, master, &org, input, Some((&fingerprint, &fingerprint))).await? {
-            issuance::Recorded::Status(s) => *s,
-            issuance::Recorded::Duplicate { of } => {
-                return Err(AppError::Internal(format!("demo result {fingerprint} clashes with {of:?}")));
-            }
-        };
+        let mut now =
+            match issuance::record_result_once(store, master, &org, input, Some((&fingerprint, &fingerprint))).await? {
+                issuance::Recorded::Status(s) => *s,
+                issuance::Recorded::Duplicate { of } => {
+                    return Err(AppError::Internal(format!("demo result {fingerprint} clashes with {of:?}")));
+                }
+            };
         if r.approved == Some(true)
-            && let Some(decided) = approve_signoff(store, master, &org.id, &now, &r.component).await? {
-                now = decided;
-            }
+            && let Some(decided) = approve_signoff(store, master, &org.id, &now, &r.component).await?
+        {
+            now = decided;
+        }
         status = Some(now);
     }
-    let mut status = status.ok_or_else(|| AppError::Internal(format!("demo outcome {} has no results", outcome.achievement)))?;
+    let mut status =
+        status.ok_or_else(|| AppError::Internal(format!("demo outcome {} has no results", outcome.achievement)))?;
     if let (Some(reason), Some(c)) = (&outcome.revocation_reason, &status.credential)
-        && c.revoked_at.is_none() {
-            let revoked = store.change_credential_status(&org.id, &c.id, StatusChange::Revoke(reason)).await?;
-            status.credential = Some(CredentialRef::of(store, &revoked));
-            status.state = "revoked".into();
-        }
+        && c.revoked_at.is_none()
+    {
+        let revoked = store.change_credential_status(&org.id, &c.id, StatusChange::Revoke(reason)).await?;
+        status.credential = Some(CredentialRef::of(store, &revoked));
+        status.state = "revoked".into();
+    }
     Ok(LearnerOutcome {
         learner: learner.name.clone(),
         organization: org.slug.clone(),
@@ -343,7 +348,11 @@ async fn approve_signoff(
     let link = match &request.link {
         Some(link) => Some(link.clone()),
         None => store
-            .reissue_signoff_link(organization_id, &request.id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS))
+            .reissue_signoff_link(
+                organization_id,
+                &request.id,
+                time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS),
+            )
             .await?
             .and_then(|r| r.link),
     };
@@ -374,7 +383,8 @@ fn organization(o: &CatalogOrganization) -> AppResult<NewOrganization> {
 fn framework_document(f: &CatalogFramework) -> AppResult<FrameworkDocument> {
     // A reference framework that ships with Credence is loaded from its bundled file.
     if let Some((_, text)) = framework::reference_frameworks().into_iter().find(|(s, _)| *s == f.slug) {
-        return serde_json::from_str(text).map_err(|e| AppError::Internal(format!("bundled framework {}: {e}", f.slug)));
+        return serde_json::from_str(text)
+            .map_err(|e| AppError::Internal(format!("bundled framework {}: {e}", f.slug)));
     }
     Ok(FrameworkDocument {
         slug: f.slug.clone(),
@@ -512,7 +522,11 @@ pub fn criteria_narrative(rule: &AwardRule, french: bool) -> String {
                     (SignoffKind::Employer, true) => "un employeur",
                     (SignoffKind::Expert, true) => "un expert du secteur",
                 };
-                bits.push(if french { format!("faire approuver : {name} par {who}") } else { format!("have the {name} approved by {who}") });
+                bits.push(if french {
+                    format!("faire approuver : {name} par {who}")
+                } else {
+                    format!("have the {name} approved by {who}")
+                });
             }
             bits.join(if french { " et " } else { " and " })
         })

@@ -355,7 +355,14 @@ impl Fetcher {
         }
     }
 
-    async fn fetch(&self, url: &str, accept: &str, limit: usize, sink: Sink, deadline: Instant) -> Result<Sink, FetchError> {
+    async fn fetch(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: usize,
+        sink: Sink,
+        deadline: Instant,
+    ) -> Result<Sink, FetchError> {
         let start = Instant::now();
         let (until, allowed) = match start + self.policy.timeout {
             own if own <= deadline => (own, self.policy.timeout),
@@ -519,7 +526,18 @@ mod tests {
 
     #[test]
     fn public_addresses_are_allowed() {
-        for a in ["93.184.216.34", "8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.1", "172.32.0.1", "2606:4700::1111", "2a00:1450:4001::200e", "64:ff9b::808:808", "2002:808:808::1"] {
+        for a in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "2a00:1450:4001::200e",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             assert_eq!(refused(a), None, "{a}");
         }
     }

@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
-use credence_core::sealed_key::MasterKey;
 use crate::domain::achievement::{Achievement, parse_iso_duration};
-use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult, SignoffDecision};
+use crate::domain::award_evaluation::{
+    self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult, SignoffDecision,
+};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
 use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
@@ -18,8 +18,11 @@ use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::keyring::OpenedKey;
 use crate::store::{
-    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, SqliteIssuing, Store, StoredCredential, Written,
+    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, SqliteIssuing, Store,
+    StoredCredential, Written,
 };
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::sealed_key::MasterKey;
 
 /// How long a sign-off link stays usable.
 pub const SIGNOFF_LINK_VALIDITY_DAYS: i64 = 30;
@@ -107,7 +110,14 @@ pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement)
     match achievement.definition.rule.component(&input.component) {
         None => {
             let known: Vec<&str> = achievement.definition.rule.all_of.iter().map(|c| c.component.as_str()).collect();
-            v.add("component", format!("'{}' is not a component of this achievement; its components are {}", input.component, known.join(", ")));
+            v.add(
+                "component",
+                format!(
+                    "'{}' is not a component of this achievement; its components are {}",
+                    input.component,
+                    known.join(", ")
+                ),
+            );
         }
         Some(req) => {
             if input.score.is_some() && req.min_score.is_none() {
@@ -132,14 +142,28 @@ pub trait IssuanceDb {
     async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>>;
     async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner>;
     async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert>;
-    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)>;
+    async fn results_with_evidence(
+        &self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)>;
     async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>>;
     async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>>;
     async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>>;
     async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest>;
     async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey>;
-    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>>;
-    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()>;
+    async fn write_credential(
+        &self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>>;
+    async fn save_progress(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()>;
     async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>>;
     async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool>;
 }
@@ -157,7 +181,11 @@ impl IssuanceDb for Store {
     async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
         Store::insert_result(self, r).await
     }
-    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+    async fn results_with_evidence(
+        &self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
         Store::results_with_evidence(self, learner_id, achievement_id).await
     }
     async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
@@ -175,10 +203,20 @@ impl IssuanceDb for Store {
     async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
         Store::current_signing_key(self, organization_id, master).await
     }
-    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
+    async fn write_credential(
+        &self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>> {
         Store::write_credential(self, c, sign).await
     }
-    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+    async fn save_progress(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()> {
         Store::save_progress(self, organization_id, learner_id, achievement_id, state).await
     }
     async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
@@ -202,7 +240,11 @@ impl IssuanceDb for SqliteIssuing<'_> {
     async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
         SqliteIssuing::insert_result(self, r)
     }
-    async fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+    async fn results_with_evidence(
+        &self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
         SqliteIssuing::results_with_evidence(self, learner_id, achievement_id)
     }
     async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
@@ -220,10 +262,20 @@ impl IssuanceDb for SqliteIssuing<'_> {
     async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
         SqliteIssuing::current_signing_key(self, organization_id, master)
     }
-    async fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
+    async fn write_credential(
+        &self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>> {
         SqliteIssuing::write_credential(self, c, sign)
     }
-    async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+    async fn save_progress(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()> {
         SqliteIssuing::save_progress(self, organization_id, learner_id, achievement_id, state)
     }
     async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
@@ -266,7 +318,10 @@ async fn refuse_issuing_without_email(
         (Some(result), known) => {
             let (mut results, decisions) = match known {
                 Some(l) if db.credential_for(&l.id, &achievement.id).await?.is_some() => return Ok(()),
-                Some(l) => (db.results_with_evidence(&l.id, &achievement.id).await?.0, db.signoff_decisions(&l.id, &achievement.id).await?),
+                Some(l) => (
+                    db.results_with_evidence(&l.id, &achievement.id).await?.0,
+                    db.signoff_decisions(&l.id, &achievement.id).await?,
+                ),
                 None => (Vec::new(), Vec::new()),
             };
             results.push(result.clone());
@@ -283,7 +338,12 @@ async fn refuse_issuing_without_email(
 }
 
 /// Records one result, re-evaluates the rule, and issues when it is met.
-pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization, input: ResultInput) -> AppResult<LearnerStatus> {
+pub async fn record_result(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    input: ResultInput,
+) -> AppResult<LearnerStatus> {
     IssuingCall::result(store, org, input, None).await?.run(store, master, org).await?.status()
 }
 
@@ -295,15 +355,32 @@ pub async fn record_result(store: &Store, master: &MasterKey, org: &Organization
 pub enum IssuingCall {
     /// A result; with `dedup = Some((fingerprint, row))` recorded at most once per
     /// fingerprint (see [`record_result_once`]).
-    Result { achievement: Achievement, input: ResultInput, dedup: Option<(String, String)> },
-    Award { achievement: Achievement, input: DirectAwardInput },
+    Result {
+        achievement: Achievement,
+        input: ResultInput,
+        dedup: Option<(String, String)>,
+    },
+    Award {
+        achievement: Achievement,
+        input: DirectAwardInput,
+    },
     /// A reviewer's decision on a sign-off request of `learner_id`.
-    Decision { achievement: Achievement, request_id: String, learner_id: String, input: SignoffDecisionInput },
+    Decision {
+        achievement: Achievement,
+        request_id: String,
+        learner_id: String,
+        input: SignoffDecisionInput,
+    },
 }
 
 impl IssuingCall {
     /// A result for the organization's achievement, checked against its rule.
-    pub async fn result(store: &Store, org: &Organization, input: ResultInput, dedup: Option<(&str, &str)>) -> AppResult<IssuingCall> {
+    pub async fn result(
+        store: &Store,
+        org: &Organization,
+        input: ResultInput,
+        dedup: Option<(&str, &str)>,
+    ) -> AppResult<IssuingCall> {
         let achievement = find_achievement(store, org, &input.achievement).await?;
         check_against_rule(&input, &achievement)?;
         let dedup = dedup.map(|(key, row)| (key.to_string(), row.to_string()));
@@ -365,7 +442,9 @@ impl Recorded {
     pub fn status(self) -> AppResult<LearnerStatus> {
         match self {
             Recorded::Status(status) => Ok(*status),
-            Recorded::Duplicate { .. } => Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into())),
+            Recorded::Duplicate { .. } => {
+                Err(AppError::Internal("a result without a fingerprint was reported as a duplicate".into()))
+            }
         }
     }
 }
@@ -427,7 +506,8 @@ pub async fn record_in(
     let mut new_links = Vec::new();
     if recorded.submitted_for_signoff {
         // A replayed row asks for a sign-off only if its first run did not get that far.
-        let asked = replay && db.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
+        let asked =
+            replay && db.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
         if let Some(req) = achievement.definition.rule.component(&input.component).filter(|_| !asked) {
             let kind = match req.requires_signoff {
                 Some(SignoffKind::Employer) => "employer",
@@ -488,7 +568,8 @@ async fn status(
             s.link = created.link.clone();
         }
     }
-    let credential = credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(db.store(), &i.credential) });
+    let credential =
+        credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(db.store(), &i.credential) });
     let state = match &credential {
         Some(c) => c.state(),
         None => state_name(evaluation.state),
@@ -508,7 +589,12 @@ async fn status(
 /// A reviewer's decision through a sign-off link (the token is the key): recorded
 /// once, before the link expires, and the learner's standing settled again, which
 /// issues the credential when this approval completes the rule.
-pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, input: &SignoffDecisionInput) -> AppResult<LearnerStatus> {
+pub async fn decide_signoff(
+    store: &Store,
+    master: &MasterKey,
+    token: &str,
+    input: &SignoffDecisionInput,
+) -> AppResult<LearnerStatus> {
     let mut v = Violations::new();
     v.optional_text("comment", input.comment.as_deref(), 4000);
     v.check(input.approve || input.comment.is_some(), "comment", "say why when declining");
@@ -518,7 +604,8 @@ pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, inpu
         return Err(AppError::conflict("token", "this sign-off link has already been used"));
     }
     let org = store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let achievement = store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
+    let achievement =
+        store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("achievement"))?;
     let call = IssuingCall::Decision {
         achievement,
         request_id: ticket.request.id,
@@ -529,7 +616,12 @@ pub async fn decide_signoff(store: &Store, master: &MasterKey, token: &str, inpu
 }
 
 /// The current standing, without recording anything.
-pub async fn learner_status(store: &Store, org: &Organization, achievement: &Achievement, learner: &Learner) -> AppResult<LearnerStatus> {
+pub async fn learner_status(
+    store: &Store,
+    org: &Organization,
+    achievement: &Achievement,
+    learner: &Learner,
+) -> AppResult<LearnerStatus> {
     let results = store.results(&learner.id, &achievement.id).await?;
     let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
@@ -538,7 +630,12 @@ pub async fn learner_status(store: &Store, org: &Organization, achievement: &Ach
 }
 
 /// Recognition of prior learning: issues without results, with the narrative saying why.
-pub async fn direct_award(store: &Store, master: &MasterKey, org: &Organization, input: DirectAwardInput) -> AppResult<LearnerStatus> {
+pub async fn direct_award(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    input: DirectAwardInput,
+) -> AppResult<LearnerStatus> {
     IssuingCall::award(store, org, input).await?.run(store, master, org).await?.status()
 }
 
@@ -554,8 +651,9 @@ async fn direct_award_in(
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
     let mut credential = held(db, &learner, achievement).await?;
     if credential.is_none() {
-        credential =
-            Some(issue(db, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?);
+        credential = Some(
+            issue(db, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
+        );
     }
     status(db, &org.id, achievement, &learner, evaluation, credential, Vec::new()).await
 }
@@ -616,10 +714,9 @@ async fn issue(
     evidence: &[EvidenceInput],
     award_narrative: Option<&str>,
 ) -> AppResult<Issued> {
-    let email = learner
-        .email
-        .clone()
-        .ok_or_else(|| AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)"))?;
+    let email = learner.email.clone().ok_or_else(|| {
+        AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)")
+    })?;
     let key = db.current_signing_key(&org.id, master).await?;
     let credential_id = crate::store::new_id();
     let store = db.store();
@@ -645,7 +742,10 @@ async fn issue(
             results: evaluation
                 .best_scores()
                 .iter()
-                .map(|(component, score)| AwardedResult { component: component.to_string(), value: format_score(*score) })
+                .map(|(component, score)| AwardedResult {
+                    component: component.to_string(),
+                    value: format_score(*score),
+                })
                 .collect(),
             evidence: evidence_items(evidence),
             valid_from: time::OffsetDateTime::now_utc(),

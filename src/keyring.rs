@@ -11,9 +11,9 @@ use std::path::Path;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::{AppError, AppResult};
 use credence_core::did;
 use credence_core::sealed_key::{IssuerKey, MasterKey};
-use crate::error::{AppError, AppResult};
 
 pub const MASTER_KEY_FILE: &str = "master.key";
 
@@ -25,8 +25,9 @@ pub fn load_master_key(dir: &Path, from_env: Option<&str>) -> AppResult<MasterKe
     }
     let path = dir.join(MASTER_KEY_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse_master_key(text.trim())
-            .map_err(|reason| AppError::Internal(format!("{}: {reason}", path.display()))),
+        Ok(text) => {
+            parse_master_key(text.trim()).map_err(|reason| AppError::Internal(format!("{}: {reason}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_master_key_file(dir, &path),
         Err(e) => Err(AppError::Internal(format!("cannot read {}: {e}", path.display()))),
     }
@@ -118,17 +119,25 @@ pub async fn public_keys(store: &crate::store::Store, organization_id: &str) -> 
 
 /// The organization's Profile listing its keys as verification methods
 /// (`<profile URL>#<multikey>`); the plain Profile while it has no key.
-pub fn profile_document(org: &crate::domain::organization::Organization, keys: &[[u8; 32]]) -> AppResult<serde_json::Value> {
+pub fn profile_document(
+    org: &crate::domain::organization::Organization,
+    keys: &[[u8; 32]],
+) -> AppResult<serde_json::Value> {
     if keys.is_empty() {
         return Ok(org.profile());
     }
     let profile: credence_core::model::Profile = serde_json::from_value(org.profile())
         .map_err(|e| AppError::Internal(format!("profile of {} does not fit the model: {e}", org.slug)))?;
-    did::profile_controller_document(&profile, keys).map_err(|e| AppError::Internal(format!("profile of {}: {e}", org.slug)))
+    did::profile_controller_document(&profile, keys)
+        .map_err(|e| AppError::Internal(format!("profile of {}: {e}", org.slug)))
 }
 
 /// The organization's did:web document, when the public URL allows a did:web.
-pub fn did_document(public_url: &str, org: &crate::domain::organization::Organization, keys: &[[u8; 32]]) -> Option<(String, serde_json::Value)> {
+pub fn did_document(
+    public_url: &str,
+    org: &crate::domain::organization::Organization,
+    keys: &[[u8; 32]],
+) -> Option<(String, serde_json::Value)> {
     let did = organization_did(public_url, &org.slug)?;
     let doc = did::did_web_document(&did, keys);
     Some((did, doc))

@@ -18,17 +18,17 @@ use serde_json::Value;
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
+use crate::domain::organization::Organization;
+use crate::error::{AppError, AppResult};
+use crate::fetch::{FetchPolicy, Fetcher};
+use crate::keyring;
+use crate::store::Store;
 use credence_core::baking::{self, BakedCredential};
 use credence_core::canon::CanonLimits;
 use credence_core::remote_status::{self, RevocationList, StatusSources};
 use credence_core::status_list::StatusPurpose;
 use credence_core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
 use credence_core::{did, jwt, model, multibase};
-use crate::domain::organization::Organization;
-use crate::error::{AppError, AppResult};
-use crate::fetch::{FetchPolicy, Fetcher};
-use crate::keyring;
-use crate::store::Store;
 use lanes::{Budgeted, ClientKey, Lanes};
 
 /// A credential as presented.
@@ -179,7 +179,9 @@ impl Verifier {
     /// A presentation's own proofs ([`verify::presentation_proof_checks`]), run in the
     /// lanes like any verification. Holder keys are `did:key`s, resolved locally.
     pub async fn presentation_proofs(&self, client: Option<IpAddr>, presentation: Value) -> AppResult<Vec<Check>> {
-        let job = move |limits: &CanonLimits| verify::presentation_proof_checks(&presentation, &OfflineResolver::new(), limits);
+        let job = move |limits: &CanonLimits| {
+            verify::presentation_proof_checks(&presentation, &OfflineResolver::new(), limits)
+        };
         Ok(self.lanes.run(ClientKey::of(client), job).await?.0)
     }
 }
@@ -212,7 +214,10 @@ async fn credential_text(store: &Store, presented: Presented) -> AppResult<(Stri
                     "only credentials issued by this service are looked up by URL or id; send other credentials themselves",
                 ));
             }
-            let c = store.credential(id).await?.ok_or_else(|| AppError::invalid("id", "no credential with this id on this service"))?;
+            let c = store
+                .credential(id)
+                .await?
+                .ok_or_else(|| AppError::invalid("id", "no credential with this id on this service"))?;
             Ok((c.document.to_string(), Some(c.id)))
         }
     }
@@ -224,7 +229,9 @@ async fn hosted_organization(store: &Store, id: &str) -> AppResult<Option<Organi
     let profile_prefix = format!("{}/issuers/", store.public_url);
     let slug = if let Some(rest) = base.strip_prefix(&profile_prefix) {
         Some(rest.trim_end_matches("/did.json").to_string())
-    } else if let Some(did_prefix) = keyring::organization_did(&store.public_url, "x").and_then(|d| d.strip_suffix(":x").map(str::to_string)) {
+    } else if let Some(did_prefix) =
+        keyring::organization_did(&store.public_url, "x").and_then(|d| d.strip_suffix(":x").map(str::to_string))
+    {
         base.strip_prefix(&format!("{did_prefix}:")).map(str::to_string)
     } else {
         None
@@ -237,7 +244,8 @@ async fn hosted_organization(store: &Store, id: &str) -> AppResult<Option<Organi
 
 /// Whether `issuer_id` is this organization's Profile URL or did:web.
 fn names_organization(store: &Store, org: &Organization, issuer_id: &str) -> bool {
-    issuer_id == org.profile_url || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(issuer_id)
+    issuer_id == org.profile_url
+        || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(issuer_id)
 }
 
 /// The verification methods of the credential's proofs and of its endorsements' proofs.
@@ -255,7 +263,11 @@ fn verification_methods(doc: &Value) -> Vec<String> {
             proofs.extend(proofs_of(e));
         }
     }
-    proofs.iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string)).take(64).collect()
+    proofs
+        .iter()
+        .filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string))
+        .take(64)
+        .collect()
 }
 
 fn status_objects(doc: &Value) -> Vec<&Value> {
@@ -306,7 +318,11 @@ fn jwt_key_owner(decoded: &jwt::DecodedJwt) -> Option<String> {
 
 /// Adds to `resolver` the controller documents of the hosted issuers whose keys a
 /// credential (given as text: JSON or a VC-JWT) names.
-pub async fn add_hosted_documents(store: &Store, credential_text: &str, resolver: &mut OfflineResolver) -> AppResult<()> {
+pub async fn add_hosted_documents(
+    store: &Store,
+    credential_text: &str,
+    resolver: &mut OfflineResolver,
+) -> AppResult<()> {
     let methods = if verify::looks_like_jwt(credential_text) {
         jwt::decode_vc_jwt(credential_text.trim()).ok().as_ref().and_then(jwt_key_owner).into_iter().collect()
     } else {
@@ -334,7 +350,11 @@ async fn hosted_resolver(store: &Store, methods: &[String]) -> AppResult<Offline
 
 /// Answers the status entries this service can answer, its own lists, from its
 /// database; returns the URLs of the other hosts' lists, to be fetched.
-async fn own_statuses(store: &Store, entries: &[(String, String, u64)], sources: &mut StatusSources) -> AppResult<Vec<String>> {
+async fn own_statuses(
+    store: &Store,
+    entries: &[(String, String, u64)],
+    sources: &mut StatusSources,
+) -> AppResult<Vec<String>> {
     let mut foreign = Vec::new();
     let prefix = format!("{}/status/", store.public_url);
     for (list, purpose, index) in entries {
@@ -343,9 +363,15 @@ async fn own_statuses(store: &Store, entries: &[(String, String, u64)], sources:
                 let parsed: Option<StatusPurpose> = list_purpose.parse().ok();
                 match (store.organization_by_slug(slug).await?, parsed) {
                     (Some(org), Some(p)) if p.as_str() == purpose => {
-                        if store.status_bit(&org.id, p, *index).await? { StatusAnswer::Set } else { StatusAnswer::Clear }
+                        if store.status_bit(&org.id, p, *index).await? {
+                            StatusAnswer::Set
+                        } else {
+                            StatusAnswer::Clear
+                        }
                     }
-                    (Some(_), Some(_)) => StatusAnswer::Unknown(format!("the entry's purpose {purpose} does not match its list")),
+                    (Some(_), Some(_)) => {
+                        StatusAnswer::Unknown(format!("the entry's purpose {purpose} does not match its list"))
+                    }
                     _ => StatusAnswer::Unknown(format!("{list} is not a status list of this service")),
                 }
             }
@@ -370,11 +396,11 @@ struct EvidenceRef {
 
 /// The SHA-256 digest in a `digestMultibase` (a multibase multihash, 0x12 0x20 + 32 bytes).
 fn sha256_of_multihash(digest_multibase: &str) -> Result<[u8; 32], String> {
-    let bytes = multibase::decode(digest_multibase).map_err(|e| format!("digestMultibase {digest_multibase} is not multibase: {e}"))?;
+    let bytes = multibase::decode(digest_multibase)
+        .map_err(|e| format!("digestMultibase {digest_multibase} is not multibase: {e}"))?;
     match bytes.split_first_chunk::<2>() {
-        Some(([0x12, 0x20], digest)) => {
-            <[u8; 32]>::try_from(digest).map_err(|_| format!("digestMultibase {digest_multibase} is not 32 bytes of SHA-256"))
-        }
+        Some(([0x12, 0x20], digest)) => <[u8; 32]>::try_from(digest)
+            .map_err(|_| format!("digestMultibase {digest_multibase} is not 32 bytes of SHA-256")),
         _ => Err(format!("digestMultibase {digest_multibase} is not a SHA-256 multihash, the only digest compared")),
     }
 }
@@ -426,7 +452,10 @@ fn to_fetch(urls: &[String], public_url: &str, kind: &str) -> (Vec<String>, Vec<
         if is_on_this_service(public_url, url) {
             refused.push((url.clone(), format!("{kind} {url} is on this service, which publishes no such document")));
         } else if fetch.len() >= MAX_FETCHES_PER_KIND {
-            refused.push((url.clone(), format!("{kind} {url} was not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND}")));
+            refused.push((
+                url.clone(),
+                format!("{kind} {url} was not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND}"),
+            ));
         } else {
             fetch.push(url.clone());
         }
@@ -436,7 +465,13 @@ fn to_fetch(urls: &[String], public_url: &str, kind: &str) -> (Vec<String>, Vec<
 
 /// Fetches, concurrently, the controller documents of `methods` that `resolver`
 /// does not know yet, and adds each (or the reason it is missing) to it.
-async fn fetch_key_documents(fetcher: &Fetcher, resolver: &mut OfflineResolver, public_url: &str, methods: &[String], deadline: Instant) {
+async fn fetch_key_documents(
+    fetcher: &Fetcher,
+    resolver: &mut OfflineResolver,
+    public_url: &str,
+    methods: &[String],
+    deadline: Instant,
+) {
     let mut targets: Vec<(String, String)> = Vec::new();
     for vm in methods {
         let base = vm.split('#').next().unwrap_or(vm).to_string();
@@ -450,7 +485,9 @@ async fn fetch_key_documents(fetcher: &Fetcher, resolver: &mut OfflineResolver, 
                 targets.push((base, url));
                 continue;
             }
-            Ok(Some(_)) => format!("not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND} key documents at a time"),
+            Ok(Some(_)) => {
+                format!("not fetched: one verification fetches at most {MAX_FETCHES_PER_KIND} key documents at a time")
+            }
             Err(why) => why,
         };
         resolver.add_unavailable(base, why);
@@ -500,7 +537,8 @@ struct Fetched {
 async fn fetch_foreign(fetcher: &Fetcher, resolver: &mut OfflineResolver, wanted: Wanted<'_>) -> Fetched {
     let deadline = Instant::now() + fetcher.policy().deadline;
     let (lists, refused_lists) = to_fetch(wanted.status_lists, wanted.public_url, "status list");
-    let (revocation_lists, refused_revocation_lists) = to_fetch(wanted.revocation_lists, wanted.public_url, "revocation list");
+    let (revocation_lists, refused_revocation_lists) =
+        to_fetch(wanted.revocation_lists, wanted.public_url, "revocation list");
     let evidence_digests = join_all(wanted.evidence.iter().map(|e| async move {
         match e.digest {
             Ok(_) => Some(fetcher.sha256(&e.url, deadline).await),
@@ -529,13 +567,15 @@ async fn fetch_foreign(fetcher: &Fetcher, resolver: &mut OfflineResolver, wanted
         .zip(revocation_docs)
         .map(|(url, r)| {
             let list = r.map_err(|e| format!("revocation list {url} could not be fetched: {e}")).and_then(|doc| {
-                remote_status::read_revocation_list(&doc, url).map_err(|e| format!("revocation list {url} cannot be used: {e}"))
+                remote_status::read_revocation_list(&doc, url)
+                    .map_err(|e| format!("revocation list {url} cannot be used: {e}"))
             });
             (url.clone(), list)
         })
         .collect();
     revocation_lists.extend(refused_revocation_lists.into_iter().map(|(url, why)| (url, Err(why))));
-    let evidence = wanted.evidence.iter().zip(evidence_digests).map(|(e, fetched)| fetched_evidence_check(e, fetched)).collect();
+    let evidence =
+        wanted.evidence.iter().zip(evidence_digests).map(|(e, fetched)| fetched_evidence_check(e, fetched)).collect();
     Fetched { status_lists, revocation_lists, evidence }
 }
 
@@ -545,8 +585,12 @@ fn fetched_evidence_check(e: &EvidenceRef, fetched: Option<Result<[u8; 32], crat
         (Err(why), _) => ("error", format!("the file at {url} cannot be compared: {why}")),
         (_, None) => ("error", format!("the file at {url} was not fetched")),
         (_, Some(Err(why))) => ("error", format!("evidence {url} could not be fetched: {why}")),
-        (Ok(want), Some(Ok(got))) if *want == got => ("passed", format!("the file at {url} matches the evidence's digest: unaltered since issuance")),
-        (Ok(_), Some(Ok(_))) => ("failed", format!("the file at {url} does not match the evidence's digest: it changed since issuance")),
+        (Ok(want), Some(Ok(got))) if *want == got => {
+            ("passed", format!("the file at {url} matches the evidence's digest: unaltered since issuance"))
+        }
+        (Ok(_), Some(Ok(_))) => {
+            ("failed", format!("the file at {url} does not match the evidence's digest: it changed since issuance"))
+        }
     };
     ReportCheck { check: format!("evidence[{}]", e.index), status: status.into(), message }
 }
@@ -619,13 +663,18 @@ fn evidence_check(doc: &Value, file: &[u8]) -> ReportCheck {
     let digest: [u8; 32] = Sha256::digest(file).into();
     let evidence = list_of(doc.get("evidence"));
     let with_digest: Vec<&Value> = evidence.iter().filter(|e| e.get("digestMultibase").is_some()).collect();
-    let matched = with_digest
-        .iter()
-        .find(|e| e.get("digestMultibase").and_then(Value::as_str).and_then(|d| sha256_of_multihash(d).ok()) == Some(digest));
+    let matched = with_digest.iter().find(|e| {
+        e.get("digestMultibase").and_then(Value::as_str).and_then(|d| sha256_of_multihash(d).ok()) == Some(digest)
+    });
     let (status, message) = match (matched, with_digest.is_empty()) {
-        (Some(e), _) => ("passed", format!("the file is the evidence '{}', unaltered", text_of(e.get("name")).unwrap_or_default())),
+        (Some(e), _) => {
+            ("passed", format!("the file is the evidence '{}', unaltered", text_of(e.get("name")).unwrap_or_default()))
+        }
         (None, true) => ("failed", "the credential's evidence carries no digest to compare the file with".to_string()),
-        (None, false) => ("failed", "the file matches none of the credential's evidence: it differs from what was assessed".to_string()),
+        (None, false) => (
+            "failed",
+            "the file matches none of the credential's evidence: it differs from what was assessed".to_string(),
+        ),
     };
     ReportCheck { check: "evidence".into(), status: status.into(), message }
 }
@@ -695,7 +744,12 @@ async fn verify_stored(
     options.status = Some(&statuses);
     options.recipient_email = request.recipient_email.as_deref();
     let checks = with_live_checks(&static_checks, &options);
-    let report = verify::VerificationReport { verified: false, checks, credential: Some(known.document.clone()), over_budget: false };
+    let report = verify::VerificationReport {
+        verified: false,
+        checks,
+        credential: Some(known.document.clone()),
+        over_budget: false,
+    };
     Ok(Some(summarize(report, request, Vec::new(), known.registered.clone())))
 }
 
@@ -733,22 +787,33 @@ impl StoredFacts {
 }
 
 /// Verifies a presented credential and reports every check.
-pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+pub async fn verify(
+    store: &Store,
+    verifier: &Verifier,
+    presented: Presented,
+    request: VerifyRequest,
+) -> AppResult<VerificationResult> {
     if let Presented::Reference(r) = &presented
         && (r.chars().any(char::is_control) || r.len() > 2048)
     {
-        return Err(AppError::invalid("id", "not the URL or id of a credential: it has control characters or is too long"));
+        return Err(AppError::invalid(
+            "id",
+            "not the URL or id of a credential: it has control characters or is too long",
+        ));
     }
     let prefix = format!("{}/credentials/", store.public_url);
     let (ours, document) = match &presented {
         Presented::Reference(r) => (Some(r.strip_prefix(&prefix).unwrap_or(r).to_string()), None),
-        Presented::Json(doc) => (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc)),
+        Presented::Json(doc) => {
+            (doc.get("id").and_then(Value::as_str).and_then(|i| i.strip_prefix(&prefix)).map(str::to_string), Some(doc))
+        }
         _ => (None, None),
     };
     if let Some(id) = &ours
-        && let Some(result) = verify_stored(store, verifier, id, document, &request).await? {
-            return Ok(result);
-        }
+        && let Some(result) = verify_stored(store, verifier, id, document, &request).await?
+    {
+        return Ok(result);
+    }
     let presented_json = matches!(presented, Presented::Json(_));
     let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
@@ -768,9 +833,10 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     // A document sent in full that is exactly one of ours: its static checks are kept
     // under its id, like those of a credential named by id.
     if let (true, None, Some(id), Some(doc)) = (presented_json, &stored_id, &ours, &as_json)
-        && store.credential(id).await?.is_some_and(|c| c.document == *doc) {
-            stored_id = Some(id.clone());
-        }
+        && store.credential(id).await?.is_some_and(|c| c.document == *doc)
+    {
+        stored_id = Some(id.clone());
+    }
     let empty = Value::Null;
     let doc_or_empty = as_json.as_ref().unwrap_or(&empty);
     let methods = verification_methods(doc_or_empty);
@@ -798,7 +864,8 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
     let report = match (cached, &as_json) {
         // One of ours, seen before: only what can change is checked again.
         (Some(static_checks), Some(doc)) => {
-            let (statuses, _) = status_sources(sources, &status_lists, &revocation_lists, &resolver, now, &CanonLimits::default());
+            let (statuses, _) =
+                status_sources(sources, &status_lists, &revocation_lists, &resolver, now, &CanonLimits::default());
             let mut options = VerifyOptions::new(&resolver, now);
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
@@ -808,7 +875,8 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
         _ => {
             let doc = as_json.clone().filter(|_| stored_id.is_some());
             let job = move |limits: &CanonLimits| {
-                let (statuses, lists_over_budget) = status_sources(sources.clone(), &status_lists, &revocation_lists, &resolver, now, limits);
+                let (statuses, lists_over_budget) =
+                    status_sources(sources.clone(), &status_lists, &revocation_lists, &resolver, now, limits);
                 let mut options = VerifyOptions::new(&resolver, now);
                 options.status = Some(&statuses);
                 options.recipient_email = email.as_deref();
@@ -818,7 +886,12 @@ pub async fn verify(store: &Store, verifier: &Verifier, presented: Presented, re
                         let fixed = verify::static_checks_with(doc, &resolver, limits);
                         let checks = with_live_checks(&fixed, &options);
                         let over_budget = fixed.over_budget || lists_over_budget;
-                        let report = verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()), over_budget };
+                        let report = verify::VerificationReport {
+                            verified: false,
+                            checks,
+                            credential: Some(doc.clone()),
+                            over_budget,
+                        };
                         Verified { report, kept: Some(fixed) }
                     }
                     None => {
@@ -930,7 +1003,12 @@ fn counted_credential(store: &Store, by_reference: Option<&str>, result: &Verifi
 /// kept in memory and written with others (`Store::count_later`), so verification
 /// does not wait for a write;
 /// a copy counts only for a credential of the organization that issued the copy.
-pub async fn verify_and_count(store: &Store, verifier: &Verifier, presented: Presented, request: VerifyRequest) -> AppResult<VerificationResult> {
+pub async fn verify_and_count(
+    store: &Store,
+    verifier: &Verifier,
+    presented: Presented,
+    request: VerifyRequest,
+) -> AppResult<VerificationResult> {
     let by_reference = match &presented {
         Presented::Reference(r) => Some(r.clone()),
         _ => None,

@@ -19,7 +19,8 @@ use credence_core::verify::{OfflineResolver, VerifyOptions, verify_text_with};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
-const VM: &str = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+const VM: &str =
+    "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
 /// Nesting of generated objects, well under the 64 levels verification accepts.
 const MAX_NESTING: usize = 6;
 
@@ -127,7 +128,9 @@ impl Builder<'_> {
                 TermKind::Json => json!({"@id": iri, "@type": "@json"}),
                 TermKind::Typed => json!({"@id": iri, "@type": "http://www.w3.org/2001/XMLSchema#date"}),
                 TermKind::Prefixed(k) => json!(format!("{}:x{i}", self.term(*k))),
-                TermKind::Scoped(k) => json!({"@id": iri, "@context": {self.term(*k): {"@id": format!("{iri}/scoped")}}}),
+                TermKind::Scoped(k) => {
+                    json!({"@id": iri, "@context": {self.term(*k): {"@id": format!("{iri}/scoped")}}})
+                }
                 TermKind::Protected => json!({"@id": iri, "@protected": true}),
                 TermKind::Null => Value::Null,
             };
@@ -156,7 +159,9 @@ impl Builder<'_> {
             Val::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
             Val::Bool(b) => json!(b),
             Val::Object(props) => Value::Object(self.props_in(props, depth + 1, literal)),
-            Val::Array(items) => Value::Array(items.iter().take(16).map(|i| self.value(i, depth + 1, literal)).collect()),
+            Val::Array(items) => {
+                Value::Array(items.iter().take(16).map(|i| self.value(i, depth + 1, literal)).collect())
+            }
             Val::Tagged(s, language) => json!({"@value": text(s), "@language": language}),
             Val::Named(k) => json!({"@id": format!("https://fuzz.example/node/{k}"), "ex:p": k}),
         }
@@ -219,8 +224,20 @@ fn shape(kind: &ShapeKind, size: usize, prefix: &str) -> Vec<Value> {
     let links = |k: usize| -> Vec<usize> {
         match kind {
             ShapeKind::Ring => vec![(k + 1) % size],
-            ShapeKind::Chain => if k + 1 < size { vec![k + 1] } else { Vec::new() },
-            ShapeKind::Clique => if size <= 40 { (0..size).filter(|&j| j != k).collect() } else { vec![(k + 1) % size] },
+            ShapeKind::Chain => {
+                if k + 1 < size {
+                    vec![k + 1]
+                } else {
+                    Vec::new()
+                }
+            }
+            ShapeKind::Clique => {
+                if size <= 40 {
+                    (0..size).filter(|&j| j != k).collect()
+                } else {
+                    vec![(k + 1) % size]
+                }
+            }
             ShapeKind::Tree => [2 * k + 1, 2 * k + 2].into_iter().filter(|&c| c < size).collect(),
             ShapeKind::Copies(n) => {
                 let n = usize::from(*n) % 7 + 2;
@@ -317,7 +334,8 @@ fuzz_target!(|input: Input| {
         doc
     };
     let unsecured_doc = unsecured(&doc);
-    let Ok(direct) = data_integrity::canonicalize_with_limits(&unsecured_doc, Cryptosuite::EddsaRdfc2022, &limits) else {
+    let Ok(direct) = data_integrity::canonicalize_with_limits(&unsecured_doc, Cryptosuite::EddsaRdfc2022, &limits)
+    else {
         return;
     };
     if let Ok(quads) = jsonld::to_rdf_dataset(&unsecured_doc) {

@@ -10,23 +10,58 @@ use utoipa::ToSchema;
 use super::award_rule::AwardRule;
 use super::framework::{self, FrameworkVersion};
 use super::validation::{Violations, is_http_url};
-use credence_core::iri::check_iri;
 use crate::error::AppResult;
+use credence_core::iri::check_iri;
 
 /// Achievement types defined by Open Badges 3.0 (`ext:` values are also accepted).
 pub const ACHIEVEMENT_TYPES: &[&str] = &[
-    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award",
-    "Badge", "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification",
-    "CommunityService", "Competency", "Course", "CoCurricular", "Degree", "Diploma", "DoctoralDegree",
-    "Fieldwork", "GeneralEducationDevelopment", "JourneymanCertificate", "LearningProgram", "License",
-    "Membership", "ProfessionalDoctorate", "QualityAssuranceCredential", "MasterCertificate",
-    "MasterDegree", "MicroCredential", "ResearchDoctorate", "SecondarySchoolDiploma",
+    "Achievement",
+    "ApprenticeshipCertificate",
+    "Assessment",
+    "Assignment",
+    "AssociateDegree",
+    "Award",
+    "Badge",
+    "BachelorDegree",
+    "Certificate",
+    "CertificateOfCompletion",
+    "Certification",
+    "CommunityService",
+    "Competency",
+    "Course",
+    "CoCurricular",
+    "Degree",
+    "Diploma",
+    "DoctoralDegree",
+    "Fieldwork",
+    "GeneralEducationDevelopment",
+    "JourneymanCertificate",
+    "LearningProgram",
+    "License",
+    "Membership",
+    "ProfessionalDoctorate",
+    "QualityAssuranceCredential",
+    "MasterCertificate",
+    "MasterDegree",
+    "MicroCredential",
+    "ResearchDoctorate",
+    "SecondarySchoolDiploma",
 ];
 
 /// Result types defined by Open Badges 3.0.
 pub const RESULT_TYPES: &[&str] = &[
-    "GradePointAverage", "LetterGrade", "Percent", "PerformanceLevel", "PredictedScore", "RawScore",
-    "Result", "RubricCriterion", "RubricCriterionLevel", "RubricScore", "ScaledScore", "Status",
+    "GradePointAverage",
+    "LetterGrade",
+    "Percent",
+    "PerformanceLevel",
+    "PredictedScore",
+    "RawScore",
+    "Result",
+    "RubricCriterion",
+    "RubricCriterionLevel",
+    "RubricScore",
+    "ScaledScore",
+    "Status",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -245,7 +280,11 @@ pub trait FrameworkLookup {
 
 impl AchievementInput {
     /// Validates every field and resolves alignments against the registered frameworks.
-    pub fn into_definition(self, public_url: &str, frameworks: &dyn FrameworkLookup) -> AppResult<AchievementDefinition> {
+    pub fn into_definition(
+        self,
+        public_url: &str,
+        frameworks: &dyn FrameworkLookup,
+    ) -> AppResult<AchievementDefinition> {
         let mut v = Violations::new();
         v.slug("slug", &self.slug);
         v.text("name", &self.name, 200);
@@ -254,7 +293,12 @@ impl AchievementInput {
         v.optional_http_url("criteria.url", self.criteria.url.as_deref());
         if let Some(img) = &self.image {
             // It becomes the id of the credential's Image: it must be an IRI, or signing fails.
-            v.url_iri("image.url", &img.url, img.url.starts_with("data:image/"), "must be an http(s) URL or a data:image/ URI");
+            v.url_iri(
+                "image.url",
+                &img.url,
+                img.url.starts_with("data:image/"),
+                "must be an http(s) URL or a data:image/ URI",
+            );
             v.optional_text("image.caption", img.caption.as_deref(), 500);
         }
         v.check(
@@ -263,7 +307,11 @@ impl AchievementInput {
             "must be an Open Badges 3.0 achievement type (e.g. MicroCredential, Badge, Certificate) or an ext: value",
         );
         if let Some(h) = self.hours {
-            v.check(h.is_finite() && h > 0.0 && h <= 10_000.0, "hours", "must be a number of hours above 0 and at most 10000");
+            v.check(
+                h.is_finite() && h > 0.0 && h <= 10_000.0,
+                "hours",
+                "must be a number of hours above 0 and at most 10000",
+            );
         }
         v.optional_text("duration", self.duration.as_deref(), 200);
         v.optional_text("delivery", self.delivery.as_deref(), 500);
@@ -275,7 +323,8 @@ impl AchievementInput {
         }
         if let Some(p) = &self.validity_period {
             // The credential's validUntil is this far after its issuance: a date that can be written.
-            let within_a_century = parse_iso_duration(p).is_some_and(|(y, m, d)| u64::from(y) * 12 + u64::from(m) <= 1200 && d <= 36_525);
+            let within_a_century =
+                parse_iso_duration(p).is_some_and(|(y, m, d)| u64::from(y) * 12 + u64::from(m) <= 1200 && d <= 36_525);
             v.check(
                 within_a_century,
                 "validityPeriod",
@@ -367,10 +416,15 @@ fn resolve_alignment(
     public_url: &str,
     frameworks: &dyn FrameworkLookup,
 ) -> Option<Alignment> {
-    let kinds = [a.framework.is_some() || a.competency.is_some(), a.noc2021.is_some(), a.esco.is_some(), a.target_url.is_some()]
-        .iter()
-        .filter(|k| **k)
-        .count();
+    let kinds = [
+        a.framework.is_some() || a.competency.is_some(),
+        a.noc2021.is_some(),
+        a.esco.is_some(),
+        a.target_url.is_some(),
+    ]
+    .iter()
+    .filter(|k| **k)
+    .count();
     if kinds != 1 {
         v.add(path.to_string(), "give exactly one of framework + competency, noc2021, esco, or targetUrl");
         return None;
@@ -421,8 +475,13 @@ fn resolve_alignment(
     let name = required_name(v, path, a)?;
     if let Some(t) = &a.target_type {
         const TYPES: &[&str] = &[
-            "ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
-            "CFRubricCriterionLevel", "CTDL",
+            "ceasn:Competency",
+            "ceterms:Credential",
+            "CFItem",
+            "CFRubric",
+            "CFRubricCriterion",
+            "CFRubricCriterionLevel",
+            "CTDL",
         ];
         v.check(
             TYPES.contains(&t.as_str()) || is_extension(t),
@@ -480,10 +539,7 @@ fn resolve_framework_alignment(
     let c = found.competency;
     Some(Alignment {
         target_name: a.target_name.clone().unwrap_or_else(|| c.name.clone()),
-        target_url: c
-            .url
-            .clone()
-            .unwrap_or_else(|| framework::competency_url(public_url, slug, fw.version, &c.code)),
+        target_url: c.url.clone().unwrap_or_else(|| framework::competency_url(public_url, slug, fw.version, &c.code)),
         target_description: a.target_description.clone().or_else(|| c.description.clone()),
         target_framework: Some(fw.document.name.clone()),
         target_code: Some(c.code.clone()),
@@ -514,10 +570,22 @@ pub fn parse_iso_duration(value: &str) -> Option<(u32, u32, u32)> {
         let n: u32 = number.parse().ok()?;
         number.clear();
         let rank = match ch {
-            'Y' => { y = n; 1 }
-            'M' => { m = n; 2 }
-            'W' => { d = d.checked_add(n.checked_mul(7)?)?; 3 }
-            'D' => { d = d.checked_add(n)?; 4 }
+            'Y' => {
+                y = n;
+                1
+            }
+            'M' => {
+                m = n;
+                2
+            }
+            'W' => {
+                d = d.checked_add(n.checked_mul(7)?)?;
+                3
+            }
+            'D' => {
+                d = d.checked_add(n)?;
+                4
+            }
             _ => return None,
         };
         if rank <= last_rank {
@@ -573,11 +641,7 @@ impl AchievementDefinition {
             a.insert("alignment".into(), Value::Array(list));
         }
         if !self.result_descriptions.is_empty() {
-            let list: Vec<Value> = self
-                .result_descriptions
-                .iter()
-                .map(|rd| rd.to_open_badges(id))
-                .collect();
+            let list: Vec<Value> = self.result_descriptions.iter().map(|rd| rd.to_open_badges(id)).collect();
             a.insert("resultDescription".into(), Value::Array(list));
         }
         Value::Object(a)
@@ -589,7 +653,11 @@ impl AchievementDefinition {
         let fr = self.language.starts_with("fr");
         let mut facts = Vec::new();
         if let Some(h) = self.hours {
-            facts.push(if fr { format!("Heures : {}", format_number(h)) } else { format!("Hours: {}", format_number(h)) });
+            facts.push(if fr {
+                format!("Heures : {}", format_number(h))
+            } else {
+                format!("Hours: {}", format_number(h))
+            });
         }
         if let Some(d) = &self.duration {
             facts.push(if fr { format!("Durée : {d}") } else { format!("Duration: {d}") });
@@ -633,7 +701,9 @@ impl ResultDescriptionInput {
         m.insert("type".into(), json!(["ResultDescription"]));
         m.insert("name".into(), json!(self.name));
         m.insert("resultType".into(), json!(self.result_type));
-        for (k, val) in [("requiredValue", &self.required_value), ("valueMin", &self.value_min), ("valueMax", &self.value_max)] {
+        for (k, val) in
+            [("requiredValue", &self.required_value), ("valueMin", &self.value_min), ("valueMax", &self.value_max)]
+        {
             if let Some(val) = val {
                 m.insert(k.into(), json!(val));
             }

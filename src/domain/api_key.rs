@@ -65,11 +65,7 @@ pub fn from_token(token: &str) -> Option<GeneratedKey> {
     if body.len() < PREFIX_LEN + 8 || body.len() > 64 || !body.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    Some(GeneratedKey {
-        token: token.to_string(),
-        prefix: body[..PREFIX_LEN].to_string(),
-        hash: hash(token),
-    })
+    Some(GeneratedKey { token: token.to_string(), prefix: body[..PREFIX_LEN].to_string(), hash: hash(token) })
 }
 
 pub fn hash(token: &str) -> String {

@@ -155,10 +155,7 @@ impl Evaluation {
 
     /// Best score per scored component, for the credential's `result`.
     pub fn best_scores(&self) -> BTreeMap<&str, f64> {
-        self.components
-            .iter()
-            .filter_map(|c| c.best_score.map(|s| (c.component.as_str(), s)))
-            .collect()
+        self.components.iter().filter_map(|c| c.best_score.map(|s| (c.component.as_str(), s))).collect()
     }
 
     /// The blocking sign-offs still awaited.
@@ -365,14 +362,8 @@ fn best_counting_score(requirement: &ComponentRequirement, attempts: &[Attempt<'
 
 /// The latest decision counts; a submission after a decline reopens the sign-off.
 fn signoff_state(results: &[&RecordedResult], decisions: &[&SignoffDecision]) -> SignoffState {
-    let last_submission = results
-        .iter()
-        .filter(|r| r.submitted_for_signoff)
-        .map(|r| time_key(&r.recorded_at))
-        .max();
-    let last_decision = decisions
-        .iter()
-        .max_by(|a, b| time_key(&a.decided_at).cmp(&time_key(&b.decided_at))); // ties: the last one
+    let last_submission = results.iter().filter(|r| r.submitted_for_signoff).map(|r| time_key(&r.recorded_at)).max();
+    let last_decision = decisions.iter().max_by(|a, b| time_key(&a.decided_at).cmp(&time_key(&b.decided_at))); // ties: the last one
     match (last_decision, last_submission) {
         (Some(d), _) if d.approved => SignoffState::Approved,
         (Some(d), Some(submitted)) if submitted > time_key(&d.decided_at) => SignoffState::Pending,
@@ -539,19 +530,28 @@ mod tests {
     fn a_submitted_e_portfolio_awaits_expert_signoff() {
         let e = evaluate_catalog(
             "biotalent-bioready",
-            &[json!({"component": "course-series", "completed": true}), json!({"component": "e-portfolio", "submitted": true})],
+            &[
+                json!({"component": "course-series", "completed": true}),
+                json!({"component": "e-portfolio", "submitted": true}),
+            ],
         );
         assert_eq!(e.state, LearnerState::AwaitingSignoff);
         assert_eq!(status_of(&e, "e-portfolio").status, ComponentStatus::AwaitingSignoff);
         let pending: Vec<_> = e.blocking_signoffs().collect();
-        assert_eq!(pending, vec![&PendingSignoff { component: "e-portfolio".into(), kind: SignoffKind::Expert, blocking: true }]);
+        assert_eq!(
+            pending,
+            vec![&PendingSignoff { component: "e-portfolio".into(), kind: SignoffKind::Expert, blocking: true }]
+        );
     }
 
     #[test]
     fn a_58_on_the_first_of_two_attempts_is_in_progress() {
         let e = evaluate_catalog(
             "ictc-cloud-computing",
-            &[json!({"component": "workshop", "passed": true}), json!({"component": "timed-test", "score": 58, "attempt": 1})],
+            &[
+                json!({"component": "workshop", "passed": true}),
+                json!({"component": "timed-test", "score": 58, "attempt": 1}),
+            ],
         );
         assert_eq!(e.state, LearnerState::InProgress);
         let test = status_of(&e, "timed-test");
@@ -560,7 +560,10 @@ mod tests {
 
     #[test]
     fn unlimited_attempts_pass_on_attempt_four() {
-        let e = evaluate_catalog("emc-elearning-phs", &[json!({"component": "knowledge-check", "score": 88, "attempt": 4})]);
+        let e = evaluate_catalog(
+            "emc-elearning-phs",
+            &[json!({"component": "knowledge-check", "score": 88, "attempt": 4})],
+        );
         assert_eq!(e.state, LearnerState::Eligible);
         assert_eq!(status_of(&e, "knowledge-check").max_attempts, None);
         assert_eq!(e.best_scores().get("knowledge-check"), Some(&88.0));
@@ -587,10 +590,8 @@ mod tests {
 
     #[test]
     fn a_repeated_attempt_number_is_one_attempt_and_the_last_recording_wins() {
-        let corrected = [
-            scored("exam", 75, Some(1), "2026-01-01T10:00:00Z"),
-            scored("exam", 65, Some(1), "2026-01-01T12:00:00Z"),
-        ];
+        let corrected =
+            [scored("exam", 75, Some(1), "2026-01-01T10:00:00Z"), scored("exam", 65, Some(1), "2026-01-01T12:00:00Z")];
         let e = evaluate(&scored_rule(2), &corrected, &[]);
         assert_eq!(e.state, LearnerState::InProgress, "one attempt of two used, corrected to a fail");
         assert_eq!(status_of(&e, "exam").attempts_used, 1);
@@ -627,10 +628,8 @@ mod tests {
 
     #[test]
     fn unnumbered_attempts_are_numbered_in_recording_order() {
-        let results = [
-            scored("exam", 50, None, "2026-01-02T00:00:00Z"),
-            scored("exam", 40, None, "2026-01-01T00:00:00Z"),
-        ];
+        let results =
+            [scored("exam", 50, None, "2026-01-02T00:00:00Z"), scored("exam", 40, None, "2026-01-01T00:00:00Z")];
         let e = evaluate(&scored_rule(2), &results, &[]);
         assert_eq!(e.state, LearnerState::LockedOut);
         assert_eq!(evaluate(&scored_rule(3), &results, &[]).state, LearnerState::InProgress);
@@ -642,7 +641,8 @@ mod tests {
             {"component": "exam", "minScore": 70, "maxAttempts": 1},
             {"component": "project", "requiresSignoff": "employer"}
         ]}));
-        let results = [scored("exam", 10, Some(1), "2026-01-01T00:00:00Z"), submitted("project", "2026-01-01T00:00:00Z")];
+        let results =
+            [scored("exam", 10, Some(1), "2026-01-01T00:00:00Z"), submitted("project", "2026-01-01T00:00:00Z")];
         let e = evaluate(&r, &results, &[]);
         assert_eq!(e.state, LearnerState::LockedOut);
         assert_eq!(e.pending_signoffs.len(), 1);

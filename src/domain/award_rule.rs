@@ -96,10 +96,8 @@ impl AwardRule {
 }
 
 fn check_requirement(v: &mut Violations, p: &str, c: &ComponentRequirement) {
-    let has_requirement = c.min_score.is_some()
-        || c.completed.is_some()
-        || c.passed.is_some()
-        || c.requires_signoff.is_some();
+    let has_requirement =
+        c.min_score.is_some() || c.completed.is_some() || c.passed.is_some() || c.requires_signoff.is_some();
     v.check(
         has_requirement,
         p.to_string(),

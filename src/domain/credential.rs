@@ -193,6 +193,9 @@ mod tests {
         assert_eq!(format_time(add_period(datetime!(2024-02-29 00:00 UTC), (3, 0, 0))), "2027-02-28T00:00:00Z");
         assert_eq!(format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 18, 10))), "2028-06-05T08:30:15Z");
         // A period stored before periods were bounded does not panic.
-        assert_eq!(format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 0, u32::MAX))), "2026-11-26T08:30:15Z");
+        assert_eq!(
+            format_time(add_period(datetime!(2026-11-26 08:30:15 UTC), (0, 0, u32::MAX))),
+            "2026-11-26T08:30:15Z"
+        );
     }
 }

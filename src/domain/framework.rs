@@ -96,7 +96,11 @@ impl FrameworkDocument {
         if self.domains.is_empty() && self.competencies.is_empty() {
             v.add("competencies", "a framework must hold at least one competency");
         }
-        v.check(count <= MAX_NODES, "domains", format!("a framework may hold at most {MAX_NODES} domains and competencies"));
+        v.check(
+            count <= MAX_NODES,
+            "domains",
+            format!("a framework may hold at most {MAX_NODES} domains and competencies"),
+        );
         v.into_result()
     }
 
@@ -128,9 +132,8 @@ fn check_node(
     url: Option<&str>,
     codes: &mut HashSet<String>,
 ) {
-    let code_ok = !code.is_empty()
-        && code.len() <= 64
-        && code.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let code_ok =
+        !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     v.check(code_ok, format!("{path}.code"), "must be 1-64 letters, digits, '-', '_' or '.'");
     if code_ok && !codes.insert(code.to_string()) {
         v.add(format!("{path}.code"), format!("code '{code}' is used twice in this framework"));

@@ -213,4 +213,3 @@ pub struct SignoffDecisionInput {
     #[serde(default)]
     pub comment: Option<String>,
 }
-

@@ -198,7 +198,12 @@ fn check_contact(v: &mut Violations, url: Option<&str>, email: Option<&str>, log
     }
     if let Some(logo) = logo {
         // It becomes the id of the Profile's Image in every credential: an IRI, or signing fails.
-        v.url_iri("logo", logo, is_image_data_uri(logo), "must be an http(s) URL or a data:image/png, image/svg+xml or image/jpeg URI");
+        v.url_iri(
+            "logo",
+            logo,
+            is_image_data_uri(logo),
+            "must be an http(s) URL or a data:image/png, image/svg+xml or image/jpeg URI",
+        );
         v.check(logo.len() <= 512 * 1024, "logo", "must be at most 512 KiB");
     }
 }

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use credence_core::iri::check_iri;
 use crate::error::AppError;
+use credence_core::iri::check_iri;
 
 /// One invalid field: its path in the request body and why it is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -119,9 +119,7 @@ pub fn is_slug(value: &str) -> bool {
 }
 
 pub fn is_http_url(value: &str) -> bool {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
     match rest {
         Some(r) => {
             let host = r.split(['/', '?', '#']).next().unwrap_or("");

@@ -12,11 +12,7 @@ impl Caller {
     }
 
     pub fn require_admin(&self) -> AppResult<()> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("this needs a platform admin key".into()))
-        }
+        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden("this needs a platform admin key".into())) }
     }
 
     fn may_see(&self, org: &Organization) -> bool {

@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth};
 use super::problem::Problem;
-use super::AppState;
 use crate::domain::achievement::{Achievement, AchievementInput};
 use crate::error::{AppError, AppResult};
 use crate::store::AchievementUpdate;

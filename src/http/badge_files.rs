@@ -17,10 +17,10 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::extract::ApiPath;
 use super::problem::Problem;
-use credence_core::baking::{self, BakedCredential};
 use crate::error::{AppError, AppResult};
 use crate::images::qr::QrMatrix;
 use crate::images::{self, ARTWORK_VERSION, BadgeFacts, ImageError};
+use credence_core::baking::{self, BakedCredential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -131,10 +131,8 @@ async fn upload(
     let parsed = tokio::task::spawn_blocking(move || bulk::parse_csv(&org_id, &body))
         .await
         .map_err(|e| AppError::Internal(format!("reading the file failed: {e}")))??;
-    let job = state
-        .store
-        .create_bulk_job(&org.id, q.name.as_deref(), &parsed.sha256, &caller.key_id, &parsed.rows)
-        .await?;
+    let job =
+        state.store.create_bulk_job(&org.id, q.name.as_deref(), &parsed.sha256, &caller.key_id, &parsed.rows).await?;
     tracing::info!(organization = %org.slug, job = %job.id, rows = job.total_rows, rejected = parsed.rejected(), "bulk job created");
     let body = view(&state.store, &org.slug, job);
     let mut response = (StatusCode::ACCEPTED, Json(&body)).into_response();

@@ -76,13 +76,14 @@ fn field_of(path: &str, message: &str) -> String {
     let base = if path == "." { String::new() } else { path.to_string() };
     for marker in ["unknown field `", "missing field `"] {
         if let Some(rest) = message.strip_prefix(marker)
-            && let Some(name) = rest.split('`').next() {
-                // For an unknown field the path already ends with the field itself.
-                if marker.starts_with("unknown") && (base == name || base.ends_with(&format!(".{name}"))) {
-                    return base;
-                }
-                return if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
+            && let Some(name) = rest.split('`').next()
+        {
+            // For an unknown field the path already ends with the field itself.
+            if marker.starts_with("unknown") && (base == name || base.ends_with(&format!(".{name}"))) {
+                return base;
             }
+            return if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
+        }
     }
     if base.is_empty() { "body".to_string() } else { base }
 }
@@ -119,10 +120,9 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| AppError::Unauthorized("this endpoint needs an API key: Authorization: Bearer <key>".into()))?;
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            AppError::Unauthorized("this endpoint needs an API key: Authorization: Bearer <key>".into())
+        })?;
         let token = header
             .to_str()
             .ok()
@@ -130,9 +130,10 @@ impl FromRequestParts<AppState> for Auth {
             .map(str::trim)
             .ok_or_else(|| AppError::Unauthorized("the Authorization header must be 'Bearer <key>'".into()))?;
         if let Some(admin_hash) = &state.env_admin_key_hash
-            && api_key::hashes_match(admin_hash, &api_key::hash(token)) {
-                return Ok(Auth(Caller { key_id: "env-admin".into(), role: Role::Admin, organization_id: None }));
-            }
+            && api_key::hashes_match(admin_hash, &api_key::hash(token))
+        {
+            return Ok(Auth(Caller { key_id: "env-admin".into(), role: Role::Admin, organization_id: None }));
+        }
         match state.store.authenticate(token).await? {
             Some(caller) => Ok(Auth(caller)),
             None => Err(AppError::Unauthorized("the API key is unknown or has been revoked".into())),

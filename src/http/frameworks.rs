@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::extract::{ApiJson, ApiPath, Auth};
 use super::problem::Problem;
-use super::AppState;
 use crate::domain::api_key::Role;
 use crate::domain::framework::{self, Competency, FrameworkDocument, FrameworkSummary, FrameworkVersion};
 use crate::error::{AppError, AppResult};
@@ -94,8 +94,8 @@ async fn import_reference_framework(
         .into_iter()
         .find(|(s, _)| *s == slug)
         .ok_or(AppError::NotFound("reference framework"))?;
-    let doc: FrameworkDocument =
-        serde_json::from_str(text).map_err(|e| AppError::Internal(format!("bundled framework {slug} is unreadable: {e}")))?;
+    let doc: FrameworkDocument = serde_json::from_str(text)
+        .map_err(|e| AppError::Internal(format!("bundled framework {slug} is unreadable: {e}")))?;
     let created = state.store.create_framework(&doc, None).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -104,7 +104,10 @@ async fn import_reference_framework(
 #[utoipa::path(get, path = "/api/v1/frameworks/{slug}", tag = "frameworks",
     params(("slug" = String, Path, description = "Framework slug")),
     responses((status = 200, body = FrameworkVersion), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn get_framework(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> AppResult<Json<FrameworkVersion>> {
+async fn get_framework(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> AppResult<Json<FrameworkVersion>> {
     state.store.framework_version(&slug, None).await?.map(Json).ok_or(AppError::NotFound("framework"))
 }
 
@@ -121,8 +124,8 @@ async fn add_framework_version(
     ApiJson(doc): ApiJson<FrameworkDocument>,
 ) -> AppResult<(StatusCode, Json<FrameworkVersion>)> {
     let owner = state.store.framework_owner(&slug).await?.ok_or(AppError::NotFound("framework"))?;
-    let allowed = caller.is_admin()
-        || (caller.role == Role::IssuerAdmin && owner.is_some() && owner == caller.organization_id);
+    let allowed =
+        caller.is_admin() || (caller.role == Role::IssuerAdmin && owner.is_some() && owner == caller.organization_id);
     if !allowed {
         return Err(AppError::Forbidden(format!("only the owner of framework '{slug}' may publish versions of it")));
     }
@@ -165,7 +168,8 @@ async fn get_competency(
     State(state): State<AppState>,
     ApiPath((slug, version, code)): ApiPath<(String, i64, String)>,
 ) -> AppResult<Json<CompetencyView>> {
-    let fw = state.store.framework_version(&slug, Some(version)).await?.ok_or(AppError::NotFound("framework version"))?;
+    let fw =
+        state.store.framework_version(&slug, Some(version)).await?.ok_or(AppError::NotFound("framework version"))?;
     let found = fw
         .document
         .find_competency(&code)

@@ -3,12 +3,12 @@
 
 use std::future::Future;
 
-use base64::Engine as _;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -16,20 +16,23 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
 use super::problem::Problem;
-use super::AppState;
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
-use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
 use crate::domain::credential::format_time;
 use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use credence_core::sealed_key::MasterKey;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
-use crate::store::{Claim, CredentialFilter, LearnerProgress, SignoffRequest, ProgressFilter, STATUS_LIST_LENGTH, StatusChange, StoredCredential};
+use crate::store::{
+    Claim, CredentialFilter, LearnerProgress, ProgressFilter, STATUS_LIST_LENGTH, SignoffRequest, StatusChange,
+    StoredCredential,
+};
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::sealed_key::MasterKey;
+use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -45,7 +48,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unsuspend_credential))
         .routes(routes!(public_credential))
         .routes(routes!(status_list))
-        .merge(OpenApiRouter::new().routes(routes!(view_signoff, decide_signoff)).layer(axum::middleware::from_fn(super::rate_limit::limit)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(view_signoff, decide_signoff))
+                .layer(axum::middleware::from_fn(super::rate_limit::limit)),
+        )
 }
 
 /// A signed status list credential built from one version of the list.
@@ -70,13 +77,22 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
 
 /// The answer stored for a key, sent again (or refused when the key was used for
 /// another request, or its first request is still running).
-fn replay(state: &AppState, org: &Organization, key: &str, fingerprint: &str, stored: (String, u16, String)) -> AppResult<Response> {
+fn replay(
+    state: &AppState,
+    org: &Organization,
+    key: &str,
+    fingerprint: &str,
+    stored: (String, u16, String),
+) -> AppResult<Response> {
     let (hash, status, body) = stored;
     if hash != fingerprint {
         return Err(AppError::invalid("Idempotency-Key", "was already used for a different request"));
     }
     if status == 0 {
-        return Err(AppError::conflict("Idempotency-Key", "a request with this key is still being processed; retry shortly"));
+        return Err(AppError::conflict(
+            "Idempotency-Key",
+            "a request with this key is still being processed; retry shortly",
+        ));
     }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let body = open_stored_answer(&state.master_key, org, key, body)?;
@@ -444,7 +460,13 @@ struct Listing {
     csv: bool,
 }
 
-fn listing(limit: Option<i64>, offset: Option<i64>, from: Option<String>, to: Option<String>, format: Option<&str>) -> AppResult<Listing> {
+fn listing(
+    limit: Option<i64>,
+    offset: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<&str>,
+) -> AppResult<Listing> {
     let mut v = Violations::new();
     let limit = limit.unwrap_or(100);
     v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000");
@@ -488,8 +510,13 @@ async fn list_credentials(
         limit: page.limit,
         offset: page.offset,
     };
-    let list: Vec<CredentialSummary> =
-        state.store.list_credentials(&org.id, &filter).await?.into_iter().map(|(c, claim)| summary(&state, &c, claim)).collect();
+    let list: Vec<CredentialSummary> = state
+        .store
+        .list_credentials(&org.id, &filter)
+        .await?
+        .into_iter()
+        .map(|(c, claim)| summary(&state, &c, claim))
+        .collect();
     if !page.csv {
         return Ok(Json(list).into_response());
     }
@@ -552,9 +579,10 @@ async fn list_learners(
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
     if let Some(s) = &q.state
-        && !LEARNER_STATES.contains(&s.as_str()) {
-            return Err(AppError::invalid("state", format!("must be one of {}", LEARNER_STATES.join(", "))));
-        }
+        && !LEARNER_STATES.contains(&s.as_str())
+    {
+        return Err(AppError::invalid("state", format!("must be one of {}", LEARNER_STATES.join(", "))));
+    }
     let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
     let achievement_id = match &q.achievement {
         Some(a) => Some(issuance::find_achievement(&state.store, &org, a).await?.id),
@@ -575,12 +603,25 @@ async fn list_learners(
     Ok(csv_response(
         "learner_id,external_id,display_name,achievement_id,state,updated_at",
         list.into_iter().map(|p| {
-            vec![p.learner_id, p.external_id.unwrap_or_default(), p.display_name.unwrap_or_default(), p.achievement_id, p.state, p.updated_at]
+            vec![
+                p.learner_id,
+                p.external_id.unwrap_or_default(),
+                p.display_name.unwrap_or_default(),
+                p.achievement_id,
+                p.state,
+                p.updated_at,
+            ]
         }),
     ))
 }
 
-async fn change_status(state: &AppState, caller: &crate::store::Caller, org: &str, id: &str, change: StatusChange<'_>) -> AppResult<Json<CredentialSummary>> {
+async fn change_status(
+    state: &AppState,
+    caller: &crate::store::Caller,
+    org: &str,
+    id: &str,
+    change: StatusChange<'_>,
+) -> AppResult<Json<CredentialSummary>> {
     let org = organization_for(&state.store, caller, org, Need::Manage).await?;
     let updated = state.store.change_credential_status(&org.id, id, change).await?;
     tracing::info!(organization = %org.slug, credential = %id, change = ?change, "credential status changed");
@@ -600,7 +641,12 @@ async fn credential_summary(
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> AppResult<Json<CredentialSummary>> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    let c = state.store.credential(&id).await?.filter(|c| c.organization_id == org.id).ok_or(AppError::NotFound("credential"))?;
+    let c = state
+        .store
+        .credential(&id)
+        .await?
+        .filter(|c| c.organization_id == org.id)
+        .ok_or(AppError::NotFound("credential"))?;
     let claim = state.store.claim_with_counts(&c.id).await?;
     Ok(Json(summary(&state, &c, claim)))
 }
@@ -704,10 +750,20 @@ async fn status_list(
                 bits.set(index, true).map_err(|e| AppError::Internal(e.to_string()))?;
             }
             let id = state.store.status_list_url(&org.slug, purpose);
-            let unsigned = status_list_credential(&id, &org.profile_url, purpose, &bits, &format_time(time::OffsetDateTime::now_utc()));
+            let unsigned = status_list_credential(
+                &id,
+                &org.profile_url,
+                purpose,
+                &bits,
+                &format_time(time::OffsetDateTime::now_utc()),
+            );
             let vm = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
-            let signed = data_integrity::add_proof(&unsigned, key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm))
-                .map_err(|e| AppError::Internal(format!("signing the status list failed: {e}")))?;
+            let signed = data_integrity::add_proof(
+                &unsigned,
+                key.key.signing_key(),
+                &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm),
+            )
+            .map_err(|e| AppError::Internal(format!("signing the status list failed: {e}")))?;
             let fresh = CachedStatusList { version, key_id: key.info.id.clone(), body: std::sync::Arc::new(signed) };
             if let Ok(mut m) = state.status_lists.lock() {
                 m.insert(cache_key, fresh.clone());
@@ -758,8 +814,10 @@ pub struct SignoffView {
     responses((status = 200, body = SignoffView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn view_signoff(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> AppResult<Json<SignoffView>> {
     let ticket = state.store.signoff_by_token(&token).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let org = state.store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let achievement = state.store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let org =
+        state.store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let achievement =
+        state.store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("sign-off link"))?;
     let learner = state.store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
     let evidence = state.store.result_evidence(&learner.id, &achievement.id).await?;
     Ok(Json(SignoffView {

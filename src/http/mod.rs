@@ -31,8 +31,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use credence_core::sealed_key::MasterKey;
 use crate::store::Store;
+use credence_core::sealed_key::MasterKey;
 use problem::Problem;
 
 /// Largest request body accepted, in bytes.

@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth};
 use super::problem::Problem;
-use super::AppState;
 use crate::domain::api_key::{ApiKeyInfo, CreatedApiKey, NewApiKey, Role};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationPatch};
 use crate::domain::validation::Violations;
@@ -137,4 +137,3 @@ async fn revoke_api_key(
     tracing::info!(organization = %org.slug, key = %info.id, "API key revoked");
     Ok(Json(info))
 }
-

@@ -46,9 +46,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(self)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
     }
 }
@@ -58,11 +56,7 @@ impl From<&AppError> for Problem {
         use StatusCode as S;
         match err {
             AppError::Validation(errors) => {
-                let detail = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
                 Problem::new(S::UNPROCESSABLE_ENTITY, "validation-error", "Invalid fields", detail)
                     .with_errors(errors.clone())
             }
@@ -96,12 +90,14 @@ impl From<&AppError> for Problem {
             AppError::TooManyRequests { detail, .. } => {
                 Problem::new(S::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", detail.clone())
             }
-            AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => Problem::new(
-                S::INTERNAL_SERVER_ERROR,
-                "internal-error",
-                "Internal error",
-                "the server could not complete the request; it has been logged",
-            ),
+            AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_) => {
+                Problem::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal-error",
+                    "Internal error",
+                    "the server could not complete the request; it has been logged",
+                )
+            }
         }
     }
 }

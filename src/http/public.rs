@@ -8,17 +8,14 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::extract::ApiPath;
 use super::problem::Problem;
-use super::AppState;
 use crate::error::{AppError, AppResult};
 use crate::keyring;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(healthz))
-        .routes(routes!(issuer_profile))
-        .routes(routes!(issuer_did_document))
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(issuer_profile)).routes(routes!(issuer_did_document))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,6 +76,7 @@ async fn issuer_did_document(State(state): State<AppState>, ApiPath(slug): ApiPa
     // Make sure a key exists, so the document is never empty.
     state.store.current_signing_key(&org.id, &state.master_key).await?;
     let keys = keyring::public_keys(&state.store, &org.id).await?;
-    let (_, doc) = keyring::did_document(&state.store.public_url, &org, &keys).ok_or(AppError::NotFound("did:web document"))?;
+    let (_, doc) =
+        keyring::did_document(&state.store.public_url, &org, &keys).ok_or(AppError::NotFound("did:web document"))?;
     Ok(Json(doc))
 }

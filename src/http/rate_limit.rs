@@ -61,14 +61,15 @@ pub async fn limit(request: Request, next: Next) -> Response {
     let limiter = request.extensions().get::<Arc<RateLimiter>>().cloned();
     let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let (Some(limiter), Some(client)) = (limiter, client)
-        && let Err(wait) = limiter.check(client) {
-            let seconds = wait.as_secs().max(1);
-            return AppError::TooManyRequests {
-                detail: format!("this address sends requests faster than allowed; retry in {seconds} s"),
-                retry_after_secs: seconds,
-            }
-            .into_response();
+        && let Err(wait) = limiter.check(client)
+    {
+        let seconds = wait.as_secs().max(1);
+        return AppError::TooManyRequests {
+            detail: format!("this address sends requests faster than allowed; retry in {seconds} s"),
+            retry_after_secs: seconds,
         }
+        .into_response();
+    }
     next.run(request).await
 }
 

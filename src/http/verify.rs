@@ -12,16 +12,16 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, Auth, ClientAddr, parse_json};
 use super::problem::Problem;
-use super::AppState;
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
-use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
-use credence_core::verify::CheckStatus;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
+use credence_core::verify::CheckStatus;
 
 /// Largest baked image accepted by the verifier.
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -73,10 +73,18 @@ fn media_type(request: &Request) -> String {
 
 fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> {
     let as_of = match &body.as_of {
-        Some(t) => Some(parse_date_time_z(t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?),
+        Some(t) => Some(
+            parse_date_time_z(t)
+                .ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time with a time zone"))?,
+        ),
         None => None,
     };
-    let request = VerifyRequest { recipient_email: body.recipient_email.clone(), as_of, fetch_evidence: body.fetch_evidence, ..VerifyRequest::default() };
+    let request = VerifyRequest {
+        recipient_email: body.recipient_email.clone(),
+        as_of,
+        fetch_evidence: body.fetch_evidence,
+        ..VerifyRequest::default()
+    };
     let given = [body.credential.is_some(), body.url.is_some(), body.id.is_some()].iter().filter(|b| **b).count();
     if given != 1 {
         return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
@@ -84,7 +92,9 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
     let presented = match (body.credential, body.url, body.id) {
         (Some(Value::String(jwt)), _, _) => Presented::Jwt(jwt),
         (Some(v @ Value::Object(_)), _, _) => Presented::Json(v),
-        (Some(_), _, _) => return Err(AppError::invalid("credential", "must be a JSON object or a compact VC-JWT string")),
+        (Some(_), _, _) => {
+            return Err(AppError::invalid("credential", "must be a JSON object or a compact VC-JWT string"));
+        }
         (_, Some(url), _) => Presented::Reference(url),
         (_, _, Some(id)) => Presented::Reference(id),
         _ => return Err(AppError::invalid("credential", "give exactly one of credential, url or id")),
@@ -127,15 +137,28 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
         match name.as_str() {
             "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
             "evidence" => request.evidence_file = Some(data.to_vec()),
-            "fetchEvidence" => request.fetch_evidence = matches!(utf8(&data, "fetchEvidence")?.trim(), "true" | "1" | "yes" | "on"),
-            "recipientEmail" => request.recipient_email = Some(utf8(&data, "recipientEmail")?.trim().to_string()).filter(|e| !e.is_empty()),
+            "fetchEvidence" => {
+                request.fetch_evidence = matches!(utf8(&data, "fetchEvidence")?.trim(), "true" | "1" | "yes" | "on")
+            }
+            "recipientEmail" => {
+                request.recipient_email =
+                    Some(utf8(&data, "recipientEmail")?.trim().to_string()).filter(|e| !e.is_empty())
+            }
             "asOf" => {
                 let t = utf8(&data, "asOf")?.trim().to_string();
                 if !t.is_empty() {
-                    request.as_of = Some(parse_date_time_z(&t).ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time"))?);
+                    request.as_of = Some(
+                        parse_date_time_z(&t)
+                            .ok_or_else(|| AppError::invalid("asOf", "must be an RFC 3339 date-time"))?,
+                    );
                 }
             }
-            other => return Err(AppError::invalid(other.to_string(), "unknown form field; use file, credential, evidence, fetchEvidence, recipientEmail or asOf")),
+            other => {
+                return Err(AppError::invalid(
+                    other.to_string(),
+                    "unknown form field; use file, credential, evidence, fetchEvidence, recipientEmail or asOf",
+                ));
+            }
         }
     }
     let presented = presented.ok_or_else(|| AppError::invalid("file", "the form has no file or credential field"))?;
@@ -148,10 +171,14 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
 
 /// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
 pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
-    if data.starts_with(&credence_core::baking::PNG_SIGNATURE) || content_type == "image/png" || file_name.ends_with(".png") {
+    if data.starts_with(&credence_core::baking::PNG_SIGNATURE)
+        || content_type == "image/png"
+        || file_name.ends_with(".png")
+    {
         return Ok(Presented::Png(data.to_vec()));
     }
-    let text = utf8(data, "file").map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
+    let text = utf8(data, "file")
+        .map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.starts_with('<') || content_type == "image/svg+xml" {
         return Ok(Presented::Svg(trimmed.to_string()));
@@ -174,7 +201,11 @@ pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
     request_body(content = VerifyBody, description = "JSON request; raw JWT, PNG, SVG and multipart are also accepted"),
     responses((status = 200, body = VerificationResult), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn verify(State(state): State<AppState>, ClientAddr(client): ClientAddr, request: Request) -> AppResult<Json<VerificationResult>> {
+async fn verify(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    request: Request,
+) -> AppResult<Json<VerificationResult>> {
     let media = media_type(&request);
     let (presented, mut verify_request) = match media.as_str() {
         "multipart/form-data" => from_multipart(request, &state).await?,
@@ -184,9 +215,10 @@ async fn verify(State(state): State<AppState>, ClientAddr(client): ClientAddr, r
             if value.get("@context").is_some() {
                 (Presented::Json(value), VerifyRequest::default())
             } else {
-                body_to_presented(serde_json::from_value(value).map_err(|e| {
-                    AppError::Validation(vec![FieldError::new("body", e.to_string())])
-                })?)?
+                body_to_presented(
+                    serde_json::from_value(value)
+                        .map_err(|e| AppError::Validation(vec![FieldError::new("body", e.to_string())]))?,
+                )?
             }
         }
         "application/jwt" | "application/vc+jwt" | "text/plain" => {
@@ -231,13 +263,18 @@ fn vc_api_answer(result: VerificationResult) -> Response {
         .map(|c| format!("{}: {}", c.check, c.message))
         .collect();
     if result.result == Outcome::Valid {
-        return (StatusCode::OK, Json(json!({"verified": true, "checks": passed, "warnings": warnings, "errors": []}))).into_response();
+        return (StatusCode::OK, Json(json!({"verified": true, "checks": passed, "warnings": warnings, "errors": []})))
+            .into_response();
     }
     let mut problem = Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "verification-failed",
         "Verification failed",
-        format!("the credential is {}: {}", if result.result == Outcome::Invalid { "invalid" } else { "indeterminate" }, errors.join("; ")),
+        format!(
+            "the credential is {}: {}",
+            if result.result == Outcome::Invalid { "invalid" } else { "indeterminate" },
+            errors.join("; ")
+        ),
     );
     problem.errors = result
         .checks
@@ -298,7 +335,10 @@ async fn vc_api_verify_presentation(
     let vp = body.verifiable_presentation;
     let is_presentation = vp
         .get("type")
-        .map(|t| t == "VerifiablePresentation" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "VerifiablePresentation")))
+        .map(|t| {
+            t == "VerifiablePresentation"
+                || t.as_array().is_some_and(|a| a.iter().any(|x| x == "VerifiablePresentation"))
+        })
         .unwrap_or(false);
     if !is_presentation {
         return Err(AppError::invalid("verifiablePresentation.type", "must include VerifiablePresentation"));
@@ -310,17 +350,26 @@ async fn vc_api_verify_presentation(
         other => other,
     };
     if !first_context.and_then(Value::as_str).is_some_and(|c| c == VC_V2_CONTEXT || c == VC_V1_CONTEXT) {
-        errors.push(FieldError::new("@context", format!("the first @context must be {VC_V2_CONTEXT} (or {VC_V1_CONTEXT})")));
+        errors.push(FieldError::new(
+            "@context",
+            format!("the first @context must be {VC_V2_CONTEXT} (or {VC_V1_CONTEXT})"),
+        ));
     }
     match vp.get("proof") {
-        None => errors.push(FieldError::new("proof", "the presentation has no proof: nothing shows who presented it or that it was not altered")),
+        None => errors.push(FieldError::new(
+            "proof",
+            "the presentation has no proof: nothing shows who presented it or that it was not altered",
+        )),
         Some(proof) => {
             let options = body.options.unwrap_or(Value::Null);
             for (field, want) in [("challenge", options.get("challenge")), ("domain", options.get("domain"))] {
                 if let Some(want) = want
                     && proof.get(field) != Some(want)
                 {
-                    errors.push(FieldError::new(format!("proof.{field}"), format!("does not match the {field} in options")));
+                    errors.push(FieldError::new(
+                        format!("proof.{field}"),
+                        format!("does not match the {field} in options"),
+                    ));
                 }
             }
             for c in state.verifier.presentation_proofs(client, vp.clone()).await? {
@@ -338,7 +387,13 @@ async fn vc_api_verify_presentation(
     };
     for (i, c) in credentials.into_iter().take(32).enumerate() {
         let request = VerifyRequest { client, ..VerifyRequest::default() };
-        let result = verification::verify_and_count(&state.store, &state.verifier, presented_value(c, "verifiableCredential")?, request).await?;
+        let result = verification::verify_and_count(
+            &state.store,
+            &state.verifier,
+            presented_value(c, "verifiableCredential")?,
+            request,
+        )
+        .await?;
         if result.result == Outcome::Valid {
             checks.push(format!("verifiableCredential[{i}]"));
         } else {
@@ -348,7 +403,8 @@ async fn vc_api_verify_presentation(
         }
     }
     if errors.is_empty() && !checks.is_empty() {
-        return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": checks, "warnings": [], "errors": []}))).into_response());
+        return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": checks, "warnings": [], "errors": []})))
+            .into_response());
     }
     let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");
     Ok(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "verification-failed", "Verification failed", detail)
@@ -374,7 +430,11 @@ pub struct IssueRequest {
     responses((status = 201, body = Object, description = "{ verifiableCredential }"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-async fn vc_api_issue(State(state): State<AppState>, Auth(caller): Auth, ApiJson(body): ApiJson<IssueRequest>) -> AppResult<Response> {
+async fn vc_api_issue(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiJson(body): ApiJson<IssueRequest>,
+) -> AppResult<Response> {
     let org_id = caller
         .organization_id
         .clone()
@@ -402,7 +462,11 @@ async fn vc_api_issue(State(state): State<AppState>, Auth(caller): Auth, ApiJson
     } else {
         return Err(AppError::invalid(
             "credential.issuer",
-            format!("must be this organization: {}{}", org.profile_url, did.map(|d| format!(" or {d}")).unwrap_or_default()),
+            format!(
+                "must be this organization: {}{}",
+                org.profile_url,
+                did.map(|d| format!(" or {d}")).unwrap_or_default()
+            ),
         ));
     };
     if obj.contains_key("proof") {

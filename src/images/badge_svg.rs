@@ -32,15 +32,21 @@ pub fn badge_svg(facts: &BadgeFacts) -> String {
     let id = &palette.id_prefix;
     let title = xml_escape(&facts.title());
     let name = if facts.achievement_name.trim().is_empty() { "Badge" } else { facts.achievement_name.trim() };
-    let (name_size, name_lines) = fit_block(name, &NAME_SIZES, NAME_WIDTH, |size| if size >= 40.0 { 2 } else { NAME_MAX_LINES });
-    let first_baseline =
-        NAME_CENTER_Y - name_size * 1.15 * (name_lines.len() as f32 - 1.0) / 2.0 + name_size * 0.36;
+    let (name_size, name_lines) =
+        fit_block(name, &NAME_SIZES, NAME_WIDTH, |size| if size >= 40.0 { 2 } else { NAME_MAX_LINES });
+    let first_baseline = NAME_CENTER_Y - name_size * 1.15 * (name_lines.len() as f32 - 1.0) / 2.0 + name_size * 0.36;
     let name_text = text_lines(&name_lines, name_size, first_baseline, "");
     let (issuer_size, issuer_lines) =
-        fit_block(facts.issuer_name.trim(), &ISSUER_SIZES, ISSUER_WIDTH, |size| if size >= ISSUER_SIZES[0] { 1 } else { 2 });
+        fit_block(
+            facts.issuer_name.trim(),
+            &ISSUER_SIZES,
+            ISSUER_WIDTH,
+            |size| if size >= ISSUER_SIZES[0] { 1 } else { 2 },
+        );
     let issuer_first = ISSUER_BASELINE_Y - issuer_size * 1.15 * (issuer_lines.len() as f32 - 1.0);
     let issuer_text = text_lines(&issuer_lines, issuer_size, issuer_first, " fill-opacity=\"0.88\"");
-    let ribbon = fit_one_line(&type_label(facts.achievement_type.as_deref()), RIBBON_SIZE, RIBBON_SPACING, RIBBON_WIDTH);
+    let ribbon =
+        fit_one_line(&type_label(facts.achievement_type.as_deref()), RIBBON_SIZE, RIBBON_SPACING, RIBBON_WIDTH);
     let Palette { dark, light, accent, ribbon: ribbon_fill, ribbon_shade, .. } = &palette;
     let (outer, inner, star) = (hexagon_points(232.0), hexagon_points(204.0), star_points());
     let ribbon = xml_escape(&ribbon);
@@ -273,7 +279,8 @@ mod tests {
 
     #[test]
     fn names_wrap_within_the_medal() {
-        let fit_name = |name: &str| fit_block(name, &NAME_SIZES, NAME_WIDTH, |size| if size >= 40.0 { 2 } else { NAME_MAX_LINES });
+        let fit_name =
+            |name: &str| fit_block(name, &NAME_SIZES, NAME_WIDTH, |size| if size >= 40.0 { 2 } else { NAME_MAX_LINES });
         let (size, lines) = fit_name("Time");
         assert_eq!((size, lines.len()), (46.0, 1));
         let long = "Workplace Health and Safety Fundamentals for Construction Site Supervisors and Crew Leads";

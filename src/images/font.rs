@@ -22,12 +22,7 @@ pub fn text_width(text: &str, font_size: f32, letter_spacing: f32) -> f32 {
             let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
             let units = font.metrics(Size::unscaled(), LocationRef::default()).units_per_em.max(1) as f32;
             text.chars()
-                .map(|c| {
-                    charmap
-                        .map(c)
-                        .and_then(|g| metrics.advance_width(g))
-                        .map_or(MISSING_ADVANCE, |w| w / units)
-                })
+                .map(|c| charmap.map(c).and_then(|g| metrics.advance_width(g)).map_or(MISSING_ADVANCE, |w| w / units))
                 .sum()
         }
         Err(_) => text.chars().count() as f32 * MISSING_ADVANCE,

@@ -164,8 +164,8 @@ fn fold_latin(c: char) -> &'static str {
         ("ďđ", "d"),
     ];
     const ASCII: [&str; 36] = [
-        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u",
-        "v", "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v",
+        "w", "x", "y", "z", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
     ];
     match c {
         'a'..='z' => ASCII[(c as usize) - ('a' as usize)],
@@ -293,4 +293,3 @@ mod tests {
         assert!(art.png.starts_with(&credence_core::baking::PNG_SIGNATURE));
     }
 }
-

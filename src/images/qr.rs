@@ -20,7 +20,8 @@ pub struct QrMatrix {
 impl QrMatrix {
     /// The QR code of `text`, at error correction level M.
     pub fn new(text: &str) -> Result<QrMatrix, ImageError> {
-        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| ImageError::Qr(e.to_string()))?;
+        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+            .map_err(|e| ImageError::Qr(e.to_string()))?;
         Ok(QrMatrix { width: code.width(), dark: code.to_colors().into_iter().map(|c| c == Color::Dark).collect() })
     }
 

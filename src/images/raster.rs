@@ -157,7 +157,14 @@ mod tests {
         let good = encode_png(2, 1, png::ColorType::Grayscale, png::BitDepth::Eight, &[0, 255]).unwrap();
         assert_eq!(decode_png(&good).unwrap().pixels, vec![0, 0, 0, 255, 255, 255, 255, 255]);
         assert!(decode_png(&good[..good.len() - 20]).is_err());
-        let wide = encode_png(MAX_SIDE + 1, 1, png::ColorType::Grayscale, png::BitDepth::Eight, &vec![0; MAX_SIDE as usize + 1]).unwrap();
+        let wide = encode_png(
+            MAX_SIDE + 1,
+            1,
+            png::ColorType::Grayscale,
+            png::BitDepth::Eight,
+            &vec![0; MAX_SIDE as usize + 1],
+        )
+        .unwrap();
         assert_eq!(decode_png(&wide), Err(ImageError::Dimensions { width: MAX_SIDE + 1, height: 1 }));
     }
 }

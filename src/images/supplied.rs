@@ -44,11 +44,8 @@ pub fn decode_data_uri(uri: &str) -> Result<(MediaType, Vec<u8>), ImageError> {
         _ => return Err(ImageError::UnsupportedMediaType(media.chars().take(60).collect())),
     };
     let bytes = if base64 {
-        let compact: String = percent_decode(payload)?
-            .into_iter()
-            .filter(|b| !b.is_ascii_whitespace())
-            .map(char::from)
-            .collect();
+        let compact: String =
+            percent_decode(payload)?.into_iter().filter(|b| !b.is_ascii_whitespace()).map(char::from).collect();
         STANDARD.decode(compact.as_bytes()).map_err(|_| ImageError::BadEncoding("base64"))?
     } else {
         percent_decode(payload)?
@@ -92,7 +89,11 @@ pub fn artwork(uri: &str, title: &str) -> Result<Artwork, ImageError> {
                 "<image width=\"{width}\" height=\"{height}\" href=\"data:image/png;base64,{}\"/>",
                 STANDARD.encode(&png)
             );
-            Ok(Artwork { svg: wrap(width as f32, height as f32, title, &inner), png, source: ArtworkSource::SuppliedPng })
+            Ok(Artwork {
+                svg: wrap(width as f32, height as f32, title, &inner),
+                png,
+                source: ArtworkSource::SuppliedPng,
+            })
         }
         MediaType::Svg => {
             let text = std::str::from_utf8(&bytes).map_err(|_| ImageError::Svg("not UTF-8".into()))?;
@@ -123,18 +124,34 @@ mod tests {
     use super::*;
 
     fn png_uri(width: u32, height: u32) -> String {
-        let png = raster::encode_png(width, height, png::ColorType::Rgb, png::BitDepth::Eight, &vec![200; (width * height * 3) as usize]).unwrap();
+        let png = raster::encode_png(
+            width,
+            height,
+            png::ColorType::Rgb,
+            png::BitDepth::Eight,
+            &vec![200; (width * height * 3) as usize],
+        )
+        .unwrap();
         format!("data:image/png;base64,{}", STANDARD.encode(png))
     }
 
     #[test]
     fn data_uris_decode() {
         assert_eq!(decode_data_uri("data:image/svg+xml,%3Csvg%2F%3E").unwrap(), (MediaType::Svg, b"<svg/>".to_vec()));
-        assert_eq!(decode_data_uri("DATA:Image/SVG+XML;charset=utf-8,<svg/>").unwrap(), (MediaType::Svg, b"<svg/>".to_vec()));
-        assert_eq!(decode_data_uri("data:image/png;base64,iVBO%0Aw0KG").unwrap().1, STANDARD.decode("iVBOw0KG").unwrap());
+        assert_eq!(
+            decode_data_uri("DATA:Image/SVG+XML;charset=utf-8,<svg/>").unwrap(),
+            (MediaType::Svg, b"<svg/>".to_vec())
+        );
+        assert_eq!(
+            decode_data_uri("data:image/png;base64,iVBO%0Aw0KG").unwrap().1,
+            STANDARD.decode("iVBOw0KG").unwrap()
+        );
         assert_eq!(decode_data_uri("https://x.example/i.png"), Err(ImageError::NotDataUri));
         assert_eq!(decode_data_uri("data:image/png;base64"), Err(ImageError::NotDataUri));
-        assert_eq!(decode_data_uri("data:image/gif;base64,R0lG"), Err(ImageError::UnsupportedMediaType("image/gif".into())));
+        assert_eq!(
+            decode_data_uri("data:image/gif;base64,R0lG"),
+            Err(ImageError::UnsupportedMediaType("image/gif".into()))
+        );
         assert_eq!(decode_data_uri("data:image/png;base64,!!!"), Err(ImageError::BadEncoding("base64")));
         assert_eq!(decode_data_uri("data:image/svg+xml,%3"), Err(ImageError::BadEncoding("percent-encoding")));
         assert_eq!(decode_data_uri("data:image/svg+xml,%zz"), Err(ImageError::BadEncoding("percent-encoding")));
@@ -160,7 +177,11 @@ mod tests {
         let uri = format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg));
         let art = artwork(&uri, "t").unwrap();
         assert_eq!(art.source, ArtworkSource::SuppliedSvg);
-        assert!(!art.svg.contains("script") && !art.svg.contains("onload") && !art.svg.contains("alert"), "{}", art.svg);
+        assert!(
+            !art.svg.contains("script") && !art.svg.contains("onload") && !art.svg.contains("alert"),
+            "{}",
+            art.svg
+        );
         assert!(art.svg.contains("<path"), "{}", art.svg);
         let decoded = raster::decode_png(&art.png).unwrap();
         assert_eq!((decoded.width, decoded.height), (PNG_SIZE, PNG_SIZE / 2));

@@ -63,15 +63,20 @@ impl Store {
             if let Some(slug) = a.framework.as_ref().filter(|s| crate::domain::validation::is_slug(s)) {
                 let key = (slug.clone(), a.framework_version);
                 if !loaded.contains_key(&key)
-                    && let Some(fw) = self.framework_version(slug, a.framework_version).await? {
-                        loaded.insert(key, fw);
-                    }
+                    && let Some(fw) = self.framework_version(slug, a.framework_version).await?
+                {
+                    loaded.insert(key, fw);
+                }
             }
         }
         input.into_definition(&self.public_url, &LoadedFrameworks(loaded))
     }
 
-    pub async fn create_achievement(&self, organization_id: &str, def: &AchievementDefinition) -> AppResult<Achievement> {
+    pub async fn create_achievement(
+        &self,
+        organization_id: &str,
+        def: &AchievementDefinition,
+    ) -> AppResult<Achievement> {
         let id = new_id();
         let now = now();
         let text = serde_json::to_string(def).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -86,7 +91,9 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| AppError::unique_violation_as(e, "slug", "this organization already has an achievement with this slug"))?;
+        .map_err(|e| {
+            AppError::unique_violation_as(e, "slug", "this organization already has an achievement with this slug")
+        })?;
         sqlx::query(
             "INSERT INTO achievement_versions (achievement_id, version, definition, issued_count, created_at, updated_at) \
              VALUES ($1, 1, $2, 0, $3, $3)",
@@ -102,11 +109,13 @@ impl Store {
 
     /// One version of an achievement, or its latest.
     pub async fn achievement(&self, id: &str, version: Option<i64>) -> AppResult<Option<Achievement>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE a.id = $1 AND v.version = COALESCE($2, a.latest_version)")))
-            .bind(id)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE a.id = $1 AND v.version = COALESCE($2, a.latest_version)"
+        )))
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 
@@ -124,7 +133,11 @@ impl Store {
 
     /// The latest version of an organization's achievement named by id or, failing
     /// that, by slug: one query instead of a lookup by id and a scan of every slug.
-    pub async fn organization_achievement_by_id_or_slug(&self, organization_id: &str, key: &str) -> AppResult<Option<Achievement>> {
+    pub async fn organization_achievement_by_id_or_slug(
+        &self,
+        organization_id: &str,
+        key: &str,
+    ) -> AppResult<Option<Achievement>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE a.organization_id = $1 AND (a.id = $2 OR a.slug = $2) AND v.version = a.latest_version \
              ORDER BY CASE WHEN a.id = $2 THEN 0 ELSE 1 END LIMIT 1"

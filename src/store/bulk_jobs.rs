@@ -326,7 +326,13 @@ impl Store {
     }
 
     /// A job's rows in file order, optionally only those in `status`.
-    pub async fn bulk_rows(&self, job_id: &str, status: Option<&str>, limit: i64, offset: i64) -> AppResult<Vec<BulkRow>> {
+    pub async fn bulk_rows(
+        &self,
+        job_id: &str,
+        status: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<BulkRow>> {
         let rows = sqlx::query(
             "SELECT row_number, line, status, errors, learner_id, credential_id, processed_at FROM bulk_job_rows \
              WHERE job_id = $1 AND ($2 IS NULL OR status = $2) ORDER BY row_number LIMIT $3 OFFSET $4",
@@ -364,15 +370,19 @@ impl Store {
 
     /// Claims up to `limit` pending rows of a job whose lease is free or has run out,
     /// under `claim` until `lease_until`.
-    pub async fn claim_bulk_rows(&self, job_id: &str, claim: &str, lease_until: &str, limit: i64) -> AppResult<Vec<ClaimedRow>> {
+    pub async fn claim_bulk_rows(
+        &self,
+        job_id: &str,
+        claim: &str,
+        lease_until: &str,
+        limit: i64,
+    ) -> AppResult<Vec<ClaimedRow>> {
         let now = now();
-        sqlx::query(
-            "UPDATE bulk_jobs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'",
-        )
-        .bind(&now)
-        .bind(job_id)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE bulk_jobs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'")
+            .bind(&now)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
         // First the candidates, in file order (an index walk that stops at `limit`),
         // then an update of exactly those rows by primary key. One statement with an
         // `IN (subquery)` was planned by PostgreSQL, before the table had statistics,

@@ -109,7 +109,8 @@ pub(super) fn claim_from_row(row: &AnyRow, credential_id: String) -> AppResult<C
 }
 
 /// A new claim token (`clm_…`, 32 random bytes) and the hash that is stored.
-pub(super) const INSERT_CLAIM: &str = "INSERT INTO credential_claims (credential_id, token_hash, link_created_at) VALUES ($1, $2, $3)";
+pub(super) const INSERT_CLAIM: &str =
+    "INSERT INTO credential_claims (credential_id, token_hash, link_created_at) VALUES ($1, $2, $3)";
 
 pub(super) fn new_token() -> (String, String) {
     let token = api_key::generate().token.replacen("crd_", "clm_", 1);
@@ -125,14 +126,13 @@ impl Store {
 
     /// Creates the claim of a credential being issued, in the issuing transaction;
     /// returns its claim URL (the token exists nowhere else).
-    pub(super) async fn create_claim(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, credential_id: &str) -> AppResult<String> {
+    pub(super) async fn create_claim(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        credential_id: &str,
+    ) -> AppResult<String> {
         let (token, hash) = new_token();
-        sqlx::query(INSERT_CLAIM)
-            .bind(credential_id)
-            .bind(&hash)
-            .bind(now())
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(INSERT_CLAIM).bind(credential_id).bind(&hash).bind(now()).execute(&mut **tx).await?;
         Ok(self.claim_url(&token))
     }
 
@@ -255,7 +255,11 @@ impl Store {
             return Ok(false);
         }
         if let Some(did) = &choices.did {
-            sqlx::query("UPDATE learners SET did = $1 WHERE id = $2").bind(did).bind(learner_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE learners SET did = $1 WHERE id = $2")
+                .bind(did)
+                .bind(learner_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -267,7 +271,13 @@ impl Store {
         self.bump_by(credential_id, event, None, 1).await
     }
 
-    async fn bump_by(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>, n: i64) -> AppResult<bool> {
+    async fn bump_by(
+        &self,
+        credential_id: &str,
+        event: CredentialEvent,
+        organization_id: Option<&str>,
+        n: i64,
+    ) -> AppResult<bool> {
         let column = event.column();
         let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE credential_claims SET {column} = {column} + $3 WHERE credential_id = $1 AND ($2 IS NULL \

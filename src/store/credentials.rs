@@ -8,8 +8,8 @@ use super::rows::ReadRow;
 
 use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
 use super::{Store, now};
-use credence_core::status_list::StatusPurpose;
 use crate::error::{AppError, AppResult};
+use credence_core::status_list::StatusPurpose;
 
 /// Entries per status list: the spec's minimum of 131,072 (16 KiB), which keeps a
 /// list from revealing much about how many credentials exist.
@@ -133,7 +133,8 @@ const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievem
 pub(super) fn credential_from_row(row: &impl ReadRow) -> AppResult<StoredCredential> {
     let text = row.text("document")?;
     Ok(StoredCredential {
-        document: serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored credential is unreadable: {e}")))?,
+        document: serde_json::from_str(&text)
+            .map_err(|e| AppError::Internal(format!("stored credential is unreadable: {e}")))?,
         id: row.text("id")?,
         organization_id: row.text("organization_id")?,
         learner_id: row.text("learner_id")?,
@@ -207,7 +208,11 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        sqlx::query(super::achievements::COUNT_ISSUED).bind(c.achievement_id).bind(c.achievement_version).execute(&mut *tx).await?;
+        sqlx::query(super::achievements::COUNT_ISSUED)
+            .bind(c.achievement_id)
+            .bind(c.achievement_version)
+            .execute(&mut *tx)
+            .await?;
         let claim_url = self.create_claim(&mut tx, c.id).await?;
         tx.commit().await?;
         Ok(Some(Written { signed, issued_at, claim_url }))
@@ -248,29 +253,40 @@ impl Store {
     /// Whether a credential is revoked and whether it is suspended (`None`: no such
     /// credential): the part of a stored credential that changes.
     pub async fn credential_state(&self, id: &str) -> AppResult<Option<(bool, bool)>> {
-        let row = sqlx::query("SELECT revoked_at, suspended FROM credentials WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        row.map(|r| Ok((r.try_get::<Option<String>, _>("revoked_at")?.is_some(), r.try_get::<i64, _>("suspended")? != 0)))
-            .transpose()
+        let row = sqlx::query("SELECT revoked_at, suspended FROM credentials WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok((r.try_get::<Option<String>, _>("revoked_at")?.is_some(), r.try_get::<i64, _>("suspended")? != 0))
+        })
+        .transpose()
     }
 
     pub async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(credential_for_sql()))
-        .bind(learner_id)
-        .bind(achievement_id)
-        .fetch_optional(&self.pool)
-        .await?;
+            .bind(learner_id)
+            .bind(achievement_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(credential_from_row).transpose()
     }
 
     /// The organization's credentials, newest first, each with its claim.
-    pub async fn list_credentials(&self, organization_id: &str, f: &CredentialFilter) -> AppResult<Vec<(StoredCredential, Option<Claim>)>> {
+    pub async fn list_credentials(
+        &self,
+        organization_id: &str,
+        f: &CredentialFilter,
+    ) -> AppResult<Vec<(StoredCredential, Option<Claim>)>> {
         self.flush_counts().await?;
         let state = match f.state.as_deref() {
             None => "",
             Some("active") => " AND revoked_at IS NULL AND suspended = 0",
             Some("revoked") => " AND revoked_at IS NOT NULL",
             Some("suspended") => " AND revoked_at IS NULL AND suspended = 1",
-            Some(other) => return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended"))),
+            Some(other) => {
+                return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended")));
+            }
         };
         let sql = format!(
             "SELECT {COLUMNS}, {CLAIM_COLUMNS} FROM credentials LEFT JOIN credential_claims cl ON cl.credential_id = credentials.id \
@@ -297,7 +313,12 @@ impl Store {
             .collect()
     }
 
-    async fn bump_status_list(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, organization_id: &str, purpose: StatusPurpose) -> AppResult<()> {
+    async fn bump_status_list(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        organization_id: &str,
+        purpose: StatusPurpose,
+    ) -> AppResult<()> {
         sqlx::query(
             "INSERT INTO status_lists (organization_id, purpose, version) VALUES ($1, $2, 1) \
              ON CONFLICT (organization_id, purpose) DO UPDATE SET version = status_lists.version + 1",
@@ -351,13 +372,15 @@ impl Store {
             StatusChange::Suspend => "suspended",
             StatusChange::Unsuspend => "issued",
         };
-        sqlx::query("UPDATE learner_progress SET state = $1, updated_at = $2 WHERE learner_id = $3 AND achievement_id = $4")
-            .bind(state)
-            .bind(now())
-            .bind(&current.learner_id)
-            .bind(&current.achievement_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE learner_progress SET state = $1, updated_at = $2 WHERE learner_id = $3 AND achievement_id = $4",
+        )
+        .bind(state)
+        .bind(now())
+        .bind(&current.learner_id)
+        .bind(&current.achievement_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.credential(id).await?.ok_or(AppError::NotFound("credential"))
     }
@@ -390,9 +413,7 @@ impl Store {
             .bind(purpose.as_str())
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| r.try_get::<i64, _>("list_index").map(|i| i as u64).map_err(AppError::from))
-            .collect()
+        rows.iter().map(|r| r.try_get::<i64, _>("list_index").map(|i| i as u64).map_err(AppError::from)).collect()
     }
 
     /// Whether one bit of an organization's list is set (an index not handed out is clear).
@@ -414,12 +435,12 @@ impl Store {
     }
 
     /// The stored answer to an idempotent request, if the key was used.
-    pub async fn idempotent_response(&self, organization_id: &str, key: &str) -> AppResult<Option<(String, u16, String)>> {
-        let row = sqlx::query(IDEMPOTENT_RESPONSE)
-        .bind(organization_id)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?;
+    pub async fn idempotent_response(
+        &self,
+        organization_id: &str,
+        key: &str,
+    ) -> AppResult<Option<(String, u16, String)>> {
+        let row = sqlx::query(IDEMPOTENT_RESPONSE).bind(organization_id).bind(key).fetch_optional(&self.pool).await?;
         row.map(|r| {
             let status: i64 = r.try_get("status")?;
             Ok((r.try_get("request_hash")?, u16::try_from(status).unwrap_or(500), r.try_get("body")?))
@@ -428,7 +449,12 @@ impl Store {
     }
 
     /// Reserves an idempotency key (status 0 = in progress); false when it exists.
-    pub async fn reserve_idempotency_key(&self, organization_id: &str, key: &str, request_hash: &str) -> AppResult<bool> {
+    pub async fn reserve_idempotency_key(
+        &self,
+        organization_id: &str,
+        key: &str,
+        request_hash: &str,
+    ) -> AppResult<bool> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (organization_id, idempotency_key, request_hash, status, body, created_at) \
              VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
@@ -443,14 +469,22 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    pub async fn complete_idempotency_key(&self, organization_id: &str, key: &str, status: u16, body: &str) -> AppResult<()> {
-        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE organization_id = $3 AND idempotency_key = $4")
-            .bind(i64::from(status))
-            .bind(body)
-            .bind(organization_id)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+    pub async fn complete_idempotency_key(
+        &self,
+        organization_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> AppResult<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, body = $2 WHERE organization_id = $3 AND idempotency_key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(organization_id)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

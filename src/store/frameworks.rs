@@ -24,7 +24,11 @@ impl Store {
     }
 
     /// Creates a framework with its first version, owned by `owner_id` (or the platform).
-    pub async fn create_framework(&self, doc: &FrameworkDocument, owner_id: Option<&str>) -> AppResult<FrameworkVersion> {
+    pub async fn create_framework(
+        &self,
+        doc: &FrameworkDocument,
+        owner_id: Option<&str>,
+    ) -> AppResult<FrameworkVersion> {
         let id = new_id();
         let now = now();
         let text = serde_json::to_string(doc).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -40,12 +44,14 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| AppError::unique_violation_as(e, "slug", "a framework with this slug already exists"))?;
-        sqlx::query("INSERT INTO framework_versions (framework_id, version, document, created_at) VALUES ($1, 1, $2, $3)")
-            .bind(&id)
-            .bind(&text)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO framework_versions (framework_id, version, document, created_at) VALUES ($1, 1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(&text)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.framework_version(&doc.slug, Some(1)).await?.ok_or(AppError::NotFound("framework"))
     }
@@ -63,14 +69,18 @@ impl Store {
         let id: String = row.try_get("id")?;
         let next: i64 = row.try_get::<i64, _>("latest_version")? + 1;
         // The primary key (framework_id, version) turns a concurrent writer into a conflict.
-        sqlx::query("INSERT INTO framework_versions (framework_id, version, document, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(next)
-            .bind(&text)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| AppError::unique_violation_as(e, "version", "another version was added at the same time; retry"))?;
+        sqlx::query(
+            "INSERT INTO framework_versions (framework_id, version, document, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(next)
+        .bind(&text)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            AppError::unique_violation_as(e, "version", "another version was added at the same time; retry")
+        })?;
         sqlx::query("UPDATE frameworks SET latest_version = $1, updated_at = $2 WHERE id = $3")
             .bind(next)
             .bind(&now)

@@ -3,9 +3,9 @@ use sqlx::Row;
 use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
-use credence_core::model::random_salt;
 use crate::domain::learner::LearnerInput;
 use crate::error::{AppError, AppResult};
+use credence_core::model::random_salt;
 
 /// A learner known to one organization.
 #[derive(Debug, Clone)]
@@ -108,9 +108,10 @@ impl Store {
     /// The learner the identifiers name, if known (nothing is created).
     pub async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
         if let Some(e) = input.normalized_email()
-            && let Some(l) = self.learner_by(organization_id, "email", &e).await? {
-                return Ok(Some(l));
-            }
+            && let Some(l) = self.learner_by(organization_id, "email", &e).await?
+        {
+            return Ok(Some(l));
+        }
         match &input.external_id {
             Some(x) => self.learner_by(organization_id, "external_id", x).await,
             None => Ok(None),
@@ -208,15 +209,21 @@ pub struct ProgressFilter {
 
 impl Store {
     /// Records the learner's latest state on the achievement.
-    pub async fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
+    pub async fn save_progress(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()> {
         sqlx::query(SAVE_PROGRESS)
-        .bind(organization_id)
-        .bind(learner_id)
-        .bind(achievement_id)
-        .bind(state)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
+            .bind(organization_id)
+            .bind(learner_id)
+            .bind(achievement_id)
+            .bind(state)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -65,12 +65,14 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)?;
         // CREDENCE_DB_POOL_SIZE overrides the default pool size (for tuning and load tests).
-        let max = std::env::var("CREDENCE_DB_POOL_SIZE").ok().and_then(|v| v.parse::<u32>().ok()).filter(|n| *n > 0).unwrap_or(
-            match backend {
+        let max = std::env::var("CREDENCE_DB_POOL_SIZE")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(match backend {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
-            },
-        );
+            });
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .after_connect(move |conn, _meta| {

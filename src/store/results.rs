@@ -28,7 +28,9 @@ pub struct NewResult<'a> {
 pub enum ResultInsert {
     Inserted,
     /// A result with this fingerprint exists, recorded from the row named here.
-    AlreadyRecorded { source: Option<String> },
+    AlreadyRecorded {
+        source: Option<String>,
+    },
 }
 
 /// A sign-off request as the issuer sees it.
@@ -78,7 +80,9 @@ pub(super) fn result_from_row(row: &impl ReadRow) -> AppResult<RecordedResult> {
 /// The evidence a result was recorded with (`evidence` column, JSON), if any.
 pub(super) fn evidence_from_row(row: &impl ReadRow) -> AppResult<Vec<EvidenceInput>> {
     match row.opt_text("evidence")? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}"))),
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))
+        }
         None => Ok(Vec::new()),
     }
 }
@@ -152,7 +156,8 @@ pub(super) const INSERT_RESULT: &str = "INSERT INTO assessment_results (id, orga
      VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), $7, $8, $9, $10, $11, $12, $13, $14, $15) \
      ON CONFLICT (organization_id, dedup_key) DO NOTHING";
 
-pub(super) const DEDUP_SOURCE: &str = "SELECT dedup_source FROM assessment_results WHERE organization_id = $1 AND dedup_key = $2";
+pub(super) const DEDUP_SOURCE: &str =
+    "SELECT dedup_source FROM assessment_results WHERE organization_id = $1 AND dedup_key = $2";
 
 pub(super) const RESULTS_WITH_EVIDENCE: &str = "SELECT component, score, attempt, completed, passed, submitted_for_signoff, \
      recorded_at, evidence FROM assessment_results WHERE learner_id = $1 AND achievement_id = $2 ORDER BY recorded_at, id";
@@ -239,8 +244,12 @@ impl Store {
         let Some((key, _)) = r.dedup else {
             return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
         };
-        let source: Option<String> =
-            sqlx::query_scalar(DEDUP_SOURCE).bind(r.organization_id).bind(key).fetch_optional(&self.pool).await?.flatten();
+        let source: Option<String> = sqlx::query_scalar(DEDUP_SOURCE)
+            .bind(r.organization_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten();
         Ok(ResultInsert::AlreadyRecorded { source })
     }
 
@@ -265,7 +274,8 @@ impl Store {
         learner_id: &str,
         achievement_id: &str,
     ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
-        let rows = sqlx::query(RESULTS_WITH_EVIDENCE).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query(RESULTS_WITH_EVIDENCE).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
         let mut results = Vec::with_capacity(rows.len());
         let mut evidence = Vec::new();
         for row in &rows {
@@ -288,8 +298,8 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let text: String = row.try_get("evidence")?;
-            let items: Vec<EvidenceInput> =
-                serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))?;
+            let items: Vec<EvidenceInput> = serde_json::from_str(&text)
+                .map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))?;
             out.extend(items);
         }
         Ok(out)
@@ -318,7 +328,12 @@ impl Store {
     /// Replaces an undecided request's link with a new one (the old link stops
     /// working) valid for `valid_for` from now; `None` when there is no such
     /// undecided request of the organization.
-    pub async fn reissue_signoff_link(&self, organization_id: &str, id: &str, valid_for: time::Duration) -> AppResult<Option<SignoffRequest>> {
+    pub async fn reissue_signoff_link(
+        &self,
+        organization_id: &str,
+        id: &str,
+        valid_for: time::Duration,
+    ) -> AppResult<Option<SignoffRequest>> {
         let token = api_key::generate().token.replacen("crd_", "sgn_", 1);
         let expires_at = crate::domain::credential::format_time(time::OffsetDateTime::now_utc() + valid_for);
         let changed = sqlx::query(
@@ -335,10 +350,11 @@ impl Store {
         if changed == 0 {
             return Ok(None);
         }
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE id = $1")))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE id = $1")))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
         let mut request = signoff_from_row(&row, &now)?;
         request.link = Some(format!("{}/signoff/{token}", self.public_url));
@@ -348,10 +364,10 @@ impl Store {
     /// Sign-off requests for a learner's achievement, newest first.
     pub async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(signoffs_sql()))
-        .bind(learner_id)
-        .bind(achievement_id)
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(learner_id)
+            .bind(achievement_id)
+            .fetch_all(&self.pool)
+            .await?;
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
         rows.iter().map(|r| signoff_from_row(r, &now)).collect()
     }
@@ -386,13 +402,13 @@ impl Store {
     pub async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
         let done = sqlx::query(DECIDE_SIGNOFF)
-        .bind(&now)
-        .bind(i64::from(approved))
-        .bind(comment)
-        .bind(id)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+            .bind(&now)
+            .bind(i64::from(approved))
+            .bind(comment)
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(done == 1)
     }
 }

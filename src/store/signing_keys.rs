@@ -1,11 +1,11 @@
+use super::rows::ReadRow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use super::rows::ReadRow;
 
 use super::{Store, new_id, now};
-use credence_core::sealed_key::{IssuerKey, MasterKey};
 use crate::error::{AppError, AppResult};
 use crate::keyring::{OpenedKey, SigningKeyInfo, seal_binding};
+use credence_core::sealed_key::{IssuerKey, MasterKey};
 
 pub(super) const CURRENT: &str = "current";
 const RETIRED: &str = "retired";
@@ -50,7 +50,10 @@ pub(super) fn open_key_row(row: &impl ReadRow, organization_id: &str, master: &M
         .decode(row.text("sealed_seed")?.as_bytes())
         .map_err(|_| AppError::Internal(format!("signing key {} is stored damaged", info.id)))?;
     let key = IssuerKey::open(master, &sealed, &seal_binding(organization_id, &info.id)).map_err(|_| {
-        AppError::Internal(format!("signing key {} cannot be opened: the master key is not the one it was sealed with", info.id))
+        AppError::Internal(format!(
+            "signing key {} cannot be opened: the master key is not the one it was sealed with",
+            info.id
+        ))
     })?;
     Ok(OpenedKey { info, key })
 }

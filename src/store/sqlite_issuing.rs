@@ -6,26 +6,27 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
+use super::bulk_jobs::{ClaimedRow, RowOutcome};
 use super::credentials::{
-    INSERT_CREDENTIAL, INSERT_STATUS_ENTRY, Issuing, STATUS_INDEX_TRIES, Signed, StoredCredential, Written, credential_for_sql,
-    credential_from_row, document_text, status_index_candidate, status_list_full,
+    INSERT_CREDENTIAL, INSERT_STATUS_ENTRY, Issuing, STATUS_INDEX_TRIES, Signed, StoredCredential, Written,
+    credential_for_sql, credential_from_row, document_text, status_index_candidate, status_list_full,
 };
 use super::learners::{
     IDENTIFIER_TAKEN, INSERT_LEARNER, LEARNER_CREATED_TWICE, Learner, SAVE_PROGRESS, UPDATE_LEARNER,
     complete_identifiers, learner_by_sql, learner_from_row, new_learner, one_learner,
 };
 use super::results::{
-    DEDUP_SOURCE, INSERT_RESULT, INSERT_SIGNOFF, NewResult, NewSignoff, RESULTS_WITH_EVIDENCE, ResultInsert, SIGNOFF_DECISIONS,
-    SignoffRequest, decision_from_row, evidence_from_row, prepare_signoff, result_columns, result_from_row, signoffs_sql,
+    DEDUP_SOURCE, INSERT_RESULT, INSERT_SIGNOFF, NewResult, NewSignoff, RESULTS_WITH_EVIDENCE, ResultInsert,
+    SIGNOFF_DECISIONS, SignoffRequest, decision_from_row, evidence_from_row, prepare_signoff, result_columns,
+    result_from_row, signoffs_sql,
 };
-use super::bulk_jobs::{ClaimedRow, RowOutcome};
 use super::{Store, new_id, now};
-use credence_core::sealed_key::MasterKey;
-use credence_core::status_list::StatusPurpose;
 use crate::domain::award_evaluation::{RecordedResult, SignoffDecision};
 use crate::domain::learner::{EvidenceInput, LearnerInput};
 use crate::error::{AppError, AppResult};
 use crate::keyring::OpenedKey;
+use credence_core::sealed_key::MasterKey;
+use credence_core::status_list::StatusPurpose;
 
 /// The writer's connection, inside its transaction, and the store (for URLs).
 pub struct SqliteIssuing<'c> {
@@ -47,10 +48,12 @@ impl SqliteIssuing<'_> {
     /// As [`Store::decide_signoff`]: false when the link was already used or has expired.
     pub fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
-        let done = self
-            .conn
-            .prepare_cached(super::results::DECIDE_SIGNOFF)?
-            .execute(params![now, i64::from(approved), comment, id])?;
+        let done = self.conn.prepare_cached(super::results::DECIDE_SIGNOFF)?.execute(params![
+            now,
+            i64::from(approved),
+            comment,
+            id
+        ])?;
         Ok(done == 1)
     }
 
@@ -140,12 +143,19 @@ impl SqliteIssuing<'_> {
         let Some((key, _)) = r.dedup else {
             return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
         };
-        let source: Option<Option<String>> =
-            self.conn.prepare_cached(DEDUP_SOURCE)?.query_row(params![r.organization_id, key], |row| row.get(0)).optional()?;
+        let source: Option<Option<String>> = self
+            .conn
+            .prepare_cached(DEDUP_SOURCE)?
+            .query_row(params![r.organization_id, key], |row| row.get(0))
+            .optional()?;
         Ok(ResultInsert::AlreadyRecorded { source: source.flatten() })
     }
 
-    pub fn results_with_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+    pub fn results_with_evidence(
+        &self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
         let mut stmt = self.conn.prepare_cached(RESULTS_WITH_EVIDENCE)?;
         let mut rows = stmt.query(params![learner_id, achievement_id])?;
         let mut results = Vec::new();
@@ -213,7 +223,14 @@ impl SqliteIssuing<'_> {
         let info = &opened.info;
         self.conn
             .prepare_cached(super::signing_keys::INSERT_KEY)?
-            .execute(params![info.id, organization_id, info.public_key_multibase, sealed, super::signing_keys::CURRENT, info.created_at])
+            .execute(params![
+                info.id,
+                organization_id,
+                info.public_key_multibase,
+                sealed,
+                super::signing_keys::CURRENT,
+                info.created_at
+            ])
             .map_err(|e| AppError::sqlite_unique_violation_as(e, "status", super::signing_keys::KEY_TAKEN))?;
         Ok(opened)
     }
@@ -222,7 +239,11 @@ impl SqliteIssuing<'_> {
     /// transaction holds SQLite's write lock from its start, so a learner the
     /// caller found without the credential cannot get it from anyone else here:
     /// the insert finding one is an error (and undoes the request), never `None`.
-    pub fn write_credential(&self, c: &Issuing<'_>, sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>) -> AppResult<Option<Written>> {
+    pub fn write_credential(
+        &self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>> {
         let mut statuses = Vec::new();
         for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
             let index = self.allocate_status_index(c.organization_id, purpose, c.id)?;
@@ -246,13 +267,20 @@ impl SqliteIssuing<'_> {
         if inserted == 0 {
             return Err(AppError::Internal("the learner already holds this credential".into()));
         }
-        self.conn.prepare_cached(super::achievements::COUNT_ISSUED)?.execute(params![c.achievement_id, c.achievement_version])?;
+        self.conn
+            .prepare_cached(super::achievements::COUNT_ISSUED)?
+            .execute(params![c.achievement_id, c.achievement_version])?;
         let (token, hash) = super::claims::new_token();
         self.conn.prepare_cached(super::claims::INSERT_CLAIM)?.execute(params![c.id, hash, now()])?;
         Ok(Some(Written { signed, issued_at, claim_url: self.store.claim_url(&token) }))
     }
 
-    fn allocate_status_index(&self, organization_id: &str, purpose: StatusPurpose, credential_id: &str) -> AppResult<i64> {
+    fn allocate_status_index(
+        &self,
+        organization_id: &str,
+        purpose: StatusPurpose,
+        credential_id: &str,
+    ) -> AppResult<i64> {
         let mut stmt = self.conn.prepare_cached(INSERT_STATUS_ENTRY)?;
         for _ in 0..STATUS_INDEX_TRIES {
             let candidate = status_index_candidate();
@@ -273,10 +301,22 @@ impl SqliteIssuing<'_> {
     }
 
     /// Stores the answer to an idempotent request, in the savepoint of the work it answers.
-    pub fn store_answer(&self, organization_id: &str, key: &str, request_hash: &str, status: u16, body: &str) -> AppResult<()> {
-        self.conn
-            .prepare_cached(super::credentials::STORE_ANSWER)?
-            .execute(params![organization_id, key, request_hash, i64::from(status), body, now()])?;
+    pub fn store_answer(
+        &self,
+        organization_id: &str,
+        key: &str,
+        request_hash: &str,
+        status: u16,
+        body: &str,
+    ) -> AppResult<()> {
+        self.conn.prepare_cached(super::credentials::STORE_ANSWER)?.execute(params![
+            organization_id,
+            key,
+            request_hash,
+            i64::from(status),
+            body,
+            now()
+        ])?;
         Ok(())
     }
 
@@ -307,8 +347,20 @@ impl SqliteIssuing<'_> {
         out
     }
 
-    pub fn save_progress(&self, organization_id: &str, learner_id: &str, achievement_id: &str, state: &str) -> AppResult<()> {
-        self.conn.prepare_cached(SAVE_PROGRESS)?.execute(params![organization_id, learner_id, achievement_id, state, now()])?;
+    pub fn save_progress(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()> {
+        self.conn.prepare_cached(SAVE_PROGRESS)?.execute(params![
+            organization_id,
+            learner_id,
+            achievement_id,
+            state,
+            now()
+        ])?;
         Ok(())
     }
 }

@@ -189,7 +189,8 @@ mod tests {
             Err(AppError::invalid("x", "refused after writing"))
         };
         // Queued together, so they share one transaction.
-        let (_, a, b, c) = tokio::join!(writer.run(gate), writer.run(insert(1)), writer.run(failing), writer.run(insert(3)));
+        let (_, a, b, c) =
+            tokio::join!(writer.run(gate), writer.run(insert(1)), writer.run(failing), writer.run(insert(3)));
         assert_eq!(a.expect("first"), 1);
         assert!(matches!(b, Err(AppError::Validation(_))), "{b:?}");
         assert_eq!(c.expect("third"), 3);

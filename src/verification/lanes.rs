@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use credence_core::canon::CanonLimits;
 use crate::error::{AppError, AppResult};
+use credence_core::canon::CanonLimits;
 
 /// Canonicalization time a job may spend in the light lane before it is sent to the heavy lane.
 pub const LIGHT_BUDGET: Duration = Duration::from_millis(20);
@@ -110,7 +110,8 @@ impl Lanes {
 
     /// The client's heavy-lane queue, or 429 when it already has too many jobs waiting.
     fn client_queue(&self, client: ClientKey) -> AppResult<Arc<Semaphore>> {
-        let mut clients = self.clients.lock().map_err(|_| AppError::Internal("the verification lanes are poisoned".into()))?;
+        let mut clients =
+            self.clients.lock().map_err(|_| AppError::Internal("the verification lanes are poisoned".into()))?;
         if clients.len() >= MAX_TRACKED_CLIENTS && !clients.contains_key(&client) {
             // Only queues nobody holds or waits on are dropped.
             clients.retain(|_, queue| Arc::strong_count(queue) > 1);
@@ -190,7 +191,12 @@ mod tests {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         let started = Instant::now();
-        let honest = lanes.run(ClientKey::of(Some("192.0.2.7".parse().unwrap())), |_: &CanonLimits| Answer { heavy: false, over: false }).await;
+        let honest = lanes
+            .run(ClientKey::of(Some("192.0.2.7".parse().unwrap())), |_: &CanonLimits| Answer {
+                heavy: false,
+                over: false,
+            })
+            .await;
         assert!(honest.is_ok_and(|a| !a.heavy));
         // Generous: the point is that it does not wait behind the flood (4 × 200 ms).
         assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());

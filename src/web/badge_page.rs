@@ -278,17 +278,30 @@ pub fn learner_name(claim: &Claim, learner: Option<Learner>) -> Option<String> {
 }
 
 /// The credential's claim and [`learner_name`].
-pub async fn claim_and_name(state: &AppState, c: &StoredCredential) -> Result<(Claim, Option<String>), crate::error::AppError> {
+pub async fn claim_and_name(
+    state: &AppState,
+    c: &StoredCredential,
+) -> Result<(Claim, Option<String>), crate::error::AppError> {
     let learner = state.store.learner(&c.organization_id, &c.learner_id).await?;
     let claim = state.store.claim(&c.id).await?.unwrap_or_default();
     let name = learner_name(&claim, learner);
     Ok((claim, name))
 }
 
-async fn badge_data(state: &AppState, page: &PageContext, c: StoredCredential) -> Result<BadgeData, crate::error::AppError> {
+async fn badge_data(
+    state: &AppState,
+    page: &PageContext,
+    c: StoredCredential,
+) -> Result<BadgeData, crate::error::AppError> {
     let (claim, learner_name) = claim_and_name(state, &c).await?;
     let org = state.store.organization_by_id(&c.organization_id).await?;
-    let result = verification::verify(&state.store, &state.verifier, Presented::Reference(c.id.clone()), VerifyRequest::default()).await?;
+    let result = verification::verify(
+        &state.store,
+        &state.verifier,
+        Presented::Reference(c.id.clone()),
+        VerifyRequest::default(),
+    )
+    .await?;
     let view = CredentialView::from_document(&c.document);
     let page_url = state.store.credential_url(&c.id);
     let words = page.pick(&EN, &FR);

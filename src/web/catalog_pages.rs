@@ -243,6 +243,15 @@ pub async fn achievement_page(state: &AppState, page: &PageContext, a: Achieveme
     render(
         page,
         StatusCode::OK,
-        &AchievementPage { page, c, w: page.pick(&badge_page::EN, &badge_page::FR), a: summary, language, view, assessed, org: &org },
+        &AchievementPage {
+            page,
+            c,
+            w: page.pick(&badge_page::EN, &badge_page::FR),
+            a: summary,
+            language,
+            view,
+            assessed,
+            org: &org,
+        },
     )
 }

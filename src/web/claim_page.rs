@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::lang::form_pairs;
 use super::{MessagePage, PageContext, not_found, render};
-use credence_core::did;
 use crate::http::AppState;
 use crate::store::{Claim, ClaimChoices, StoredCredential};
+use credence_core::did;
 
 /// The words of the claim page.
 #[derive(Debug)]
@@ -260,7 +260,14 @@ async fn open(state: &AppState, token: &str) -> Result<Option<(Claim, StoredCred
     Ok(state.store.credential(&claim.credential_id).await?.map(|c| (claim, c)))
 }
 
-fn show(page: &PageContext, status: StatusCode, token: &str, claim: &Claim, view: &CredentialView, form: &FormState) -> Response {
+fn show(
+    page: &PageContext,
+    status: StatusCode,
+    token: &str,
+    claim: &Claim,
+    view: &CredentialView,
+    form: &FormState,
+) -> Response {
     let template = ClaimPage { page, w: page.pick(&EN, &FR), token, view, claimed_at: claim.claimed_at.clone(), form };
     private(render(page, status, &template))
 }
@@ -330,15 +337,20 @@ pub async fn save_claim(
     };
     let w = page.pick(&EN, &FR);
     if !same_site_post(&headers, &state.store.public_url) {
-        return private(render(&page, StatusCode::FORBIDDEN, &MessagePage { page: &page, title: w.forbidden_title, body: w.forbidden_body }));
+        return private(render(
+            &page,
+            StatusCode::FORBIDDEN,
+            &MessagePage { page: &page, title: w.forbidden_title, body: w.forbidden_body },
+        ));
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    });
     if !is_form {
-        return crate::error::AppError::UnsupportedMediaType("send the claim form as application/x-www-form-urlencoded".into())
-            .into_response();
+        return crate::error::AppError::UnsupportedMediaType(
+            "send the claim form as application/x-www-form-urlencoded".into(),
+        )
+        .into_response();
     }
     let view = CredentialView::from_document(&credential.document);
     let form = FormState::from_body(&String::from_utf8_lossy(&body), &view.evidence);
@@ -380,9 +392,20 @@ mod tests {
         assert_eq!(check_did(&format!(" {key} ")), Ok(Some(key.clone())));
         assert_eq!(check_did("did:key:z6MkNotAKey"), Err(FieldFault::DidKeyInvalid));
         assert_eq!(check_did("did:web:example.com"), Ok(Some("did:web:example.com".into())));
-        assert_eq!(check_did("did:web:example.com%3A8443:users:ana"), Ok(Some("did:web:example.com%3A8443:users:ana".into())));
+        assert_eq!(
+            check_did("did:web:example.com%3A8443:users:ana"),
+            Ok(Some("did:web:example.com%3A8443:users:ana".into()))
+        );
         assert_eq!(check_did(&format!("{key}#{}", &key["did:key:".len()..])), Err(FieldFault::DidKeyInvalid));
-        for bad in ["did:web:", "did:web:exa mple.com", "did:web:example.com::x", "did:web:example.com/x", "did:web:a%zz", "did:web:a#k", "did:web:a\"b"] {
+        for bad in [
+            "did:web:",
+            "did:web:exa mple.com",
+            "did:web:example.com::x",
+            "did:web:example.com/x",
+            "did:web:a%zz",
+            "did:web:a#k",
+            "did:web:a\"b",
+        ] {
             assert_eq!(check_did(bad), Err(FieldFault::DidWebInvalid), "{bad}");
         }
         assert_eq!(check_did("did:example:123"), Err(FieldFault::DidUnsupported));
@@ -400,7 +423,10 @@ mod tests {
         };
         let public = "https://badges.example.ca";
         assert!(same_site_post(&headers(&[]), public));
-        assert!(same_site_post(&headers(&[("origin", "https://badges.example.ca"), ("sec-fetch-site", "same-origin")]), public));
+        assert!(same_site_post(
+            &headers(&[("origin", "https://badges.example.ca"), ("sec-fetch-site", "same-origin")]),
+            public
+        ));
         assert!(same_site_post(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]), public));
         assert!(!same_site_post(&headers(&[("origin", "https://evil.example")]), public));
         assert!(!same_site_post(&headers(&[("origin", "null")]), public));

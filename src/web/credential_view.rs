@@ -114,7 +114,9 @@ fn issuer_parts(issuer: Option<&Value>) -> (Option<String>, String, Option<Strin
                 Value::String(s) => Some(s.clone()),
                 other => text(other, "id"),
             });
-            let logo = logo.filter(|u| u.starts_with("https://") || u.starts_with("data:image/png") || u.starts_with("data:image/svg"));
+            let logo = logo.filter(|u| {
+                u.starts_with("https://") || u.starts_with("data:image/png") || u.starts_with("data:image/svg")
+            });
             (id, name, link(o, "url"), logo)
         }
         _ => (None, String::new(), None, None),
@@ -132,10 +134,13 @@ impl CredentialView {
         let mut alignment_groups: Vec<AlignmentGroup> = Vec::new();
         for a in list(achievement.get("alignment")) {
             let Some(name) = text(a, "targetName") else { continue };
-            let framework = text(a, "targetFramework")
-                .or_else(|| text(a, "targetType"))
-                .unwrap_or_default();
-            let item = AlignmentItem { name, code: text(a, "targetCode"), url: link(a, "targetUrl"), description: text(a, "targetDescription") };
+            let framework = text(a, "targetFramework").or_else(|| text(a, "targetType")).unwrap_or_default();
+            let item = AlignmentItem {
+                name,
+                code: text(a, "targetCode"),
+                url: link(a, "targetUrl"),
+                description: text(a, "targetDescription"),
+            };
             match alignment_groups.iter_mut().find(|g| g.framework == framework) {
                 Some(g) => g.items.push(item),
                 None => alignment_groups.push(AlignmentGroup { framework, items: vec![item] }),
@@ -247,7 +252,10 @@ mod tests {
         let v = CredentialView::from_document(&doc);
         assert_eq!(v.name, "Time Management");
         assert_eq!(v.text_lang(), "fr-CA");
-        assert_eq!(v.criteria, vec![vec!["Pass the test.".to_string(), "On time.".into()], vec!["Hours: 7".to_string()]]);
+        assert_eq!(
+            v.criteria,
+            vec![vec!["Pass the test.".to_string(), "On time.".into()], vec!["Hours: 7".to_string()]]
+        );
         assert_eq!(v.issuer_url, None, "only http(s) links are shown");
         assert_eq!(v.alignment_groups.len(), 2);
         assert_eq!(v.alignment_groups[0].items.len(), 2);

@@ -86,10 +86,8 @@ pub fn from_accept_language(value: &str) -> Lang {
     for item in value.split(',') {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or("").trim();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let q =
+            parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
         // NaN and q=0 both mean "not acceptable".
         if q.is_nan() || q <= 0.0 {
             continue;
@@ -146,7 +144,12 @@ mod tests {
         assert_eq!(query_param("a=1", "q"), None);
         assert_eq!(
             form_pairs("name=Ana+Mar%C3%ADa&public=0&&public=2&x"),
-            vec![("name".into(), "Ana María".into()), ("public".into(), "0".into()), ("public".into(), "2".into()), ("x".into(), String::new())]
+            vec![
+                ("name".into(), "Ana María".into()),
+                ("public".into(), "0".into()),
+                ("public".into(), "2".into()),
+                ("x".into(), String::new())
+            ]
         );
     }
 }

@@ -50,8 +50,13 @@ impl PageContext {
 
     pub fn from_parts(parts: &Parts) -> Self {
         let choice = lang::choose(parts.uri.query(), &parts.headers);
-        let json_requested = parts.uri.query().and_then(|q| lang::query_param(q, "format")).is_some_and(|f| f == "json");
-        PageContext { remember_lang: choice.from_switch, json_requested, ..PageContext::new(choice.lang, parts.uri.path()) }
+        let json_requested =
+            parts.uri.query().and_then(|q| lang::query_param(q, "format")).is_some_and(|f| f == "json");
+        PageContext {
+            remember_lang: choice.from_switch,
+            json_requested,
+            ..PageContext::new(choice.lang, parts.uri.path())
+        }
     }
 
     /// The link that shows this page in the other language.
@@ -94,13 +99,15 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
     for item in accept.split(',') {
         let mut parts = item.split(';');
         let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let q =
+            parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
         match media.as_str() {
             "text/html" | "application/xhtml+xml" => html = html.max(q),
-            "application/json" | "application/ld+json" | "application/vc+jwt" | "application/jwt" | "application/vc"
+            "application/json"
+            | "application/ld+json"
+            | "application/vc+jwt"
+            | "application/jwt"
+            | "application/vc"
             | "application/vc+ld+json" => json = json.max(q),
             _ => {}
         }
@@ -254,7 +261,10 @@ pub fn routes() -> Router<AppState> {
             Router::new()
                 .route("/verify", get(verify_page::verify_form).post(verify_page::verify_submit))
                 .layer(axum::extract::DefaultBodyLimit::max(crate::http::verify::MAX_IMAGE_BYTES))
-                .layer(axum::middleware::from_fn_with_state(crate::http::verify::MAX_IMAGE_BYTES, crate::http::payload_too_large))
+                .layer(axum::middleware::from_fn_with_state(
+                    crate::http::verify::MAX_IMAGE_BYTES,
+                    crate::http::payload_too_large,
+                ))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
         .merge(

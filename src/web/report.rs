@@ -48,7 +48,8 @@ impl BadgeState {
         if status_failure("suspended") {
             return BadgeState::Suspended;
         }
-        let only_expired = result.checks.iter().filter(failed).all(|c| c.check == "validity" && c.message.starts_with("expired"));
+        let only_expired =
+            result.checks.iter().filter(failed).all(|c| c.check == "validity" && c.message.starts_with("expired"));
         let only_recipient = result.checks.iter().filter(failed).all(|c| c.check == "recipient");
         match result.result {
             Outcome::Valid => BadgeState::Valid,
@@ -97,7 +98,15 @@ struct Words {
 }
 
 const EN: Words = Words {
-    headline: ["Valid", "Revoked", "Suspended", "Expired", "Authentic, but issued to someone else", "Not valid", "Could not be confirmed"],
+    headline: [
+        "Valid",
+        "Revoked",
+        "Suspended",
+        "Expired",
+        "Authentic, but issued to someone else",
+        "Not valid",
+        "Could not be confirmed",
+    ],
     explanation: [
         "This badge is authentic, was issued by the organization named below, and has not been revoked, suspended or expired.",
         "The issuer has revoked this badge. It no longer stands for the achievement.",
@@ -127,7 +136,15 @@ const EN: Words = Words {
 };
 
 const FR: Words = Words {
-    headline: ["Valide", "Révoqué", "Suspendu", "Expiré", "Authentique, mais délivré à une autre personne", "Non valide", "Impossible à confirmer"],
+    headline: [
+        "Valide",
+        "Révoqué",
+        "Suspendu",
+        "Expiré",
+        "Authentique, mais délivré à une autre personne",
+        "Non valide",
+        "Impossible à confirmer",
+    ],
     explanation: [
         "Ce badge est authentique, a été délivré par l’organisation nommée ci-dessous et n’a été ni révoqué, ni suspendu, ni n’est expiré.",
         "L’émetteur a révoqué ce badge. Il n’atteste plus la réussite.",
@@ -170,7 +187,8 @@ fn label(w: &Words, check: &str) -> String {
         Some((b, rest)) => (b, rest.trim_end_matches(']').parse::<usize>().ok()),
         None => (check, None),
     };
-    let name = w.check_names.iter().find(|(k, _)| *k == base).map(|(_, v)| v.to_string()).unwrap_or_else(|| base.to_string());
+    let name =
+        w.check_names.iter().find(|(k, _)| *k == base).map(|(_, v)| v.to_string()).unwrap_or_else(|| base.to_string());
     match index {
         Some(i) => format!("{name} ({})", i + 1),
         None => name,
@@ -248,17 +266,24 @@ mod tests {
         assert_eq!(BadgeState::of(&forged), BadgeState::Invalid);
         let unknown = result(Outcome::Indeterminate, &[("status[0]", "error", "unreachable")]);
         assert_eq!(BadgeState::of(&unknown), BadgeState::Indeterminate);
-        let someone_else = result(Outcome::Invalid, &[("proof[0]", "passed", "ok"), ("recipient", "failed", "the email does not match")]);
+        let someone_else = result(
+            Outcome::Invalid,
+            &[("proof[0]", "passed", "ok"), ("recipient", "failed", "the email does not match")],
+        );
         assert_eq!(BadgeState::of(&someone_else), BadgeState::OtherRecipient);
         assert_eq!(ReportView::new(&someone_else, Lang::En).headline, "Authentic, but issued to someone else");
         // A forged document whose email does not match either is not "authentic".
-        let forged_other = result(Outcome::Invalid, &[("proof[0]", "failed", "bad"), ("recipient", "failed", "no match")]);
+        let forged_other =
+            result(Outcome::Invalid, &[("proof[0]", "failed", "bad"), ("recipient", "failed", "no match")]);
         assert_eq!(BadgeState::of(&forged_other), BadgeState::Invalid);
     }
 
     #[test]
     fn checks_are_named_in_the_page_language() {
-        let r = result(Outcome::Valid, &[("status[1]", "passed", "not suspended"), ("endorsement[0]", "error", "x"), ("odd", "skipped", "")]);
+        let r = result(
+            Outcome::Valid,
+            &[("status[1]", "passed", "not suspended"), ("endorsement[0]", "error", "x"), ("odd", "skipped", "")],
+        );
         let fr = ReportView::new(&r, Lang::Fr);
         assert_eq!(fr.headline, "Valide");
         assert_eq!(fr.checks[0].label, "Révocation et suspension (2)");

@@ -133,12 +133,20 @@ fn client_reason(e: &AppError) -> Option<String> {
     match e {
         AppError::Validation(errors) => Some(errors.iter().map(|f| f.reason.clone()).collect::<Vec<_>>().join("; ")),
         AppError::BadRequest { detail, .. } => Some(detail.clone()),
-        AppError::UnsupportedMediaType(_) | AppError::PayloadTooLarge { .. } | AppError::NotFound(_) => Some(e.to_string()),
+        AppError::UnsupportedMediaType(_) | AppError::PayloadTooLarge { .. } | AppError::NotFound(_) => {
+            Some(e.to_string())
+        }
         _ => None,
     }
 }
 
-async fn run(state: &AppState, page: &PageContext, presented: Presented, email: &str, client: Option<IpAddr>) -> Result<Outcome, AppError> {
+async fn run(
+    state: &AppState,
+    page: &PageContext,
+    presented: Presented,
+    email: &str,
+    client: Option<IpAddr>,
+) -> Result<Outcome, AppError> {
     let request = VerifyRequest {
         recipient_email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
         client,
@@ -161,7 +169,13 @@ async fn run(state: &AppState, page: &PageContext, presented: Presented, email: 
     Ok(Outcome { report: ReportView::new(&result, page.lang), view, recipient, badge_page, learner_name })
 }
 
-fn show(page: &PageContext, status: StatusCode, form: Form, error: Option<String>, outcome: Option<Outcome>) -> Response {
+fn show(
+    page: &PageContext,
+    status: StatusCode,
+    form: Form,
+    error: Option<String>,
+    outcome: Option<Outcome>,
+) -> Response {
     let template = VerifyPage {
         page,
         v: page.pick(&EN, &FR),
@@ -191,14 +205,21 @@ async fn verify_and_show(
     match outcome {
         Ok(o) => show(page, StatusCode::OK, form, None, Some(o)),
         Err(e) => match client_reason(&e) {
-            Some(reason) => show(page, StatusCode::UNPROCESSABLE_ENTITY, form, Some(format!("{} {reason}", v.unreadable)), None),
+            Some(reason) => {
+                show(page, StatusCode::UNPROCESSABLE_ENTITY, form, Some(format!("{} {reason}", v.unreadable)), None)
+            }
             None => e.into_response(),
         },
     }
 }
 
 /// `GET /verify`: the form, or with `?url=` the report for that badge.
-pub async fn verify_form(State(state): State<AppState>, ClientAddr(client): ClientAddr, page: PageContext, request: Request) -> Response {
+pub async fn verify_form(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    page: PageContext,
+    request: Request,
+) -> Response {
     let url = request.uri().query().and_then(|q| query_param(q, "url")).filter(|u| !u.trim().is_empty());
     match url {
         None => show(&page, StatusCode::OK, Form::default(), None, None),
@@ -229,14 +250,29 @@ async fn read_form(request: Request, state: &AppState) -> Result<Form, String> {
 }
 
 /// `POST /verify`: the submitted form (multipart, for the file).
-pub async fn verify_submit(State(state): State<AppState>, ClientAddr(client): ClientAddr, page: PageContext, request: Request) -> Response {
+pub async fn verify_submit(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    page: PageContext,
+    request: Request,
+) -> Response {
     let v = page.pick(&EN, &FR);
     let form = match read_form(request, &state).await {
         Ok(f) => f,
-        Err(reason) => return show(&page, StatusCode::BAD_REQUEST, Form::default(), Some(format!("{} {reason}", v.unreadable)), None),
+        Err(reason) => {
+            return show(
+                &page,
+                StatusCode::BAD_REQUEST,
+                Form::default(),
+                Some(format!("{} {reason}", v.unreadable)),
+                None,
+            );
+        }
     };
     let presented = match (&form.file, form.credential.trim().is_empty()) {
-        (Some((data, content_type, file_name)), _) => crate::http::verify::presented_from_bytes(data, content_type, file_name),
+        (Some((data, content_type, file_name)), _) => {
+            crate::http::verify::presented_from_bytes(data, content_type, file_name)
+        }
         (None, false) => presented_from_text(&form.credential),
         (None, true) => {
             let message = v.nothing_given.to_string();

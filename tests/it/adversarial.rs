@@ -36,29 +36,69 @@ fn tampered_cases(doc: &Value) -> Vec<(&'static str, Value, &'static str)> {
     };
     vec![
         ("changed name", edit(&|d| d["name"] = json!("Advanced Numeracy")), "proof[0]"),
-        ("changed achievement name", edit(&|d| d["credentialSubject"]["achievement"]["name"] = json!("Pilot licence")), "proof[0]"),
+        (
+            "changed achievement name",
+            edit(&|d| d["credentialSubject"]["achievement"]["name"] = json!("Pilot licence")),
+            "proof[0]",
+        ),
         ("changed result", edit(&|d| d["credentialSubject"]["result"][0]["value"] = json!("100")), "proof[0]"),
         ("changed evidence", edit(&|d| d["evidence"][0]["name"] = json!("Forged report")), "proof[0]"),
-        ("changed evidence digest", edit(&|d| d["evidence"][0]["digestMultibase"] = json!("zQmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk")), "proof[0]"),
+        (
+            "changed evidence digest",
+            edit(&|d| d["evidence"][0]["digestMultibase"] = json!("zQmYtUc4iTCbbfVSDNKvtQqrfyezPPnFvE33wFmutw9PBBk")),
+            "proof[0]",
+        ),
         ("later validUntil", edit(&|d| d["validUntil"] = json!("2099-12-31T00:00:00Z")), "proof[0]"),
         ("earlier validFrom", edit(&|d| d["validFrom"] = json!("2001-01-01T00:00:00Z")), "proof[0]"),
-        ("changed issuer", edit(&|d| d["issuer"]["id"] = json!(format!("{}/issuers/emc", crate::common::PUBLIC_URL))), "proof[0]"),
-        ("changed recipient hash", edit(&|d| d["credentialSubject"]["identifier"][0]["identityHash"] = json!(format!("sha256${}", "0".repeat(64)))), "proof[0]"),
-        ("context order swapped", edit(&|d| {
-            let ctx = d["@context"].as_array().unwrap().clone();
-            d["@context"] = json!([ctx[1], ctx[0]]);
-        }), "structure"),
-        ("unknown context added", edit(&|d| d["@context"].as_array_mut().unwrap().push(json!("https://evil.example/context.jsonld"))), "contexts"),
-        ("proofValue altered", edit(&|d| {
-            let pv = d["proof"]["proofValue"].as_str().unwrap().to_string();
-            let mut chars: Vec<char> = pv.chars().collect();
-            chars[10] = if chars[10] == 'a' { 'b' } else { 'a' };
-            d["proof"]["proofValue"] = json!(chars.into_iter().collect::<String>());
-        }), "proof[0]"),
+        (
+            "changed issuer",
+            edit(&|d| d["issuer"]["id"] = json!(format!("{}/issuers/emc", crate::common::PUBLIC_URL))),
+            "proof[0]",
+        ),
+        (
+            "changed recipient hash",
+            edit(&|d| {
+                d["credentialSubject"]["identifier"][0]["identityHash"] = json!(format!("sha256${}", "0".repeat(64)))
+            }),
+            "proof[0]",
+        ),
+        (
+            "context order swapped",
+            edit(&|d| {
+                let ctx = d["@context"].as_array().unwrap().clone();
+                d["@context"] = json!([ctx[1], ctx[0]]);
+            }),
+            "structure",
+        ),
+        (
+            "unknown context added",
+            edit(&|d| d["@context"].as_array_mut().unwrap().push(json!("https://evil.example/context.jsonld"))),
+            "contexts",
+        ),
+        (
+            "proofValue altered",
+            edit(&|d| {
+                let pv = d["proof"]["proofValue"].as_str().unwrap().to_string();
+                let mut chars: Vec<char> = pv.chars().collect();
+                chars[10] = if chars[10] == 'a' { 'b' } else { 'a' };
+                d["proof"]["proofValue"] = json!(chars.into_iter().collect::<String>());
+            }),
+            "proof[0]",
+        ),
         ("proof created changed", edit(&|d| d["proof"]["created"] = json!("2020-01-01T00:00:00Z")), "proof[0]"),
         ("unknown cryptosuite", edit(&|d| d["proof"]["cryptosuite"] = json!("eddsa-2099")), "proof[0]"),
-        ("status entry pointed at a forged list", edit(&|d| d["credentialStatus"][0]["statusListCredential"] = json!("https://evil.example/status/1")), "proof[0]"),
-        ("proof removed", edit(&|d| { d.as_object_mut().unwrap().remove("proof"); }), "proof[0]"),
+        (
+            "status entry pointed at a forged list",
+            edit(&|d| d["credentialStatus"][0]["statusListCredential"] = json!("https://evil.example/status/1")),
+            "proof[0]",
+        ),
+        (
+            "proof removed",
+            edit(&|d| {
+                d.as_object_mut().unwrap().remove("proof");
+            }),
+            "proof[0]",
+        ),
     ]
 }
 
@@ -71,7 +111,11 @@ async fn tampered_credentials_are_invalid_with_the_failing_check_named() {
         let r = t.app.post("/api/v1/verify", None, &json!({"credential": doc})).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text);
         assert_eq!(r.body["result"], "invalid", "{name}: {}", r.text);
-        assert!(failed_checks(&r.body).contains(&must_fail.to_string()), "{name}: expected {must_fail} to fail: {}", r.text);
+        assert!(
+            failed_checks(&r.body).contains(&must_fail.to_string()),
+            "{name}: expected {must_fail} to fail: {}",
+            r.text
+        );
     }
 }
 
@@ -84,7 +128,8 @@ async fn keys_that_are_not_the_issuers_are_refused() {
     let emc = t.app.store.organization_by_slug("emc").await.unwrap().unwrap();
     let emc_key = t.app.store.current_signing_key(&emc.id, &t.app.master_key).await.unwrap();
     let vm = format!("{}#{}", emc.profile_url, emc_key.info.public_key_multibase);
-    let forged = add_proof(&unsigned, emc_key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm)).unwrap();
+    let forged =
+        add_proof(&unsigned, emc_key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm)).unwrap();
     let r = t.app.post("/api/v1/verify", None, &json!({"credential": forged})).await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
     assert_eq!(check_status(&r.body, "proof[0]"), "passed");
@@ -92,7 +137,9 @@ async fn keys_that_are_not_the_issuers_are_refused() {
     // Signed with a did:key that is not the issuer's.
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[77u8; 32]);
     let mk = credence_core::multibase::encode_ed25519_public(&stranger.verifying_key().to_bytes());
-    let forged = add_proof(&unsigned, &stranger, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, format!("did:key:{mk}#{mk}"))).unwrap();
+    let forged =
+        add_proof(&unsigned, &stranger, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, format!("did:key:{mk}#{mk}")))
+            .unwrap();
     let r = t.app.post("/api/v1/verify", None, &json!({"credential": forged})).await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
     assert_eq!(check_status(&r.body, "issuer[0]"), "failed");
@@ -108,7 +155,13 @@ async fn keys_that_are_not_the_issuers_are_refused() {
 #[tokio::test]
 async fn revoked_expired_and_alg_none_credentials() {
     let t = crate::common::issued().await;
-    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "fraud"})).await;
+    t.app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id),
+            Some(&t.key),
+            &json!({"reason": "fraud"}),
+        )
+        .await;
     let r = t.app.post("/api/v1/verify", None, &json!({"credential": t.doc})).await;
     assert_eq!(r.body["result"], "invalid");
     assert_eq!(check_status(&r.body, "status[0]"), "failed");
@@ -116,7 +169,11 @@ async fn revoked_expired_and_alg_none_credentials() {
     assert_eq!(check_status(&r.body, "validity"), "failed");
     let mut claims = t.doc.clone();
     claims.as_object_mut().unwrap().remove("proof");
-    let token = format!("{}.{}.", crate::common::b64(json!({"alg": "none", "typ": "JWT"}).to_string().as_bytes()), crate::common::b64(claims.to_string().as_bytes()));
+    let token = format!(
+        "{}.{}.",
+        crate::common::b64(json!({"alg": "none", "typ": "JWT"}).to_string().as_bytes()),
+        crate::common::b64(claims.to_string().as_bytes())
+    );
     let r = t.app.post("/api/v1/verify", None, &json!({"credential": token})).await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
 }
@@ -140,7 +197,10 @@ async fn a_poison_graph_ends_in_bounded_time_with_an_error() {
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
-    let message = r.body["checks"].as_array().unwrap().iter().find(|c| c["check"] == "proof[0]").unwrap()["message"].as_str().unwrap().to_string();
+    let message = r.body["checks"].as_array().unwrap().iter().find(|c| c["check"] == "proof[0]").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(message.contains("canonicalization") || message.contains("work"), "{message}");
 }
 
@@ -149,7 +209,10 @@ async fn hostile_bytes_and_addresses_are_refused() {
     let app = crate::common::app().await;
     let post = |ct: &'static str, body: Vec<u8>| {
         let app = &app;
-        async move { app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(axum::body::Body::from(body)), Some(ct)).await }
+        async move {
+            app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(axum::body::Body::from(body)), Some(ct))
+                .await
+        }
     };
     let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     post("image/png", garbage.clone()).await.assert_problem(422, Some("file"));
@@ -162,13 +225,26 @@ async fn hostile_bytes_and_addresses_are_refused() {
     // A NUL or other control character in a reference is refused before any lookup
     // (PostgreSQL refuses NUL in text: it was a 500).
     app.post("/api/v1/verify", None, &json!({"id": "a\u{0}"})).await.assert_problem(422, Some("id"));
-    app.post("/api/v1/verify", None, &json!({"url": format!("{}/credentials/a\u{0}", crate::common::PUBLIC_URL)})).await.assert_problem(422, Some("id"));
-    for url in ["http://127.0.0.1:8080/credentials/x", "http://10.0.0.5/credentials/x", "http://169.254.169.254/latest/meta-data", "file:///etc/passwd"] {
+    app.post("/api/v1/verify", None, &json!({"url": format!("{}/credentials/a\u{0}", crate::common::PUBLIC_URL)}))
+        .await
+        .assert_problem(422, Some("id"));
+    for url in [
+        "http://127.0.0.1:8080/credentials/x",
+        "http://10.0.0.5/credentials/x",
+        "http://169.254.169.254/latest/meta-data",
+        "file:///etc/passwd",
+    ] {
         app.post("/api/v1/verify", None, &json!({"url": url})).await.assert_problem(422, Some("url"));
     }
     // Deeper than the verifier's limit (64) but within JSON parsing: a report saying so.
     let deep = (0..100).fold(json!("x"), |acc, _| json!([acc]));
-    let r = app.post("/api/v1/verify", None, &json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "deep": deep}})).await;
+    let r = app
+        .post(
+            "/api/v1/verify",
+            None,
+            &json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "deep": deep}}),
+        )
+        .await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
     assert_eq!(check_status(&r.body, "format"), "failed");
     // Deeper than the JSON parser takes: a 4xx naming where.
@@ -194,19 +270,71 @@ fn forged_tokens(doc: &Value) -> Vec<(&'static str, String, &'static str)> {
         let public = private.to_public_key();
         let header = json!({"alg": "RS256", "typ": "JWT",
             "jwk": {"kty": "RSA", "n": crate::common::b64(&public.n().to_bytes_be()), "e": crate::common::b64(&public.e().to_bytes_be())}});
-        let input = format!("{}.{}", crate::common::b64(header.to_string().as_bytes()), crate::common::b64(payload.to_string().as_bytes()));
+        let input = format!(
+            "{}.{}",
+            crate::common::b64(header.to_string().as_bytes()),
+            crate::common::b64(payload.to_string().as_bytes())
+        );
         let signature = SigningKey::<sha2::Sha256>::new(private).sign(input.as_bytes()).to_vec();
         format!("{input}.{}", crate::common::b64(&signature))
     };
     let x5c = json!(["MIIBszCCAVmgAwIBAgIUfake"]);
     vec![
-        ("Ed25519 jwk in the header, no kid", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(&stranger)}), &payload, &stranger), "issuer[0]"),
+        (
+            "Ed25519 jwk in the header, no kid",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(&stranger)}),
+                &payload,
+                &stranger,
+            ),
+            "issuer[0]",
+        ),
         ("RSA jwk in the header, no kid", rsa, "issuer[0]"),
-        ("kid of another DID", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "kid": stranger_did.verification_method_id()}), &payload, &stranger), "issuer[0]"),
-        ("kid of another DID with its jwk", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "kid": stranger_did.verification_method_id(), "jwk": crate::common::ed25519_jwk(&stranger)}), &payload, &stranger), "issuer[0]"),
-        ("x5c certificate chain", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(&stranger), "x5c": x5c}), &payload, &stranger), "format"),
-        ("jku key set URL", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "jku": "https://evil.example/jwks.json"}), &payload, &stranger), "format"),
-        ("x5u certificate URL", crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "x5u": "https://evil.example/cert.pem"}), &payload, &stranger), "format"),
+        (
+            "kid of another DID",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "kid": stranger_did.verification_method_id()}),
+                &payload,
+                &stranger,
+            ),
+            "issuer[0]",
+        ),
+        (
+            "kid of another DID with its jwk",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "kid": stranger_did.verification_method_id(), "jwk": crate::common::ed25519_jwk(&stranger)}),
+                &payload,
+                &stranger,
+            ),
+            "issuer[0]",
+        ),
+        (
+            "x5c certificate chain",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(&stranger), "x5c": x5c}),
+                &payload,
+                &stranger,
+            ),
+            "format",
+        ),
+        (
+            "jku key set URL",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "jku": "https://evil.example/jwks.json"}),
+                &payload,
+                &stranger,
+            ),
+            "format",
+        ),
+        (
+            "x5u certificate URL",
+            crate::common::ed25519_jws(
+                &json!({"alg": "EdDSA", "typ": "JWT", "x5u": "https://evil.example/cert.pem"}),
+                &payload,
+                &stranger,
+            ),
+            "format",
+        ),
     ]
 }
 
@@ -219,10 +347,17 @@ async fn a_vc_jwt_signed_by_a_key_that_is_not_the_issuers_never_verifies() {
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text);
         assert_eq!(r.body["result"], "invalid", "{name}: {}", r.text);
         assert_eq!(r.body["authentic"], false, "{name}: {}", r.text);
-        assert!(failed_checks(&r.body).contains(&must_fail.to_string()), "{name}: expected {must_fail} to fail: {}", r.text);
+        assert!(
+            failed_checks(&r.body).contains(&must_fail.to_string()),
+            "{name}: expected {must_fail} to fail: {}",
+            r.text
+        );
         assert_ne!(check_status(&r.body, "registry"), "passed", "{name}: {}", r.text);
         assert!(r.body["facts"]["registeredIssuer"].is_null(), "{name}: {}", r.text);
-        let raw = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(token.clone().into()), Some("application/jwt")).await;
+        let raw = t
+            .app
+            .send(axum::http::Method::POST, "/api/v1/verify", None, Some(token.clone().into()), Some("application/jwt"))
+            .await;
         assert_eq!(raw.body["result"], "invalid", "{name}: {}", raw.text);
         // The W3C VC API.
         let vc_api = t.app.post("/credentials/verify", None, &json!({"verifiableCredential": token})).await;
@@ -234,7 +369,10 @@ async fn a_vc_jwt_signed_by_a_key_that_is_not_the_issuers_never_verifies() {
             &credence_core::baking::BakedCredential::from_text(&token).unwrap(),
         )
         .unwrap();
-        let svg = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(baked.into()), Some("image/svg+xml")).await;
+        let svg = t
+            .app
+            .send(axum::http::Method::POST, "/api/v1/verify", None, Some(baked.into()), Some("image/svg+xml"))
+            .await;
         assert_eq!(svg.body["result"], "invalid", "{name}: {}", svg.text);
     }
 }
@@ -248,7 +386,11 @@ async fn a_header_key_that_is_the_issuers_own_verifies() {
     claims.as_object_mut().unwrap().remove("proof");
     let payload = Value::Object(credence_core::jwt::build_payload(&claims).unwrap());
     let signing = key.key.signing_key();
-    let token = crate::common::ed25519_jws(&json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(signing)}), &payload, signing);
+    let token = crate::common::ed25519_jws(
+        &json!({"alg": "EdDSA", "typ": "JWT", "jwk": crate::common::ed25519_jwk(signing)}),
+        &payload,
+        signing,
+    );
     let r = t.app.post("/api/v1/verify", None, &json!({"credential": token})).await;
     assert_eq!(r.body["result"], "valid", "{}", r.text);
     assert_eq!(check_status(&r.body, "issuer[0]"), "passed");
@@ -263,7 +405,8 @@ async fn rings_of_blank_nodes_end_in_an_invalid_report_at_every_size() {
     let t = crate::common::issued().await;
     for n in [50, 500, 1000, 2000, 5000] {
         let started = Instant::now();
-        let r = t.app.post("/api/v1/verify", None, &json!({"credential": crate::common::ring_credential(&t.doc, n)})).await;
+        let r =
+            t.app.post("/api/v1/verify", None, &json!({"credential": crate::common::ring_credential(&t.doc, n)})).await;
         assert_eq!(r.status, StatusCode::OK, "ring of {n}: {}", r.text);
         assert_eq!(r.body["result"], "invalid", "ring of {n}: {}", r.text);
         assert_eq!(check_status(&r.body, "proof[0]"), "failed", "ring of {n}: {}", r.text);
@@ -283,7 +426,9 @@ async fn eight_hostile_verifications_do_not_stop_an_honest_one() {
         // Two attackers: one sends five, the other three.
         let client = if i % 3 == 0 { [192, 0, 2, 66] } else { [198, 51, 100, 7] };
         hostile.push(tokio::spawn(async move {
-            t.app.post_from(client, "/api/v1/verify", &json!({"credential": crate::common::ring_credential(&t.doc, n)})).await
+            t.app
+                .post_from(client, "/api/v1/verify", &json!({"credential": crate::common::ring_credential(&t.doc, n)}))
+                .await
         }));
     }
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -39,8 +39,22 @@ async fn full_definition_is_stored_and_read_back() {
     assert_eq!(read.status, StatusCode::OK, "{}", read.text);
     let a = &read.body;
     for field in [
-        "slug", "name", "description", "criteria", "image", "achievementType", "tier", "hours", "duration",
-        "deliveryMode", "delivery", "language", "humanCode", "tags", "validityPeriod", "rule",
+        "slug",
+        "name",
+        "description",
+        "criteria",
+        "image",
+        "achievementType",
+        "tier",
+        "hours",
+        "duration",
+        "deliveryMode",
+        "delivery",
+        "language",
+        "humanCode",
+        "tags",
+        "validityPeriod",
+        "rule",
     ] {
         assert_eq!(numbers_as_f64(&a[field]), numbers_as_f64(&sent[field]), "{field}: {}", read.text);
     }
@@ -54,7 +68,10 @@ async fn full_definition_is_stored_and_read_back() {
         al[0]["targetUrl"],
         format!("{}/api/v1/frameworks/supervision/versions/1/competencies/COM-1", crate::common::PUBLIC_URL)
     );
-    assert_eq!(al[0]["framework"], json!({"slug": "supervision", "version": 1, "competency": "COM-1", "domain": "COM"}));
+    assert_eq!(
+        al[0]["framework"],
+        json!({"slug": "supervision", "version": 1, "competency": "COM-1", "domain": "COM"})
+    );
     assert_eq!(al[1]["targetCode"], "92012");
     assert_eq!(al[1]["targetFramework"], "National Occupational Classification 2021");
     assert!(al[1]["targetUrl"].as_str().unwrap().contains("code=92012"), "{}", al[1]);
@@ -82,7 +99,10 @@ async fn public_achievement_is_an_open_badges_achievement() {
     let r = app.get(&format!("/achievements/{id}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let a = &r.body;
-    assert_eq!(a["@context"], json!(["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]));
+    assert_eq!(
+        a["@context"],
+        json!(["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"])
+    );
     assert_eq!(a["id"], format!("{}/achievements/{id}/versions/1", crate::common::PUBLIC_URL));
     assert_eq!(a["type"], json!(["Achievement"]));
     assert_eq!(a["achievementType"], "MicroCredential");
@@ -92,7 +112,10 @@ async fn public_achievement_is_an_open_badges_achievement() {
     let narrative = a["criteria"]["narrative"].as_str().unwrap();
     assert!(narrative.starts_with("Pass the post-assessment."), "{narrative}");
     assert!(narrative.contains("Hours: 14.5") && narrative.contains("Duration: 4 weeks"), "{narrative}");
-    assert_eq!(a["image"], json!({"id": "https://college.example.org/badges/tm.png", "type": "Image", "caption": "Time management badge"}));
+    assert_eq!(
+        a["image"],
+        json!({"id": "https://college.example.org/badges/tm.png", "type": "Image", "caption": "Time management badge"})
+    );
     assert_eq!(a["creator"]["id"], format!("{}/issuers/college", crate::common::PUBLIC_URL));
     assert_eq!(a["creator"]["type"], json!(["Profile"]));
     assert!(a["creator"].get("@context").is_none());
@@ -106,7 +129,10 @@ async fn public_achievement_is_an_open_badges_achievement() {
     assert_eq!(alignment[1]["targetType"], "ext:Occupation");
     assert!(alignment[0].get("framework").is_none(), "internal reference leaked: {}", alignment[0]);
     let rd = a["resultDescription"].as_array().unwrap();
-    assert_eq!(rd[0]["id"], format!("{}/achievements/{id}/versions/1#result-post-assessment", crate::common::PUBLIC_URL));
+    assert_eq!(
+        rd[0]["id"],
+        format!("{}/achievements/{id}/versions/1#result-post-assessment", crate::common::PUBLIC_URL)
+    );
     assert_eq!(rd[0]["type"], json!(["ResultDescription"]));
     assert_eq!(rd[0]["requiredValue"], "70");
     assert_eq!(rd[0]["valueMax"], "100");
@@ -278,13 +304,21 @@ async fn same_slug_in_two_organizations_is_allowed() {
 #[tokio::test]
 async fn image_urls_must_be_iris_so_issuance_can_sign_them() {
     let (app, key) = setup().await;
-    for bad in ["data:image/png;base64,AAAA AAAA", "data:image/svg+xml,<svg/>", "https://college.example.org/a b.png", "ftp://x/y.png"] {
+    for bad in [
+        "data:image/png;base64,AAAA AAAA",
+        "data:image/svg+xml,<svg/>",
+        "https://college.example.org/a b.png",
+        "ftp://x/y.png",
+    ] {
         let mut body = minimal_achievement("imaged");
         body["image"] = json!({"url": bad});
-        app.post("/api/v1/organizations/college/achievements", Some(&key), &body).await.assert_problem(422, Some("image.url"));
+        app.post("/api/v1/organizations/college/achievements", Some(&key), &body)
+            .await
+            .assert_problem(422, Some("image.url"));
     }
     let mut body = minimal_achievement("imaged");
-    body["image"] = json!({"url": "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"});
+    body["image"] =
+        json!({"url": "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E"});
     let r = app.post("/api/v1/organizations/college/achievements", Some(&key), &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }

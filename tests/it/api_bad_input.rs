@@ -36,19 +36,23 @@ async fn unknown_fields_are_named() {
     refused_achievement(&app, &key, &in_rule, 422, Some("rule.allOf[0].bonus")).await;
 
     let r = app
-        .post("/api/v1/organizations", Some(&app.admin_key), &json!({"slug": "x", "name": "X", "kind": "other", "nickname": "x"}))
+        .post(
+            "/api/v1/organizations",
+            Some(&app.admin_key),
+            &json!({"slug": "x", "name": "X", "kind": "other", "nickname": "x"}),
+        )
         .await;
     r.assert_problem(422, Some("nickname"));
     assert_eq!(organization_slugs(&app).await, vec!["emc"]);
 
     let mut fw = framework_body("other-fw");
     fw["domains"][0]["competencies"][0]["level"] = json!(2);
-    app.post("/api/v1/frameworks", Some(&key), &fw)
-        .await
-        .assert_problem(422, Some("domains[0].competencies[0].level"));
+    app.post("/api/v1/frameworks", Some(&key), &fw).await.assert_problem(422, Some("domains[0].competencies[0].level"));
     assert_eq!(framework_slugs(&app).await, vec!["supervision"]);
 
-    patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"motto": "x"})).await.assert_problem(422, Some("motto"));
+    patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"motto": "x"}))
+        .await
+        .assert_problem(422, Some("motto"));
     app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": "k", "scopes": []}))
         .await
         .assert_problem(422, Some("scopes"));
@@ -105,7 +109,9 @@ async fn wrong_types_are_named() {
     app.post("/api/v1/organizations", Some(&app.admin_key), &json!({"slug": "x", "name": "X", "kind": "bank"}))
         .await
         .assert_problem(422, Some("kind"));
-    patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"name": ["a"]})).await.assert_problem(422, Some("name"));
+    patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"name": ["a"]}))
+        .await
+        .assert_problem(422, Some("name"));
     app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": "k", "role": "owner"}))
         .await
         .assert_problem(422, Some("role"));
@@ -141,7 +147,9 @@ async fn invalid_values_are_named() {
     rd["resultDescriptions"] = json!([{"component": "exam", "name": "Exam", "resultType": "Percent"}]);
     refused_achievement(&app, &key, &rd, 422, Some("resultDescriptions[0].component")).await;
 
-    for (field, value) in [("email", "not-an-email"), ("url", "example.org"), ("logo", "javascript:alert(1)"), ("language", "es")] {
+    for (field, value) in
+        [("email", "not-an-email"), ("url", "example.org"), ("logo", "javascript:alert(1)"), ("language", "es")]
+    {
         let mut body = json!({"slug": "x", "name": "X", "kind": "other"});
         body[field] = json!(value);
         app.post("/api/v1/organizations", Some(&app.admin_key), &body).await.assert_problem(422, Some(field));
@@ -168,9 +176,13 @@ async fn duplicate_slugs_are_409() {
     let a = app.get(&format!("{ACHIEVEMENTS}/{id}"), Some(&key)).await.body;
     assert_eq!(a["name"], "Minimal badge");
 
-    app.post("/api/v1/organizations", Some(&app.admin_key), &json!({"slug": "emc", "name": "Second EMC", "kind": "other"}))
-        .await
-        .assert_problem(409, Some("slug"));
+    app.post(
+        "/api/v1/organizations",
+        Some(&app.admin_key),
+        &json!({"slug": "emc", "name": "Second EMC", "kind": "other"}),
+    )
+    .await
+    .assert_problem(409, Some("slug"));
     assert_eq!(organization(&app, "emc").await["name"], "Org emc");
     assert_eq!(organization_slugs(&app).await, vec!["emc"]);
 }
@@ -215,12 +227,22 @@ async fn bad_update_leaves_the_achievement_unchanged() {
     let mut body = minimal_achievement("intro");
     body["name"] = json!("Changed");
     body["rule"] = json!({"allOf": [{"component": "exam", "minScore": 120}]});
-    put(&app, &format!("{ACHIEVEMENTS}/{id}"), Some(&key), &body).await.assert_problem(422, Some("rule.allOf[0].minScore"));
+    put(&app, &format!("{ACHIEVEMENTS}/{id}"), Some(&key), &body)
+        .await
+        .assert_problem(422, Some("rule.allOf[0].minScore"));
     body["rule"] = minimal_achievement("intro")["rule"].clone();
     body["alignments"] = json!([{"framework": "supervision", "competency": "NOPE"}]);
-    put(&app, &format!("{ACHIEVEMENTS}/{id}"), Some(&key), &body).await.assert_problem(422, Some("alignments[0].competency"));
+    put(&app, &format!("{ACHIEVEMENTS}/{id}"), Some(&key), &body)
+        .await
+        .assert_problem(422, Some("alignments[0].competency"));
     let r = app
-        .send(Method::PUT, &format!("{ACHIEVEMENTS}/{id}"), Some(&key), Some(Body::from("{\"name\": ")), Some("application/json"))
+        .send(
+            Method::PUT,
+            &format!("{ACHIEVEMENTS}/{id}"),
+            Some(&key),
+            Some(Body::from("{\"name\": ")),
+            Some("application/json"),
+        )
         .await;
     r.assert_problem(400, None);
     assert_eq!(app.get(&format!("{ACHIEVEMENTS}/{id}"), Some(&key)).await.body, before);
@@ -233,7 +255,13 @@ async fn non_utf8_body_is_400() {
     bytes.extend_from_slice(&[0xe9, 0xff]);
     bytes.extend_from_slice(br#"", "kind": "other"}"#);
     let r = app
-        .send(Method::POST, "/api/v1/organizations", Some(&app.admin_key), Some(Body::from(bytes.clone())), Some("application/json"))
+        .send(
+            Method::POST,
+            "/api/v1/organizations",
+            Some(&app.admin_key),
+            Some(Body::from(bytes.clone())),
+            Some("application/json"),
+        )
         .await;
     r.assert_problem(400, None);
     assert!(r.body["detail"].as_str().unwrap().contains("UTF-8"), "{}", r.text);
@@ -287,12 +315,16 @@ async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
         "/presentations/verify",
         "/api/v1/verify",
     ] {
-        let r = app.send(Method::POST, route, Some(&key), Some(Body::from(big_json.clone())), Some("application/json")).await;
+        let r = app
+            .send(Method::POST, route, Some(&key), Some(Body::from(big_json.clone())), Some("application/json"))
+            .await;
         assert_too_large(&r, json_limit, route);
     }
     // Files: baked images and multipart forms to the verifier, CSV files to bulk jobs.
     let image_limit = credence::http::verify::MAX_IMAGE_BYTES;
-    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; image_limit + 1])), Some("image/png")).await;
+    let r = app
+        .send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; image_limit + 1])), Some("image/png"))
+        .await;
     assert_too_large(&r, image_limit, "verify png");
     let (form, form_type) = multipart_file(image_limit + 1);
     let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
@@ -304,7 +336,9 @@ async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
     assert_too_large(&r, image_limit, "verify multipart, streamed");
     // Files over the JSON cap but within the verifier's are read (and refused for what they are).
     let (form, form_type) = multipart_file(2 * json_limit);
-    let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; 2 * json_limit])), Some("image/png")).await;
+    let r = app
+        .send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; 2 * json_limit])), Some("image/png"))
+        .await;
     assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
     let r = app.send(Method::POST, "/api/v1/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
     assert_ne!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
@@ -314,12 +348,22 @@ async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
     let file_limit = credence::bulk::MAX_FILE_BYTES;
     let mut csv = b"achievement,component,email\n".to_vec();
     csv.resize(file_limit + 1, b'x');
-    let r = app.send(Method::POST, "/api/v1/organizations/emc/bulk-jobs", Some(&key), Some(Body::from(csv)), Some("text/csv")).await;
+    let r = app
+        .send(Method::POST, "/api/v1/organizations/emc/bulk-jobs", Some(&key), Some(Body::from(csv)), Some("text/csv"))
+        .await;
     assert_too_large(&r, file_limit, "bulk upload");
     // The pages' forms: the claim form, and the verification page for a client that is not a browser.
     let claim_limit = credence::web::claim_page::MAX_FORM_BYTES;
     let claim = format!("name={}", "a".repeat(claim_limit));
-    let r = app.send(Method::POST, "/claim/clm_unknown", None, Some(Body::from(claim)), Some("application/x-www-form-urlencoded")).await;
+    let r = app
+        .send(
+            Method::POST,
+            "/claim/clm_unknown",
+            None,
+            Some(Body::from(claim)),
+            Some("application/x-www-form-urlencoded"),
+        )
+        .await;
     assert_too_large(&r, claim_limit, "claim form");
     let r = app.send(Method::POST, "/verify", None, Some(Body::from(form.clone())), Some(form_type)).await;
     assert_too_large(&r, image_limit, "verify page, API client");
@@ -368,7 +412,8 @@ async fn wrong_content_type_is_415() {
 async fn malformed_json_is_400() {
     let (app, key) = setup().await;
     for text in ["{\"slug\": ", "not json", "{\"slug\": \"a\"} trailing", "", "[1, 2,]"] {
-        let r = app.send(Method::POST, ACHIEVEMENTS, Some(&key), Some(Body::from(text)), Some("application/json")).await;
+        let r =
+            app.send(Method::POST, ACHIEVEMENTS, Some(&key), Some(Body::from(text)), Some("application/json")).await;
         r.assert_problem(400, None);
     }
     assert!(achievements_of(&app, "emc").await.is_empty());
@@ -380,7 +425,9 @@ async fn bad_path_parameter_is_400_naming_the_path() {
     let id = create_achievement(&app, "emc", &key, &minimal_achievement("a")).await;
     app.get(&format!("/achievements/{id}/versions/abc"), None).await.assert_problem(400, Some("path"));
     app.get("/api/v1/frameworks/supervision/versions/abc", None).await.assert_problem(400, Some("path"));
-    app.get("/api/v1/frameworks/supervision/versions/1.5/competencies/COM-1", None).await.assert_problem(400, Some("path"));
+    app.get("/api/v1/frameworks/supervision/versions/1.5/competencies/COM-1", None)
+        .await
+        .assert_problem(400, Some("path"));
 }
 
 #[tokio::test]

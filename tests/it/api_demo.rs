@@ -36,10 +36,7 @@ async fn loading_the_demo_twice_creates_nothing_new() {
     credence::demo::load(&app.store).await.expect("first load");
     let emc_before = achievements_of(&app, "emc").await;
     let again = credence::demo::load(&app.store).await.expect("second load");
-    assert_eq!(
-        (again.organizations_created, again.frameworks_created, again.achievements_created),
-        (0, 0, 0)
-    );
+    assert_eq!((again.organizations_created, again.frameworks_created, again.achievements_created), (0, 0, 0));
     assert_eq!(organization_slugs(&app).await.len(), 6);
     assert_eq!(framework_slugs(&app).await.len(), 2);
     assert_eq!(achievements_of(&app, "emc").await, emc_before);
@@ -54,7 +51,8 @@ async fn demo_achievements_are_listable_with_an_emc_key() {
     let key = app.key_for("emc", "issuer").await;
     let r = app.get("/api/v1/organizations/emc/achievements", Some(&key)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let mut slugs: Vec<_> = r.body.as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap().to_string()).collect();
+    let mut slugs: Vec<_> =
+        r.body.as_array().unwrap().iter().map(|a| a["slug"].as_str().unwrap().to_string()).collect();
     slugs.sort();
     assert_eq!(
         slugs,
@@ -86,10 +84,7 @@ async fn demo_french_achievement_keeps_its_french_text_and_language() {
     let app = crate::common::app().await;
     credence::demo::load(&app.store).await.expect("demo loads");
     let list = achievements_of(&app, "northern-college").await;
-    let fr = list
-        .iter()
-        .find(|a| a["slug"] == "northern-college-time-management-fr")
-        .expect("French achievement");
+    let fr = list.iter().find(|a| a["slug"] == "northern-college-time-management-fr").expect("French achievement");
     assert_eq!(fr["language"], "fr-CA");
     assert_eq!(fr["name"], "Gestion du temps en production");
     assert_eq!(fr["duration"], "4 semaines");
@@ -136,7 +131,11 @@ async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_
                 assert!(o.describe().starts_with(&c.url), "{}", o.describe());
                 // The learner's claim link, shown once: on the run that issued.
                 let claim = o.claim_url().unwrap_or_default();
-                assert_eq!(claim.starts_with(&format!("{}/claim/", crate::common::PUBLIC_URL)), !revoked, "{label}: {claim}");
+                assert_eq!(
+                    claim.starts_with(&format!("{}/claim/", crate::common::PUBLIC_URL)),
+                    !revoked,
+                    "{label}: {claim}"
+                );
                 let page = badge_page(&app, &c.id).await;
                 assert_eq!(page.status, StatusCode::OK, "{label}: {}", page.text);
                 assert!(page.content_type.starts_with("text/html"), "{label}: {}", page.content_type);
@@ -170,7 +169,9 @@ async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_
 
     // As after a restart: nothing new is recorded, issued or revoked again.
     let again = credence::demo::play_learners(&app.store, &app.master_key).await.expect("a second run");
-    let ids = |v: &[credence::demo::LearnerOutcome]| v.iter().map(|o| (o.state.clone(), o.credential.as_ref().map(|c| c.id.clone()))).collect::<Vec<_>>();
+    let ids = |v: &[credence::demo::LearnerOutcome]| {
+        v.iter().map(|o| (o.state.clone(), o.credential.as_ref().map(|c| c.id.clone()))).collect::<Vec<_>>()
+    };
     assert_eq!(ids(&again), ids(&outcomes));
     assert!(again.iter().all(|o| o.claim_url().is_none()), "claim links are shown once");
     let emc = app.key_for("emc", "issuer").await;
@@ -178,7 +179,10 @@ async fn demo_learners_have_badge_pages_in_their_catalog_state_and_a_second_run_
     let ictc = app.key_for("ictc", "issuer").await;
     let locked = app.get("/api/v1/organizations/ictc/learners?state=locked_out", Some(&ictc)).await;
     let learner = locked.body[0]["learnerId"].as_str().unwrap_or_else(|| panic!("{}", locked.text)).to_string();
-    let status = app.get(&format!("/api/v1/organizations/ictc/learners/{learner}/achievements/ictc-big-data"), Some(&ictc)).await;
-    let test = status.body["components"].as_array().unwrap().iter().find(|c| c["component"] == "timed-test").unwrap().clone();
+    let status = app
+        .get(&format!("/api/v1/organizations/ictc/learners/{learner}/achievements/ictc-big-data"), Some(&ictc))
+        .await;
+    let test =
+        status.body["components"].as_array().unwrap().iter().find(|c| c["component"] == "timed-test").unwrap().clone();
     assert_eq!(test["attemptsUsed"], 2, "the attempts were not recorded twice: {}", status.text);
 }

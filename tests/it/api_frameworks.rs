@@ -69,7 +69,10 @@ async fn new_version_leaves_version_one_resolvable_and_unchanged() {
     assert_eq!(v1.body["createdAt"], v1_before["createdAt"]);
 
     // The competency that left in version 2 still resolves in version 1.
-    assert_eq!(app.get("/api/v1/frameworks/supervision/versions/1/competencies/SAFE", None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/frameworks/supervision/versions/1/competencies/SAFE", None).await.status,
+        StatusCode::OK
+    );
     app.get("/api/v1/frameworks/supervision/versions/2/competencies/SAFE", None).await.assert_problem(404, None);
     app.get("/api/v1/frameworks/supervision/versions/3", None).await.assert_problem(404, None);
 }
@@ -147,7 +150,11 @@ async fn reference_framework_is_listed_and_imported_once() {
     let refs = app.get("/api/v1/reference-frameworks", None).await;
     assert_eq!(refs.status, StatusCode::OK);
     assert!(
-        refs.body.as_array().unwrap().iter().any(|f| f["slug"] == "skills-for-success" && f["name"] == "Skills for Success"),
+        refs.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["slug"] == "skills-for-success" && f["name"] == "Skills for Success"),
         "{}",
         refs.text
     );

@@ -8,15 +8,18 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 /// Status and WWW-Authenticate header of GET `path` with `key`.
-async fn www_authenticate(app: &crate::common::TestApp, path: &str, key: Option<&str>) -> (StatusCode, Option<String>, String) {
+async fn www_authenticate(
+    app: &crate::common::TestApp,
+    path: &str,
+    key: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
     let request = axum::http::Request::builder().uri(path);
     let request = match key {
         Some(k) => request.header("authorization", format!("Bearer {k}")),
         None => request,
     };
-    let response = tower::ServiceExt::oneshot(app.router.clone(), request.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response =
+        tower::ServiceExt::oneshot(app.router.clone(), request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
     let www = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
     let ct = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     (response.status(), www, ct)
@@ -24,7 +27,8 @@ async fn www_authenticate(app: &crate::common::TestApp, path: &str, key: Option<
 
 /// Every column of every row of `api_keys`, as text.
 async fn api_key_rows(app: &crate::common::TestApp) -> Vec<Vec<String>> {
-    let columns = ["id", "organization_id", "name", "role", "prefix", "hash", "created_at", "last_used_at", "revoked_at"];
+    let columns =
+        ["id", "organization_id", "name", "role", "prefix", "hash", "created_at", "last_used_at", "revoked_at"];
     let rows = sqlx::query(
         "SELECT id, organization_id, name, role, prefix, hash, created_at, last_used_at, revoked_at FROM api_keys",
     )
@@ -46,7 +50,11 @@ async fn key_secret_is_shown_once_and_only_its_hash_is_stored() {
     let app = crate::common::app().await;
     app.org_with_key("emc").await;
     let r = app
-        .post("/api/v1/organizations/emc/api-keys", Some(&app.admin_key), &json!({"name": "LMS connector", "role": "issuer"}))
+        .post(
+            "/api/v1/organizations/emc/api-keys",
+            Some(&app.admin_key),
+            &json!({"name": "LMS connector", "role": "issuer"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let secret = r.body["key"].as_str().unwrap().to_string();
@@ -97,9 +105,7 @@ async fn last_used_time_is_set_when_a_key_is_used() {
 async fn revoked_key_is_refused_with_401_and_www_authenticate() {
     let app = crate::common::app().await;
     let admin_of_org = app.org_with_key("emc").await;
-    let r = app
-        .post("/api/v1/organizations/emc/api-keys", Some(&admin_of_org), &json!({"name": "to revoke"}))
-        .await;
+    let r = app.post("/api/v1/organizations/emc/api-keys", Some(&admin_of_org), &json!({"name": "to revoke"})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["role"], "issuer", "role defaults to issuer");
     let (secret, id) = (r.body["key"].as_str().unwrap().to_string(), r.body["id"].as_str().unwrap().to_string());
@@ -155,16 +161,23 @@ async fn issuer_role_cannot_manage_keys_achievements_or_profile() {
     // What an issuer may do: read its organization and its achievements.
     assert_eq!(app.get("/api/v1/organizations/emc", Some(&issuer)).await.status, StatusCode::OK);
     assert_eq!(app.get("/api/v1/organizations/emc/achievements", Some(&issuer)).await.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/api/v1/organizations/emc/achievements/{id}"), Some(&issuer)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/v1/organizations/emc/achievements/{id}"), Some(&issuer)).await.status,
+        StatusCode::OK
+    );
 
     // What it may not: 403.
     app.get("/api/v1/organizations/emc/api-keys", Some(&issuer)).await.assert_problem(403, None);
-    app.post("/api/v1/organizations/emc/api-keys", Some(&issuer), &json!({"name": "mine"})).await.assert_problem(403, None);
+    app.post("/api/v1/organizations/emc/api-keys", Some(&issuer), &json!({"name": "mine"}))
+        .await
+        .assert_problem(403, None);
     let manager_key_id = keys_before[0]["id"].as_str().unwrap();
     delete(&app, &format!("/api/v1/organizations/emc/api-keys/{manager_key_id}"), Some(&issuer))
         .await
         .assert_problem(403, None);
-    patch(&app, "/api/v1/organizations/emc", Some(&issuer), &json!({"name": "Hijacked"})).await.assert_problem(403, None);
+    patch(&app, "/api/v1/organizations/emc", Some(&issuer), &json!({"name": "Hijacked"}))
+        .await
+        .assert_problem(403, None);
     app.post("/api/v1/organizations/emc/achievements", Some(&issuer), &minimal_achievement("second"))
         .await
         .assert_problem(403, None);
@@ -221,7 +234,11 @@ async fn another_organizations_key_gets_404_on_every_org_scoped_endpoint_and_wri
         (Method::GET, "/api/v1/organizations/org-a".into(), None),
         (Method::PATCH, "/api/v1/organizations/org-a".into(), Some(json!({"name": "Owned by B"}))),
         (Method::GET, "/api/v1/organizations/org-a/api-keys".into(), None),
-        (Method::POST, "/api/v1/organizations/org-a/api-keys".into(), Some(json!({"name": "backdoor", "role": "issuer-admin"}))),
+        (
+            Method::POST,
+            "/api/v1/organizations/org-a/api-keys".into(),
+            Some(json!({"name": "backdoor", "role": "issuer-admin"})),
+        ),
         (Method::DELETE, format!("/api/v1/organizations/org-a/api-keys/{a_key_id}"), None),
         (Method::GET, "/api/v1/organizations/org-a/achievements".into(), None),
         (Method::POST, "/api/v1/organizations/org-a/achievements".into(), Some(minimal_achievement("b-planted"))),
@@ -246,7 +263,11 @@ async fn another_organizations_key_gets_404_on_every_org_scoped_endpoint_and_wri
             } else {
                 r.assert_problem(404, None);
             }
-            assert!(!r.text.contains("Minimal badge") && !r.text.contains("Org org-a"), "{method} {path} leaks: {}", r.text);
+            assert!(
+                !r.text.contains("Minimal badge") && !r.text.contains("Org org-a"),
+                "{method} {path} leaks: {}",
+                r.text
+            );
         }
     }
     // An unknown organization answers the same as a foreign one.
@@ -274,6 +295,8 @@ async fn a_key_must_be_named() {
             .assert_problem(422, Some("name"));
     }
     let long = "k".repeat(101);
-    app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": long})).await.assert_problem(422, Some("name"));
+    app.post("/api/v1/organizations/emc/api-keys", Some(&key), &json!({"name": long}))
+        .await
+        .assert_problem(422, Some("name"));
     assert_eq!(keys_of(&app, "emc").await.len(), 1);
 }

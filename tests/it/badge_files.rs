@@ -114,7 +114,10 @@ async fn baked_badges_unbake_to_the_stored_credential_and_verify() {
     let json = fetch(&t.app, &format!("/credentials/{}/credential.json", t.id), None).await;
     assert_eq!(json.status, StatusCode::OK);
     assert_eq!(json.header(header::CONTENT_TYPE), "application/ld+json");
-    assert_eq!(json.header(header::CONTENT_DISPOSITION), "attachment; filename=\"numeracy-for-aviation-and-aerospace-credential.json\"");
+    assert_eq!(
+        json.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"numeracy-for-aviation-and-aerospace-credential.json\""
+    );
     assert_eq!(serde_json::from_slice::<Value>(&json.body).unwrap(), stored);
     assert_eq!(serde_json::from_slice::<Value>(&json.body).unwrap(), t.doc);
     let stored_text = json.text().to_owned();
@@ -169,7 +172,14 @@ async fn files_are_cached_by_etag_and_unknown_credentials_are_404() {
     }
     // Revocation does not change the files.
     let before = fetch(&t.app, &format!("/credentials/{}/badge.png", t.id), None).await;
-    let r = t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "test"})).await;
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id),
+            Some(&t.key),
+            &json!({"reason": "test"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let after = fetch(&t.app, &format!("/credentials/{}/badge.png", t.id), None).await;
     assert_eq!((&after.body, after.header(header::ETAG)), (&before.body, before.header(header::ETAG)));
@@ -183,7 +193,10 @@ async fn qr_codes_decode_to_the_credential_url() {
 
     let png = fetch(&t.app, &format!("/credentials/{}/qr.png", t.id), None).await;
     assert_eq!(png.header(header::CONTENT_TYPE), "image/png");
-    assert_eq!(png.header(header::CONTENT_DISPOSITION), "inline; filename=\"numeracy-for-aviation-and-aerospace-qr.png\"");
+    assert_eq!(
+        png.header(header::CONTENT_DISPOSITION),
+        "inline; filename=\"numeracy-for-aviation-and-aerospace-qr.png\""
+    );
     let (width, height, luma) = decode_png(&png.body);
     assert_eq!(width, height);
     assert_eq!(decode_qr(width as usize, height as usize, &luma), vec![url.clone()]);
@@ -227,7 +240,9 @@ async fn qr_codes_decode_to_the_credential_url() {
     // And drawn on its own, the SVG's module grid decodes too.
     let scale = 6;
     let grid: Vec<u8> = (0..modules * scale * modules * scale)
-        .map(|i| if dark[(i / (modules * scale) / scale) * modules + (i % (modules * scale)) / scale] { 0 } else { 255 })
+        .map(
+            |i| if dark[(i / (modules * scale) / scale) * modules + (i % (modules * scale)) / scale] { 0 } else { 255 },
+        )
         .collect();
     assert_eq!(decode_qr(modules * scale, modules * scale, &grid), vec![url]);
 }
@@ -257,7 +272,10 @@ async fn the_generated_badge_is_a_png_and_an_accessible_escaped_svg() {
     let lines: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
     assert!(lines.contains(&"Org college"), "{lines:?}");
     assert!(lines.contains(&"BADGE"), "{lines:?}");
-    assert_eq!(lines.iter().filter(|l| !["Org college", "BADGE"].contains(l)).copied().collect::<Vec<_>>().join(" "), name);
+    assert_eq!(
+        lines.iter().filter(|l| !["Org college", "BADGE"].contains(l)).copied().collect::<Vec<_>>().join(" "),
+        name
+    );
 }
 
 #[tokio::test]

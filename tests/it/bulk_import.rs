@@ -19,13 +19,30 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_credence");
 
-async fn upload(app: &crate::common::TestApp, org: &str, key: &str, csv: impl Into<Vec<u8>>) -> crate::common::Response {
+async fn upload(
+    app: &crate::common::TestApp,
+    org: &str,
+    key: &str,
+    csv: impl Into<Vec<u8>>,
+) -> crate::common::Response {
     upload_as(app, org, key, csv, "text/csv").await
 }
 
-async fn upload_as(app: &crate::common::TestApp, org: &str, key: &str, csv: impl Into<Vec<u8>>, content_type: &str) -> crate::common::Response {
-    app.send(Method::POST, &format!("/api/v1/organizations/{org}/bulk-jobs"), Some(key), Some(Body::from(csv.into())), Some(content_type))
-        .await
+async fn upload_as(
+    app: &crate::common::TestApp,
+    org: &str,
+    key: &str,
+    csv: impl Into<Vec<u8>>,
+    content_type: &str,
+) -> crate::common::Response {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/organizations/{org}/bulk-jobs"),
+        Some(key),
+        Some(Body::from(csv.into())),
+        Some(content_type),
+    )
+    .await
 }
 
 async fn process(app: &crate::common::TestApp) -> usize {
@@ -75,7 +92,12 @@ async fn catalog_learners_from_a_csv_reach_their_states_and_a_rerun_issues_nothi
     assert_eq!(job.body["status"], "completed", "{}", job.text);
     assert_eq!(job.body["processedRows"], 9);
     let counts = &job.body["counts"];
-    assert_eq!((counts["issued"].as_i64(), counts["rejected"].as_i64(), counts["pending"].as_i64()), (Some(1), Some(2), Some(0)), "{}", job.text);
+    assert_eq!(
+        (counts["issued"].as_i64(), counts["rejected"].as_i64(), counts["pending"].as_i64()),
+        (Some(1), Some(2), Some(0)),
+        "{}",
+        job.text
+    );
 
     let rows = app.get(&format!("{path}/rows?limit=100"), Some(&key)).await;
     assert_eq!(rows.status, StatusCode::OK, "{}", rows.text);
@@ -147,11 +169,15 @@ async fn files_that_cannot_be_read_are_refused_with_the_cause_and_nothing_stored
 
     let missing = upload(&app, "ictc", &key, "achievement,email\nictc-big-data,a@example.com\n").await;
     missing.assert_problem(422, Some("component"));
-    upload(&app, "ictc", &key, "achievement,component,learner_name\nictc-big-data,workshop,A\n").await.assert_problem(422, Some("email"));
+    upload(&app, "ictc", &key, "achievement,component,learner_name\nictc-big-data,workshop,A\n")
+        .await
+        .assert_problem(422, Some("email"));
     let unknown = upload(&app, "ictc", &key, format!("achievement,component,email,scroe{row}")).await;
     unknown.assert_problem(422, Some("scroe"));
     assert!(unknown.text.contains("column 4"), "{}", unknown.text);
-    upload(&app, "ictc", &key, format!("achievement,component,email,email{row}")).await.assert_problem(422, Some("email"));
+    upload(&app, "ictc", &key, format!("achievement,component,email,email{row}"))
+        .await
+        .assert_problem(422, Some("email"));
 
     // Latin-1 "é" in a name: the byte and the line are named.
     let mut latin1 = b"achievement,component,email,learner_name\nictc-big-data,workshop,a@example.com,Ren".to_vec();
@@ -164,11 +190,21 @@ async fn files_that_cannot_be_read_are_refused_with_the_cause_and_nothing_stored
     upload(&app, "ictc", &key, "").await.assert_problem(422, Some("file"));
     upload(&app, "ictc", &key, "\r\n  \n").await.assert_problem(422, Some("file"));
     upload(&app, "ictc", &key, "achievement,component,email\n").await.assert_problem(422, Some("file"));
-    upload_as(&app, "ictc", &key, format!("achievement,component,email{row}"), "application/json").await.assert_problem(415, None);
-    upload_as(&app, "ictc", &key, format!("achievement,component,email{row}"), "text/csv; charset=windows-1252").await.assert_problem(415, None);
-    app.send(Method::POST, "/api/v1/organizations/ictc/bulk-jobs?bogus=1", Some(&key), Some(Body::from("x")), Some("text/csv"))
+    upload_as(&app, "ictc", &key, format!("achievement,component,email{row}"), "application/json")
         .await
-        .assert_problem(400, Some("query"));
+        .assert_problem(415, None);
+    upload_as(&app, "ictc", &key, format!("achievement,component,email{row}"), "text/csv; charset=windows-1252")
+        .await
+        .assert_problem(415, None);
+    app.send(
+        Method::POST,
+        "/api/v1/organizations/ictc/bulk-jobs?bogus=1",
+        Some(&key),
+        Some(Body::from("x")),
+        Some("text/csv"),
+    )
+    .await
+    .assert_problem(400, Some("query"));
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bulk_jobs").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bulk_job_rows").await, 0);
@@ -216,15 +252,23 @@ async fn ten_thousand_rows_of_garbage_are_each_rejected_and_change_nothing_else(
     // Every rejected row names its column.
     let path = format!("{}/rows?status=rejected&limit=8", job_path("ictc", &created.body));
     let rows = app.get(&path, Some(&key)).await;
-    let fields: Vec<String> = rows.body.as_array().unwrap().iter().map(|r| r["errors"][0]["field"].as_str().unwrap().to_string()).collect();
-    assert_eq!(fields, ["score", "achievement", "email", "email", "passed", "attempt", "row", "recorded_at"], "{}", rows.text);
+    let fields: Vec<String> =
+        rows.body.as_array().unwrap().iter().map(|r| r["errors"][0]["field"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        fields,
+        ["score", "achievement", "email", "email", "passed", "attempt", "row", "recorded_at"],
+        "{}",
+        rows.text
+    );
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM learners").await, learners_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM assessment_results").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 0);
 
     // A good file right after is not held up.
-    let good = upload(&app, "ictc", &key, "achievement,component,email,passed\nictc-big-data,workshop,ok@example.com,yes\n").await;
+    let good =
+        upload(&app, "ictc", &key, "achievement,component,email,passed\nictc-big-data,workshop,ok@example.com,yes\n")
+            .await;
     process(&app).await;
     let good = app.get(&job_path("ictc", &good.body), Some(&key)).await;
     assert_eq!(good.body["counts"]["inProgress"], 1, "{}", good.text);
@@ -236,7 +280,9 @@ async fn another_organization_cannot_see_a_job() {
     credence::demo::load(&app.store).await.unwrap();
     let ictc = app.key_for("ictc", "issuer").await;
     let emc = app.key_for("emc", "issuer-admin").await;
-    let created = upload(&app, "ictc", &ictc, "achievement,component,email,passed\nictc-big-data,workshop,a@example.com,yes\n").await;
+    let created =
+        upload(&app, "ictc", &ictc, "achievement,component,email,passed\nictc-big-data,workshop,a@example.com,yes\n")
+            .await;
     assert_eq!(created.status, StatusCode::ACCEPTED);
     let id = created.body["id"].as_str().unwrap();
     app.get(&format!("/api/v1/organizations/ictc/bulk-jobs/{id}"), Some(&emc)).await.assert_problem(404, None);
@@ -244,7 +290,10 @@ async fn another_organization_cannot_see_a_job() {
     app.get(&format!("/api/v1/organizations/emc/bulk-jobs/{id}/rows"), Some(&emc)).await.assert_problem(404, None);
     app.get(&format!("/api/v1/organizations/emc/bulk-jobs/{id}"), Some(&app.admin_key)).await.assert_problem(404, None);
     upload(&app, "ictc", &emc, "achievement,component,email\nx,y,a@example.com\n").await.assert_problem(404, None);
-    assert_eq!(app.get(&format!("/api/v1/organizations/ictc/bulk-jobs/{id}"), Some(&app.admin_key)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/v1/organizations/ictc/bulk-jobs/{id}"), Some(&app.admin_key)).await.status,
+        StatusCode::OK
+    );
     app.get(&format!("/api/v1/organizations/ictc/bulk-jobs/{id}"), None).await.assert_problem(401, None);
 }
 
@@ -283,7 +332,10 @@ fn database_url(dir: &Path) -> String {
             rt.block_on(async {
                 sqlx::any::install_default_drivers();
                 let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.expect("create database");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
             });
             format!("{}/{name}", &base[..base.rfind('/').unwrap()])
         }
@@ -339,7 +391,9 @@ fn start_server(dir: &Path, database_url: &str, demo: bool, log_name: &str) -> S
     loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => {
-                let addr = line.strip_prefix("Credence listening on http://").map(|r| r.split_whitespace().next().unwrap_or("").to_string());
+                let addr = line
+                    .strip_prefix("Credence listening on http://")
+                    .map(|r| r.split_whitespace().next().unwrap_or("").to_string());
                 lines.push(line);
                 if let Some(addr) = addr {
                     return Server { guard, addr, stdout: lines };
@@ -354,7 +408,8 @@ fn start_server(dir: &Path, database_url: &str, demo: bool, log_name: &str) -> S
 fn http(addr: &str, method: &str, path: &str, key: &str, body: Option<(&str, &[u8])>) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to server");
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n");
     if let Some((content_type, bytes)) = body {
         request.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n", bytes.len()));
     }
@@ -368,7 +423,8 @@ fn http(addr: &str, method: &str, path: &str, key: &str, body: Option<(&str, &[u
     let text = String::from_utf8(raw).expect("UTF-8 response");
     let (head, body) = text.split_once("\r\n\r\n").expect("header/body separator");
     let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     (status, body)
 }
 
@@ -408,7 +464,12 @@ fn cli_imports_a_file_with_a_progress_bar_and_a_summary() {
     let file = dir.path().join("résultats.csv");
     std::fs::write(&file, ICTC_CSV).unwrap();
 
-    let out = command(dir.path(), &db).args(["bulk", "import"]).arg(&file).args(["--org", "ictc"]).output().expect("run bulk import");
+    let out = command(dir.path(), &db)
+        .args(["bulk", "import"])
+        .arg(&file)
+        .args(["--org", "ictc"])
+        .output()
+        .expect("run bulk import");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status);
@@ -432,8 +493,13 @@ fn cli_imports_a_file_with_a_progress_bar_and_a_summary() {
     std::fs::write(&bad, "achievement,email\nictc-big-data,a@example.com\n").unwrap();
     let out = command(dir.path(), &db).args(["bulk", "import"]).arg(&bad).args(["--org", "ictc"]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("component: this required column is missing"), "{}", String::from_utf8_lossy(&out.stderr));
-    let jobs: i64 = rt.block_on(async { sqlx::query_scalar("SELECT COUNT(*) FROM bulk_jobs").fetch_one(&store.pool).await.unwrap() });
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("component: this required column is missing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jobs: i64 = rt
+        .block_on(async { sqlx::query_scalar("SELECT COUNT(*) FROM bulk_jobs").fetch_one(&store.pool).await.unwrap() });
     assert_eq!(jobs, 2);
 }
 
@@ -461,7 +527,13 @@ fn a_server_killed_mid_job_loses_nothing_duplicates_nothing_and_finishes_after_r
             csv.push_str(&format!("emc-mec-green,pre-assessment,l{i}@example.ca,Apprenant·e n° {i},non\n"));
         }
     }
-    let (status, body) = http(&server.addr, "POST", "/api/v1/organizations/emc/bulk-jobs?name=kill.csv", &key, Some(("text/csv", csv.as_bytes())));
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/organizations/emc/bulk-jobs?name=kill.csv",
+        &key,
+        Some(("text/csv", csv.as_bytes())),
+    );
     assert_eq!(status, 202, "{body}");
     let job: Value = serde_json::from_str(&body).unwrap();
     let path = format!("/api/v1/organizations/emc/bulk-jobs/{}", job["id"].as_str().unwrap());
@@ -557,7 +629,13 @@ async fn rows_signing_would_refuse_are_rejected_at_once_with_the_reason_not_retr
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["row"].as_i64().unwrap(), r["errors"][0]["field"].as_str().unwrap().to_string(), r["errors"][0]["reason"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["row"].as_i64().unwrap(),
+                r["errors"][0]["field"].as_str().unwrap().to_string(),
+                r["errors"][0]["reason"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let fields: Vec<(i64, &str)> = rejected.iter().map(|(row, field, _)| (*row, field.as_str())).collect();
     assert_eq!(fields, [(1, "evidence_url"), (2, "evidence_url"), (3, "did"), (4, "did")], "{}", rows.text);
@@ -573,8 +651,14 @@ async fn rows_signing_would_refuse_are_rejected_at_once_with_the_reason_not_retr
 
     // A row stored before its value was checked is rejected at its first attempt, with the
     // reason, instead of failing to sign five times.
-    let later = upload(&app, "cahrc", &key, "achievement,component,email,completed,evidence_name,evidence_url\n\
-        cahrc-foundational-supervision,modules,f@example.com,yes,Report,https://lms.example.ca/f.pdf\n").await;
+    let later = upload(
+        &app,
+        "cahrc",
+        &key,
+        "achievement,component,email,completed,evidence_name,evidence_url\n\
+        cahrc-foundational-supervision,modules,f@example.com,yes,Report,https://lms.example.ca/f.pdf\n",
+    )
+    .await;
     sqlx::query("UPDATE bulk_job_rows SET input = REPLACE(input, 'f.pdf', 'f final.pdf') WHERE status = 'pending'")
         .execute(&app.store.pool)
         .await
@@ -592,7 +676,13 @@ async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_t
     let app = crate::common::app().await;
     credence::demo::load(&app.store).await.unwrap();
     let key = app.key_for("cahrc", "issuer").await;
-    let created = upload(&app, "cahrc", &key, "achievement,component,email,completed\ncahrc-foundational-supervision,modules,crash@example.com,yes\n").await;
+    let created = upload(
+        &app,
+        "cahrc",
+        &key,
+        "achievement,component,email,completed\ncahrc-foundational-supervision,modules,crash@example.com,yes\n",
+    )
+    .await;
     let job_id = created.body["id"].as_str().unwrap().to_string();
     // A worker claims the row, records the result and issues, then dies before
     // writing the row's outcome.
@@ -603,9 +693,15 @@ async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_t
     let input: credence::domain::learner::ResultInput = serde_json::from_str(row.input.as_deref().unwrap()).unwrap();
     let org = app.store.organization_by_slug("cahrc").await.unwrap().unwrap();
     let source = format!("{job_id}:{}", row.row_number);
-    let first = credence::issuance::record_result_once(&app.store, &app.master_key, &org, input, Some((row.fingerprint.as_deref().unwrap(), &source)))
-        .await
-        .unwrap();
+    let first = credence::issuance::record_result_once(
+        &app.store,
+        &app.master_key,
+        &org,
+        input,
+        Some((row.fingerprint.as_deref().unwrap(), &source)),
+    )
+    .await
+    .unwrap();
     let credential = match first {
         credence::issuance::Recorded::Status(s) => s.credential.expect("issued").id,
         other => panic!("{other:?}"),
@@ -621,7 +717,12 @@ async fn a_row_whose_worker_died_after_recording_is_finished_without_recording_t
     assert_eq!(count(&app, "SELECT COUNT(*) FROM credentials").await, 1);
     assert_eq!(count(&app, "SELECT attempts FROM bulk_job_rows").await, 2);
     // The dead worker's late write is refused: the row is no longer its own.
-    let late = credence::store::RowOutcome { status: "rejected".into(), errors: vec![], learner_id: None, credential_id: None };
+    let late = credence::store::RowOutcome {
+        status: "rejected".into(),
+        errors: vec![],
+        learner_id: None,
+        credential_id: None,
+    };
     assert!(!app.store.finish_bulk_row(row, "dead-worker", &late).await.unwrap());
     let job = app.get(&job_path("cahrc", &created.body), Some(&key)).await;
     assert_eq!(job.body["status"], "completed", "{}", job.text);

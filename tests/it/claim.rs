@@ -21,7 +21,8 @@ async fn issue() -> (TestApp, String, String, Value) {
     credence::demo::load(&app.store).await.unwrap();
     let key = app.key_for("ccaa", "issuer").await;
     let learner = json!({"email": "nadia@example.com", "name": "Nadia"});
-    let pre = json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": learner});
+    let pre =
+        json!({"achievement": "ccaa-numeracy", "component": "pre-assessment", "completed": true, "learner": learner});
     assert_eq!(app.post(RESULTS, Some(&key), &pre).await.status, StatusCode::OK);
     let post = json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 88, "attempt": 1, "learner": learner,
         "evidence": [{"name": "Budget worksheet", "url": "https://lms.example.ca/w/1"}, {"name": "Final test report", "url": "https://lms.example.ca/r/2"}]});
@@ -87,7 +88,8 @@ async fn the_issuing_answer_carries_the_claim_link_once() {
     assert_eq!(answer.to_string().matches("/claim/").count(), 1, "{answer}");
     // Later answers about the same credential do not repeat it.
     let learner = answer["learnerId"].as_str().unwrap();
-    let status = app.get(&format!("/api/v1/organizations/ccaa/learners/{learner}/achievements/ccaa-numeracy"), Some(&key)).await;
+    let status =
+        app.get(&format!("/api/v1/organizations/ccaa/learners/{learner}/achievements/ccaa-numeracy"), Some(&key)).await;
     assert_eq!(status.body["credential"]["id"], id.as_str());
     assert!(!status.text.contains("/claim/"), "{}", status.text);
     let again = json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 91, "attempt": 2, "learner": {"email": "nadia@example.com"}});
@@ -99,7 +101,8 @@ async fn the_issuing_answer_carries_the_claim_link_once() {
     assert_eq!(s["claim"]["claimed"], false);
     assert!(s["claim"]["linkCreatedAt"].is_string());
     // The token is stored only as its hash.
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM credential_claims").fetch_all(&app.store.pool).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM credential_claims").fetch_all(&app.store.pool).await.unwrap();
     assert_eq!(stored, vec![credence::domain::api_key::hash(&token_of(claim_url))]);
 
     // Direct awards carry one too.
@@ -119,7 +122,11 @@ async fn the_claim_page_speaks_english_and_french() {
     assert_eq!(en.status, StatusCode::OK, "{}", en.text);
     assert!(en.content_type.starts_with("text/html"));
     assert_eq!(en.headers[header::CONTENT_LANGUAGE], "en");
-    assert!(en.text.contains("Claim your badge") && en.text.contains("Your name, as your badge page shows it"), "{}", en.text);
+    assert!(
+        en.text.contains("Claim your badge") && en.text.contains("Your name, as your badge page shows it"),
+        "{}",
+        en.text
+    );
     assert!(en.text.contains("value=\"Nadia\""), "the issuer's name is the default");
     assert!(en.text.contains("Budget worksheet") && en.text.contains("Final test report"));
     assert_eq!(en.text.matches("type=\"checkbox\" name=\"public\"").count(), 2);
@@ -130,7 +137,11 @@ async fn the_claim_page_speaks_english_and_french() {
     let fr = page(&app, &format!("/claim/{token}"), "fr-CA,fr;q=0.9").await;
     assert_eq!(fr.status, StatusCode::OK);
     assert_eq!(fr.headers[header::CONTENT_LANGUAGE], "fr");
-    assert!(fr.text.contains("Réclamer votre badge") && fr.text.contains("Preuves affichées sur votre page de badge"), "{}", fr.text);
+    assert!(
+        fr.text.contains("Réclamer votre badge") && fr.text.contains("Preuves affichées sur votre page de badge"),
+        "{}",
+        fr.text
+    );
 
     let unknown = page(&app, "/claim/clm_nothing", "fr").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
@@ -157,8 +168,15 @@ async fn claiming_sets_the_name_and_the_public_evidence_of_the_badge_page() {
     let certificate = page(&app, &format!("/credentials/{id}/print"), "en").await;
     assert!(certificate.text.contains("Nadia K. Haddad"));
     let url = format!("{PUBLIC_URL}/credentials/{id}").replace(':', "%3A").replace('/', "%2F");
-    assert!(page(&app, &format!("/verify?url={url}"), "en").await.text.contains("Nadia K. Haddad"), "the verification page names the learner so too");
-    assert_eq!(app.get(&format!("/credentials/{id}"), None).await.body, json_before, "the signed credential is unchanged");
+    assert!(
+        page(&app, &format!("/verify?url={url}"), "en").await.text.contains("Nadia K. Haddad"),
+        "the verification page names the learner so too"
+    );
+    assert_eq!(
+        app.get(&format!("/credentials/{id}"), None).await.body,
+        json_before,
+        "the signed credential is unchanged"
+    );
 
     let s = summary(&app, &key, &id).await;
     assert_eq!(s["claim"]["claimed"], true);
@@ -166,7 +184,8 @@ async fn claiming_sets_the_name_and_the_public_evidence_of_the_badge_page() {
     assert_eq!(s["claim"]["did"], did.as_str());
     assert_eq!(s["claim"]["hiddenEvidence"], json!([0]));
     assert_eq!(s["counts"]["claimed"], 1);
-    let learner = app.store.learner(&common_org_id(&app).await, answer["learnerId"].as_str().unwrap()).await.unwrap().unwrap();
+    let learner =
+        app.store.learner(&common_org_id(&app).await, answer["learnerId"].as_str().unwrap()).await.unwrap().unwrap();
     assert_eq!(learner.did.as_deref(), Some(did.as_str()), "the DID is kept for later credentials");
 
     // The learner comes back with the same link and changes their mind.
@@ -254,12 +273,20 @@ async fn a_new_link_replaces_the_old_one_within_the_organization_only() {
 
     // Another organization's key, an unknown credential: 404.
     let other = app.key_for("emc", "issuer-admin").await;
-    app.post(&format!("/api/v1/organizations/emc/credentials/{id}/claim-link"), Some(&other), &json!({})).await.assert_problem(404, None);
+    app.post(&format!("/api/v1/organizations/emc/credentials/{id}/claim-link"), Some(&other), &json!({}))
+        .await
+        .assert_problem(404, None);
     app.post(&path, Some(&other), &json!({})).await.assert_problem(404, None);
     app.get(&format!("/api/v1/organizations/emc/credentials/{id}"), Some(&other)).await.assert_problem(404, None);
-    app.post("/api/v1/organizations/ccaa/credentials/nope/claim-link", Some(&key), &json!({})).await.assert_problem(404, None);
+    app.post("/api/v1/organizations/ccaa/credentials/nope/claim-link", Some(&key), &json!({}))
+        .await
+        .assert_problem(404, None);
     app.post(&path, None, &json!({})).await.assert_problem(401, None);
-    assert_eq!(page(&app, &format!("/claim/{new}"), "en").await.status, StatusCode::OK, "failed attempts change nothing");
+    assert_eq!(
+        page(&app, &format!("/claim/{new}"), "en").await.status,
+        StatusCode::OK,
+        "failed attempts change nothing"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +300,10 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     }
     app.send(Method::POST, "/credentials/nope/events/shared", None, None, None).await.assert_problem(404, None);
     let badge = page(&app, &format!("/credentials/{id}"), "en").await;
-    assert!(badge.text.contains(&format!("ping=\"{share}\"")) && badge.text.contains(&format!("data-share-event=\"{share}\"")));
+    assert!(
+        badge.text.contains(&format!("ping=\"{share}\""))
+            && badge.text.contains(&format!("data-share-event=\"{share}\""))
+    );
 
     // A tampered copy fails and is not counted; the badge page does not count either.
     let mut tampered = doc.clone();
@@ -344,7 +374,9 @@ ccaa-numeracy,post-assessment,ana@example.com,Ana,90,1,\r\n\
 ccaa-numeracy,pre-assessment,ben@example.com,Ben,,,yes\r\n\
 ccaa-numeracy,post-assessment,ben@example.com,Ben,75,1,\r\n\
 ccaa-numeracy,pre-assessment,chloe@example.com,Chloé,,,yes\r\n";
-    let created = app.send(Method::POST, "/api/v1/organizations/ccaa/bulk-jobs", Some(&key), Some(Body::from(csv)), Some("text/csv")).await;
+    let created = app
+        .send(Method::POST, "/api/v1/organizations/ccaa/bulk-jobs", Some(&key), Some(Body::from(csv)), Some("text/csv"))
+        .await;
     assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.text);
     let job = created.body["id"].as_str().unwrap().to_string();
     credence::bulk::run_pending(&app.store, &app.master_key, &credence::bulk::WorkerOptions::default()).await.unwrap();
@@ -373,7 +405,9 @@ ccaa-numeracy,pre-assessment,chloe@example.com,Chloé,,,yes\r\n";
     assert_eq!(page(&app, &format!("/claim/{ana}"), "en").await.status, StatusCode::OK, "a claimed link keeps working");
 
     let other = app.key_for("emc", "issuer").await;
-    app.post(&format!("/api/v1/organizations/emc/bulk-jobs/{job}/claim-links"), Some(&other), &json!({})).await.assert_problem(404, None);
+    app.post(&format!("/api/v1/organizations/emc/bulk-jobs/{job}/claim-links"), Some(&other), &json!({}))
+        .await
+        .assert_problem(404, None);
 }
 
 #[tokio::test]

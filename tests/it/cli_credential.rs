@@ -27,8 +27,10 @@ fn run(args: &[&str], stdin: Option<&str>, dir: &std::path::Path) -> Output {
 }
 
 fn vector() -> (Value, Value) {
-    let signed: Value = serde_json::from_str(&std::fs::read_to_string(format!("{VECTOR}/signed.json")).unwrap()).unwrap();
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(format!("{VECTOR}/expected.json")).unwrap()).unwrap();
+    let signed: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{VECTOR}/signed.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{VECTOR}/expected.json")).unwrap()).unwrap();
     (signed, expected)
 }
 
@@ -51,10 +53,14 @@ fn sign_reproduces_the_1edtech_vector_and_verify_accepts_it() {
     unsigned.as_object_mut().unwrap().remove("proof");
     let out = run(
         &[
-            "credential", "sign",
-            "--seed-hex", expected["secretSeedHex"].as_str().unwrap(),
-            "--verification-method", expected["verificationMethod"].as_str().unwrap(),
-            "--created", "2010-01-01T19:23:24Z",
+            "credential",
+            "sign",
+            "--seed-hex",
+            expected["secretSeedHex"].as_str().unwrap(),
+            "--verification-method",
+            expected["verificationMethod"].as_str().unwrap(),
+            "--created",
+            "2010-01-01T19:23:24Z",
             "-",
         ],
         Some(&unsigned.to_string()),
@@ -99,7 +105,11 @@ fn sign_reproduces_the_1edtech_vector_and_verify_accepts_it() {
 #[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["credential", "sign", "--seed-hex", "abc", "--verification-method", "did:key:z", "-"], Some("{}"), dir.path());
+    let out = run(
+        &["credential", "sign", "--seed-hex", "abc", "--verification-method", "did:key:z", "-"],
+        Some("{}"),
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("seed-hex"));
     let out = run(&["credential", "verify", "-"], Some("not json at all"), dir.path());
@@ -150,7 +160,8 @@ fn unbake_prints_the_credential_and_verify_reads_baked_images() {
     use credence_core::baking::{BakedCredential, bake_svg};
     let dir = tempfile::tempdir().unwrap();
     let (signed, expected) = vector();
-    let svg = bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", &BakedCredential::Json(signed.to_string())).unwrap();
+    let svg =
+        bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", &BakedCredential::Json(signed.to_string())).unwrap();
     let file = dir.path().join("badge.svg");
     std::fs::write(&file, svg).unwrap();
     let out = run(&["credential", "unbake", file.to_str().unwrap()], None, dir.path());
@@ -184,7 +195,8 @@ fn verify_resolves_keys_the_service_hosts_with_hosted() {
         let org = store.organization_by_slug("cahrc").await.unwrap().unwrap();
         let input: credence::domain::learner::ResultInput = serde_json::from_value(serde_json::json!({
             "achievement": "cahrc-foundational-supervision", "component": "modules", "completed": true,
-            "learner": {"email": "sam@example.com"}})).unwrap();
+            "learner": {"email": "sam@example.com"}}))
+        .unwrap();
         let status = credence::issuance::record_result(&store, &master, &org, input).await.unwrap();
         let id = status.credential.unwrap().id;
         store.credential(&id).await.unwrap().unwrap().document
@@ -192,8 +204,16 @@ fn verify_resolves_keys_the_service_hosts_with_hosted() {
     let file = dir.path().join("credential.json");
     std::fs::write(&file, credential.to_string()).unwrap();
     let hosted = [
-        "credential", "verify", "--hosted", "--database-url", db.as_str(), "--public-url", public,
-        "--keys-dir", keys_dir.to_str().unwrap(), file.to_str().unwrap(),
+        "credential",
+        "verify",
+        "--hosted",
+        "--database-url",
+        db.as_str(),
+        "--public-url",
+        public,
+        "--keys-dir",
+        keys_dir.to_str().unwrap(),
+        file.to_str().unwrap(),
     ];
     let out = run(&hosted, None, dir.path());
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -24,9 +24,10 @@ impl Drop for ServerGuard {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking()
-            && let Ok(log) = std::fs::read_to_string(&self.stderr_log) {
-                eprintln!("--- server stderr ---\n{log}");
-            }
+            && let Ok(log) = std::fs::read_to_string(&self.stderr_log)
+        {
+            eprintln!("--- server stderr ---\n{log}");
+        }
     }
 }
 
@@ -103,18 +104,18 @@ fn http_get(addr: &str, path: &str, key: Option<&str>) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).expect("connect to server");
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: application/json\r\nConnection: close\r\n\r\n")
-        .expect("send request");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send request");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read response");
     let text = String::from_utf8(raw).expect("UTF-8 response");
     let (head, body) = text.split_once("\r\n\r\n").expect("header/body separator");
     let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     HttpResponse { status, headers: head.to_string(), body }
 }
 
@@ -176,7 +177,10 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
         .unwrap_or_else(|| panic!("no demo key printed: {:#?}", server.stdout));
     assert!(demo_key.starts_with("crd_"), "{demo_key}");
     assert!(
-        server.stdout.iter().any(|l| l.starts_with("Demo data loaded (6 organizations, 2 frameworks, 12 achievements new)")),
+        server
+            .stdout
+            .iter()
+            .any(|l| l.starts_with("Demo data loaded (6 organizations, 2 frameworks, 12 achievements new)")),
         "{:#?}",
         server.stdout
     );
@@ -187,7 +191,11 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
     assert_eq!(pages.iter().filter(|l| l.contains("  (issued: ")).count(), 3, "{pages:#?}");
     assert!(pages.iter().any(|l| l.contains("  (revoked: Wei Chen, ")), "{pages:#?}");
     for why in ["awaiting sign-off: Priya Raman", "locked out: Lucas Tremblay", "not yet earned: Sarah Whitehorse"] {
-        assert!(server.stdout.iter().any(|l| l.contains(&format!("no badge page ({why}, "))), "{why}: {:#?}", server.stdout);
+        assert!(
+            server.stdout.iter().any(|l| l.contains(&format!("no badge page ({why}, "))),
+            "{why}: {:#?}",
+            server.stdout
+        );
     }
     let claims = server.stdout.iter().filter(|l| l.trim_start().starts_with("claim link for ")).count();
     assert_eq!(claims, 3, "a claim link per issued, unrevoked demo credential: {:#?}", server.stdout);
@@ -212,13 +220,21 @@ fn serve_demo_migrate_and_create_key_work_end_to_end() {
     let refused = http_get(&server.addr, "/api/v1/organizations/emc/achievements", None);
     assert_eq!(refused.status, 401);
     assert!(refused.headers.to_ascii_lowercase().contains("www-authenticate: bearer"), "{}", refused.headers);
-    assert!(refused.headers.to_ascii_lowercase().contains("content-type: application/problem+json"), "{}", refused.headers);
+    assert!(
+        refused.headers.to_ascii_lowercase().contains("content-type: application/problem+json"),
+        "{}",
+        refused.headers
+    );
     drop(server);
 
     // 2. migrate on the same database: nothing to do, says so.
     let out = base_command(dir.path(), &db).arg("migrate").output().expect("run migrate");
     assert!(out.status.success(), "migrate failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("migrations applied"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // 3. admin create-key prints a key (and only the key) on stdout.
     let out = base_command(dir.path(), &db)

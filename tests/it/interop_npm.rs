@@ -128,7 +128,11 @@ fn demo_credential(achievement: &credence::domain::achievement::Achievement, pro
         achievement: ob_achievement,
         result_descriptions: def.result_descriptions.clone(),
         recipient: Recipient { email: format!("learner{n}@example.com"), salt: format!("salt-{n}"), did: None },
-        results: def.result_descriptions.iter().map(|rd| AwardedResult { component: rd.component.clone(), value: "84".into() }).collect(),
+        results: def
+            .result_descriptions
+            .iter()
+            .map(|rd| AwardedResult { component: rd.component.clone(), value: "84".into() })
+            .collect(),
         evidence: vec![EvidenceItem {
             id: Some(format!("{}/evidence/{n}/project.pdf", crate::common::PUBLIC_URL)),
             name: "Workplace project".into(),
@@ -170,7 +174,8 @@ async fn every_demo_achievement_credential_verifies_with_both_stacks() {
             count += 1;
             let doc = demo_credential(&achievement, &profile, count);
             let opts = ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm.clone()).with_created(now_utc());
-            let signed = add_proof(&doc, &key, &opts).unwrap_or_else(|e| panic!("{}: {e}", achievement.definition.slug));
+            let signed =
+                add_proof(&doc, &key, &opts).unwrap_or_else(|e| panic!("{}: {e}", achievement.definition.slug));
             let report = credence_core::verify::verify_credential(
                 &signed,
                 &credence_core::verify::OfflineResolver::new(),

@@ -48,14 +48,22 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
             let key = key_for_demo_org(&app, org).await;
             let mut last = Value::Null;
             for r in outcome["results"].as_array().unwrap() {
-                let resp = app.post(&format!("/api/v1/organizations/{org}/results"), Some(&key), &result_body(slug, learner, r)).await;
+                let resp = app
+                    .post(&format!("/api/v1/organizations/{org}/results"), Some(&key), &result_body(slug, learner, r))
+                    .await;
                 assert_eq!(resp.status, StatusCode::OK, "{slug}: {}", resp.text);
                 last = resp.body.clone();
                 if r["approved"] == true {
                     let first_link = last["signoffs"][0]["link"].as_str().expect("a sign-off link").to_string();
                     // A lost link can be sent again; the old one stops working.
                     let signoff_id = last["signoffs"][0]["id"].as_str().unwrap();
-                    let again = app.post(&format!("/api/v1/organizations/{org}/signoffs/{signoff_id}/link"), Some(&key), &json!({})).await;
+                    let again = app
+                        .post(
+                            &format!("/api/v1/organizations/{org}/signoffs/{signoff_id}/link"),
+                            Some(&key),
+                            &json!({}),
+                        )
+                        .await;
                     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
                     let link = again.body["link"].as_str().expect("a new link").to_string();
                     assert_ne!(link, first_link);
@@ -63,17 +71,27 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
                     old.assert_problem(404, None);
                     let other_org = if org == "emc" { "ictc" } else { "emc" };
                     let other_key = app.key_for(other_org, "issuer").await;
-                    app.post(&format!("/api/v1/organizations/{other_org}/signoffs/{signoff_id}/link"), Some(&other_key), &json!({}))
-                        .await
-                        .assert_problem(404, None);
+                    app.post(
+                        &format!("/api/v1/organizations/{other_org}/signoffs/{signoff_id}/link"),
+                        Some(&other_key),
+                        &json!({}),
+                    )
+                    .await
+                    .assert_problem(404, None);
                     let path = link.trim_start_matches(crate::common::PUBLIC_URL).to_string();
                     let view = app.get(&path, None).await;
                     assert_eq!(view.status, StatusCode::OK, "{}", view.text);
                     assert_eq!(view.body["component"], r["component"]);
-                    let decided = app.post(&path, None, &json!({"approve": true, "comment": "Validated on site."})).await;
+                    let decided =
+                        app.post(&path, None, &json!({"approve": true, "comment": "Validated on site."})).await;
                     assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
                     let learner_id = last["learnerId"].as_str().unwrap().to_string();
-                    let now = app.get(&format!("/api/v1/organizations/{org}/learners/{learner_id}/achievements/{slug}"), Some(&key)).await;
+                    let now = app
+                        .get(
+                            &format!("/api/v1/organizations/{org}/learners/{learner_id}/achievements/{slug}"),
+                            Some(&key),
+                        )
+                        .await;
                     assert_eq!(now.status, StatusCode::OK, "{}", now.text);
                     assert_eq!(now.body["state"], decided.body["state"]);
                     assert_eq!(now.body["signoffs"][0]["status"], "approved");
@@ -95,17 +113,34 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
                     assert_eq!(state, "issued", "{slug}: {last}");
                     let id = last["credential"]["id"].as_str().unwrap();
                     let reason = outcome["revocation_reason"].as_str().unwrap();
-                    let r = app.post(&format!("/api/v1/organizations/{org}/credentials/{id}/revoke"), Some(&key), &json!({"reason": reason})).await;
+                    let r = app
+                        .post(
+                            &format!("/api/v1/organizations/{org}/credentials/{id}/revoke"),
+                            Some(&key),
+                            &json!({"reason": reason}),
+                        )
+                        .await;
                     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
                     assert_eq!(r.body["state"], "revoked");
                     // Revocation is permanent.
-                    let again = app.post(&format!("/api/v1/organizations/{org}/credentials/{id}/unsuspend"), Some(&key), &json!({})).await;
+                    let again = app
+                        .post(
+                            &format!("/api/v1/organizations/{org}/credentials/{id}/unsuspend"),
+                            Some(&key),
+                            &json!({}),
+                        )
+                        .await;
                     again.assert_problem(409, Some("status"));
                 }
                 other => panic!("unknown expectation {other}"),
             }
             if expected.starts_with("issued") {
-                issued.push((org.to_string(), last["credential"]["id"].as_str().unwrap().to_string(), expected.to_string(), learner["email"].as_str().unwrap().to_string()));
+                issued.push((
+                    org.to_string(),
+                    last["credential"]["id"].as_str().unwrap().to_string(),
+                    expected.to_string(),
+                    learner["email"].as_str().unwrap().to_string(),
+                ));
             }
         }
     }
@@ -117,7 +152,8 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
     assert_eq!(locked.status, StatusCode::OK, "{}", locked.text);
     assert_eq!(locked.body.as_array().unwrap().len(), 1, "{}", locked.text);
     assert_eq!(locked.body[0]["displayName"], "Lucas Tremblay");
-    let cloud = app.get("/api/v1/organizations/ictc/learners?achievement=ictc-cloud-computing&format=csv", Some(&ictc)).await;
+    let cloud =
+        app.get("/api/v1/organizations/ictc/learners?achievement=ictc-cloud-computing&format=csv", Some(&ictc)).await;
     assert!(cloud.text.lines().nth(1).unwrap().contains("in_progress"), "{}", cloud.text);
     assert_eq!(cloud.text.lines().count(), 2);
     let emc = app.key_for("emc", "issuer").await;
@@ -141,11 +177,18 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
         let entries = doc.body["credentialStatus"].as_array().unwrap();
         assert_eq!(entries.len(), 2);
         let revocation = entries.iter().find(|e| e["statusPurpose"] == "revocation").unwrap();
-        let list_path = revocation["statusListCredential"].as_str().unwrap().trim_start_matches(crate::common::PUBLIC_URL).to_string();
+        let list_path = revocation["statusListCredential"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(crate::common::PUBLIC_URL)
+            .to_string();
         let list = app.get(&list_path, None).await;
         assert_eq!(list.status, StatusCode::OK, "{}", list.text);
         let list_report = verify_credential(&list.body, &resolver, time::OffsetDateTime::now_utc());
-        assert!(list_report.checks.iter().any(|c| c.check == "proof[0]" && c.status == CheckStatus::Passed), "{list_report:?}");
+        assert!(
+            list_report.checks.iter().any(|c| c.check == "proof[0]" && c.status == CheckStatus::Passed),
+            "{list_report:?}"
+        );
         let bits = Bitstring::decode(list.body["credentialSubject"]["encodedList"].as_str().unwrap(), 1 << 20).unwrap();
         let index: u64 = revocation["statusListIndex"].as_str().unwrap().parse().unwrap();
         assert_eq!(bits.get(index).unwrap(), expected == "issued_then_revoked", "{id}");
@@ -164,7 +207,9 @@ async fn results_are_idempotent_and_never_issue_twice() {
         let app = &app;
         let key = key.clone();
         async move {
-            let mut req = axum::http::Request::builder().method(Method::POST).uri(path)
+            let mut req = axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(path)
                 .header("authorization", format!("Bearer {key}"))
                 .header("content-type", "application/json");
             if !k.is_empty() {
@@ -179,7 +224,11 @@ async fn results_are_idempotent_and_never_issue_twice() {
     let replay = send("k-1", body.clone()).await;
     assert_eq!(replay.status, StatusCode::OK);
     assert_eq!(replay.body, first.body);
-    assert!(replay.body["credential"]["claimUrl"].as_str().is_some_and(|u| u.contains("/claim/clm_")), "{}", replay.text);
+    assert!(
+        replay.body["credential"]["claimUrl"].as_str().is_some_and(|u| u.contains("/claim/clm_")),
+        "{}",
+        replay.text
+    );
     // The stored answer holds the claim link: it is kept sealed, not in clear.
     let stored: String = sqlx::query_scalar("SELECT body FROM idempotency_keys WHERE idempotency_key = 'k-1'")
         .fetch_one(&app.store.pool)
@@ -219,7 +268,10 @@ async fn the_same_key_sent_many_times_at_once_records_and_issues_once_with_one_a
             .unwrap()
     };
     let answers = futures_util::future::join_all((0..12).map(|_| app.send_request(request()))).await;
-    let ran: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::OK && a.headers.get("idempotent-replayed").is_none()).collect();
+    let ran: Vec<_> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK && a.headers.get("idempotent-replayed").is_none())
+        .collect();
     assert_eq!(ran.len(), 1, "exactly one request ran: {:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
     let first = ran[0];
     assert_eq!(first.body["state"], "issued", "{}", first.text);
@@ -239,7 +291,10 @@ async fn the_same_key_sent_many_times_at_once_records_and_issues_once_with_one_a
     };
     assert_eq!(count("SELECT COUNT(*) FROM assessment_results r JOIN learners l ON l.id = r.learner_id WHERE l.email = 'lee@example.com'").await, 1);
     assert_eq!(count("SELECT COUNT(*) FROM credentials c JOIN learners l ON l.id = c.learner_id WHERE l.email = 'lee@example.com'").await, 1);
-    assert_eq!(count("SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = 'burst-1' AND status = 200").await, 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = 'burst-1' AND status = 200").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -260,7 +315,9 @@ async fn bad_results_are_refused_with_the_field_named_and_nothing_recorded() {
     app.post(path, Some(&key), &with("score", json!(101))).await.assert_problem(422, Some("score"));
     app.post(path, Some(&key), &with("attempt", json!(0))).await.assert_problem(422, Some("attempt"));
     app.post(path, Some(&key), &with("learner", json!({}))).await.assert_problem(422, Some("learner"));
-    app.post(path, Some(&key), &with("learner", json!({"email": "not-an-email"}))).await.assert_problem(422, Some("learner.email"));
+    app.post(path, Some(&key), &with("learner", json!({"email": "not-an-email"})))
+        .await
+        .assert_problem(422, Some("learner.email"));
     app.post(path, Some(&key), &with("bonus", json!(1))).await.assert_problem(422, Some("bonus"));
     let workshop = json!({"achievement": "ictc-big-data", "component": "workshop", "score": 50, "learner": {"email": "kim@example.com"}});
     app.post(path, Some(&key), &workshop).await.assert_problem(422, Some("score"));
@@ -270,11 +327,20 @@ async fn bad_results_are_refused_with_the_field_named_and_nothing_recorded() {
     assert_eq!(list.body.as_array().unwrap().len(), 0);
     // Attempts beyond the limit are recorded and lock the learner out.
     for attempt in 1..=3 {
-        let r = app.post(path, Some(&key), &with("attempt", json!(attempt)).as_object().map(|o| {
-            let mut o = o.clone();
-            o.insert("score".into(), json!(40));
-            Value::Object(o)
-        }).unwrap()).await;
+        let r = app
+            .post(
+                path,
+                Some(&key),
+                &with("attempt", json!(attempt))
+                    .as_object()
+                    .map(|o| {
+                        let mut o = o.clone();
+                        o.insert("score".into(), json!(40));
+                        Value::Object(o)
+                    })
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         if attempt >= 2 {
             assert_eq!(r.body["state"], "locked_out", "{}", r.text);
@@ -288,20 +354,33 @@ async fn another_organization_cannot_revoke_and_suspension_is_reversible() {
     credence::demo::load(&app.store).await.unwrap();
     let cahrc = app.key_for("cahrc", "issuer-admin").await;
     let emc = app.key_for("emc", "issuer-admin").await;
-    let r = app.post("/api/v1/organizations/cahrc/results", Some(&cahrc), &json!({"achievement": "cahrc-foundational-supervision",
-        "component": "modules", "completed": true, "learner": {"email": "lee@example.com"}})).await;
+    let r = app
+        .post(
+            "/api/v1/organizations/cahrc/results",
+            Some(&cahrc),
+            &json!({"achievement": "cahrc-foundational-supervision",
+        "component": "modules", "completed": true, "learner": {"email": "lee@example.com"}}),
+        )
+        .await;
     let id = r.body["credential"]["id"].as_str().unwrap().to_string();
-    app.post(&format!("/api/v1/organizations/emc/credentials/{id}/revoke"), Some(&emc), &json!({"reason": "x"})).await.assert_problem(404, None);
-    app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/revoke"), Some(&emc), &json!({"reason": "x"})).await.assert_problem(404, None);
+    app.post(&format!("/api/v1/organizations/emc/credentials/{id}/revoke"), Some(&emc), &json!({"reason": "x"}))
+        .await
+        .assert_problem(404, None);
+    app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/revoke"), Some(&emc), &json!({"reason": "x"}))
+        .await
+        .assert_problem(404, None);
     let before = app.get("/status/cahrc/suspension", None).await;
     let etag = before.body.clone();
     let s = app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/suspend"), Some(&cahrc), &json!({})).await;
     assert_eq!(s.body["state"], "suspended", "{}", s.text);
     let after = app.get("/status/cahrc/suspension", None).await;
     assert_ne!(after.body, etag, "the list changed at once");
-    let u = app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/unsuspend"), Some(&cahrc), &json!({})).await;
+    let u =
+        app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/unsuspend"), Some(&cahrc), &json!({})).await;
     assert_eq!(u.body["state"], "issued");
-    app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/revoke"), Some(&cahrc), &json!({"reason": ""})).await.assert_problem(422, Some("reason"));
+    app.post(&format!("/api/v1/organizations/cahrc/credentials/{id}/revoke"), Some(&cahrc), &json!({"reason": ""}))
+        .await
+        .assert_problem(422, Some("reason"));
 }
 
 #[tokio::test]
@@ -310,20 +389,37 @@ async fn an_organization_may_sign_with_jcs_and_also_issue_a_vc_jwt() {
     credence::demo::load(&app.store).await.unwrap();
     let admin = app.admin_key.clone();
     let patch = app
-        .json(Method::PATCH, "/api/v1/organizations/cahrc", Some(&admin), &json!({"cryptosuite": "eddsa-jcs-2022", "issueJwt": true}))
+        .json(
+            Method::PATCH,
+            "/api/v1/organizations/cahrc",
+            Some(&admin),
+            &json!({"cryptosuite": "eddsa-jcs-2022", "issueJwt": true}),
+        )
         .await;
     assert_eq!(patch.status, StatusCode::OK, "{}", patch.text);
     app.json(Method::PATCH, "/api/v1/organizations/cahrc", Some(&admin), &json!({"cryptosuite": "rsa"}))
         .await
         .assert_problem(422, Some("cryptosuite"));
     let key = app.key_for("cahrc", "issuer").await;
-    let r = app.post("/api/v1/organizations/cahrc/results", Some(&key), &json!({"achievement": "cahrc-foundational-supervision",
-        "component": "modules", "completed": true, "learner": {"email": "ana@example.com"}})).await;
+    let r = app
+        .post(
+            "/api/v1/organizations/cahrc/results",
+            Some(&key),
+            &json!({"achievement": "cahrc-foundational-supervision",
+        "component": "modules", "completed": true, "learner": {"email": "ana@example.com"}}),
+        )
+        .await;
     let id = r.body["credential"]["id"].as_str().unwrap().to_string();
     let doc = app.get(&format!("/credentials/{id}"), None).await;
     assert_eq!(doc.body["proof"]["cryptosuite"], "eddsa-jcs-2022");
     let jwt = app
-        .send_request(axum::http::Request::builder().uri(format!("/credentials/{id}")).header("accept", "application/vc+jwt").body(axum::body::Body::empty()).unwrap())
+        .send_request(
+            axum::http::Request::builder()
+                .uri(format!("/credentials/{id}"))
+                .header("accept", "application/vc+jwt")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(jwt.status, StatusCode::OK);
     assert!(jwt.content_type.starts_with("application/vc+jwt"));
@@ -352,7 +448,8 @@ async fn a_result_that_would_issue_without_an_email_is_refused_before_anything_i
     let done = json!({"achievement": "ccaa-numeracy", "component": "post-assessment", "score": 90, "attempt": 1, "learner": by_id});
     app.post(path, Some(&key), &done).await.assert_problem(422, Some("learner.email"));
     assert_eq!(app.get("/api/v1/organizations/ccaa/learners", Some(&key)).await.body, before);
-    let award = json!({"achievement": "ccaa-numeracy", "learner": {"externalId": "S-99"}, "narrative": "Prior learning."});
+    let award =
+        json!({"achievement": "ccaa-numeracy", "learner": {"externalId": "S-99"}, "narrative": "Prior learning."});
     app.post("/api/v1/organizations/ccaa/awards", Some(&key), &award).await.assert_problem(422, Some("learner.email"));
     assert_eq!(app.get("/api/v1/organizations/ccaa/learners", Some(&key)).await.body, before);
     // With the email the same result issues.

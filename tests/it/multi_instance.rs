@@ -8,7 +8,6 @@
 //! without that variable it uses postgres://postgres@127.0.0.1:5432/postgres.
 //! Otherwise it prints a loud SKIP and passes.
 
-
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Barrier};
 
@@ -20,7 +19,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_credence");
 fn postgres_base_url() -> Option<String> {
     match std::env::var("CREDENCE_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => Some("postgres://postgres@127.0.0.1:5432/postgres".into()),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            Some("postgres://postgres@127.0.0.1:5432/postgres".into())
+        }
         _ => None,
     }
 }
@@ -107,7 +108,12 @@ fn two_instances_on_one_postgres_database_stay_correct() {
     let addrs = [a.addr.clone(), b.addr.clone()];
 
     let mut conn = crate::http1::Conn::new(&addrs[0]);
-    let r = conn.post("/api/v1/organizations", &admin, &json!({"slug": "multi", "name": "Multi College", "kind": "college"}), &[]);
+    let r = conn.post(
+        "/api/v1/organizations",
+        &admin,
+        &json!({"slug": "multi", "name": "Multi College", "kind": "college"}),
+        &[],
+    );
     assert_eq!(r.status, 201, "{}", r.body);
     let r = conn.post("/api/v1/organizations/multi/api-keys", &admin, &json!({"name": "multi", "role": "issuer"}), &[]);
     assert_eq!(r.status, 201, "{}", r.body);
@@ -125,7 +131,12 @@ fn two_instances_on_one_postgres_database_stay_correct() {
             std::thread::spawn(move || {
                 let mut conns = [crate::http1::Conn::new(&addrs[0]), crate::http1::Conn::new(&addrs[1])];
                 for i in (t..DISTINCT).step_by(8) {
-                    let r = conns[i % 2].post(RESULTS, &key, &result("attend", "session", &format!("d{i}@example.org")), &[]);
+                    let r = conns[i % 2].post(
+                        RESULTS,
+                        &key,
+                        &result("attend", "session", &format!("d{i}@example.org")),
+                        &[],
+                    );
                     assert_eq!(r.status, 200, "distinct learner {i}: {}", r.body);
                     assert_eq!(r.json()["state"], "issued", "{}", r.body);
                 }
@@ -148,10 +159,20 @@ fn two_instances_on_one_postgres_database_stay_correct() {
                 let mut idem = Vec::new();
                 for i in 0..PAIRS {
                     barrier.wait();
-                    same.push(conn.post(RESULTS, &key, &result("attend", "session", &format!("same{i}@example.org")), &[]));
+                    same.push(conn.post(
+                        RESULTS,
+                        &key,
+                        &result("attend", "session", &format!("same{i}@example.org")),
+                        &[],
+                    ));
                     let part = if side == 0 { "theory" } else { "practice" };
                     barrier.wait();
-                    two_part.push(conn.post(RESULTS, &key, &result("two-part", part, &format!("two{i}@example.org")), &[]));
+                    two_part.push(conn.post(
+                        RESULTS,
+                        &key,
+                        &result("two-part", part, &format!("two{i}@example.org")),
+                        &[],
+                    ));
                     let idem_key = format!("idem-{i}");
                     barrier.wait();
                     let r = conn.post(
@@ -203,7 +224,11 @@ fn two_instances_on_one_postgres_database_stay_correct() {
                 s => panic!("idempotent {i}: unexpected {s}: {}", r.body),
             }
         }
-        assert_eq!(ran, 1, "idempotent {i}: exactly one instance runs the request: {} / {}", idem_a[i].body, idem_b[i].body);
+        assert_eq!(
+            ran, 1,
+            "idempotent {i}: exactly one instance runs the request: {} / {}",
+            idem_a[i].body, idem_b[i].body
+        );
         let first = if idem_a[i].status == 200 { &idem_a[i] } else { &idem_b[i] };
         if idem_a[i].status == 200 && idem_b[i].status == 200 {
             assert_eq!(idem_a[i].json(), idem_b[i].json(), "idempotent {i}: replay differs");
@@ -266,18 +291,32 @@ fn two_instances_on_one_postgres_database_stay_correct() {
         .map(|row| row.try_get("n").unwrap())
         .collect();
         assert_eq!(results_per_idem.len(), PAIRS);
-        assert!(results_per_idem.iter().all(|&n| n == 1), "an idempotent request was recorded twice: {results_per_idem:?}");
-        let learners: i64 = sqlx::query("SELECT COUNT(*) AS n FROM learners").fetch_one(&mut conn).await.unwrap().try_get("n").unwrap();
+        assert!(
+            results_per_idem.iter().all(|&n| n == 1),
+            "an idempotent request was recorded twice: {results_per_idem:?}"
+        );
+        let learners: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM learners").fetch_one(&mut conn).await.unwrap().try_get("n").unwrap();
         assert_eq!(learners as usize, DISTINCT + 3 * PAIRS, "a learner was created twice");
-        let credentials: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM credentials").fetch_one(&mut conn).await.unwrap().try_get("n").unwrap();
+        let credentials: i64 = sqlx::query("SELECT COUNT(*) AS n FROM credentials")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
         let status_rows: Vec<(String, String, i64)> =
             sqlx::query("SELECT credential_id, purpose, list_index FROM status_entries")
                 .fetch_all(&mut conn)
                 .await
                 .unwrap()
                 .iter()
-                .map(|r| (r.try_get("credential_id").unwrap(), r.try_get("purpose").unwrap(), r.try_get("list_index").unwrap()))
+                .map(|r| {
+                    (
+                        r.try_get("credential_id").unwrap(),
+                        r.try_get("purpose").unwrap(),
+                        r.try_get("list_index").unwrap(),
+                    )
+                })
                 .collect();
         let docs: Vec<(String, String)> = sqlx::query("SELECT id, document FROM credentials")
             .fetch_all(&mut conn)
@@ -305,7 +344,10 @@ fn two_instances_on_one_postgres_database_stay_correct() {
         for status in doc["credentialStatus"].as_array().expect("credentialStatus") {
             let purpose = status["statusPurpose"].as_str().unwrap();
             let index: i64 = status["statusListIndex"].as_str().unwrap().parse().unwrap();
-            assert!(entries.contains(&(purpose, index)), "credential {id}: document says {purpose} {index}, store says {entries:?}");
+            assert!(
+                entries.contains(&(purpose, index)),
+                "credential {id}: document says {purpose} {index}, store says {entries:?}"
+            );
             assert!(seen.insert((purpose.to_string(), index)), "{purpose} index {index} is in two credentials");
         }
     }

@@ -1,13 +1,16 @@
 //! The rich OB3 credential used by the benchmark: converts, counts quads, signs and verifies.
 
-use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof, all_verified, verify_proofs, DidKeyResolver};
+use credence_core::data_integrity::{
+    Cryptosuite, DidKeyResolver, ProofOptions, add_proof, all_verified, verify_proofs,
+};
 use credence_core::{canon, jsonld, multibase};
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
 #[test]
 fn rich_credential_is_about_seventy_quads_and_round_trips() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/rich-credential.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/rich-credential.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let quads = jsonld::to_rdf_dataset(&doc).unwrap();
     let nquads = canon::canonicalize(&quads).unwrap();

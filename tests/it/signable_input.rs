@@ -39,7 +39,10 @@ async fn learners(app: &crate::common::TestApp) -> i64 {
 /// Asserts a 422 naming `field` whose reason says what is wrong with the IRI.
 fn assert_refused(r: &crate::common::Response, field: &str, bad: &str) {
     r.assert_problem(422, Some(field));
-    let reason = r.body["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap()["reason"].as_str().unwrap().to_string();
+    let reason = r.body["errors"].as_array().unwrap().iter().find(|e| e["field"] == field).unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(reason.contains("IRI") || reason.contains("DID"), "{bad}: {reason}");
 }
 
@@ -50,7 +53,8 @@ async fn evidence_urls_signing_would_refuse_are_422_naming_the_item() {
     let awards = "/api/v1/organizations/emc/awards";
     for bad in BAD_URLS {
         let mut body = result("ana@example.com");
-        body["evidence"] = json!([{"name": "Report", "url": "https://lms.example.ca/ok.pdf"}, {"name": "Report", "url": bad}]);
+        body["evidence"] =
+            json!([{"name": "Report", "url": "https://lms.example.ca/ok.pdf"}, {"name": "Report", "url": bad}]);
         assert_refused(&app.post(results, Some(&key), &body).await, "evidence[1].url", bad);
         let award = json!({"achievement": "attend", "learner": {"email": "ana@example.com"}, "narrative": "Prior learning.",
             "evidence": [{"name": "Portfolio", "url": bad}]});
@@ -94,7 +98,9 @@ async fn learner_dids_are_read_as_the_verifier_reads_them() {
     }
     assert_eq!(learners(&app).await, 0, "nothing was recorded");
 
-    for (email, did) in [("ana@example.com", did_key.did.as_str()), ("ben@example.com", "did:web:example.com%3A8443:users:ben")] {
+    for (email, did) in
+        [("ana@example.com", did_key.did.as_str()), ("ben@example.com", "did:web:example.com%3A8443:users:ben")]
+    {
         let mut body = result(email);
         body["learner"]["did"] = json!(did);
         let r = app.post(results, Some(&key), &body).await;
@@ -142,7 +148,11 @@ async fn achievement_iris_signing_would_refuse_are_422_naming_the_field() {
     // Frameworks: a competency's URL becomes an alignment's targetUrl.
     let mut fw = framework_body("other-fw");
     fw["domains"][0]["competencies"][1]["url"] = json!("https://council.example.org/c/\"com-2\"");
-    assert_refused(&app.post("/api/v1/frameworks", Some(&key), &fw).await, "domains[0].competencies[1].url", "framework");
+    assert_refused(
+        &app.post("/api/v1/frameworks", Some(&key), &fw).await,
+        "domains[0].competencies[1].url",
+        "framework",
+    );
     fw["domains"][0]["competencies"][1]["url"] = json!("https://council.example.org/c/com-2");
     fw["url"] = json!("https://council.example.org/{fw}");
     assert_refused(&app.post("/api/v1/frameworks", Some(&key), &fw).await, "url", "framework");
@@ -159,8 +169,16 @@ async fn issuer_links_and_logos_signing_would_refuse_are_422() {
         assert_refused(&app.post("/api/v1/organizations", Some(&admin), &org).await, "logo", bad);
         assert_refused(&patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"url": bad})).await, "url", bad);
     }
-    for logo in ["data:image/png;base64,iVBORw0K GgoAAAA", "data:image/png;base64,iVBORw0K\nGgoAAAA", "data:image/svg+xml;base64,<svg/>"] {
-        assert_refused(&patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"logo": logo})).await, "logo", logo);
+    for logo in [
+        "data:image/png;base64,iVBORw0K GgoAAAA",
+        "data:image/png;base64,iVBORw0K\nGgoAAAA",
+        "data:image/svg+xml;base64,<svg/>",
+    ] {
+        assert_refused(
+            &patch(&app, "/api/v1/organizations/emc", Some(&key), &json!({"logo": logo})).await,
+            "logo",
+            logo,
+        );
     }
     assert_eq!(organization_slugs(&app).await, vec!["emc"]);
     assert!(organization(&app, "emc").await["logo"].is_null());
@@ -172,11 +190,15 @@ async fn issuer_links_and_logos_signing_would_refuse_are_422() {
 async fn data_stored_before_the_checks_that_cannot_be_signed_is_422_not_500() {
     let (app, key) = setup().await;
     // A logo stored before logos were checked: every credential carries it as an IRI.
-    sqlx::query("UPDATE organizations SET logo = 'https://emc.example.org/logo final.png'").execute(&app.store.pool).await.unwrap();
+    sqlx::query("UPDATE organizations SET logo = 'https://emc.example.org/logo final.png'")
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
     let r = app.post("/api/v1/organizations/emc/results", Some(&key), &result("ana@example.com")).await;
     r.assert_problem(422, Some("credential"));
     assert!(r.body["detail"].as_str().unwrap().contains("logo final.png"), "{}", r.text);
-    let credentials: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM credentials").fetch_one(&app.store.pool).await.unwrap();
+    let credentials: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM credentials").fetch_one(&app.store.pool).await.unwrap();
     assert_eq!(credentials, 0);
 }
 
@@ -186,7 +208,9 @@ async fn control_characters_are_refused_naming_the_field_never_a_500() {
     create_framework(&app, &key, &framework_body("supervision")).await;
     // PostgreSQL cannot store U+0000 in text: each of these answered 500 there.
     let admin = app.admin_key.clone();
-    let r = app.post("/api/v1/organizations", Some(&admin), &json!({"slug": "acme", "name": "Ac\u{0}me", "kind": "college"})).await;
+    let r = app
+        .post("/api/v1/organizations", Some(&admin), &json!({"slug": "acme", "name": "Ac\u{0}me", "kind": "college"}))
+        .await;
     r.assert_problem(422, Some("name"));
     assert!(r.body["detail"].as_str().unwrap().contains("U+0000"), "{}", r.text);
     app.post("/api/v1/organizations/emc/api-keys", Some(&admin), &json!({"name": "k\u{0}", "role": "issuer"}))
@@ -208,12 +232,18 @@ async fn control_characters_are_refused_naming_the_field_never_a_500() {
         }
         app.post(results, Some(&key), &body).await.assert_problem(422, Some(field));
     }
-    app.post("/api/v1/organizations/emc/awards", Some(&key), &json!({"achievement": "attend", "learner": {"email": "a@example.com"}, "narrative": "n\u{0}"}))
-        .await
-        .assert_problem(422, Some("narrative"));
+    app.post(
+        "/api/v1/organizations/emc/awards",
+        Some(&key),
+        &json!({"achievement": "attend", "learner": {"email": "a@example.com"}, "narrative": "n\u{0}"}),
+    )
+    .await
+    .assert_problem(422, Some("narrative"));
     let mut aligned = minimal_achievement("aligned");
     aligned["alignments"] = json!([{"framework": "super\u{0}vision", "competency": "COM-1"}]);
-    app.post("/api/v1/organizations/emc/achievements", Some(&key), &aligned).await.assert_problem(422, Some("alignments[0].framework"));
+    app.post("/api/v1/organizations/emc/achievements", Some(&key), &aligned)
+        .await
+        .assert_problem(422, Some("alignments[0].framework"));
     let mut named = minimal_achievement("named");
     named["tags"] = json!(["ok", "n\u{0}"]);
     app.post("/api/v1/organizations/emc/achievements", Some(&key), &named).await.assert_problem(422, Some("tags[1]"));
@@ -222,7 +252,15 @@ async fn control_characters_are_refused_naming_the_field_never_a_500() {
     body["evidence"] = json!([{"name": "Report", "narrative": "Line one\r\n\tline two"}]);
     assert_eq!(app.post(results, Some(&key), &body).await.body["state"], "issued");
     // A URL that encodes U+0000 names nothing: 400, whatever it addresses.
-    for path in ["/credentials/a%00b", "/api/v1/organizations/e%00mc", "/issuers/emc%00", "/api/v1/frameworks/a%00", "/status/e%00/revocation", "/credentials/x/print", "/verify?url=x%00"] {
+    for path in [
+        "/credentials/a%00b",
+        "/api/v1/organizations/e%00mc",
+        "/issuers/emc%00",
+        "/api/v1/frameworks/a%00",
+        "/status/e%00/revocation",
+        "/credentials/x/print",
+        "/verify?url=x%00",
+    ] {
         let r = app.get(path, Some(&key)).await;
         if path.contains("%00") {
             r.assert_problem(400, None);
@@ -238,7 +276,9 @@ async fn validity_periods_are_bounded_so_valid_until_can_be_written() {
     for bad in ["P99999999D", "P4000000000D", "P1201M", "P101Y", "P100Y1M"] {
         let mut body = minimal_achievement("lasting");
         body["validityPeriod"] = json!(bad);
-        app.post("/api/v1/organizations/emc/achievements", Some(&key), &body).await.assert_problem(422, Some("validityPeriod"));
+        app.post("/api/v1/organizations/emc/achievements", Some(&key), &body)
+            .await
+            .assert_problem(422, Some("validityPeriod"));
     }
     let mut body = minimal_achievement("lasting");
     body["validityPeriod"] = json!("P100Y");

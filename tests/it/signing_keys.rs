@@ -34,7 +34,9 @@ async fn rotation_keeps_old_credentials_verifying_through_the_profile() {
     let old = app.store.current_signing_key(&org.id, &app.master_key).await.unwrap();
     let profile_url = format!("{}/issuers/acme", crate::common::PUBLIC_URL);
     let vm = format!("{profile_url}#{}", old.info.public_key_multibase);
-    let signed = add_proof(&credential(&profile_url), old.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm)).unwrap();
+    let signed =
+        add_proof(&credential(&profile_url), old.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm))
+            .unwrap();
 
     let rotated = app.store.rotate_signing_key(&org.id, &app.master_key).await.unwrap();
     assert_ne!(rotated.public_key_multibase, old.info.public_key_multibase);
@@ -54,7 +56,12 @@ async fn rotation_keeps_old_credentials_verifying_through_the_profile() {
     // A key that is not in the issuer's documents is refused, naming the proof check.
     let stranger = credence_core::sealed_key::IssuerKey::generate();
     let forged_vm = format!("{profile_url}#{}", stranger.public_multibase());
-    let forged = add_proof(&credential(&profile_url), stranger.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, forged_vm)).unwrap();
+    let forged = add_proof(
+        &credential(&profile_url),
+        stranger.signing_key(),
+        &ProofOptions::new(Cryptosuite::EddsaRdfc2022, forged_vm),
+    )
+    .unwrap();
     let report = verify_credential(&forged, &resolver, time::OffsetDateTime::now_utc());
     assert!(!report.verified);
     assert_eq!(report.first_failure().unwrap().check, "proof[0]");
@@ -68,7 +75,8 @@ async fn did_web_document_lists_current_and_retired_keys_and_verifies() {
     let key = app.store.current_signing_key(&org.id, &app.master_key).await.unwrap();
     let did = "did:web:badges.example.ca:issuers:acme";
     let vm = format!("{did}#{}", key.info.public_key_multibase);
-    let signed = add_proof(&credential(did), key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaJcs2022, vm)).unwrap();
+    let signed =
+        add_proof(&credential(did), key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaJcs2022, vm)).unwrap();
     app.store.rotate_signing_key(&org.id, &app.master_key).await.unwrap();
 
     let doc = app.get("/issuers/acme/did.json", None).await;
@@ -88,7 +96,9 @@ async fn did_web_document_lists_current_and_retired_keys_and_verifies() {
     let other_doc = app.get("/issuers/other/did.json", None).await;
     resolver.add_document(other_did, other_doc.body.clone());
     let vm = format!("{other_did}#{}", other_key.info.public_key_multibase);
-    let forged = add_proof(&credential(did), other_key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm)).unwrap();
+    let forged =
+        add_proof(&credential(did), other_key.key.signing_key(), &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm))
+            .unwrap();
     let report = verify_credential(&forged, &resolver, time::OffsetDateTime::now_utc());
     assert!(!report.verified);
     assert_eq!(report.first_failure().unwrap().check, "issuer[0]");

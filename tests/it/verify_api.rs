@@ -12,13 +12,23 @@ async fn verify_json(app: &crate::common::TestApp, body: &Value) -> crate::commo
 }
 
 fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check: {report}"))
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no {name} check: {report}"))
 }
 
 #[tokio::test]
 async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads() {
     let t = issued().await;
-    for body in [json!({"credential": t.doc}), json!({"id": t.id}), json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)}), t.doc.clone()] {
+    for body in [
+        json!({"credential": t.doc}),
+        json!({"id": t.id}),
+        json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)}),
+        t.doc.clone(),
+    ] {
         let r = verify_json(&t.app, &body).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["result"], "valid", "{}", r.text);
@@ -32,7 +42,10 @@ async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads(
     }
     // Baked PNG, raw and as a multipart upload; baked SVG.
     let baked = baking::bake_png(&tiny_png(), &BakedCredential::Json(t.doc.to_string())).unwrap();
-    let raw = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(baked.clone())), Some("image/png")).await;
+    let raw = t
+        .app
+        .send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(baked.clone())), Some("image/png"))
+        .await;
     assert_eq!(raw.body["result"], "valid", "{}", raw.text);
     let boundary = "XyZ123";
     let mut form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"badge.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
@@ -40,7 +53,13 @@ async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads(
     form.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"recipientEmail\"\r\n\r\nNadia@Example.com\r\n--{boundary}--\r\n").as_bytes());
     let multi = t
         .app
-        .send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(form)), Some(&format!("multipart/form-data; boundary={boundary}")))
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/verify",
+            None,
+            Some(Body::from(form)),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+        )
         .await;
     assert_eq!(multi.body["result"], "valid", "{}", multi.text);
     assert_eq!(check(&multi.body, "recipient")["status"], "passed");
@@ -51,14 +70,39 @@ async fn our_credential_verifies_in_every_form_with_the_facts_an_employer_reads(
         form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         form
     };
-    let same = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(EVIDENCE))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    let same = t
+        .app
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/verify",
+            None,
+            Some(Body::from(evidence_form(EVIDENCE))),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+        )
+        .await;
     assert_eq!(check(&same.body, "evidence")["status"], "passed", "{}", same.text);
     assert_eq!(same.body["result"], "valid");
-    let altered = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(evidence_form(b"altered report"))), Some(&format!("multipart/form-data; boundary={boundary}"))).await;
+    let altered = t
+        .app
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/verify",
+            None,
+            Some(Body::from(evidence_form(b"altered report"))),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+        )
+        .await;
     assert_eq!(altered.body["result"], "invalid", "{}", altered.text);
     assert_eq!(check(&altered.body, "evidence")["status"], "failed");
-    let svg = baking::bake_svg("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>", &BakedCredential::Json(t.doc.to_string())).unwrap();
-    let svg_r = t.app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(svg)), Some("image/svg+xml")).await;
+    let svg = baking::bake_svg(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"></svg>",
+        &BakedCredential::Json(t.doc.to_string()),
+    )
+    .unwrap();
+    let svg_r = t
+        .app
+        .send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from(svg)), Some("image/svg+xml"))
+        .await;
     assert_eq!(svg_r.body["result"], "valid", "{}", svg_r.text);
 }
 
@@ -79,13 +123,20 @@ async fn recipient_revocation_suspension_expiry_and_tampering_are_reported() {
     assert_eq!(r.body["result"], "invalid");
     assert_eq!(check(&r.body, "proof[0]")["status"], "failed");
 
-    let s = t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
+    let s =
+        t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
     assert_eq!(s.status, StatusCode::OK);
     let r = verify_json(&t.app, &json!({"id": t.id})).await;
     assert_eq!(r.body["result"], "invalid");
     assert_eq!(check(&r.body, "status[1]")["message"], "suspended by the issuer");
 
-    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    t.app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id),
+            Some(&t.key),
+            &json!({"reason": "error"}),
+        )
+        .await;
     let r = verify_json(&t.app, &json!({"credential": t.doc})).await;
     assert_eq!(r.body["result"], "invalid");
     assert_eq!(check(&r.body, "status[0]")["message"], "revoked by the issuer");
@@ -101,7 +152,10 @@ async fn unknown_status_lists_and_unregistered_issuers_are_not_called_valid() {
     doc.as_object_mut().unwrap().remove("proof");
     doc.as_object_mut().unwrap().remove("credentialStatus");
     doc["issuer"] = json!({"id": did, "type": ["Profile"], "name": "Elsewhere"});
-    let options = credence_core::data_integrity::ProofOptions::new(credence_core::data_integrity::Cryptosuite::EddsaRdfc2022, format!("{did}#{mk}"));
+    let options = credence_core::data_integrity::ProofOptions::new(
+        credence_core::data_integrity::Cryptosuite::EddsaRdfc2022,
+        format!("{did}#{mk}"),
+    );
     let signed = credence_core::data_integrity::add_proof(&doc, &key, &options).unwrap();
     let r = verify_json(&app, &json!({"credential": signed})).await;
     assert_eq!(r.body["result"], "valid", "{}", r.text);
@@ -139,7 +193,15 @@ async fn bad_input_gets_a_precise_4xx() {
     // Garbage JSON credentials give a report, not an error.
     let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
-    let r = app.send(axum::http::Method::POST, "/api/v1/verify", None, Some(Body::from("eyJhbGciOiJub25lIn0.e30.")), Some("application/jwt")).await;
+    let r = app
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/verify",
+            None,
+            Some(Body::from("eyJhbGciOiJub25lIn0.e30.")),
+            Some("application/jwt"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["result"], "invalid");
 }
@@ -152,17 +214,24 @@ async fn vc_api_issues_and_verifies() {
     assert_eq!(ok.body["verified"], true);
     let mut bad = t.doc.clone();
     bad["name"] = json!("changed");
-    t.app.post("/credentials/verify", None, &json!({"verifiableCredential": bad})).await.assert_problem(422, Some("proof[0]"));
+    t.app
+        .post("/credentials/verify", None, &json!({"verifiableCredential": bad}))
+        .await
+        .assert_problem(422, Some("proof[0]"));
 
     let issuer = t.app.key_for("ccaa", "issuer").await;
-    for (context, date_field) in [("https://www.w3.org/ns/credentials/v2", "validFrom"), ("https://www.w3.org/2018/credentials/v1", "issuanceDate")] {
+    for (context, date_field) in [
+        ("https://www.w3.org/ns/credentials/v2", "validFrom"),
+        ("https://www.w3.org/2018/credentials/v1", "issuanceDate"),
+    ] {
         let mut credential = json!({
             "@context": [context, "https://www.w3.org/ns/credentials/examples/v2"],
             "type": ["VerifiableCredential"],
             "credentialSubject": {"id": "did:example:123", "name": "Alice"}
         });
         credential[date_field] = json!("2026-01-01T00:00:00Z");
-        let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": {}})).await;
+        let r =
+            t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": {}})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         let vc = &r.body["verifiableCredential"];
         assert_eq!(vc["issuer"], format!("{}/issuers/ccaa", crate::common::PUBLIC_URL));
@@ -202,7 +271,9 @@ async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() 
     let t = issued().await;
     let verify = |vp: Value, options: Value| {
         let app = &t.app;
-        async move { app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp, "options": options})).await }
+        async move {
+            app.post("/presentations/verify", None, &json!({"verifiablePresentation": vp, "options": options})).await
+        }
     };
     let good = signed_presentation(std::slice::from_ref(&t.doc), 5, "authentication", Some("c-123"));
     let r = verify(good.clone(), json!({"challenge": "c-123"})).await;
@@ -226,7 +297,9 @@ async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() 
     r.assert_problem(422, Some("proof[0]"));
     // Signed, but by a key that is not the holder's.
     let mut claimed = signed_presentation(std::slice::from_ref(&t.doc), 6, "authentication", None);
-    let other = credence_core::did::DidKey::from_public_key(&ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]).verifying_key().to_bytes());
+    let other = credence_core::did::DidKey::from_public_key(
+        &ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]).verifying_key().to_bytes(),
+    );
     claimed["holder"] = json!(other.did);
     let mut unsigned_claim = claimed.clone();
     unsigned_claim.as_object_mut().unwrap().remove("proof");
@@ -243,14 +316,17 @@ async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() 
     verify(signed_presentation(&[], 5, "assertionMethod", None), json!({})).await.assert_problem(422, Some("proof[0]"));
     verify(good.clone(), json!({"challenge": "another"})).await.assert_problem(422, Some("proof.challenge"));
     let mut wrong_context = good.clone();
-    wrong_context["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
+    wrong_context["@context"] =
+        json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
     let r = verify(wrong_context, json!({"challenge": "c-123"})).await;
     assert_ne!(r.body["verified"], true, "{}", r.text);
     r.assert_problem(422, Some("@context"));
     // A valid holder's proof does not make an altered credential inside it valid.
     let mut bad = t.doc.clone();
     bad["name"] = json!("changed");
-    verify(signed_presentation(&[bad], 5, "authentication", None), json!({})).await.assert_problem(422, Some("verifiableCredential[0].proof[0]"));
+    verify(signed_presentation(&[bad], 5, "authentication", None), json!({}))
+        .await
+        .assert_problem(422, Some("verifiableCredential[0].proof[0]"));
 }
 
 #[test]
@@ -278,7 +354,9 @@ fn embedded_endorsements_are_verified_the_same_way() {
         "name": "Endorsement",
         "credentialSubject": {"id": doc["credentialSubject"]["achievement"]["id"], "type": ["EndorsementSubject"], "endorsementComment": "Meets sector needs."}
     });
-    let signed_endorsement = add_proof(&endorsement, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm.clone())).unwrap();
+    let signed_endorsement =
+        add_proof(&endorsement, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm.clone()))
+            .unwrap();
     let sign = |endorsement: Value| {
         let mut d = doc.clone();
         d["endorsement"] = json!([endorsement]);
@@ -297,7 +375,8 @@ fn embedded_endorsements_are_verified_the_same_way() {
     // An endorsement signed with a key its named endorser does not control fails too.
     let mut stolen = endorsement.clone();
     stolen["issuer"]["id"] = json!(issuer);
-    let stolen = add_proof(&stolen, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm)).unwrap();
+    let stolen =
+        add_proof(&stolen, &endorser_key, &ProofOptions::new(Cryptosuite::EddsaRdfc2022, endorser_vm)).unwrap();
     let bad = verify_credential(&sign(stolen), &resolver, now);
     assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
 }
@@ -330,7 +409,9 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     let second = verify_json(&t.app, &json!({"id": t.id, "recipientEmail": "nadia@example.com"})).await;
     assert_eq!(first.body["result"], "valid", "{}", first.text);
     assert_eq!(second.body["result"], "valid", "{}", second.text);
-    let names = |r: &Value| r["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let names = |r: &Value| {
+        r["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     let mut without_recipient = names(&second.body);
     without_recipient.retain(|n| n != "recipient");
     assert_eq!(names(&first.body), without_recipient, "the same checks, from the kept ones");
@@ -340,7 +421,8 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     assert_eq!(check(&later.body, "validity")["status"], "failed");
     assert_eq!(second.body["facts"], first.body["facts"], "the same facts, registry included");
     assert_eq!(second.body["credential"], t.doc);
-    let by_url = verify_json(&t.app, &json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)})).await;
+    let by_url =
+        verify_json(&t.app, &json!({"url": format!("{}/credentials/{}", crate::common::PUBLIC_URL, t.id)})).await;
     assert_eq!(by_url.body["result"], "valid");
     t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/suspend", t.id), Some(&t.key), &json!({})).await;
     let suspended = verify_json(&t.app, &json!({"id": t.id})).await;
@@ -349,7 +431,13 @@ async fn verifying_one_of_ours_by_id_again_still_sees_every_change() {
     assert_eq!(check(&suspended.body, "status[0]")["message"], "not revoked");
     t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/unsuspend", t.id), Some(&t.key), &json!({})).await;
     assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
-    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    t.app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id),
+            Some(&t.key),
+            &json!({"reason": "error"}),
+        )
+        .await;
     let revoked = verify_json(&t.app, &json!({"id": t.id})).await;
     assert_eq!(revoked.body["result"], "invalid");
     assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
@@ -369,7 +457,10 @@ async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
     for tamper in [
         |d: &mut Value| d["credentialSubject"]["achievement"]["name"] = json!("Other"),
         |d: &mut Value| d["validUntil"] = json!("2199-01-01T00:00:00Z"),
-        |d: &mut Value| d["proof"]["proofValue"] = json!("z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22gkfUKods5D2UAUL5n2Brbx"),
+        |d: &mut Value| {
+            d["proof"]["proofValue"] =
+                json!("z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk9czhSePTFehP8c3PGfb6a22gkfUKods5D2UAUL5n2Brbx")
+        },
     ] {
         let mut copy = t.doc.clone();
         tamper(&mut copy);
@@ -377,7 +468,13 @@ async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
         assert_eq!(r.body["result"], "invalid", "{}", r.text);
         assert_eq!(check(&r.body, "proof[0]")["status"], "failed", "{}", r.text);
     }
-    t.app.post(&format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id), Some(&t.key), &json!({"reason": "error"})).await;
+    t.app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{}/revoke", t.id),
+            Some(&t.key),
+            &json!({"reason": "error"}),
+        )
+        .await;
     let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
     assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
 }

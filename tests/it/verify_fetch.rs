@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use credence::fetch::FetchPolicy;
 use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
 use credence_core::did::DidKey;
 use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
-use credence::fetch::FetchPolicy;
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
@@ -59,7 +59,8 @@ impl Site {
             Some(Serve::Json(v)) => json(v),
             Some(Serve::Bytes(b)) => b.into_response(),
             Some(Serve::Chunked(b)) => {
-                let chunks: Vec<Result<Vec<u8>, std::io::Error>> = b.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+                let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                    b.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
                 axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response()
             }
             Some(Serve::Slow(wait, v)) => {
@@ -89,7 +90,10 @@ const TEST_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// A test app that may fetch over http from 127.0.0.1, with a short timeout.
 async fn app() -> crate::common::TestApp {
-    crate::common::app_with(|s| s.with_fetch_policy(FetchPolicy::default().allowing_local_http_for_tests().with_timeout(TEST_TIMEOUT))).await
+    crate::common::app_with(|s| {
+        s.with_fetch_policy(FetchPolicy::default().allowing_local_http_for_tests().with_timeout(TEST_TIMEOUT))
+    })
+    .await
 }
 
 /// An issuer with a did:key.
@@ -146,7 +150,12 @@ async fn verify(app: &crate::common::TestApp, body: Value) -> Value {
 }
 
 fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check: {report:#}"))
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no {name} check: {report:#}"))
 }
 
 /// Asserts an `indeterminate` report whose check `name` is an `error` whose message holds every part of `wanted`.
@@ -196,7 +205,11 @@ async fn lists_that_cannot_be_had_or_trusted_make_the_result_indeterminate() {
     // Nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let unreachable = format!("http://{closed}/status/1");
-    assert_error(&status_of(unreachable.clone()).await, "status[0]", &[&format!("status list {unreachable} could not be fetched: could not connect")]);
+    assert_error(
+        &status_of(unreachable.clone()).await,
+        "status[0]",
+        &[&format!("status list {unreachable} could not be fetched: could not connect")],
+    );
 
     // Not found.
     let missing = site.url("/status/missing");
@@ -209,7 +222,11 @@ async fn lists_that_cannot_be_had_or_trusted_make_the_result_indeterminate() {
     bits.set(5, true).unwrap();
     altered["credentialSubject"]["encodedList"] = json!(bits.encode());
     site.serve("/status/altered", Serve::Json(altered));
-    assert_error(&status_of(altered_url.clone()).await, "status[0]", &[&format!("status list {altered_url} cannot be trusted: its proof does not verify")]);
+    assert_error(
+        &status_of(altered_url.clone()).await,
+        "status[0]",
+        &[&format!("status list {altered_url} cannot be trusted: its proof does not verify")],
+    );
 
     // Signed by someone other than the credential's issuer.
     let other_url = site.url("/status/other");
@@ -227,7 +244,11 @@ async fn lists_that_cannot_be_had_or_trusted_make_the_result_indeterminate() {
     let mut big = issuer.status_list(&chunked_url, &[]);
     big["padding"] = json!("x".repeat(credence::fetch::MAX_DOCUMENT_BYTES));
     site.serve("/status/chunked", Serve::Chunked(big.to_string().into_bytes()));
-    assert_error(&status_of(chunked_url.clone()).await, "status[0]", &[&chunked_url, "larger than the limit of 1048576 bytes"]);
+    assert_error(
+        &status_of(chunked_url.clone()).await,
+        "status[0]",
+        &[&chunked_url, "larger than the limit of 1048576 bytes"],
+    );
 
     // Too slow.
     let slow_url = site.url("/status/slow");
@@ -240,7 +261,11 @@ async fn lists_that_cannot_be_had_or_trusted_make_the_result_indeterminate() {
     let moved_url = site.url("/status/moved");
     let target = site.serve("/status/target", Serve::Json(issuer.status_list(&site.url("/status/target"), &[])));
     site.serve("/status/moved", Serve::Redirect(target.clone()));
-    assert_error(&status_of(moved_url.clone()).await, "status[0]", &[&moved_url, &format!("redirects (HTTP 302) to {target}")]);
+    assert_error(
+        &status_of(moved_url.clone()).await,
+        "status[0]",
+        &[&moved_url, &format!("redirects (HTTP 302) to {target}")],
+    );
     assert_eq!(site.hits("/status/target"), 0);
 
     // Not JSON.
@@ -255,18 +280,27 @@ async fn one_ed_tech_revocation_lists_are_read_both_ways() {
     // No bundled context defines 1EdTechRevocationList (it is in OB's extensions
     // context), so this credential is signed with eddsa-jcs-2022, which needs none.
     let unsigned = issuer.credential(Some(json!({"id": list_url, "type": "1EdTechRevocationList"})));
-    let credential = add_proof(&unsigned, &issuer.key, &ProofOptions::new(Cryptosuite::EddsaJcs2022, issuer.vm.clone())).unwrap();
+    let credential =
+        add_proof(&unsigned, &issuer.key, &ProofOptions::new(Cryptosuite::EddsaJcs2022, issuer.vm.clone())).unwrap();
     let id = credential["id"].as_str().unwrap().to_string();
 
-    site.serve("/revocations", Serve::Json(json!({"id": list_url, "issuer": issuer.id, "revokedCredentials": [{"id": "urn:uuid:someone-else"}]})));
+    site.serve(
+        "/revocations",
+        Serve::Json(
+            json!({"id": list_url, "issuer": issuer.id, "revokedCredentials": [{"id": "urn:uuid:someone-else"}]}),
+        ),
+    );
     let report = verify(&app, json!({"credential": credential})).await;
     assert_eq!(report["result"], "valid", "{report:#}");
     assert_eq!(check(&report, "status[0]")["status"], "passed");
 
     // Listed: revoked. (A fresh app, so the list is not taken from the cache.)
     let app = self::app().await;
-    site.serve("/revocations", Serve::Json(json!({"id": list_url, "issuer": {"id": issuer.id},
-        "revokedCredentials": [{"id": id, "revocationReason": "issued in error"}]})));
+    site.serve(
+        "/revocations",
+        Serve::Json(json!({"id": list_url, "issuer": {"id": issuer.id},
+        "revokedCredentials": [{"id": id, "revocationReason": "issued in error"}]})),
+    );
     let report = verify(&app, json!({"credential": credential})).await;
     assert_eq!(report["result"], "invalid", "{report:#}");
     assert_eq!(check(&report, "status[0]")["status"], "failed");
@@ -274,11 +308,22 @@ async fn one_ed_tech_revocation_lists_are_read_both_ways() {
 
     // A list published by someone else, or unreadable: indeterminate.
     let app = self::app().await;
-    site.serve("/revocations", Serve::Json(json!({"id": list_url, "issuer": "did:example:other", "revokedCredentials": []})));
-    assert_error(&verify(&app, json!({"credential": credential})).await, "status[0]", &["published by did:example:other"]);
+    site.serve(
+        "/revocations",
+        Serve::Json(json!({"id": list_url, "issuer": "did:example:other", "revokedCredentials": []})),
+    );
+    assert_error(
+        &verify(&app, json!({"credential": credential})).await,
+        "status[0]",
+        &["published by did:example:other"],
+    );
     let app = self::app().await;
     site.serve("/revocations", Serve::Json(json!({"id": list_url, "issuer": issuer.id})));
-    assert_error(&verify(&app, json!({"credential": credential})).await, "status[0]", &[&format!("revocation list {list_url} cannot be used"), "revokedCredentials"]);
+    assert_error(
+        &verify(&app, json!({"credential": credential})).await,
+        "status[0]",
+        &[&format!("revocation list {list_url} cannot be used"), "revokedCredentials"],
+    );
 }
 
 fn digest_multibase(content: &[u8]) -> String {
@@ -341,7 +386,8 @@ async fn an_issuer_profile_on_another_host_is_fetched_for_its_key() {
     let list_url = site.url("/status/profile-college");
     let mut bits = Bitstring::new();
     bits.set(9, true).unwrap();
-    let list = status_list_credential(&list_url, &profile_url, StatusPurpose::Revocation, &bits, "2026-01-01T00:00:00Z");
+    let list =
+        status_list_credential(&list_url, &profile_url, StatusPurpose::Revocation, &bits, "2026-01-01T00:00:00Z");
     let options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm.clone());
     site.serve("/status/profile-college", Serve::Json(add_proof(&list, &key, &options).unwrap()));
     let issuer = Issuer { key, id: profile_url.clone(), vm };
@@ -357,14 +403,22 @@ async fn an_issuer_profile_on_another_host_is_fetched_for_its_key() {
     let app = self::app().await;
     site.routes.lock().unwrap().remove("/issuers/profile-college");
     let report = verify(&app, json!({"credential": credential})).await;
-    assert_error(&report, "proof[0]", &[&format!("the key document {profile_url} could not be fetched: the server answered HTTP 404")]);
+    assert_error(
+        &report,
+        "proof[0]",
+        &[&format!("the key document {profile_url} could not be fetched: the server answered HTTP 404")],
+    );
 
     // A Profile that names another id is not believed.
     let app = self::app().await;
     let (mut elsewhere, _) = profile_document(&profile_url, &issuer.key);
     elsewhere["id"] = json!("https://impostor.example/issuer");
     site.serve("/issuers/profile-college", Serve::Json(elsewhere));
-    assert_error(&verify(&app, json!({"credential": credential})).await, "proof[0]", &["says its id is https://impostor.example/issuer"]);
+    assert_error(
+        &verify(&app, json!({"credential": credential})).await,
+        "proof[0]",
+        &["says its id is https://impostor.example/issuer"],
+    );
 }
 
 #[tokio::test]
@@ -384,22 +438,35 @@ async fn the_default_policy_refuses_local_and_private_targets_with_the_reason() 
         ("https://0.0.0.0/status/1", "address 0.0.0.0 is unspecified"),
     ];
     for chunk in targets.chunks(5) {
-        let entries: Vec<Value> = chunk.iter().enumerate().map(|(i, (url, _))| bitstring_entry(url, i as u64)).collect();
+        let entries: Vec<Value> =
+            chunk.iter().enumerate().map(|(i, (url, _))| bitstring_entry(url, i as u64)).collect();
         let credential = issuer.sign(&issuer.credential(Some(Value::Array(entries))));
         let report = verify(&app, json!({"credential": credential})).await;
         for (i, (url, reason)) in chunk.iter().enumerate() {
-            assert_error(&report, &format!("status[{i}]"), &[&format!("status list {url} could not be fetched: {reason}")]);
+            assert_error(
+                &report,
+                &format!("status[{i}]"),
+                &[&format!("status list {url} could not be fetched: {reason}")],
+            );
         }
     }
 
     // At most 8 lists are fetched for one verification; the others are said to be left out.
     let entries: Vec<Value> = (0..10).map(|i| bitstring_entry(&format!("https://10.0.0.{i}/list"), i)).collect();
-    let report = verify(&app, json!({"credential": issuer.sign(&issuer.credential(Some(Value::Array(entries))))})).await;
+    let report =
+        verify(&app, json!({"credential": issuer.sign(&issuer.credential(Some(Value::Array(entries))))})).await;
     assert_error(&report, "status[7]", &["address 10.0.0.7 is private"]);
-    assert_error(&report, "status[9]", &["status list https://10.0.0.9/list was not fetched: one verification fetches at most 8"]);
+    assert_error(
+        &report,
+        "status[9]",
+        &["status list https://10.0.0.9/list was not fetched: one verification fetches at most 8"],
+    );
 
     // Issuer key documents at private addresses: did:web and an https Profile.
-    for (issuer_id, reason) in [("did:web:10.9.8.7", "address 10.9.8.7 is private"), ("https://192.168.1.1/issuer", "address 192.168.1.1 is private")] {
+    for (issuer_id, reason) in [
+        ("did:web:10.9.8.7", "address 10.9.8.7 is private"),
+        ("https://192.168.1.1/issuer", "address 192.168.1.1 is private"),
+    ] {
         let key = SigningKey::from_bytes(&[37; 32]);
         let mk = credence_core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
         let stranger = Issuer { key, id: issuer_id.to_string(), vm: format!("{issuer_id}#{mk}") };
@@ -442,7 +509,10 @@ async fn https_site(listener: tokio::net::TcpListener, routes: HashMap<String, V
                     Some(v) => ("200 OK", v.to_string()),
                     None => ("404 Not Found", String::new()),
                 };
-                let head = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
                 let _ = tls.write_all(head.as_bytes()).await;
                 let _ = tls.write_all(body.as_bytes()).await;
                 let _ = tls.shutdown().await;
@@ -465,7 +535,12 @@ async fn status_lists_are_fetched_over_https_and_untrusted_certificates_are_refu
     routes.insert("/lists/set".to_string(), issuer.status_list(&set, &[5]));
     let cert = https_site(listener, routes).await;
     let trusting = crate::common::app_with(|s| {
-        s.with_fetch_policy(FetchPolicy::default().allowing_local_http_for_tests().trusting_root_for_tests(cert).with_timeout(TEST_TIMEOUT))
+        s.with_fetch_policy(
+            FetchPolicy::default()
+                .allowing_local_http_for_tests()
+                .trusting_root_for_tests(cert)
+                .with_timeout(TEST_TIMEOUT),
+        )
     })
     .await;
     let valid = issuer.sign(&issuer.credential(Some(bitstring_entry(&clear, 5))));

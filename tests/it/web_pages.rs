@@ -22,7 +22,10 @@ const FRENCH: (&str, &str) = ("accept-language", "fr-CA,fr;q=0.9,en;q=0.5");
 fn meta(html: &str, key: &str) -> Option<String> {
     let needle_p = format!("property=\"{key}\" content=\"");
     let needle_n = format!("name=\"{key}\" content=\"");
-    let start = html.find(&needle_p).map(|i| i + needle_p.len()).or_else(|| html.find(&needle_n).map(|i| i + needle_n.len()))?;
+    let start = html
+        .find(&needle_p)
+        .map(|i| i + needle_p.len())
+        .or_else(|| html.find(&needle_n).map(|i| i + needle_n.len()))?;
     let end = html[start..].find('"')? + start;
     Some(html[start..end].replace("&#38;", "&").replace("&amp;", "&"))
 }
@@ -145,7 +148,13 @@ async fn revoked_and_suspended_badges_still_load_and_say_so() {
     assert!(suspended.text.contains("class=\"status suspended\""));
     assert!(suspended.text.contains("This badge is suspended by its issuer."));
 
-    let r = app.post(&format!("/api/v1/organizations/ccaa/credentials/{id}/revoke"), Some(&key), &json!({"reason": "Issued in error"})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/organizations/ccaa/credentials/{id}/revoke"),
+            Some(&key),
+            &json!({"reason": "Issued in error"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let revoked = page(&app, &path, &[HTML, FRENCH]).await;
     assert_eq!(revoked.status, StatusCode::OK);
@@ -244,7 +253,11 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn submit(app: &crate::common::TestApp, fields: &[(&str, Option<&str>, &[u8])], lang: (&str, &str)) -> crate::common::Response {
+async fn submit(
+    app: &crate::common::TestApp,
+    fields: &[(&str, Option<&str>, &[u8])],
+    lang: (&str, &str),
+) -> crate::common::Response {
     let (content_type, body) = multipart(fields);
     let request = Request::builder()
         .method(Method::POST)
@@ -273,17 +286,36 @@ async fn verification_page_reports_in_plain_language() {
 
     // Pasted JSON, with the candidate's email (right, then wrong).
     let text = doc.to_string();
-    let right = submit(&app, &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"nadia@example.com"), ("file", Some(""), b"")], ("accept-language", "en")).await;
+    let right = submit(
+        &app,
+        &[
+            ("credential", None, text.as_bytes()),
+            ("recipientEmail", None, b"nadia@example.com"),
+            ("file", Some(""), b""),
+        ],
+        ("accept-language", "en"),
+    )
+    .await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.text);
     assert!(right.text.contains("class=\"status valid\""));
     assert!(right.text.contains("The email matches the person this badge was issued to."));
-    let wrong = submit(&app, &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")], FRENCH).await;
+    let wrong = submit(
+        &app,
+        &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")],
+        FRENCH,
+    )
+    .await;
     assert!(wrong.text.contains("Le courriel ne correspond pas"));
     // An authentic badge shown for the wrong person is not called altered.
     assert!(wrong.text.contains("Authentique, mais délivré à une autre personne"), "{}", wrong.text);
     assert!(wrong.text.contains("class=\"status other-recipient\""), "{}", wrong.text);
     assert!(!wrong.text.contains("il a peut-être été modifié"), "{}", wrong.text);
-    let wrong_en = submit(&app, &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")], ("accept-language", "en")).await;
+    let wrong_en = submit(
+        &app,
+        &[("credential", None, text.as_bytes()), ("recipientEmail", None, b"someone@example.com")],
+        ("accept-language", "en"),
+    )
+    .await;
     assert!(wrong_en.text.contains("Authentic, but issued to someone else"), "{}", wrong_en.text);
     assert!(!wrong_en.text.contains("unverified-claims"), "{}", wrong_en.text);
 
@@ -293,7 +325,8 @@ async fn verification_page_reports_in_plain_language() {
         &credence_core::baking::BakedCredential::from_text(&text).unwrap(),
     )
     .unwrap();
-    let uploaded = submit(&app, &[("credential", None, b""), ("file", Some("badge.png"), &png)], ("accept-language", "en")).await;
+    let uploaded =
+        submit(&app, &[("credential", None, b""), ("file", Some("badge.png"), &png)], ("accept-language", "en")).await;
     assert!(uploaded.text.contains("class=\"status valid\""), "{}", uploaded.text);
     let pasted_url = submit(&app, &[("credential", None, url.as_bytes())], ("accept-language", "en")).await;
     assert!(pasted_url.text.contains("class=\"status valid\""));
@@ -334,7 +367,9 @@ async fn verification_page_reports_in_plain_language() {
     assert!(empty.text.contains("Collez un lien de badge"));
     let truncated = submit(&app, &[("file", Some("badge.png"), &png[..40])], ("accept-language", "en")).await;
     assert_eq!(truncated.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let foreign = submit(&app, &[("credential", None, b"https://elsewhere.example/credentials/1")], ("accept-language", "en")).await;
+    let foreign =
+        submit(&app, &[("credential", None, b"https://elsewhere.example/credentials/1")], ("accept-language", "en"))
+            .await;
     assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -357,4 +392,3 @@ async fn browsers_refused_by_the_rate_limit_get_a_page_that_says_when_to_retry()
     let api = app.post("/api/v1/verify", None, &json!({"id": "x"})).await;
     api.assert_problem(429, None);
 }
-

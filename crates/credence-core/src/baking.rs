@@ -148,9 +148,7 @@ fn is_compact_jws(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 3
         && !parts[0].is_empty()
-        && parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
 fn check_size(size: usize, limit: usize) -> Result<(), BakingError> {
@@ -437,8 +435,7 @@ fn scan_svg(svg: &str) -> Result<SvgDocument<'_>, BakingError> {
             credential_names.push(format!("{prefix}:credential"));
         }
     }
-    let credentials =
-        if root.self_closing { Vec::new() } else { scanner.credential_spans(&credential_names)? };
+    let credentials = if root.self_closing { Vec::new() } else { scanner.credential_spans(&credential_names)? };
     let root = RootTag {
         name: root.name,
         name_end: root.start + 1 + root.name.len(),
@@ -929,10 +926,7 @@ mod tests {
             unbake_svg("<svg><openbadges:credential verify=\"a.b.c\"/><openbadges:credential verify=\"a.b.c\"/></svg>"),
             Err(BakingError::DuplicateCredential)
         );
-        assert_eq!(
-            bake_svg("<svg xmlns:openbadges=\"urn:other\"></svg>", &json()),
-            Err(BakingError::PrefixConflict)
-        );
+        assert_eq!(bake_svg("<svg xmlns:openbadges=\"urn:other\"></svg>", &json()), Err(BakingError::PrefixConflict));
         let huge = "x".repeat(MAX_SVG_BYTES + 1);
         assert!(matches!(unbake_svg(&huge), Err(BakingError::TooLarge { .. })));
     }

@@ -33,7 +33,9 @@ pub enum CanonError {
     #[error("dataset has {found} blank nodes, more than the limit of {limit}")]
     TooManyBlankNodes { found: usize, limit: usize },
     /// Hash N-Degree Quads needed more work than [`CanonLimits::max_work`] (poison graph).
-    #[error("canonicalization work limit of {limit} steps exceeded (blank node structure too symmetric: possible poison graph)")]
+    #[error(
+        "canonicalization work limit of {limit} steps exceeded (blank node structure too symmetric: possible poison graph)"
+    )]
     WorkLimitExceeded { limit: u64 },
     /// The dataset has more quads than [`CanonLimits::max_quads`].
     #[error("dataset has {found} quads, more than the limit of {limit}")]
@@ -42,7 +44,9 @@ pub enum CanonError {
     #[error("quoted triples are not supported by RDFC-1.0")]
     QuotedTriple,
     /// Canonicalization ran past [`CanonLimits::max_time`] or [`CanonLimits::deadline`].
-    #[error("canonicalization time limit of {limit_ms} ms exceeded (blank node structure too symmetric: possible poison graph)")]
+    #[error(
+        "canonicalization time limit of {limit_ms} ms exceeded (blank node structure too symmetric: possible poison graph)"
+    )]
     TimeLimitExceeded { limit_ms: u64 },
     /// Hash N-Degree Quads had to follow a path of more than [`MAX_N_DEGREE_DEPTH`] blank nodes.
     #[error("canonicalization would follow a path of more than {limit} look-alike blank nodes (possible poison graph)")]
@@ -156,7 +160,9 @@ struct Clock {
 impl Clock {
     fn check(&self) -> Result<(), CanonError> {
         match self.deadline {
-            Some(deadline) if Instant::now() >= deadline => Err(CanonError::TimeLimitExceeded { limit_ms: self.limit_ms }),
+            Some(deadline) if Instant::now() >= deadline => {
+                Err(CanonError::TimeLimitExceeded { limit_ms: self.limit_ms })
+            }
             _ => Ok(()),
         }
     }
@@ -194,7 +200,10 @@ pub fn canonicalize_with(quads: &[Quad], limits: &CanonLimits) -> Result<Canonic
 
 /// Canonicalizes quads already split into N-Quads pieces (the JSON-LD path builds these directly,
 /// without `oxrdf` terms in between). Duplicates are removed here.
-pub(crate) fn canonicalize_rendered(quads: Vec<Rendered<'_>>, limits: &CanonLimits) -> Result<Canonicalized, CanonError> {
+pub(crate) fn canonicalize_rendered(
+    quads: Vec<Rendered<'_>>,
+    limits: &CanonLimits,
+) -> Result<Canonicalized, CanonError> {
     if quads.len() > limits.max_quads {
         return Err(CanonError::TooManyQuads { found: quads.len(), limit: limits.max_quads });
     }
@@ -307,10 +316,7 @@ impl<'a> State<'a> {
         };
         state.index_blank_nodes();
         if state.bnodes.len() > limits.max_blank_nodes {
-            return Err(CanonError::TooManyBlankNodes {
-                found: state.bnodes.len(),
-                limit: limits.max_blank_nodes,
-            });
+            return Err(CanonError::TooManyBlankNodes { found: state.bnodes.len(), limit: limits.max_blank_nodes });
         }
         state.first_degree.reserve(state.bnodes.len());
         for node in 0..state.bnodes.len() {
@@ -376,12 +382,8 @@ impl<'a> State<'a> {
 
     /// Step 4: blank nodes with a unique first-degree hash get canonical ids in hash order.
     fn issue_unique_first_degree(&mut self) {
-        let unique: Vec<String> = self
-            .hash_to_bnodes
-            .iter()
-            .filter(|(_, list)| list.len() == 1)
-            .map(|(hash, _)| hash.clone())
-            .collect();
+        let unique: Vec<String> =
+            self.hash_to_bnodes.iter().filter(|(_, list)| list.len() == 1).map(|(hash, _)| hash.clone()).collect();
         for hash in unique {
             if let Some(list) = self.hash_to_bnodes.remove(&hash) {
                 self.canonical.issue(list[0]);
@@ -514,10 +516,11 @@ impl<'a> State<'a> {
             order.clear();
             order.extend(permutation.iter().map(|&i| list[i]));
             if let Some((path, issuer_copy)) = self.try_permutation(&order, issuer, &chosen_path)?
-                && (chosen_issuer.is_none() || path < chosen_path) {
-                    chosen_path = path;
-                    chosen_issuer = Some(issuer_copy);
-                }
+                && (chosen_issuer.is_none() || path < chosen_path)
+            {
+                chosen_path = path;
+                chosen_issuer = Some(issuer_copy);
+            }
             if !next_permutation(&mut permutation) {
                 break;
             }
@@ -531,9 +534,7 @@ impl<'a> State<'a> {
         issuer: &IdentifierIssuer,
         chosen_path: &str,
     ) -> Result<Option<(String, IdentifierIssuer)>, CanonError> {
-        let worse = |path: &str| {
-            !chosen_path.is_empty() && path.len() >= chosen_path.len() && path > chosen_path
-        };
+        let worse = |path: &str| !chosen_path.is_empty() && path.len() >= chosen_path.len() && path > chosen_path;
         let mut issuer_copy = issuer.clone();
         let mut path = String::new();
         let mut recursion_list = Vec::new();
@@ -593,7 +594,8 @@ impl<'a> State<'a> {
 /// Distinct quads of `input`, in first-occurrence order (an RDF dataset is a set).
 fn distinct(mut input: Vec<Rendered<'_>>) -> Vec<Rendered<'_>> {
     let first_occurrences: Vec<bool> = {
-        let mut seen = std::collections::HashSet::with_capacity_and_hasher(input.len(), foldhash::fast::RandomState::default());
+        let mut seen =
+            std::collections::HashSet::with_capacity_and_hasher(input.len(), foldhash::fast::RandomState::default());
         input.iter().map(|q| seen.insert(q)).collect()
     };
     let mut keep = first_occurrences.into_iter();
@@ -616,7 +618,8 @@ impl Lines {
     where
         'a: 'b,
     {
-        let mut lines = Lines { text: String::with_capacity(quads.len() * 128), ranges: Vec::with_capacity(quads.len()) };
+        let mut lines =
+            Lines { text: String::with_capacity(quads.len() * 128), ranges: Vec::with_capacity(quads.len()) };
         for quad in quads {
             let start = lines.text.len();
             quad.write_line(&mut lines.text, label);

@@ -223,7 +223,11 @@ pub fn canonicalize(value: &Value, suite: Cryptosuite) -> Result<String, ProofEr
 /// Canonicalizes a JSON(-LD) value per the suite; RDFC-1.0 runs under `limits` (JCS needs none:
 /// its cost is linear in the document). Their `max_time` counts from the start of JSON-LD
 /// processing, and a `deadline` that has passed stops before it.
-pub fn canonicalize_with_limits(value: &Value, suite: Cryptosuite, limits: &canon::CanonLimits) -> Result<String, ProofError> {
+pub fn canonicalize_with_limits(
+    value: &Value,
+    suite: Cryptosuite,
+    limits: &canon::CanonLimits,
+) -> Result<String, ProofError> {
     canonicalize_in(value, suite, limits, &jsonld::ContextBudget::new())
 }
 
@@ -238,7 +242,8 @@ fn canonicalize_in(
         Cryptosuite::EddsaRdfc2022 => {
             let limits = limits.with_deadline_from_now();
             limits.check_deadline()?;
-            let canonical = jsonld::with_rendered_dataset(value, budget, |quads| canon::canonicalize_rendered(quads, &limits))??;
+            let canonical =
+                jsonld::with_rendered_dataset(value, budget, |quads| canon::canonicalize_rendered(quads, &limits))??;
             Ok(canonical.nquads)
         }
         Cryptosuite::EddsaJcs2022 => {
@@ -284,7 +289,9 @@ pub fn proof_config(doc: &Value, opts: &ProofOptions) -> Result<Value, ProofErro
     }
     proof.insert("verificationMethod".into(), opts.verification_method.clone().into());
     proof.insert("proofPurpose".into(), opts.proof_purpose.clone().into());
-    for (key, value) in [("id", &opts.id), ("expires", &opts.expires), ("challenge", &opts.challenge), ("domain", &opts.domain)] {
+    for (key, value) in
+        [("id", &opts.id), ("expires", &opts.expires), ("challenge", &opts.challenge), ("domain", &opts.domain)]
+    {
         if let Some(v) = value {
             proof.insert(key.into(), v.clone().into());
         }
@@ -433,7 +440,11 @@ impl MapResolver {
     }
 
     /// Maps `verification_method` to a Multikey (`z6Mk...`) public key.
-    pub fn insert_multikey(&mut self, verification_method: impl Into<String>, multikey: &str) -> Result<&mut Self, ResolveError> {
+    pub fn insert_multikey(
+        &mut self,
+        verification_method: impl Into<String>,
+        multikey: &str,
+    ) -> Result<&mut Self, ResolveError> {
         let key = multibase::decode_ed25519_public(multikey)?;
         Ok(self.insert(verification_method, key))
     }
@@ -645,9 +656,7 @@ fn verify_one(
             .clone()?,
     };
     let input = signing_input_with_document(canonical_document, &config, parsed.suite, limits, budget)?;
-    verifying_key
-        .verify_strict(&input.data_to_sign(), &parsed.signature)
-        .map_err(|_| ProofError::SignatureInvalid)
+    verifying_key.verify_strict(&input.data_to_sign(), &parsed.signature).map_err(|_| ProofError::SignatureInvalid)
 }
 
 #[cfg(test)]
@@ -667,7 +676,8 @@ mod tests {
 
     #[test]
     fn did_key_resolver_checks_the_fragment() {
-        let vm = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let vm =
+            "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
         assert!(DidKeyResolver.resolve(vm).is_ok());
         let bad = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#other";
         assert!(matches!(DidKeyResolver.resolve(bad), Err(ResolveError::MalformedDidKey { .. })));
@@ -744,7 +754,10 @@ mod tests {
         assert_eq!(first_result(&extended), Ok(()));
 
         let mut other = signed.clone();
-        other["@context"] = serde_json::json!(["https://www.w3.org/ns/credentials/examples/v2", "https://www.w3.org/ns/credentials/v2"]);
+        other["@context"] = serde_json::json!([
+            "https://www.w3.org/ns/credentials/examples/v2",
+            "https://www.w3.org/ns/credentials/v2"
+        ]);
         let error = first_result(&other).unwrap_err();
         assert_eq!(error, ProofError::ContextMismatch);
         assert!(error.to_string().contains("proof @context must be the start of the document @context"), "{error}");

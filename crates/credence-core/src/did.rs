@@ -27,10 +27,7 @@ pub enum DidError {
     #[error("did:key fragment '{fragment}' does not match the key '{key}'")]
     DidKeyFragmentMismatch { key: String, fragment: String },
     #[error("invalid Ed25519 Multikey at {path}: {source}")]
-    InvalidKey {
-        path: String,
-        source: MultibaseError,
-    },
+    InvalidKey { path: String, source: MultibaseError },
     #[error("invalid did:web '{did}': {reason}")]
     InvalidDidWeb { did: String, reason: &'static str },
     #[error("'{url}' cannot be expressed as did:web: {reason}")]
@@ -46,11 +43,7 @@ pub enum DidError {
     #[error("{path}: '{field}' is missing or not a string")]
     MissingField { path: String, field: &'static str },
     #[error("{path}: controller '{controller}' is not the document '{document}'")]
-    ControllerMismatch {
-        path: String,
-        controller: String,
-        document: String,
-    },
+    ControllerMismatch { path: String, controller: String, document: String },
     #[error("profile could not be serialized")]
     Serialize,
     #[error("'{0}' is not a DID (did:method:identifier)")]
@@ -91,11 +84,7 @@ impl DidKey {
     /// The did:key for an Ed25519 public key.
     pub fn from_public_key(public_key: &[u8; 32]) -> Self {
         let multibase = multibase::encode_ed25519_public(public_key);
-        DidKey {
-            did: format!("did:key:{multibase}"),
-            multibase,
-            public_key: *public_key,
-        }
+        DidKey { did: format!("did:key:{multibase}"), multibase, public_key: *public_key }
     }
 
     /// Parses `did:key:z6Mk...` or `did:key:z6Mk...#z6Mk...` (the fragment must repeat the key).
@@ -104,25 +93,13 @@ impl DidKey {
             Some((did, fragment)) => (did, Some(fragment)),
             None => (value, None),
         };
-        let encoded = did
-            .strip_prefix("did:key:")
-            .ok_or_else(|| DidError::NotDidKey(value.to_owned()))?;
-        let public_key =
-            multibase::decode_ed25519_public(encoded).map_err(|source| DidError::InvalidKey {
-                path: value.to_owned(),
-                source,
-            })?;
+        let encoded = did.strip_prefix("did:key:").ok_or_else(|| DidError::NotDidKey(value.to_owned()))?;
+        let public_key = multibase::decode_ed25519_public(encoded)
+            .map_err(|source| DidError::InvalidKey { path: value.to_owned(), source })?;
         if let Some(fragment) = fragment.filter(|f| *f != encoded) {
-            return Err(DidError::DidKeyFragmentMismatch {
-                key: encoded.to_owned(),
-                fragment: fragment.to_owned(),
-            });
+            return Err(DidError::DidKeyFragmentMismatch { key: encoded.to_owned(), fragment: fragment.to_owned() });
         }
-        Ok(DidKey {
-            did: did.to_owned(),
-            multibase: encoded.to_owned(),
-            public_key,
-        })
+        Ok(DidKey { did: did.to_owned(), multibase: encoded.to_owned(), public_key })
     }
 
     /// The verification method id `did:key:z6Mk...#z6Mk...`.
@@ -197,32 +174,20 @@ impl Did {
 /// `did:web:host%3A8443:issuers:acme` → `https://host:8443/issuers/acme/did.json`.
 pub fn did_web_to_url(did: &str) -> Result<String, DidError> {
     let bare = did.split(['#', '?']).next().unwrap_or(did);
-    let rest = bare
-        .strip_prefix("did:web:")
-        .ok_or_else(|| DidError::NotDidWeb(did.to_owned()))?;
-    let invalid = |reason| DidError::InvalidDidWeb {
-        did: did.to_owned(),
-        reason,
-    };
+    let rest = bare.strip_prefix("did:web:").ok_or_else(|| DidError::NotDidWeb(did.to_owned()))?;
+    let invalid = |reason| DidError::InvalidDidWeb { did: did.to_owned(), reason };
     // DID syntax: each ':'-separated segment is idchars (ALPHA, DIGIT, '.', '-', '_') and
     // percent-encodings; anything else (a space, '/', '<', ...) is not a did:web.
     if !rest.split(':').all(is_did_segment) {
         return Err(invalid("a segment is empty or holds a character DIDs do not allow"));
     }
     let mut segments = rest.split(':');
-    let host = segments
-        .next()
-        .unwrap_or_default()
-        .replace("%3A", ":")
-        .replace("%3a", ":");
+    let host = segments.next().unwrap_or_default().replace("%3A", ":").replace("%3a", ":");
     if host.is_empty() || host.contains(['/', '%', '@']) {
         return Err(invalid("bad host"));
     }
     let path: Vec<&str> = segments.collect();
-    if path
-        .iter()
-        .any(|s| s.is_empty() || s.contains('/') || *s == "." || *s == "..")
-    {
+    if path.iter().any(|s| s.is_empty() || s.contains('/') || *s == "." || *s == "..") {
         return Err(invalid("empty or unsafe path segment"));
     }
     Ok(if path.is_empty() {
@@ -255,21 +220,13 @@ fn is_did_segment(segment: &str) -> bool {
 /// The did:web for an https URL: the DID document URL (`.../did.json`,
 /// `/.well-known/did.json`) or the base URL it lives under.
 pub fn url_to_did_web(url: &str) -> Result<String, DidError> {
-    let invalid = |reason| DidError::InvalidWebUrl {
-        url: url.to_owned(),
-        reason,
-    };
-    let rest = url
-        .strip_prefix("https://")
-        .ok_or_else(|| invalid("must be an https URL"))?;
+    let invalid = |reason| DidError::InvalidWebUrl { url: url.to_owned(), reason };
+    let rest = url.strip_prefix("https://").ok_or_else(|| invalid("must be an https URL"))?;
     if rest.contains(['?', '#']) {
         return Err(invalid("must not have a query or fragment"));
     }
     let rest = rest.trim_end_matches('/');
-    let rest = rest
-        .strip_suffix("/.well-known/did.json")
-        .or_else(|| rest.strip_suffix("/did.json"))
-        .unwrap_or(rest);
+    let rest = rest.strip_suffix("/.well-known/did.json").or_else(|| rest.strip_suffix("/did.json")).unwrap_or(rest);
     let mut parts = rest.split('/');
     let host = parts.next().unwrap_or_default();
     if host.is_empty() || host.contains(['@', '%']) {
@@ -292,10 +249,7 @@ pub fn url_to_did_web(url: &str) -> Result<String, DidError> {
 /// credentials signed with a retired key keep verifying.
 pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
     let mut document = Map::new();
-    document.insert(
-        "@context".into(),
-        json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]),
-    );
+    document.insert("@context".into(), json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
     document.insert("id".into(), json!(did));
     add_verification_methods(&mut document, did, keys);
     Value::Object(document)
@@ -306,22 +260,15 @@ pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
 /// An issuer Profile that doubles as its own controller document, for issuers
 /// whose id is an https URL (verification methods `<profile id>#<multibase>`, as
 /// in the 1EdTech example). Keys as in [`did_web_document`].
-pub fn profile_controller_document(
-    profile: &Profile,
-    keys: &[[u8; 32]],
-) -> Result<Value, DidError> {
-    let Value::Object(fields) = serde_json::to_value(profile).map_err(|_| DidError::Serialize)?
-    else {
+pub fn profile_controller_document(profile: &Profile, keys: &[[u8; 32]]) -> Result<Value, DidError> {
+    let Value::Object(fields) = serde_json::to_value(profile).map_err(|_| DidError::Serialize)? else {
         return Err(DidError::Serialize);
     };
     // The DID context defines `verificationMethod` and `assertionMethod`, and the
     // Multikey context the key's terms: without them a JSON-LD processor drops the
     // keys (a verifier that frames the controller document in safe mode refuses it).
     let mut document = Map::new();
-    document.insert(
-        "@context".into(),
-        json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]),
-    );
+    document.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
     document.extend(fields.into_iter().filter(|(k, _)| k != "@context"));
     add_verification_methods(&mut document, &profile.id, keys);
     Ok(Value::Object(document))
@@ -337,15 +284,8 @@ fn multikey_method(controller: &str, key: &[u8; 32]) -> Value {
     })
 }
 
-fn add_verification_methods(
-    document: &mut Map<String, Value>,
-    controller: &str,
-    keys: &[[u8; 32]],
-) {
-    let methods: Vec<Value> = keys
-        .iter()
-        .map(|key| multikey_method(controller, key))
-        .collect();
+fn add_verification_methods(document: &mut Map<String, Value>, controller: &str, keys: &[[u8; 32]]) {
+    let methods: Vec<Value> = keys.iter().map(|key| multikey_method(controller, key)).collect();
     let ids: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
     document.insert("verificationMethod".into(), Value::Array(methods));
     document.insert("assertionMethod".into(), Value::Array(ids));
@@ -358,36 +298,18 @@ fn add_verification_methods(
 ///
 /// Relative ids (`#frag`) are resolved against the document id; methods may be
 /// listed in `verificationMethod` or embedded in `assertionMethod`.
-pub fn resolve_assertion_method(
-    document: &Value,
-    method_id: &str,
-) -> Result<ResolvedKey, DidError> {
-    let document_id = document
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or(DidError::MissingDocumentId)?;
+pub fn resolve_assertion_method(document: &Value, method_id: &str) -> Result<ResolvedKey, DidError> {
+    let document_id = document.get("id").and_then(Value::as_str).ok_or(DidError::MissingDocumentId)?;
     let absolute = |id: &str| {
-        if id.starts_with('#') {
-            format!("{document_id}{id}")
-        } else {
-            id.to_owned()
-        }
+        if id.starts_with('#') { format!("{document_id}{id}") } else { id.to_owned() }
     };
     let wanted = absolute(method_id);
-    let listed = |key: &str| {
-        document
-            .get(key)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    };
+    let listed = |key: &str| document.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
 
     let mut in_assertion = false;
     let mut found: Option<(String, &Value)> = None;
     for (i, entry) in listed("assertionMethod").iter().enumerate() {
-        let id = entry
-            .as_str()
-            .or_else(|| entry.get("id").and_then(Value::as_str));
+        let id = entry.as_str().or_else(|| entry.get("id").and_then(Value::as_str));
         if id.map(absolute).as_deref() == Some(wanted.as_str()) {
             in_assertion = true;
             if entry.is_object() {
@@ -399,10 +321,7 @@ pub fn resolve_assertion_method(
         found = listed("verificationMethod")
             .iter()
             .enumerate()
-            .find(|(_, m)| {
-                m.get("id").and_then(Value::as_str).map(absolute).as_deref()
-                    == Some(wanted.as_str())
-            })
+            .find(|(_, m)| m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(wanted.as_str()))
             .map(|(i, m)| (format!("verificationMethod[{i}]"), m));
     }
     let (path, method) = found.ok_or_else(|| DidError::MethodNotFound(wanted.clone()))?;
@@ -428,27 +347,13 @@ pub fn assertion_keys(document: &Value) -> Vec<ResolvedKey> {
         .collect()
 }
 
-fn read_method(
-    path: &str,
-    method: &Value,
-    id: &str,
-    document_id: &str,
-) -> Result<ResolvedKey, DidError> {
+fn read_method(path: &str, method: &Value, id: &str, document_id: &str) -> Result<ResolvedKey, DidError> {
     let field = |field: &'static str| {
-        method
-            .get(field)
-            .and_then(Value::as_str)
-            .ok_or(DidError::MissingField {
-                path: path.to_owned(),
-                field,
-            })
+        method.get(field).and_then(Value::as_str).ok_or(DidError::MissingField { path: path.to_owned(), field })
     };
     let kind = field("type")?;
     if kind != MULTIKEY && kind != "Ed25519VerificationKey2020" {
-        return Err(DidError::UnsupportedMethodType {
-            path: path.to_owned(),
-            kind: kind.to_owned(),
-        });
+        return Err(DidError::UnsupportedMethodType { path: path.to_owned(), kind: kind.to_owned() });
     }
     let controller = field("controller")?;
     if controller != document_id {
@@ -458,18 +363,9 @@ fn read_method(
             document: document_id.to_owned(),
         });
     }
-    let public_key =
-        multibase::decode_ed25519_public(field("publicKeyMultibase")?).map_err(|source| {
-            DidError::InvalidKey {
-                path: format!("{path}.publicKeyMultibase"),
-                source,
-            }
-        })?;
-    Ok(ResolvedKey {
-        id: id.to_owned(),
-        controller: controller.to_owned(),
-        public_key,
-    })
+    let public_key = multibase::decode_ed25519_public(field("publicKeyMultibase")?)
+        .map_err(|source| DidError::InvalidKey { path: format!("{path}.publicKeyMultibase"), source })?;
+    Ok(ResolvedKey { id: id.to_owned(), controller: controller.to_owned(), public_key })
 }
 
 /// Resolves a did:key verification method locally (no network).
@@ -499,10 +395,7 @@ mod tests {
         let document = did_key.document();
         assert_eq!(document["verificationMethod"][0]["type"], "Multikey");
         assert_eq!(document["verificationMethod"][0]["controller"], did_key.did);
-        assert_eq!(
-            document["@context"],
-            json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT])
-        );
+        assert_eq!(document["@context"], json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
         let resolved = resolve_did_key_method(&method_id).unwrap();
         assert_eq!(resolved.public_key, key());
         assert_eq!(resolved.controller, did_key.did);
@@ -510,44 +403,26 @@ mod tests {
 
     #[test]
     fn did_key_rejections() {
-        assert!(matches!(
-            DidKey::parse("did:web:x"),
-            Err(DidError::NotDidKey(_))
-        ));
+        assert!(matches!(DidKey::parse("did:web:x"), Err(DidError::NotDidKey(_))));
         assert!(matches!(
             DidKey::parse(&format!("did:key:{MULTIBASE}#z6Mkother")),
             Err(DidError::DidKeyFragmentMismatch { .. })
         ));
-        assert!(matches!(
-            DidKey::parse("did:key:zQ3sh"),
-            Err(DidError::InvalidKey { .. })
-        ));
+        assert!(matches!(DidKey::parse("did:key:zQ3sh"), Err(DidError::InvalidKey { .. })));
     }
 
     #[test]
     fn did_web_urls_both_ways() {
         let cases = [
-            (
-                "did:web:example.com",
-                "https://example.com/.well-known/did.json",
-            ),
-            (
-                "did:web:localhost%3A8443:issuers:acme",
-                "https://localhost:8443/issuers/acme/did.json",
-            ),
-            (
-                "did:web:w3c-ccg.github.io:user:alice",
-                "https://w3c-ccg.github.io/user/alice/did.json",
-            ),
+            ("did:web:example.com", "https://example.com/.well-known/did.json"),
+            ("did:web:localhost%3A8443:issuers:acme", "https://localhost:8443/issuers/acme/did.json"),
+            ("did:web:w3c-ccg.github.io:user:alice", "https://w3c-ccg.github.io/user/alice/did.json"),
         ];
         for (did, url) in cases {
             assert_eq!(did_web_to_url(did).unwrap(), url);
             assert_eq!(url_to_did_web(url).unwrap(), did);
         }
-        assert_eq!(
-            did_web_to_url("did:web:example.com:a#key-1").unwrap(),
-            "https://example.com/a/did.json"
-        );
+        assert_eq!(did_web_to_url("did:web:example.com:a#key-1").unwrap(), "https://example.com/a/did.json");
         assert_eq!(
             url_to_did_web("https://localhost:8443/issuers/acme").unwrap(),
             "did:web:localhost%3A8443:issuers:acme"
@@ -565,12 +440,25 @@ mod tests {
     fn dids_given_as_input() {
         let key = DidKey::from_public_key(&key());
         assert_eq!(Did::parse(&key.did), Ok(Did::Key(key.clone())));
-        assert_eq!(Did::parse("did:web:example.com%3A8443:users:ana").map(|d| d.as_str().to_owned()), Ok("did:web:example.com%3A8443:users:ana".into()));
+        assert_eq!(
+            Did::parse("did:web:example.com%3A8443:users:ana").map(|d| d.as_str().to_owned()),
+            Ok("did:web:example.com%3A8443:users:ana".into())
+        );
         assert!(matches!(Did::parse(&key.verification_method_id()), Err(DidError::DidUrl(_))));
         assert!(matches!(Did::parse("did:example:123"), Err(DidError::UnsupportedMethod(_))));
         assert!(matches!(Did::parse("did:key:z6MkNotAKey"), Err(DidError::InvalidKey { .. })));
-        for bad in ["did:web:exa mple.com", "did:web:example.com\"", "did:web:ex<a>mple.com", "did:web:a%zz", "did:web:example.com::x", "did:web:"] {
-            assert!(matches!(Did::parse(bad), Err(DidError::InvalidDidWeb { .. }) | Err(DidError::NotADid(_))), "{bad}");
+        for bad in [
+            "did:web:exa mple.com",
+            "did:web:example.com\"",
+            "did:web:ex<a>mple.com",
+            "did:web:a%zz",
+            "did:web:example.com::x",
+            "did:web:",
+        ] {
+            assert!(
+                matches!(Did::parse(bad), Err(DidError::InvalidDidWeb { .. }) | Err(DidError::NotADid(_))),
+                "{bad}"
+            );
         }
         for bad in ["did:web:example.com/x", "did:web:a#k", "did:web:a?x=1"] {
             assert!(matches!(Did::parse(bad), Err(DidError::DidUrl(_))), "{bad}");
@@ -588,12 +476,7 @@ mod tests {
         let document = did_web_document(did, &[key(), retired]);
         assert_eq!(document["assertionMethod"].as_array().unwrap().len(), 2);
         let retired_id = format!("{did}#{}", multibase::encode_ed25519_public(&retired));
-        assert_eq!(
-            resolve_assertion_method(&document, &retired_id)
-                .unwrap()
-                .public_key,
-            retired
-        );
+        assert_eq!(resolve_assertion_method(&document, &retired_id).unwrap().public_key, retired);
         let current = resolve_assertion_method(&document, &format!("{did}#{MULTIBASE}")).unwrap();
         assert_eq!(current.public_key, key());
         assert_eq!(current.controller, did);
@@ -631,16 +514,10 @@ mod tests {
         document["assertionMethod"] = json!([format!("#{MULTIBASE}")]);
         assert!(resolve_assertion_method(&document, &method_id).is_ok());
         document["assertionMethod"] = json!([]);
-        assert!(matches!(
-            resolve_assertion_method(&document, &method_id),
-            Err(DidError::NotAssertionMethod(_))
-        ));
+        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::NotAssertionMethod(_))));
         document["assertionMethod"] = json!([method_id]);
         document["verificationMethod"][0]["controller"] = json!("did:web:evil.example");
-        assert!(matches!(
-            resolve_assertion_method(&document, &method_id),
-            Err(DidError::ControllerMismatch { .. })
-        ));
+        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::ControllerMismatch { .. })));
         document["verificationMethod"][0]["controller"] = json!(did);
         document["verificationMethod"][0]["type"] = json!("JsonWebKey2020");
         let err = resolve_assertion_method(&document, &method_id).unwrap_err();
@@ -650,13 +527,7 @@ mod tests {
         );
         document["verificationMethod"][0]["type"] = json!("Multikey");
         document["verificationMethod"][0]["publicKeyMultibase"] = json!("zBad0");
-        assert!(matches!(
-            resolve_assertion_method(&document, &method_id),
-            Err(DidError::InvalidKey { .. })
-        ));
-        assert_eq!(
-            resolve_assertion_method(&json!({}), &method_id),
-            Err(DidError::MissingDocumentId)
-        );
+        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::InvalidKey { .. })));
+        assert_eq!(resolve_assertion_method(&json!({}), &method_id), Err(DidError::MissingDocumentId));
     }
 }

@@ -73,13 +73,24 @@ mod tests {
 
     #[test]
     fn absolute_iris_with_characters_n_quads_can_carry() {
-        for good in ["https://ex.test/caf\u{e9}", "did:key:z6Mk", "urn:uuid:1", "data:image/png;base64,AAAA", "https://ex.test/a%20b?x=1#f"] {
+        for good in [
+            "https://ex.test/caf\u{e9}",
+            "did:key:z6Mk",
+            "urn:uuid:1",
+            "data:image/png;base64,AAAA",
+            "https://ex.test/a%20b?x=1#f",
+        ] {
             assert_eq!(check_iri(good), Ok(()), "{good}");
         }
         assert_eq!(check_iri("https://ex.test/a b"), Err(IriError::Space));
         assert_eq!(check_iri("https://ex.test/\u{7}"), Err(IriError::Control(7)));
         assert_eq!(check_iri("https://ex.test/\"x\""), Err(IriError::Character(b'"')));
-        for (bad, c) in [("https://ex.test/<", b'<'), ("https://ex.test/\\", b'\\'), ("https://ex.test/`", b'`'), ("https://ex.test/{}", b'{')] {
+        for (bad, c) in [
+            ("https://ex.test/<", b'<'),
+            ("https://ex.test/\\", b'\\'),
+            ("https://ex.test/`", b'`'),
+            ("https://ex.test/{}", b'{'),
+        ] {
             assert_eq!(check_iri(bad), Err(IriError::Character(c)), "{bad}");
         }
         assert_eq!(check_iri("relative/path"), Err(IriError::NotAbsolute));

@@ -36,10 +36,7 @@ pub enum JwtError {
     #[error("{0} segment is not valid unpadded base64url")]
     Base64(&'static str),
     #[error("{segment} segment is not a JSON object: {message}")]
-    Json {
-        segment: &'static str,
-        message: String,
-    },
+    Json { segment: &'static str, message: String },
     #[error("alg 'none' is not accepted")]
     AlgNone,
     #[error("header.alg is missing or not a string")]
@@ -77,10 +74,7 @@ pub enum JwtError {
     #[error("claim '{0}' is required")]
     MissingClaim(&'static str),
     #[error("claim '{claim}' does not match the credential's {path}")]
-    ClaimMismatch {
-        claim: &'static str,
-        path: &'static str,
-    },
+    ClaimMismatch { claim: &'static str, path: &'static str },
     #[error("credential {path}: {message}")]
     Credential { path: &'static str, message: String },
     #[error("the credential payload already has the registered claim '{0}'")]
@@ -104,36 +98,23 @@ impl JwtVerificationKey {
     /// Reads a public JWK: `{kty: "OKP", crv: "Ed25519", x}` or `{kty: "RSA", n, e}`.
     /// A JWK carrying `d` (a private key) is refused.
     pub fn from_jwk(jwk: &Value) -> Result<Self, JwtError> {
-        let obj = jwk
-            .as_object()
-            .ok_or_else(|| JwtError::Jwk("not an object".into()))?;
+        let obj = jwk.as_object().ok_or_else(|| JwtError::Jwk("not an object".into()))?;
         if obj.contains_key("d") {
             return Err(JwtError::PrivateKeyInHeader);
         }
         let member = |name: &str| -> Result<Vec<u8>, JwtError> {
-            let text = obj
-                .get(name)
-                .and_then(Value::as_str)
-                .ok_or_else(|| JwtError::Jwk(format!("'{name}' missing")))?;
-            URL_SAFE_NO_PAD
-                .decode(text)
-                .map_err(|_| JwtError::Jwk(format!("'{name}' is not base64url")))
+            let text =
+                obj.get(name).and_then(Value::as_str).ok_or_else(|| JwtError::Jwk(format!("'{name}' missing")))?;
+            URL_SAFE_NO_PAD.decode(text).map_err(|_| JwtError::Jwk(format!("'{name}' is not base64url")))
         };
         match obj.get("kty").and_then(Value::as_str) {
             Some("OKP") if obj.get("crv").and_then(Value::as_str) == Some("Ed25519") => {
                 let x = member("x")?;
-                let key: [u8; 32] = x
-                    .try_into()
-                    .map_err(|_| JwtError::Jwk("'x' must be 32 bytes".into()))?;
+                let key: [u8; 32] = x.try_into().map_err(|_| JwtError::Jwk("'x' must be 32 bytes".into()))?;
                 Ok(JwtVerificationKey::Ed25519(key))
             }
-            Some("RSA") => Ok(JwtVerificationKey::Rsa {
-                n: member("n")?,
-                e: member("e")?,
-            }),
-            _ => Err(JwtError::Jwk(
-                "unsupported kty/crv (expected OKP Ed25519 or RSA)".into(),
-            )),
+            Some("RSA") => Ok(JwtVerificationKey::Rsa { n: member("n")?, e: member("e")? }),
+            _ => Err(JwtError::Jwk("unsupported kty/crv (expected OKP Ed25519 or RSA)".into())),
         }
     }
 
@@ -168,10 +149,7 @@ pub struct DecodedJwt {
 impl DecodedJwt {
     /// `alg` from the header.
     pub fn alg(&self) -> &str {
-        self.header
-            .get("alg")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.header.get("alg").and_then(Value::as_str).unwrap_or_default()
     }
 
     /// `kid` from the header, if any.
@@ -196,10 +174,7 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions {
-            require_kid_under_issuer: true,
-            now: Some(OffsetDateTime::now_utc()),
-        }
+        VerifyOptions { require_kid_under_issuer: true, now: Some(OffsetDateTime::now_utc()) }
     }
 }
 
@@ -207,24 +182,15 @@ impl Default for VerifyOptions {
 pub fn sign_vc_jwt(credential: &Value, key: &SigningKey, kid: &str) -> Result<String, JwtError> {
     let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": kid});
     let payload = build_payload(credential)?;
-    let signing_input = format!(
-        "{}.{}",
-        encode_json(&header),
-        encode_json(&Value::Object(payload))
-    );
+    let signing_input = format!("{}.{}", encode_json(&header), encode_json(&Value::Object(payload)));
     let signature = key.sign(signing_input.as_bytes());
-    Ok(format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature.to_bytes())
-    ))
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())))
 }
 
 /// The JWT claims for a credential (see the module documentation).
 pub fn build_payload(credential: &Value) -> Result<Map<String, Value>, JwtError> {
-    let fields = credential.as_object().ok_or(JwtError::Credential {
-        path: "",
-        message: "must be a JSON object".into(),
-    })?;
+    let fields =
+        credential.as_object().ok_or(JwtError::Credential { path: "", message: "must be a JSON object".into() })?;
     let facts = CredentialFacts::read(credential)?;
     let mut payload = Map::new();
     if facts.vc1 {
@@ -258,16 +224,11 @@ pub fn decode_vc_jwt(token: &str) -> Result<DecodedJwt, JwtError> {
     let header = decode_object(header_b64, "header")?;
     check_header(&header)?;
     let claims = decode_object(payload_b64, "payload")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
-        .map_err(|_| JwtError::Base64("signature"))?;
+    let signature = URL_SAFE_NO_PAD.decode(signature_b64).map_err(|_| JwtError::Base64("signature"))?;
     let credential = match claims.get("vc") {
         Some(vc) if vc.is_object() => vc.clone(),
         Some(_) => {
-            return Err(JwtError::Json {
-                segment: "payload",
-                message: "'vc' must be an object".into(),
-            });
+            return Err(JwtError::Json { segment: "payload", message: "'vc' must be an object".into() });
         }
         None => {
             let mut credential = claims.clone();
@@ -275,13 +236,7 @@ pub fn decode_vc_jwt(token: &str) -> Result<DecodedJwt, JwtError> {
             Value::Object(credential)
         }
     };
-    Ok(DecodedJwt {
-        header,
-        claims,
-        credential,
-        signing_input: format!("{header_b64}.{payload_b64}"),
-        signature,
-    })
+    Ok(DecodedJwt { header, claims, credential, signing_input: format!("{header_b64}.{payload_b64}"), signature })
 }
 
 /// Verifies a VC-JWT with `key` and the default options (kid under the issuer,
@@ -292,11 +247,7 @@ pub fn verify_vc_jwt(token: &str, key: &JwtVerificationKey) -> Result<Value, Jwt
 
 /// Verifies a VC-JWT: signature, header key reference, and the registered
 /// claims against the embedded credential (OB 3.0 "Verify a Credential").
-pub fn verify_vc_jwt_with(
-    token: &str,
-    key: &JwtVerificationKey,
-    options: &VerifyOptions,
-) -> Result<Value, JwtError> {
+pub fn verify_vc_jwt_with(token: &str, key: &JwtVerificationKey, options: &VerifyOptions) -> Result<Value, JwtError> {
     let decoded = decode_vc_jwt(token)?;
     if let Some(jwk) = decoded.jwk()
         && JwtVerificationKey::from_jwk(jwk)? != *key
@@ -320,19 +271,11 @@ fn encode_json(value: &Value) -> String {
 }
 
 fn decode_object(segment: &str, name: &'static str) -> Result<Map<String, Value>, JwtError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| JwtError::Base64(name))?;
+    let bytes = URL_SAFE_NO_PAD.decode(segment).map_err(|_| JwtError::Base64(name))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(JwtError::Json {
-            segment: name,
-            message: "not an object".into(),
-        }),
-        Err(err) => Err(JwtError::Json {
-            segment: name,
-            message: err.to_string(),
-        }),
+        Ok(_) => Err(JwtError::Json { segment: name, message: "not an object".into() }),
+        Err(err) => Err(JwtError::Json { segment: name, message: err.to_string() }),
     }
 }
 
@@ -343,10 +286,7 @@ fn check_header(header: &Map<String, Value>) -> Result<(), JwtError> {
         Some("EdDSA" | "RS256") => {}
         Some(other) => return Err(JwtError::UnsupportedAlg(other.to_owned())),
     }
-    if let Some(name) = header
-        .keys()
-        .find(|name| !ALLOWED_HEADERS.contains(&name.as_str()))
-    {
+    if let Some(name) = header.keys().find(|name| !ALLOWED_HEADERS.contains(&name.as_str())) {
         return Err(JwtError::UnexpectedHeader(name.clone()));
     }
     if let Some(typ) = header.get("typ")
@@ -365,67 +305,42 @@ fn check_header(header: &Map<String, Value>) -> Result<(), JwtError> {
 fn verify_signature(decoded: &DecodedJwt, key: &JwtVerificationKey) -> Result<(), JwtError> {
     let message = decoded.signing_input.as_bytes();
     match (decoded.alg(), key) {
-        ("EdDSA", JwtVerificationKey::Ed25519(public)) => {
-            verify_ed25519(public, message, &decoded.signature)
-        }
-        ("RS256", JwtVerificationKey::Rsa { n, e }) => {
-            verify_rs256(n, e, message, &decoded.signature)
-        }
-        (alg, key) => Err(JwtError::KeyAlgorithmMismatch {
-            alg: alg.to_owned(),
-            key: key.describe(),
-        }),
+        ("EdDSA", JwtVerificationKey::Ed25519(public)) => verify_ed25519(public, message, &decoded.signature),
+        ("RS256", JwtVerificationKey::Rsa { n, e }) => verify_rs256(n, e, message, &decoded.signature),
+        (alg, key) => Err(JwtError::KeyAlgorithmMismatch { alg: alg.to_owned(), key: key.describe() }),
     }
 }
 
 fn verify_ed25519(public: &[u8; 32], message: &[u8], signature: &[u8]) -> Result<(), JwtError> {
-    let key =
-        ed25519_dalek::VerifyingKey::from_bytes(public).map_err(|_| JwtError::InvalidEd25519Key)?;
-    let signature =
-        ed25519_dalek::Signature::from_slice(signature).map_err(|_| JwtError::BadSignature)?;
-    key.verify_strict(message, &signature)
-        .map_err(|_| JwtError::BadSignature)
+    let key = ed25519_dalek::VerifyingKey::from_bytes(public).map_err(|_| JwtError::InvalidEd25519Key)?;
+    let signature = ed25519_dalek::Signature::from_slice(signature).map_err(|_| JwtError::BadSignature)?;
+    key.verify_strict(message, &signature).map_err(|_| JwtError::BadSignature)
 }
 
 fn verify_rs256(n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) -> Result<(), JwtError> {
     use rsa::signature::Verifier;
     use rsa::traits::PublicKeyParts;
-    let public = rsa::RsaPublicKey::new(
-        rsa::BigUint::from_bytes_be(n),
-        rsa::BigUint::from_bytes_be(e),
-    )
-    .map_err(|err| JwtError::InvalidRsaKey(err.to_string()))?;
+    let public = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
+        .map_err(|err| JwtError::InvalidRsaKey(err.to_string()))?;
     let bits = public.n().bits();
     if bits < MIN_RSA_BITS {
         return Err(JwtError::RsaKeyTooSmall(bits));
     }
     let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
-    let signature =
-        rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| JwtError::BadSignature)?;
-    verifier
-        .verify(message, &signature)
-        .map_err(|_| JwtError::BadSignature)
+    let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| JwtError::BadSignature)?;
+    verifier.verify(message, &signature).map_err(|_| JwtError::BadSignature)
 }
 
-fn check_kid(
-    kid: &str,
-    key: &JwtVerificationKey,
-    issuer: &str,
-    require_under_issuer: bool,
-) -> Result<(), JwtError> {
+fn check_kid(kid: &str, key: &JwtVerificationKey, issuer: &str, require_under_issuer: bool) -> Result<(), JwtError> {
     if kid.starts_with("did:key:") {
-        let named =
-            super::did::DidKey::parse(kid).map_err(|_| JwtError::KidKeyMismatch(kid.to_owned()))?;
+        let named = super::did::DidKey::parse(kid).map_err(|_| JwtError::KidKeyMismatch(kid.to_owned()))?;
         if *key != JwtVerificationKey::Ed25519(named.public_key) {
             return Err(JwtError::KidKeyMismatch(kid.to_owned()));
         }
     }
     let controller = kid.split('#').next().unwrap_or(kid);
     if require_under_issuer && controller != issuer {
-        return Err(JwtError::KidNotIssuer {
-            kid: kid.to_owned(),
-            issuer: issuer.to_owned(),
-        });
+        return Err(JwtError::KidNotIssuer { kid: kid.to_owned(), issuer: issuer.to_owned() });
     }
     Ok(())
 }
@@ -433,73 +348,41 @@ fn check_kid(
 fn check_claims(claims: &Map<String, Value>, facts: &CredentialFacts) -> Result<(), JwtError> {
     let string_claim = |name: &'static str| claims.get(name).and_then(Value::as_str);
     let number_claim = |name: &'static str| claims.get(name).and_then(Value::as_i64);
-    let require = |claim: &'static str, present: bool, matches: bool, path: &'static str| match (
-        present, matches,
-    ) {
+    let require = |claim: &'static str, present: bool, matches: bool, path: &'static str| match (present, matches) {
         (false, _) => Err(JwtError::MissingClaim(claim)),
         (true, false) => Err(JwtError::ClaimMismatch { claim, path }),
         (true, true) => Ok(()),
     };
     let iss = string_claim("iss");
-    require(
-        "iss",
-        iss.is_some(),
-        iss == Some(facts.issuer.as_str()),
-        "issuer.id",
-    )?;
+    require("iss", iss.is_some(), iss == Some(facts.issuer.as_str()), "issuer.id")?;
     let jti = string_claim("jti");
     require("jti", jti.is_some(), jti == Some(facts.id.as_str()), "id")?;
     let sub = string_claim("sub");
     match &facts.subject {
-        Some(subject) => require(
-            "sub",
-            sub.is_some(),
-            sub == Some(subject.as_str()),
-            "credentialSubject.id",
-        )?,
+        Some(subject) => require("sub", sub.is_some(), sub == Some(subject.as_str()), "credentialSubject.id")?,
         None if claims.contains_key("sub") => {
-            return Err(JwtError::ClaimMismatch {
-                claim: "sub",
-                path: "credentialSubject.id",
-            });
+            return Err(JwtError::ClaimMismatch { claim: "sub", path: "credentialSubject.id" });
         }
         None => {}
     }
     let nbf = number_claim("nbf");
-    require(
-        "nbf",
-        claims.contains_key("nbf"),
-        nbf == Some(facts.start),
-        facts.start_path,
-    )?;
+    require("nbf", claims.contains_key("nbf"), nbf == Some(facts.start), facts.start_path)?;
     match (claims.get("exp"), facts.end) {
         (None, Some(_)) => Err(JwtError::MissingClaim("exp")),
-        (Some(_), Some(end)) if number_claim("exp") != Some(end) => Err(JwtError::ClaimMismatch {
-            claim: "exp",
-            path: facts.end_path,
-        }),
-        (Some(exp), None) if !exp.is_i64() => Err(JwtError::ClaimMismatch {
-            claim: "exp",
-            path: facts.end_path,
-        }),
+        (Some(_), Some(end)) if number_claim("exp") != Some(end) => {
+            Err(JwtError::ClaimMismatch { claim: "exp", path: facts.end_path })
+        }
+        (Some(exp), None) if !exp.is_i64() => Err(JwtError::ClaimMismatch { claim: "exp", path: facts.end_path }),
         _ => Ok(()),
     }
 }
 
 fn check_time(claims: &Map<String, Value>, now: OffsetDateTime) -> Result<(), JwtError> {
     let now = now.unix_timestamp();
-    if claims
-        .get("nbf")
-        .and_then(Value::as_i64)
-        .is_some_and(|nbf| nbf > now)
-    {
+    if claims.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| nbf > now) {
         return Err(JwtError::NotYetValid);
     }
-    if claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .is_some_and(|exp| exp <= now)
-    {
+    if claims.get("exp").and_then(Value::as_i64).is_some_and(|exp| exp <= now) {
         return Err(JwtError::Expired);
     }
     Ok(())
@@ -530,21 +413,12 @@ impl CredentialFacts {
             None => None,
         }
         .ok_or(missing("issuer.id"))?;
-        let id = credential
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or(missing("id"))?;
+        let id = credential.get("id").and_then(Value::as_str).ok_or(missing("id"))?;
         let subject = match credential.get("credentialSubject") {
-            Some(Value::Object(subject)) => {
-                subject.get("id").and_then(Value::as_str).map(str::to_owned)
-            }
+            Some(Value::Object(subject)) => subject.get("id").and_then(Value::as_str).map(str::to_owned),
             _ => return Err(missing("credentialSubject")),
         };
-        let (start_path, end_path) = if vc1 {
-            ("issuanceDate", "expirationDate")
-        } else {
-            ("validFrom", "validUntil")
-        };
+        let (start_path, end_path) = if vc1 { ("issuanceDate", "expirationDate") } else { ("validFrom", "validUntil") };
         let start = numeric_date(credential, start_path)?.ok_or(missing(start_path))?;
         let end = numeric_date(credential, end_path)?;
         Ok(CredentialFacts {
@@ -561,10 +435,7 @@ impl CredentialFacts {
 }
 
 fn missing(path: &'static str) -> JwtError {
-    JwtError::Credential {
-        path,
-        message: "is required".into(),
-    }
+    JwtError::Credential { path, message: "is required".into() }
 }
 
 /// A date-time property as a JWT NumericDate (whole seconds, fraction dropped).
@@ -576,18 +447,13 @@ fn numeric_date(credential: &Value, path: &'static str) -> Result<Option<i64>, J
         .as_str()
         .and_then(parse_date_time_z)
         .map(|date| Some(date.unix_timestamp()))
-        .ok_or(JwtError::Credential {
-            path,
-            message: "is not an RFC 3339 date-time".into(),
-        })
+        .ok_or(JwtError::Credential { path, message: "is not an RFC 3339 date-time".into() })
 }
 
 /// Public Multikey of a did:key `kid`, if the kid is one (for callers resolving keys).
 pub fn did_key_from_kid(kid: &str) -> Option<JwtVerificationKey> {
     let encoded = kid.strip_prefix("did:key:")?.split('#').next()?;
-    multibase::decode_ed25519_public(encoded)
-        .ok()
-        .map(JwtVerificationKey::Ed25519)
+    multibase::decode_ed25519_public(encoded).ok().map(JwtVerificationKey::Ed25519)
 }
 
 #[cfg(test)]

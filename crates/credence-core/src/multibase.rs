@@ -84,9 +84,7 @@ pub fn decode(value: &str) -> Result<Vec<u8>, MultibaseError> {
     let mut chars = value.chars();
     match chars.next() {
         None => Err(MultibaseError::Empty),
-        Some('z') => bs58::decode(chars.as_str())
-            .into_vec()
-            .map_err(|_| MultibaseError::InvalidBase58),
+        Some('z') => bs58::decode(chars.as_str()).into_vec().map_err(|_| MultibaseError::InvalidBase58),
         Some('u') => base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(chars.as_str())
             .map_err(|_| MultibaseError::InvalidBase64),
@@ -110,17 +108,10 @@ pub fn encode_ed25519_secret(seed: &[u8; 32]) -> String {
     encode_base58btc(&buf)
 }
 
-fn decode_prefixed(
-    value: &str,
-    prefix: [u8; 2],
-    what: &'static str,
-) -> Result<[u8; 32], MultibaseError> {
+fn decode_prefixed(value: &str, prefix: [u8; 2], what: &'static str) -> Result<[u8; 32], MultibaseError> {
     let bytes = decode(value)?;
-    let rest = bytes
-        .strip_prefix(&prefix)
-        .ok_or(MultibaseError::WrongCodec(what))?;
-    rest.try_into()
-        .map_err(|_| MultibaseError::WrongLength(rest.len()))
+    let rest = bytes.strip_prefix(&prefix).ok_or(MultibaseError::WrongCodec(what))?;
+    rest.try_into().map_err(|_| MultibaseError::WrongLength(rest.len()))
 }
 
 /// Decodes an Ed25519 public key from its Multikey form.
@@ -162,11 +153,10 @@ mod tests {
 
     #[test]
     fn public_key_round_trips_and_matches_the_1edtech_vector() {
-        let key: [u8; 32] =
-            hex::decode("4bdeafde2ea8beefadd8c699b5c7e0704cf51154d52e17b20b71337ca04cc5a5")
-                .unwrap()
-                .try_into()
-                .unwrap();
+        let key: [u8; 32] = hex::decode("4bdeafde2ea8beefadd8c699b5c7e0704cf51154d52e17b20b71337ca04cc5a5")
+            .unwrap()
+            .try_into()
+            .unwrap();
         let encoded = encode_ed25519_public(&key);
         assert_eq!(encoded, "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
         assert_eq!(decode_ed25519_public(&encoded).unwrap(), key);
@@ -175,10 +165,7 @@ mod tests {
     #[test]
     fn rejects_wrong_codec_length_and_prefix() {
         let secret = encode_ed25519_secret(&[7u8; 32]);
-        assert_eq!(
-            decode_ed25519_public(&secret),
-            Err(MultibaseError::WrongCodec("public"))
-        );
+        assert_eq!(decode_ed25519_public(&secret), Err(MultibaseError::WrongCodec("public")));
         let short = encode_base58btc(&[0xed, 0x01, 1, 2, 3]);
         assert_eq!(decode_ed25519_public(&short), Err(MultibaseError::WrongLength(3)));
         assert_eq!(decode("m123"), Err(MultibaseError::UnsupportedPrefix('m')));

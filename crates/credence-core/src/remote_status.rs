@@ -164,10 +164,8 @@ pub fn verify_status_list_credential_with(
     if purposes.is_empty() {
         return Err(StatusDocumentError::Subject("has no statusPurpose"));
     }
-    let encoded = subject
-        .get("encodedList")
-        .and_then(Value::as_str)
-        .ok_or(StatusDocumentError::Subject("has no encodedList"))?;
+    let encoded =
+        subject.get("encodedList").and_then(Value::as_str).ok_or(StatusDocumentError::Subject("has no encodedList"))?;
     let bitstring = Bitstring::decode(encoded, DEFAULT_MAX_DECOMPRESSED_BYTES)?;
     Ok(VerifiedStatusList { url: url.to_string(), issuer, purposes, bitstring })
 }
@@ -209,7 +207,10 @@ pub fn read_revocation_list(doc: &Value, url: &str) -> Result<RevocationList, St
         .ok_or(StatusDocumentError::RevokedCredentials("is missing or not an array"))?;
     let mut revoked = HashSet::with_capacity(entries.len());
     for entry in entries {
-        let id = entry.get("id").and_then(Value::as_str).ok_or(StatusDocumentError::RevokedCredentials("has an entry without an id"))?;
+        let id = entry
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or(StatusDocumentError::RevokedCredentials("has an entry without an id"))?;
         revoked.insert(id.to_string());
     }
     Ok(RevocationList { url: url.to_string(), issuer, revoked })
@@ -299,8 +300,12 @@ mod tests {
         let list = verify_status_list_credential(&doc, URL, &OfflineResolver::new(), now).unwrap();
         assert_eq!(list.answer(&issuer, "revocation", 5), StatusAnswer::Set);
         assert_eq!(list.answer(&issuer, "revocation", 6), StatusAnswer::Clear);
-        assert!(matches!(list.answer("did:example:other", "revocation", 5), StatusAnswer::Unknown(m) if m.contains("not by the credential's issuer")));
-        assert!(matches!(list.answer(&issuer, "suspension", 5), StatusAnswer::Unknown(m) if m.contains("not for the entry's purpose")));
+        assert!(
+            matches!(list.answer("did:example:other", "revocation", 5), StatusAnswer::Unknown(m) if m.contains("not by the credential's issuer"))
+        );
+        assert!(
+            matches!(list.answer(&issuer, "suspension", 5), StatusAnswer::Unknown(m) if m.contains("not for the entry's purpose"))
+        );
         assert!(matches!(list.answer(&issuer, "revocation", u64::MAX), StatusAnswer::Unknown(_)));
     }
 
@@ -311,16 +316,25 @@ mod tests {
         let resolver = OfflineResolver::new();
         let mut altered = doc.clone();
         altered["credentialSubject"]["encodedList"] = json!(Bitstring::new().encode().replace('A', "B"));
-        assert!(matches!(verify_status_list_credential(&altered, URL, &resolver, now), Err(StatusDocumentError::Proof(_))));
+        assert!(matches!(
+            verify_status_list_credential(&altered, URL, &resolver, now),
+            Err(StatusDocumentError::Proof(_))
+        ));
         assert!(matches!(
             verify_status_list_credential(&doc, "https://elsewhere.example/list", &resolver, now),
             Err(StatusDocumentError::IdMismatch(_))
         ));
         let long_ago = OffsetDateTime::now_utc() - time::Duration::days(365 * 10);
-        assert!(matches!(verify_status_list_credential(&doc, URL, &resolver, long_ago), Err(StatusDocumentError::NotYetValid(_))));
+        assert!(matches!(
+            verify_status_list_credential(&doc, URL, &resolver, long_ago),
+            Err(StatusDocumentError::NotYetValid(_))
+        ));
         let mut unsigned = doc.clone();
         unsigned.as_object_mut().unwrap().remove("proof");
-        assert!(matches!(verify_status_list_credential(&unsigned, URL, &resolver, now), Err(StatusDocumentError::Proof(ProofError::NoProof))));
+        assert!(matches!(
+            verify_status_list_credential(&unsigned, URL, &resolver, now),
+            Err(StatusDocumentError::Proof(ProofError::NoProof))
+        ));
         assert!(matches!(
             verify_status_list_credential(&json!({"type": "VerifiableCredential"}), URL, &resolver, now),
             Err(StatusDocumentError::WrongType(_))
@@ -335,8 +349,11 @@ mod tests {
         claimed["issuer"] = json!("did:example:someone-else");
         let key = SigningKey::from_bytes(&[7; 32]);
         let did = DidKey::from_public_key(&key.verifying_key().to_bytes());
-        let signed = add_proof(&claimed, &key, &ProofOptions::new(Cryptosuite::EddsaJcs2022, did.verification_method_id())).unwrap();
-        let err = verify_status_list_credential(&signed, URL, &OfflineResolver::new(), OffsetDateTime::now_utc()).unwrap_err();
+        let signed =
+            add_proof(&claimed, &key, &ProofOptions::new(Cryptosuite::EddsaJcs2022, did.verification_method_id()))
+                .unwrap();
+        let err = verify_status_list_credential(&signed, URL, &OfflineResolver::new(), OffsetDateTime::now_utc())
+            .unwrap_err();
         assert!(matches!(err, StatusDocumentError::Key { reason: KeyError::Refused(_), .. }), "{err}");
         assert!(err.to_string().contains("not by did:example:someone-else"), "{err}");
     }
@@ -352,6 +369,9 @@ mod tests {
         assert!(read_revocation_list(&json!({"id": URL, "issuer": "x"}), URL).is_err());
         assert!(read_revocation_list(&json!({"id": URL, "revokedCredentials": []}), URL).is_err());
         assert!(read_revocation_list(&json!({"id": URL, "issuer": "x", "revokedCredentials": [{}]}), URL).is_err());
-        assert!(matches!(read_revocation_list(&doc, "https://other.example/list"), Err(StatusDocumentError::IdMismatch(_))));
+        assert!(matches!(
+            read_revocation_list(&doc, "https://other.example/list"),
+            Err(StatusDocumentError::IdMismatch(_))
+        ));
     }
 }

@@ -34,9 +34,7 @@ pub enum SealError {
     SealedLength(usize),
     #[error("unsupported sealed key version {0}")]
     UnsupportedVersion(u8),
-    #[error(
-        "cannot open sealed key: wrong master key, wrong associated data, or tampered ciphertext"
-    )]
+    #[error("cannot open sealed key: wrong master key, wrong associated data, or tampered ciphertext")]
     Decrypt,
 }
 
@@ -52,25 +50,19 @@ impl MasterKey {
 
     /// From a byte slice that must be exactly 32 bytes long.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, SealError> {
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| SealError::MasterKeyLength(bytes.len()))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| SealError::MasterKeyLength(bytes.len()))?;
         Ok(MasterKey(array))
     }
 
     /// From 64 hex characters (surrounding whitespace ignored).
     pub fn from_hex(text: &str) -> Result<Self, SealError> {
-        let bytes = Zeroizing::new(
-            hex::decode(text.trim()).map_err(|_| SealError::MasterKeyEncoding("hex"))?,
-        );
+        let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| SealError::MasterKeyEncoding("hex"))?);
         Self::from_slice(&bytes)
     }
 
     /// From standard or URL-safe base64, padded or not.
     pub fn from_base64(text: &str) -> Result<Self, SealError> {
-        use base64::engine::general_purpose::{
-            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
-        };
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
         let text = text.trim();
         let decoded = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
             .iter()
@@ -125,13 +117,7 @@ pub fn seal(master: &MasterKey, seed: &[u8; 32], associated_data: &[u8]) -> Vec<
     #[allow(clippy::expect_used)]
     let ciphertext = master
         .cipher()
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: seed,
-                aad: &aad,
-            },
-        )
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: seed, aad: &aad })
         .expect("XChaCha20-Poly1305 encryption of a 32-byte seed cannot fail");
     let mut out = Vec::with_capacity(SEALED_LEN);
     out.push(SEAL_VERSION);
@@ -141,11 +127,7 @@ pub fn seal(master: &MasterKey, seed: &[u8; 32], associated_data: &[u8]) -> Vec<
 }
 
 /// Opens a sealed seed; fails unless master key, associated data and bytes all match.
-pub fn open(
-    master: &MasterKey,
-    sealed: &[u8],
-    associated_data: &[u8],
-) -> Result<Zeroizing<[u8; 32]>, SealError> {
+pub fn open(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result<Zeroizing<[u8; 32]>, SealError> {
     let (&version, rest) = sealed.split_first().ok_or(SealError::SealedLength(0))?;
     if version != SEAL_VERSION {
         return Err(SealError::UnsupportedVersion(version));
@@ -158,13 +140,7 @@ pub fn open(
     let plain = Zeroizing::new(
         master
             .cipher()
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: &aad,
-                },
-            )
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
             .map_err(|_| SealError::Decrypt)?,
     );
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -186,7 +162,8 @@ pub fn seal_message(master: &MasterKey, message: &[u8], associated_data: &[u8]) 
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let mut aad_bytes = vec![MESSAGE_SEAL_VERSION];
     aad_bytes.extend_from_slice(associated_data);
-    let ciphertext = master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad: &aad_bytes }).ok()?;
+    let ciphertext =
+        master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad: &aad_bytes }).ok()?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
     out.push(MESSAGE_SEAL_VERSION);
     out.extend_from_slice(&nonce);
@@ -195,7 +172,11 @@ pub fn seal_message(master: &MasterKey, message: &[u8], associated_data: &[u8]) 
 }
 
 /// Opens a message sealed by [`seal_message`].
-pub fn open_message(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+pub fn open_message(
+    master: &MasterKey,
+    sealed: &[u8],
+    associated_data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
     let (&version, rest) = sealed.split_first().ok_or(SealError::SealedLength(0))?;
     if version != MESSAGE_SEAL_VERSION {
         return Err(SealError::UnsupportedVersion(version));
@@ -225,16 +206,12 @@ pub type KeyPair = IssuerKey;
 impl IssuerKey {
     /// A new random key.
     pub fn generate() -> Self {
-        IssuerKey {
-            signing: SigningKey::generate(&mut rand::rngs::OsRng),
-        }
+        IssuerKey { signing: SigningKey::generate(&mut rand::rngs::OsRng) }
     }
 
     /// The key for a 32-byte seed.
     pub fn from_seed(seed: &[u8; 32]) -> Self {
-        IssuerKey {
-            signing: SigningKey::from_bytes(seed),
-        }
+        IssuerKey { signing: SigningKey::from_bytes(seed) }
     }
 
     /// The seed (secret); zeroed when dropped.
@@ -273,20 +250,14 @@ impl IssuerKey {
     }
 
     /// Opens a sealed seed back into a key.
-    pub fn open(
-        master: &MasterKey,
-        sealed: &[u8],
-        associated_data: &[u8],
-    ) -> Result<Self, SealError> {
+    pub fn open(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result<Self, SealError> {
         open(master, sealed, associated_data).map(|seed| Self::from_seed(&seed))
     }
 }
 
 impl std::fmt::Debug for IssuerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuerKey")
-            .field("public", &self.public_multibase())
-            .finish_non_exhaustive()
+        f.debug_struct("IssuerKey").field("public", &self.public_multibase()).finish_non_exhaustive()
     }
 }
 
@@ -306,7 +277,10 @@ mod tests {
             assert!(!sealed.windows(5).any(|w| w == b"clm_x"));
             assert_eq!(&*super::open_message(&master, &sealed, b"org|key").unwrap(), message);
             assert_eq!(super::open_message(&master, &sealed, b"org|other"), Err(SealError::Decrypt));
-            assert_eq!(super::open_message(&MasterKey::from_bytes([8u8; 32]), &sealed, b"org|key"), Err(SealError::Decrypt));
+            assert_eq!(
+                super::open_message(&MasterKey::from_bytes([8u8; 32]), &sealed, b"org|key"),
+                Err(SealError::Decrypt)
+            );
             let mut tampered = sealed.clone();
             let last = tampered.len() - 1;
             tampered[last] ^= 1;
@@ -339,36 +313,18 @@ mod tests {
     fn wrong_master_key_wrong_ad_and_tampering_fail() {
         let master = MasterKey::generate();
         let sealed = seal(&master, &seed(), b"acme/key-1");
-        assert_eq!(
-            open(&MasterKey::generate(), &sealed, b"acme/key-1").unwrap_err(),
-            SealError::Decrypt
-        );
-        assert_eq!(
-            open(&master, &sealed, b"acme/key-2").unwrap_err(),
-            SealError::Decrypt
-        );
+        assert_eq!(open(&MasterKey::generate(), &sealed, b"acme/key-1").unwrap_err(), SealError::Decrypt);
+        assert_eq!(open(&master, &sealed, b"acme/key-2").unwrap_err(), SealError::Decrypt);
         for position in [1, 30, SEALED_LEN - 1] {
             let mut tampered = sealed.clone();
             tampered[position] ^= 0x01;
-            assert_eq!(
-                open(&master, &tampered, b"acme/key-1").unwrap_err(),
-                SealError::Decrypt
-            );
+            assert_eq!(open(&master, &tampered, b"acme/key-1").unwrap_err(), SealError::Decrypt);
         }
         let mut versioned = sealed.clone();
         versioned[0] = 9;
-        assert_eq!(
-            open(&master, &versioned, b"acme/key-1").unwrap_err(),
-            SealError::UnsupportedVersion(9)
-        );
-        assert_eq!(
-            open(&master, &sealed[..40], b"acme/key-1").unwrap_err(),
-            SealError::SealedLength(40)
-        );
-        assert_eq!(
-            open(&master, &[], b"").unwrap_err(),
-            SealError::SealedLength(0)
-        );
+        assert_eq!(open(&master, &versioned, b"acme/key-1").unwrap_err(), SealError::UnsupportedVersion(9));
+        assert_eq!(open(&master, &sealed[..40], b"acme/key-1").unwrap_err(), SealError::SealedLength(40));
+        assert_eq!(open(&master, &[], b"").unwrap_err(), SealError::SealedLength(0));
         let message = SealError::Decrypt.to_string();
         assert!(!message.contains(SEED_HEX));
     }
@@ -384,18 +340,9 @@ mod tests {
         assert!(MasterKey::from_base64(&b64).is_ok());
         let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xfbu8; 32]);
         assert!(MasterKey::from_base64(&b64url).is_ok());
-        assert_eq!(
-            MasterKey::from_hex("abcd").unwrap_err(),
-            SealError::MasterKeyLength(2)
-        );
-        assert_eq!(
-            MasterKey::from_hex("zz").unwrap_err(),
-            SealError::MasterKeyEncoding("hex")
-        );
-        assert_eq!(
-            MasterKey::from_base64("!!").unwrap_err(),
-            SealError::MasterKeyEncoding("base64")
-        );
+        assert_eq!(MasterKey::from_hex("abcd").unwrap_err(), SealError::MasterKeyLength(2));
+        assert_eq!(MasterKey::from_hex("zz").unwrap_err(), SealError::MasterKeyEncoding("hex"));
+        assert_eq!(MasterKey::from_base64("!!").unwrap_err(), SealError::MasterKeyEncoding("base64"));
     }
 
     #[test]
@@ -420,14 +367,7 @@ mod tests {
         let reopened = IssuerKey::open(&master, &key.seal(&master, b"org/1"), b"org/1").unwrap();
         assert_eq!(reopened.public_multibase(), key.public_multibase());
         let signature = key.sign(b"msg");
-        assert!(
-            key.verifying_key()
-                .verify_strict(b"msg", &signature)
-                .is_ok()
-        );
-        assert_ne!(
-            IssuerKey::generate().public_key_bytes(),
-            key.public_key_bytes()
-        );
+        assert!(key.verifying_key().verify_strict(b"msg", &signature).is_ok());
+        assert_ne!(IssuerKey::generate().public_key_bytes(), key.public_key_bytes());
     }
 }

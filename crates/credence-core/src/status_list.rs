@@ -66,10 +66,7 @@ pub struct Bitstring {
 
 impl std::fmt::Debug for Bitstring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bitstring")
-            .field("bits", &self.len())
-            .field("set", &self.count_set())
-            .finish()
+        f.debug_struct("Bitstring").field("bits", &self.len()).field("set", &self.count_set()).finish()
     }
 }
 
@@ -188,10 +185,7 @@ fn gunzip_bounded(compressed: &[u8], limit: usize) -> Result<Vec<u8>, StatusList
     let decoder = GzDecoder::new(compressed);
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let mut out = Vec::new();
-    decoder
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|e| StatusListError::InvalidGzip(e.to_string()))?;
+    decoder.take(cap).read_to_end(&mut out).map_err(|e| StatusListError::InvalidGzip(e.to_string()))?;
     if out.len() > limit {
         return Err(StatusListError::DecompressedTooLarge { limit });
     }
@@ -407,7 +401,10 @@ mod tests {
     #[test]
     fn malformed_encodings_are_refused() {
         let short = multibase::encode_base64url(&gzip(&[0u8; 1024]));
-        assert!(matches!(Bitstring::decode(&short, DEFAULT_MAX_DECOMPRESSED_BYTES), Err(StatusListError::TooShort { .. })));
+        assert!(matches!(
+            Bitstring::decode(&short, DEFAULT_MAX_DECOMPRESSED_BYTES),
+            Err(StatusListError::TooShort { .. })
+        ));
         let no_prefix = &SPEC_EXAMPLE_LIST[1..];
         assert_eq!(Bitstring::decode(no_prefix, 1 << 20), Err(StatusListError::NotBase64urlMultibase));
         assert_eq!(Bitstring::decode("z3yQ", 1 << 20), Err(StatusListError::NotBase64urlMultibase));
@@ -475,9 +472,8 @@ mod tests {
     fn free_indexes_are_random_and_never_taken() {
         let mut rng = StdRng::seed_from_u64(1);
         let taken: HashSet<u64> = (0..1000).collect();
-        let picks: Vec<u64> = (0..20)
-            .map(|_| random_free_index(MIN_BITS, |i| taken.contains(&i), &mut rng).unwrap())
-            .collect();
+        let picks: Vec<u64> =
+            (0..20).map(|_| random_free_index(MIN_BITS, |i| taken.contains(&i), &mut rng).unwrap()).collect();
         assert!(picks.iter().all(|i| !taken.contains(i) && *i < MIN_BITS));
         // Not sequential: twenty picks from 130,072 free indexes are not consecutive.
         let mut sorted = picks.clone();

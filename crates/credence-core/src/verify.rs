@@ -55,8 +55,8 @@ pub struct VerificationReport {
 
 impl VerificationReport {
     fn new(checks: Vec<Check>, credential: Option<Value>) -> Self {
-        let verified = !checks.is_empty()
-            && checks.iter().all(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Skipped));
+        let verified =
+            !checks.is_empty() && checks.iter().all(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Skipped));
         VerificationReport { verified, checks, credential, over_budget: false }
     }
 
@@ -174,14 +174,17 @@ pub fn issuer_key(resolver: &dyn KeyResolver, reference: KeyReference<'_>, issue
             if key.controller == issuer {
                 Ok(key.id)
             } else {
-                Err(KeyError::Refused(format!("the signing key {vm} is controlled by {}, not by {issuer}", key.controller)))
+                Err(KeyError::Refused(format!(
+                    "the signing key {vm} is controlled by {}, not by {issuer}",
+                    key.controller
+                )))
             }
         }
         KeyReference::Embedded(embedded) => {
             let listed = resolver.controller_keys(issuer).map_err(|e| match e {
-                KeyError::Unavailable(why) => {
-                    KeyError::Unavailable(format!("the issuer's keys, to compare the key carried in the proof with, could not be obtained: {why}"))
-                }
+                KeyError::Unavailable(why) => KeyError::Unavailable(format!(
+                    "the issuer's keys, to compare the key carried in the proof with, could not be obtained: {why}"
+                )),
                 KeyError::Refused(why) => KeyError::Refused(format!("{issuer} lists no usable key: {why}")),
             })?;
             listed
@@ -256,10 +259,12 @@ impl OfflineResolver {
         let base = url.split('#').next().unwrap_or(url);
         match self.documents.get(url).or_else(|| self.documents.get(base)) {
             Some(document) => Ok(document),
-            None => Err(KeyError::Unavailable(match self.unavailable.get(url).or_else(|| self.unavailable.get(base)) {
-                Some(reason) => reason.clone(),
-                None => format!("no controller document known for {url}; nothing is fetched over the network"),
-            })),
+            None => {
+                Err(KeyError::Unavailable(match self.unavailable.get(url).or_else(|| self.unavailable.get(base)) {
+                    Some(reason) => reason.clone(),
+                    None => format!("no controller document known for {url}; nothing is fetched over the network"),
+                }))
+            }
         }
     }
 }
@@ -274,7 +279,9 @@ impl KeyResolver for OfflineResolver {
 
     fn controller_keys(&self, controller: &str) -> Result<Vec<ResolvedKey>, KeyError> {
         if controller.starts_with("did:key:") {
-            return did::resolve_did_key_method(controller).map(|k| vec![k]).map_err(|e| KeyError::Refused(e.to_string()));
+            return did::resolve_did_key_method(controller)
+                .map(|k| vec![k])
+                .map_err(|e| KeyError::Refused(e.to_string()));
         }
         Ok(did::assertion_keys(self.document(controller)?))
     }
@@ -335,7 +342,8 @@ pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDat
 
 /// [`verify_credential`] with every option.
 pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
-    let StaticChecks { mut checks, credential, over_budget } = static_checks_with(doc, options.resolver, &options.canon);
+    let StaticChecks { mut checks, credential, over_budget } =
+        static_checks_with(doc, options.resolver, &options.canon);
     let mut report = match &credential {
         Some(cred) => {
             checks.extend(time_and_status_checks(cred, options));
@@ -405,7 +413,11 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
 
 /// Embedded endorsements are checked the same way: each proof, and that the
 /// endorser controls the key. Also says whether one ran out of the budget.
-fn endorsement_checks(cred: &OpenBadgeCredential, resolver: &dyn KeyResolver, limits: &CanonLimits) -> (Vec<Check>, bool) {
+fn endorsement_checks(
+    cred: &OpenBadgeCredential,
+    resolver: &dyn KeyResolver,
+    limits: &CanonLimits,
+) -> (Vec<Check>, bool) {
     // One time budget for all of them (an earlier deadline of the caller's stays).
     let limits = &limits.with_deadline_from_now();
     let endorsements = cred.endorsement.as_deref().unwrap_or(&[]);
@@ -424,7 +436,11 @@ fn endorsement_checks(cred: &OpenBadgeCredential, resolver: &dyn KeyResolver, li
             let outcomes = data_integrity::verify_proofs_with_limits(e, &ProofKeys(resolver), limits);
             over_budget |= any_over_budget(&outcomes);
             if let Some(Err(e)) = outcomes.iter().find(|o| !o.is_verified()).map(|o| &o.result) {
-                return check(name, proof_failure_status(e), format!("the endorsement by {endorser} does not verify: {e}"));
+                return check(
+                    name,
+                    proof_failure_status(e),
+                    format!("the endorsement by {endorser} does not verify: {e}"),
+                );
             }
             for o in &outcomes {
                 if let Some(vm) = &o.verification_method {
@@ -464,14 +480,25 @@ pub fn presentation_proof_checks(vp: &Value, resolver: &dyn KeyResolver, limits:
             checks.push(check(name, proof_failure_status(e), e.to_string()));
             continue;
         }
-        let purpose = proofs.get(o.index).and_then(|p| p.get("proofPurpose")).and_then(Value::as_str).unwrap_or_default();
+        let purpose =
+            proofs.get(o.index).and_then(|p| p.get("proofPurpose")).and_then(Value::as_str).unwrap_or_default();
         if purpose != "authentication" {
-            checks.push(check(name, CheckStatus::Failed, format!("a presentation's proof must have the purpose authentication, not '{purpose}'")));
+            checks.push(check(
+                name,
+                CheckStatus::Failed,
+                format!("a presentation's proof must have the purpose authentication, not '{purpose}'"),
+            ));
             continue;
         }
         checks.push(check(name, CheckStatus::Passed, "the presentation's signature verifies"));
         if let (Some(holder), Some(vm)) = (holder, &o.verification_method) {
-            checks.push(owner_check(format!("holder[{}]", o.index), "holder", KeyReference::Method(vm), holder, resolver));
+            checks.push(owner_check(
+                format!("holder[{}]", o.index),
+                "holder",
+                KeyReference::Method(vm),
+                holder,
+                resolver,
+            ));
         }
     }
     (checks, over_budget)
@@ -512,14 +539,21 @@ fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<C
                 return revocation_list_check(name, cred, entry, lookup);
             }
             if entry.kind != model::BITSTRING_STATUS_LIST_ENTRY {
-                return check(name, CheckStatus::Error, format!("status method {} is not supported, so the status is unknown", entry.kind));
+                return check(
+                    name,
+                    CheckStatus::Error,
+                    format!("status method {} is not supported, so the status is unknown", entry.kind),
+                );
             }
             let purpose = entry.status_purpose.as_deref().unwrap_or("");
-            let (Some(list), Some(index)) = (
-                entry.status_list_credential.as_deref(),
-                entry.status_list_index.as_ref().and_then(|i| i.value()),
-            ) else {
-                return check(name, CheckStatus::Failed, "the status entry has no statusListCredential or no valid statusListIndex");
+            let (Some(list), Some(index)) =
+                (entry.status_list_credential.as_deref(), entry.status_list_index.as_ref().and_then(|i| i.value()))
+            else {
+                return check(
+                    name,
+                    CheckStatus::Failed,
+                    "the status entry has no statusListCredential or no valid statusListIndex",
+                );
             };
             match (lookup.lookup(list, purpose, index), purpose) {
                 (StatusAnswer::Clear, "revocation") => check(name, CheckStatus::Passed, "not revoked"),
@@ -528,14 +562,21 @@ fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<C
                 (StatusAnswer::Set, "revocation") => check(name, CheckStatus::Failed, "revoked by the issuer"),
                 (StatusAnswer::Set, "suspension") => check(name, CheckStatus::Failed, "suspended by the issuer"),
                 (StatusAnswer::Set, p) => check(name, CheckStatus::Failed, format!("{p}: set by the issuer")),
-                (StatusAnswer::Unknown(why), _) => check(name, CheckStatus::Error, format!("the status could not be checked: {why}")),
+                (StatusAnswer::Unknown(why), _) => {
+                    check(name, CheckStatus::Error, format!("the status could not be checked: {why}"))
+                }
             }
         })
         .collect()
 }
 
 /// A `1EdTechRevocationList` entry: the list at the entry's `id` must not name the credential's `id`.
-fn revocation_list_check(name: String, cred: &OpenBadgeCredential, entry: &model::CredentialStatus, lookup: &dyn StatusLookup) -> Check {
+fn revocation_list_check(
+    name: String,
+    cred: &OpenBadgeCredential,
+    entry: &model::CredentialStatus,
+    lookup: &dyn StatusLookup,
+) -> Check {
     let Some(list) = entry.id.as_deref() else {
         return check(name, CheckStatus::Failed, "the 1EdTechRevocationList entry has no id (the list's URL)");
     };
@@ -545,7 +586,9 @@ fn revocation_list_check(name: String, cred: &OpenBadgeCredential, entry: &model
     match lookup.revocation_list(list, credential_id) {
         StatusAnswer::Clear => check(name, CheckStatus::Passed, "not revoked (not on the issuer's revocation list)"),
         StatusAnswer::Set => check(name, CheckStatus::Failed, "revoked by the issuer (on its revocation list)"),
-        StatusAnswer::Unknown(why) => check(name, CheckStatus::Error, format!("the status could not be checked: {why}")),
+        StatusAnswer::Unknown(why) => {
+            check(name, CheckStatus::Error, format!("the status could not be checked: {why}"))
+        }
     }
 }
 
@@ -576,7 +619,11 @@ fn format_checks(doc: &Value, checks: &mut Vec<Check>) -> Option<OpenBadgeCreden
     }
     match model::validate_credential(doc) {
         Ok(cred) => {
-            checks.push(check("structure", CheckStatus::Passed, "the document is a well-formed Open Badges 3.0 credential"));
+            checks.push(check(
+                "structure",
+                CheckStatus::Passed,
+                "the document is a well-formed Open Badges 3.0 credential",
+            ));
             Some(cred)
         }
         Err(errors) => {
@@ -605,7 +652,13 @@ fn issuer_check(index: usize, reference: KeyReference<'_>, issuer: &str, resolve
 }
 
 /// The check named `name` that the key is `owner`'s, who plays `role` (issuer, holder).
-fn owner_check(name: String, role: &str, reference: KeyReference<'_>, owner: &str, resolver: &dyn KeyResolver) -> Check {
+fn owner_check(
+    name: String,
+    role: &str,
+    reference: KeyReference<'_>,
+    owner: &str,
+    resolver: &dyn KeyResolver,
+) -> Check {
     match issuer_key(resolver, reference, owner) {
         Ok(key) => check(name, CheckStatus::Passed, format!("the signing key {key} belongs to the {role} {owner}")),
         Err(e) => check(name, e.status(), format!("{e} (the {role})")),
@@ -617,10 +670,18 @@ fn validity_check(cred: &OpenBadgeCredential, now: OffsetDateTime) -> Check {
     let from = cred.start_date().and_then(parse_date_time_z);
     let until = cred.end_date().and_then(parse_date_time_z);
     if let Some(f) = from.filter(|f| *f > now) {
-        return check("validity", CheckStatus::Failed, format!("not valid before {}", f.format(&Rfc3339).unwrap_or_default()));
+        return check(
+            "validity",
+            CheckStatus::Failed,
+            format!("not valid before {}", f.format(&Rfc3339).unwrap_or_default()),
+        );
     }
     if let Some(u) = until.filter(|u| *u < now) {
-        return check("validity", CheckStatus::Failed, format!("expired on {}", u.format(&Rfc3339).unwrap_or_default()));
+        return check(
+            "validity",
+            CheckStatus::Failed,
+            format!("expired on {}", u.format(&Rfc3339).unwrap_or_default()),
+        );
     }
     let message = match until {
         Some(u) => format!("valid at {when} (until {})", u.format(&Rfc3339).unwrap_or_default()),
@@ -674,7 +735,11 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
             let jwt_options = jwt::VerifyOptions { require_kid_under_issuer: false, now: None };
             match jwt::verify_vc_jwt_with(token, &key, &jwt_options) {
                 Ok(_) => {
-                    checks.push(check("proof[0]", CheckStatus::Passed, format!("{} JWT signature verifies", decoded.alg())));
+                    checks.push(check(
+                        "proof[0]",
+                        CheckStatus::Passed,
+                        format!("{} JWT signature verifies", decoded.alg()),
+                    ));
                     if let Some(cred) = &cred {
                         let reference = match decoded.kid() {
                             Some(kid) => KeyReference::Method(kid),

@@ -75,12 +75,16 @@ pub async fn app() -> TestApp {
 pub async fn app_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
     // RUST_LOG=error shows what went wrong behind a 500.
     if std::env::var("RUST_LOG").is_ok() {
-        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
     }
     let (url, dir) = fresh_database_url().await;
     let store = Store::connect(&url, PUBLIC_URL).await.expect("connect");
     store.migrate().await.expect("migrate");
-    let admin = store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
+    let admin =
+        store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
     let state = configure(AppState::new(store.clone(), credence_core::sealed_key::MasterKey::generate(), None));
     let master_key = state.master_key.clone();
     TestApp { router: router(state), store, master_key, admin_key: admin.key, _dir: dir }
@@ -88,7 +92,14 @@ pub async fn app_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
 
 impl TestApp {
     /// Sends a request through the real router.
-    pub async fn send(&self, method: Method, path: &str, key: Option<&str>, body: Option<Body>, content_type: Option<&str>) -> Response {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Body>,
+        content_type: Option<&str>,
+    ) -> Response {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(k) = key {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {k}"));
@@ -110,12 +121,8 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let content_type =
+            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -176,13 +183,16 @@ impl Response {
     /// Asserts a problem+json answer with `status` that names `field` among its errors.
     pub fn assert_problem(&self, status: u16, field: Option<&str>) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert!(self.content_type.starts_with("application/problem+json"), "content type {}: {}", self.content_type, self.text);
+        assert!(
+            self.content_type.starts_with("application/problem+json"),
+            "content type {}: {}",
+            self.content_type,
+            self.text
+        );
         assert_eq!(self.body["status"].as_u64(), Some(status as u64), "{}", self.text);
         if let Some(f) = field {
-            let named = self.body["errors"]
-                .as_array()
-                .map(|errs| errs.iter().any(|e| e["field"] == f))
-                .unwrap_or(false);
+            let named =
+                self.body["errors"].as_array().map(|errs| errs.iter().any(|e| e["field"] == f)).unwrap_or(false);
             assert!(named, "expected field '{f}' in errors: {}", self.text);
         }
     }
@@ -262,7 +272,6 @@ pub fn ed25519_jwk(key: &ed25519_dalek::SigningKey) -> Value {
     credence_core::jwt::ed25519_jwk(&key.verifying_key().to_bytes())
 }
 
-
 /// The forgery outside testing found: the credential renamed, signed as a VC-JWT by a fresh
 /// key carried in the header (`jwk`, no `kid`).
 pub fn forged_jwk_token(doc: &Value) -> String {
@@ -278,8 +287,12 @@ pub fn forged_jwk_token(doc: &Value) -> String {
 /// to crash the server (2,000–5,000 nodes) or to hold a core for seconds (500–1,000).
 pub fn ring_credential(doc: &Value, n: usize) -> Value {
     let mut d = doc.clone();
-    d["@context"].as_array_mut().unwrap().push(serde_json::json!({"link": {"@id": "https://example.com/link", "@type": "@id"}}));
-    let ring: Vec<Value> = (0..n).map(|i| serde_json::json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
+    d["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"link": {"@id": "https://example.com/link", "@type": "@id"}}));
+    let ring: Vec<Value> =
+        (0..n).map(|i| serde_json::json!({"@id": format!("_:r{i}"), "link": format!("_:r{}", (i + 1) % n)})).collect();
     d["credentialSubject"]["link"] = Value::Array(ring);
     let signature = [7u8; 64];
     d["proof"]["proofValue"] = Value::String(credence_core::multibase::encode_base58btc(&signature));

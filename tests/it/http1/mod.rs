@@ -54,7 +54,13 @@ impl Conn {
     }
 
     /// Sends one request and reads the whole answer.
-    pub fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> std::io::Result<Reply> {
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> std::io::Result<Reply> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.addr);
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -88,7 +94,8 @@ impl Conn {
         if reader.read_line(&mut status_line)? == 0 {
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
         }
-        let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
+        let status: u16 =
+            status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
         let mut headers = String::new();
         let mut length = None;
         let mut chunked = false;
@@ -116,7 +123,8 @@ impl Conn {
             loop {
                 let mut size = String::new();
                 reader.read_line(&mut size)?;
-                let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).map_err(|_| bad("chunk size"))?;
+                let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                    .map_err(|_| bad("chunk size"))?;
                 let mut chunk = vec![0; n + 2];
                 reader.read_exact(&mut chunk)?;
                 if n == 0 {

@@ -183,9 +183,10 @@ fn memo_get(key: &MemoKey) -> Option<Arc<ActiveContext>> {
 /// Memoizes `value` under `key` unless a bound is reached; true if it is memoized.
 fn memo_put(key: MemoKey, value: &Arc<ActiveContext>) -> bool {
     if let ContextKey::Inline(text) = &key.2
-        && (text.len() > MAX_INLINE_TEXT || INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64) {
-            return false;
-        }
+        && (text.len() > MAX_INLINE_TEXT || INLINE_ENTRIES.fetch_add(1, Ordering::Relaxed) >= MAX_INLINE_ENTRIES as u64)
+    {
+        return false;
+    }
     let terms = held_terms(value) as u64;
     let Ok(mut map) = memo().write() else {
         return false;
@@ -254,9 +255,7 @@ impl Flags {
     pub const DEFAULT: Flags = Flags { override_protected: false, propagate: true, validate_scoped: true };
 
     fn bits(self) -> u8 {
-        u8::from(self.override_protected)
-            | (u8::from(self.propagate) << 1)
-            | (u8::from(self.validate_scoped) << 2)
+        u8::from(self.override_protected) | (u8::from(self.propagate) << 1) | (u8::from(self.validate_scoped) << 2)
     }
 }
 
@@ -311,9 +310,10 @@ fn memoized(
     result.cacheable = memo_key.is_some();
     let mut result = Arc::new(result);
     if let Some(k) = memo_key
-        && !memo_put(k, &result) {
-            Arc::make_mut(&mut result).cacheable = false;
-        }
+        && !memo_put(k, &result)
+    {
+        Arc::make_mut(&mut result).cacheable = false;
+    }
     Ok(result)
 }
 
@@ -335,9 +335,7 @@ fn process(
     let mut result: ActiveContext = (**active).clone();
     let mut propagate = flags.propagate;
     if let Some(p) = local.get("@propagate") {
-        propagate = p
-            .as_bool()
-            .ok_or_else(|| JsonLdError::invalid("invalid @propagate value", p.to_string()))?;
+        propagate = p.as_bool().ok_or_else(|| JsonLdError::invalid("invalid @propagate value", p.to_string()))?;
     }
     if !propagate && result.previous.is_none() {
         result.previous = Some(active.clone());
@@ -386,7 +384,9 @@ fn nullify(result: ActiveContext, flags: Flags, budget: &ContextBudget) -> Resul
     // A non-propagated null keeps the context it replaces as `previous`, which keeps its own: a
     // node with thousands of types whose scoped contexts are `null` would chain thousands of
     // contexts, and dropping the chain recurses once per link.
-    if !flags.propagate && std::iter::successors(result.previous.as_deref(), |c| c.previous.as_deref()).count() >= MAX_CONTEXT_RECURSION {
+    if !flags.propagate
+        && std::iter::successors(result.previous.as_deref(), |c| c.previous.as_deref()).count() >= MAX_CONTEXT_RECURSION
+    {
         return Err(JsonLdError::ContextOverflow(MAX_CONTEXT_RECURSION));
     }
     let empty = ActiveContext::empty();
@@ -446,9 +446,10 @@ fn process_definitions(
     flags: Flags,
 ) -> Result<(), JsonLdError> {
     if let Some(version) = map.get("@version")
-        && version.as_f64() != Some(1.1) {
-            return Err(JsonLdError::invalid("invalid @version value", version.to_string()));
-        }
+        && version.as_f64() != Some(1.1)
+    {
+        return Err(JsonLdError::invalid("invalid @version value", version.to_string()));
+    }
     let imported;
     let map = match map.get("@import") {
         Some(import) => {
@@ -485,9 +486,10 @@ fn process_definitions(
         result.direction = parse_direction(direction)?;
     }
     if let Some(p) = map.get("@propagate")
-        && !p.is_boolean() {
-            return Err(JsonLdError::invalid("invalid @propagate value", p.to_string()));
-        }
+        && !p.is_boolean()
+    {
+        return Err(JsonLdError::invalid("invalid @propagate value", p.to_string()));
+    }
     let protected = match map.get("@protected") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -558,8 +560,17 @@ struct Definer<'a, 'b> {
 }
 
 const TERM_KEYS: &[&str] = &[
-    "@id", "@reverse", "@container", "@context", "@direction", "@index", "@language", "@nest",
-    "@prefix", "@protected", "@type",
+    "@id",
+    "@reverse",
+    "@container",
+    "@context",
+    "@direction",
+    "@index",
+    "@language",
+    "@nest",
+    "@prefix",
+    "@protected",
+    "@type",
 ];
 
 impl Definer<'_, '_> {
@@ -645,9 +656,12 @@ impl Definer<'_, '_> {
             ..TermDefinition::default()
         };
         if let Some(prev) = active.terms.get("@type")
-            && prev.protected && !self.override_protected && !definition.same_as(prev) {
-                return Err(JsonLdError::ProtectedTermRedefinition("@type".into()));
-            }
+            && prev.protected
+            && !self.override_protected
+            && !definition.same_as(prev)
+        {
+            return Err(JsonLdError::ProtectedTermRedefinition("@type".into()));
+        }
         active.terms.insert("@type".into(), Arc::new(definition));
         self.defined.insert("@type".into(), true);
         Ok(())
@@ -666,9 +680,7 @@ impl Definer<'_, '_> {
         }
         let mut def = TermDefinition { protected: self.protected, ..TermDefinition::default() };
         if let Some(p) = map.get("@protected") {
-            def.protected = p
-                .as_bool()
-                .ok_or_else(|| JsonLdError::invalid("invalid @protected value", term))?;
+            def.protected = p.as_bool().ok_or_else(|| JsonLdError::invalid("invalid @protected value", term))?;
         }
         if let Some(t) = map.get("@type") {
             def.type_mapping = Some(self.type_mapping(active, term, t)?);
@@ -806,15 +818,19 @@ impl Definer<'_, '_> {
             }
         }
         if !term.contains(':') && !term.contains('/') && simple_term {
-            def.prefix = iri.starts_with("_:")
-                || iri.ends_with([':', '/', '?', '#', '[', ']', '@']);
+            def.prefix = iri.starts_with("_:") || iri.ends_with([':', '/', '?', '#', '[', ']', '@']);
         }
         def.iri = Some(iri);
         Ok(true)
     }
 
     /// Steps 15–18: the IRI of a term without an explicit `@id`.
-    fn implicit_iri(&mut self, active: &mut ActiveContext, term: &str, def: &mut TermDefinition) -> Result<(), JsonLdError> {
+    fn implicit_iri(
+        &mut self,
+        active: &mut ActiveContext,
+        term: &str,
+        def: &mut TermDefinition,
+    ) -> Result<(), JsonLdError> {
         if let Some((prefix, suffix)) = term.get(1..).and_then(|rest| rest.find(':')).map(|i| term.split_at(i + 1)) {
             let suffix = &suffix[1..];
             if self.local.contains_key(prefix) {
@@ -827,8 +843,7 @@ impl Definer<'_, '_> {
         } else if term.contains('/') {
             let iri = self.expand(active, term, false, true)?;
             def.iri = Some(
-                iri.filter(|i| is_absolute_iri(i))
-                    .ok_or_else(|| JsonLdError::invalid("invalid IRI mapping", term))?,
+                iri.filter(|i| is_absolute_iri(i)).ok_or_else(|| JsonLdError::invalid("invalid IRI mapping", term))?,
             );
         } else if term == "@type" {
             def.iri = Some("@type".into());
@@ -872,11 +887,8 @@ impl Definer<'_, '_> {
         term: &str,
         ctx: &Value,
     ) -> Result<Arc<ScopedContext>, JsonLdError> {
-        let scoped = Arc::new(ScopedContext {
-            id: next_id(),
-            value: ctx.clone(),
-            base_url: self.base_url.map(str::to_owned),
-        });
+        let scoped =
+            Arc::new(ScopedContext { id: next_id(), value: ctx.clone(), base_url: self.base_url.map(str::to_owned) });
         let flags = Flags { override_protected: true, propagate: true, validate_scoped: false };
         self.remote.budget.spend(active.terms.len())?;
         let mut check_against = active.clone();
@@ -884,11 +896,12 @@ impl Definer<'_, '_> {
         check_against.cacheable = false;
         let check_against = Arc::new(check_against);
         let mut remote = self.remote.clone();
-        process(&check_against, &scoped.value, scoped.base_url.as_deref(), &mut remote, flags)
-            .map_err(|e| match e {
+        process(&check_against, &scoped.value, scoped.base_url.as_deref(), &mut remote, flags).map_err(
+            |e| match e {
                 JsonLdError::ContextNotAllowed(_) | JsonLdError::ContextTooExpensive(_) => e,
                 other => JsonLdError::invalid("invalid scoped context", format!("{term}: {other}")),
-            })?;
+            },
+        )?;
         Ok(scoped)
     }
 
@@ -948,26 +961,32 @@ fn expand_iri(
         return Ok(None);
     }
     if let Some(d) = definer.as_deref_mut()
-        && d.local.contains_key(value) && d.defined.get(value) != Some(&true) {
-            d.create_term(active, value)?;
-        }
+        && d.local.contains_key(value)
+        && d.defined.get(value) != Some(&true)
+    {
+        d.create_term(active, value)?;
+    }
     if let Some(term) = active.term(value)
-        && (term.iri.as_deref().is_some_and(is_keyword) || vocab) {
-            return Ok(term.iri.clone());
-        }
+        && (term.iri.as_deref().is_some_and(is_keyword) || vocab)
+    {
+        return Ok(term.iri.clone());
+    }
     if let Some(colon) = value.get(1..).and_then(|rest| rest.find(':')).map(|i| i + 1) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Ok(Some(value.to_owned()));
         }
         if let Some(d) = definer
-            && d.local.contains_key(prefix) && d.defined.get(prefix) != Some(&true) {
-                d.create_term(active, prefix)?;
-            }
+            && d.local.contains_key(prefix)
+            && d.defined.get(prefix) != Some(&true)
+        {
+            d.create_term(active, prefix)?;
+        }
         if let Some(p) = active.term(prefix)
-            && let (Some(iri), true) = (&p.iri, p.prefix) {
-                return Ok(Some(format!("{iri}{suffix}")));
-            }
+            && let (Some(iri), true) = (&p.iri, p.prefix)
+        {
+            return Ok(Some(format!("{iri}{suffix}")));
+        }
         if is_absolute_iri(value) {
             return Ok(Some(value.to_owned()));
         }
@@ -976,14 +995,12 @@ fn expand_iri(
 }
 
 fn finish_relative(active: &ActiveContext, value: &str, document_relative: bool, vocab: bool) -> String {
-    if vocab
-        && let Some(v) = &active.vocab {
-            return format!("{v}{value}");
-        }
-    if document_relative
-        && let Some(base) = active.base.as_deref() {
-            return resolve_context_url(value, Some(base));
-        }
+    if vocab && let Some(v) = &active.vocab {
+        return format!("{v}{value}");
+    }
+    if document_relative && let Some(base) = active.base.as_deref() {
+        return resolve_context_url(value, Some(base));
+    }
     value.to_owned()
 }
 
@@ -1002,18 +1019,20 @@ pub(crate) fn expand_iri_ro<'a>(
         return None;
     }
     if let Some(term) = active.term(value)
-        && (term.iri.as_deref().is_some_and(is_keyword) || vocab) {
-            return term.iri.as_deref().map(Cow::Borrowed);
-        }
+        && (term.iri.as_deref().is_some_and(is_keyword) || vocab)
+    {
+        return term.iri.as_deref().map(Cow::Borrowed);
+    }
     if let Some(colon) = value.get(1..).and_then(|rest| rest.find(':')).map(|i| i + 1) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Some(Cow::Borrowed(value));
         }
         if let Some(p) = active.term(prefix)
-            && let (Some(iri), true) = (&p.iri, p.prefix) {
-                return Some(Cow::Owned(format!("{iri}{suffix}")));
-            }
+            && let (Some(iri), true) = (&p.iri, p.prefix)
+        {
+            return Some(Cow::Owned(format!("{iri}{suffix}")));
+        }
         if is_absolute_iri(value) {
             return Some(Cow::Borrowed(value));
         }

@@ -7,8 +7,8 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use super::context::{
-    ActiveContext, C_GRAPH, C_ID, C_INDEX, C_LANGUAGE, C_LIST, C_TYPE, ContextBudget, Flags,
-    TermDefinition, expand_iri_ro, process_local, process_scoped,
+    ActiveContext, C_GRAPH, C_ID, C_INDEX, C_LANGUAGE, C_LIST, C_TYPE, ContextBudget, Flags, TermDefinition,
+    expand_iri_ro, process_local, process_scoped,
 };
 use super::{JsonLdError, is_absolute_iri, is_keyword};
 
@@ -107,9 +107,11 @@ fn expand_object(
 ) -> Result<Value, JsonLdError> {
     let mut active = active.clone();
     if let Some(previous) = active.previous.clone()
-        && !from_map && !keeps_type_scoped_context(&active, element) {
-            active = previous;
-        }
+        && !from_map
+        && !keeps_type_scoped_context(&active, element)
+    {
+        active = previous;
+    }
     if let Some(scoped) = property_scoped {
         let flags = Flags { override_protected: true, ..Flags::DEFAULT };
         active = process_scoped(&active, &scoped, flags, budget)?;
@@ -137,14 +139,8 @@ fn expand_object(
         }
         input_type = terms.last().and_then(|t| expand_iri_ro(&type_scoped, t, true, true)).map(|c| c.into_owned());
     }
-    let mut expander = ObjectExpander {
-        active,
-        type_scoped,
-        property,
-        input_type,
-        result: Map::with_capacity(element.len()),
-        budget,
-    };
+    let mut expander =
+        ObjectExpander { active, type_scoped, property, input_type, result: Map::with_capacity(element.len()), budget };
     expander.expand_entries(element)?;
     expander.finish()
 }
@@ -214,7 +210,9 @@ impl ObjectExpander<'_> {
         let expanded = match keyword {
             "@id" => self.expand_id(value)?,
             "@type" => self.expand_type(value)?,
-            "@graph" => Value::Array(as_array(expand_element(&self.active, Some("@graph"), value, false, self.budget)?)),
+            "@graph" => {
+                Value::Array(as_array(expand_element(&self.active, Some("@graph"), value, false, self.budget)?))
+            }
             "@included" => self.expand_included(value)?,
             "@value" => self.expand_value_keyword(value)?,
             "@language" => match value {
@@ -365,7 +363,11 @@ impl ObjectExpander<'_> {
     }
 
     /// Step 13.7.
-    fn expand_language_map(&self, term: Option<&TermDefinition>, map: &Map<String, Value>) -> Result<Value, JsonLdError> {
+    fn expand_language_map(
+        &self,
+        term: Option<&TermDefinition>,
+        map: &Map<String, Value>,
+    ) -> Result<Value, JsonLdError> {
         let direction = match term.and_then(|t| t.direction.clone()) {
             Some(d) => d,
             None => self.active.direction.clone(),
@@ -407,11 +409,18 @@ impl ObjectExpander<'_> {
                 self.active.clone()
             };
             if container & C_TYPE != 0
-                && let Some(ctx) = map_context.term(index).and_then(|t| t.context.clone()) {
-                    map_context = process_scoped(&map_context, &ctx, Flags::DEFAULT, self.budget)?;
-                }
+                && let Some(ctx) = map_context.term(index).and_then(|t| t.context.clone())
+            {
+                map_context = process_scoped(&map_context, &ctx, Flags::DEFAULT, self.budget)?;
+            }
             let expanded_index = expand_iri_ro(&self.active, index, false, true).unwrap_or_default();
-            let items = as_array(expand_element(&map_context, Some(key), &Value::Array(as_array(index_value.clone())), true, self.budget)?);
+            let items = as_array(expand_element(
+                &map_context,
+                Some(key),
+                &Value::Array(as_array(index_value.clone())),
+                true,
+                self.budget,
+            )?);
             for item in items {
                 out.push(self.index_item(item, index, &index_key, &expanded_index, container)?);
             }
@@ -461,10 +470,11 @@ impl ObjectExpander<'_> {
         if result.contains_key("@value") {
             // A value object's @type is a single IRI (or @json), not an array.
             if let Some(Value::Array(types)) = result.get_mut("@type")
-                && types.len() == 1 {
-                    let single = types.remove(0);
-                    result.insert("@type".into(), single);
-                }
+                && types.len() == 1
+            {
+                let single = types.remove(0);
+                result.insert("@type".into(), single);
+            }
             check_value_object(&result)?;
             if result.get("@value").is_some_and(Value::is_null) && result.get("@type") != Some(&json_type()) {
                 return Ok(Value::Null);

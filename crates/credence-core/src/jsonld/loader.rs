@@ -15,10 +15,7 @@ pub const BUNDLED_CONTEXTS: &[(&str, &str)] = &[
         "https://www.w3.org/ns/credentials/examples/v2",
         include_str!("../../../../contexts/credentials-examples-v2.jsonld"),
     ),
-    (
-        "https://w3id.org/security/data-integrity/v2",
-        include_str!("../../../../contexts/data-integrity-v2.jsonld"),
-    ),
+    ("https://w3id.org/security/data-integrity/v2", include_str!("../../../../contexts/data-integrity-v2.jsonld")),
     ("https://w3id.org/security/multikey/v1", include_str!("../../../../contexts/multikey-v1.jsonld")),
     ("https://www.w3.org/ns/did/v1", include_str!("../../../../contexts/did-v1.jsonld")),
     (

@@ -24,8 +24,8 @@ use thiserror::Error;
 
 use crate::canon::Rendered;
 
-pub use context::cached_context_count;
 pub(crate) use context::ContextBudget;
+pub use context::cached_context_count;
 
 /// Maximum JSON nesting depth accepted (objects and arrays).
 pub const MAX_DEPTH: usize = 64;
@@ -47,7 +47,9 @@ pub enum JsonLdError {
     ContextOverflow(usize),
     /// Context processing would copy or create more term definitions than the document's budget
     /// (thousands of scoped contexts applied to a large context: a hostile document).
-    #[error("JSON-LD context processing needs more than {0} term definitions (too many scoped contexts or terms: possible hostile document)")]
+    #[error(
+        "JSON-LD context processing needs more than {0} term definitions (too many scoped contexts or terms: possible hostile document)"
+    )]
     ContextTooExpensive(u64),
     /// The document is nested deeper than [`MAX_DEPTH`].
     #[error("JSON nesting deeper than {0} levels")]
@@ -155,9 +157,7 @@ pub(crate) fn is_keyword(value: &str) -> bool {
 
 /// True for `@` followed by one or more ALPHA: reserved for future keywords, ignored.
 pub(crate) fn has_keyword_form(value: &str) -> bool {
-    value.len() > 1
-        && value.starts_with('@')
-        && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
+    value.len() > 1 && value.starts_with('@') && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 pub(crate) use crate::iri::is_absolute_iri;
@@ -198,9 +198,11 @@ mod tests {
             "@graph": [{"@id": "_:g", "p": "in graph"}]
         });
         let expected = canon::canonicalize(&to_rdf_dataset(&doc).unwrap()).unwrap();
-        let direct = with_rendered_dataset(&doc, &ContextBudget::new(), |quads| canon::canonicalize_rendered(quads, &CanonLimits::default()))
-            .unwrap()
-            .unwrap();
+        let direct = with_rendered_dataset(&doc, &ContextBudget::new(), |quads| {
+            canon::canonicalize_rendered(quads, &CanonLimits::default())
+        })
+        .unwrap()
+        .unwrap();
         assert_eq!(direct.nquads, expected);
         assert!(expected.contains("@en-gb"), "{expected}");
         assert!(expected.contains("\\n"), "{expected}");
@@ -254,7 +256,10 @@ mod tests {
         ctx.insert("@vocab".into(), json!("https://ex.test/"));
         let mut types = Vec::new();
         for i in 0..3_000 {
-            ctx.insert(format!("T{i}"), json!({"@id": format!("https://ex.test/T{i}"), "@context": {format!("s{i}"): "https://ex.test/s"}}));
+            ctx.insert(
+                format!("T{i}"),
+                json!({"@id": format!("https://ex.test/T{i}"), "@context": {format!("s{i}"): "https://ex.test/s"}}),
+            );
             types.push(json!(format!("T{i}")));
         }
         let doc = json!({"@context": ctx, "@id": "https://ex.test/s", "@type": types});

@@ -90,7 +90,10 @@ impl<'a> Resource<'a> {
 enum Object<'a> {
     Resource(Resource<'a>),
     /// A literal without language tag; `datatype` is `xsd:string` for a simple literal.
-    Typed { value: Cow<'a, str>, datatype: &'a str },
+    Typed {
+        value: Cow<'a, str>,
+        datatype: &'a str,
+    },
     /// A language-tagged literal (validated).
     Tagged(Literal),
 }
@@ -108,7 +111,8 @@ impl<'a> Statement<'a> {
         let object = match &self.object {
             Object::Resource(r) => r.rendered(labels),
             Object::Typed { value, datatype } => {
-                let suffix = if *datatype == XSD_STRING { LiteralSuffix::None } else { LiteralSuffix::Datatype(datatype) };
+                let suffix =
+                    if *datatype == XSD_STRING { LiteralSuffix::None } else { LiteralSuffix::Datatype(datatype) };
                 Part::literal(value, suffix)
             }
             Object::Tagged(literal) => Part::from_literal(literal),
@@ -125,7 +129,9 @@ impl<'a> Statement<'a> {
         let object: oxrdf::Term = match self.object {
             Object::Resource(r) => r.into_oxrdf(labels).into(),
             Object::Typed { value, datatype } if datatype == XSD_STRING => Literal::new_simple_literal(value).into(),
-            Object::Typed { value, datatype } => Literal::new_typed_literal(value, NamedNode::new_unchecked(datatype)).into(),
+            Object::Typed { value, datatype } => {
+                Literal::new_typed_literal(value, NamedNode::new_unchecked(datatype)).into()
+            }
             Object::Tagged(literal) => literal.into(),
         };
         let graph = match self.graph.map(|g| g.into_oxrdf(labels)) {
@@ -209,7 +215,12 @@ impl<'a> StatementWriter<'a> {
         Ok(subject)
     }
 
-    fn types(&mut self, subject: Resource<'a>, value: &'a Value, graph: Option<Resource<'a>>) -> Result<(), JsonLdError> {
+    fn types(
+        &mut self,
+        subject: Resource<'a>,
+        value: &'a Value,
+        graph: Option<Resource<'a>>,
+    ) -> Result<(), JsonLdError> {
         for t in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
             let object = Object::Resource(self.resource(t)?);
             self.push(subject, RDF_TYPE, object, graph);
@@ -220,14 +231,21 @@ impl<'a> StatementWriter<'a> {
     fn named_graph(&mut self, subject: Resource<'a>, value: &'a Value) -> Result<(), JsonLdError> {
         for item in value.as_array().into_iter().flatten() {
             if let Value::Object(m) = item
-                && !m.contains_key("@value") && !m.contains_key("@list") {
-                    self.node(m, Some(subject))?;
-                }
+                && !m.contains_key("@value")
+                && !m.contains_key("@list")
+            {
+                self.node(m, Some(subject))?;
+            }
         }
         Ok(())
     }
 
-    fn reverse(&mut self, subject: Resource<'a>, value: &'a Value, graph: Option<Resource<'a>>) -> Result<(), JsonLdError> {
+    fn reverse(
+        &mut self,
+        subject: Resource<'a>,
+        value: &'a Value,
+        graph: Option<Resource<'a>>,
+    ) -> Result<(), JsonLdError> {
         let Value::Object(map) = value else {
             return Ok(());
         };
@@ -346,7 +364,14 @@ mod tests {
     #[test]
     fn named_refuses_characters_n_quads_cannot_carry() {
         assert!(named("https://ex.test/caf\u{e9}").is_ok());
-        for bad in ["https://ex.test/a b", "https://ex.test/<", "https://ex.test/\\", "https://ex.test/`", "https://ex.test/\u{7}", "relative"] {
+        for bad in [
+            "https://ex.test/a b",
+            "https://ex.test/<",
+            "https://ex.test/\\",
+            "https://ex.test/`",
+            "https://ex.test/\u{7}",
+            "relative",
+        ] {
             assert!(named(bad).is_err(), "{bad}");
         }
     }

@@ -9,10 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// True for an extension term: `ext:` followed by at least one allowed character.
 pub fn is_extension_term(value: &str) -> bool {
     value.strip_prefix("ext:").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     })
 }
 
@@ -193,10 +190,7 @@ mod tests {
 
     #[test]
     fn parses_terms_and_extensions() {
-        assert_eq!(
-            AchievementType::parse("Badge"),
-            Some(AchievementType::Badge)
-        );
+        assert_eq!(AchievementType::parse("Badge"), Some(AchievementType::Badge));
         assert_eq!(
             AchievementType::parse("ext:Micro-Cred_1.0"),
             Some(AchievementType::Extension("ext:Micro-Cred_1.0".into()))
@@ -205,22 +199,14 @@ mod tests {
         assert_eq!(AchievementType::parse("ext:"), None);
         assert_eq!(AchievementType::parse("ext:a b"), None);
         assert_eq!(ResultStatus::parse("ext:Paused"), None);
-        assert_eq!(
-            AlignmentTargetType::parse("ceasn:Competency")
-                .unwrap()
-                .as_str(),
-            "ceasn:Competency"
-        );
+        assert_eq!(AlignmentTargetType::parse("ceasn:Competency").unwrap().as_str(), "ceasn:Competency");
     }
 
     #[test]
     fn serde_uses_the_json_terms() {
         let v: ResultType = serde_json::from_str("\"LetterGrade\"").unwrap();
         assert_eq!(v, ResultType::LetterGrade);
-        assert_eq!(
-            serde_json::to_string(&IdentifierType::EmailAddress).unwrap(),
-            "\"emailAddress\""
-        );
+        assert_eq!(serde_json::to_string(&IdentifierType::EmailAddress).unwrap(), "\"emailAddress\"");
         assert!(serde_json::from_str::<ResultType>("\"Grade\"").is_err());
     }
 }

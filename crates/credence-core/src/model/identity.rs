@@ -63,19 +63,13 @@ pub fn identity_matches(identity: &IdentityObject, candidate: &str) -> bool {
     let is_email = identity.identity_type == IdentifierType::EmailAddress;
     if !identity.hashed {
         let stored = identity.identity_hash.trim();
-        return if is_email {
-            stored.eq_ignore_ascii_case(trimmed)
-        } else {
-            stored == trimmed
-        };
+        return if is_email { stored.eq_ignore_ascii_case(trimmed) } else { stored == trimmed };
     }
     let Some(stored_hex) = strip_sha256_prefix(&identity.identity_hash) else {
         return false;
     };
     let salt = identity.salt.as_deref().unwrap_or("");
-    let digest_matches = |form: &str| {
-        identity_hash(form, salt)[SHA256_PREFIX.len()..].eq_ignore_ascii_case(stored_hex)
-    };
+    let digest_matches = |form: &str| identity_hash(form, salt)[SHA256_PREFIX.len()..].eq_ignore_ascii_case(stored_hex);
     digest_matches(trimmed) || (is_email && digest_matches(&normalize_email(trimmed)))
 }
 
@@ -100,10 +94,7 @@ mod tests {
     #[test]
     fn hashed_email_round_trip_and_normalization() {
         let identity = hashed_email_identity("  Alice@Example.COM ", "pepper");
-        assert_eq!(
-            identity.identity_hash,
-            identity_hash("alice@example.com", "pepper")
-        );
+        assert_eq!(identity.identity_hash, identity_hash("alice@example.com", "pepper"));
         assert!(identity_matches(&identity, "alice@example.com"));
         assert!(identity_matches(&identity, " ALICE@example.com"));
         assert!(!identity_matches(&identity, "bob@example.com"));
@@ -116,9 +107,7 @@ mod tests {
     #[test]
     fn accepts_uppercase_hex_and_as_typed_hashes() {
         let mut identity = hashed_email_identity("x", "s");
-        identity.identity_hash = identity_hash("Bob@Example.com", "s")
-            .to_uppercase()
-            .replace("SHA256$", "sha256$");
+        identity.identity_hash = identity_hash("Bob@Example.com", "s").to_uppercase().replace("SHA256$", "sha256$");
         assert!(identity_matches(&identity, "Bob@Example.com"));
         identity.identity_hash = identity.identity_hash.replace("sha256$", "md5$");
         assert!(!identity_matches(&identity, "Bob@Example.com"));

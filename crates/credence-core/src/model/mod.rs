@@ -10,13 +10,9 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use enums::{
-    AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType,
-    is_extension_term,
-};
+pub use enums::{AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType, is_extension_term};
 pub use identity::{
-    IDENTITY_OBJECT_TYPE, hashed_email_identity, identity_hash, identity_matches, normalize_email,
-    random_salt,
+    IDENTITY_OBJECT_TYPE, hashed_email_identity, identity_hash, identity_matches, normalize_email, random_salt,
 };
 pub use one_or_many::OneOrMany;
 pub use types::*;

@@ -87,10 +87,7 @@ fn a_full_credential_round_trips_with_extensions() {
     );
     assert!(credential.extra.contains_key("ext:topLevel"));
     assert_eq!(serde_json::to_value(&credential).unwrap(), doc);
-    assert!(identity_matches(
-        &credential.credential_subject.identifier.as_ref().unwrap()[0],
-        "A@example.com"
-    ));
+    assert!(identity_matches(&credential.credential_subject.identifier.as_ref().unwrap()[0], "A@example.com"));
 }
 
 #[test]
@@ -144,18 +141,13 @@ fn required_field_errors_name_their_paths() {
         let obj = d.as_object_mut().unwrap();
         obj.remove("validFrom");
         obj.remove("name");
-        let achievement = obj["credentialSubject"]["achievement"]
-            .as_object_mut()
-            .unwrap();
+        let achievement = obj["credentialSubject"]["achievement"].as_object_mut().unwrap();
         achievement.remove("criteria");
         achievement.remove("description");
     });
-    for path in [
-        "validFrom",
-        "name",
-        "credentialSubject.achievement.criteria",
-        "credentialSubject.achievement.description",
-    ] {
+    for path in
+        ["validFrom", "name", "credentialSubject.achievement.criteria", "credentialSubject.achievement.description"]
+    {
         assert!(has_error(&errors, path), "missing {path}: {errors:?}");
     }
     let errors = errors_for(|d| d["credentialSubject"]["achievement"]["type"] = json!("Badge"));
@@ -189,11 +181,7 @@ fn enumeration_errors() {
             "credentialSubject.result[0].status",
         ]
     );
-    assert!(
-        errors[1]
-            .to_string()
-            .contains("'Skill' is not a valid alignment target type")
-    );
+    assert!(errors[1].to_string().contains("'Skill' is not a valid alignment target type"));
 }
 
 #[test]
@@ -213,13 +201,8 @@ fn date_time_errors() {
 fn uri_and_shape_errors() {
     let errors = errors_for(|d| d["id"] = json!("3527"));
     assert!(has_error(&errors, "id"));
-    let errors = errors_for(|d| {
-        d["credentialSubject"]["achievement"]["criteria"]["id"] = json!("has space:/x y")
-    });
-    assert!(has_error(
-        &errors,
-        "credentialSubject.achievement.criteria.id"
-    ));
+    let errors = errors_for(|d| d["credentialSubject"]["achievement"]["criteria"]["id"] = json!("has space:/x y"));
+    assert!(has_error(&errors, "credentialSubject.achievement.criteria.id"));
     let errors = errors_for(|d| d["credentialSubject"] = json!([d["credentialSubject"].clone()]));
     assert!(has_error(&errors, "credentialSubject"));
     let errors = errors_for(|d| d["evidence"] = json!([{"type": "Evidence"}, {"type": "Proof"}]));
@@ -248,10 +231,7 @@ fn identity_and_status_errors() {
         d["credentialSubject"]["identifier"] = json!([{"type": "IdentityObject",
         "hashed": true, "identityHash": "sha256$zz", "identityType": "emailAddress"}])
     });
-    assert!(has_error(
-        &errors,
-        "credentialSubject.identifier[0].identityHash"
-    ));
+    assert!(has_error(&errors, "credentialSubject.identifier[0].identityHash"));
 }
 
 #[test]

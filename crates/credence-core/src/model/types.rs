@@ -8,9 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
-use super::enums::{
-    AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType,
-};
+use super::enums::{AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType};
 use super::one_or_many::OneOrMany;
 
 /// Extension properties of an object, in document order.
@@ -104,9 +102,7 @@ impl OpenBadgeCredential {
 
     /// `validUntil`, or `expirationDate` for VC 1.1 credentials.
     pub fn end_date(&self) -> Option<&str> {
-        self.valid_until
-            .as_deref()
-            .or(self.expiration_date.as_deref())
+        self.valid_until.as_deref().or(self.expiration_date.as_deref())
     }
 
     /// True when the first `@context` entry is the VC 1.1 context.
@@ -474,11 +470,7 @@ pub struct Image {
 impl Image {
     /// An Image for a URL or data URI.
     pub fn new(id: impl Into<String>) -> Self {
-        Image {
-            id: id.into(),
-            kind: "Image".into(),
-            caption: None,
-        }
+        Image { id: id.into(), kind: "Image".into(), caption: None }
     }
 }
 
@@ -497,9 +489,7 @@ impl StatusListIndex {
     /// The index as a number, if it is a valid non-negative integer.
     pub fn value(&self) -> Option<u64> {
         match self {
-            StatusListIndex::Text(text)
-                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) =>
-            {
+            StatusListIndex::Text(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
                 text.parse().ok()
             }
             StatusListIndex::Text(_) => None,

@@ -10,9 +10,7 @@ use thiserror::Error;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::enums::{
-    AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType,
-};
+use super::enums::{AchievementType, AlignmentTargetType, IdentifierType, ResultStatus, ResultType};
 use super::types::{BITSTRING_STATUS_LIST_ENTRY, ONE_ED_TECH_REVOCATION_LIST, OpenBadgeCredential};
 use super::{OB_V3_CONTEXT_PREFIX, VC_V1_CONTEXT, VC_V2_CONTEXT};
 
@@ -43,10 +41,7 @@ pub fn validate_credential(value: &Value) -> Result<OpenBadgeCredential, Vec<Val
     // From the borrowed value: no copy of the document first (the model's flattened `extra`
     // maps buffer what they do not know, which for a 1 MiB document is most of the cost).
     <OpenBadgeCredential as serde::Deserialize>::deserialize(value).map_err(|err| {
-        vec![ValidationError {
-            path: String::new(),
-            message: format!("does not match the data model: {err}"),
-        }]
+        vec![ValidationError { path: String::new(), message: format!("does not match the data model: {err}") }]
     })
 }
 
@@ -70,11 +65,7 @@ pub fn is_uri(value: &str) -> bool {
 }
 
 fn child(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
 fn index(path: &str, i: usize) -> String {
@@ -84,11 +75,7 @@ fn index(path: &str, i: usize) -> String {
 /// Items of a single-or-array value, with their paths.
 fn items<'a>(value: &'a Value, path: &str) -> Vec<(String, &'a Value)> {
     match value {
-        Value::Array(list) => list
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (index(path, i), v))
-            .collect(),
+        Value::Array(list) => list.iter().enumerate().map(|(i, v)| (index(path, i), v)).collect(),
         single => vec![(path.to_owned(), single)],
     }
 }
@@ -100,10 +87,7 @@ struct Checker {
 
 impl Checker {
     fn fail(&mut self, path: &str, message: impl Into<String>) {
-        self.errors.push(ValidationError {
-            path: path.to_owned(),
-            message: message.into(),
-        });
+        self.errors.push(ValidationError { path: path.to_owned(), message: message.into() });
     }
 
     fn object<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a Map<String, Value>> {
@@ -115,12 +99,7 @@ impl Checker {
     }
 
     /// A required string; reports absence or wrong type.
-    fn required_str<'a>(
-        &mut self,
-        obj: &'a Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Option<&'a str> {
+    fn required_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
         match obj.get(key) {
             None => {
                 self.fail(&child(path, key), "is required");
@@ -131,14 +110,8 @@ impl Checker {
     }
 
     /// An optional string; reports wrong type.
-    fn optional_str<'a>(
-        &mut self,
-        obj: &'a Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Option<&'a str> {
-        obj.get(key)
-            .and_then(|value| self.string(value, &child(path, key)))
+    fn optional_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
+        obj.get(key).and_then(|value| self.string(value, &child(path, key)))
     }
 
     fn string<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a str> {
@@ -161,10 +134,7 @@ impl Checker {
         let text = value?;
         let parsed = parse_date_time_z(text);
         if parsed.is_none() {
-            self.fail(
-                path,
-                format!("'{text}' is not a date-time with a timezone (RFC 3339)"),
-            );
+            self.fail(path, format!("'{text}' is not a date-time with a timezone (RFC 3339)"));
         }
         parsed
     }
@@ -176,13 +146,8 @@ impl Checker {
             version = 2,
             "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
         );
-        if parse_date_time_z(text).is_none()
-            && time::PrimitiveDateTime::parse(text, &local).is_err()
-        {
-            self.fail(
-                path,
-                format!("'{text}' is not a date-time (YYYY-MM-DDThh:mm:ss)"),
-            );
+        if parse_date_time_z(text).is_none() && time::PrimitiveDateTime::parse(text, &local).is_err() {
+            self.fail(path, format!("'{text}' is not a date-time (YYYY-MM-DDThh:mm:ss)"));
         }
     }
 
@@ -223,22 +188,12 @@ impl Checker {
         };
         for alternatives in required {
             if !alternatives.iter().any(|wanted| names.contains(wanted)) {
-                self.fail(
-                    &path,
-                    format!("must include '{}'", alternatives.join("' or '")),
-                );
+                self.fail(&path, format!("must include '{}'", alternatives.join("' or '")));
             }
         }
     }
 
-    fn vocabulary(
-        &mut self,
-        obj: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        parse: fn(&str) -> bool,
-        what: &str,
-    ) {
+    fn vocabulary(&mut self, obj: &Map<String, Value>, path: &str, key: &str, parse: fn(&str) -> bool, what: &str) {
         let path = child(path, key);
         if let Some(text) = obj.get(key).and_then(|v| self.string(v, &path))
             && !parse(text)
@@ -248,13 +203,7 @@ impl Checker {
     }
 
     /// Runs `check` on every element of an optional array property.
-    fn each(
-        &mut self,
-        obj: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        check: fn(&mut Self, &Value, &str),
-    ) {
+    fn each(&mut self, obj: &Map<String, Value>, path: &str, key: &str, check: fn(&mut Self, &Value, &str)) {
         let Some(value) = obj.get(key) else { return };
         let path = child(path, key);
         match value.as_array() {
@@ -289,14 +238,7 @@ impl Checker {
         let vc1 = self.context(obj);
         let id = self.required_str(obj, "", "id");
         self.uri(id, "id");
-        self.types(
-            obj,
-            "",
-            &[
-                &["VerifiableCredential"],
-                &["OpenBadgeCredential", "AchievementCredential"],
-            ],
-        );
+        self.types(obj, "", &[&["VerifiableCredential"], &["OpenBadgeCredential", "AchievementCredential"]]);
         match obj.get("issuer") {
             None => self.fail("issuer", "is required"),
             Some(issuer) => self.issuer(issuer, "issuer"),
@@ -328,38 +270,23 @@ impl Checker {
         let first = entries.first().and_then(|(_, v)| v.as_str());
         let vc1 = first == Some(VC_V1_CONTEXT);
         if first != Some(VC_V2_CONTEXT) && !vc1 {
-            let path = entries
-                .first()
-                .map_or("@context".to_owned(), |(p, _)| p.clone());
-            self.fail(
-                &path,
-                format!("the first context must be '{VC_V2_CONTEXT}' (or '{VC_V1_CONTEXT}')"),
-            );
+            let path = entries.first().map_or("@context".to_owned(), |(p, _)| p.clone());
+            self.fail(&path, format!("the first context must be '{VC_V2_CONTEXT}' (or '{VC_V1_CONTEXT}')"));
         }
         for (path, entry) in &entries {
             if !entry.is_string() && !entry.is_object() {
                 self.fail(path, "must be a URI or a context object");
             }
         }
-        let has_ob = entries.iter().any(|(_, v)| {
-            v.as_str()
-                .is_some_and(|s| s.starts_with(OB_V3_CONTEXT_PREFIX))
-        });
+        let has_ob = entries.iter().any(|(_, v)| v.as_str().is_some_and(|s| s.starts_with(OB_V3_CONTEXT_PREFIX)));
         if !has_ob {
-            self.fail(
-                "@context",
-                format!("must include the Open Badges 3.0 context ({OB_V3_CONTEXT_PREFIX}...)"),
-            );
+            self.fail("@context", format!("must include the Open Badges 3.0 context ({OB_V3_CONTEXT_PREFIX}...)"));
         }
         vc1
     }
 
     fn validity(&mut self, obj: &Map<String, Value>, vc1: bool) {
-        let (start_key, end_key) = if vc1 {
-            ("issuanceDate", "expirationDate")
-        } else {
-            ("validFrom", "validUntil")
-        };
+        let (start_key, end_key) = if vc1 { ("issuanceDate", "expirationDate") } else { ("validFrom", "validUntil") };
         let start = self.required_str(obj, "", start_key);
         let start = self.date_time_z(start, start_key);
         let end = self.optional_str(obj, "", end_key);
@@ -425,10 +352,7 @@ impl Checker {
         let id = self.optional_str(obj, path, "id");
         self.uri(id, &child(path, "id"));
         self.types(obj, path, &[&["AchievementSubject"]]);
-        let has_identifier = obj
-            .get("identifier")
-            .and_then(Value::as_array)
-            .is_some_and(|l| !l.is_empty());
+        let has_identifier = obj.get("identifier").and_then(Value::as_array).is_some_and(|l| !l.is_empty());
         if id.is_none() && !has_identifier {
             self.fail(path, "must have an 'id' or at least one 'identifier'");
         }
@@ -473,21 +397,12 @@ impl Checker {
             && let Some(hash) = hash
             && !is_identity_hash(hash)
         {
-            self.fail(
-                &child(path, "identityHash"),
-                "must be 'sha256$' or 'md5$' followed by a hex digest",
-            );
+            self.fail(&child(path, "identityHash"), "must be 'sha256$' or 'md5$' followed by a hex digest");
         }
         if !obj.contains_key("identityType") {
             self.fail(&child(path, "identityType"), "is required");
         }
-        self.vocabulary(
-            obj,
-            path,
-            "identityType",
-            |s| IdentifierType::parse(s).is_some(),
-            "identity type",
-        );
+        self.vocabulary(obj, path, "identityType", |s| IdentifierType::parse(s).is_some(), "identity type");
         self.optional_str(obj, path, "salt");
     }
 
@@ -500,13 +415,7 @@ impl Checker {
         if !obj.contains_key("identifierType") {
             self.fail(&child(path, "identifierType"), "is required");
         }
-        self.vocabulary(
-            obj,
-            path,
-            "identifierType",
-            |s| IdentifierType::parse(s).is_some(),
-            "identifier type",
-        );
+        self.vocabulary(obj, path, "identifierType", |s| IdentifierType::parse(s).is_some(), "identifier type");
     }
 
     fn achievement(&mut self, value: &Value, path: &str) {
@@ -522,13 +431,7 @@ impl Checker {
             None => self.fail(&child(path, "criteria"), "is required"),
             Some(criteria) => self.criteria(criteria, &child(path, "criteria")),
         }
-        self.vocabulary(
-            obj,
-            path,
-            "achievementType",
-            |s| AchievementType::parse(s).is_some(),
-            "achievement type",
-        );
+        self.vocabulary(obj, path, "achievementType", |s| AchievementType::parse(s).is_some(), "achievement type");
         if let Some(image) = obj.get("image") {
             self.image(image, &child(path, "image"));
         }
@@ -541,13 +444,7 @@ impl Checker {
         self.each(obj, path, "otherIdentifier", Self::identifier_entry);
         self.string_array(obj, path, "tag");
         self.number(obj, path, "creditsAvailable");
-        for key in [
-            "humanCode",
-            "inLanguage",
-            "fieldOfStudy",
-            "specialization",
-            "version",
-        ] {
+        for key in ["humanCode", "inLanguage", "fieldOfStudy", "specialization", "version"] {
             self.optional_str(obj, path, key);
         }
     }
@@ -575,13 +472,7 @@ impl Checker {
         for key in ["targetDescription", "targetFramework", "targetCode"] {
             self.optional_str(obj, path, key);
         }
-        self.vocabulary(
-            obj,
-            path,
-            "targetType",
-            |s| AlignmentTargetType::parse(s).is_some(),
-            "alignment target type",
-        );
+        self.vocabulary(obj, path, "targetType", |s| AlignmentTargetType::parse(s).is_some(), "alignment target type");
     }
 
     fn result_description(&mut self, value: &Value, path: &str) {
@@ -595,13 +486,7 @@ impl Checker {
         if !obj.contains_key("resultType") {
             self.fail(&child(path, "resultType"), "is required");
         }
-        self.vocabulary(
-            obj,
-            path,
-            "resultType",
-            |s| ResultType::parse(s).is_some(),
-            "result type",
-        );
+        self.vocabulary(obj, path, "resultType", |s| ResultType::parse(s).is_some(), "result type");
         for key in ["requiredValue", "requiredLevel", "valueMin", "valueMax"] {
             self.optional_str(obj, path, key);
         }
@@ -643,13 +528,7 @@ impl Checker {
         let level = self.optional_str(obj, path, "achievedLevel");
         self.uri(level, &child(path, "achievedLevel"));
         self.optional_str(obj, path, "value");
-        self.vocabulary(
-            obj,
-            path,
-            "status",
-            |s| ResultStatus::parse(s).is_some(),
-            "result status",
-        );
+        self.vocabulary(obj, path, "status", |s| ResultStatus::parse(s).is_some(), "result status");
         self.each(obj, path, "alignment", Self::alignment);
     }
 
@@ -687,13 +566,9 @@ impl Checker {
         let index_path = child(path, "statusListIndex");
         match obj.get("statusListIndex") {
             None => self.fail(&index_path, "is required"),
-            Some(Value::String(text))
-                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {}
+            Some(Value::String(text)) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {}
             Some(Value::Number(n)) if n.is_u64() => {}
-            Some(_) => self.fail(
-                &index_path,
-                "must be a non-negative integer written as a string",
-            ),
+            Some(_) => self.fail(&index_path, "must be a non-negative integer written as a string"),
         }
     }
 

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use credence_core::data_integrity::{
-    Cryptosuite, DidKeyResolver, MAX_PROOFS, MapResolver, ProofError, ProofOptions, add_proof,
-    all_verified, verify_proofs,
+    Cryptosuite, DidKeyResolver, MAX_PROOFS, MapResolver, ProofError, ProofOptions, add_proof, all_verified,
+    verify_proofs,
 };
 use credence_core::jsonld::{self, JsonLdError};
 use credence_core::multibase;
@@ -13,7 +13,9 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
 fn rich() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/rich-credential.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/rich-credential.json"))
+            .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -53,13 +55,29 @@ fn changing_any_signed_field_breaks_the_signature() {
             ("name", Box::new(|d| d["name"] = json!("Other"))),
             ("issuer.id", Box::new(|d| d["issuer"]["id"] = json!("https://evil.example/issuer"))),
             ("validUntil", Box::new(|d| d["validUntil"] = json!("2099-01-01T00:00:00Z"))),
-            ("alignment", Box::new(|d| d["credentialSubject"]["achievement"]["alignment"][2]["targetName"] = json!("x"))),
-            ("identityHash", Box::new(|d| d["credentialSubject"]["identifier"][0]["identityHash"] = json!("sha256$00"))),
-            ("evidence removed", Box::new(|d| { d.as_object_mut().unwrap().remove("evidence"); })),
+            (
+                "alignment",
+                Box::new(|d| d["credentialSubject"]["achievement"]["alignment"][2]["targetName"] = json!("x")),
+            ),
+            (
+                "identityHash",
+                Box::new(|d| d["credentialSubject"]["identifier"][0]["identityHash"] = json!("sha256$00")),
+            ),
+            (
+                "evidence removed",
+                Box::new(|d| {
+                    d.as_object_mut().unwrap().remove("evidence");
+                }),
+            ),
             ("proof created", Box::new(|d| d["proof"]["created"] = json!("2024-03-02T09:00:00Z"))),
             ("proof purpose", Box::new(|d| d["proof"]["proofPurpose"] = json!("authentication"))),
             ("context list", Box::new(|d| d["@context"][1] = json!("https://www.w3.org/ns/credentials/examples/v2"))),
-            ("context removed", Box::new(|d| { d["@context"].as_array_mut().unwrap().pop(); })),
+            (
+                "context removed",
+                Box::new(|d| {
+                    d["@context"].as_array_mut().unwrap().pop();
+                }),
+            ),
         ];
         for (what, edit) in edits {
             let mut doc = signed(suite);
@@ -119,17 +137,50 @@ fn proof_sets_verify_each_proof_and_name_the_failing_one() {
 fn malformed_proofs_give_precise_errors() {
     let base = signed(Cryptosuite::EddsaRdfc2022);
     let cases: Vec<(Edit, ProofError)> = vec![
-        (Box::new(|d| { d.as_object_mut().unwrap().remove("proof"); }), ProofError::NoProof),
+        (
+            Box::new(|d| {
+                d.as_object_mut().unwrap().remove("proof");
+            }),
+            ProofError::NoProof,
+        ),
         (Box::new(|d| d["proof"] = json!("x")), ProofError::ProofNotAnObject),
-        (Box::new(|d| { d["proof"].as_object_mut().unwrap().remove("proofValue"); }), ProofError::MissingField("proofValue")),
-        (Box::new(|d| { d["proof"].as_object_mut().unwrap().remove("verificationMethod"); }), ProofError::MissingField("verificationMethod")),
-        (Box::new(|d| d["proof"]["type"] = json!("Ed25519Signature2020")), ProofError::UnsupportedProofType("Ed25519Signature2020".into())),
+        (
+            Box::new(|d| {
+                d["proof"].as_object_mut().unwrap().remove("proofValue");
+            }),
+            ProofError::MissingField("proofValue"),
+        ),
+        (
+            Box::new(|d| {
+                d["proof"].as_object_mut().unwrap().remove("verificationMethod");
+            }),
+            ProofError::MissingField("verificationMethod"),
+        ),
+        (
+            Box::new(|d| d["proof"]["type"] = json!("Ed25519Signature2020")),
+            ProofError::UnsupportedProofType("Ed25519Signature2020".into()),
+        ),
         (Box::new(|d| d["proof"]["created"] = json!("yesterday")), ProofError::InvalidCreated("yesterday".into())),
-        (Box::new(|d| d["proof"]["proofValue"] = json!("mAAAA")), ProofError::MalformedProofValue("expected base58btc multibase ('z' prefix)".into())),
-        (Box::new(|d| d["proof"]["proofValue"] = json!("z0OIl")), ProofError::MalformedProofValue("invalid base58btc encoding".into())),
-        (Box::new(|d| d["proof"]["proofValue"] = json!("z3yMApqCuCjXDWPrbjfR5mjCPTHqFG8Pux1TxQrEM35jj")), ProofError::MalformedProofValue("signature must be 64 bytes, got 32".into())),
-        (Box::new(|d| d["proof"]["proofPurpose"] = json!(7)), ProofError::InvalidField { field: "proofPurpose", reason: "expected a string, got 7".into() }),
-        (Box::new(|d| d["proof"] = json!(vec![json!({}); MAX_PROOFS + 1])), ProofError::TooManyProofs { found: MAX_PROOFS + 1, limit: MAX_PROOFS }),
+        (
+            Box::new(|d| d["proof"]["proofValue"] = json!("mAAAA")),
+            ProofError::MalformedProofValue("expected base58btc multibase ('z' prefix)".into()),
+        ),
+        (
+            Box::new(|d| d["proof"]["proofValue"] = json!("z0OIl")),
+            ProofError::MalformedProofValue("invalid base58btc encoding".into()),
+        ),
+        (
+            Box::new(|d| d["proof"]["proofValue"] = json!("z3yMApqCuCjXDWPrbjfR5mjCPTHqFG8Pux1TxQrEM35jj")),
+            ProofError::MalformedProofValue("signature must be 64 bytes, got 32".into()),
+        ),
+        (
+            Box::new(|d| d["proof"]["proofPurpose"] = json!(7)),
+            ProofError::InvalidField { field: "proofPurpose", reason: "expected a string, got 7".into() },
+        ),
+        (
+            Box::new(|d| d["proof"] = json!(vec![json!({}); MAX_PROOFS + 1])),
+            ProofError::TooManyProofs { found: MAX_PROOFS + 1, limit: MAX_PROOFS },
+        ),
     ];
     for (edit, expected) in cases {
         let mut doc = base.clone();
@@ -170,7 +221,8 @@ fn remote_and_unknown_contexts_are_refused_without_network() {
 #[test]
 fn redefining_a_protected_term_is_an_error() {
     let mut doc = rich();
-    doc["@context"] = json!(["https://www.w3.org/ns/credentials/v2", {"VerifiableCredential": "https://evil.example/VC"}]);
+    doc["@context"] =
+        json!(["https://www.w3.org/ns/credentials/v2", {"VerifiableCredential": "https://evil.example/VC"}]);
     assert_eq!(
         jsonld::to_rdf_dataset(&doc).unwrap_err(),
         JsonLdError::ProtectedTermRedefinition("VerifiableCredential".into())

@@ -2,8 +2,7 @@
 //! documents. Vectors are copies in tests/vectors (see its README).
 
 use credence_core::data_integrity::{
-    Cryptosuite, DidKeyResolver, MapResolver, ProofError, ProofOptions, all_verified, create_proof,
-    verify_proofs,
+    Cryptosuite, DidKeyResolver, MapResolver, ProofError, ProofOptions, all_verified, create_proof, verify_proofs,
 };
 use credence_core::jsonld::JsonLdError;
 use credence_core::multibase;
@@ -63,10 +62,12 @@ fn ob3_eddsa_rdfc_2022_vector_is_reproduced_exactly() {
     assert_eq!(proof["proofValue"], expected["proofValue"]);
 
     let mut resolver = MapResolver::new();
-    resolver.insert_multikey(
-        expected["verificationMethod"].as_str().unwrap(),
-        expected["publicKeyMultibase"].as_str().unwrap(),
-    ).unwrap();
+    resolver
+        .insert_multikey(
+            expected["verificationMethod"].as_str().unwrap(),
+            expected["publicKeyMultibase"].as_str().unwrap(),
+        )
+        .unwrap();
     let outcomes = verify_proofs(&signed, &resolver);
     assert!(all_verified(&outcomes), "{outcomes:?}");
     // Without the mapping the https verification method is not resolvable.
@@ -139,8 +140,5 @@ fn w3c_employ_vector_signature_chain_and_refused_context() {
     // The same holds for the employmentAuth.json input document.
     let unsigned = json("w3c-vc-di-eddsa/employmentAuth.json");
     let opts = ProofOptions::new(Cryptosuite::EddsaRdfc2022, "did:key:x");
-    assert!(matches!(
-        create_proof(&unsigned, &key, &opts),
-        Err(ProofError::JsonLd(JsonLdError::ContextNotAllowed(_)))
-    ));
+    assert!(matches!(create_proof(&unsigned, &key, &opts), Err(ProofError::JsonLd(JsonLdError::ContextNotAllowed(_)))));
 }

@@ -9,10 +9,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::hostile_support::{
+    Shape, hostile_credential, key, many_proofs_credential, scoped_types_credential, term_chain_credential,
+};
 use credence_core::canon::{self, CanonError, CanonLimits};
-use credence_core::data_integrity::{self, Cryptosuite, DidKeyResolver, ProofError, verify_proofs, verify_proofs_with_limits};
+use credence_core::data_integrity::{
+    self, Cryptosuite, DidKeyResolver, ProofError, verify_proofs, verify_proofs_with_limits,
+};
 use credence_core::verify::{CheckStatus, OfflineResolver, VerificationReport, verify_text};
-use crate::hostile_support::{Shape, hostile_credential, key, many_proofs_credential, scoped_types_credential, term_chain_credential};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -37,7 +41,8 @@ fn verify_both(doc: &Value) -> (ProofError, Duration) {
     let report = report_of(&text);
     let report_time = started.elapsed();
     assert!(!report.verified, "a random signature verified");
-    let proof = report.checks.iter().find(|c| c.check == "proof[0]").unwrap_or_else(|| panic!("no proof check: {report:?}"));
+    let proof =
+        report.checks.iter().find(|c| c.check == "proof[0]").unwrap_or_else(|| panic!("no proof check: {report:?}"));
     assert_eq!(proof.status, CheckStatus::Failed, "{proof:?}");
     assert!(!proof.message.is_empty());
 
@@ -72,7 +77,9 @@ fn regression_ring(n: usize) {
         matches!(
             error,
             ProofError::Canonicalization(
-                CanonError::WorkLimitExceeded { .. } | CanonError::TimeLimitExceeded { .. } | CanonError::TooDeep { .. }
+                CanonError::WorkLimitExceeded { .. }
+                    | CanonError::TimeLimitExceeded { .. }
+                    | CanonError::TooDeep { .. }
             )
         ),
         "ring of {n}: {error}"
@@ -111,7 +118,12 @@ fn hash_n_degree_recursion_is_bounded_on_the_default_stack() {
             .map(|k| {
                 let s = oxrdf::BlankNode::new_unchecked(format!("r{k}"));
                 let o = oxrdf::BlankNode::new_unchecked(format!("r{}", (k + 1) % n));
-                oxrdf::Quad::new(s, oxrdf::NamedNode::new_unchecked("https://hostile.example/next"), o, oxrdf::GraphName::DefaultGraph)
+                oxrdf::Quad::new(
+                    s,
+                    oxrdf::NamedNode::new_unchecked("https://hostile.example/next"),
+                    o,
+                    oxrdf::GraphName::DefaultGraph,
+                )
             })
             .collect()
     };
@@ -128,7 +140,8 @@ fn hash_n_degree_recursion_is_bounded_on_the_default_stack() {
 #[test]
 fn the_time_limit_stops_canonicalization() {
     let doc = hostile_credential(Shape::Copies { copies: 400, n: 5 }, Cryptosuite::EddsaRdfc2022, &[1; 64]);
-    let limits = CanonLimits { max_work: u64::MAX, max_time: Some(Duration::from_millis(20)), ..CanonLimits::default() };
+    let limits =
+        CanonLimits { max_work: u64::MAX, max_time: Some(Duration::from_millis(20)), ..CanonLimits::default() };
     let started = Instant::now();
     let outcomes = verify_proofs_with_limits(&doc, &DidKeyResolver, &limits);
     let elapsed = started.elapsed();
@@ -136,7 +149,9 @@ fn the_time_limit_stops_canonicalization() {
     assert_eq!(error, ProofError::Canonicalization(CanonError::TimeLimitExceeded { limit_ms: 20 }));
     assert!(error.is_over_budget() && outcomes[0].is_over_budget());
     assert!(
-        error.to_string().contains("time limit of 20 ms exceeded (blank node structure too symmetric: possible poison graph)"),
+        error
+            .to_string()
+            .contains("time limit of 20 ms exceeded (blank node structure too symmetric: possible poison graph)"),
         "{error}"
     );
     assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
@@ -147,8 +162,9 @@ fn the_time_limit_stops_canonicalization() {
 /// A deadline shared by several verifications: once it has passed, the next one stops at once.
 #[test]
 fn a_shared_deadline_covers_several_verifications() {
-    let limits = CanonLimits { max_time: Some(Duration::from_millis(30)), max_work: u64::MAX, ..CanonLimits::default() }
-        .with_deadline_from_now();
+    let limits =
+        CanonLimits { max_time: Some(Duration::from_millis(30)), max_work: u64::MAX, ..CanonLimits::default() }
+            .with_deadline_from_now();
     let doc = hostile_credential(Shape::Copies { copies: 400, n: 5 }, Cryptosuite::EddsaRdfc2022, &[2; 64]);
     let first = verify_proofs_with_limits(&doc, &DidKeyResolver, &limits);
     assert!(first[0].is_over_budget(), "{first:?}");
@@ -163,7 +179,9 @@ fn a_shared_deadline_covers_several_verifications() {
 /// budget" when it fails for another reason.
 #[test]
 fn honest_credentials_are_within_a_small_budget() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/rich-credential.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/rich-credential.json"))
+            .unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let (k, vm) = key();
     let opts = data_integrity::ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm).with_created("2024-01-01T00:00:00Z");
@@ -186,7 +204,10 @@ fn fuzz_timeouts_chains_of_1536_and_5952_blank_nodes() {
     for n in [1536, 5952] {
         let doc = hostile_credential(Shape::Chain(n), Cryptosuite::EddsaRdfc2022, &[0; 64]);
         let (error, elapsed) = on_default_stack(move || verify_both(&doc));
-        assert!(error.is_over_budget() || error == ProofError::Canonicalization(CanonError::TooDeep { limit: 128 }), "{n}: {error}");
+        assert!(
+            error.is_over_budget() || error == ProofError::Canonicalization(CanonError::TooDeep { limit: 128 }),
+            "{n}: {error}"
+        );
         assert!(elapsed < DEBUG_BOUND, "{n}: {elapsed:?}");
     }
 }
@@ -219,7 +240,9 @@ fn shape_strategy() -> impl Strategy<Value = Shape> {
         (1usize..=20_000).prop_map(Shape::Chain),
         (2usize..=200).prop_map(Shape::Clique),
         (1usize..=20_000).prop_map(Shape::Tree),
-        (2usize..=8).prop_flat_map(|n| (1usize..=1_000_000 / (n * (n - 1) * 18 + n * 50)).prop_map(move |copies| Shape::Copies { copies, n })),
+        (2usize..=8)
+            .prop_flat_map(|n| (1usize..=1_000_000 / (n * (n - 1) * 18 + n * 50))
+                .prop_map(move |copies| Shape::Copies { copies, n })),
     ]
 }
 

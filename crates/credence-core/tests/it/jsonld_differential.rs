@@ -10,7 +10,8 @@ fn oxjsonld_quads(text: &str) -> Vec<oxrdf::Quad> {
     JsonLdParser::new()
         .for_slice(text.as_bytes())
         .with_load_document_callback(|url, _| {
-            let doc = load_context_document(url).map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+            let doc =
+                load_context_document(url).map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(JsonLdRemoteDocument { document: serde_json::to_vec(doc)?, document_url: url.to_owned() })
         })
         .collect::<Result<Vec<_>, _>>()
@@ -82,6 +83,7 @@ fn agrees_with_oxjsonld_on_explicitly_typed_values() {
     assert!(ours.contains("\"2024-01-01\"^^<http://www.w3.org/2001/XMLSchema#date>"), "{ours}");
     // Two datatypes for one value is an error, not a guess.
     let mut two = doc.clone();
-    two["credentialSubject"]["ex:date"]["@type"] = serde_json::json!(["http://www.w3.org/2001/XMLSchema#date", "http://www.w3.org/2001/XMLSchema#string"]);
+    two["credentialSubject"]["ex:date"]["@type"] =
+        serde_json::json!(["http://www.w3.org/2001/XMLSchema#date", "http://www.w3.org/2001/XMLSchema#string"]);
     assert!(jsonld::to_rdf_dataset(&two).is_err());
 }

@@ -55,9 +55,7 @@ fn every_rdfc10_test_in_the_manifest() {
         let elapsed = start.elapsed();
         match kind {
             "TRUE" => {
-                let expected =
-                    std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-rdfc10.nq")))
-                        .unwrap();
+                let expected = std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-rdfc10.nq"))).unwrap();
                 let got = result.unwrap_or_else(|e| panic!("{id}: {e}"));
                 assert_eq!(got.nquads, expected, "{id}: canonical N-Quads differ");
                 positive += 1;
@@ -93,8 +91,7 @@ fn issued_identifier_maps_match() {
         let input = std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-in.nq"))).unwrap();
         let got = canonicalize_with(&parse_nquads(&input), &limits).unwrap();
         let expected: std::collections::HashMap<String, String> = serde_json::from_str(
-            &std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-rdfc10map.json")))
-                .unwrap(),
+            &std::fs::read_to_string(suite_dir().join(format!("rdfc10/{id}-rdfc10map.json"))).unwrap(),
         )
         .unwrap();
         assert_eq!(got.issued, expected, "{id}: issued identifiers differ");

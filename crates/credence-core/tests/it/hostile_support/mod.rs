@@ -95,7 +95,6 @@ pub fn hostile_credential(shape: Shape, suite: Cryptosuite, signature: &[u8; 64]
     })
 }
 
-
 /// The credential of `hostile_credential` (a one-node graph) with `extra` added to its inline
 /// `@context` and `subject` merged into its subject.
 pub fn with_context(extra: serde_json::Map<String, Value>, subject: serde_json::Map<String, Value>) -> Value {
@@ -127,7 +126,8 @@ pub fn term_chain_credential(n: usize) -> Value {
 pub fn scoped_types_credential(types: usize, nodes: usize, nulls: bool) -> Value {
     let mut ctx = serde_json::Map::new();
     for i in 0..types {
-        let scoped = if nulls { Value::Null } else { json!({format!("s{i}"): format!("https://hostile.example/s{i}")}) };
+        let scoped =
+            if nulls { Value::Null } else { json!({format!("s{i}"): format!("https://hostile.example/s{i}")}) };
         ctx.insert(format!("T{i}"), json!({"@id": format!("https://hostile.example/T{i}"), "@context": scoped}));
     }
     let all_types: Vec<Value> = (0..types).map(|i| json!(format!("T{i}"))).collect();
