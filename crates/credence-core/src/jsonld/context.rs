@@ -1,4 +1,4 @@
-//! JSON-LD 1.1 Context Processing (https://www.w3.org/TR/json-ld11-api/#context-processing-algorithms)
+//! JSON-LD 1.1 Context Processing (<https://www.w3.org/TR/json-ld11-api/#context-processing-algorithms>)
 //! with a process-wide memo of processed contexts.
 //!
 //! Every [`ActiveContext`] has a unique id. Processing local context `C` on top of active context

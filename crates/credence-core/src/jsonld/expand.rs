@@ -1,4 +1,4 @@
-//! JSON-LD 1.1 Expansion Algorithm (https://www.w3.org/TR/json-ld11-api/#expansion-algorithm),
+//! JSON-LD 1.1 Expansion Algorithm (<https://www.w3.org/TR/json-ld11-api/#expansion-algorithm>),
 //! in safe mode (undefined properties and relative IRIs are errors, not silently dropped).
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! type-scoped context) again on each parse, which costs milliseconds per credential. This module
 //! implements the JSON-LD 1.1 Context Processing, Expansion and Deserialize-to-RDF algorithms on
 //! `serde_json` values and memoizes processed contexts for the life of the process
-//! ([`context`]), so that converting a credential costs tens of microseconds.
+//! (the `context` module), so that converting a credential costs tens of microseconds.
 //!
 //! Remote contexts come only from the bundled allow-list ([`loader`]); any other URL is refused
 //! with [`JsonLdError::ContextNotAllowed`]. There is never any network access.

@@ -1,4 +1,4 @@
-//! Deserialize JSON-LD to RDF (https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm)
+//! Deserialize JSON-LD to RDF (<https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm>)
 //! directly from the expanded form. Merging nodes by `@id` (the node map) is not needed: an RDF
 //! dataset is a set, so emitting each node's statements where it occurs gives the same dataset.
 
