@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::app::AppState;
 use crate::config::{FileSettings, Overrides, Settings};
 use crate::domain::api_key::{self, Role};
 use crate::error::{AppError, AppResult};
-use crate::http::{self, AppState};
 use crate::keyring;
 use crate::store::Store;
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
@@ -312,7 +312,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         }
     });
     let store = state.store.clone();
-    let app = http::router(state);
+    let app = crate::server::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
         .map_err(|e| AppError::invalid("bind", format!("cannot listen on {}: {e}", s.bind)))?;

@@ -733,6 +733,11 @@ async fn issue(
         award_narrative,
     };
     let sign = |credential_status: Vec<Value>| -> AppResult<Signed> {
+        let credential_status = credential_status
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AppError::Internal(format!("a status entry does not fit the model: {e}")))?;
         let draft = CredentialDraft {
             id: store.credential_url(&credential_id),
             issuer: profile.clone(),
@@ -753,7 +758,10 @@ async fn issue(
             credential_status,
             award_narrative: award_narrative.map(str::to_string),
         };
-        let unsigned = credential::build_credential(&draft);
+        let credential = credential::build_credential(&draft);
+        let valid_until = credential.valid_until.clone();
+        let unsigned = serde_json::to_value(credential)
+            .map_err(|e| AppError::Internal(format!("the credential cannot be written as JSON: {e}")))?;
         let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
         let options = ProofOptions::new(suite, verification_method.clone());
         let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
@@ -765,7 +773,6 @@ async fn issue(
         } else {
             None
         };
-        let valid_until = document.get("validUntil").and_then(|v| v.as_str()).map(str::to_string);
         Ok(Signed { document, jwt, valid_until })
     };
     let Some(written) = db.write_credential(&issuing, sign).await? else {

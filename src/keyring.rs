@@ -124,11 +124,9 @@ pub fn profile_document(
     keys: &[[u8; 32]],
 ) -> AppResult<serde_json::Value> {
     if keys.is_empty() {
-        return Ok(org.profile());
+        return Ok(org.profile_document());
     }
-    let profile: credence_core::model::Profile = serde_json::from_value(org.profile())
-        .map_err(|e| AppError::Internal(format!("profile of {} does not fit the model: {e}", org.slug)))?;
-    did::profile_controller_document(&profile, keys)
+    did::profile_controller_document(&org.profile(), keys)
         .map_err(|e| AppError::Internal(format!("profile of {}: {e}", org.slug)))
 }
 

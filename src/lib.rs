@@ -3,6 +3,8 @@
 //! The service around `credence_core` (the standards: data model, JSON-LD,
 //! canonicalization, proofs, keys): storage, HTTP API, web pages, images and the CLI.
 
+pub mod api;
+pub mod app;
 pub mod bulk;
 pub mod cli;
 pub mod config;
@@ -14,6 +16,7 @@ pub mod http;
 pub mod images;
 pub mod issuance;
 pub mod keyring;
+pub mod server;
 pub mod store;
 pub mod verification;
 pub mod web;

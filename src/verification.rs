@@ -42,6 +42,34 @@ pub enum Presented {
     Reference(String),
 }
 
+/// Largest baked image accepted by the verifier.
+pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+
+impl Presented {
+    /// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
+    pub fn from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
+        if data.starts_with(&credence_core::baking::PNG_SIGNATURE)
+            || content_type == "image/png"
+            || file_name.ends_with(".png")
+        {
+            return Ok(Presented::Png(data.to_vec()));
+        }
+        let text = std::str::from_utf8(data)
+            .map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
+        let trimmed = text.trim_start_matches('\u{feff}').trim();
+        if trimmed.starts_with('<') || content_type == "image/svg+xml" {
+            return Ok(Presented::Svg(trimmed.to_string()));
+        }
+        if credence_core::verify::looks_like_jwt(trimmed) {
+            return Ok(Presented::Jwt(trimmed.to_string()));
+        }
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(v @ Value::Object(_)) => Ok(Presented::Json(v)),
+            _ => Err(AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct VerifyRequest {
     pub recipient_email: Option<String>,
@@ -313,7 +341,7 @@ fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
 /// or, when it carries its key in the header (`jwk`), its issuer, whose own keys
 /// the header key must be one of.
 fn jwt_key_owner(decoded: &jwt::DecodedJwt) -> Option<String> {
-    decoded.kid().map(str::to_string).or_else(|| facts(&decoded.credential).issuer_id)
+    decoded.kid().map(str::to_string).or_else(|| model::issuer_id_of(&decoded.credential))
 }
 
 /// Adds to `resolver` the controller documents of the hosted issuers whose keys a
@@ -634,41 +662,59 @@ fn list_of(v: Option<&Value>) -> Vec<Value> {
     }
 }
 
+/// What a document claims, read through the Open Badges 3.0 model; of one that does not
+/// fit it, only what every Verifiable Credential has (id, name, issuer).
 fn facts(doc: &Value) -> Facts {
-    let subject = doc.get("credentialSubject");
-    let achievement = subject.and_then(|s| s.get("achievement"));
-    let issuer = doc.get("issuer");
+    use serde::Deserialize;
+    let Ok(c) = model::OpenBadgeCredential::deserialize(doc) else {
+        return Facts {
+            credential_id: text_of(doc.get("id")),
+            name: text_of(doc.get("name")),
+            issuer_id: model::issuer_id_of(doc),
+            ..Facts::default()
+        };
+    };
+    let achievement = &c.credential_subject.achievement;
+    let issuer_name = match &c.issuer {
+        model::Issuer::Profile(p) => p.name.clone(),
+        model::Issuer::Id(_) => None,
+    };
     Facts {
-        credential_id: text_of(doc.get("id")),
-        name: text_of(doc.get("name")),
-        achievement: text_of(achievement.and_then(|a| a.get("name"))),
-        achievement_description: text_of(achievement.and_then(|a| a.get("description"))),
-        achievement_type: text_of(achievement.and_then(|a| a.get("achievementType"))),
-        criteria: text_of(achievement.and_then(|a| a.get("criteria")).and_then(|c| c.get("narrative"))),
-        issuer_id: text_of(issuer.and_then(|i| i.get("id"))).or_else(|| text_of(issuer)),
-        issuer_name: text_of(issuer.and_then(|i| i.get("name"))),
+        credential_id: c.id.clone(),
+        name: c.name.clone(),
+        achievement: Some(achievement.name.clone()),
+        achievement_description: Some(achievement.description.clone()),
+        achievement_type: achievement.achievement_type.as_ref().map(|t| t.as_str().to_string()),
+        criteria: achievement.criteria.narrative.clone(),
+        issuer_id: Some(c.issuer_id().to_string()),
+        issuer_name,
         registered_issuer: None,
-        valid_from: text_of(doc.get("validFrom")).or_else(|| text_of(doc.get("issuanceDate"))),
-        valid_until: text_of(doc.get("validUntil")).or_else(|| text_of(doc.get("expirationDate"))),
-        alignments: list_of(achievement.and_then(|a| a.get("alignment"))),
-        results: list_of(subject.and_then(|s| s.get("result"))),
-        evidence: list_of(doc.get("evidence")),
-        narrative: text_of(subject.and_then(|s| s.get("narrative"))),
+        valid_from: c.start_date().map(String::from),
+        valid_until: c.end_date().map(String::from),
+        alignments: achievement.alignment.iter().flatten().filter_map(|a| serde_json::to_value(a).ok()).collect(),
+        results: c.credential_subject.result.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect(),
+        evidence: evidence_of(&c).into_iter().filter_map(|e| serde_json::to_value(e).ok()).collect(),
+        narrative: c.credential_subject.narrative.clone(),
     }
+}
+
+fn evidence_of(c: &model::OpenBadgeCredential) -> Vec<&model::Evidence> {
+    c.evidence.iter().flat_map(|list| list.iter()).collect()
 }
 
 /// Compares an uploaded file with the SHA-256 digests of the credential's evidence.
 fn evidence_check(doc: &Value, file: &[u8]) -> ReportCheck {
+    use serde::Deserialize;
     use sha2::{Digest, Sha256};
     let digest: [u8; 32] = Sha256::digest(file).into();
-    let evidence = list_of(doc.get("evidence"));
-    let with_digest: Vec<&Value> = evidence.iter().filter(|e| e.get("digestMultibase").is_some()).collect();
-    let matched = with_digest.iter().find(|e| {
-        e.get("digestMultibase").and_then(Value::as_str).and_then(|d| sha256_of_multihash(d).ok()) == Some(digest)
-    });
+    let credential = model::OpenBadgeCredential::deserialize(doc).ok();
+    let evidence = credential.as_ref().map(evidence_of).unwrap_or_default();
+    let with_digest: Vec<(&model::Evidence, &str)> =
+        evidence.iter().filter_map(|e| Some((*e, e.digest_multibase.as_deref()?))).collect();
+    let matched = with_digest.iter().find(|(_, d)| sha256_of_multihash(d).ok() == Some(digest));
     let (status, message) = match (matched, with_digest.is_empty()) {
-        (Some(e), _) => {
-            ("passed", format!("the file is the evidence '{}', unaltered", text_of(e.get("name")).unwrap_or_default()))
+        (Some((e, _)), _) => {
+            ("passed", format!("the file is the evidence '{}', unaltered", e.name.clone().unwrap_or_default()))
         }
         (None, true) => ("failed", "the credential's evidence carries no digest to compare the file with".to_string()),
         (None, false) => (
@@ -780,7 +826,7 @@ impl StoredFacts {
                 _ => return Ok(None),
             }
         }
-        let issuer = facts(&c.document).issuer_id;
+        let issuer = model::issuer_id_of(&c.document);
         let registered = issuer.as_deref().is_some_and(|i| names_organization(store, &org, i)).then_some(org);
         Ok(Some(StoredFacts { document: c.document, issuer, entries, registered }))
     }

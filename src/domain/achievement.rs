@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use super::award_rule::AwardRule;
@@ -12,6 +11,7 @@ use super::framework::{self, FrameworkVersion};
 use super::validation::{Violations, is_http_url};
 use crate::error::AppResult;
 use credence_core::iri::check_iri;
+use credence_core::model::{self, OneOrMany};
 
 /// Achievement types defined by Open Badges 3.0 (`ext:` values are also accepted).
 pub const ACHIEVEMENT_TYPES: &[&str] = &[
@@ -601,50 +601,51 @@ pub fn parse_iso_duration(value: &str) -> Option<(u32, u32, u32)> {
 
 impl AchievementDefinition {
     /// The Open Badges 3.0 `Achievement` for this definition, with `id` its version URL
-    /// and `creator` the issuer's profile (without its `@context`).
-    pub fn to_open_badges(&self, id: &str, creator: Option<&Value>) -> Value {
-        let mut a = Map::new();
-        a.insert("id".into(), json!(id));
-        a.insert("type".into(), json!(["Achievement"]));
-        a.insert("achievementType".into(), json!(self.achievement_type));
-        a.insert("name".into(), json!(self.name));
-        a.insert("description".into(), json!(self.description));
-        let mut criteria = Map::new();
-        if let Some(url) = &self.criteria.url {
-            criteria.insert("id".into(), json!(url));
-        }
-        criteria.insert("narrative".into(), json!(self.criteria_narrative()));
-        a.insert("criteria".into(), Value::Object(criteria));
-        if let Some(img) = &self.image {
-            let mut image = json!({"id": img.url, "type": "Image"});
-            if let (Some(c), Some(obj)) = (&img.caption, image.as_object_mut()) {
-                obj.insert("caption".into(), json!(c));
-            }
-            a.insert("image".into(), image);
-        }
-        if let Some(c) = creator {
-            let mut c = c.clone();
-            if let Some(obj) = c.as_object_mut() {
-                obj.remove("@context");
-            }
-            a.insert("creator".into(), c);
-        }
-        if let Some(code) = &self.human_code {
-            a.insert("humanCode".into(), json!(code));
-        }
-        a.insert("inLanguage".into(), json!(self.language));
-        if !self.tags.is_empty() {
-            a.insert("tag".into(), json!(self.tags));
-        }
+    /// and `creator` the issuer's profile.
+    pub fn to_open_badges(&self, id: &str, creator: Option<&model::Profile>) -> model::Achievement {
+        let mut a = model::Achievement {
+            id: id.to_string(),
+            types: OneOrMany::strings(&["Achievement"]),
+            achievement_type: Some(vocabulary_term(
+                &self.achievement_type,
+                model::AchievementType::parse,
+                model::AchievementType::Extension,
+            )),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            criteria: model::Criteria {
+                id: self.criteria.url.clone(),
+                narrative: Some(self.criteria_narrative()),
+                extra: Default::default(),
+            },
+            image: self.image.as_ref().map(|img| model::Image {
+                id: img.url.clone(),
+                kind: "Image".into(),
+                caption: img.caption.clone(),
+            }),
+            alignment: None,
+            result_description: None,
+            creator: creator.cloned().map(Box::new),
+            human_code: self.human_code.clone(),
+            tag: (!self.tags.is_empty()).then(|| self.tags.clone()),
+            in_language: Some(self.language.clone()),
+            credits_available: None,
+            field_of_study: None,
+            specialization: None,
+            version: None,
+            related: None,
+            other_identifier: None,
+            endorsement: None,
+            endorsement_jwt: None,
+            extra: Default::default(),
+        };
         if !self.alignments.is_empty() {
-            let list: Vec<Value> = self.alignments.iter().map(Alignment::to_open_badges).collect();
-            a.insert("alignment".into(), Value::Array(list));
+            a.alignment = Some(self.alignments.iter().map(Alignment::to_open_badges).collect());
         }
         if !self.result_descriptions.is_empty() {
-            let list: Vec<Value> = self.result_descriptions.iter().map(|rd| rd.to_open_badges(id)).collect();
-            a.insert("resultDescription".into(), Value::Array(list));
+            a.result_description = Some(self.result_descriptions.iter().map(|rd| rd.to_open_badges(id)).collect());
         }
-        Value::Object(a)
+        a
     }
 
     /// The criteria narrative with the facts employers look for (hours, duration,
@@ -674,42 +675,47 @@ impl AchievementDefinition {
 }
 
 impl Alignment {
-    pub fn to_open_badges(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("type".into(), json!(["Alignment"]));
-        m.insert("targetName".into(), json!(self.target_name));
-        m.insert("targetUrl".into(), json!(self.target_url));
-        for (k, val) in [
-            ("targetDescription", &self.target_description),
-            ("targetFramework", &self.target_framework),
-            ("targetCode", &self.target_code),
-            ("targetType", &self.target_type),
-        ] {
-            if let Some(val) = val {
-                m.insert(k.into(), json!(val));
-            }
+    pub fn to_open_badges(&self) -> model::Alignment {
+        model::Alignment {
+            types: OneOrMany::strings(&["Alignment"]),
+            target_name: self.target_name.clone(),
+            target_url: self.target_url.clone(),
+            target_description: self.target_description.clone(),
+            target_framework: self.target_framework.clone(),
+            target_code: self.target_code.clone(),
+            target_type: self
+                .target_type
+                .as_deref()
+                .map(|t| vocabulary_term(t, model::AlignmentTargetType::parse, model::AlignmentTargetType::Extension)),
+            extra: Default::default(),
         }
-        Value::Object(m)
     }
 }
 
 impl ResultDescriptionInput {
     /// The `ResultDescription` with an id under the achievement's URL.
-    pub fn to_open_badges(&self, achievement_id: &str) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), json!(format!("{achievement_id}#result-{}", self.component)));
-        m.insert("type".into(), json!(["ResultDescription"]));
-        m.insert("name".into(), json!(self.name));
-        m.insert("resultType".into(), json!(self.result_type));
-        for (k, val) in
-            [("requiredValue", &self.required_value), ("valueMin", &self.value_min), ("valueMax", &self.value_max)]
-        {
-            if let Some(val) = val {
-                m.insert(k.into(), json!(val));
-            }
+    pub fn to_open_badges(&self, achievement_id: &str) -> model::ResultDescription {
+        model::ResultDescription {
+            id: format!("{achievement_id}#result-{}", self.component),
+            types: OneOrMany::strings(&["ResultDescription"]),
+            name: self.name.clone(),
+            result_type: vocabulary_term(&self.result_type, model::ResultType::parse, model::ResultType::Extension),
+            required_value: self.required_value.clone(),
+            required_level: None,
+            value_min: self.value_min.clone(),
+            value_max: self.value_max.clone(),
+            allowed_value: None,
+            rubric_criterion_level: None,
+            alignment: None,
+            extra: Default::default(),
         }
-        Value::Object(m)
     }
+}
+
+/// A term of an Open Badges vocabulary. Input validation accepts only defined and `ext:`
+/// terms; a value stored before a check existed is carried through as it was written.
+fn vocabulary_term<T>(value: &str, parse: fn(&str) -> Option<T>, as_written: fn(String) -> T) -> T {
+    parse(value).unwrap_or_else(|| as_written(value.to_string()))
 }
 
 #[cfg(test)]

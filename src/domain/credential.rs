@@ -3,11 +3,10 @@
 //! its result descriptions, evidence with SHA-256 digests, validity and status.
 //! Pure: signing and storing are the caller's.
 
-use serde_json::{Map, Value, json};
 use time::{Date, Month, OffsetDateTime};
 
 use super::achievement::ResultDescriptionInput;
-use credence_core::model::{OB_V3_CONTEXT, VC_V2_CONTEXT, hashed_email_identity};
+use credence_core::model::{self, OB_V3_CONTEXT, OneOrMany, VC_V2_CONTEXT, hashed_email_identity};
 use credence_core::multibase;
 
 /// Who receives the credential. The email is only ever stored hashed with the salt.
@@ -43,10 +42,10 @@ pub struct EvidenceItem {
 pub struct CredentialDraft {
     /// The credential's id (its public URL or a `urn:uuid:`).
     pub id: String,
-    /// The issuer's Profile (its `@context` is dropped when embedded).
-    pub issuer: Value,
+    /// The issuer's Profile.
+    pub issuer: model::Profile,
     /// The Open Badges `Achievement` of the version earned.
-    pub achievement: Value,
+    pub achievement: model::Achievement,
     pub result_descriptions: Vec<ResultDescriptionInput>,
     pub recipient: Recipient,
     pub results: Vec<AwardedResult>,
@@ -55,7 +54,7 @@ pub struct CredentialDraft {
     /// (years, months, days) after `valid_from`; `None` never expires.
     pub validity: Option<(u32, u32, u32)>,
     /// `credentialStatus` entries (e.g. BitstringStatusListEntry for revocation and suspension).
-    pub credential_status: Vec<Value>,
+    pub credential_status: Vec<model::CredentialStatus>,
     /// Why the credential was awarded, when it is not from the rule (recognition of prior learning).
     pub award_narrative: Option<String>,
 }
@@ -92,54 +91,41 @@ pub fn add_period(t: OffsetDateTime, (years, months, days): (u32, u32, u32)) -> 
     t.checked_add(time::Duration::days(days as i64)).unwrap_or(t)
 }
 
-fn without_context(mut v: Value) -> Value {
-    if let Some(obj) = v.as_object_mut() {
-        obj.remove("@context");
+fn result_entry(achievement_id: &str, rd: &ResultDescriptionInput, value: &str) -> model::AchievementResult {
+    model::AchievementResult {
+        types: OneOrMany::strings(&["Result"]),
+        result_description: Some(format!("{achievement_id}#result-{}", rd.component)),
+        value: Some(value.to_string()),
+        status: None,
+        achieved_level: None,
+        alignment: None,
+        extra: Default::default(),
     }
-    v
 }
 
-fn result_entry(achievement_id: &str, rd: &ResultDescriptionInput, value: &str) -> Value {
-    let mut r = Map::new();
-    r.insert("type".into(), json!(["Result"]));
-    r.insert("resultDescription".into(), json!(format!("{achievement_id}#result-{}", rd.component)));
-    r.insert("value".into(), json!(value));
-    Value::Object(r)
-}
-
-fn evidence_entry(e: &EvidenceItem) -> Value {
-    let mut m = Map::new();
-    if let Some(id) = &e.id {
-        m.insert("id".into(), json!(id));
-    }
-    m.insert("type".into(), json!(["Evidence"]));
-    m.insert("name".into(), json!(e.name));
-    for (k, v) in [("narrative", &e.narrative), ("description", &e.description), ("genre", &e.genre)] {
-        if let Some(v) = v {
-            m.insert(k.into(), json!(v));
-        }
-    }
-    if let Some(d) = &e.sha256 {
+fn evidence_entry(e: &EvidenceItem) -> model::Evidence {
+    model::Evidence {
+        id: e.id.clone(),
+        types: OneOrMany::strings(&["Evidence"]),
+        narrative: e.narrative.clone(),
+        name: Some(e.name.clone()),
+        description: e.description.clone(),
+        genre: e.genre.clone(),
+        audience: None,
         // Multibase of the multihash (0x12 = sha2-256, 0x20 = 32 bytes), as VC 2.0's digestMultibase.
-        let mut multihash = vec![0x12, 0x20];
-        multihash.extend_from_slice(d);
-        m.insert("digestMultibase".into(), json!(multibase::encode_base58btc(&multihash)));
+        digest_multibase: e.sha256.map(|d| {
+            let mut multihash = vec![0x12, 0x20];
+            multihash.extend_from_slice(&d);
+            multibase::encode_base58btc(&multihash)
+        }),
+        extra: Default::default(),
     }
-    Value::Object(m)
 }
 
 /// The unsigned credential.
-pub fn build_credential(d: &CredentialDraft) -> Value {
-    let achievement_id = d.achievement.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut subject = Map::new();
-    if let Some(did) = &d.recipient.did {
-        subject.insert("id".into(), json!(did));
-    }
-    subject.insert("type".into(), json!(["AchievementSubject"]));
-    let identity = hashed_email_identity(&d.recipient.email, &d.recipient.salt);
-    subject.insert("identifier".into(), json!([identity]));
-    subject.insert("achievement".into(), without_context(d.achievement.clone()));
-    let results: Vec<Value> = d
+pub fn build_credential(d: &CredentialDraft) -> model::OpenBadgeCredential {
+    let achievement_id = d.achievement.id.clone();
+    let results: Vec<model::AchievementResult> = d
         .results
         .iter()
         .filter_map(|r| {
@@ -147,39 +133,54 @@ pub fn build_credential(d: &CredentialDraft) -> Value {
             Some(result_entry(&achievement_id, rd, &r.value))
         })
         .collect();
-    if !results.is_empty() {
-        subject.insert("result".into(), Value::Array(results));
+    let subject = model::AchievementSubject {
+        id: d.recipient.did.clone(),
+        types: OneOrMany::strings(&["AchievementSubject"]),
+        identifier: Some(vec![hashed_email_identity(&d.recipient.email, &d.recipient.salt)]),
+        achievement: d.achievement.clone(),
+        result: (!results.is_empty()).then_some(results),
+        credits_earned: None,
+        activity_start_date: None,
+        activity_end_date: None,
+        narrative: d.award_narrative.clone(),
+        image: None,
+        license_number: None,
+        role: None,
+        source: None,
+        term: None,
+        extra: Default::default(),
+    };
+    model::OpenBadgeCredential {
+        context: OneOrMany::Many(vec![
+            model::Context::Uri(VC_V2_CONTEXT.into()),
+            model::Context::Uri(OB_V3_CONTEXT.into()),
+        ]),
+        id: Some(d.id.clone()),
+        types: OneOrMany::strings(&["VerifiableCredential", "OpenBadgeCredential"]),
+        issuer: model::Issuer::Profile(Box::new(d.issuer.clone())),
+        valid_from: Some(format_time(d.valid_from)),
+        valid_until: d.validity.map(|period| format_time(add_period(d.valid_from, period))),
+        issuance_date: None,
+        expiration_date: None,
+        awarded_date: None,
+        name: Some(d.achievement.name.clone()),
+        description: None,
+        image: None,
+        credential_subject: subject,
+        evidence: (!d.evidence.is_empty()).then(|| OneOrMany::Many(d.evidence.iter().map(evidence_entry).collect())),
+        credential_status: match d.credential_status.as_slice() {
+            [] => None,
+            [one] => Some(OneOrMany::One(one.clone())),
+            many => Some(OneOrMany::Many(many.to_vec())),
+        },
+        credential_schema: None,
+        endorsement: None,
+        endorsement_jwt: None,
+        terms_of_use: None,
+        refresh_service: None,
+        proof: None,
+        extra: Default::default(),
     }
-    if let Some(n) = &d.award_narrative {
-        subject.insert("narrative".into(), json!(n));
-    }
-
-    let mut c = Map::new();
-    c.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT]));
-    c.insert("id".into(), json!(d.id));
-    c.insert("type".into(), json!(["VerifiableCredential", "OpenBadgeCredential"]));
-    c.insert("issuer".into(), without_context(d.issuer.clone()));
-    c.insert("validFrom".into(), json!(format_time(d.valid_from)));
-    if let Some(period) = d.validity {
-        c.insert("validUntil".into(), json!(format_time(add_period(d.valid_from, period))));
-    }
-    if let Some(name) = d.achievement.get("name") {
-        c.insert("name".into(), name.clone());
-    }
-    c.insert("credentialSubject".into(), Value::Object(subject));
-    if !d.evidence.is_empty() {
-        c.insert("evidence".into(), Value::Array(d.evidence.iter().map(evidence_entry).collect()));
-    }
-    match d.credential_status.len() {
-        0 => {}
-        1 => {
-            c.insert("credentialStatus".into(), d.credential_status[0].clone());
-        }
-        _ => {
-            c.insert("credentialStatus".into(), Value::Array(d.credential_status.clone()));
-        }
-    }
-    Value::Object(c)
 }
 
 #[cfg(test)]

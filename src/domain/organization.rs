@@ -1,11 +1,12 @@
 //! Organizations: the issuers (sector councils, colleges, ...).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::validation::Violations;
 use crate::error::AppResult;
+use credence_core::model;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -230,32 +231,24 @@ fn is_image_data_uri(value: &str) -> bool {
 }
 
 impl Organization {
-    /// The Open Badges 3.0 `Profile` of this organization, as served publicly.
-    pub fn profile(&self) -> Value {
-        let mut p = json!({
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-            ],
-            "id": self.profile_url,
-            "type": ["Profile"],
-            "name": self.name,
+    /// The Open Badges 3.0 `Profile` of this organization: the issuer of its credentials.
+    pub fn profile(&self) -> model::Profile {
+        let mut p = model::Profile::new(self.profile_url.clone());
+        p.name = Some(self.name.clone());
+        p.url = self.url.clone();
+        p.email = self.email.clone();
+        p.description = self.description.clone();
+        p.image = self.logo.as_ref().map(|logo| model::Image {
+            id: logo.clone(),
+            kind: "Image".into(),
+            caption: Some(self.name.clone()),
         });
-        if let Some(obj) = p.as_object_mut() {
-            if let Some(url) = &self.url {
-                obj.insert("url".into(), json!(url));
-            }
-            if let Some(email) = &self.email {
-                obj.insert("email".into(), json!(email));
-            }
-            if let Some(d) = &self.description {
-                obj.insert("description".into(), json!(d));
-            }
-            if let Some(logo) = &self.logo {
-                obj.insert("image".into(), json!({"id": logo, "type": "Image", "caption": self.name}));
-            }
-        }
         p
+    }
+
+    /// The profile as a JSON-LD document of its own, as served at its URL.
+    pub fn profile_document(&self) -> Value {
+        model::standalone_document(&self.profile())
     }
 }
 

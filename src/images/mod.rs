@@ -19,6 +19,8 @@ pub mod supplied;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use credence_core::model::{Issuer, OpenBadgeCredential};
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -63,7 +65,7 @@ pub enum ImageError {
 }
 
 /// What the artwork is drawn from: facts of the credential.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct BadgeFacts {
     pub achievement_id: String,
     pub achievement_name: String,
@@ -76,28 +78,28 @@ pub struct BadgeFacts {
 }
 
 impl BadgeFacts {
-    /// Reads the facts out of an OpenBadgeCredential; missing parts become empty.
+    /// Reads the facts out of an OpenBadgeCredential document; of a document that does not
+    /// fit the model, every part is empty (the artwork is then the plain default design).
     pub fn from_credential(doc: &Value) -> BadgeFacts {
-        let issuer = &doc["issuer"];
-        let subject = match &doc["credentialSubject"] {
-            Value::Array(items) => items.first().unwrap_or(&Value::Null),
-            other => other,
-        };
-        let achievement = &subject["achievement"];
-        let image = match &achievement["image"] {
-            Value::String(s) => Some(s.clone()),
-            other => other["id"].as_str().map(str::to_owned),
-        };
+        match OpenBadgeCredential::deserialize(doc) {
+            Ok(c) => BadgeFacts::of(&c),
+            Err(_) => BadgeFacts::default(),
+        }
+    }
+
+    /// The facts of a credential.
+    pub fn of(c: &OpenBadgeCredential) -> BadgeFacts {
+        let achievement = &c.credential_subject.achievement;
         BadgeFacts {
-            achievement_id: text(&achievement["id"]),
-            achievement_name: text(&achievement["name"]),
-            achievement_type: achievement["achievementType"].as_str().map(str::to_owned),
-            issuer_id: match issuer {
-                Value::String(s) => s.clone(),
-                other => text(&other["id"]),
+            achievement_id: achievement.id.clone(),
+            achievement_name: achievement.name.clone(),
+            achievement_type: achievement.achievement_type.as_ref().map(|t| t.as_str().to_owned()),
+            issuer_id: c.issuer_id().to_owned(),
+            issuer_name: match &c.issuer {
+                Issuer::Profile(p) => p.name.clone().unwrap_or_default(),
+                Issuer::Id(_) => String::new(),
             },
-            issuer_name: text(&issuer["name"]),
-            image,
+            image: achievement.image.as_ref().map(|i| i.id.clone()),
         }
     }
 
@@ -141,10 +143,6 @@ impl BadgeFacts {
         }
         h.finalize().into()
     }
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_owned()
 }
 
 /// The ASCII letters of a lowercase Latin letter with a diacritic; the letter itself otherwise.
@@ -260,9 +258,12 @@ mod tests {
 
     fn credential() -> Value {
         json!({
-            "issuer": {"id": "https://x.example/issuers/acme", "name": "Acme College"},
-            "credentialSubject": {"achievement": {
-                "id": "https://x.example/achievements/a1", "name": "Numératie & Calcul",
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": "https://x.example/issuers/acme", "type": ["Profile"], "name": "Acme College"},
+            "credentialSubject": {"type": ["AchievementSubject"], "achievement": {
+                "id": "https://x.example/achievements/a1", "type": ["Achievement"], "name": "Numératie & Calcul",
+                "description": "Calcule.", "criteria": {"narrative": "Réussir."},
                 "achievementType": "MicroCredential", "image": {"id": "https://x.example/i.png", "type": "Image"}}}
         })
     }

@@ -7,11 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::error::AppError;
+
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::i18n::date_parts;
 use super::report::{BadgeState, ReportView};
 use super::{PageContext, percent_encode, render};
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::store::{Claim, Learner, StoredCredential};
 use crate::verification::{self, Presented, VerifyRequest};
 
@@ -321,6 +323,15 @@ async fn badge_data(
         revocation_reason: c.revocation_reason,
         issuer_slug: org.map(|o| o.slug),
     })
+}
+
+/// `/credentials/{id}` for browsers: the badge page.
+pub async fn credential_page(State(state): State<AppState>, Path(id): Path<String>, page: PageContext) -> Response {
+    match state.store.credential(&id).await {
+        Ok(Some(c)) => badge_page(&state, &page, c).await,
+        Ok(None) => AppError::NotFound("credential").into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The badge page, for browsers asking `/credentials/{id}`.

@@ -3,17 +3,18 @@
 //! earn one). The same URLs serve JSON to API clients.
 
 use askama::Template;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use credence_core::model::Issuer;
 
 use super::badge_page::{self, Words as BadgeWords};
 use super::credential_view::CredentialView;
 use super::{Lang, PageContext, render};
+use crate::app::AppState;
 use crate::domain::achievement::{Achievement, DeliveryMode, Tier};
 use crate::domain::organization::{Organization, OrganizationKind};
 use crate::error::AppError;
-use crate::http::AppState;
 
 #[derive(Debug)]
 pub struct Words {
@@ -180,6 +181,48 @@ struct IssuerPage<'a> {
     achievements: Vec<AchievementSummary>,
 }
 
+/// `/issuers/{slug}` for browsers: the issuer's page.
+pub async fn issuer_profile_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    page: PageContext,
+) -> Response {
+    match state.store.organization_by_slug(&slug).await {
+        Ok(Some(org)) => issuer_page(&state, &page, org).await,
+        Ok(None) => AppError::NotFound("issuer").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `/achievements/{id}` for browsers: the page of the latest version.
+pub async fn achievement_latest_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    page: PageContext,
+) -> Response {
+    achievement_version(&state, &page, &id, None).await
+}
+
+/// `/achievements/{id}/versions/{version}` for browsers.
+pub async fn achievement_version_page(
+    State(state): State<AppState>,
+    Path((id, version)): Path<(String, String)>,
+    page: PageContext,
+) -> Response {
+    match version.parse::<i64>() {
+        Ok(version) => achievement_version(&state, &page, &id, Some(version)).await,
+        Err(_) => AppError::NotFound("achievement").into_response(),
+    }
+}
+
+async fn achievement_version(state: &AppState, page: &PageContext, id: &str, version: Option<i64>) -> Response {
+    match state.store.achievement(id, version).await {
+        Ok(Some(a)) => achievement_page(state, page, a).await,
+        Ok(None) => AppError::NotFound("achievement").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `/issuers/{slug}` for browsers.
 pub async fn issuer_page(state: &AppState, page: &PageContext, org: Organization) -> Response {
     let c = page.pick(&EN, &FR);
@@ -219,24 +262,11 @@ pub async fn achievement_page(state: &AppState, page: &PageContext, a: Achieveme
         Ok(None) => return AppError::NotFound("organization").into_response(),
         Err(e) => return e.into_response(),
     };
-    let document = a.definition.to_open_badges(&a.url, Some(&org.profile()));
-    let view = CredentialView::from_document(&json!({
-        "issuer": org.profile(),
-        "credentialSubject": {"achievement": document},
-    }));
-    let assessed = document
-        .get("resultDescription")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|rd| {
-                    let name = rd.get("name")?.as_str()?.to_string();
-                    let required = rd.get("requiredValue").and_then(Value::as_str).map(String::from);
-                    Some((name, required))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let profile = org.profile();
+    let document = a.definition.to_open_badges(&a.url, Some(&profile));
+    let view = CredentialView::of_achievement(&Issuer::Profile(Box::new(profile)), &document, None);
+    let assessed =
+        document.result_description.iter().flatten().map(|rd| (rd.name.clone(), rd.required_value.clone())).collect();
     let c = page.pick(&EN, &FR);
     let summary = summary(c, &a);
     let language = language_name(c, &summary.language);

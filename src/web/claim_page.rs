@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::lang::form_pairs;
 use super::{MessagePage, PageContext, not_found, render};
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::store::{Claim, ClaimChoices, StoredCredential};
 use credence_core::did;
 

@@ -2,6 +2,8 @@
 //! document itself (what was signed), never from the issuer's current records.
 //! Anything missing or of an unexpected shape is simply not shown.
 
+use credence_core::model::{Achievement, AchievementResult, Alignment, Issuer, OpenBadgeCredential};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// One competency, occupation or standard the achievement aligns to.
@@ -75,25 +77,14 @@ pub struct CredentialView {
     pub tags: Vec<String>,
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// Text worth showing: not missing, not blank.
+fn shown(text: Option<&String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty()).cloned()
 }
 
 /// Only links a reader can follow safely: http(s), never `javascript:` or `data:`.
-fn link(v: &Value, key: &str) -> Option<String> {
-    text(v, key).filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-}
-
-fn list(v: Option<&Value>) -> Vec<&Value> {
-    match v {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(o @ Value::Object(_)) => vec![o],
-        _ => Vec::new(),
-    }
+fn link(url: Option<&String>) -> Option<String> {
+    shown(url).filter(|u| u.starts_with("https://") || u.starts_with("http://"))
 }
 
 /// Paragraphs separated by blank lines, each kept as its lines.
@@ -104,114 +95,147 @@ pub fn paragraphs(s: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn issuer_parts(issuer: Option<&Value>) -> (Option<String>, String, Option<String>, Option<String>) {
+/// The issuer as a page names it: id, name, web site and logo.
+struct IssuerParts {
+    id: Option<String>,
+    name: String,
+    url: Option<String>,
+    logo: Option<String>,
+}
+
+fn issuer_parts(issuer: &Issuer) -> IssuerParts {
     match issuer {
-        Some(Value::String(id)) => (Some(id.clone()), id.clone(), None, None),
-        Some(o @ Value::Object(_)) => {
-            let id = text(o, "id");
-            let name = text(o, "name").or_else(|| id.clone()).unwrap_or_default();
-            let logo = o.get("image").and_then(|i| match i {
-                Value::String(s) => Some(s.clone()),
-                other => text(other, "id"),
-            });
-            let logo = logo.filter(|u| {
+        Issuer::Id(id) => IssuerParts { id: Some(id.clone()), name: id.clone(), url: None, logo: None },
+        Issuer::Profile(p) => IssuerParts {
+            id: Some(p.id.clone()),
+            name: shown(p.name.as_ref()).unwrap_or_else(|| p.id.clone()),
+            url: link(p.url.as_ref()),
+            logo: p.image.as_ref().map(|i| i.id.clone()).filter(|u| {
                 u.starts_with("https://") || u.starts_with("data:image/png") || u.starts_with("data:image/svg")
-            });
-            (id, name, link(o, "url"), logo)
-        }
-        _ => (None, String::new(), None, None),
+            }),
+        },
     }
 }
 
-impl CredentialView {
-    /// Reads a credential document (the JSON of an OpenBadgeCredential).
-    pub fn from_document(doc: &Value) -> CredentialView {
-        let subject = list(doc.get("credentialSubject")).into_iter().next().cloned().unwrap_or(Value::Null);
-        let achievement = subject.get("achievement").cloned().unwrap_or(Value::Null);
-        let (issuer_id, issuer_name, issuer_url, issuer_logo) = issuer_parts(doc.get("issuer"));
-        let criteria = achievement.get("criteria").cloned().unwrap_or(Value::Null);
+/// An embedded endorsement is kept as the JSON it was signed as (the model has no type for
+/// it): only its issuer's name, comment and date are read.
+fn endorsement_item(e: &Value) -> EndorsementItem {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(String::from);
+    let issuer_name = match e.get("issuer") {
+        Some(Value::String(id)) => id.clone(),
+        Some(profile) => text(profile.get("name")).or_else(|| text(profile.get("id"))).unwrap_or_default(),
+        None => String::new(),
+    };
+    EndorsementItem {
+        issuer_name,
+        comment: text(e.get("credentialSubject").and_then(|s| s.get("endorsementComment"))),
+        date: text(e.get("validFrom")).or_else(|| text(e.get("issuanceDate"))),
+    }
+}
 
-        let mut alignment_groups: Vec<AlignmentGroup> = Vec::new();
-        for a in list(achievement.get("alignment")) {
-            let Some(name) = text(a, "targetName") else { continue };
-            let framework = text(a, "targetFramework").or_else(|| text(a, "targetType")).unwrap_or_default();
-            let item = AlignmentItem {
-                name,
-                code: text(a, "targetCode"),
-                url: link(a, "targetUrl"),
-                description: text(a, "targetDescription"),
-            };
-            match alignment_groups.iter_mut().find(|g| g.framework == framework) {
-                Some(g) => g.items.push(item),
-                None => alignment_groups.push(AlignmentGroup { framework, items: vec![item] }),
-            }
+fn alignment_groups(alignments: &[Alignment]) -> Vec<AlignmentGroup> {
+    let mut groups: Vec<AlignmentGroup> = Vec::new();
+    for a in alignments {
+        let Some(name) = shown(Some(&a.target_name)) else { continue };
+        let framework = shown(a.target_framework.as_ref())
+            .or_else(|| a.target_type.as_ref().map(|t| t.as_str().to_string()))
+            .unwrap_or_default();
+        let item = AlignmentItem {
+            name,
+            code: shown(a.target_code.as_ref()),
+            url: link(Some(&a.target_url)),
+            description: shown(a.target_description.as_ref()),
+        };
+        match groups.iter_mut().find(|g| g.framework == framework) {
+            Some(g) => g.items.push(item),
+            None => groups.push(AlignmentGroup { framework, items: vec![item] }),
         }
+    }
+    groups
+}
 
-        let descriptions = list(achievement.get("resultDescription"));
-        let results = list(subject.get("result"))
-            .into_iter()
-            .filter_map(|r| {
-                let value = text(r, "value").or_else(|| text(r, "status"))?;
-                let rd_id = text(r, "resultDescription");
-                let rd = descriptions.iter().find(|d| rd_id.is_some() && text(d, "id") == rd_id);
-                let name = rd.and_then(|d| text(d, "name")).unwrap_or_else(|| rd_id.clone().unwrap_or_default());
-                let required = rd.and_then(|d| {
-                    text(d, "requiredValue").or_else(|| match (text(d, "valueMin"), text(d, "valueMax")) {
-                        (Some(lo), Some(hi)) => Some(format!("{lo}–{hi}")),
-                        _ => None,
-                    })
-                });
-                Some(ResultItem { name, value, required })
-            })
-            .collect();
+fn result_items(achievement: &Achievement, results: &[AchievementResult]) -> Vec<ResultItem> {
+    let descriptions = achievement.result_description.as_deref().unwrap_or_default();
+    results
+        .iter()
+        .filter_map(|r| {
+            let value = shown(r.value.as_ref()).or_else(|| r.status.as_ref().map(|s| s.as_str().to_string()))?;
+            let rd_id = r.result_description.as_ref();
+            let rd = rd_id.and_then(|id| descriptions.iter().find(|d| &d.id == id));
+            let name = rd.map(|d| d.name.clone()).unwrap_or_else(|| rd_id.cloned().unwrap_or_default());
+            let required = rd.and_then(|d| {
+                shown(d.required_value.as_ref()).or_else(|| match (&d.value_min, &d.value_max) {
+                    (Some(lo), Some(hi)) => Some(format!("{lo}–{hi}")),
+                    _ => None,
+                })
+            });
+            Some(ResultItem { name, value, required })
+        })
+        .collect()
+}
 
-        let evidence = list(doc.get("evidence"))
-            .into_iter()
+impl CredentialView {
+    /// Reads a credential document. One that does not fit the Open Badges 3.0 model shows
+    /// nothing but its id: its verification checks say what is wrong with it.
+    pub fn from_document(doc: &Value) -> CredentialView {
+        match OpenBadgeCredential::deserialize(doc) {
+            Ok(credential) => CredentialView::of_credential(&credential),
+            Err(_) => CredentialView {
+                id: doc.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                ..CredentialView::default()
+            },
+        }
+    }
+
+    /// What a page shows of a credential.
+    pub fn of_credential(c: &OpenBadgeCredential) -> CredentialView {
+        let subject = &c.credential_subject;
+        let evidence = c
+            .evidence
+            .iter()
+            .flat_map(|list| list.iter())
             .enumerate()
             .map(|(index, e)| EvidenceItem {
                 index,
-                name: text(e, "name").unwrap_or_default(),
-                narrative: text(e, "narrative"),
-                description: text(e, "description"),
-                genre: text(e, "genre"),
-                url: link(e, "id"),
-                digest: text(e, "digestMultibase"),
+                name: e.name.clone().unwrap_or_default(),
+                narrative: shown(e.narrative.as_ref()),
+                description: shown(e.description.as_ref()),
+                genre: shown(e.genre.as_ref()),
+                url: link(e.id.as_ref()),
+                digest: shown(e.digest_multibase.as_ref()),
             })
             .collect();
-
-        let endorsements = list(doc.get("endorsement"))
-            .into_iter()
-            .map(|e| {
-                let (_, issuer_name, _, _) = issuer_parts(e.get("issuer"));
-                let comment = e.get("credentialSubject").and_then(|s| text(s, "endorsementComment"));
-                EndorsementItem { issuer_name, comment, date: text(e, "validFrom").or_else(|| text(e, "issuanceDate")) }
-            })
-            .collect();
-
-        let tags = list(achievement.get("tag")).into_iter().filter_map(|t| t.as_str().map(String::from)).collect();
-
         CredentialView {
-            id: text(doc, "id").unwrap_or_default(),
-            name: text(&achievement, "name").or_else(|| text(doc, "name")).unwrap_or_default(),
-            description: text(&achievement, "description"),
-            achievement_type: text(&achievement, "achievementType"),
-            achievement_id: text(&achievement, "id"),
-            human_code: text(&achievement, "humanCode"),
-            language: text(&achievement, "inLanguage"),
-            criteria: text(&criteria, "narrative").map(|n| paragraphs(&n)).unwrap_or_default(),
-            criteria_url: link(&criteria, "id"),
-            issuer_id,
-            issuer_name,
-            issuer_url,
-            issuer_logo,
-            valid_from: text(doc, "validFrom").or_else(|| text(doc, "issuanceDate")),
-            valid_until: text(doc, "validUntil").or_else(|| text(doc, "expirationDate")),
-            alignment_groups,
-            results,
+            id: c.id.clone().unwrap_or_default(),
+            results: result_items(&subject.achievement, subject.result.as_deref().unwrap_or_default()),
             evidence,
-            endorsements,
-            award_narrative: text(&subject, "narrative"),
-            tags,
+            endorsements: c.endorsement.iter().flatten().map(endorsement_item).collect(),
+            valid_from: c.start_date().map(String::from),
+            valid_until: c.end_date().map(String::from),
+            award_narrative: shown(subject.narrative.as_ref()),
+            ..CredentialView::of_achievement(&c.issuer, &subject.achievement, c.name.as_ref())
+        }
+    }
+
+    /// What a page shows of an achievement and its issuer, before anyone has earned it.
+    pub fn of_achievement(issuer: &Issuer, a: &Achievement, credential_name: Option<&String>) -> CredentialView {
+        let issuer = issuer_parts(issuer);
+        CredentialView {
+            name: shown(Some(&a.name)).or_else(|| shown(credential_name)).unwrap_or_default(),
+            description: shown(Some(&a.description)),
+            achievement_type: a.achievement_type.as_ref().map(|t| t.as_str().to_string()),
+            achievement_id: Some(a.id.clone()),
+            human_code: shown(a.human_code.as_ref()),
+            language: shown(a.in_language.as_ref()),
+            criteria: a.criteria.narrative.as_deref().map(paragraphs).unwrap_or_default(),
+            criteria_url: link(a.criteria.id.as_ref()),
+            issuer_id: issuer.id,
+            issuer_name: issuer.name,
+            issuer_url: issuer.url,
+            issuer_logo: issuer.logo,
+            alignment_groups: alignment_groups(a.alignment.as_deref().unwrap_or_default()),
+            tags: a.tag.clone().unwrap_or_default(),
+            ..CredentialView::default()
         }
     }
 
@@ -230,24 +254,34 @@ mod tests {
     #[test]
     fn reads_what_a_page_shows() {
         let doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
             "id": "https://x/credentials/1",
-            "issuer": {"id": "https://x/issuers/emc", "name": "EMC", "url": "javascript:alert(1)"},
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": {"id": "https://x/issuers/emc", "type": ["Profile"], "name": "EMC", "url": "javascript:alert(1)"},
             "validFrom": "2026-01-02T00:00:00Z",
             "credentialSubject": {
+                "type": ["AchievementSubject"],
                 "achievement": {
-                    "id": "https://x/a/1", "name": "Time Management", "inLanguage": "fr-CA",
+                    "id": "https://x/a/1", "type": ["Achievement"], "name": "Time Management",
+                    "description": "Plans work.", "inLanguage": "fr-CA",
                     "criteria": {"narrative": "Pass the test.\nOn time.\n\nHours: 7"},
                     "alignment": [
-                        {"targetName": "Planning", "targetFramework": "EMC", "targetUrl": "https://f/1"},
-                        {"targetName": "Numeracy", "targetFramework": "Skills for Success"},
-                        {"targetName": "Leadership", "targetFramework": "EMC", "targetCode": "COL"}
+                        {"type": ["Alignment"], "targetName": "Planning", "targetFramework": "EMC", "targetUrl": "https://f/1"},
+                        {"type": ["Alignment"], "targetName": "Numeracy", "targetFramework": "Skills for Success", "targetUrl": "https://f/2"},
+                        {"type": ["Alignment"], "targetName": "Leadership", "targetFramework": "EMC", "targetCode": "COL", "targetUrl": "https://f/3"}
                     ],
-                    "resultDescription": [{"id": "https://x/a/1#result-test", "name": "Post-assessment", "valueMin": "0", "valueMax": "100"}]
+                    "resultDescription": [{
+                        "id": "https://x/a/1#result-test", "type": ["ResultDescription"], "name": "Post-assessment",
+                        "resultType": "Percent", "valueMin": "0", "valueMax": "100"
+                    }]
                 },
-                "result": [{"resultDescription": "https://x/a/1#result-test", "value": "84"}],
+                "result": [{"type": ["Result"], "resultDescription": "https://x/a/1#result-test", "value": "84"}],
                 "narrative": "Prior learning"
             },
-            "evidence": [{"id": "https://e/1", "name": "Project"}, {"name": "Quiz", "id": "data:text/html,x"}]
+            "evidence": [
+                {"id": "https://e/1", "type": ["Evidence"], "name": "Project"},
+                {"name": "Quiz", "type": ["Evidence"], "id": "data:text/html,x"}
+            ]
         });
         let v = CredentialView::from_document(&doc);
         assert_eq!(v.name, "Time Management");
@@ -266,8 +300,11 @@ mod tests {
     }
 
     #[test]
-    fn odd_documents_show_what_they_can() {
-        let v = CredentialView::from_document(&json!({"credentialSubject": [1, 2], "issuer": 5, "evidence": "x"}));
+    fn documents_outside_the_model_show_only_their_id() {
+        let v = CredentialView::from_document(
+            &json!({"id": "urn:x", "credentialSubject": [1, 2], "issuer": 5, "evidence": "x", "name": "Forged"}),
+        );
         assert!(v.name.is_empty() && v.evidence.is_empty() && v.issuer_name.is_empty());
+        assert_eq!(v.id, "urn:x");
     }
 }

@@ -3,8 +3,9 @@
 //! are compiled into the binary (askama), so a page with a missing field or a
 //! mistyped variable does not build. Pages work without JavaScript.
 //!
-//! Routes that also serve JSON (a credential, an issuer, an achievement) stay in
-//! the API modules and ask [`prefers_html`] which form the client wants.
+//! URLs that are also JSON documents (a credential, an issuer, an achievement) are listed
+//! in [`NEGOTIATED`]: the server sends a request for one here when the client prefers
+//! HTML (see `crate::server`), and to the API otherwise.
 
 pub mod badge_page;
 pub mod catalog_pages;
@@ -25,7 +26,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::http::AppState;
+use crate::app::AppState;
+use crate::http::negotiation::prefers_html;
 pub use i18n::Messages;
 pub use lang::Lang;
 
@@ -50,11 +52,9 @@ impl PageContext {
 
     pub fn from_parts(parts: &Parts) -> Self {
         let choice = lang::choose(parts.uri.query(), &parts.headers);
-        let json_requested =
-            parts.uri.query().and_then(|q| lang::query_param(q, "format")).is_some_and(|f| f == "json");
         PageContext {
             remember_lang: choice.from_switch,
-            json_requested,
+            json_requested: json_requested(&parts.uri),
             ..PageContext::new(choice.lang, parts.uri.path())
         }
     }
@@ -90,35 +90,52 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
     }
 }
 
-/// Whether the client asks for HTML rather than JSON: `text/html` listed with a
-/// quality at least that of every JSON type it lists. `*/*` alone, or no Accept
-/// header, means JSON, so API clients keep getting what they always got.
-pub fn prefers_html(headers: &HeaderMap) -> bool {
-    let accept = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let (mut html, mut json) = (0.0f32, 0.0f32);
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q =
-            parts.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
-        match media.as_str() {
-            "text/html" | "application/xhtml+xml" => html = html.max(q),
-            "application/json"
-            | "application/ld+json"
-            | "application/vc+jwt"
-            | "application/jwt"
-            | "application/vc"
-            | "application/vc+ld+json" => json = json.max(q),
-            _ => {}
-        }
-    }
-    html > 0.0 && html >= json
-}
-
 /// Whether to answer a page: the client prefers HTML and did not ask for
 /// `?format=json` (how a browser follows a "JSON" link).
 pub fn wants_page(page: &PageContext, headers: &HeaderMap) -> bool {
     !page.json_requested && prefers_html(headers)
+}
+
+/// The URLs that are both a JSON document (answered by the API) and a page (answered here).
+pub const NEGOTIATED: [&str; 4] =
+    ["/credentials/{id}", "/achievements/{id}", "/achievements/{id}/versions/{version}", "/issuers/{slug}"];
+
+/// The pages of the [`NEGOTIATED`] URLs.
+pub fn negotiated_routes() -> Router<AppState> {
+    let [credential, achievement, achievement_version, issuer] = NEGOTIATED;
+    Router::new()
+        .route(credential, get(badge_page::credential_page))
+        .route(achievement, get(catalog_pages::achievement_latest_page))
+        .route(achievement_version, get(catalog_pages::achievement_version_page))
+        .route(issuer, get(catalog_pages::issuer_profile_page))
+}
+
+/// Whether a request is for the page of a [`NEGOTIATED`] URL: a read, of one of those
+/// paths, by a client that prefers HTML and did not ask for `?format=json`.
+pub fn wants_negotiated_page(request: &Request) -> bool {
+    let path = request.uri().path();
+    matches!(*request.method(), Method::GET | Method::HEAD)
+        && NEGOTIATED.iter().any(|pattern| path_matches(pattern, path))
+        && !json_requested(request.uri())
+        && prefers_html(request.headers())
+}
+
+/// `?format=json`: a browser asking for the JSON form of a page.
+fn json_requested(uri: &axum::http::Uri) -> bool {
+    uri.query().and_then(|q| lang::query_param(q, "format")).is_some_and(|f| f == "json")
+}
+
+/// Whether `path` has the shape of `pattern`, where `{name}` stands for one non-empty segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut wanted, mut given) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 /// A rendered page with its status, language headers and, after a language
@@ -154,17 +171,13 @@ pub fn render<T: Template>(page: &PageContext, status: StatusCode, template: &T)
     response
 }
 
+/// Everything but RFC 3986's unreserved characters (letters, digits, `-._~`).
+const RESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes everything but RFC 3986's unreserved characters, for query values.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, RESERVED).to_string()
 }
 
 #[derive(Template)]
@@ -260,9 +273,9 @@ pub fn routes() -> Router<AppState> {
         .merge(
             Router::new()
                 .route("/verify", get(verify_page::verify_form).post(verify_page::verify_submit))
-                .layer(axum::extract::DefaultBodyLimit::max(crate::http::verify::MAX_IMAGE_BYTES))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::verification::MAX_IMAGE_BYTES))
                 .layer(axum::middleware::from_fn_with_state(
-                    crate::http::verify::MAX_IMAGE_BYTES,
+                    crate::verification::MAX_IMAGE_BYTES,
                     crate::http::payload_too_large,
                 ))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),

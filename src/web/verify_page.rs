@@ -15,9 +15,9 @@ use super::report::ReportView;
 use super::{PageContext, render};
 use std::net::IpAddr;
 
+use crate::app::AppState;
 use crate::error::AppError;
-use crate::http::AppState;
-use crate::http::extract::ClientAddr;
+use crate::http::client::ClientAddr;
 use crate::verification::{self, Presented, VerifyRequest};
 
 #[derive(Debug)]
@@ -120,7 +120,7 @@ fn presented_from_text(text: &str) -> Result<Presented, AppError> {
     if t.starts_with("https://") || t.starts_with("http://") || is_uuid(t) {
         return Ok(Presented::Reference(t.to_string()));
     }
-    crate::http::verify::presented_from_bytes(t.as_bytes(), "", "")
+    crate::verification::Presented::from_bytes(t.as_bytes(), "", "")
 }
 
 fn is_uuid(s: &str) -> bool {
@@ -271,7 +271,7 @@ pub async fn verify_submit(
     };
     let presented = match (&form.file, form.credential.trim().is_empty()) {
         (Some((data, content_type, file_name)), _) => {
-            crate::http::verify::presented_from_bytes(data, content_type, file_name)
+            crate::verification::Presented::from_bytes(data, content_type, file_name)
         }
         (None, false) => presented_from_text(&form.credential),
         (None, true) => {

@@ -321,7 +321,7 @@ async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
         assert_too_large(&r, json_limit, route);
     }
     // Files: baked images and multipart forms to the verifier, CSV files to bulk jobs.
-    let image_limit = credence::http::verify::MAX_IMAGE_BYTES;
+    let image_limit = credence::verification::MAX_IMAGE_BYTES;
     let r = app
         .send(Method::POST, "/api/v1/verify", None, Some(Body::from(vec![0u8; image_limit + 1])), Some("image/png"))
         .await;

@@ -118,8 +118,13 @@ fn we_verify_a_credential_the_npm_stack_signs() {
 
 /// A credential for `achievement` as issuance builds it: hashed email, results for
 /// every result description, evidence with a digest, validity and status entries.
-fn demo_credential(achievement: &credence::domain::achievement::Achievement, profile: &Value, n: usize) -> Value {
+fn demo_credential(
+    achievement: &credence::domain::achievement::Achievement,
+    profile: &credence_core::model::Profile,
+    n: usize,
+) -> Value {
     use credence::domain::credential::{AwardedResult, CredentialDraft, EvidenceItem, Recipient, build_credential};
+    use credence_core::model::CredentialStatus;
     let def = &achievement.definition;
     let ob_achievement = def.to_open_badges(&achievement.url, Some(profile));
     let draft = CredentialDraft {
@@ -144,16 +149,20 @@ fn demo_credential(achievement: &credence::domain::achievement::Achievement, pro
         valid_from: time::macros::datetime!(2026-11-26 12:00 UTC),
         validity: def.validity_period.as_deref().and_then(credence::domain::achievement::parse_iso_duration),
         credential_status: vec![
-            json!({"id": format!("{}/status/emc/revocation#{}", crate::common::PUBLIC_URL, 1000 + n), "type": "BitstringStatusListEntry",
-                "statusPurpose": "revocation", "statusListIndex": format!("{}", 1000 + n),
-                "statusListCredential": format!("{}/status/emc/revocation", crate::common::PUBLIC_URL)}),
-            json!({"id": format!("{}/status/emc/suspension#{}", crate::common::PUBLIC_URL, 2000 + n), "type": "BitstringStatusListEntry",
-                "statusPurpose": "suspension", "statusListIndex": format!("{}", 2000 + n),
-                "statusListCredential": format!("{}/status/emc/suspension", crate::common::PUBLIC_URL)}),
+            CredentialStatus::bitstring(
+                &format!("{}/status/emc/revocation", crate::common::PUBLIC_URL),
+                "revocation",
+                1000 + n as u64,
+            ),
+            CredentialStatus::bitstring(
+                &format!("{}/status/emc/suspension", crate::common::PUBLIC_URL),
+                "suspension",
+                2000 + n as u64,
+            ),
         ],
         award_narrative: None,
     };
-    build_credential(&draft)
+    serde_json::to_value(build_credential(&draft)).unwrap()
 }
 
 #[tokio::test]
@@ -169,7 +178,7 @@ async fn every_demo_achievement_credential_verifies_with_both_stacks() {
     for org in app.store.list_organizations().await.unwrap() {
         // The npm verifier wants the issuer to be the key's controller: use the did:key as issuer id.
         let mut profile = org.profile();
-        profile["id"] = json!(did);
+        profile.id = did.clone();
         for achievement in app.store.list_achievements(&org.id).await.unwrap() {
             count += 1;
             let doc = demo_credential(&achievement, &profile, count);

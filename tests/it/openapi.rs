@@ -3,7 +3,7 @@
 
 #[test]
 fn checked_in_openapi_matches_the_code() {
-    let generated = credence::http::openapi().to_pretty_json().expect("serialize OpenAPI");
+    let generated = credence::api::openapi().to_pretty_json().expect("serialize OpenAPI");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/openapi.json");
     if std::env::var("UPDATE_OPENAPI").is_ok() {
         std::fs::write(path, format!("{generated}\n")).expect("write spec/openapi.json");

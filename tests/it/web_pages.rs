@@ -203,7 +203,7 @@ async fn issuer_and_achievement_pages_and_their_json() {
     let app = crate::common::app().await;
     credence::demo::load(&app.store).await.unwrap();
     let issuer = page(&app, "/issuers/northern-college", &[HTML, FRENCH]).await;
-    assert_eq!(issuer.status, StatusCode::OK);
+    assert_eq!(issuer.status, StatusCode::OK, "{}", issuer.text);
     assert!(issuer.text.contains("Northern Ontario College of Applied Arts and Technology"));
     assert!(issuer.text.contains("Microtitres offerts"));
     assert!(issuer.text.contains("Collège"));
@@ -233,6 +233,34 @@ async fn issuer_and_achievement_pages_and_their_json() {
     let a_json = app.get(&href, None).await;
     assert_eq!(a_json.status, StatusCode::OK);
     assert!(a_json.body["type"].to_string().contains("Achievement"));
+}
+
+/// Only the URLs that are both a document and a page answer browsers with a page: a status
+/// list, a DID document or a path one segment longer stays what it is, and a version that is
+/// not a number is a missing page, not a server error.
+#[tokio::test]
+async fn browsers_get_pages_only_where_a_page_exists() {
+    let app = crate::common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let list = page(&app, "/status/northern-college/revocation", &[HTML]).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.content_type, "application/vc+ld+json", "a status list is not a page");
+    assert_eq!(list.body["type"], json!(["VerifiableCredential", "BitstringStatusListCredential"]));
+
+    let issuer = page(&app, "/issuers/northern-college", &[HTML]).await;
+    let start = issuer.text.find("href=\"/achievements/").expect("an achievement link") + "href=\"".len();
+    let href = issuer.text[start..start + issuer.text[start..].find('"').unwrap()].to_string();
+
+    let bad_version = page(&app, &format!("{href}/versions/first"), &[HTML]).await;
+    assert_eq!(bad_version.status, StatusCode::NOT_FOUND);
+    assert!(bad_version.content_type.starts_with("text/html"), "{}", bad_version.content_type);
+    let deeper = page(&app, &format!("{href}/versions/1/extra"), &[HTML]).await;
+    assert_eq!(deeper.status, StatusCode::NOT_FOUND);
+
+    let request = Request::builder().method(Method::HEAD).uri(&href).header(HTML.0, HTML.1);
+    let head = app.send_request(request.body(Body::empty()).unwrap()).await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.content_type.starts_with("text/html"), "a HEAD of a page is the page's: {}", head.content_type);
 }
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {

@@ -84,14 +84,6 @@ impl VerifiedStatusList {
     }
 }
 
-fn issuer_of(doc: &Value) -> Option<String> {
-    match doc.get("issuer") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => other.get("id").and_then(Value::as_str).map(str::to_string),
-        None => None,
-    }
-}
-
 fn has_type(value: &Value, wanted: &str) -> bool {
     match value.get("type") {
         Some(Value::String(t)) => t == wanted,
@@ -134,7 +126,7 @@ pub fn verify_status_list_credential_with(
         return Err(StatusDocumentError::WrongType(BITSTRING_STATUS_LIST_CREDENTIAL));
     }
     check_id(doc, url)?;
-    let issuer = issuer_of(doc).ok_or(StatusDocumentError::NoIssuer)?;
+    let issuer = crate::model::issuer_id_of(doc).ok_or(StatusDocumentError::NoIssuer)?;
     let outcomes = data_integrity::verify_proofs_with_limits(doc, &ProofKeys(resolver), limits);
     for outcome in &outcomes {
         if let Err(e) = &outcome.result {
@@ -200,7 +192,7 @@ pub fn read_revocation_list(doc: &Value, url: &str) -> Result<RevocationList, St
         return Err(StatusDocumentError::NotAnObject);
     }
     check_id(doc, url)?;
-    let issuer = issuer_of(doc).ok_or(StatusDocumentError::NoIssuer)?;
+    let issuer = crate::model::issuer_id_of(doc).ok_or(StatusDocumentError::NoIssuer)?;
     let entries = doc
         .get("revokedCredentials")
         .and_then(Value::as_array)

@@ -12,7 +12,8 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use credence::http::{AppState, router};
+use credence::app::AppState;
+use credence::server::router;
 use credence::store::Store;
 
 pub const PUBLIC_URL: &str = "https://badges.example.ca";

@@ -26,3 +26,26 @@ pub const VC_V1_CONTEXT: &str = "https://www.w3.org/2018/credentials/v1";
 pub const OB_V3_CONTEXT_PREFIX: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context";
 /// The Open Badges 3.0.3 context URL this service issues with.
 pub const OB_V3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+
+/// An Open Badges object (a `Profile`, an `Achievement`) as a JSON-LD document of its own:
+/// the VC 2.0 and Open Badges 3.0 contexts first, then the object's properties.
+pub fn standalone_document<T: serde::Serialize>(object: &T) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut document = Map::new();
+    document.insert("@context".into(), Value::from(vec![VC_V2_CONTEXT, OB_V3_CONTEXT]));
+    if let Ok(Value::Object(fields)) = serde_json::to_value(object) {
+        document.extend(fields.into_iter().filter(|(key, _)| key != "@context"));
+    }
+    Value::Object(document)
+}
+
+/// The issuer id of any Verifiable Credential, whatever its type: `issuer` as a string, or
+/// the `id` of an `issuer` object.
+pub fn issuer_id_of(doc: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match doc.get("issuer") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => other.get("id").and_then(Value::as_str).map(str::to_string),
+        None => None,
+    }
+}

@@ -452,6 +452,9 @@ pub struct Evidence {
     pub genre: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// VC 2.0 `digestMultibase`: the multibase multihash of the resource `id` names.
+    #[serde(rename = "digestMultibase", default, skip_serializing_if = "Option::is_none")]
+    pub digest_multibase: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
 use serde::de::DeserializeOwned;
 
-use super::AppState;
+use crate::app::AppState;
 use crate::domain::api_key::{self, Role};
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
@@ -26,7 +26,7 @@ where
         require_json_content_type(req.headers())?;
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge { limit: super::MAX_BODY_BYTES }
+                AppError::PayloadTooLarge { limit: crate::http::MAX_BODY_BYTES }
             } else {
                 AppError::bad_request(None, format!("could not read the request body: {rejection}"))
             }
@@ -138,18 +138,5 @@ impl FromRequestParts<AppState> for Auth {
             Some(caller) => Ok(Auth(caller)),
             None => Err(AppError::Unauthorized("the API key is unknown or has been revoked".into())),
         }
-    }
-}
-
-/// The address of the client, when the server knows it (always when serving with
-/// connection info; `None` in tests that call the router without it). Never fails.
-pub struct ClientAddr(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let connection = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(ClientAddr(connection.map(|c| c.0.ip())))
     }
 }

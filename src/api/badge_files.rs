@@ -14,10 +14,10 @@ use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::extract::ApiPath;
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::images::qr::QrMatrix;
 use crate::images::{self, ARTWORK_VERSION, BadgeFacts, ImageError};
 use credence_core::baking::{self, BakedCredential};

@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::extract::ApiPath;
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::keyring;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,18 +50,10 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, Problem>
     params(("slug" = String, Path, description = "Organization slug")),
     responses((status = 200, body = Object, description = "Open Badges 3.0 Profile"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn issuer_profile(
-    State(state): State<AppState>,
-    ApiPath(slug): ApiPath<String>,
-    page: crate::web::PageContext,
-    headers: axum::http::HeaderMap,
-) -> AppResult<axum::response::Response> {
+async fn issuer_profile(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> AppResult<Json<Value>> {
     let org = state.store.organization_by_slug(&slug).await?.ok_or(AppError::NotFound("issuer"))?;
-    if crate::web::wants_page(&page, &headers) {
-        return Ok(crate::web::catalog_pages::issuer_page(&state, &page, org).await);
-    }
     let keys = keyring::public_keys(&state.store, &org.id).await?;
-    keyring::profile_document(&org, &keys).map(|d| axum::response::IntoResponse::into_response(Json(d)))
+    keyring::profile_document(&org, &keys).map(Json)
 }
 
 /// An issuer's `did:web` DID document (public), listing current and retired keys.

@@ -16,23 +16,20 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
-use super::problem::Problem;
-use crate::domain::credential::format_time;
+use crate::app::AppState;
 use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
 use crate::store::{
-    Claim, CredentialFilter, LearnerProgress, ProgressFilter, STATUS_LIST_LENGTH, SignoffRequest, StatusChange,
-    StoredCredential,
+    Claim, CredentialFilter, LearnerProgress, ProgressFilter, SignoffRequest, StatusChange, StoredCredential,
 };
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::sealed_key::MasterKey;
-use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
+use credence_core::status_list::StatusPurpose;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,16 +48,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(view_signoff, decide_signoff))
-                .layer(axum::middleware::from_fn(super::rate_limit::limit)),
+                .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
-}
-
-/// A signed status list credential built from one version of the list.
-#[derive(Clone)]
-pub struct CachedStatusList {
-    pub version: i64,
-    pub key_id: String,
-    pub body: std::sync::Arc<Value>,
 }
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -437,18 +426,17 @@ fn summary(state: &AppState, c: &StoredCredential, claim: Option<Claim>) -> Cred
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
-/// A CSV document (RFC 4180, CRLF) from a header line and rows of fields.
-fn csv_response(header_line: &str, rows: impl Iterator<Item = Vec<String>>) -> Response {
-    let mut out = format!("{header_line}\r\n");
+/// A CSV document (RFC 4180: CRLF, fields quoted only when they must be) from a header
+/// line and rows of fields.
+fn csv_response(header_line: &str, rows: impl Iterator<Item = Vec<String>>) -> AppResult<Response> {
+    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let failed = |e: &dyn std::fmt::Display| AppError::Internal(format!("the CSV could not be written: {e}"));
+    out.write_record(header_line.split(',')).map_err(|e| failed(&e))?;
     for row in rows {
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        out.write_record(&row).map_err(|e| failed(&e))?;
     }
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response()
+    let bytes = out.into_inner().map_err(|e| failed(&e.into_error()))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
 }
 
 /// Paging, time window and format of a listing, checked.
@@ -520,7 +508,7 @@ async fn list_credentials(
     if !page.csv {
         return Ok(Json(list).into_response());
     }
-    Ok(csv_response(
+    csv_response(
         "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason,\
          claimed_at,claimed,shared,downloaded,verified",
         list.into_iter().map(|s| {
@@ -542,7 +530,7 @@ async fn list_credentials(
                 s.counts.verified.to_string(),
             ]
         }),
-    ))
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -600,7 +588,7 @@ async fn list_learners(
     if !page.csv {
         return Ok(Json(list).into_response());
     }
-    Ok(csv_response(
+    csv_response(
         "learner_id,external_id,display_name,achievement_id,state,updated_at",
         list.into_iter().map(|p| {
             vec![
@@ -612,7 +600,7 @@ async fn list_learners(
                 p.updated_at,
             ]
         }),
-    ))
+    )
 }
 
 async fn change_status(
@@ -705,13 +693,9 @@ async fn unsuspend_credential(
 async fn public_credential(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    page: crate::web::PageContext,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let c = state.store.credential(&id).await?.ok_or(AppError::NotFound("credential"))?;
-    if crate::web::wants_page(&page, &headers) {
-        return Ok(crate::web::badge_page::badge_page(&state, &page, c).await);
-    }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if accept.contains("application/vc+jwt") || accept.contains("application/jwt") {
         let jwt = c.jwt.ok_or(AppError::NotFound("VC-JWT form of this credential"))?;
@@ -733,44 +717,7 @@ async fn status_list(
 ) -> AppResult<Response> {
     let purpose: StatusPurpose = purpose.parse().map_err(|_| AppError::NotFound("status list"))?;
     let org = state.store.organization_by_slug(&org).await?.ok_or(AppError::NotFound("status list"))?;
-    let version = state.store.status_list_version(&org.id, purpose).await?;
-    let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
-    let cache_key = (org.id.clone(), purpose.as_str());
-    let cached = state
-        .status_lists
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&cache_key).cloned())
-        .filter(|c| c.version == version && c.key_id == key.info.id);
-    let list = match cached {
-        Some(c) => c,
-        None => {
-            let mut bits = Bitstring::with_len(STATUS_LIST_LENGTH).map_err(|e| AppError::Internal(e.to_string()))?;
-            for index in state.store.status_list_set_indexes(&org.id, purpose).await? {
-                bits.set(index, true).map_err(|e| AppError::Internal(e.to_string()))?;
-            }
-            let id = state.store.status_list_url(&org.slug, purpose);
-            let unsigned = status_list_credential(
-                &id,
-                &org.profile_url,
-                purpose,
-                &bits,
-                &format_time(time::OffsetDateTime::now_utc()),
-            );
-            let vm = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
-            let signed = data_integrity::add_proof(
-                &unsigned,
-                key.key.signing_key(),
-                &ProofOptions::new(Cryptosuite::EddsaRdfc2022, vm),
-            )
-            .map_err(|e| AppError::Internal(format!("signing the status list failed: {e}")))?;
-            let fresh = CachedStatusList { version, key_id: key.info.id.clone(), body: std::sync::Arc::new(signed) };
-            if let Ok(mut m) = state.status_lists.lock() {
-                m.insert(cache_key, fresh.clone());
-            }
-            fresh
-        }
-    };
+    let list = state.status_lists.signed(&state.store, &state.master_key, &org, purpose).await?;
     let etag = format!("\"{}-{}\"", list.version, list.key_id);
     let matches = headers
         .get(header::IF_NONE_MATCH)

@@ -9,17 +9,17 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiPath, Auth};
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::store::CredentialEvent;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(new_claim_link))
-        .merge(OpenApiRouter::new().routes(routes!(shared)).layer(axum::middleware::from_fn(super::rate_limit::limit)))
+    OpenApiRouter::new().routes(routes!(new_claim_link)).merge(
+        OpenApiRouter::new().routes(routes!(shared)).layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
+    )
 }
 
 /// A new claim link.

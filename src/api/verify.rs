@@ -12,27 +12,25 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
-use super::extract::{ApiJson, Auth, ClientAddr, parse_json};
-use super::problem::Problem;
+use super::extract::{ApiJson, Auth, parse_json};
+use crate::app::AppState;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::http::client::ClientAddr;
+use crate::http::problem::Problem;
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
 use credence_core::verify::CheckStatus;
 
-/// Largest baked image accepted by the verifier.
-pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         // Baked images may be larger than other bodies.
-        .merge(OpenApiRouter::new().routes(routes!(verify)).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)))
+        .merge(OpenApiRouter::new().routes(routes!(verify)).layer(DefaultBodyLimit::max(verification::MAX_IMAGE_BYTES)))
         .routes(routes!(vc_api_verify_credential))
         .routes(routes!(vc_api_verify_presentation))
-        .layer(axum::middleware::from_fn(super::rate_limit::limit))
+        .layer(axum::middleware::from_fn(crate::http::rate_limit::limit))
         .routes(routes!(vc_api_issue))
 }
 
@@ -117,7 +115,7 @@ async fn read_body(request: Request, limit: usize) -> AppResult<Bytes> {
 /// A multipart error as the problem it is: 413 when the body went over its cap, else 400.
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge { limit: MAX_IMAGE_BYTES }
+        AppError::PayloadTooLarge { limit: verification::MAX_IMAGE_BYTES }
     } else {
         AppError::bad_request(Some("body"), format!("not a readable multipart form: {e}"))
     }
@@ -135,7 +133,7 @@ async fn from_multipart(request: Request, state: &AppState) -> AppResult<(Presen
         let file_name = field.file_name().unwrap_or("").to_ascii_lowercase();
         let data = field.bytes().await.map_err(multipart_error)?;
         match name.as_str() {
-            "file" | "credential" => presented = Some(presented_from_bytes(&data, &content_type, &file_name)?),
+            "file" | "credential" => presented = Some(Presented::from_bytes(&data, &content_type, &file_name)?),
             "evidence" => request.evidence_file = Some(data.to_vec()),
             "fetchEvidence" => {
                 request.fetch_evidence = matches!(utf8(&data, "fetchEvidence")?.trim(), "true" | "1" | "yes" | "on")
@@ -169,29 +167,6 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
     std::str::from_utf8(data).map_err(|_| AppError::bad_request(Some(field), "is not valid UTF-8"))
 }
 
-/// Recognises a PNG, an SVG, a VC-JWT or a JSON credential from its bytes.
-pub(crate) fn presented_from_bytes(data: &[u8], content_type: &str, file_name: &str) -> AppResult<Presented> {
-    if data.starts_with(&credence_core::baking::PNG_SIGNATURE)
-        || content_type == "image/png"
-        || file_name.ends_with(".png")
-    {
-        return Ok(Presented::Png(data.to_vec()));
-    }
-    let text = utf8(data, "file")
-        .map_err(|_| AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential"))?;
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
-    if trimmed.starts_with('<') || content_type == "image/svg+xml" {
-        return Ok(Presented::Svg(trimmed.to_string()));
-    }
-    if credence_core::verify::looks_like_jwt(trimmed) {
-        return Ok(Presented::Jwt(trimmed.to_string()));
-    }
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(v @ Value::Object(_)) => Ok(Presented::Json(v)),
-        _ => Err(AppError::invalid("file", "not a PNG, an SVG, a VC-JWT or a JSON credential")),
-    }
-}
-
 /// Verify any Open Badges 3.0 credential (public, no key). Send JSON
 /// (`{"credential": ...}`, `{"url": ...}` or `{"id": ...}`, with optional
 /// `recipientEmail` and `asOf`), a compact VC-JWT (`application/jwt`), a baked
@@ -210,7 +185,7 @@ async fn verify(
     let (presented, mut verify_request) = match media.as_str() {
         "multipart/form-data" => from_multipart(request, &state).await?,
         "application/json" | "application/ld+json" | "application/vc+ld+json" => {
-            let bytes = read_body(request, super::MAX_BODY_BYTES).await?;
+            let bytes = read_body(request, crate::http::MAX_BODY_BYTES).await?;
             let value: Value = parse_json(&bytes)?;
             if value.get("@context").is_some() {
                 (Presented::Json(value), VerifyRequest::default())
@@ -222,12 +197,15 @@ async fn verify(
             }
         }
         "application/jwt" | "application/vc+jwt" | "text/plain" => {
-            let bytes = read_body(request, super::MAX_BODY_BYTES).await?;
+            let bytes = read_body(request, crate::http::MAX_BODY_BYTES).await?;
             (Presented::Jwt(utf8(&bytes, "body")?.trim().to_string()), VerifyRequest::default())
         }
-        "image/png" => (Presented::Png(read_body(request, MAX_IMAGE_BYTES).await?.to_vec()), VerifyRequest::default()),
+        "image/png" => (
+            Presented::Png(read_body(request, verification::MAX_IMAGE_BYTES).await?.to_vec()),
+            VerifyRequest::default(),
+        ),
         "image/svg+xml" => {
-            let bytes = read_body(request, MAX_IMAGE_BYTES).await?;
+            let bytes = read_body(request, verification::MAX_IMAGE_BYTES).await?;
             (Presented::Svg(utf8(&bytes, "body")?.to_string()), VerifyRequest::default())
         }
         other => {

@@ -12,13 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiPath, Auth};
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::bulk;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::store::{BulkClaimLink, BulkJob, BulkRow, Store};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,7 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(job_claim_links))
         // Files are larger than the JSON bodies of the rest of the API.
         .layer(DefaultBodyLimit::max(bulk::MAX_FILE_BYTES))
-        .layer(axum::middleware::from_fn_with_state(bulk::MAX_FILE_BYTES, super::payload_too_large))
+        .layer(axum::middleware::from_fn_with_state(bulk::MAX_FILE_BYTES, crate::http::payload_too_large))
 }
 
 /// A bulk job with where to poll it.

@@ -10,13 +10,14 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth};
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::domain::achievement::{Achievement, AchievementInput};
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::store::AchievementUpdate;
+use credence_core::model::standalone_document;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -110,19 +111,7 @@ async fn update_achievement(
 async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64>) -> AppResult<Json<Value>> {
     let a = state.store.achievement(id, version).await?.ok_or(AppError::NotFound("achievement"))?;
     let org = state.store.organization_by_slug(&a.organization).await?.ok_or(AppError::NotFound("organization"))?;
-    let mut doc = a.definition.to_open_badges(&a.url, Some(&org.profile()));
-    if let Some(obj) = doc.as_object_mut() {
-        let mut with_context = serde_json::Map::new();
-        with_context.insert(
-            "@context".into(),
-            serde_json::json!([
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-            ]),
-        );
-        with_context.extend(std::mem::take(obj));
-        *obj = with_context;
-    }
+    let doc = standalone_document(&a.definition.to_open_badges(&a.url, Some(&org.profile())));
     Ok(Json(doc))
 }
 
@@ -132,17 +121,8 @@ async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64
     params(("id" = String, Path, description = "Achievement id")),
     responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-async fn public_achievement(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
-    page: crate::web::PageContext,
-    headers: axum::http::HeaderMap,
-) -> AppResult<axum::response::Response> {
-    if crate::web::wants_page(&page, &headers) {
-        let a = state.store.achievement(&id, None).await?.ok_or(AppError::NotFound("achievement"))?;
-        return Ok(crate::web::catalog_pages::achievement_page(&state, &page, a).await);
-    }
-    open_badges_achievement(&state, &id, None).await.map(axum::response::IntoResponse::into_response)
+async fn public_achievement(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> AppResult<Json<Value>> {
+    open_badges_achievement(&state, &id, None).await
 }
 
 /// One version of an achievement as an Open Badges 3.0 `Achievement` (public);
@@ -154,12 +134,6 @@ async fn public_achievement(
 async fn public_achievement_version(
     State(state): State<AppState>,
     ApiPath((id, version)): ApiPath<(String, i64)>,
-    page: crate::web::PageContext,
-    headers: axum::http::HeaderMap,
-) -> AppResult<axum::response::Response> {
-    if crate::web::wants_page(&page, &headers) {
-        let a = state.store.achievement(&id, Some(version)).await?.ok_or(AppError::NotFound("achievement"))?;
-        return Ok(crate::web::catalog_pages::achievement_page(&state, &page, a).await);
-    }
-    open_badges_achievement(&state, &id, Some(version)).await.map(axum::response::IntoResponse::into_response)
+) -> AppResult<Json<Value>> {
+    open_badges_achievement(&state, &id, Some(version)).await
 }

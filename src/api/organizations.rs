@@ -6,14 +6,14 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth};
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::domain::api_key::{ApiKeyInfo, CreatedApiKey, NewApiKey, Role};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationPatch};
 use crate::domain::validation::Violations;
 use crate::error::AppResult;
+use crate::http::problem::Problem;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::extract::{ApiJson, ApiPath, Auth};
-use super::problem::Problem;
+use crate::app::AppState;
 use crate::domain::api_key::Role;
 use crate::domain::framework::{self, Competency, FrameworkDocument, FrameworkSummary, FrameworkVersion};
 use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
 use crate::store::Caller;
 
 pub fn routes() -> OpenApiRouter<AppState> {
