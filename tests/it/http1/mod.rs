@@ -1,15 +1,23 @@
-//! A minimal blocking HTTP/1.1 keep-alive client over `TcpStream`, and a guard
-//! that starts `credence serve` and kills it when dropped. Shared by
-//! `tests/multi_instance.rs` and `benches/issue_load.rs` (through `#[path]`), so
-//! neither needs an HTTP client crate.
+//! A blocking HTTP/1.1 keep-alive client (hyper's client connection on a small
+//! single-threaded runtime, one per connection, so load generators can use plain
+//! threads), and a guard that starts `credence serve` and kills it when dropped.
+//! Shared by `multi_instance.rs` and the benchmarks `issue_load` and `hostile_verify`
+//! (through `#[path]`).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+/// How long one request may take before the client gives up on it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One answer: status, lower-cased header block, body as text.
 pub struct Reply {
@@ -35,22 +43,18 @@ impl Reply {
 /// One keep-alive connection; reconnects once when the server closed it.
 pub struct Conn {
     addr: String,
-    reader: Option<BufReader<TcpStream>>,
+    runtime: tokio::runtime::Runtime,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+fn io_error(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
 }
 
 impl Conn {
     pub fn new(addr: &str) -> Conn {
-        Conn { addr: addr.to_string(), reader: None }
-    }
-
-    fn stream(&mut self) -> std::io::Result<&mut BufReader<TcpStream>> {
-        if self.reader.is_none() {
-            let s = TcpStream::connect(&self.addr)?;
-            s.set_nodelay(true)?;
-            s.set_read_timeout(Some(Duration::from_secs(60)))?;
-            self.reader = Some(BufReader::with_capacity(64 * 1024, s));
-        }
-        Ok(self.reader.as_mut().expect("connected"))
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        Conn { addr: addr.to_string(), runtime, sender: None }
     }
 
     /// Sends one request and reads the whole answer.
@@ -61,88 +65,72 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> std::io::Result<Reply> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.addr);
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if let Some(b) = body {
-            // JSON unless the caller names the type.
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                head.push_str("Content-Type: application/json\r\n");
-            }
-            head.push_str(&format!("Content-Length: {}\r\n", b.len()));
-        }
-        head.push_str("\r\n");
-        if let Some(b) = body {
-            head.push_str(b);
-        }
-        match self.try_request(head.as_bytes()) {
+        match self.try_request(method, path, headers, body) {
             Ok(r) => Ok(r),
             Err(_) => {
                 // The server may have closed an idle keep-alive connection: once more.
-                self.reader = None;
-                self.try_request(head.as_bytes())
+                self.sender = None;
+                self.try_request(method, path, headers, body)
             }
         }
     }
 
-    fn try_request(&mut self, raw: &[u8]) -> std::io::Result<Reply> {
-        let reader = self.stream()?;
-        reader.get_mut().write_all(raw)?;
-        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
-        let mut status_line = String::new();
-        if reader.read_line(&mut status_line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
+    fn try_request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> std::io::Result<Reply> {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.as_str())
+            .header("accept", "application/json");
+        for (k, v) in headers {
+            request = request.header(*k, *v);
         }
-        let status: u16 =
-            status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
-        let mut headers = String::new();
-        let mut length = None;
-        let mut chunked = false;
-        let mut close = false;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line)?;
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("content-length:") {
-                length = v.trim().parse::<usize>().ok();
-            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
-                chunked = true;
-            } else if lower.starts_with("connection:") && lower.contains("close") {
-                close = true;
-            }
-            headers.push_str(&lower);
-            headers.push('\n');
+        // JSON unless the caller names the type.
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            request = request.header("content-type", "application/json");
         }
-        let mut body = Vec::new();
-        if chunked {
-            loop {
-                let mut size = String::new();
-                reader.read_line(&mut size)?;
-                let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                    .map_err(|_| bad("chunk size"))?;
-                let mut chunk = vec![0; n + 2];
-                reader.read_exact(&mut chunk)?;
-                if n == 0 {
-                    break;
+        let request = request.body(Full::new(Bytes::from(body.unwrap_or_default().to_owned()))).map_err(io_error)?;
+        let addr = self.addr.clone();
+        let held = self.sender.take();
+        let (sender, reply) = self.runtime.block_on(async move {
+            let mut sender = match held {
+                Some(sender) if !sender.is_closed() => sender,
+                _ => {
+                    let stream = tokio::net::TcpStream::connect(&addr).await?;
+                    stream.set_nodelay(true)?;
+                    let (sender, connection) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(io_error)?;
+                    tokio::spawn(connection);
+                    sender
                 }
-                body.extend_from_slice(&chunk[..n]);
-            }
-        } else if let Some(n) = length {
-            body.resize(n, 0);
-            reader.read_exact(&mut body)?;
-        } else {
-            reader.read_to_end(&mut body)?;
-            close = true;
+            };
+            let exchange = async {
+                sender.ready().await.map_err(io_error)?;
+                let response = sender.send_request(request).await.map_err(io_error)?;
+                let status = response.status().as_u16();
+                let mut headers = String::new();
+                for (name, value) in response.headers() {
+                    headers.push_str(name.as_str());
+                    headers.push_str(": ");
+                    headers.push_str(&String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase());
+                    headers.push('\n');
+                }
+                let body = response.into_body().collect().await.map_err(io_error)?.to_bytes();
+                Ok::<_, std::io::Error>(Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
+            };
+            let reply = tokio::time::timeout(REQUEST_TIMEOUT, exchange).await.map_err(io_error)??;
+            Ok::<_, std::io::Error>((sender, reply))
+        })?;
+        let closes = reply.header("connection").is_some_and(|v| v.contains("close"));
+        if !closes {
+            self.sender = Some(sender);
         }
-        if close {
-            self.reader = None;
-        }
-        Ok(Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
+        Ok(reply)
     }
 
     pub fn post(&mut self, path: &str, key: &str, body: &serde_json::Value, extra: &[(&str, &str)]) -> Reply {
