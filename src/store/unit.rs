@@ -82,6 +82,9 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// Takes each row of a query, in order.
+type EachRow<'e> = &'e mut dyn FnMut(&dyn ReadRow) -> AppResult<()>;
+
 /// What a transaction's connection does for the issuing steps. Statements are
 /// written with PostgreSQL's `$n` placeholders; each connection adapts them.
 pub(crate) trait Exec {
@@ -116,12 +119,7 @@ impl Exec for SqliteExec<'_> {
         Ok(stmt.execute(rusqlite::params_from_iter(args))? as u64)
     }
 
-    fn query(
-        &mut self,
-        sql: &str,
-        args: &[Arg<'_>],
-        each: &mut dyn FnMut(&dyn ReadRow) -> AppResult<()>,
-    ) -> AppResult<()> {
+    fn query(&mut self, sql: &str, args: &[Arg<'_>], each: EachRow<'_>) -> AppResult<()> {
         let mut stmt = self.0.prepare_cached(&sqlite_placeholders(sql))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(row) = rows.next()? {
@@ -165,12 +163,7 @@ impl Exec for PoolExec<'_> {
         Ok(done.rows_affected())
     }
 
-    fn query(
-        &mut self,
-        sql: &str,
-        args: &[Arg<'_>],
-        each: &mut dyn FnMut(&dyn ReadRow) -> AppResult<()>,
-    ) -> AppResult<()> {
+    fn query(&mut self, sql: &str, args: &[Arg<'_>], each: EachRow<'_>) -> AppResult<()> {
         let rows = self.runtime.block_on(bound(sql, args).fetch_all(&mut **self.tx))?;
         rows.iter().try_for_each(|row| each(row))
     }
