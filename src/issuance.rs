@@ -178,10 +178,9 @@ pub async fn record_result(
 }
 
 /// One call that may issue, checked and with its achievement found, ready to run
-/// on either storage: [`IssuingCall::run`] picks it (the SQLite writer, one
-/// savepoint of a group commit, when there is one; else the pool). The HTTP layer
-/// runs it with [`IssuingCall::run_in`] on the writer when an `Idempotency-Key`
-/// must be stored in the same transaction as what the call wrote.
+/// as one unit of work: [`IssuingCall::run`] hands it to [`Store::issuing`], and the
+/// HTTP layer runs [`IssuingCall::run_in`] inside [`Store::issuing_once`] when an
+/// `Idempotency-Key` must be stored in the same transaction as what the call wrote.
 pub enum IssuingCall {
     /// A result; with `dedup = Some((fingerprint, row))` recorded at most once per
     /// fingerprint (see [`record_result_once`]).
