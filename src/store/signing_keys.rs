@@ -80,9 +80,13 @@ impl Store {
         rows.iter().map(info_from_row).collect()
     }
 
-    /// The organization's current key, opened for signing; created on first use
-    /// (a unit of work of its own).
+    /// The organization's current key, opened for signing: read on the pool, or
+    /// created on first use (a unit of work of its own, as issuance creates it).
     pub async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+        let row = sqlx::query(CURRENT_KEY).bind(organization_id).fetch_optional(&self.pool).await?;
+        if let Some(row) = row {
+            return open_key_row(&row, organization_id, master);
+        }
         let (organization_id, master) = (organization_id.to_string(), master.clone());
         self.issuing(move |tx| tx.current_signing_key(&organization_id, &master)).await
     }
