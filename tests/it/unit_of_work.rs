@@ -35,6 +35,21 @@ fn key(org: &str, key: &str, hash: &str) -> IdempotencyKey {
     IdempotencyKey { organization_id: org.to_string(), key: key.to_string(), request_hash: hash.to_string() }
 }
 
+fn answer(id: &String) -> Result<(u16, String), AppError> {
+    Ok((201, format!("learner {id}")))
+}
+
+/// Creates a learner at most once per `key`, answering with `answer`.
+async fn create_once(
+    store: &Store,
+    key: IdempotencyKey,
+    email: &'static str,
+    answer: impl FnOnce(&String) -> Result<(u16, String), AppError> + Send + 'static,
+) -> Result<Once<String>, AppError> {
+    let org = key.organization_id.clone();
+    store.issuing_once(key, move |tx| Ok(tx.find_or_create_learner(&org, &learner(email))?.id), answer).await
+}
+
 #[tokio::test]
 async fn an_error_inside_a_unit_leaves_nothing_it_wrote() {
     let app = crate::common::app().await;
@@ -103,43 +118,20 @@ async fn the_idempotent_answer_is_stored_if_and_only_if_the_call_commits() {
     assert_eq!(answers_for(&app.store, "k-1").await, 0);
     assert_eq!(learners_named(&app.store, "first@example.com").await, 0);
     // The answer cannot be made: the call's writes are undone with it.
-    let o = org.clone();
-    let unanswered = app
-        .store
-        .issuing_once(
-            key(&org, "k-1", "h-1"),
-            move |tx| Ok(tx.find_or_create_learner(&o, &learner("first@example.com"))?.id),
-            |_: &String| Err(AppError::Internal("cannot seal".into())),
-        )
-        .await;
+    let unanswered = create_once(&app.store, key(&org, "k-1", "h-1"), "first@example.com", |_: &String| {
+        Err(AppError::Internal("cannot seal".into()))
+    })
+    .await;
     assert!(matches!(unanswered, Err(AppError::Internal(_))));
     assert_eq!(answers_for(&app.store, "k-1").await, 0);
     assert_eq!(learners_named(&app.store, "first@example.com").await, 0);
     // The call succeeds: its writes and its answer are there together.
-    let o = org.clone();
-    let ran = app
-        .store
-        .issuing_once(
-            key(&org, "k-1", "h-1"),
-            move |tx| Ok(tx.find_or_create_learner(&o, &learner("first@example.com"))?.id),
-            |id: &String| Ok((201, format!("learner {id}"))),
-        )
-        .await
-        .unwrap();
+    let ran = create_once(&app.store, key(&org, "k-1", "h-1"), "first@example.com", answer).await.unwrap();
     let Once::Ran(id) = ran else { panic!("the first call with the key runs") };
     assert_eq!(answers_for(&app.store, "k-1").await, 1);
     assert_eq!(learners_named(&app.store, "first@example.com").await, 1);
     // The key again: the stored answer, and the call does not run.
-    let o = org.clone();
-    let replayed = app
-        .store
-        .issuing_once(
-            key(&org, "k-1", "h-2"),
-            move |tx| Ok(tx.find_or_create_learner(&o, &learner("second@example.com"))?.id),
-            |id: &String| Ok((201, format!("learner {id}"))),
-        )
-        .await
-        .unwrap();
+    let replayed = create_once(&app.store, key(&org, "k-1", "h-2"), "second@example.com", answer).await.unwrap();
     match replayed {
         Once::Stored((hash, status, body)) => {
             assert_eq!((hash.as_str(), status, body), ("h-1", 201, format!("learner {id}")));
