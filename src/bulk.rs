@@ -20,7 +20,7 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::{FieldError, Violations};
 use crate::error::{AppError, AppResult};
 use crate::issuance::{self, Recorded};
-use crate::store::{BulkJob, ClaimedRow, NewBulkRow, RowOutcome, SqliteIssuing, SqliteWriter, Store, stamp_after};
+use crate::store::{BulkJob, ClaimedRow, NewBulkRow, RowOutcome, Store, Tx, stamp_after};
 use credence_core::model::normalize_email;
 use credence_core::sealed_key::MasterKey;
 
@@ -514,10 +514,12 @@ fn outcome_of(row: &ClaimedRow, recorded: AppResult<Recorded>) -> AppResult<RowO
     })
 }
 
-/// Records the row's result on the pool, then its outcome. `Ok(false)` when another
-/// worker holds the row now; `Err` for failures to retry.
-async fn run_row_on_pool(
-    store: &Store,
+/// Records the row's result and its outcome in one unit of work: after a crash
+/// either both are there or neither. A rejected row's partial writes are undone
+/// (its own savepoint); its outcome is kept. `Ok(false)` when another worker holds
+/// the row now; `Err` for failures to retry.
+fn run_row(
+    tx: &mut Tx<'_>,
     master: &MasterKey,
     org: &Organization,
     work: RowWork,
@@ -528,122 +530,28 @@ async fn run_row_on_pool(
         RowWork::Settled(outcome) => outcome,
         RowWork::Record { achievement, input, fingerprint } => {
             let source = format!("{}:{}", row.job_id, row.row_number);
-            outcome_of(
-                row,
-                issuance::record_in(store, master, org, &achievement, input, Some((&fingerprint, &source))).await,
-            )?
+            let recorded = tx.undo_on_error(|tx| {
+                issuance::record_in(tx, master, org, &achievement, input, Some((&fingerprint, &source)))
+            });
+            outcome_of(row, recorded)?
         }
     };
-    store.finish_bulk_row(row, claim, &outcome).await
+    tx.finish_bulk_row(row, claim, &outcome)
 }
-
-/// Records the row's result and its outcome on the SQLite writer, in one savepoint:
-/// after a crash either both are there or neither. A rejected row's partial writes
-/// are undone; its outcome is kept.
-async fn run_row_on_writer(
-    store: &Store,
-    writer: &SqliteWriter,
-    master: &MasterKey,
-    org: &Organization,
-    work: RowWork,
-    row: &ClaimedRow,
-    claim: &str,
-) -> AppResult<bool> {
-    let (store, master, org, row, claim) = (store.clone(), master.clone(), org.clone(), row.clone(), claim.to_string());
-    writer
-        .run(move |conn| {
-            let db = SqliteIssuing { conn, store: &store };
-            let outcome = match work {
-                RowWork::Settled(outcome) => outcome,
-                RowWork::Record { achievement, input, fingerprint } => {
-                    let source = format!("{}:{}", row.job_id, row.row_number);
-                    let recorded = db.undo_on_error(|| {
-                        issuance::finish_now(issuance::record_in(
-                            &db,
-                            &master,
-                            &org,
-                            &achievement,
-                            input,
-                            Some((&fingerprint, &source)),
-                        ))
-                    });
-                    outcome_of(&row, recorded)?
-                }
-            };
-            db.finish_bulk_row(&row, &claim, &outcome)
-        })
-        .await
-}
-
-/// Rows of a batch worked on at once on the pool (PostgreSQL).
-const POOL_CONCURRENCY: usize = 16;
 
 /// Who a row is about, for keeping one learner's rows in file order.
-fn learner_key(work: &AppResult<RowWork>) -> Option<String> {
+fn learner_key(work: &RowWork) -> Option<String> {
     match work {
-        Ok(RowWork::Record { input, .. }) => {
-            input.learner.normalized_email().or_else(|| input.learner.external_id.clone())
-        }
-        _ => None,
+        RowWork::Record { input, .. } => input.learner.normalized_email().or_else(|| input.learner.external_id.clone()),
+        RowWork::Settled(_) => None,
     }
-}
-
-/// Runs a batch on the pool: the rows of one learner (by email, or external id)
-/// one after the other in file order, different learners side by side. Each row
-/// commits its own steps, so one at a time would wait on every commit in turn.
-async fn run_on_pool(
-    store: &Store,
-    master: &MasterKey,
-    org: &Organization,
-    rows: &[ClaimedRow],
-    prepared: Vec<AppResult<RowWork>>,
-    claim: &str,
-) -> Vec<AppResult<bool>> {
-    use futures_util::StreamExt;
-    let mut groups: Vec<Vec<(usize, AppResult<RowWork>)>> = Vec::new();
-    let mut group_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, work) in prepared.into_iter().enumerate() {
-        let group = match learner_key(&work) {
-            Some(key) => *group_of.entry(key).or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            }),
-            None => {
-                groups.push(Vec::new());
-                groups.len() - 1
-            }
-        };
-        groups[group].push((i, work));
-    }
-    let done: Vec<Vec<(usize, AppResult<bool>)>> = futures_util::stream::iter(groups)
-        .map(|group| async move {
-            let mut out = Vec::with_capacity(group.len());
-            for (i, work) in group {
-                let result = match work {
-                    Ok(work) => run_row_on_pool(store, master, org, work, &rows[i], claim).await,
-                    Err(e) => Err(e),
-                };
-                out.push((i, result));
-            }
-            out
-        })
-        .buffer_unordered(POOL_CONCURRENCY)
-        .collect()
-        .await;
-    let mut finished: Vec<Option<AppResult<bool>>> = (0..rows.len()).map(|_| None).collect();
-    for (i, result) in done.into_iter().flatten() {
-        finished[i] = Some(result);
-    }
-    finished
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(AppError::Internal("a bulk row was not run".into()))))
-        .collect()
 }
 
 /// Claims one batch of a job's rows and processes it; returns how many rows were
 /// claimed (0 when none was free). Completes the job when no row is left pending.
-/// On the SQLite writer the rows of a batch go in together (they share commits, in
-/// file order); on the pool see [`run_on_pool`].
+/// Each row is one unit of work ([`Store::issuing_each`]): on the SQLite writer the
+/// rows of a batch go in together (they share commits, in file order); on the pool
+/// different learners' rows run side by side.
 pub async fn work_on_job(
     store: &Store,
     master: &MasterKey,
@@ -658,18 +566,27 @@ pub async fn work_on_job(
     for row in &rows {
         prepared.push(prepare_row(store, org, &mut known, row).await);
     }
-    let finished =
-        match &store.writer {
-            // `SqliteWriter::run` queues its job when first polled, and `join_all` polls
-            // in order: the rows reach the writer in file order.
-            Some(writer) => {
-                futures_util::future::join_all(rows.iter().zip(prepared).map(|(row, work)| async {
-                    run_row_on_writer(store, writer, master, org, work?, row, &claim).await
-                }))
-                .await
+    // Each row is a unit of work of its own; one learner's rows run in file order.
+    let mut calls = Vec::new();
+    let mut finished: Vec<Option<AppResult<bool>>> = Vec::with_capacity(rows.len());
+    let mut ran = Vec::new();
+    for (i, (row, work)) in rows.iter().zip(prepared).enumerate() {
+        match work {
+            Ok(work) => {
+                let (master, org, row, claim) = (master.clone(), org.clone(), row.clone(), claim.clone());
+                let order = learner_key(&work);
+                calls.push((order, move |tx: &mut Tx<'_>| run_row(tx, &master, &org, work, &row, &claim)));
+                ran.push(i);
+                finished.push(None);
             }
-            None => run_on_pool(store, master, org, &rows, prepared, &claim).await,
-        };
+            Err(e) => finished.push(Some(Err(e))),
+        }
+    }
+    for (i, done) in ran.into_iter().zip(store.issuing_each(calls).await) {
+        finished[i] = Some(done);
+    }
+    let finished =
+        finished.into_iter().map(|r| r.unwrap_or_else(|| Err(AppError::Internal("a bulk row was not run".into()))));
     for (row, done) in rows.iter().zip(finished) {
         let held = match done {
             Ok(held) => held,

@@ -62,13 +62,20 @@ impl AppError {
         if is_unique { AppError::conflict(field, reason) } else { AppError::Database(err) }
     }
 
-    /// [`AppError::unique_violation_as`] for the SQLite writer's connection.
-    pub fn sqlite_unique_violation_as(err: rusqlite::Error, field: &str, reason: &str) -> Self {
-        let is_unique = matches!(
-            err.sqlite_error().map(|e| e.extended_code),
-            Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
-        );
-        if is_unique { AppError::conflict(field, reason) } else { AppError::Sqlite(err) }
+    /// [`AppError::unique_violation_as`] for an error of either connection (the pool's
+    /// or the SQLite writer's); any other error is kept.
+    pub fn on_unique(self, field: &str, reason: &str) -> Self {
+        match self {
+            AppError::Database(err) => AppError::unique_violation_as(err, field, reason),
+            AppError::Sqlite(err) => {
+                let is_unique = matches!(
+                    err.sqlite_error().map(|e| e.extended_code),
+                    Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+                );
+                if is_unique { AppError::conflict(field, reason) } else { AppError::Sqlite(err) }
+            }
+            other => other,
+        }
     }
 }
 

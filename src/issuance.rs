@@ -3,25 +3,21 @@
 //! Storage and signing are called from here; HTTP knows nothing of these steps.
 
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::domain::achievement::{Achievement, parse_iso_duration};
-use crate::domain::award_evaluation::{
-    self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult, SignoffDecision,
-};
+use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
 use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
-use crate::keyring::OpenedKey;
 use crate::store::{
-    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, SqliteIssuing, Store,
-    StoredCredential, Written,
+    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store, StoredCredential, Tx,
 };
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::model::CredentialStatus;
 use credence_core::sealed_key::MasterKey;
 
 /// How long a sign-off link stays usable.
@@ -131,176 +127,11 @@ pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement)
     v.into_result()
 }
 
-/// The storage steps of issuance. [`Store`] runs each on the pool (its own
-/// statement or transaction); on a SQLite file the whole of a request runs on the
-/// group-commit writer instead ([`SqliteIssuing`], one savepoint of its batch).
-/// The flow below is written once against this trait.
-#[allow(async_fn_in_trait)]
-pub trait IssuanceDb {
-    /// For the URLs stored objects carry.
-    fn store(&self) -> &Store;
-    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>>;
-    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner>;
-    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert>;
-    async fn results_with_evidence(
-        &self,
-        learner_id: &str,
-        achievement_id: &str,
-    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)>;
-    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>>;
-    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>>;
-    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>>;
-    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest>;
-    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey>;
-    async fn write_credential(
-        &self,
-        c: &Issuing<'_>,
-        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
-    ) -> AppResult<Option<Written>>;
-    async fn save_progress(
-        &self,
-        organization_id: &str,
-        learner_id: &str,
-        achievement_id: &str,
-        state: &str,
-    ) -> AppResult<()>;
-    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>>;
-    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool>;
-}
-
-impl IssuanceDb for Store {
-    fn store(&self) -> &Store {
-        self
-    }
-    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
-        Store::find_learner(self, organization_id, input).await
-    }
-    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
-        Store::find_or_create_learner(self, organization_id, input).await
-    }
-    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
-        Store::insert_result(self, r).await
-    }
-    async fn results_with_evidence(
-        &self,
-        learner_id: &str,
-        achievement_id: &str,
-    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
-        Store::results_with_evidence(self, learner_id, achievement_id).await
-    }
-    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
-        Store::signoff_decisions(self, learner_id, achievement_id).await
-    }
-    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
-        Store::credential_for(self, learner_id, achievement_id).await
-    }
-    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
-        Store::signoffs(self, learner_id, achievement_id).await
-    }
-    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
-        Store::create_signoff(self, s).await
-    }
-    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
-        Store::current_signing_key(self, organization_id, master).await
-    }
-    async fn write_credential(
-        &self,
-        c: &Issuing<'_>,
-        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
-    ) -> AppResult<Option<Written>> {
-        Store::write_credential(self, c, sign).await
-    }
-    async fn save_progress(
-        &self,
-        organization_id: &str,
-        learner_id: &str,
-        achievement_id: &str,
-        state: &str,
-    ) -> AppResult<()> {
-        Store::save_progress(self, organization_id, learner_id, achievement_id, state).await
-    }
-    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
-        Store::learner(self, organization_id, id).await
-    }
-    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
-        Store::decide_signoff(self, id, approved, comment).await
-    }
-}
-
-impl IssuanceDb for SqliteIssuing<'_> {
-    fn store(&self) -> &Store {
-        self.store
-    }
-    async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
-        SqliteIssuing::find_learner(self, organization_id, input)
-    }
-    async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
-        SqliteIssuing::find_or_create_learner(self, organization_id, input)
-    }
-    async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
-        SqliteIssuing::insert_result(self, r)
-    }
-    async fn results_with_evidence(
-        &self,
-        learner_id: &str,
-        achievement_id: &str,
-    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
-        SqliteIssuing::results_with_evidence(self, learner_id, achievement_id)
-    }
-    async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
-        SqliteIssuing::signoff_decisions(self, learner_id, achievement_id)
-    }
-    async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
-        SqliteIssuing::credential_for(self, learner_id, achievement_id)
-    }
-    async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
-        SqliteIssuing::signoffs(self, learner_id, achievement_id)
-    }
-    async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
-        SqliteIssuing::create_signoff(self, s)
-    }
-    async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
-        SqliteIssuing::current_signing_key(self, organization_id, master)
-    }
-    async fn write_credential(
-        &self,
-        c: &Issuing<'_>,
-        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
-    ) -> AppResult<Option<Written>> {
-        SqliteIssuing::write_credential(self, c, sign)
-    }
-    async fn save_progress(
-        &self,
-        organization_id: &str,
-        learner_id: &str,
-        achievement_id: &str,
-        state: &str,
-    ) -> AppResult<()> {
-        SqliteIssuing::save_progress(self, organization_id, learner_id, achievement_id, state)
-    }
-    async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
-        SqliteIssuing::learner(self, organization_id, id)
-    }
-    async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
-        SqliteIssuing::decide_signoff(self, id, approved, comment)
-    }
-}
-
-/// Runs a flow on the SQLite writer's connection: every step of [`SqliteIssuing`]
-/// completes at once, so the future finishes on its first poll.
-pub(crate) fn finish_now<T>(flow: impl Future<Output = AppResult<T>>) -> AppResult<T> {
-    let mut flow = std::pin::pin!(flow);
-    match flow.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
-        std::task::Poll::Ready(out) => out,
-        std::task::Poll::Pending => Err(AppError::Internal("an issuing step waited on the SQLite writer".into())),
-    }
-}
-
 /// A credential names its learner by the salted hash of an email. When this request
 /// would issue (a direct award, or a result that completes the rule) for a learner
 /// whose email is unknown, it is refused before anything is written.
-async fn refuse_issuing_without_email(
-    db: &impl IssuanceDb,
+fn refuse_issuing_without_email(
+    tx: &mut Tx<'_>,
     org: &Organization,
     achievement: &Achievement,
     learner: &LearnerInput,
@@ -309,7 +140,7 @@ async fn refuse_issuing_without_email(
     if learner.email.is_some() {
         return Ok(());
     }
-    let known = db.find_learner(&org.id, learner).await?;
+    let known = tx.find_learner(&org.id, learner)?;
     if known.as_ref().is_some_and(|l| l.email.is_some()) {
         return Ok(());
     }
@@ -317,11 +148,10 @@ async fn refuse_issuing_without_email(
         (None, _) => true,
         (Some(result), known) => {
             let (mut results, decisions) = match known {
-                Some(l) if db.credential_for(&l.id, &achievement.id).await?.is_some() => return Ok(()),
-                Some(l) => (
-                    db.results_with_evidence(&l.id, &achievement.id).await?.0,
-                    db.signoff_decisions(&l.id, &achievement.id).await?,
-                ),
+                Some(l) if tx.credential_for(&l.id, &achievement.id)?.is_some() => return Ok(()),
+                Some(l) => {
+                    (tx.results_with_evidence(&l.id, &achievement.id)?.0, tx.signoff_decisions(&l.id, &achievement.id)?)
+                }
                 None => (Vec::new(), Vec::new()),
             };
             results.push(result.clone());
@@ -348,10 +178,9 @@ pub async fn record_result(
 }
 
 /// One call that may issue, checked and with its achievement found, ready to run
-/// on either storage: [`IssuingCall::run`] picks it (the SQLite writer, one
-/// savepoint of a group commit, when there is one; else the pool). The HTTP layer
-/// runs it with [`IssuingCall::run_in`] on the writer when an `Idempotency-Key`
-/// must be stored in the same transaction as what the call wrote.
+/// as one unit of work: [`IssuingCall::run`] hands it to [`Store::issuing`], and the
+/// HTTP layer runs [`IssuingCall::run_in`] inside [`Store::issuing_once`] when an
+/// `Idempotency-Key` must be stored in the same transaction as what the call wrote.
 pub enum IssuingCall {
     /// A result; with `dedup = Some((fingerprint, row))` recorded at most once per
     /// fingerprint (see [`record_result_once`]).
@@ -396,33 +225,30 @@ impl IssuingCall {
         Ok(IssuingCall::Award { achievement, input })
     }
 
-    /// Runs the call's storage steps on `db`.
-    pub async fn run_in(self, db: &impl IssuanceDb, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
+    /// Runs the call's storage steps on `tx`.
+    pub fn run_in(self, tx: &mut Tx<'_>, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
         let status = match self {
             IssuingCall::Result { achievement, input, dedup } => {
                 let dedup = dedup.as_ref().map(|(key, row)| (key.as_str(), row.as_str()));
-                return record_in(db, master, org, &achievement, input, dedup).await;
+                return record_in(tx, master, org, &achievement, input, dedup);
             }
-            IssuingCall::Award { achievement, input } => direct_award_in(db, master, org, &achievement, input).await?,
+            IssuingCall::Award { achievement, input } => direct_award_in(tx, master, org, &achievement, input)?,
             IssuingCall::Decision { achievement, request_id, learner_id, input } => {
-                if !db.decide_signoff(&request_id, input.approve, input.comment.as_deref()).await? {
+                if !tx.decide_signoff(&request_id, input.approve, input.comment.as_deref())? {
                     return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
                 }
-                let learner = db.learner(&org.id, &learner_id).await?.ok_or(AppError::NotFound("learner"))?;
-                settle(db, master, org, &achievement, &learner, Vec::new()).await?
+                let learner = tx.learner(&org.id, &learner_id)?.ok_or(AppError::NotFound("learner"))?;
+                settle(tx, master, org, &achievement, &learner, Vec::new())?
             }
         };
         Ok(Recorded::Status(Box::new(status)))
     }
 
-    /// Runs the call on the SQLite writer (one savepoint of a group commit: all it
-    /// writes is committed together or not at all) when there is one, else on the pool.
+    /// Runs the call as one unit of work ([`Store::issuing`]): all it writes is
+    /// committed together or not at all.
     pub async fn run(self, store: &Store, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
-        let Some(writer) = store.writer.clone() else {
-            return self.run_in(store, master, org).await;
-        };
-        let (store, master, org) = (store.clone(), master.clone(), org.clone());
-        writer.run(move |conn| finish_now(self.run_in(&SqliteIssuing { conn, store: &store }, &master, &org))).await
+        let (master, org) = (master.clone(), org.clone());
+        store.issuing(move |tx| self.run_in(tx, &master, &org)).await
     }
 }
 
@@ -465,8 +291,8 @@ pub async fn record_result_once(
 
 /// The storage part of [`record_result_once`], once the achievement is known and
 /// the result checked against its rule.
-pub async fn record_in(
-    db: &impl IssuanceDb,
+pub fn record_in(
+    tx: &mut Tx<'_>,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
@@ -485,19 +311,17 @@ pub async fn record_in(
             .clone()
             .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
     };
-    refuse_issuing_without_email(db, org, achievement, &input.learner, Some(&recorded)).await?;
-    let learner = db.find_or_create_learner(&org.id, &input.learner).await?;
-    let inserted = db
-        .insert_result(&NewResult {
-            organization_id: &org.id,
-            learner_id: &learner.id,
-            achievement_id: &achievement.id,
-            result: &recorded,
-            evidence: &input.evidence,
-            source: input.source.as_deref().unwrap_or("api"),
-            dedup,
-        })
-        .await?;
+    refuse_issuing_without_email(tx, org, achievement, &input.learner, Some(&recorded))?;
+    let learner = tx.find_or_create_learner(&org.id, &input.learner)?;
+    let inserted = tx.insert_result(&NewResult {
+        organization_id: &org.id,
+        learner_id: &learner.id,
+        achievement_id: &achievement.id,
+        result: &recorded,
+        evidence: &input.evidence,
+        source: input.source.as_deref().unwrap_or("api"),
+        dedup,
+    })?;
     let replay = match inserted {
         ResultInsert::Inserted => false,
         ResultInsert::AlreadyRecorded { source } if source.as_deref() == dedup.map(|(_, row)| row) => true,
@@ -506,8 +330,7 @@ pub async fn record_in(
     let mut new_links = Vec::new();
     if recorded.submitted_for_signoff {
         // A replayed row asks for a sign-off only if its first run did not get that far.
-        let asked =
-            replay && db.signoffs(&learner.id, &achievement.id).await?.iter().any(|s| s.component == input.component);
+        let asked = replay && tx.signoffs(&learner.id, &achievement.id)?.iter().any(|s| s.component == input.component);
         if let Some(req) = achievement.definition.rule.component(&input.component).filter(|_| !asked) {
             let kind = match req.requires_signoff {
                 Some(SignoffKind::Employer) => "employer",
@@ -515,27 +338,25 @@ pub async fn record_in(
                 None => "",
             };
             let reviewer = input.reviewer.clone().unwrap_or_default();
-            let request = db
-                .create_signoff(&NewSignoff {
-                    organization_id: &org.id,
-                    learner_id: &learner.id,
-                    achievement_id: &achievement.id,
-                    component: &input.component,
-                    reviewer_kind: kind,
-                    reviewer_name: reviewer.name.as_deref(),
-                    reviewer_email: reviewer.email.as_deref(),
-                    valid_for: time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
-                })
-                .await?;
+            let request = tx.create_signoff(&NewSignoff {
+                organization_id: &org.id,
+                learner_id: &learner.id,
+                achievement_id: &achievement.id,
+                component: &input.component,
+                reviewer_kind: kind,
+                reviewer_name: reviewer.name.as_deref(),
+                reviewer_email: reviewer.email.as_deref(),
+                valid_for: time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
+            })?;
             new_links.push(request);
         }
     }
-    settle(db, master, org, achievement, &learner, new_links).await.map(|s| Recorded::Status(Box::new(s)))
+    settle(tx, master, org, achievement, &learner, new_links).map(|s| Recorded::Status(Box::new(s)))
 }
 
 /// Evaluates the learner's standing and issues the credential when the rule is met.
-pub async fn settle(
-    db: &impl IssuanceDb,
+pub fn settle(
+    tx: &mut Tx<'_>,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
@@ -543,18 +364,18 @@ pub async fn settle(
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
     // Results and their evidence in one read: the evidence is that of the results evaluated.
-    let (results, evidence) = db.results_with_evidence(&learner.id, &achievement.id).await?;
-    let decisions = db.signoff_decisions(&learner.id, &achievement.id).await?;
+    let (results, evidence) = tx.results_with_evidence(&learner.id, &achievement.id)?;
+    let decisions = tx.signoff_decisions(&learner.id, &achievement.id)?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let mut credential = held(db, learner, achievement).await?;
+    let mut credential = held(tx, learner, achievement)?;
     if credential.is_none() && evaluation.is_eligible() {
-        credential = Some(issue(db, master, org, achievement, learner, &evaluation, &evidence, None).await?);
+        credential = Some(issue(tx, master, org, achievement, learner, &evaluation, &evidence, None)?);
     }
-    status(db, &org.id, achievement, learner, evaluation, credential, new_links).await
+    status(tx, &org.id, achievement, learner, evaluation, credential, new_links)
 }
 
-async fn status(
-    db: &impl IssuanceDb,
+fn status(
+    tx: &mut Tx<'_>,
     organization_id: &str,
     achievement: &Achievement,
     learner: &Learner,
@@ -562,19 +383,19 @@ async fn status(
     credential: Option<Issued>,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
-    let mut signoffs = db.signoffs(&learner.id, &achievement.id).await?;
+    let mut signoffs = tx.signoffs(&learner.id, &achievement.id)?;
     for s in &mut signoffs {
         if let Some(created) = new_links.iter().find(|n| n.id == s.id) {
             s.link = created.link.clone();
         }
     }
     let credential =
-        credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(db.store(), &i.credential) });
+        credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(tx.store(), &i.credential) });
     let state = match &credential {
         Some(c) => c.state(),
         None => state_name(evaluation.state),
     };
-    db.save_progress(organization_id, &learner.id, &achievement.id, state).await?;
+    tx.save_progress(organization_id, &learner.id, &achievement.id, state)?;
     Ok(LearnerStatus {
         learner_id: learner.id.clone(),
         achievement_id: achievement.id.clone(),
@@ -622,11 +443,16 @@ pub async fn learner_status(
     achievement: &Achievement,
     learner: &Learner,
 ) -> AppResult<LearnerStatus> {
-    let results = store.results(&learner.id, &achievement.id).await?;
-    let decisions = store.signoff_decisions(&learner.id, &achievement.id).await?;
-    let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let credential = held(store, learner, achievement).await?;
-    status(store, &org.id, achievement, learner, evaluation, credential, Vec::new()).await
+    let (organization_id, achievement, learner) = (org.id.clone(), achievement.clone(), learner.clone());
+    store
+        .issuing(move |tx| {
+            let (results, _) = tx.results_with_evidence(&learner.id, &achievement.id)?;
+            let decisions = tx.signoff_decisions(&learner.id, &achievement.id)?;
+            let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
+            let credential = held(tx, &learner, &achievement)?;
+            status(tx, &organization_id, &achievement, &learner, evaluation, credential, Vec::new())
+        })
+        .await
 }
 
 /// Recognition of prior learning: issues without results, with the narrative saying why.
@@ -639,23 +465,22 @@ pub async fn direct_award(
     IssuingCall::award(store, org, input).await?.run(store, master, org).await?.status()
 }
 
-async fn direct_award_in(
-    db: &impl IssuanceDb,
+fn direct_award_in(
+    tx: &mut Tx<'_>,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
     input: DirectAwardInput,
 ) -> AppResult<LearnerStatus> {
-    refuse_issuing_without_email(db, org, achievement, &input.learner, None).await?;
-    let learner = db.find_or_create_learner(&org.id, &input.learner).await?;
+    refuse_issuing_without_email(tx, org, achievement, &input.learner, None)?;
+    let learner = tx.find_or_create_learner(&org.id, &input.learner)?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
-    let mut credential = held(db, &learner, achievement).await?;
+    let mut credential = held(tx, &learner, achievement)?;
     if credential.is_none() {
-        credential = Some(
-            issue(db, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative)).await?,
-        );
+        credential =
+            Some(issue(tx, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative))?);
     }
-    status(db, &org.id, achievement, &learner, evaluation, credential, Vec::new()).await
+    status(tx, &org.id, achievement, &learner, evaluation, credential, Vec::new())
 }
 
 fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {
@@ -683,8 +508,8 @@ struct Issued {
 }
 
 /// The credential the learner already holds, if any.
-async fn held(db: &impl IssuanceDb, learner: &Learner, achievement: &Achievement) -> AppResult<Option<Issued>> {
-    Ok(db.credential_for(&learner.id, &achievement.id).await?.map(|credential| Issued { credential, claim_url: None }))
+fn held(tx: &mut Tx<'_>, learner: &Learner, achievement: &Achievement) -> AppResult<Option<Issued>> {
+    Ok(tx.credential_for(&learner.id, &achievement.id)?.map(|credential| Issued { credential, claim_url: None }))
 }
 
 /// A credential that cannot be signed. Input validation refuses what signing would refuse,
@@ -704,8 +529,8 @@ fn signing_failed(e: data_integrity::ProofError) -> AppError {
 /// random index in each status list. If a concurrent request issued first, returns
 /// that one (without a claim link: that request's answer has it).
 #[allow(clippy::too_many_arguments)]
-async fn issue(
-    db: &impl IssuanceDb,
+fn issue(
+    tx: &mut Tx<'_>,
     master: &MasterKey,
     org: &Organization,
     achievement: &Achievement,
@@ -717,9 +542,9 @@ async fn issue(
     let email = learner.email.clone().ok_or_else(|| {
         AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)")
     })?;
-    let key = db.current_signing_key(&org.id, master).await?;
+    let key = tx.current_signing_key(&org.id, master)?;
     let credential_id = crate::store::new_id();
-    let store = db.store();
+    let store = tx.store();
     let profile = org.profile();
     let verification_method = format!("{}#{}", org.profile_url, key.info.public_key_multibase);
     let issuing = Issuing {
@@ -732,12 +557,7 @@ async fn issue(
         award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
         award_narrative,
     };
-    let sign = |credential_status: Vec<Value>| -> AppResult<Signed> {
-        let credential_status = credential_status
-            .into_iter()
-            .map(serde_json::from_value)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::Internal(format!("a status entry does not fit the model: {e}")))?;
+    let sign = |credential_status: Vec<CredentialStatus>| -> AppResult<Signed> {
         let draft = CredentialDraft {
             id: store.credential_url(&credential_id),
             issuer: profile.clone(),
@@ -775,11 +595,10 @@ async fn issue(
         };
         Ok(Signed { document, jwt, valid_until })
     };
-    let Some(written) = db.write_credential(&issuing, sign).await? else {
+    let Some(written) = tx.write_credential(&issuing, sign)? else {
         // The learner already holds it (a concurrent request issued first).
-        let credential = db
-            .credential_for(&learner.id, &achievement.id)
-            .await?
+        let credential = tx
+            .credential_for(&learner.id, &achievement.id)?
             .ok_or_else(|| AppError::Internal("issued credential vanished".into()))?;
         return Ok(Issued { credential, claim_url: None });
     };

@@ -26,7 +26,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::problem::Problem;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
 use crate::store::{
-    Claim, CredentialFilter, LearnerProgress, ProgressFilter, SignoffRequest, StatusChange, StoredCredential,
+    Claim, CredentialFilter, IdempotencyKey, LearnerProgress, Once, ProgressFilter, SignoffRequest, StatusChange,
+    StoredAnswer, StoredCredential, Tx,
 };
 use credence_core::sealed_key::MasterKey;
 use credence_core::status_list::StatusPurpose;
@@ -71,7 +72,7 @@ fn replay(
     org: &Organization,
     key: &str,
     fingerprint: &str,
-    stored: (String, u16, String),
+    stored: StoredAnswer,
 ) -> AppResult<Response> {
     let (hash, status, body) = stored;
     if hash != fingerprint {
@@ -90,86 +91,6 @@ fn replay(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     Ok(response)
-}
-
-/// Runs `run` at most once per `Idempotency-Key` on the pool: a replay with the
-/// same request gets the stored answer, a different request under the same key is
-/// refused. The key is reserved before the work and the answer stored after it.
-async fn idempotent<F, Fut>(
-    state: &AppState,
-    org: &Organization,
-    key: Option<String>,
-    fingerprint: String,
-    run: F,
-) -> AppResult<Response>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = AppResult<(StatusCode, Value)>>,
-{
-    let Some(key) = key else {
-        let (status, body) = run().await?;
-        return Ok((status, Json(body)).into_response());
-    };
-    let stored = match state.store.idempotent_response(&org.id, &key).await? {
-        Some(stored) => Some(stored),
-        None if state.store.reserve_idempotency_key(&org.id, &key, &fingerprint).await? => None,
-        None => state.store.idempotent_response(&org.id, &key).await?,
-    };
-    if let Some(stored) = stored {
-        return replay(state, org, &key, &fingerprint, stored);
-    }
-    match run().await {
-        Ok((status, body)) => {
-            let text = seal_stored_answer(&state.master_key, org, &key, &body.to_string())?;
-            state.store.complete_idempotency_key(&org.id, &key, status.as_u16(), &text).await?;
-            Ok((status, Json(body)).into_response())
-        }
-        Err(e) => {
-            // Nothing happened: the key may be used again.
-            state.store.release_idempotency_key(&org.id, &key).await?;
-            Err(e)
-        }
-    }
-}
-
-/// What the writer did with a keyed call.
-enum Once {
-    Ran(Value),
-    Stored((String, u16, String)),
-}
-
-/// Runs a keyed call on the SQLite writer: the stored answer is looked up, and the
-/// new one written, in the call's own savepoint, so the answer is committed with
-/// what the call wrote or not at all (no key is left "in progress" by a crash), and
-/// two requests with one key run one after the other.
-async fn once_on_writer(
-    state: &AppState,
-    writer: &crate::store::SqliteWriter,
-    org: &Organization,
-    key: String,
-    fingerprint: String,
-    success: StatusCode,
-    call: IssuingCall,
-) -> AppResult<Response> {
-    let (store, master, org_owned, key_owned, hash) =
-        (state.store.clone(), state.master_key.clone(), org.clone(), key.clone(), fingerprint.clone());
-    let done = writer
-        .run(move |conn| {
-            let db = crate::store::SqliteIssuing { conn, store: &store };
-            if let Some(stored) = db.idempotent_response(&org_owned.id, &key_owned)? {
-                return Ok(Once::Stored(stored));
-            }
-            let status = issuance::finish_now(call.run_in(&db, &master, &org_owned))?.status()?;
-            let body = to_value(&status)?;
-            let text = seal_stored_answer(&master, &org_owned, &key_owned, &body.to_string())?;
-            db.store_answer(&org_owned.id, &key_owned, &hash, success.as_u16(), &text)?;
-            Ok(Once::Ran(body))
-        })
-        .await?;
-    match done {
-        Once::Ran(body) => Ok((success, Json(body)).into_response()),
-        Once::Stored(stored) => replay(state, org, &key, &fingerprint, stored),
-    }
 }
 
 /// Stored answers hold the learner's claim link and reviewers' sign-off links, so
@@ -210,9 +131,9 @@ fn to_value<T: Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Parses an issuing call's JSON body, prepares it, and runs it at most once per
-/// `Idempotency-Key` (on the SQLite writer, the answer is stored in the same
-/// transaction as the credential; on the pool, around it).
+/// Parses an issuing call's JSON body, prepares it, and runs it as one unit of work,
+/// at most once per `Idempotency-Key`: the answer is stored in the same transaction
+/// as what the call wrote (see [`crate::store::Store::issuing_once`]).
 async fn issuing_call<T, P, Fut>(
     state: &AppState,
     org: &Organization,
@@ -231,18 +152,28 @@ where
     let input: T = parse_json(body)?;
     let key = idempotency_key(headers)?;
     let fingerprint = fingerprint(route, body);
-    if let (Some(writer), Some(key)) = (state.store.writer.clone(), key.clone()) {
-        if let Some(stored) = state.store.idempotent_response(&org.id, &key).await? {
-            return replay(state, org, &key, &fingerprint, stored);
-        }
-        let call = prepare(input).await?;
-        return once_on_writer(state, &writer, org, key, fingerprint, success, call).await;
+    // A replay needs nothing but the stored answer (the call need not be valid still).
+    if let Some(key) = &key
+        && let Some(stored) = state.store.idempotent_response(&org.id, key).await?
+    {
+        return replay(state, org, key, &fingerprint, stored);
     }
-    idempotent(state, org, key, fingerprint, || async move {
-        let status = prepare(input).await?.run(&state.store, &state.master_key, org).await?.status()?;
-        Ok((success, to_value(&status)?))
-    })
-    .await
+    let call = prepare(input).await?;
+    let (master, org_owned) = (state.master_key.clone(), org.clone());
+    let run = move |tx: &mut Tx<'_>| to_value(&call.run_in(tx, &master, &org_owned)?.status()?);
+    let Some(key) = key else {
+        let body = state.store.issuing(run).await?;
+        return Ok((success, Json(body)).into_response());
+    };
+    let (master, org_owned, key_owned) = (state.master_key.clone(), org.clone(), key.clone());
+    let answer = move |body: &Value| -> AppResult<(u16, String)> {
+        Ok((success.as_u16(), seal_stored_answer(&master, &org_owned, &key_owned, &body.to_string())?))
+    };
+    let once = IdempotencyKey { organization_id: org.id.clone(), key: key.clone(), request_hash: fingerprint.clone() };
+    match state.store.issuing_once(once, run, answer).await? {
+        Once::Ran(body) => Ok((success, Json(body)).into_response()),
+        Once::Stored(stored) => replay(state, org, &key, &fingerprint, stored),
+    }
 }
 
 /// Record an assessment result. The award rule is evaluated at once; when it is

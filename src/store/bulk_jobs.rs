@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use utoipa::ToSchema;
 
+use super::unit::{Tx, args};
 use super::{Store, now};
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
@@ -151,11 +152,11 @@ pub fn stamp_after(d: std::time::Duration) -> String {
 }
 
 /// Records a claimed row's outcome, if this claim still holds it.
-pub(super) const FINISH_ROW: &str = "UPDATE bulk_job_rows SET status = $1, errors = $2, learner_id = $3, credential_id = $4, \
+const FINISH_ROW: &str = "UPDATE bulk_job_rows SET status = $1, errors = $2, learner_id = $3, credential_id = $4, \
      processed_at = $5, claimed_by = NULL, lease_until = NULL \
      WHERE job_id = $6 AND row_number = $7 AND status = 'pending' AND claimed_by = $8";
 
-pub(super) fn errors_json(errors: &[FieldError]) -> AppResult<Option<String>> {
+fn errors_json(errors: &[FieldError]) -> AppResult<Option<String>> {
     if errors.is_empty() {
         return Ok(None);
     }
@@ -431,19 +432,8 @@ impl Store {
     /// Records a claimed row's outcome; false when the claim was lost (the lease ran
     /// out and another worker took the row).
     pub async fn finish_bulk_row(&self, row: &ClaimedRow, claim: &str, outcome: &RowOutcome) -> AppResult<bool> {
-        let done = sqlx::query(FINISH_ROW)
-            .bind(&outcome.status)
-            .bind(errors_json(&outcome.errors)?)
-            .bind(&outcome.learner_id)
-            .bind(&outcome.credential_id)
-            .bind(now())
-            .bind(&row.job_id)
-            .bind(row.row_number)
-            .bind(claim)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(done == 1)
+        let (row, claim, outcome) = (row.clone(), claim.to_string(), outcome.clone());
+        self.issuing(move |tx| tx.finish_bulk_row(&row, &claim, &outcome)).await
     }
 
     /// Rows of a job still pending.
@@ -466,6 +456,28 @@ impl Store {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        Ok(done == 1)
+    }
+}
+
+impl Tx<'_> {
+    /// Records a row's outcome: false when another worker holds the row now.
+    pub fn finish_bulk_row(&mut self, row: &ClaimedRow, claim: &str, outcome: &RowOutcome) -> AppResult<bool> {
+        let errors = errors_json(&outcome.errors)?;
+        let processed_at = now();
+        let done = self.execute(
+            FINISH_ROW,
+            args![
+                &outcome.status,
+                &errors,
+                &outcome.learner_id,
+                &outcome.credential_id,
+                &processed_at,
+                &row.job_id,
+                row.row_number,
+                claim
+            ],
+        )?;
         Ok(done == 1)
     }
 }

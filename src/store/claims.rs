@@ -124,18 +124,6 @@ impl Store {
         format!("{}/claim/{token}", self.public_url)
     }
 
-    /// Creates the claim of a credential being issued, in the issuing transaction;
-    /// returns its claim URL (the token exists nowhere else).
-    pub(super) async fn create_claim(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        credential_id: &str,
-    ) -> AppResult<String> {
-        let (token, hash) = new_token();
-        sqlx::query(INSERT_CLAIM).bind(credential_id).bind(&hash).bind(now()).execute(&mut **tx).await?;
-        Ok(self.claim_url(&token))
-    }
-
     /// Replaces the claim link of an organization's credential (the old link stops
     /// working; what the learner chose is kept). `None` when the organization has no
     /// such credential.

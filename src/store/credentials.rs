@@ -7,8 +7,10 @@ use sqlx::Row;
 use super::rows::ReadRow;
 
 use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
+use super::unit::{Tx, args};
 use super::{Store, now};
 use crate::error::{AppError, AppResult};
+use credence_core::model::CredentialStatus;
 use credence_core::status_list::StatusPurpose;
 
 /// Entries per status list: the spec's minimum of 131,072 (16 KiB), which keeps a
@@ -81,37 +83,30 @@ impl Written {
     }
 }
 
-pub(super) const IDEMPOTENT_RESPONSE: &str =
-    "SELECT request_hash, status, body FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2";
-
-/// A request's answer, stored with its key in one step (the SQLite writer's way).
-pub(super) const STORE_ANSWER: &str = "INSERT INTO idempotency_keys (organization_id, idempotency_key, request_hash, status, body, \
-     created_at) VALUES ($1, $2, $3, $4, $5, $6)";
-
-pub(super) const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
+const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
 /// Tries of random indexes before a list is called full.
-pub(super) const STATUS_INDEX_TRIES: usize = 64;
+const STATUS_INDEX_TRIES: usize = 64;
 
-pub(super) const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, \
+const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, \
      achievement_version, document, jwt, award_kind, award_narrative, issued_at, valid_until) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING";
 
 /// A random index of a status list, to try.
-pub(super) fn status_index_candidate() -> i64 {
+fn status_index_candidate() -> i64 {
     rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH) as i64
 }
 
-pub(super) fn status_list_full(purpose: StatusPurpose) -> AppError {
+fn status_list_full(purpose: StatusPurpose) -> AppError {
     AppError::Internal(format!("the {purpose} status list of this organization is full"))
 }
 
-pub(super) fn document_text(document: &Value) -> AppResult<String> {
+fn document_text(document: &Value) -> AppResult<String> {
     serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub(super) fn credential_for_sql() -> String {
+fn credential_for_sql() -> String {
     format!("SELECT {COLUMNS} FROM credentials WHERE learner_id = $1 AND achievement_id = $2")
 }
 
@@ -130,7 +125,7 @@ pub struct CredentialFilter {
 const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, award_kind, \
      issued_at, valid_until, revoked_at, revocation_reason, suspended";
 
-pub(super) fn credential_from_row(row: &impl ReadRow) -> AppResult<StoredCredential> {
+pub(super) fn credential_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<StoredCredential> {
     let text = row.text("document")?;
     Ok(StoredCredential {
         document: serde_json::from_str(&text)
@@ -160,86 +155,8 @@ impl Store {
     }
 
     /// The entry of a credential in one of its organization's status lists.
-    pub fn status_entry(&self, organization_slug: &str, purpose: StatusPurpose, index: i64) -> Value {
-        let list = self.status_list_url(organization_slug, purpose);
-        serde_json::json!({
-            "id": format!("{list}#{index}"),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose.as_str(),
-            "statusListIndex": index.to_string(),
-            "statusListCredential": list,
-        })
-    }
-
-    /// Writes a credential in one transaction: a random free index in each status
-    /// list (the primary key makes an index impossible to hand out twice, across
-    /// instances), the document `sign` makes with those entries, its claim, and the
-    /// count of its achievement version. `None`, with nothing written, when the
-    /// learner already holds the achievement (a concurrent request issued first).
-    pub async fn write_credential(
-        &self,
-        c: &Issuing<'_>,
-        sign: impl FnOnce(Vec<Value>) -> AppResult<Signed>,
-    ) -> AppResult<Option<Written>> {
-        let mut tx = self.pool.begin().await?;
-        let mut statuses = Vec::new();
-        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-            let index = self.allocate_status_index(&mut tx, c.organization_id, purpose, c.id).await?;
-            statuses.push(self.status_entry(c.organization_slug, purpose, index));
-        }
-        let signed = sign(statuses)?;
-        let issued_at = now();
-        let inserted = sqlx::query(INSERT_CREDENTIAL)
-            .bind(c.id)
-            .bind(c.organization_id)
-            .bind(c.learner_id)
-            .bind(c.achievement_id)
-            .bind(c.achievement_version)
-            .bind(document_text(&signed.document)?)
-            .bind(signed.jwt.as_deref())
-            .bind(c.award_kind)
-            .bind(c.award_narrative)
-            .bind(&issued_at)
-            .bind(signed.valid_until.as_deref())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        sqlx::query(super::achievements::COUNT_ISSUED)
-            .bind(c.achievement_id)
-            .bind(c.achievement_version)
-            .execute(&mut *tx)
-            .await?;
-        let claim_url = self.create_claim(&mut tx, c.id).await?;
-        tx.commit().await?;
-        Ok(Some(Written { signed, issued_at, claim_url }))
-    }
-
-    async fn allocate_status_index(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        organization_id: &str,
-        purpose: StatusPurpose,
-        credential_id: &str,
-    ) -> AppResult<i64> {
-        for _ in 0..STATUS_INDEX_TRIES {
-            let candidate = status_index_candidate();
-            let inserted = sqlx::query(INSERT_STATUS_ENTRY)
-                .bind(organization_id)
-                .bind(purpose.as_str())
-                .bind(candidate)
-                .bind(credential_id)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-            if inserted == 1 {
-                return Ok(candidate);
-            }
-        }
-        Err(status_list_full(purpose))
+    pub fn status_entry(&self, organization_slug: &str, purpose: StatusPurpose, index: u64) -> CredentialStatus {
+        CredentialStatus::bitstring(&self.status_list_url(organization_slug, purpose), purpose.as_str(), index)
     }
 
     pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {
@@ -261,15 +178,6 @@ impl Store {
             Ok((r.try_get::<Option<String>, _>("revoked_at")?.is_some(), r.try_get::<i64, _>("suspended")? != 0))
         })
         .transpose()
-    }
-
-    pub async fn credential_for(&self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(credential_for_sql()))
-            .bind(learner_id)
-            .bind(achievement_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(credential_from_row).transpose()
     }
 
     /// The organization's credentials, newest first, each with its claim.
@@ -433,68 +341,79 @@ impl Store {
             StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
         })
     }
+}
 
-    /// The stored answer to an idempotent request, if the key was used.
-    pub async fn idempotent_response(
-        &self,
-        organization_id: &str,
-        key: &str,
-    ) -> AppResult<Option<(String, u16, String)>> {
-        let row = sqlx::query(IDEMPOTENT_RESPONSE).bind(organization_id).bind(key).fetch_optional(&self.pool).await?;
-        row.map(|r| {
-            let status: i64 = r.try_get("status")?;
-            Ok((r.try_get("request_hash")?, u16::try_from(status).unwrap_or(500), r.try_get("body")?))
-        })
-        .transpose()
+impl Tx<'_> {
+    /// The credential the learner holds for the achievement, if any.
+    pub fn credential_for(&mut self, learner_id: &str, achievement_id: &str) -> AppResult<Option<StoredCredential>> {
+        self.query_opt(&credential_for_sql(), args![learner_id, achievement_id], |row| credential_from_row(row))
     }
 
-    /// Reserves an idempotency key (status 0 = in progress); false when it exists.
-    pub async fn reserve_idempotency_key(
-        &self,
-        organization_id: &str,
-        key: &str,
-        request_hash: &str,
-    ) -> AppResult<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (organization_id, idempotency_key, request_hash, status, body, created_at) \
-             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(organization_id)
-        .bind(key)
-        .bind(request_hash)
-        .bind(now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+    /// Writes a credential: a random free index in each status list (the primary
+    /// key makes an index impossible to hand out twice, across instances), the
+    /// document `sign` makes with those entries, its claim, and the count of its
+    /// achievement version. `None`, with nothing written, when the learner already
+    /// holds the achievement (a concurrent transaction issued it first: on
+    /// PostgreSQL the insert waits for that one to end).
+    pub fn write_credential(
+        &mut self,
+        c: &Issuing<'_>,
+        sign: impl FnOnce(Vec<CredentialStatus>) -> AppResult<Signed>,
+    ) -> AppResult<Option<Written>> {
+        let store = self.store();
+        let mut statuses = Vec::new();
+        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+            let index = self.allocate_status_index(c.organization_id, purpose, c.id)?;
+            let index =
+                u64::try_from(index).map_err(|_| AppError::Internal(format!("status index {index} is negative")))?;
+            statuses.push(store.status_entry(c.organization_slug, purpose, index));
+        }
+        let signed = sign(statuses)?;
+        let issued_at = now();
+        let document = document_text(&signed.document)?;
+        let inserted = self.execute(
+            INSERT_CREDENTIAL,
+            args![
+                c.id,
+                c.organization_id,
+                c.learner_id,
+                c.achievement_id,
+                c.achievement_version,
+                &document,
+                &signed.jwt,
+                c.award_kind,
+                c.award_narrative,
+                &issued_at,
+                &signed.valid_until,
+            ],
+        )?;
+        if inserted == 0 {
+            // The entries name a credential that was not written.
+            self.execute("DELETE FROM status_entries WHERE credential_id = $1", args![c.id])?;
+            return Ok(None);
+        }
+        self.execute(super::achievements::COUNT_ISSUED, args![c.achievement_id, c.achievement_version])?;
+        let (token, hash) = super::claims::new_token();
+        let created_at = now();
+        self.execute(super::claims::INSERT_CLAIM, args![c.id, &hash, &created_at])?;
+        Ok(Some(Written { signed, issued_at, claim_url: store.claim_url(&token) }))
     }
 
-    pub async fn complete_idempotency_key(
-        &self,
+    fn allocate_status_index(
+        &mut self,
         organization_id: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> AppResult<()> {
-        sqlx::query(
-            "UPDATE idempotency_keys SET status = $1, body = $2 WHERE organization_id = $3 AND idempotency_key = $4",
-        )
-        .bind(i64::from(status))
-        .bind(body)
-        .bind(organization_id)
-        .bind(key)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn release_idempotency_key(&self, organization_id: &str, key: &str) -> AppResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE organization_id = $1 AND idempotency_key = $2 AND status = 0")
-            .bind(organization_id)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        purpose: StatusPurpose,
+        credential_id: &str,
+    ) -> AppResult<i64> {
+        for _ in 0..STATUS_INDEX_TRIES {
+            let candidate = status_index_candidate();
+            let inserted =
+                self.execute(INSERT_STATUS_ENTRY, args![organization_id, purpose.as_str(), candidate, credential_id])?;
+            if inserted == 1 {
+                return Ok(candidate);
+            }
+        }
+        Err(status_list_full(purpose))
     }
 }
 

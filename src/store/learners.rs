@@ -2,6 +2,7 @@ use sqlx::Row;
 
 use super::rows::ReadRow;
 
+use super::unit::{Tx, args};
 use super::{Store, new_id, now};
 use crate::domain::learner::LearnerInput;
 use crate::error::{AppError, AppResult};
@@ -21,7 +22,7 @@ pub struct Learner {
 
 pub(super) const COLUMNS: &str = "id, email, external_id, did, display_name, salt";
 
-pub(super) fn learner_from_row(row: &impl ReadRow) -> AppResult<Learner> {
+pub(super) fn learner_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<Learner> {
     Ok(Learner {
         id: row.text("id")?,
         email: row.opt_text("email")?,
@@ -37,8 +38,9 @@ pub(super) fn learner_by_sql(column: &str) -> String {
     format!("SELECT {COLUMNS} FROM learners WHERE organization_id = $1 AND {column} = $2")
 }
 
+/// Inserts nothing when the email or the external id was taken meanwhile.
 pub(super) const INSERT_LEARNER: &str = "INSERT INTO learners (id, organization_id, email, external_id, did, display_name, salt, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
 
 pub(super) const UPDATE_LEARNER: &str = "UPDATE learners SET email = $1, external_id = $2, did = $3, display_name = $4 \
      WHERE id = $5 AND organization_id = $6";
@@ -47,7 +49,6 @@ pub(super) const SAVE_PROGRESS: &str = "INSERT INTO learner_progress (organizati
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (learner_id, achievement_id) \
      DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
 
-pub(super) const LEARNER_CREATED_TWICE: &str = "the learner was created at the same time";
 pub(super) const IDENTIFIER_TAKEN: &str = "that identifier belongs to another learner";
 
 /// The learner that the email and the external id name (found by each, in that
@@ -92,94 +93,118 @@ pub(super) fn complete_identifiers(learner: &mut Learner, email: Option<&str>, i
 }
 
 impl Store {
-    async fn learner_by(&self, organization_id: &str, column: &str, value: &str) -> AppResult<Option<Learner>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(learner_by_sql(column)))
+    /// A learner of the organization, read outside any unit of work (pages, the API).
+    pub async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(learner_by_sql("id")))
             .bind(organization_id)
-            .bind(value)
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(learner_from_row).transpose()
     }
+}
 
-    pub async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
-        self.learner_by(organization_id, "id", id).await
+impl Tx<'_> {
+    fn learner_by(&mut self, organization_id: &str, column: &str, value: &str) -> AppResult<Option<Learner>> {
+        self.query_opt(&learner_by_sql(column), args![organization_id, value], |row| learner_from_row(row))
+    }
+
+    pub fn learner(&mut self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
+        self.learner_by(organization_id, "id", id)
     }
 
     /// The learner the identifiers name, if known (nothing is created).
-    pub async fn find_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
+    pub fn find_learner(&mut self, organization_id: &str, input: &LearnerInput) -> AppResult<Option<Learner>> {
         if let Some(e) = input.normalized_email()
-            && let Some(l) = self.learner_by(organization_id, "email", &e).await?
+            && let Some(l) = self.learner_by(organization_id, "email", &e)?
         {
             return Ok(Some(l));
         }
         match &input.external_id {
-            Some(x) => self.learner_by(organization_id, "external_id", x).await,
+            Some(x) => self.learner_by(organization_id, "external_id", x),
             None => Ok(None),
         }
     }
 
     /// Finds the learner by email or external id, or creates it. Missing identifiers
-    /// are added to a known learner; identifiers naming two different learners conflict.
-    pub async fn find_or_create_learner(&self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
+    /// are added to a known learner; identifiers naming two different learners
+    /// conflict. When another transaction writes the same learner at the same time
+    /// (PostgreSQL, several instances), this one waits for it and looks again.
+    pub fn find_or_create_learner(&mut self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
         let email = input.normalized_email();
         for _ in 0..3 {
             let by_email = match &email {
-                Some(e) => self.learner_by(organization_id, "email", e).await?,
+                Some(e) => self.learner_by(organization_id, "email", e)?,
                 None => None,
             };
             let by_external = match &input.external_id {
-                Some(x) => self.learner_by(organization_id, "external_id", x).await?,
+                Some(x) => self.learner_by(organization_id, "external_id", x)?,
                 None => None,
             };
             let result = match one_learner(by_email, by_external)? {
-                Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).await,
-                None => self.insert_learner(organization_id, new_learner(email.as_deref(), input)).await,
+                Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).map(Some),
+                None => self.insert_learner(organization_id, new_learner(email.as_deref(), input)),
             };
             match result {
                 // Someone else wrote the same learner at the same time: look again.
-                Err(AppError::Conflict { .. }) => continue,
-                other => return other,
+                Ok(None) | Err(AppError::Conflict { .. }) => continue,
+                Ok(Some(learner)) => return Ok(learner),
+                Err(e) => return Err(e),
             }
         }
         Err(AppError::conflict("learner", "the learner changed at the same time; retry"))
     }
 
-    async fn insert_learner(&self, organization_id: &str, learner: Learner) -> AppResult<Learner> {
-        sqlx::query(INSERT_LEARNER)
-            .bind(&learner.id)
-            .bind(organization_id)
-            .bind(&learner.email)
-            .bind(&learner.external_id)
-            .bind(&learner.did)
-            .bind(&learner.display_name)
-            .bind(&learner.salt)
-            .bind(now())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| AppError::unique_violation_as(e, "learner", LEARNER_CREATED_TWICE))?;
-        Ok(learner)
+    /// `None` when a learner with one of these identifiers was created meanwhile.
+    fn insert_learner(&mut self, organization_id: &str, learner: Learner) -> AppResult<Option<Learner>> {
+        let created_at = now();
+        let inserted = self.execute(
+            INSERT_LEARNER,
+            args![
+                &learner.id,
+                organization_id,
+                &learner.email,
+                &learner.external_id,
+                &learner.did,
+                &learner.display_name,
+                &learner.salt,
+                &created_at
+            ],
+        )?;
+        Ok((inserted == 1).then_some(learner))
     }
 
-    async fn complete_learner(
-        &self,
+    fn complete_learner(
+        &mut self,
         organization_id: &str,
         mut learner: Learner,
         email: Option<&str>,
         input: &LearnerInput,
     ) -> AppResult<Learner> {
         if complete_identifiers(&mut learner, email, input) {
-            sqlx::query(UPDATE_LEARNER)
-                .bind(&learner.email)
-                .bind(&learner.external_id)
-                .bind(&learner.did)
-                .bind(&learner.display_name)
-                .bind(&learner.id)
-                .bind(organization_id)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| AppError::unique_violation_as(e, "learner", IDENTIFIER_TAKEN))?;
+            let l = &learner;
+            self.undo_on_error(|tx| {
+                tx.execute(
+                    UPDATE_LEARNER,
+                    args![&l.email, &l.external_id, &l.did, &l.display_name, &l.id, organization_id],
+                )
+                .map_err(|e| e.on_unique("learner", IDENTIFIER_TAKEN))
+            })?;
         }
         Ok(learner)
+    }
+
+    /// Records the learner's latest state on the achievement.
+    pub fn save_progress(
+        &mut self,
+        organization_id: &str,
+        learner_id: &str,
+        achievement_id: &str,
+        state: &str,
+    ) -> AppResult<()> {
+        let updated_at = now();
+        self.execute(SAVE_PROGRESS, args![organization_id, learner_id, achievement_id, state, &updated_at])?;
+        Ok(())
     }
 }
 
@@ -208,25 +233,6 @@ pub struct ProgressFilter {
 }
 
 impl Store {
-    /// Records the learner's latest state on the achievement.
-    pub async fn save_progress(
-        &self,
-        organization_id: &str,
-        learner_id: &str,
-        achievement_id: &str,
-        state: &str,
-    ) -> AppResult<()> {
-        sqlx::query(SAVE_PROGRESS)
-            .bind(organization_id)
-            .bind(learner_id)
-            .bind(achievement_id)
-            .bind(state)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn list_progress(&self, organization_id: &str, f: &ProgressFilter) -> AppResult<Vec<LearnerProgress>> {
         let rows = sqlx::query(
             "SELECT p.learner_id, l.external_id, l.display_name, p.achievement_id, p.state, p.updated_at \

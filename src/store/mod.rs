@@ -15,8 +15,8 @@ mod organizations;
 mod results;
 mod rows;
 mod signing_keys;
-mod sqlite_issuing;
 mod sqlite_writer;
+pub(crate) mod unit;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -33,8 +33,9 @@ pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
 pub use credentials::{CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, StatusChange, StoredCredential, Written};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
-pub use sqlite_issuing::SqliteIssuing;
-pub use sqlite_writer::SqliteWriter;
+pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
+
+use sqlite_writer::SqliteWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -50,8 +51,9 @@ pub struct Store {
     pub public_url: String,
     /// Counts of public events not yet written (see `Store::count_later`).
     pub pending_counts: std::sync::Arc<claims::PendingCounts>,
-    /// On a SQLite file: the connection that runs issuance in group commits.
-    pub writer: Option<std::sync::Arc<SqliteWriter>>,
+    /// On a SQLite file: the connection that runs issuance in group commits. Only
+    /// `store` knows whether there is one (see [`Store::issuing`]).
+    writer: Option<std::sync::Arc<SqliteWriter>>,
 }
 
 impl Store {
@@ -114,6 +116,14 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Whether issuing calls on this store run one after the other (SQLite: the
+    /// group-commit writer, or pool transactions that take the write lock at once),
+    /// so that a request with a used `Idempotency-Key` always waits for its answer
+    /// rather than being told to retry.
+    pub fn issuing_is_serial(&self) -> bool {
+        self.backend == Backend::Sqlite
     }
 
     /// Answers whether the database takes a query.

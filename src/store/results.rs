@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::rows::ReadRow;
 
+use super::unit::{Tx, args};
 use super::{Store, new_id, now};
 use crate::domain::api_key;
 use crate::domain::award_evaluation::{RecordedResult, SignoffDecision};
@@ -65,7 +66,7 @@ fn flag(v: Option<bool>) -> Option<i64> {
     v.map(i64::from)
 }
 
-pub(super) fn result_from_row(row: &impl ReadRow) -> AppResult<RecordedResult> {
+pub(super) fn result_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<RecordedResult> {
     Ok(RecordedResult {
         component: row.text("component")?,
         score: row.opt_real("score")?,
@@ -78,7 +79,7 @@ pub(super) fn result_from_row(row: &impl ReadRow) -> AppResult<RecordedResult> {
 }
 
 /// The evidence a result was recorded with (`evidence` column, JSON), if any.
-pub(super) fn evidence_from_row(row: &impl ReadRow) -> AppResult<Vec<EvidenceInput>> {
+pub(super) fn evidence_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<Vec<EvidenceInput>> {
     match row.opt_text("evidence")? {
         Some(text) => {
             serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored evidence is unreadable: {e}")))
@@ -87,7 +88,7 @@ pub(super) fn evidence_from_row(row: &impl ReadRow) -> AppResult<Vec<EvidenceInp
     }
 }
 
-pub(super) fn decision_from_row(row: &impl ReadRow) -> AppResult<SignoffDecision> {
+pub(super) fn decision_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<SignoffDecision> {
     Ok(SignoffDecision {
         component: row.text("component")?,
         approved: row.opt_int("approved")? == Some(1),
@@ -95,7 +96,7 @@ pub(super) fn decision_from_row(row: &impl ReadRow) -> AppResult<SignoffDecision
     })
 }
 
-fn signoff_status(row: &impl ReadRow, now: &str) -> AppResult<String> {
+fn signoff_status(row: &(impl ReadRow + ?Sized), now: &str) -> AppResult<String> {
     let decided = row.opt_text("decided_at")?;
     let approved = row.opt_int("approved")?;
     let expires = row.text("expires_at")?;
@@ -108,7 +109,7 @@ fn signoff_status(row: &impl ReadRow, now: &str) -> AppResult<String> {
     .to_string())
 }
 
-pub(super) fn signoff_from_row(row: &impl ReadRow, now: &str) -> AppResult<SignoffRequest> {
+pub(super) fn signoff_from_row(row: &(impl ReadRow + ?Sized), now: &str) -> AppResult<SignoffRequest> {
     Ok(SignoffRequest {
         id: row.text("id")?,
         component: row.text("component")?,
@@ -217,74 +218,6 @@ pub(super) const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achie
      reviewer_email, expires_at, decided_at, approved, comment";
 
 impl Store {
-    pub async fn insert_result(&self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
-        let c = result_columns(r)?;
-        let done = sqlx::query(INSERT_RESULT)
-            .bind(new_id())
-            .bind(r.organization_id)
-            .bind(r.learner_id)
-            .bind(r.achievement_id)
-            .bind(&r.result.component)
-            .bind(c.score)
-            .bind(c.attempt)
-            .bind(c.completed)
-            .bind(c.passed)
-            .bind(c.submitted)
-            .bind(c.evidence)
-            .bind(r.source)
-            .bind(&r.result.recorded_at)
-            .bind(r.dedup.map(|(key, _)| key))
-            .bind(r.dedup.map(|(_, source)| source))
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if done == 1 {
-            return Ok(ResultInsert::Inserted);
-        }
-        let Some((key, _)) = r.dedup else {
-            return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
-        };
-        let source: Option<String> = sqlx::query_scalar(DEDUP_SOURCE)
-            .bind(r.organization_id)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?
-            .flatten();
-        Ok(ResultInsert::AlreadyRecorded { source })
-    }
-
-    /// A learner's results on an achievement, oldest first.
-    pub async fn results(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<RecordedResult>> {
-        let rows = sqlx::query(
-            "SELECT component, score, attempt, completed, passed, submitted_for_signoff, recorded_at \
-             FROM assessment_results WHERE learner_id = $1 AND achievement_id = $2 ORDER BY recorded_at, id",
-        )
-        .bind(learner_id)
-        .bind(achievement_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(result_from_row).collect()
-    }
-
-    /// A learner's results on an achievement, oldest first, with the evidence recorded
-    /// with them (in the same order): [`Store::results`] and [`Store::result_evidence`]
-    /// in one query.
-    pub async fn results_with_evidence(
-        &self,
-        learner_id: &str,
-        achievement_id: &str,
-    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
-        let rows =
-            sqlx::query(RESULTS_WITH_EVIDENCE).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
-        let mut results = Vec::with_capacity(rows.len());
-        let mut evidence = Vec::new();
-        for row in &rows {
-            results.push(result_from_row(row)?);
-            evidence.extend(evidence_from_row(row)?);
-        }
-        Ok((results, evidence))
-    }
-
     /// Evidence recorded with a learner's results on an achievement.
     pub async fn result_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<EvidenceInput>> {
         let rows = sqlx::query(
@@ -303,26 +236,6 @@ impl Store {
             out.extend(items);
         }
         Ok(out)
-    }
-
-    /// Creates a single-use sign-off link; returns the request with its link.
-    pub async fn create_signoff(&self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
-        let (id, token_hash, expires_at, request) = prepare_signoff(&self.public_url, s);
-        sqlx::query(INSERT_SIGNOFF)
-            .bind(&id)
-            .bind(s.organization_id)
-            .bind(s.learner_id)
-            .bind(s.achievement_id)
-            .bind(s.component)
-            .bind(s.reviewer_kind)
-            .bind(s.reviewer_name)
-            .bind(s.reviewer_email)
-            .bind(token_hash)
-            .bind(&expires_at)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok(request)
     }
 
     /// Replaces an undecided request's link with a new one (the old link stops
@@ -361,23 +274,6 @@ impl Store {
         Ok(Some(request))
     }
 
-    /// Sign-off requests for a learner's achievement, newest first.
-    pub async fn signoffs(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(signoffs_sql()))
-            .bind(learner_id)
-            .bind(achievement_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
-        rows.iter().map(|r| signoff_from_row(r, &now)).collect()
-    }
-
-    /// The decisions made so far, for evaluating the rule.
-    pub async fn signoff_decisions(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
-        let rows = sqlx::query(SIGNOFF_DECISIONS).bind(learner_id).bind(achievement_id).fetch_all(&self.pool).await?;
-        rows.iter().map(decision_from_row).collect()
-    }
-
     /// The request a reviewer's token opens, if any.
     pub async fn signoff_by_token(&self, token: &str) -> AppResult<Option<SignoffTicket>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -397,18 +293,100 @@ impl Store {
             decided: decided.is_some(),
         }))
     }
+}
+
+impl Tx<'_> {
+    /// Stores a result; with a dedup key, a second insert of the same key records
+    /// nothing and names the row that recorded it.
+    pub fn insert_result(&mut self, r: &NewResult<'_>) -> AppResult<ResultInsert> {
+        let c = result_columns(r)?;
+        let id = new_id();
+        let done = self.execute(
+            INSERT_RESULT,
+            args![
+                &id,
+                r.organization_id,
+                r.learner_id,
+                r.achievement_id,
+                &r.result.component,
+                &c.score,
+                c.attempt,
+                c.completed,
+                c.passed,
+                c.submitted,
+                &c.evidence,
+                r.source,
+                &r.result.recorded_at,
+                r.dedup.map(|(key, _)| key),
+                r.dedup.map(|(_, source)| source),
+            ],
+        )?;
+        if done == 1 {
+            return Ok(ResultInsert::Inserted);
+        }
+        let Some((key, _)) = r.dedup else {
+            return Err(AppError::Internal("a result without a dedup key was not inserted".into()));
+        };
+        let source = self.query_opt(DEDUP_SOURCE, args![r.organization_id, key], |row| row.opt_text("dedup_source"))?;
+        Ok(ResultInsert::AlreadyRecorded { source: source.flatten() })
+    }
+
+    /// A learner's results on an achievement, oldest first, with the evidence
+    /// recorded with them (in the same order).
+    pub fn results_with_evidence(
+        &mut self,
+        learner_id: &str,
+        achievement_id: &str,
+    ) -> AppResult<(Vec<RecordedResult>, Vec<EvidenceInput>)> {
+        let rows = self.query_rows(RESULTS_WITH_EVIDENCE, args![learner_id, achievement_id], |row| {
+            Ok((result_from_row(row)?, evidence_from_row(row)?))
+        })?;
+        let mut results = Vec::with_capacity(rows.len());
+        let mut evidence = Vec::new();
+        for (result, items) in rows {
+            results.push(result);
+            evidence.extend(items);
+        }
+        Ok((results, evidence))
+    }
+
+    /// The decisions made so far, for evaluating the rule.
+    pub fn signoff_decisions(&mut self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffDecision>> {
+        self.query_rows(SIGNOFF_DECISIONS, args![learner_id, achievement_id], |row| decision_from_row(row))
+    }
+
+    /// Sign-off requests for a learner's achievement, newest first.
+    pub fn signoffs(&mut self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<SignoffRequest>> {
+        let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
+        self.query_rows(&signoffs_sql(), args![learner_id, achievement_id], |row| signoff_from_row(row, &now))
+    }
+
+    /// Creates a single-use sign-off link; returns the request with its link.
+    pub fn create_signoff(&mut self, s: &NewSignoff<'_>) -> AppResult<SignoffRequest> {
+        let (id, token_hash, expires_at, request) = prepare_signoff(&self.store().public_url, s);
+        let created_at = now();
+        self.execute(
+            INSERT_SIGNOFF,
+            args![
+                &id,
+                s.organization_id,
+                s.learner_id,
+                s.achievement_id,
+                s.component,
+                s.reviewer_kind,
+                s.reviewer_name,
+                s.reviewer_email,
+                &token_hash,
+                &expires_at,
+                &created_at
+            ],
+        )?;
+        Ok(request)
+    }
 
     /// Records a decision once: false when the link was already used or has expired.
-    pub async fn decide_signoff(&self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
+    pub fn decide_signoff(&mut self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
-        let done = sqlx::query(DECIDE_SIGNOFF)
-            .bind(&now)
-            .bind(i64::from(approved))
-            .bind(comment)
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(done == 1)
+        Ok(self.execute(DECIDE_SIGNOFF, args![&now, i64::from(approved), comment, id])? == 1)
     }
 }

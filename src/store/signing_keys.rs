@@ -2,6 +2,7 @@ use super::rows::ReadRow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::unit::{Tx, args};
 use super::{Store, new_id, now};
 use crate::error::{AppError, AppResult};
 use crate::keyring::{OpenedKey, SigningKeyInfo, seal_binding};
@@ -10,7 +11,7 @@ use credence_core::sealed_key::{IssuerKey, MasterKey};
 pub(super) const CURRENT: &str = "current";
 const RETIRED: &str = "retired";
 
-fn info_from_row(row: &impl ReadRow) -> AppResult<SigningKeyInfo> {
+fn info_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<SigningKeyInfo> {
     Ok(SigningKeyInfo {
         id: row.text("id")?,
         status: row.text("status")?,
@@ -25,6 +26,10 @@ pub(super) const CURRENT_KEY: &str = "SELECT id, status, public_key_multibase, c
 
 pub(super) const INSERT_KEY: &str = "INSERT INTO signing_keys (id, organization_id, public_key_multibase, sealed_seed, status, \
      created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// A new current key, unless the organization has one (made meanwhile).
+const INSERT_KEY_IF_NONE: &str = "INSERT INTO signing_keys (id, organization_id, public_key_multibase, sealed_seed, \
+     status, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
 
 pub(super) const KEY_TAKEN: &str = "the organization already has a current key";
 
@@ -44,7 +49,11 @@ pub(super) fn new_key(organization_id: &str, master: &MasterKey) -> (String, Ope
 }
 
 /// Opens the sealed key of a [`CURRENT_KEY`] row with the master key.
-pub(super) fn open_key_row(row: &impl ReadRow, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+pub(super) fn open_key_row(
+    row: &(impl ReadRow + ?Sized),
+    organization_id: &str,
+    master: &MasterKey,
+) -> AppResult<OpenedKey> {
     let info = info_from_row(row)?;
     let sealed = STANDARD
         .decode(row.text("sealed_seed")?.as_bytes())
@@ -71,23 +80,15 @@ impl Store {
         rows.iter().map(info_from_row).collect()
     }
 
-    /// The organization's current key, opened for signing; created on first use.
+    /// The organization's current key, opened for signing: read on the pool, or
+    /// created on first use (a unit of work of its own, as issuance creates it).
     pub async fn current_signing_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
-        for _ in 0..3 {
-            if let Some(opened) = self.open_current_key(organization_id, master).await? {
-                return Ok(opened);
-            }
-            match self.insert_key(organization_id, master, None).await {
-                Ok(_) | Err(AppError::Conflict { .. }) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(AppError::Internal("could not settle on a current signing key".into()))
-    }
-
-    async fn open_current_key(&self, organization_id: &str, master: &MasterKey) -> AppResult<Option<OpenedKey>> {
         let row = sqlx::query(CURRENT_KEY).bind(organization_id).fetch_optional(&self.pool).await?;
-        row.map(|row| open_key_row(&row, organization_id, master)).transpose()
+        if let Some(row) = row {
+            return open_key_row(&row, organization_id, master);
+        }
+        let (organization_id, master) = (organization_id.to_string(), master.clone());
+        self.issuing(move |tx| tx.current_signing_key(&organization_id, &master)).await
     }
 
     /// Inserts a new current key; with `tx_retire` the caller has retired the old one.
@@ -127,5 +128,29 @@ impl Store {
         let info = self.insert_key(organization_id, master, Some(&mut tx)).await?;
         tx.commit().await?;
         Ok(info)
+    }
+}
+
+impl Tx<'_> {
+    /// The organization's current key, opened; made (and stored) if it has none yet.
+    /// When another transaction makes one at the same time, that one is used.
+    pub fn current_signing_key(&mut self, organization_id: &str, master: &MasterKey) -> AppResult<OpenedKey> {
+        for _ in 0..3 {
+            let current =
+                self.query_opt(CURRENT_KEY, args![organization_id], |row| open_key_row(row, organization_id, master))?;
+            if let Some(opened) = current {
+                return Ok(opened);
+            }
+            let (sealed, opened) = new_key(organization_id, master);
+            let info = &opened.info;
+            let inserted = self.execute(
+                INSERT_KEY_IF_NONE,
+                args![&info.id, organization_id, &info.public_key_multibase, &sealed, CURRENT, &info.created_at],
+            )?;
+            if inserted == 1 {
+                return Ok(opened);
+            }
+        }
+        Err(AppError::Internal("could not settle on a current signing key".into()))
     }
 }

@@ -89,6 +89,10 @@ fn open(path: &Path) -> AppResult<Connection> {
     let conn = Connection::open(path)?;
     // The same settings as the pool's connections (see `Store::connect`).
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    // Each request's savepoint copies the pages it changes first into a statement
+    // journal; kept in memory (a few pages a request, emptied at every commit) rather
+    // than in a temporary file, which took a sixth of the writer's time in writes.
+    conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
     // Longer than the pool's 10 s: a large bulk upload is one transaction through the pool.
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.set_prepared_statement_cache_capacity(64);

@@ -27,6 +27,7 @@ mod openapi;
 mod rich_credential;
 mod signable_input;
 mod signing_keys;
+mod unit_of_work;
 mod verify_api;
 mod verify_fetch;
 mod web_pages;
