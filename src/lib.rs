@@ -18,5 +18,6 @@ pub mod issuance;
 pub mod keyring;
 pub mod server;
 pub mod store;
+pub mod vc_issuer;
 pub mod verification;
 pub mod web;

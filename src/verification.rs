@@ -25,6 +25,7 @@ use crate::keyring;
 use crate::store::Store;
 use credence_core::baking::{self, BakedCredential};
 use credence_core::canon::CanonLimits;
+use credence_core::format::CredentialFormat;
 use credence_core::remote_status::{self, RevocationList, StatusSources};
 use credence_core::status_list::StatusPurpose;
 use credence_core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
@@ -123,6 +124,10 @@ pub struct Facts {
     #[schema(value_type = Vec<Object>)]
     pub evidence: Vec<Value>,
     pub narrative: Option<String>,
+    /// What the document was seen to be: its standard (`open-badges-3.0`,
+    /// `verifiable-credential`, ...), VC Data Model version and how it is secured.
+    #[schema(value_type = Option<Object>)]
+    pub format: Option<CredentialFormat>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -695,6 +700,7 @@ fn facts(doc: &Value) -> Facts {
         results: c.credential_subject.result.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect(),
         evidence: evidence_of(&c).into_iter().filter_map(|e| serde_json::to_value(e).ok()).collect(),
         narrative: c.credential_subject.narrative.clone(),
+        format: None,
     }
 }
 
@@ -740,7 +746,7 @@ fn report_check(c: Check) -> ReportCheck {
 fn with_live_checks(fixed: &verify::StaticChecks, options: &VerifyOptions<'_>) -> Vec<Check> {
     let mut checks = fixed.checks.clone();
     if let Some(cred) = &fixed.credential {
-        checks.extend(verify::time_and_status_checks(cred, options));
+        checks.extend(verify::time_and_status_checks(cred, fixed.open_badge.as_ref(), options));
     }
     checks
 }
@@ -793,6 +799,7 @@ async fn verify_stored(
     let report = verify::VerificationReport {
         verified: false,
         checks,
+        format: Some(CredentialFormat::of_document(&known.document)),
         credential: Some(known.document.clone()),
         over_budget: false,
     };
@@ -916,7 +923,13 @@ pub async fn verify(
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
             let checks = with_live_checks(&static_checks, &options);
-            verify::VerificationReport { verified: false, checks, credential: Some(doc.clone()), over_budget: false }
+            verify::VerificationReport {
+                verified: false,
+                checks,
+                format: Some(CredentialFormat::of_document(doc)),
+                credential: Some(doc.clone()),
+                over_budget: false,
+            }
         }
         _ => {
             let doc = as_json.clone().filter(|_| stored_id.is_some());
@@ -935,6 +948,7 @@ pub async fn verify(
                         let report = verify::VerificationReport {
                             verified: false,
                             checks,
+                            format: Some(CredentialFormat::of_document(doc)),
                             credential: Some(doc.clone()),
                             over_budget,
                         };
@@ -1024,6 +1038,7 @@ fn summarize(
     };
     let registered = registered.filter(|_| authentic);
     let mut facts = report.credential.as_ref().map(facts).unwrap_or_default();
+    facts.format = report.format;
     let registered_organization_id = registered.as_ref().map(|o| o.id.clone());
     facts.registered_issuer = registered.map(|o| o.name);
     VerificationResult { result, authentic, checks, facts, credential: report.credential, registered_organization_id }

@@ -19,8 +19,9 @@ use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::http::client::ClientAddr;
 use crate::http::problem::Problem;
+use crate::vc_issuer;
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
-use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::data_integrity::{self, Cryptosuite};
 use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
 use credence_core::verify::CheckStatus;
 
@@ -32,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(vc_api_verify_presentation))
         .layer(axum::middleware::from_fn(crate::http::rate_limit::limit))
         .routes(routes!(vc_api_issue))
+        .routes(routes!(vc_api_update_status))
 }
 
 /// A verification request as JSON. Give one of `credential`, `url` or `id`.
@@ -419,37 +421,8 @@ async fn vc_api_issue(
         .ok_or_else(|| AppError::Forbidden("issuing needs an organization's key, not a platform admin key".into()))?;
     let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
     let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
-    let mut credential = body.credential;
-    let Some(obj) = credential.as_object_mut() else {
-        return Err(AppError::invalid("credential", "must be a JSON object"));
-    };
     let did = crate::keyring::organization_did(&state.store.public_url, &org.slug);
-    let issuer_id = match obj.get("issuer") {
-        None => {
-            obj.insert("issuer".into(), json!(org.profile_url));
-            org.profile_url.clone()
-        }
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
-        Some(_) => return Err(AppError::invalid("credential.issuer", "must be a URL or an object with an id")),
-    };
-    let controller = if issuer_id == org.profile_url {
-        org.profile_url.clone()
-    } else if did.as_deref() == Some(issuer_id.as_str()) {
-        issuer_id.clone()
-    } else {
-        return Err(AppError::invalid(
-            "credential.issuer",
-            format!(
-                "must be this organization: {}{}",
-                org.profile_url,
-                did.map(|d| format!(" or {d}")).unwrap_or_default()
-            ),
-        ));
-    };
-    if obj.contains_key("proof") {
-        return Err(AppError::invalid("credential.proof", "send the credential unsigned"));
-    }
+    let unsigned = vc_issuer::prepare(body.credential, &org, did.as_deref())?;
     let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
     let suite: Cryptosuite = body
         .options
@@ -459,8 +432,89 @@ async fn vc_api_issue(
         .unwrap_or(&org.cryptosuite)
         .parse()
         .map_err(|e: data_integrity::ProofError| AppError::invalid("options.cryptosuite", e.to_string()))?;
-    let vm = format!("{controller}#{}", key.info.public_key_multibase);
-    let signed = data_integrity::add_proof(&credential, key.key.signing_key(), &ProofOptions::new(suite, vm))
-        .map_err(|e| AppError::invalid("credential", e.to_string()))?;
+    let purposes = vc_issuer::requested_statuses(body.options.as_ref(), &unsigned.credential)?;
+    let signed = if purposes.is_empty() {
+        vc_issuer::sign(&unsigned, key.key.signing_key(), &key.info.public_key_multibase, suite)?
+    } else {
+        // The entries are allocated, the document signed and its row written in one unit.
+        let signing_key = key.key.signing_key().clone();
+        let public_key = key.info.public_key_multibase.clone();
+        let credential_id = unsigned.credential.get("id").and_then(Value::as_str).map(str::to_string);
+        state
+            .store
+            .issuing(move |tx| {
+                tx.write_vc_api_credential(&org.id, &org.slug, credential_id.as_deref(), &purposes, |statuses| {
+                    let credential = vc_issuer::with_statuses(unsigned.credential.clone(), statuses)?;
+                    let unsigned = vc_issuer::Unsigned { credential, controller: unsigned.controller.clone() };
+                    vc_issuer::sign(&unsigned, &signing_key, &public_key, suite)
+                })
+            })
+            .await?
+    };
     Ok((StatusCode::CREATED, Json(json!({"verifiableCredential": signed}))).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateStatusRequest {
+    /// The `id` of a credential this organization signed through `/credentials/issue`
+    /// with a status entry.
+    pub credential_id: String,
+    /// The bits to set: each `{"type": "BitstringStatusListEntry", "statusPurpose":
+    /// "revocation" | "suspension", "status": "1" | "0"}` (revocation when the purpose is
+    /// left out; "1" sets the bit). Revocation cannot be undone.
+    #[schema(value_type = Vec<Object>)]
+    pub credential_status: Vec<Value>,
+}
+
+/// W3C VC API: update the status of a credential signed with `/credentials/issue`
+/// (issuer key required): revoke it, or suspend it and lift the suspension. The
+/// organization's status list changes at once.
+#[utoipa::path(post, path = "/credentials/status", tag = "vc-api",
+    request_body = UpdateStatusRequest,
+    responses((status = 200, description = "the status was changed"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn vc_api_update_status(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiJson(body): ApiJson<UpdateStatusRequest>,
+) -> AppResult<Response> {
+    use crate::store::VcApiStatusChange;
+    let org_id = caller.organization_id.clone().ok_or_else(|| {
+        AppError::Forbidden("status changes need an organization's key, not a platform admin key".into())
+    })?;
+    let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
+    let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
+    if body.credential_status.is_empty() {
+        return Err(AppError::invalid("credentialStatus", "must name at least one status to change"));
+    }
+    let mut changes = Vec::new();
+    for (i, entry) in body.credential_status.iter().enumerate() {
+        let field = format!("credentialStatus[{i}]");
+        let purpose = entry.get("statusPurpose").map(Value::as_str);
+        let set = match entry.get("status") {
+            Some(Value::String(s)) if s == "1" || s == "true" => true,
+            Some(Value::String(s)) if s == "0" || s == "false" => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) if n.as_u64() == Some(1) => true,
+            Some(Value::Number(n)) if n.as_u64() == Some(0) => false,
+            _ => return Err(AppError::invalid(format!("{field}.status"), "must be \"1\" (set) or \"0\" (clear)")),
+        };
+        let change = match (purpose, set) {
+            (None | Some(Some("revocation")), true) => VcApiStatusChange::Revoke,
+            (None | Some(Some("revocation")), false) => {
+                return Err(AppError::invalid(
+                    format!("{field}.status"),
+                    "revocation is permanent: it cannot be cleared",
+                ));
+            }
+            (Some(Some("suspension")), true) => VcApiStatusChange::Suspend,
+            (Some(Some("suspension")), false) => VcApiStatusChange::Unsuspend,
+            _ => return Err(AppError::invalid(format!("{field}.statusPurpose"), "must be revocation or suspension")),
+        };
+        changes.push(change);
+    }
+    state.store.change_vc_api_status(&org.id, &body.credential_id, &changes).await?;
+    Ok((StatusCode::OK, Json(json!({"credentialId": body.credential_id}))).into_response())
 }

@@ -86,6 +86,11 @@ impl Written {
 const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
+/// The tables whose rows own status entries (`status_entries.credential_id`), each with
+/// `revoked_at` and `suspended`: credentials issued here, and those signed through the
+/// VC API with a status entry.
+const STATUS_HOLDERS: [&str; 2] = ["credentials", "vc_api_credentials"];
+
 /// Tries of random indexes before a list is called full.
 const STATUS_INDEX_TRIES: usize = 64;
 
@@ -221,7 +226,7 @@ impl Store {
             .collect()
     }
 
-    async fn bump_status_list(
+    pub(super) async fn bump_status_list(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         organization_id: &str,
@@ -312,34 +317,46 @@ impl Store {
             StatusPurpose::Revocation => "c.revoked_at IS NOT NULL",
             StatusPurpose::Suspension => "c.suspended = 1",
         };
-        let sql = format!(
-            "SELECT e.list_index FROM status_entries e JOIN credentials c ON c.id = e.credential_id \
-             WHERE e.organization_id = $1 AND e.purpose = $2 AND {condition}"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(organization_id)
-            .bind(purpose.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| r.try_get::<i64, _>("list_index").map(|i| i as u64).map_err(AppError::from)).collect()
+        // Credentials issued here, then those signed through the VC API.
+        let mut set = Vec::new();
+        for table in STATUS_HOLDERS {
+            let sql = format!(
+                "SELECT e.list_index FROM status_entries e JOIN {table} c ON c.id = e.credential_id \
+                 WHERE e.organization_id = $1 AND e.purpose = $2 AND {condition}"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(organization_id)
+                .bind(purpose.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+            for r in &rows {
+                set.push(r.try_get::<i64, _>("list_index")? as u64);
+            }
+        }
+        Ok(set)
     }
 
     /// Whether one bit of an organization's list is set (an index not handed out is clear).
     pub async fn status_bit(&self, organization_id: &str, purpose: StatusPurpose, index: u64) -> AppResult<bool> {
-        let row = sqlx::query(
-            "SELECT c.revoked_at, c.suspended FROM status_entries e JOIN credentials c ON c.id = e.credential_id \
-             WHERE e.organization_id = $1 AND e.purpose = $2 AND e.list_index = $3",
-        )
-        .bind(organization_id)
-        .bind(purpose.as_str())
-        .bind(i64::try_from(index).unwrap_or(i64::MAX))
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(false) };
-        Ok(match purpose {
-            StatusPurpose::Revocation => row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
-            StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
-        })
+        for table in STATUS_HOLDERS {
+            let sql = format!(
+                "SELECT c.revoked_at, c.suspended FROM status_entries e JOIN {table} c ON c.id = e.credential_id \
+                 WHERE e.organization_id = $1 AND e.purpose = $2 AND e.list_index = $3"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(organization_id)
+                .bind(purpose.as_str())
+                .bind(i64::try_from(index).unwrap_or(i64::MAX))
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = row {
+                return Ok(match purpose {
+                    StatusPurpose::Revocation => row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+                    StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
+                });
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -399,7 +416,7 @@ impl Tx<'_> {
         Ok(Some(Written { signed, issued_at, claim_url: store.claim_url(&token) }))
     }
 
-    fn allocate_status_index(
+    pub(super) fn allocate_status_index(
         &mut self,
         organization_id: &str,
         purpose: StatusPurpose,

@@ -17,6 +17,7 @@ mod rows;
 mod signing_keys;
 mod sqlite_writer;
 pub(crate) mod unit;
+mod vc_api_credentials;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -34,6 +35,7 @@ pub use credentials::{CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, Sta
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
+pub use vc_api_credentials::VcApiStatusChange;
 
 use sqlite_writer::SqliteWriter;
 

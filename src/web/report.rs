@@ -6,6 +6,7 @@
 //! from the verifier in English; French pages mark them `lang="en"`.
 
 use crate::verification::{Outcome, ReportCheck, VerificationResult};
+use credence_core::format::{CredentialFormat, Securing, Standard};
 
 use super::Lang;
 
@@ -85,6 +86,10 @@ pub struct ReportView {
     pub authentic: bool,
     pub claims_heading: &'static str,
     pub claims_note: &'static str,
+    /// What the document was seen to be, in the page's language ("Open Badges 3.0 ·
+    /// VC Data Model 2.0 · Data Integrity proof (eddsa-rdfc-2022)").
+    pub format: Option<String>,
+    pub format_label: &'static str,
 }
 
 struct Words {
@@ -95,6 +100,12 @@ struct Words {
     claims_heading: &'static str,
     claims_note: &'static str,
     check_names: &'static [(&'static str, &'static str)],
+    format_label: &'static str,
+    /// Open Badges 3.0, its endorsement, CLR 2.0, any other Verifiable Credential.
+    standards: [&'static str; 4],
+    data_model: &'static str,
+    /// Data Integrity proof, VC-JWT signed with, no signature.
+    securing: [&'static str; 3],
 }
 
 const EN: Words = Words {
@@ -123,7 +134,7 @@ const EN: Words = Words {
     check_names: &[
         ("format", "Format"),
         ("contexts", "JSON-LD contexts"),
-        ("structure", "Open Badges 3.0 structure"),
+        ("structure", "Structure"),
         ("proof", "Signature"),
         ("issuer", "Issuer"),
         ("registry", "Registered issuer"),
@@ -133,6 +144,15 @@ const EN: Words = Words {
         ("evidence", "Evidence"),
         ("endorsement", "Endorsement"),
     ],
+    format_label: "Verified as",
+    standards: [
+        "Open Badges 3.0",
+        "Open Badges 3.0 endorsement",
+        "CLR 2.0",
+        "Verifiable Credential (not an Open Badge)",
+    ],
+    data_model: "VC Data Model",
+    securing: ["Data Integrity proof", "VC-JWT signed with", "no signature"],
 };
 
 const FR: Words = Words {
@@ -161,7 +181,7 @@ const FR: Words = Words {
     check_names: &[
         ("format", "Format"),
         ("contexts", "Contextes JSON-LD"),
-        ("structure", "Structure Open Badges 3.0"),
+        ("structure", "Structure"),
         ("proof", "Signature"),
         ("issuer", "Émetteur"),
         ("registry", "Émetteur inscrit"),
@@ -171,6 +191,15 @@ const FR: Words = Words {
         ("evidence", "Preuves"),
         ("endorsement", "Recommandation"),
     ],
+    format_label: "Vérifié comme",
+    standards: [
+        "Open Badges 3.0",
+        "Recommandation Open Badges 3.0",
+        "CLR 2.0",
+        "Attestation vérifiable (pas un Open Badge)",
+    ],
+    data_model: "modèle de données VC",
+    securing: ["preuve Data Integrity", "VC-JWT signé avec", "aucune signature"],
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -193,6 +222,26 @@ fn label(w: &Words, check: &str) -> String {
         Some(i) => format!("{name} ({})", i + 1),
         None => name,
     }
+}
+
+/// The format a report names, in the page's language.
+fn format_sentence(w: &Words, format: &CredentialFormat) -> String {
+    let standard = match format.standard {
+        Standard::OpenBadges3 => w.standards[0],
+        Standard::OpenBadges3Endorsement => w.standards[1],
+        Standard::Clr2 => w.standards[2],
+        Standard::VerifiableCredential => w.standards[3],
+    };
+    let mut parts = vec![standard.to_string()];
+    if let Some(version) = format.vc_version {
+        parts.push(format!("{} {version}", w.data_model));
+    }
+    parts.push(match &format.securing {
+        Securing::DataIntegrity { suites } => format!("{} ({})", w.securing[0], suites.join(", ")),
+        Securing::VcJwt { alg } => format!("{} {alg}", w.securing[1]),
+        Securing::Unsigned => w.securing[2].to_string(),
+    });
+    parts.join(" · ")
 }
 
 impl ReportView {
@@ -225,6 +274,8 @@ impl ReportView {
             authentic: result.authentic,
             claims_heading: w.claims_heading,
             claims_note: w.claims_note,
+            format: result.facts.format.as_ref().map(|f| format_sentence(w, f)),
+            format_label: w.format_label,
         }
     }
 
@@ -290,5 +341,30 @@ mod tests {
         assert_eq!(fr.checks[1].verdict, "impossible à vérifier");
         assert_eq!(fr.checks[2].label, "odd");
         assert_eq!(ReportView::new(&r, Lang::En).checks[0].verdict, "passed");
+    }
+
+    #[test]
+    fn the_format_is_named_in_the_page_language() {
+        let mut r = result(Outcome::Valid, &[("proof[0]", "passed", "ok")]);
+        r.facts.format = Some(CredentialFormat {
+            standard: Standard::VerifiableCredential,
+            vc_version: Some("1.1"),
+            securing: Securing::DataIntegrity { suites: vec!["eddsa-rdfc-2022".into()] },
+        });
+        assert_eq!(
+            ReportView::new(&r, Lang::En).format.as_deref(),
+            Some(
+                "Verifiable Credential (not an Open Badge) · VC Data Model 1.1 · Data Integrity proof (eddsa-rdfc-2022)"
+            )
+        );
+        r.facts.format = Some(CredentialFormat {
+            standard: Standard::OpenBadges3,
+            vc_version: Some("2.0"),
+            securing: Securing::VcJwt { alg: "RS256".into() },
+        });
+        assert_eq!(
+            ReportView::new(&r, Lang::Fr).format.as_deref(),
+            Some("Open Badges 3.0 · modèle de données VC 2.0 · VC-JWT signé avec RS256")
+        );
     }
 }

@@ -478,3 +478,186 @@ async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
     let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
     assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
 }
+
+/// A generic credential (no Open Badges type) as a VC API client sends it.
+fn plain_credential(context: &str) -> Value {
+    let mut credential = json!({
+        "@context": [context, "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "degree": {"name": "Bachelor of Science"}}
+    });
+    if context.ends_with("/v1") {
+        credential["issuanceDate"] = json!("2026-01-01T00:00:00Z");
+    } else {
+        credential["validFrom"] = json!("2026-01-01T00:00:00Z");
+    }
+    credential
+}
+
+#[tokio::test]
+async fn vc_api_issuer_refuses_credentials_the_data_model_forbids_one_rule_each() {
+    let t = issued().await;
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    type Edit = fn(&mut Value);
+    let cases: Vec<(&str, Edit)> = vec![
+        ("credential.credentialSubject", |c| {
+            c.as_object_mut().unwrap().remove("credentialSubject");
+        }),
+        ("credential.credentialSubject", |c| c["credentialSubject"] = json!({})),
+        ("credential.@context[0]", |c| c["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2"])),
+        ("credential.type", |c| c["type"] = json!(["ExampleDegreeCredential"])),
+        ("credential.validFrom", |c| c["validFrom"] = json!("2026-01-01")),
+        ("credential.validUntil", |c| c["validUntil"] = json!("2027-01-01T00:00:00")),
+        ("credential.credentialStatus.type", |c| c["credentialStatus"] = json!({"id": "https://example.com/s#3"})),
+        ("credential.evidence[0].type", |c| c["evidence"] = json!([{"id": "https://example.com/e"}])),
+        ("credential.termsOfUse.type", |c| c["termsOfUse"] = json!({"id": "https://example.com/t"})),
+        ("credential.refreshService.type", |c| c["refreshService"] = json!({"id": "https://example.com/r"})),
+        ("credential.credentialSchema.type", |c| c["credentialSchema"] = json!({"id": "https://example.com/s"})),
+        ("credential.relatedResource[0].id", |c| {
+            c["relatedResource"] =
+                json!([{"digestSRI": "sha384-WeF0h3dEjGnea4ANejO7+5/xtGPkQ1TDVTvNucZm+pASWjx5+QOXvfX2oT3oKGhP"}])
+        }),
+        ("credential.relatedResource[1].id", |c| {
+            let r = json!({"id": "https://example.com/a", "digestSRI": "sha384-WeF0h3dEjGnea4ANejO7+5/xtGPkQ1TDVTvNucZm+pASWjx5+QOXvfX2oT3oKGhP"});
+            c["relatedResource"] = json!([r.clone(), r]);
+        }),
+        ("credential.relatedResource[0].digestSRI", |c| {
+            c["relatedResource"] = json!([{"id": "https://example.com/a", "digestSRI": "sha384-abc"}])
+        }),
+        ("credential.relatedResource[0].digestMultibase", |c| {
+            c["relatedResource"] = json!([{"id": "https://example.com/a", "digestMultibase": "zWrongDigest"}])
+        }),
+    ];
+    for (field, edit) in cases {
+        let mut credential = plain_credential("https://www.w3.org/ns/credentials/v2");
+        edit(&mut credential);
+        let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential})).await;
+        r.assert_problem(422, Some(field));
+    }
+    // VC 1.1: its issuance date is required.
+    let mut old = plain_credential("https://www.w3.org/2018/credentials/v1");
+    old.as_object_mut().unwrap().remove("issuanceDate");
+    let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": old})).await;
+    r.assert_problem(422, Some("credential.issuanceDate"));
+}
+
+#[tokio::test]
+async fn generic_credentials_it_signs_verify_with_both_vc_versions_and_suites() {
+    let t = issued().await;
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    for context in ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1"] {
+        for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
+            let body = json!({"credential": plain_credential(context), "options": {"cryptosuite": suite}});
+            let r = t.app.post("/credentials/issue", Some(&issuer), &body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{context} {suite}: {}", r.text);
+            let vc = r.body["verifiableCredential"].clone();
+            assert_eq!(vc["proof"]["cryptosuite"], suite);
+            let contexts = vc["@context"].as_array().unwrap();
+            let has_di = contexts.iter().any(|c| c == "https://w3id.org/security/data-integrity/v2");
+            assert_eq!(has_di, context.ends_with("/v1"), "{context}: {contexts:?}");
+
+            let ok = t.app.post("/credentials/verify", None, &json!({"verifiableCredential": vc})).await;
+            assert_eq!(ok.status, StatusCode::OK, "{context} {suite}: {}", ok.text);
+            assert_eq!(ok.body["verified"], true);
+
+            let report = verify_json(&t.app, &json!({"credential": vc})).await;
+            assert_eq!(report.body["result"], "valid", "{}", report.text);
+            assert!(check(&report.body, "structure")["message"].as_str().unwrap().contains("not an Open Badge"));
+            assert_eq!(check(&report.body, "registry")["status"], "passed");
+            let format = &report.body["facts"]["format"];
+            assert_eq!(format["standard"], "verifiable-credential", "{}", report.text);
+            assert_eq!(format["vcVersion"], if context.ends_with("/v1") { "1.1" } else { "2.0" });
+            assert_eq!(format["securing"]["suites"][0], suite);
+
+            let mut altered = vc.clone();
+            altered["credentialSubject"]["degree"]["name"] = json!("Doctor of Science");
+            t.app
+                .post("/credentials/verify", None, &json!({"verifiableCredential": altered}))
+                .await
+                .assert_problem(422, Some("proof[0]"));
+        }
+    }
+    // Our own Open Badge names its format too.
+    let ours = verify_json(&t.app, &json!({"id": t.id})).await;
+    assert_eq!(ours.body["facts"]["format"]["standard"], "open-badges-3.0", "{}", ours.text);
+}
+
+#[tokio::test]
+async fn vc_api_issuer_allocates_status_entries_and_its_status_update_is_seen_by_verifiers() {
+    let t = issued().await;
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    let mut credential = plain_credential("https://www.w3.org/ns/credentials/v2");
+    credential["id"] = json!("urn:uuid:1b6a8c1e-2f5e-4a3c-9d0b-3c7a1f2e4d5c");
+    let options = json!({"credentialStatus": [
+        {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
+    ]});
+    let r =
+        t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": options})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let vc = r.body["verifiableCredential"].clone();
+    let entries = vc["credentialStatus"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["statusPurpose"], "revocation");
+    assert_eq!(entries[0]["statusListCredential"], format!("{}/status/ccaa/revocation", crate::common::PUBLIC_URL));
+    assert_eq!(entries[1]["statusPurpose"], "suspension");
+    // Not the indexes of the Open Badge issued before.
+    let badge_indexes: Vec<&Value> =
+        t.doc["credentialStatus"].as_array().unwrap().iter().map(|e| &e["statusListIndex"]).collect();
+    assert!(!badge_indexes.contains(&&entries[0]["statusListIndex"]));
+
+    assert_eq!(vc_api_verify(&t.app, &vc).await.body["verified"], true);
+
+    let id = vc["id"].as_str().unwrap().to_string();
+    let suspend = json!({"credentialId": id, "credentialStatus": [
+        {"type": "BitstringStatusListEntry", "statusPurpose": "suspension", "status": "1"}]});
+    let r = t.app.post("/credentials/status", Some(&issuer), &suspend).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let report = verify_json(&t.app, &json!({"credential": vc})).await;
+    assert_eq!(report.body["result"], "invalid", "{}", report.text);
+    assert_eq!(check(&report.body, "status[1]")["message"], "suspended by the issuer");
+
+    let lift = json!({"credentialId": id, "credentialStatus": [
+        {"type": "BitstringStatusListEntry", "statusPurpose": "suspension", "status": "0"}]});
+    assert_eq!(t.app.post("/credentials/status", Some(&issuer), &lift).await.status, StatusCode::OK);
+    assert_eq!(vc_api_verify(&t.app, &vc).await.body["verified"], true);
+
+    let revoke = json!({"credentialId": id, "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "1"}]});
+    assert_eq!(t.app.post("/credentials/status", Some(&issuer), &revoke).await.status, StatusCode::OK);
+    let report = verify_json(&t.app, &json!({"credential": vc})).await;
+    assert_eq!(check(&report.body, "status[0]")["message"], "revoked by the issuer", "{}", report.text);
+    // Permanent; and the badge issued before is untouched.
+    t.app.post("/credentials/status", Some(&issuer), &lift).await.assert_problem(409, Some("status"));
+    assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
+
+    // Refusals, each naming its field.
+    let ask = |options: Value| json!({"credential": plain_credential("https://www.w3.org/ns/credentials/v2"), "options": options});
+    for (options, field) in [
+        (json!({"credentialStatus": {"type": "StatusList2021Entry"}}), "options.credentialStatus.type"),
+        (json!({"credentialStatus": {"statusPurpose": "revocation"}}), "options.credentialStatus.type"),
+        (
+            json!({"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "message"}}),
+            "options.credentialStatus.statusPurpose",
+        ),
+        (
+            json!({"credentialStatus": [{"type": "BitstringStatusListEntry"}, {"type": "BitstringStatusListEntry"}]}),
+            "options.credentialStatus[1].statusPurpose",
+        ),
+    ] {
+        t.app.post("/credentials/issue", Some(&issuer), &ask(options)).await.assert_problem(422, Some(field));
+    }
+    let unknown = json!({"credentialId": "urn:uuid:00000000-0000-0000-0000-000000000000", "credentialStatus": [
+        {"type": "BitstringStatusListEntry", "status": "1"}]});
+    t.app.post("/credentials/status", Some(&issuer), &unknown).await.assert_problem(404, None);
+    t.app.post("/credentials/status", None, &unknown).await.assert_problem(401, None);
+    let bad =
+        json!({"credentialId": id, "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "maybe"}]});
+    t.app
+        .post("/credentials/status", Some(&issuer), &bad)
+        .await
+        .assert_problem(422, Some("credentialStatus[0].status"));
+}
+
+async fn vc_api_verify(app: &crate::common::TestApp, vc: &Value) -> crate::common::Response {
+    app.post("/credentials/verify", None, &json!({"verifiableCredential": vc})).await
+}

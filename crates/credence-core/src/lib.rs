@@ -23,6 +23,7 @@ pub mod baking;
 pub mod canon;
 pub mod data_integrity;
 pub mod did;
+pub mod format;
 pub mod iri;
 pub mod jsonld;
 pub mod jwt;

@@ -18,9 +18,10 @@ use time::format_description::well_known::Rfc3339;
 use super::canon::CanonLimits;
 use super::data_integrity::{self, ProofError, ProofOutcome, ResolveError, VerificationMethodResolver};
 use super::did::{self, ResolvedKey};
+use super::format::CredentialFormat;
 use super::jsonld;
 use super::jwt::{self, JwtVerificationKey};
-use super::model::{self, OpenBadgeCredential, parse_date_time_z};
+use super::model::{self, OpenBadgeCredential, VerifiableCredential, parse_date_time_z};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,13 +52,16 @@ pub struct VerificationReport {
     /// ([`VerifyOptions::canon`]): a larger budget might decide it.
     #[serde(skip)]
     pub over_budget: bool,
+    /// What the document was seen to be: standard, VC version, securing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<CredentialFormat>,
 }
 
 impl VerificationReport {
     fn new(checks: Vec<Check>, credential: Option<Value>) -> Self {
         let verified =
             !checks.is_empty() && checks.iter().all(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Skipped));
-        VerificationReport { verified, checks, credential, over_budget: false }
+        VerificationReport { verified, checks, credential, over_budget: false, format: None }
     }
 
     /// The first check that failed or erred.
@@ -342,17 +346,18 @@ pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDat
 
 /// [`verify_credential`] with every option.
 pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
-    let StaticChecks { mut checks, credential, over_budget } =
+    let StaticChecks { mut checks, credential, open_badge, over_budget } =
         static_checks_with(doc, options.resolver, &options.canon);
     let mut report = match &credential {
         Some(cred) => {
-            checks.extend(time_and_status_checks(cred, options));
+            checks.extend(time_and_status_checks(cred, open_badge.as_ref(), options));
             VerificationReport::new(checks, Some(doc.clone()))
         }
         None if checks.iter().any(|c| c.check == "format") => VerificationReport::new(checks, None),
         None => VerificationReport::new(checks, Some(doc.clone())),
     };
     report.over_budget = over_budget;
+    report.format = Some(CredentialFormat::of_document(doc));
     report
 }
 
@@ -362,8 +367,10 @@ pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
 #[derive(Debug, Clone)]
 pub struct StaticChecks {
     pub checks: Vec<Check>,
-    /// The parsed credential, when its structure is valid.
-    pub credential: Option<OpenBadgeCredential>,
+    /// What every credential has, when its structure is valid.
+    pub credential: Option<VerifiableCredential>,
+    /// The parsed Open Badge, when the credential is one and its structure is valid.
+    pub open_badge: Option<OpenBadgeCredential>,
     /// A proof ran out of the canonicalization budget: the checks are not final.
     pub over_budget: bool,
 }
@@ -385,9 +392,9 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
     let mut checks = Vec::new();
     if let Err(e) = jsonld::check_depth(doc, jsonld::MAX_DEPTH) {
         checks.push(check("format", CheckStatus::Failed, e.to_string()));
-        return StaticChecks { checks, credential: None, over_budget: false };
+        return StaticChecks { checks, credential: None, open_badge: None, over_budget: false };
     }
-    let credential = format_checks(doc, &mut checks);
+    let (credential, open_badge) = format_checks(doc, &mut checks);
     let outcomes = data_integrity::verify_proofs_with_limits(doc, &ProofKeys(resolver), limits);
     let mut over_budget = any_over_budget(&outcomes);
     for o in &outcomes {
@@ -404,11 +411,13 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
                 checks.push(issuer_check(o.index, KeyReference::Method(vm), cred.issuer_id(), resolver));
             }
         }
-        let (endorsements, endorsements_over_budget) = endorsement_checks(cred, resolver, limits);
+    }
+    if let Some(badge) = &open_badge {
+        let (endorsements, endorsements_over_budget) = endorsement_checks(badge, resolver, limits);
         checks.extend(endorsements);
         over_budget |= endorsements_over_budget;
     }
-    StaticChecks { checks, credential, over_budget }
+    StaticChecks { checks, credential, open_badge, over_budget }
 }
 
 /// Embedded endorsements are checked the same way: each proof, and that the
@@ -504,37 +513,66 @@ pub fn presentation_proof_checks(vp: &Value, resolver: &dyn KeyResolver, limits:
     (checks, over_budget)
 }
 
-/// The checks on the credential's content: endorsements, then validity, status,
-/// recipient; and whether an endorsement ran out of the budget.
-fn credential_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> (Vec<Check>, bool) {
-    let (mut checks, over_budget) = endorsement_checks(cred, options.resolver, &options.canon);
-    checks.extend(time_and_status_checks(cred, options));
+/// The checks on the credential's content: an Open Badge's endorsements, then
+/// validity, status, recipient; and whether an endorsement ran out of the budget.
+fn credential_checks(
+    cred: &VerifiableCredential,
+    open_badge: Option<&OpenBadgeCredential>,
+    options: &VerifyOptions<'_>,
+) -> (Vec<Check>, bool) {
+    let (mut checks, over_budget) = match open_badge {
+        Some(badge) => endorsement_checks(badge, options.resolver, &options.canon),
+        None => (Vec::new(), false),
+    };
+    checks.extend(time_and_status_checks(cred, open_badge, options));
     (checks, over_budget)
 }
 
 /// The checks whose answers change with time or with the issuer's lists: validity
-/// at `options.now`, each status entry, and the recipient.
-pub fn time_and_status_checks(cred: &OpenBadgeCredential, options: &VerifyOptions<'_>) -> Vec<Check> {
+/// at `options.now`, each status entry, and the recipient (named in Open Badges only).
+pub fn time_and_status_checks(
+    cred: &VerifiableCredential,
+    open_badge: Option<&OpenBadgeCredential>,
+    options: &VerifyOptions<'_>,
+) -> Vec<Check> {
     let mut checks = vec![validity_check(cred, options.now)];
     match options.status {
         Some(lookup) => checks.extend(status_checks(cred, lookup)),
         None => checks.push(status_check(cred)),
     }
     if let Some(email) = options.recipient_email {
-        checks.push(recipient_check(cred, email));
+        checks.push(match open_badge {
+            Some(badge) => recipient_check(badge, email),
+            None => check(
+                "recipient",
+                CheckStatus::Failed,
+                "the credential is not an Open Badge: it names no hashed recipient to compare an email with",
+            ),
+        });
     }
     checks
 }
 
-fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<Check> {
-    let Some(entries) = &cred.credential_status else {
+fn status_checks(cred: &VerifiableCredential, lookup: &dyn StatusLookup) -> Vec<Check> {
+    let entries = cred.status_entries();
+    if entries.is_empty() {
         return vec![status_check(cred)];
-    };
+    }
     entries
         .iter()
         .enumerate()
         .map(|(i, entry)| {
             let name = format!("status[{i}]");
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(kind) => {
+                    return check(
+                        name,
+                        CheckStatus::Error,
+                        format!("status method {kind} is not supported, so the status is unknown"),
+                    );
+                }
+            };
             if entry.kind == model::ONE_ED_TECH_REVOCATION_LIST {
                 return revocation_list_check(name, cred, entry, lookup);
             }
@@ -573,7 +611,7 @@ fn status_checks(cred: &OpenBadgeCredential, lookup: &dyn StatusLookup) -> Vec<C
 /// A `1EdTechRevocationList` entry: the list at the entry's `id` must not name the credential's `id`.
 fn revocation_list_check(
     name: String,
-    cred: &OpenBadgeCredential,
+    cred: &VerifiableCredential,
     entry: &model::CredentialStatus,
     lookup: &dyn StatusLookup,
 ) -> Check {
@@ -605,8 +643,10 @@ fn recipient_check(cred: &OpenBadgeCredential, email: &str) -> Check {
     }
 }
 
-/// Checks contexts against the allow-list and the Open Badges 3.0 structure.
-fn format_checks(doc: &Value, checks: &mut Vec<Check>) -> Option<OpenBadgeCredential> {
+/// Checks contexts against the allow-list, and the structure: the VC Data Model's rules
+/// for every credential, and the Open Badges 3.0 model's too for an achievement
+/// credential (`OpenBadgeCredential`, `AchievementCredential`).
+fn format_checks(doc: &Value, checks: &mut Vec<Check>) -> (Option<VerifiableCredential>, Option<OpenBadgeCredential>) {
     let unknown: Vec<&str> = context_urls(doc).into_iter().filter(|u| !jsonld::loader::is_bundled(u)).collect();
     if unknown.is_empty() {
         checks.push(check("contexts", CheckStatus::Passed, "every @context is a known, bundled context"));
@@ -617,25 +657,52 @@ fn format_checks(doc: &Value, checks: &mut Vec<Check>) -> Option<OpenBadgeCreden
             format!("unknown contexts (never fetched): {}", unknown.join(", ")),
         ));
     }
-    match model::validate_credential(doc) {
-        Ok(cred) => {
+    let version = model::vc_version(doc).unwrap_or("2.0");
+    if model::is_achievement_document(doc) {
+        return match model::validate_credential(doc) {
+            Ok(badge) => {
+                checks.push(check(
+                    "structure",
+                    CheckStatus::Passed,
+                    format!("the document is a well-formed Open Badges 3.0 credential (VC Data Model {version})"),
+                ));
+                (serde::Deserialize::deserialize(doc).ok(), Some(badge))
+            }
+            Err(errors) => {
+                checks.push(check("structure", CheckStatus::Failed, error_list(&errors)));
+                (None, None)
+            }
+        };
+    }
+    match model::validate_vc(doc) {
+        Ok(credential) => {
+            let what =
+                if credential.is_open_badge() { "checked by the VC Data Model's rules" } else { "not an Open Badge" };
             checks.push(check(
                 "structure",
                 CheckStatus::Passed,
-                "the document is a well-formed Open Badges 3.0 credential",
+                format!("the document is a well-formed Verifiable Credential (VC Data Model {version}); {what}"),
             ));
-            Some(cred)
+            (Some(credential), None)
         }
         Err(errors) => {
-            let list: Vec<String> = errors
-                .iter()
-                .take(10)
-                .map(|e| if e.path.is_empty() { e.message.clone() } else { format!("{}: {}", e.path, e.message) })
-                .collect();
-            checks.push(check("structure", CheckStatus::Failed, list.join("; ")));
-            None
+            checks.push(check(
+                "structure",
+                CheckStatus::Failed,
+                format!("not a conforming Verifiable Credential: {}", error_list(&errors)),
+            ));
+            (None, None)
         }
     }
+}
+
+fn error_list(errors: &[model::ValidationError]) -> String {
+    let list: Vec<String> = errors
+        .iter()
+        .take(10)
+        .map(|e| if e.path.is_empty() { e.message.clone() } else { format!("{}: {}", e.path, e.message) })
+        .collect();
+    list.join("; ")
 }
 
 fn context_urls(doc: &Value) -> Vec<&str> {
@@ -665,7 +732,7 @@ fn owner_check(
     }
 }
 
-fn validity_check(cred: &OpenBadgeCredential, now: OffsetDateTime) -> Check {
+fn validity_check(cred: &VerifiableCredential, now: OffsetDateTime) -> Check {
     let when = now.format(&Rfc3339).unwrap_or_default();
     let from = cred.start_date().and_then(parse_date_time_z);
     let until = cred.end_date().and_then(parse_date_time_z);
@@ -690,7 +757,7 @@ fn validity_check(cred: &OpenBadgeCredential, now: OffsetDateTime) -> Check {
     check("validity", CheckStatus::Passed, message)
 }
 
-fn status_check(cred: &OpenBadgeCredential) -> Check {
+fn status_check(cred: &VerifiableCredential) -> Check {
     if cred.credential_status.is_none() {
         check("status", CheckStatus::Passed, "the credential has no status entry: it cannot be revoked or suspended")
     } else {
@@ -729,7 +796,7 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
         (None, Some(jwk)) => JwtVerificationKey::from_jwk(jwk).map_err(|e| (CheckStatus::Failed, e.to_string())),
         (None, None) => Err((CheckStatus::Failed, "the JWT names no key (no kid, no jwk)".to_string())),
     };
-    let cred = format_checks(&credential, &mut checks);
+    let (cred, open_badge) = format_checks(&credential, &mut checks);
     match key {
         Ok(key) => {
             let jwt_options = jwt::VerifyOptions { require_kid_under_issuer: false, now: None };
@@ -755,11 +822,13 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
     }
     let mut over_budget = false;
     if let Some(cred) = &cred {
-        let (more, endorsements_over_budget) = credential_checks(cred, options);
+        let (more, endorsements_over_budget) = credential_checks(cred, open_badge.as_ref(), options);
         checks.extend(more);
         over_budget = endorsements_over_budget;
     }
+    let format = CredentialFormat::of_jwt(&credential, decoded.alg());
     let mut report = VerificationReport::new(checks, Some(credential));
     report.over_budget = over_budget;
+    report.format = Some(format);
     report
 }

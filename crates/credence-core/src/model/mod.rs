@@ -1,11 +1,13 @@
 //! The Open Badges 3.0 data model: serde types, vocabularies, structural
-//! validation and recipient identity hashing.
+//! validation and recipient identity hashing; and what every Verifiable Credential
+//! has, with the VC Data Model's rules (`vcdm`).
 
 mod enums;
 mod identity;
 mod one_or_many;
 mod types;
 mod validate;
+mod vcdm;
 
 #[cfg(test)]
 mod tests;
@@ -17,6 +19,10 @@ pub use identity::{
 pub use one_or_many::OneOrMany;
 pub use types::*;
 pub use validate::{ValidationError, is_uri, parse_date_time_z, validate_credential};
+pub use vcdm::{
+    IssuerRef, OPEN_BADGES_TYPES, VerifiableCredential, is_achievement_document, is_open_badge_document, validate_vc,
+    vc_version,
+};
 
 /// The VC Data Model 2.0 context URL.
 pub const VC_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";

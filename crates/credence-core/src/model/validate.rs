@@ -34,9 +34,20 @@ pub fn validate_credential(value: &Value) -> Result<OpenBadgeCredential, Vec<Val
         return Err(vec![ValidationError { path: String::new(), message: e.to_string() }]);
     }
     let mut checker = Checker::default();
+    // The VC Data Model's rules, then the Open Badges 3.0 model's; one problem per path
+    // (both say when `issuer` is missing, say).
+    checker.verifiable_credential(value);
+    let data_model = std::mem::take(&mut checker.errors);
     checker.credential(value);
-    if !checker.errors.is_empty() {
-        return Err(checker.errors);
+    let open_badges = std::mem::take(&mut checker.errors);
+    let mut errors = data_model;
+    for e in open_badges {
+        if !errors.iter().any(|known| known.path == e.path) {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     // From the borrowed value: no copy of the document first (the model's flattened `extra`
     // maps buffer what they do not know, which for a 1 MiB document is most of the cost).
@@ -64,16 +75,16 @@ pub fn is_uri(value: &str) -> bool {
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-fn child(path: &str, key: &str) -> String {
+pub(super) fn child(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-fn index(path: &str, i: usize) -> String {
+pub(super) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
 /// Items of a single-or-array value, with their paths.
-fn items<'a>(value: &'a Value, path: &str) -> Vec<(String, &'a Value)> {
+pub(super) fn items<'a>(value: &'a Value, path: &str) -> Vec<(String, &'a Value)> {
     match value {
         Value::Array(list) => list.iter().enumerate().map(|(i, v)| (index(path, i), v)).collect(),
         single => vec![(path.to_owned(), single)],
@@ -81,16 +92,16 @@ fn items<'a>(value: &'a Value, path: &str) -> Vec<(String, &'a Value)> {
 }
 
 #[derive(Default)]
-struct Checker {
-    errors: Vec<ValidationError>,
+pub(super) struct Checker {
+    pub(super) errors: Vec<ValidationError>,
 }
 
 impl Checker {
-    fn fail(&mut self, path: &str, message: impl Into<String>) {
+    pub(super) fn fail(&mut self, path: &str, message: impl Into<String>) {
         self.errors.push(ValidationError { path: path.to_owned(), message: message.into() });
     }
 
-    fn object<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a Map<String, Value>> {
+    pub(super) fn object<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a Map<String, Value>> {
         let object = value.as_object();
         if object.is_none() {
             self.fail(path, "must be an object");
@@ -99,7 +110,7 @@ impl Checker {
     }
 
     /// A required string; reports absence or wrong type.
-    fn required_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
+    pub(super) fn required_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
         match obj.get(key) {
             None => {
                 self.fail(&child(path, key), "is required");
@@ -110,11 +121,11 @@ impl Checker {
     }
 
     /// An optional string; reports wrong type.
-    fn optional_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
+    pub(super) fn optional_str<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a str> {
         obj.get(key).and_then(|value| self.string(value, &child(path, key)))
     }
 
-    fn string<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a str> {
+    pub(super) fn string<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a str> {
         let text = value.as_str();
         if text.is_none() {
             self.fail(path, "must be a string");
@@ -122,7 +133,7 @@ impl Checker {
         text
     }
 
-    fn uri(&mut self, value: Option<&str>, path: &str) {
+    pub(super) fn uri(&mut self, value: Option<&str>, path: &str) {
         if let Some(text) = value
             && !is_uri(text)
         {
@@ -130,7 +141,7 @@ impl Checker {
         }
     }
 
-    fn date_time_z(&mut self, value: Option<&str>, path: &str) -> Option<OffsetDateTime> {
+    pub(super) fn date_time_z(&mut self, value: Option<&str>, path: &str) -> Option<OffsetDateTime> {
         let text = value?;
         let parsed = parse_date_time_z(text);
         if parsed.is_none() {
@@ -172,7 +183,7 @@ impl Checker {
 
     /// `type`: a string or non-empty array of strings that includes every `required` term
     /// (each entry of `required` is a set of alternatives).
-    fn types(&mut self, obj: &Map<String, Value>, path: &str, required: &[&[&str]]) {
+    pub(super) fn types(&mut self, obj: &Map<String, Value>, path: &str, required: &[&[&str]]) {
         let path = child(path, "type");
         let names: Vec<&str> = match obj.get("type") {
             None => return self.fail(&path, "is required"),

@@ -5,6 +5,7 @@ mod hostile_support;
 
 mod core_tamper;
 mod core_vectors;
+mod generic_vc;
 mod hostile_graphs;
 mod jsonld_differential;
 mod rdf_canon;

@@ -1,0 +1,193 @@
+//! The W3C VC API issuer (`POST /credentials/issue`): an organization signs a credential
+//! it wrote itself. The input must be a conforming credential by the VC Data Model's
+//! rules (and, for an Open Badge, by the Open Badges 3.0 model's) before anything is
+//! signed; the issuer is the calling organization; VC 1.1 input gets the Data Integrity
+//! context a `DataIntegrityProof` needs.
+
+use serde_json::{Value, json};
+
+use credence_core::status_list::StatusPurpose;
+
+use crate::domain::organization::Organization;
+use crate::domain::validation::FieldError;
+use crate::error::{AppError, AppResult};
+use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::model::{self, VC_V1_CONTEXT, ValidationError};
+
+/// The Data Integrity context: VC 2.0's context includes its terms, VC 1.1's does not.
+pub const DATA_INTEGRITY_CONTEXT: &str = "https://w3id.org/security/data-integrity/v2";
+
+/// A credential made ready to sign: its issuer set and checked, its contexts complete,
+/// and the controller whose key signs it.
+#[derive(Debug)]
+pub struct Unsigned {
+    pub credential: Value,
+    /// The organization's identifier the credential names as issuer (Profile URL or did:web).
+    pub controller: String,
+}
+
+/// Checks `credential` as the organization's own and completes it: the issuer is set when
+/// absent and must otherwise be the organization (its Profile URL or its did:web); the
+/// input must carry no proof; every data-model rule must hold. Each refusal names the
+/// field (`credential.<path>`) and the rule.
+pub fn prepare(mut credential: Value, org: &Organization, did: Option<&str>) -> AppResult<Unsigned> {
+    let Some(obj) = credential.as_object_mut() else {
+        return Err(AppError::invalid("credential", "must be a JSON object"));
+    };
+    if obj.contains_key("proof") {
+        return Err(AppError::invalid("credential.proof", "send the credential unsigned"));
+    }
+    let issuer_id = match obj.get("issuer") {
+        None => {
+            obj.insert("issuer".into(), json!(org.profile_url));
+            org.profile_url.clone()
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+        Some(_) => return Err(AppError::invalid("credential.issuer", "must be a URL or an object with an id")),
+    };
+    let controller = if issuer_id == org.profile_url || did == Some(issuer_id.as_str()) {
+        issuer_id
+    } else {
+        return Err(AppError::invalid(
+            "credential.issuer",
+            format!(
+                "must be this organization: {}{}",
+                org.profile_url,
+                did.map(|d| format!(" or {d}")).unwrap_or_default()
+            ),
+        ));
+    };
+    let checked = if model::is_achievement_document(&credential) {
+        model::validate_credential(&credential).map(drop)
+    } else {
+        model::validate_vc(&credential).map(drop)
+    };
+    checked.map_err(|errors| AppError::Validation(errors.iter().map(field_error).collect()))?;
+    Ok(Unsigned { credential, controller })
+}
+
+/// The status entries `options.credentialStatus` asks for: one object or a list, each
+/// `{"type": "BitstringStatusListEntry", "statusPurpose": "revocation" | "suspension"}`
+/// (revocation when the purpose is left out). Each becomes an entry in the
+/// organization's list for that purpose. A credential that carries its own
+/// `credentialStatus` cannot ask for more.
+pub fn requested_statuses(options: Option<&Value>, credential: &Value) -> AppResult<Vec<StatusPurpose>> {
+    let Some(requested) = options.and_then(|o| o.get("credentialStatus")) else { return Ok(Vec::new()) };
+    let entries: Vec<(String, &Value)> = match requested {
+        Value::Array(list) => {
+            list.iter().enumerate().map(|(i, v)| (format!("options.credentialStatus[{i}]"), v)).collect()
+        }
+        single => vec![("options.credentialStatus".to_string(), single)],
+    };
+    if credential.get("credentialStatus").is_some() && !entries.is_empty() {
+        return Err(AppError::invalid(
+            "options.credentialStatus",
+            "the credential already has a credentialStatus: give status entries in it or ask for them here, not both",
+        ));
+    }
+    let mut purposes = Vec::new();
+    for (field, entry) in entries {
+        let Some(obj) = entry.as_object() else {
+            return Err(AppError::invalid(field, "must be an object with a type"));
+        };
+        match obj.get("type").and_then(Value::as_str) {
+            Some("BitstringStatusListEntry") => {}
+            Some(other) => {
+                return Err(AppError::invalid(
+                    format!("{field}.type"),
+                    format!("'{other}' is not supported: ask for BitstringStatusListEntry"),
+                ));
+            }
+            None => return Err(AppError::invalid(format!("{field}.type"), "is required (BitstringStatusListEntry)")),
+        }
+        let purpose = match obj.get("statusPurpose").map(|p| p.as_str()) {
+            None | Some(Some("revocation")) => StatusPurpose::Revocation,
+            Some(Some("suspension")) => StatusPurpose::Suspension,
+            Some(_) => {
+                return Err(AppError::invalid(
+                    format!("{field}.statusPurpose"),
+                    "must be revocation or suspension: the lists this organization keeps",
+                ));
+            }
+        };
+        if purposes.contains(&purpose) {
+            return Err(AppError::invalid(
+                format!("{field}.statusPurpose"),
+                format!("{} is asked for twice", purpose.as_str()),
+            ));
+        }
+        purposes.push(purpose);
+    }
+    Ok(purposes)
+}
+
+/// Puts the allocated status entries into the credential (one object for one entry).
+pub fn with_statuses(mut credential: Value, statuses: Vec<model::CredentialStatus>) -> AppResult<Value> {
+    if statuses.is_empty() {
+        return Ok(credential);
+    }
+    let mut entries = serde_json::to_value(statuses).map_err(|e| AppError::Internal(format!("status entries: {e}")))?;
+    if let Value::Array(list) = &mut entries
+        && list.len() == 1
+    {
+        entries = list.remove(0);
+    }
+    if let Some(obj) = credential.as_object_mut() {
+        obj.insert("credentialStatus".into(), entries);
+    }
+    Ok(credential)
+}
+
+/// Signs a prepared credential with `key` under `suite`, adding the Data Integrity context
+/// to VC 1.1 input first (a `DataIntegrityProof` is not defined by the 1.1 context).
+pub fn sign(
+    unsigned: &Unsigned,
+    key: &ed25519_dalek::SigningKey,
+    public_key_multibase: &str,
+    suite: Cryptosuite,
+) -> AppResult<Value> {
+    let mut credential = unsigned.credential.clone();
+    add_data_integrity_context(&mut credential);
+    let method = format!("{}#{public_key_multibase}", unsigned.controller);
+    data_integrity::add_proof(&credential, key, &ProofOptions::new(suite, method))
+        .map_err(|e| AppError::invalid("credential", e.to_string()))
+}
+
+/// Appends the Data Integrity context to a VC 1.1 credential's `@context` when it is missing.
+fn add_data_integrity_context(credential: &mut Value) {
+    let Some(contexts) = credential.get_mut("@context") else { return };
+    let list = match contexts {
+        Value::Array(list) => list,
+        single => {
+            *single = Value::Array(vec![single.take()]);
+            let Value::Array(list) = single else { return };
+            list
+        }
+    };
+    let vc1 = list.first().and_then(Value::as_str) == Some(VC_V1_CONTEXT);
+    if vc1 && !list.iter().any(|c| c == DATA_INTEGRITY_CONTEXT) {
+        list.push(json!(DATA_INTEGRITY_CONTEXT));
+    }
+}
+
+fn field_error(e: &ValidationError) -> FieldError {
+    let field = if e.path.is_empty() { "credential".to_string() } else { format!("credential.{}", e.path) };
+    FieldError::new(field, e.message.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_integrity_context_is_added_to_vc_1_1_only_once() {
+        let mut doc = json!({"@context": VC_V1_CONTEXT});
+        add_data_integrity_context(&mut doc);
+        add_data_integrity_context(&mut doc);
+        assert_eq!(doc["@context"], json!([VC_V1_CONTEXT, DATA_INTEGRITY_CONTEXT]));
+        let mut v2 = json!({"@context": ["https://www.w3.org/ns/credentials/v2"]});
+        add_data_integrity_context(&mut v2);
+        assert_eq!(v2["@context"], json!(["https://www.w3.org/ns/credentials/v2"]));
+    }
+}
