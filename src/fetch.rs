@@ -241,7 +241,15 @@ pub enum FetchError {
     TooLarge(usize),
     #[error("the answer is not JSON: {0}")]
     NotJson(String),
+    #[error("the answer is not UTF-8 text")]
+    NotText,
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
 }
+
+/// Redirects followed when fetching a credential by its URL (hosts often move a badge's
+/// address to a canonical one); each hop is vetted like the first.
+pub const MAX_CREDENTIAL_REDIRECTS: usize = 3;
 
 /// Where the bytes of an answer go as they stream in.
 enum Sink {
@@ -323,6 +331,34 @@ impl Fetcher {
         let doc = Arc::new(doc);
         self.keep(Kind::Json, url, Cached::Json(doc.clone()));
         Ok(doc)
+    }
+
+    /// The text of a credential at `url` as its host serves it (JSON-LD, JSON or a compact
+    /// VC-JWT, asked for in that order), by `deadline` at the latest. Up to
+    /// [`MAX_CREDENTIAL_REDIRECTS`] redirects are followed, each to a URL vetted like the
+    /// first; the URL answered from comes back with the text.
+    pub async fn credential(&self, url: &str, deadline: Instant) -> Result<(String, String), FetchError> {
+        let accept = "application/vc+ld+json, application/vc+jwt;q=0.9, application/ld+json;q=0.9, \
+                      application/json;q=0.8, application/jwt;q=0.7, text/plain;q=0.2, */*;q=0.1";
+        let mut current = url.to_string();
+        for _ in 0..=MAX_CREDENTIAL_REDIRECTS {
+            match self
+                .fetch(&current, accept, self.policy.max_document_bytes, Sink::Collect(Vec::new()), deadline)
+                .await
+            {
+                Ok(Sink::Collect(bytes)) => {
+                    let text = String::from_utf8(bytes).map_err(|_| FetchError::NotText)?;
+                    return Ok((text, current));
+                }
+                Ok(Sink::Hash(_)) => return Err(FetchError::Http("internal: wrong sink".into())),
+                Err(FetchError::Redirect { location, .. }) => {
+                    let base = Url::parse(&current).map_err(|_| FetchError::NotAUrl)?;
+                    current = base.join(&location).map_err(|_| FetchError::NotAUrl)?.to_string();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(FetchError::TooManyRedirects(MAX_CREDENTIAL_REDIRECTS))
     }
 
     /// The SHA-256 digest of the file at `url`, fetched by `deadline` at the latest.

@@ -226,8 +226,14 @@ impl Budgeted for (Vec<Check>, bool) {
 }
 
 /// Turns any presented form into the text of a credential (JSON or compact JWS),
-/// with the id of the stored credential when it is one of ours looked up by id.
-async fn credential_text(store: &Store, presented: Presented) -> AppResult<(String, Option<String>)> {
+/// with the id of the stored credential when it is one of ours looked up by id. A URL
+/// of another host is fetched (https, the fetcher's limits) and its answer taken for
+/// whatever credential it turns out to be.
+async fn credential_text(
+    store: &Store,
+    fetcher: &Fetcher,
+    presented: Presented,
+) -> AppResult<(String, Option<String>)> {
     let unbaked = |b: BakedCredential| (b.as_str().to_string(), None);
     match presented {
         Presented::Json(v) => Ok((v.to_string(), None)),
@@ -242,10 +248,13 @@ async fn credential_text(store: &Store, presented: Presented) -> AppResult<(Stri
             let prefix = format!("{}/credentials/", store.public_url);
             let id = r.strip_prefix(&prefix).unwrap_or(&r);
             if id.contains('/') || id.contains(':') {
-                return Err(AppError::invalid(
-                    "url",
-                    "only credentials issued by this service are looked up by URL or id; send other credentials themselves",
-                ));
+                if is_on_this_service(&store.public_url, &r) || !r.contains("://") {
+                    return Err(AppError::invalid(
+                        "url",
+                        "neither a credential on this service nor an https URL of another host to fetch it from",
+                    ));
+                }
+                return foreign_credential_text(fetcher, &r).await.map(|text| (text, None));
             }
             let c = store
                 .credential(id)
@@ -254,6 +263,27 @@ async fn credential_text(store: &Store, presented: Presented) -> AppResult<(Stri
             Ok((c.document.to_string(), Some(c.id)))
         }
     }
+}
+
+/// The credential another host serves at `url`: its JSON or compact JWS, or a 422 that
+/// says why there is none (unreachable, refused by the fetch rules, not a credential).
+async fn foreign_credential_text(fetcher: &Fetcher, url: &str) -> AppResult<String> {
+    let deadline = Instant::now() + fetcher.policy().timeout;
+    let (text, _) = fetcher
+        .credential(url, deadline)
+        .await
+        .map_err(|e| AppError::invalid("url", format!("the credential could not be fetched: {e}")))?;
+    let trimmed = text.trim();
+    if verify::looks_like_jwt(trimmed) || serde_json::from_str::<Value>(trimmed).is_ok_and(|v| v.is_object()) {
+        return Ok(trimmed.to_string());
+    }
+    let what = if trimmed.starts_with('<') { "a web page" } else { "something else" };
+    Err(AppError::invalid(
+        "url",
+        format!(
+            "the URL answered with {what}, not a credential (JSON or a VC-JWT): give the credential's own URL or the credential itself"
+        ),
+    ))
 }
 
 /// The organization a hosted URL or DID names: `{public}/issuers/{slug}` or our did:web.
@@ -868,7 +898,7 @@ pub async fn verify(
         return Ok(result);
     }
     let presented_json = matches!(presented, Presented::Json(_));
-    let (text, mut stored_id) = credential_text(store, presented).await?;
+    let (text, mut stored_id) = credential_text(store, &verifier.fetcher, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let owner = jwt_key_owner(&d);

@@ -557,3 +557,58 @@ async fn status_lists_are_fetched_over_https_and_untrusted_certificates_are_refu
     let report = verify(&untrusting, json!({"credential": valid})).await;
     assert_error(&report, "status[0]", &[&clear]);
 }
+
+#[tokio::test]
+async fn a_credential_url_of_another_host_is_fetched_and_verified_as_what_it_is() {
+    let (app, site) = (app().await, Site::start().await);
+    let issuer = did_key_issuer(41);
+    // An Open Badge, served as JSON behind a redirect to its canonical address.
+    let badge = issuer.sign(&issuer.credential(None));
+    site.serve("/badges/1.json", Serve::Json(badge.clone()));
+    let short = site.serve("/b/1", Serve::Redirect(site.url("/badges/1.json")));
+    let report = verify(&app, json!({"url": short})).await;
+    assert_eq!(report["result"], "valid", "{report:#}");
+    assert_eq!(report["facts"]["format"]["standard"], "open-badges-3.0");
+    assert_eq!(check(&report, "issuer[0]")["status"], "passed");
+    // A generic credential.
+    let generic = issuer.sign(&json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleMembershipCredential"],
+        "issuer": issuer.id, "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:member", "memberOf": "Example Guild"}
+    }));
+    let url = site.serve("/vc/2", Serve::Json(generic));
+    let report = verify(&app, json!({"url": url})).await;
+    assert_eq!(report["result"], "valid", "{report:#}");
+    assert_eq!(report["facts"]["format"]["standard"], "verifiable-credential");
+    // Tampered on the host: invalid, not an error.
+    let mut altered = badge.clone();
+    altered["name"] = json!("Something else");
+    let url = site.serve("/badges/altered.json", Serve::Json(altered));
+    assert_eq!(verify(&app, json!({"url": url})).await["result"], "invalid");
+
+    // A web page, a missing badge, too many redirects: a 422 that says why.
+    let page = site.serve("/page", Serve::Bytes(b"<!doctype html><title>Badge</title>".to_vec()));
+    let r = app.post("/api/v1/verify", None, &json!({"url": page})).await;
+    r.assert_problem(422, Some("url"));
+    assert!(r.text.contains("a web page"), "{}", r.text);
+    let r = app.post("/api/v1/verify", None, &json!({"url": site.url("/missing")})).await;
+    r.assert_problem(422, Some("url"));
+    assert!(r.text.contains("HTTP 404"), "{}", r.text);
+    for i in 0..5 {
+        site.serve(&format!("/loop/{i}"), Serve::Redirect(site.url(&format!("/loop/{}", i + 1))));
+    }
+    let r = app.post("/api/v1/verify", None, &json!({"url": site.url("/loop/0")})).await;
+    r.assert_problem(422, Some("url"));
+    assert!(r.text.contains("redirects"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_default_policy_refuses_to_fetch_a_credential_url_on_a_private_address() {
+    let app = crate::common::app().await;
+    let site = Site::start().await;
+    let url = site.serve("/badge.json", Serve::Json(json!({"id": "x"})));
+    let r = app.post("/api/v1/verify", None, &json!({"url": url})).await;
+    r.assert_problem(422, Some("url"));
+    assert_eq!(site.hits("/badge.json"), 0, "nothing may be fetched from loopback");
+}
