@@ -7,6 +7,7 @@
 //! `indeterminate` with the facts an employer reads.
 
 mod lanes;
+mod ob2;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -123,6 +124,9 @@ pub struct Facts {
     #[schema(value_type = Vec<Object>)]
     pub evidence: Vec<Value>,
     pub narrative: Option<String>,
+    /// The standard and form verified, when it is not Open Badges 3.0: "Open Badges 2.0 (hosted)", "(signed)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -695,6 +699,7 @@ fn facts(doc: &Value) -> Facts {
         results: c.credential_subject.result.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect(),
         evidence: evidence_of(&c).into_iter().filter_map(|e| serde_json::to_value(e).ok()).collect(),
         narrative: c.credential_subject.narrative.clone(),
+        format: None,
     }
 }
 
@@ -846,6 +851,9 @@ pub async fn verify(
             "id",
             "not the URL or id of a credential: it has control characters or is too long",
         ));
+    }
+    if let Some(result) = ob2::verify_if_ob2(store, verifier, &presented, &request).await? {
+        return Ok(result);
     }
     let prefix = format!("{}/credentials/", store.public_url);
     let (ours, document) = match &presented {

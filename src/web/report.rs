@@ -132,6 +132,10 @@ const EN: Words = Words {
         ("recipient", "Recipient"),
         ("evidence", "Evidence"),
         ("endorsement", "Endorsement"),
+        ("hosting", "Hosted by the issuer"),
+        ("assertion", "Open Badges 2.0 assertion"),
+        ("badgeClass", "Badge class"),
+        ("issuerProfile", "Issuer profile"),
     ],
 };
 
@@ -170,6 +174,10 @@ const FR: Words = Words {
         ("recipient", "Destinataire"),
         ("evidence", "Preuves"),
         ("endorsement", "Recommandation"),
+        ("hosting", "Hébergé par l’émetteur"),
+        ("assertion", "Assertion Open Badges 2.0"),
+        ("badgeClass", "Classe de badge"),
+        ("issuerProfile", "Profil de l’émetteur"),
     ],
 };
 

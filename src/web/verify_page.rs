@@ -40,11 +40,15 @@ pub struct Words {
     pub learner: &'static str,
     /// "Issued by", for a document whose issuer is not proven.
     pub claimed_issuer: &'static str,
+    pub format_label: &'static str,
+    /// How the standards verified are named: Open Badges 2.0, hosted or signed.
+    pub ob2_hosted: &'static str,
+    pub ob2_signed: &'static str,
 }
 
 pub const EN: Words = Words {
     title: "Verify a badge",
-    lead: "Check that an Open Badges 3.0 credential is authentic, who issued it, whether it is still valid, and whether it belongs to your candidate.",
+    lead: "Check that an Open Badges credential (3.0 or 2.0) is authentic, who issued it, whether it is still valid, and whether it belongs to your candidate.",
     credential_label: "Badge link, JSON or VC-JWT",
     credential_hint: "Paste the badge page address, or the credential itself.",
     file_label: "Or a badge image file",
@@ -60,11 +64,14 @@ pub const EN: Words = Words {
     open_badge_page: "Open the badge page",
     learner: "Learner",
     claimed_issuer: "Claims to be issued by",
+    format_label: "Standard",
+    ob2_hosted: "Open Badges 2.0 (hosted)",
+    ob2_signed: "Open Badges 2.0 (signed)",
 };
 
 pub const FR: Words = Words {
     title: "Vérifier un badge",
-    lead: "Vérifiez qu’un titre Open Badges 3.0 est authentique, qui l’a délivré, s’il est toujours valide et s’il appartient bien à votre candidate ou candidat.",
+    lead: "Vérifiez qu’un titre Open Badges (3.0 ou 2.0) est authentique, qui l’a délivré, s’il est toujours valide et s’il appartient bien à votre candidate ou candidat.",
     credential_label: "Lien du badge, JSON ou VC-JWT",
     credential_hint: "Collez l’adresse de la page du badge, ou le titre lui-même.",
     file_label: "Ou un fichier image du badge",
@@ -80,6 +87,9 @@ pub const FR: Words = Words {
     open_badge_page: "Ouvrir la page du badge",
     learner: "Personne apprenante",
     claimed_issuer: "Prétend être délivré par",
+    format_label: "Norme",
+    ob2_hosted: "Open Badges 2.0 (hébergé)",
+    ob2_signed: "Open Badges 2.0 (signé)",
 };
 
 /// What the verification came to, for the page.
@@ -91,6 +101,8 @@ pub struct Outcome {
     /// The badge page, when the credential was issued here.
     pub badge_page: Option<String>,
     pub learner_name: Option<String>,
+    /// The standard verified, in the page's language, when it is not Open Badges 3.0.
+    pub format: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -153,7 +165,16 @@ async fn run(
         ..VerifyRequest::default()
     };
     let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
-    let view = result.credential.as_ref().map(CredentialView::from_document).unwrap_or_default();
+    let v = page.pick(&EN, &FR);
+    let format = match result.facts.format.as_deref() {
+        Some("Open Badges 2.0 (hosted)") => Some(v.ob2_hosted),
+        Some("Open Badges 2.0 (signed)") => Some(v.ob2_signed),
+        _ => None,
+    };
+    let view = match format {
+        Some(_) => view_of_facts(&result.facts),
+        None => result.credential.as_ref().map(CredentialView::from_document).unwrap_or_default(),
+    };
     let recipient = result.checks.iter().find(|c| c.check == "recipient").map(|c| c.status == "passed");
     let prefix = format!("{}/credentials/", state.store.public_url);
     let (badge_page, learner_name) = match view.id.strip_prefix(&prefix) {
@@ -166,7 +187,23 @@ async fn run(
         },
         None => (None, None),
     };
-    Ok(Outcome { report: ReportView::new(&result, page.lang), view, recipient, badge_page, learner_name })
+    Ok(Outcome { report: ReportView::new(&result, page.lang), view, recipient, badge_page, learner_name, format })
+}
+
+/// What a page shows of a badge read from the verifier's facts (Open Badges 2.0,
+/// whose assertion, BadgeClass and issuer are three documents).
+fn view_of_facts(f: &verification::Facts) -> CredentialView {
+    CredentialView {
+        id: f.credential_id.clone().unwrap_or_default(),
+        name: f.name.clone().unwrap_or_default(),
+        description: f.achievement_description.clone(),
+        criteria: f.criteria.as_deref().map(super::credential_view::paragraphs).unwrap_or_default(),
+        issuer_id: f.issuer_id.clone(),
+        issuer_name: f.issuer_name.clone().unwrap_or_default(),
+        valid_from: f.valid_from.clone(),
+        valid_until: f.valid_until.clone(),
+        ..CredentialView::default()
+    }
 }
 
 fn show(

@@ -30,4 +30,5 @@ mod signing_keys;
 mod unit_of_work;
 mod verify_api;
 mod verify_fetch;
+mod verify_ob2;
 mod web_pages;
