@@ -21,6 +21,7 @@ mod claim;
 mod cli_credential;
 mod cli_serve;
 mod interop_npm;
+mod interop_ob2;
 mod issuance_catalog;
 mod multi_instance;
 mod openapi;
