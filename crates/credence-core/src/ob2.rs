@@ -15,7 +15,7 @@
 //! documents, `issuedOn`/`expires`, revocation through the issuer's
 //! `revocationList` (or a hosted assertion marked `revoked`), and the recipient
 //! (`email`, plain or `sha256$`/`md5$` hashed with its `salt`) against a candidate
-//! email. The report has the shape of [`verify::VerificationReport`].
+//! email. The report has the shape of [`crate::verify::VerificationReport`].
 //!
 //! The caller gathers the documents in rounds: [`wanted`] says which URLs are still
 //! needed given what is known, at most four rounds deep (assertion, BadgeClass,
