@@ -7,6 +7,7 @@
 //! `indeterminate` with the facts an employer reads.
 
 mod lanes;
+mod ob2;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -883,6 +884,9 @@ pub async fn verify(
             "id",
             "not the URL or id of a credential: it has control characters or is too long",
         ));
+    }
+    if let Some(result) = ob2::verify_if_ob2(store, verifier, &presented, &request).await? {
+        return Ok(result);
     }
     let prefix = format!("{}/credentials/", store.public_url);
     let (ours, document) = match &presented {

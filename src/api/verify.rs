@@ -40,10 +40,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyBody {
-    /// The credential: a JSON object (Data Integrity proof) or a compact VC-JWT string.
+    /// The credential: a JSON object (Data Integrity proof) or a compact VC-JWT string,
+    /// or an Open Badges 2.0 assertion (hosted JSON, or the JWS of a signed one).
     #[schema(value_type = Option<Object>)]
     pub credential: Option<Value>,
-    /// The URL of a credential issued by this service.
+    /// The URL of a credential issued by this service, or of an Open Badges 2.0
+    /// assertion hosted anywhere (fetched over https).
     pub url: Option<String>,
     /// The id of a credential issued by this service.
     pub id: Option<String>,

@@ -101,11 +101,11 @@ struct Words {
     claims_note: &'static str,
     check_names: &'static [(&'static str, &'static str)],
     format_label: &'static str,
-    /// Open Badges 3.0, its endorsement, CLR 2.0, any other Verifiable Credential.
-    standards: [&'static str; 4],
+    /// Open Badges 3.0, its endorsement, CLR 2.0, any other Verifiable Credential, Open Badges 2.0.
+    standards: [&'static str; 5],
     data_model: &'static str,
-    /// Data Integrity proof, VC-JWT signed with, no signature.
-    securing: [&'static str; 3],
+    /// Data Integrity proof, VC-JWT signed with, no signature, hosted (2.0), signed (2.0).
+    securing: [&'static str; 5],
 }
 
 const EN: Words = Words {
@@ -143,6 +143,10 @@ const EN: Words = Words {
         ("recipient", "Recipient"),
         ("evidence", "Evidence"),
         ("endorsement", "Endorsement"),
+        ("hosting", "Hosted by the issuer"),
+        ("assertion", "Open Badges 2.0 assertion"),
+        ("badgeClass", "Badge class"),
+        ("issuerProfile", "Issuer profile"),
     ],
     format_label: "Verified as",
     standards: [
@@ -150,9 +154,16 @@ const EN: Words = Words {
         "Open Badges 3.0 endorsement",
         "CLR 2.0",
         "Verifiable Credential (not an Open Badge)",
+        "Open Badges 2.0",
     ],
     data_model: "VC Data Model",
-    securing: ["Data Integrity proof", "VC-JWT signed with", "no signature"],
+    securing: [
+        "Data Integrity proof",
+        "VC-JWT signed with",
+        "no signature",
+        "hosted assertion (checked at its address on the issuer's site)",
+        "signed assertion (JWS",
+    ],
 };
 
 const FR: Words = Words {
@@ -190,6 +201,10 @@ const FR: Words = Words {
         ("recipient", "Destinataire"),
         ("evidence", "Preuves"),
         ("endorsement", "Recommandation"),
+        ("hosting", "Hébergé par l’émetteur"),
+        ("assertion", "Assertion Open Badges 2.0"),
+        ("badgeClass", "Classe de badge"),
+        ("issuerProfile", "Profil de l’émetteur"),
     ],
     format_label: "Vérifié comme",
     standards: [
@@ -197,9 +212,16 @@ const FR: Words = Words {
         "Recommandation Open Badges 3.0",
         "CLR 2.0",
         "Attestation vérifiable (pas un Open Badge)",
+        "Open Badges 2.0",
     ],
     data_model: "modèle de données VC",
-    securing: ["preuve Data Integrity", "VC-JWT signé avec", "aucune signature"],
+    securing: [
+        "preuve Data Integrity",
+        "VC-JWT signé avec",
+        "aucune signature",
+        "assertion hébergée (vérifiée à son adresse sur le site de l’émetteur)",
+        "assertion signée (JWS",
+    ],
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -231,6 +253,7 @@ fn format_sentence(w: &Words, format: &CredentialFormat) -> String {
         Standard::OpenBadges3Endorsement => w.standards[1],
         Standard::Clr2 => w.standards[2],
         Standard::VerifiableCredential => w.standards[3],
+        Standard::OpenBadges2 => w.standards[4],
     };
     let mut parts = vec![standard.to_string()];
     if let Some(version) = format.vc_version {
@@ -240,6 +263,8 @@ fn format_sentence(w: &Words, format: &CredentialFormat) -> String {
         Securing::DataIntegrity { suites } => format!("{} ({})", w.securing[0], suites.join(", ")),
         Securing::VcJwt { alg } => format!("{} {alg}", w.securing[1]),
         Securing::Unsigned => w.securing[2].to_string(),
+        Securing::Hosted => w.securing[3].to_string(),
+        Securing::SignedJws { alg } => format!("{} {alg})", w.securing[4]),
     });
     parts.join(" · ")
 }

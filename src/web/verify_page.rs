@@ -13,6 +13,7 @@ use super::credential_view::CredentialView;
 use super::lang::query_param;
 use super::report::ReportView;
 use super::{PageContext, render};
+use credence_core::format::Standard;
 use std::net::IpAddr;
 
 use crate::app::AppState;
@@ -44,7 +45,7 @@ pub struct Words {
 
 pub const EN: Words = Words {
     title: "Verify a badge",
-    lead: "Check that an Open Badges 3.0 credential is authentic, who issued it, whether it is still valid, and whether it belongs to your candidate.",
+    lead: "Check that an Open Badges credential (3.0 or 2.0) is authentic, who issued it, whether it is still valid, and whether it belongs to your candidate.",
     credential_label: "Badge link, JSON or VC-JWT",
     credential_hint: "Paste the badge page address, or the credential itself.",
     file_label: "Or a badge image file",
@@ -64,7 +65,7 @@ pub const EN: Words = Words {
 
 pub const FR: Words = Words {
     title: "Vérifier un badge",
-    lead: "Vérifiez qu’un titre Open Badges 3.0 est authentique, qui l’a délivré, s’il est toujours valide et s’il appartient bien à votre candidate ou candidat.",
+    lead: "Vérifiez qu’un titre Open Badges (3.0 ou 2.0) est authentique, qui l’a délivré, s’il est toujours valide et s’il appartient bien à votre candidate ou candidat.",
     credential_label: "Lien du badge, JSON ou VC-JWT",
     credential_hint: "Collez l’adresse de la page du badge, ou le titre lui-même.",
     file_label: "Ou un fichier image du badge",
@@ -153,7 +154,12 @@ async fn run(
         ..VerifyRequest::default()
     };
     let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
-    let view = result.credential.as_ref().map(CredentialView::from_document).unwrap_or_default();
+    let is_ob2 = result.facts.format.as_ref().is_some_and(|f| f.standard == Standard::OpenBadges2);
+    let view = if is_ob2 {
+        view_of_facts(&result.facts)
+    } else {
+        result.credential.as_ref().map(CredentialView::from_document).unwrap_or_default()
+    };
     let recipient = result.checks.iter().find(|c| c.check == "recipient").map(|c| c.status == "passed");
     let prefix = format!("{}/credentials/", state.store.public_url);
     let (badge_page, learner_name) = match view.id.strip_prefix(&prefix) {
@@ -167,6 +173,22 @@ async fn run(
         None => (None, None),
     };
     Ok(Outcome { report: ReportView::new(&result, page.lang), view, recipient, badge_page, learner_name })
+}
+
+/// What a page shows of a badge read from the verifier's facts (Open Badges 2.0,
+/// whose assertion, BadgeClass and issuer are three documents).
+fn view_of_facts(f: &verification::Facts) -> CredentialView {
+    CredentialView {
+        id: f.credential_id.clone().unwrap_or_default(),
+        name: f.name.clone().unwrap_or_default(),
+        description: f.achievement_description.clone(),
+        criteria: f.criteria.as_deref().map(super::credential_view::paragraphs).unwrap_or_default(),
+        issuer_id: f.issuer_id.clone(),
+        issuer_name: f.issuer_name.clone().unwrap_or_default(),
+        valid_from: f.valid_from.clone(),
+        valid_until: f.valid_until.clone(),
+        ..CredentialView::default()
+    }
 }
 
 fn show(

@@ -86,7 +86,7 @@ impl Site {
 }
 
 /// The per-fetch time limit of the tests' policy.
-const TEST_TIMEOUT: Duration = Duration::from_millis(800);
+pub(crate) const TEST_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// A test app that may fetch over http from 127.0.0.1, with a short timeout.
 async fn app() -> crate::common::TestApp {
@@ -478,7 +478,7 @@ async fn the_default_policy_refuses_local_and_private_targets_with_the_reason() 
 /// A one-path-per-document https server on 127.0.0.1 with a certificate made for the
 /// test (rustls, so the client's whole TLS path runs): answers each request with the
 /// JSON stored for its path, or 404, then closes the connection.
-async fn https_site(listener: tokio::net::TcpListener, routes: HashMap<String, Value>) -> Vec<u8> {
+pub(crate) async fn https_site(listener: tokio::net::TcpListener, routes: HashMap<String, Value>) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     let cert = made.cert.der().to_vec();

@@ -15,6 +15,9 @@
 use serde_json::Value;
 use thiserror::Error;
 
+mod v2;
+pub use v2::{BakedAssertion, OB2_PNG_KEYWORD, OB2_SVG_NAMESPACE, unbake_png_v2, unbake_svg_v2};
+
 /// The 8-byte signature every PNG starts with.
 pub const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 /// Keyword of the `iTXt` chunk carrying the credential.

@@ -21,6 +21,9 @@ pub enum Standard {
     /// A Verifiable Credential of no Open Badges type.
     #[serde(rename = "verifiable-credential")]
     VerifiableCredential,
+    /// An Open Badges 2.0 assertion (not a Verifiable Credential).
+    #[serde(rename = "open-badges-2.0")]
+    OpenBadges2,
 }
 
 /// How the document is secured.
@@ -36,6 +39,12 @@ pub enum Securing {
     /// No proof at all.
     #[serde(rename = "none")]
     Unsigned,
+    /// An Open Badges 2.0 hosted assertion: authentic by being at its id, on the issuer's origin.
+    #[serde(rename = "hosted")]
+    Hosted,
+    /// An Open Badges 2.0 signed assertion: a compact JWS by a key the issuer lists.
+    #[serde(rename = "signed-jws")]
+    SignedJws { alg: String },
 }
 
 /// What a document was seen to be.

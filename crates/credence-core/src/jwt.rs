@@ -317,7 +317,7 @@ fn verify_ed25519(public: &[u8; 32], message: &[u8], signature: &[u8]) -> Result
     key.verify_strict(message, &signature).map_err(|_| JwtError::BadSignature)
 }
 
-fn verify_rs256(n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) -> Result<(), JwtError> {
+pub(crate) fn verify_rs256(n: &[u8], e: &[u8], message: &[u8], signature: &[u8]) -> Result<(), JwtError> {
     use rsa::signature::Verifier;
     use rsa::traits::PublicKeyParts;
     let public = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))

@@ -29,6 +29,7 @@ pub mod jsonld;
 pub mod jwt;
 pub mod model;
 pub mod multibase;
+pub mod ob2;
 pub mod remote_status;
 pub mod sealed_key;
 pub mod status_list;

@@ -8,4 +8,5 @@ mod core_vectors;
 mod generic_vc;
 mod hostile_graphs;
 mod jsonld_differential;
+mod ob2;
 mod rdf_canon;
