@@ -11,6 +11,7 @@ use credence_core::status_list::StatusPurpose;
 use crate::domain::organization::Organization;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::store::VcApiStatusChange;
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::model::{self, VC_V1_CONTEXT, ValidationError};
 
@@ -139,6 +140,65 @@ pub fn with_statuses(mut credential: Value, statuses: Vec<model::CredentialStatu
     Ok(credential)
 }
 
+/// The changes a VC API status update asks for, each entry `{"statusPurpose": …,
+/// "status": …}`: a bit value (`"1"`/`"0"`, a boolean or 1/0) of the purpose's list
+/// (revocation when left out), or the state in words (`revoked`, `suspended`,
+/// `unsuspended`). Revocation cannot be cleared.
+pub fn status_changes(entries: &[Value]) -> AppResult<Vec<VcApiStatusChange>> {
+    if entries.is_empty() {
+        return Err(AppError::invalid("credentialStatus", "must name at least one status to change"));
+    }
+    let mut changes = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let field = format!("credentialStatus[{i}]");
+        let purpose = match entry.get("statusPurpose").map(Value::as_str) {
+            None => None,
+            Some(Some("revocation")) => Some(StatusPurpose::Revocation),
+            Some(Some("suspension")) => Some(StatusPurpose::Suspension),
+            Some(_) => {
+                return Err(AppError::invalid(format!("{field}.statusPurpose"), "must be revocation or suspension"));
+            }
+        };
+        let status = entry.get("status");
+        let word = status.and_then(Value::as_str);
+        let set = match status {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::Number(n)) if n.as_u64() == Some(1) => Some(true),
+            Some(Value::Number(n)) if n.as_u64() == Some(0) => Some(false),
+            _ => match word {
+                Some("1" | "true") => Some(true),
+                Some("0" | "false") => Some(false),
+                _ => None,
+            },
+        };
+        let change = match (purpose, set, word) {
+            (None | Some(StatusPurpose::Revocation), Some(true), _) | (None, None, Some("revoked")) => {
+                VcApiStatusChange::Revoke
+            }
+            (None | Some(StatusPurpose::Revocation), Some(false), _) => {
+                return Err(AppError::invalid(
+                    format!("{field}.status"),
+                    "revocation is permanent: it cannot be cleared",
+                ));
+            }
+            (Some(StatusPurpose::Suspension), Some(true), _) | (None, None, Some("suspended")) => {
+                VcApiStatusChange::Suspend
+            }
+            (Some(StatusPurpose::Suspension), Some(false), _) | (None, None, Some("unsuspended")) => {
+                VcApiStatusChange::Unsuspend
+            }
+            _ => {
+                return Err(AppError::invalid(
+                    format!("{field}.status"),
+                    "must be \"1\" (set) or \"0\" (clear), or revoked, suspended or unsuspended",
+                ));
+            }
+        };
+        changes.push(change);
+    }
+    Ok(changes)
+}
+
 /// Signs a prepared credential with `key` under `suite`, adding the Data Integrity context
 /// to VC 1.1 input first (a `DataIntegrityProof` is not defined by the 1.1 context).
 pub fn sign(
@@ -189,5 +249,27 @@ mod tests {
         let mut v2 = json!({"@context": ["https://www.w3.org/ns/credentials/v2"]});
         add_data_integrity_context(&mut v2);
         assert_eq!(v2["@context"], json!(["https://www.w3.org/ns/credentials/v2"]));
+    }
+
+    #[test]
+    fn status_updates_read_bits_and_words() {
+        use VcApiStatusChange::*;
+        let read = |v: Value| status_changes(v.as_array().unwrap());
+        assert_eq!(read(json!([{"status": "1"}])).unwrap(), vec![Revoke]);
+        assert_eq!(read(json!([{"statusPurpose": "suspension", "status": true}])).unwrap(), vec![Suspend]);
+        assert_eq!(read(json!([{"statusPurpose": "suspension", "status": 0}])).unwrap(), vec![Unsuspend]);
+        assert_eq!(
+            read(json!([{"status": "suspended"}, {"status": "unsuspended"}])).unwrap(),
+            vec![Suspend, Unsuspend]
+        );
+        assert_eq!(read(json!([{"status": "revoked"}])).unwrap(), vec![Revoke]);
+        for bad in [
+            json!([]),
+            json!([{"status": "0"}]),
+            json!([{"status": "maybe"}]),
+            json!([{"statusPurpose": "x", "status": "1"}]),
+        ] {
+            assert!(read(bad.clone()).is_err(), "{bad}");
+        }
     }
 }

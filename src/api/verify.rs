@@ -464,7 +464,8 @@ pub struct UpdateStatusRequest {
     pub credential_id: String,
     /// The bits to set: each `{"type": "BitstringStatusListEntry", "statusPurpose":
     /// "revocation" | "suspension", "status": "1" | "0"}` (revocation when the purpose is
-    /// left out; "1" sets the bit). Revocation cannot be undone.
+    /// left out; "1" sets the bit), or `"status": "revoked" | "suspended" | "unsuspended"`.
+    /// Revocation cannot be undone.
     #[schema(value_type = Vec<Object>)]
     pub credential_status: Vec<Value>,
 }
@@ -482,41 +483,12 @@ async fn vc_api_update_status(
     Auth(caller): Auth,
     ApiJson(body): ApiJson<UpdateStatusRequest>,
 ) -> AppResult<Response> {
-    use crate::store::VcApiStatusChange;
     let org_id = caller.organization_id.clone().ok_or_else(|| {
         AppError::Forbidden("status changes need an organization's key, not a platform admin key".into())
     })?;
     let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
     let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
-    if body.credential_status.is_empty() {
-        return Err(AppError::invalid("credentialStatus", "must name at least one status to change"));
-    }
-    let mut changes = Vec::new();
-    for (i, entry) in body.credential_status.iter().enumerate() {
-        let field = format!("credentialStatus[{i}]");
-        let purpose = entry.get("statusPurpose").map(Value::as_str);
-        let set = match entry.get("status") {
-            Some(Value::String(s)) if s == "1" || s == "true" => true,
-            Some(Value::String(s)) if s == "0" || s == "false" => false,
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Number(n)) if n.as_u64() == Some(1) => true,
-            Some(Value::Number(n)) if n.as_u64() == Some(0) => false,
-            _ => return Err(AppError::invalid(format!("{field}.status"), "must be \"1\" (set) or \"0\" (clear)")),
-        };
-        let change = match (purpose, set) {
-            (None | Some(Some("revocation")), true) => VcApiStatusChange::Revoke,
-            (None | Some(Some("revocation")), false) => {
-                return Err(AppError::invalid(
-                    format!("{field}.status"),
-                    "revocation is permanent: it cannot be cleared",
-                ));
-            }
-            (Some(Some("suspension")), true) => VcApiStatusChange::Suspend,
-            (Some(Some("suspension")), false) => VcApiStatusChange::Unsuspend,
-            _ => return Err(AppError::invalid(format!("{field}.statusPurpose"), "must be revocation or suspension")),
-        };
-        changes.push(change);
-    }
+    let changes = vc_issuer::status_changes(&body.credential_status)?;
     state.store.change_vc_api_status(&org.id, &body.credential_id, &changes).await?;
     Ok((StatusCode::OK, Json(json!({"credentialId": body.credential_id}))).into_response())
 }
