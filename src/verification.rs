@@ -227,14 +227,8 @@ impl Budgeted for (Vec<Check>, bool) {
 }
 
 /// Turns any presented form into the text of a credential (JSON or compact JWS),
-/// with the id of the stored credential when it is one of ours looked up by id. A URL
-/// of another host is fetched (https, the fetcher's limits) and its answer taken for
-/// whatever credential it turns out to be.
-async fn credential_text(
-    store: &Store,
-    fetcher: &Fetcher,
-    presented: Presented,
-) -> AppResult<(String, Option<String>)> {
+/// with the id of the stored credential when it is one of ours looked up by id.
+async fn credential_text(store: &Store, presented: Presented) -> AppResult<(String, Option<String>)> {
     let unbaked = |b: BakedCredential| (b.as_str().to_string(), None);
     match presented {
         Presented::Json(v) => Ok((v.to_string(), None)),
@@ -249,13 +243,10 @@ async fn credential_text(
             let prefix = format!("{}/credentials/", store.public_url);
             let id = r.strip_prefix(&prefix).unwrap_or(&r);
             if id.contains('/') || id.contains(':') {
-                if is_on_this_service(&store.public_url, &r) || !r.contains("://") {
-                    return Err(AppError::invalid(
-                        "url",
-                        "neither a credential on this service nor an https URL of another host to fetch it from",
-                    ));
-                }
-                return foreign_credential_text(fetcher, &r).await.map(|text| (text, None));
+                return Err(AppError::invalid(
+                    "url",
+                    "neither a credential on this service nor an https URL of another host to fetch it from",
+                ));
             }
             let c = store
                 .credential(id)
@@ -266,17 +257,41 @@ async fn credential_text(
     }
 }
 
-/// The credential another host serves at `url`: its JSON or compact JWS, or a 422 that
-/// says why there is none (unreachable, refused by the fetch rules, not a credential).
-async fn foreign_credential_text(fetcher: &Fetcher, url: &str) -> AppResult<String> {
+/// A URL of another host, fetched once, presented as what it serves (a JSON document or a
+/// compact JWS), with the URL it came from after redirects. Anything else is unchanged.
+async fn fetched_reference(
+    store: &Store,
+    fetcher: &Fetcher,
+    presented: Presented,
+) -> AppResult<(Presented, Option<String>)> {
+    match presented {
+        Presented::Reference(r)
+            if (r.starts_with("https://") || r.starts_with("http://"))
+                && !is_on_this_service(&store.public_url, &r) =>
+        {
+            let (text, from) = foreign_credential_text(fetcher, &r).await?;
+            let presented = match serde_json::from_str::<Value>(&text) {
+                Ok(doc) => Presented::Json(doc),
+                Err(_) => Presented::Jwt(text),
+            };
+            Ok((presented, Some(from)))
+        }
+        other => Ok((other, None)),
+    }
+}
+
+/// The credential another host serves at `url`: its JSON or compact JWS and the URL it
+/// came from, or a 422 that says why there is none (unreachable, refused by the fetch
+/// rules, not a credential).
+async fn foreign_credential_text(fetcher: &Fetcher, url: &str) -> AppResult<(String, String)> {
     let deadline = Instant::now() + fetcher.policy().timeout;
-    let (text, _) = fetcher
+    let (text, from) = fetcher
         .credential(url, deadline)
         .await
         .map_err(|e| AppError::invalid("url", format!("the credential could not be fetched: {e}")))?;
     let trimmed = text.trim();
     if verify::looks_like_jwt(trimmed) || serde_json::from_str::<Value>(trimmed).is_ok_and(|v| v.is_object()) {
-        return Ok(trimmed.to_string());
+        return Ok((trimmed.to_string(), from));
     }
     let what = if trimmed.starts_with('<') { "a web page" } else { "something else" };
     Err(AppError::invalid(
@@ -885,7 +900,8 @@ pub async fn verify(
             "not the URL or id of a credential: it has control characters or is too long",
         ));
     }
-    if let Some(result) = ob2::verify_if_ob2(store, verifier, &presented, &request).await? {
+    let (presented, fetched_from) = fetched_reference(store, &verifier.fetcher, presented).await?;
+    if let Some(result) = ob2::verify_if_ob2(store, verifier, &presented, fetched_from.as_deref(), &request).await? {
         return Ok(result);
     }
     let prefix = format!("{}/credentials/", store.public_url);
@@ -902,7 +918,7 @@ pub async fn verify(
         return Ok(result);
     }
     let presented_json = matches!(presented, Presented::Json(_));
-    let (text, mut stored_id) = credential_text(store, &verifier.fetcher, presented).await?;
+    let (text, mut stored_id) = credential_text(store, presented).await?;
     let as_json: Option<Value> = if verify::looks_like_jwt(&text) {
         jwt::decode_vc_jwt(text.trim()).ok().map(|d| {
             let owner = jwt_key_owner(&d);

@@ -22,10 +22,12 @@ pub const MAX_FETCHES: usize = 8;
 const MAX_ROUNDS: usize = 4;
 
 /// The report of an Open Badges 2.0 assertion, or `None` when `presented` is not one.
+/// `fetched_from` is the URL a presented document was fetched from (after redirects).
 pub(super) async fn verify_if_ob2(
     store: &Store,
     verifier: &super::Verifier,
     presented: &Presented,
+    fetched_from: Option<&str>,
     request: &VerifyRequest,
 ) -> AppResult<Option<VerificationResult>> {
     let fetcher = &verifier.fetcher;
@@ -46,11 +48,7 @@ pub(super) async fn verify_if_ob2(
             Ok(v3) => Some(BakedAssertion::Json(v3.as_str().to_string())),
             Err(_) => baking::unbake_svg_v2(text).ok(),
         },
-        Presented::Reference(r)
-            if (r.starts_with("https://") || r.starts_with("http://")) && !is_on_this_service(&store.public_url, r) =>
-        {
-            Some(BakedAssertion::Url(r.clone()))
-        }
+        // A URL of another host was fetched before (`verification::fetched_reference`).
         Presented::Reference(_) => None,
     };
     let p = match baked {
@@ -60,21 +58,25 @@ pub(super) async fn verify_if_ob2(
                 return Ok(None);
             }
             fetches += 1;
-            match fetcher.json(&url, deadline).await {
-                Ok(doc) if ob2::is_ob2(&doc) => {
-                    docs.add_document(url.clone(), Value::clone(&doc));
-                    ob2::Presented::Json { assertion: Value::clone(&doc), fetched_from: Some(url) }
-                }
-                // Not a 2.0 assertion, or not to be had: the general path answers.
-                _ => return Ok(None),
+            match fetcher.credential(&url, deadline).await {
+                Ok((text, from)) => match ob2::Presented::from_text(&text, Some(&from)) {
+                    Some(p) => p,
+                    None => return Ok(None),
+                },
+                // Not to be had: the general path answers.
+                Err(_) => return Ok(None),
             }
         }
         // A 3.0 credential (or anything else) is not ours to verify.
-        Some(text) => match ob2::Presented::from_text(text.as_str(), None) {
+        Some(text) => match ob2::Presented::from_text(text.as_str(), fetched_from) {
             Some(p) => p,
             None => return Ok(None),
         },
     };
+    // The copy fetched at its URL is the hosted copy there: not fetched again.
+    if let ob2::Presented::Json { assertion, fetched_from: Some(url) } = &p {
+        docs.add_document(url.clone(), assertion.clone());
+    }
     for _ in 0..MAX_ROUNDS {
         let wanted = ob2::wanted(&p, &docs);
         if wanted.is_empty() {
