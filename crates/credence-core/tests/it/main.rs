@@ -7,4 +7,5 @@ mod core_tamper;
 mod core_vectors;
 mod hostile_graphs;
 mod jsonld_differential;
+mod legacy_proofs;
 mod rdf_canon;
