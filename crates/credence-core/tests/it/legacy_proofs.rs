@@ -268,3 +268,143 @@ fn a_hostile_graph_under_the_legacy_suite_ends_within_the_budget() {
     assert_eq!(named(&report, "proof[0]").status, CheckStatus::Failed);
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
+
+// ---------------------------------------------------------------- CLR 2.0
+
+fn statuses<'a>(report: &'a VerificationReport, prefix: &str) -> Vec<(&'a str, CheckStatus)> {
+    report.checks.iter().filter(|c| c.check.starts_with(prefix)).map(|c| (c.check.as_str(), c.status)).collect()
+}
+
+#[test]
+fn a_clr_and_each_credential_in_it_verify() {
+    let doc = fixture("clr.json");
+    assert_eq!(doc["type"], json!(["VerifiableCredential", "ClrCredential"]));
+    let report = report(&doc);
+    assert_all_passed(&report);
+    assert_eq!(named(&report, "structure").message, "the document is a well-formed CLR 2.0 credential (ClrCredential)");
+    assert_eq!(named(&report, "proof[0]").message, "Ed25519Signature2020 signature verifies");
+    for i in 0..2 {
+        let summary = named(&report, &format!("credential[{i}]"));
+        assert!(summary.message.ends_with("verifies"), "{summary:?}");
+        for check in ["proof[0]", "issuer[0]", "validity", "structure", "contexts"] {
+            let nested = named(&report, &format!("credential[{i}].{check}"));
+            assert_eq!(nested.status, CheckStatus::Passed, "{nested:?}");
+        }
+        assert_eq!(
+            named(&report, &format!("credential[{i}].proof[0]")).message,
+            "Ed25519Signature2020 signature verifies"
+        );
+    }
+    assert!(report.checks.iter().all(|c| !c.check.starts_with("credential[2]")));
+}
+
+#[test]
+fn each_nested_credential_has_its_own_validity_window() {
+    // The CLR is valid from 2024-01-15, its credentials from 2023-09-01.
+    let report = verify_credential(&fixture("clr.json"), &OfflineResolver::new(), datetime!(2023-10-01 00:00 UTC));
+    assert_eq!(named(&report, "validity").status, CheckStatus::Failed);
+    for i in 0..2 {
+        assert_eq!(named(&report, &format!("credential[{i}].validity")).status, CheckStatus::Passed);
+        assert_eq!(named(&report, &format!("credential[{i}]")).status, CheckStatus::Passed);
+    }
+    let report = verify_credential(&fixture("clr.json"), &OfflineResolver::new(), datetime!(2023-08-01 00:00 UTC));
+    let nested = named(&report, "credential[1].validity");
+    assert_eq!(
+        (nested.status, nested.message.as_str()),
+        (CheckStatus::Failed, "not valid before 2023-09-01T12:00:00Z")
+    );
+    let summary = named(&report, "credential[1]");
+    assert_eq!(summary.status, CheckStatus::Failed);
+    assert!(summary.message.contains("does not verify: validity: not valid before"), "{summary:?}");
+}
+
+/// The CLR's own signature is sound, and one credential inside was altered before it was
+/// wrapped: that credential fails, by name, and so does the whole.
+#[test]
+fn an_altered_nested_credential_fails_alone() {
+    let report = report(&fixture("clr-altered-nested.json"));
+    assert_eq!(named(&report, "proof[0]").status, CheckStatus::Passed);
+    assert_eq!(named(&report, "issuer[0]").status, CheckStatus::Passed);
+    assert_eq!(named(&report, "credential[0]").status, CheckStatus::Passed);
+    let proof = named(&report, "credential[1].proof[0]");
+    assert_eq!((proof.status, proof.message.clone()), (CheckStatus::Failed, ProofError::SignatureInvalid.to_string()));
+    let summary = named(&report, "credential[1]");
+    assert_eq!(summary.status, CheckStatus::Failed);
+    assert!(summary.message.contains("urn:uuid:7c3e9f10-2b4d-4a6e-8c1f-3d5b7a9e0c22"), "{summary:?}");
+    assert!(summary.message.contains("does not verify: proof[0]: signature invalid"), "{summary:?}");
+    assert!(!report.verified);
+}
+
+/// A nested credential is held to its own issuer: one signed with another did:key than its
+/// issuer's fails its `issuer[0]`, whatever the CLR's proof says.
+#[test]
+fn a_nested_credential_signed_by_another_key_is_not_its_issuers() {
+    let mut doc = fixture("clr.json");
+    doc["credentialSubject"]["verifiableCredential"][0] = fixture("ob3-other-key.json");
+    let report = report(&doc);
+    // The CLR's proof covered the credential that was there before.
+    assert_eq!(named(&report, "proof[0]").message, ProofError::SignatureInvalid.to_string());
+    assert_eq!(named(&report, "credential[0].proof[0]").status, CheckStatus::Passed);
+    let issuer = named(&report, "credential[0].issuer[0]");
+    assert_eq!(issuer.status, CheckStatus::Failed);
+    assert!(issuer.message.contains(&format!("controlled by {}", keys()["otherKey"].as_str().unwrap())), "{issuer:?}");
+    assert_eq!(named(&report, "credential[1]").status, CheckStatus::Passed);
+}
+
+#[test]
+fn a_clr_inside_a_clr_is_refused_not_followed() {
+    let report = report(&fixture("clr-in-clr.json"));
+    assert_eq!(named(&report, "proof[0]").status, CheckStatus::Passed);
+    let nested = named(&report, "credential[0]");
+    assert_eq!(nested.status, CheckStatus::Failed);
+    assert_eq!(
+        nested.message,
+        "a ClrCredential inside a ClrCredential is not verified: CLRs are verified one level deep"
+    );
+    assert!(statuses(&report, "credential[0].").is_empty(), "{report:#?}");
+    assert!(!report.verified);
+}
+
+#[test]
+fn what_a_clr_may_hold_is_bounded() {
+    let mut doc = fixture("clr.json");
+    let one = doc["credentialSubject"]["verifiableCredential"][0].clone();
+    doc["credentialSubject"]["verifiableCredential"] = json!(vec![one; 65]);
+    let started = Instant::now();
+    let report = report(&doc);
+    let limit = named(&report, "credentials");
+    assert_eq!(limit.status, CheckStatus::Failed);
+    assert_eq!(limit.message, "the CLR holds 65 credentials, more than the 64 this verifier checks");
+    assert!(statuses(&report, "credential[").is_empty());
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+
+    let mut doc = fixture("clr.json");
+    doc["credentialSubject"]["verifiableCredential"] = json!([42]);
+    let report = self::report(&doc);
+    assert_eq!(named(&report, "credential[0]").message, "not a credential (a JSON object or a VC-JWT)");
+
+    let mut doc = fixture("clr.json");
+    doc["credentialSubject"].as_object_mut().unwrap().remove("verifiableCredential");
+    let report = self::report(&doc);
+    let structure = named(&report, "structure");
+    assert_eq!(structure.status, CheckStatus::Failed);
+    assert!(structure.message.contains("credentialSubject.verifiableCredential"), "{structure:?}");
+}
+
+/// Hostile credentials inside a CLR share the CLR's one canonicalization budget.
+#[test]
+fn hostile_nested_credentials_share_one_budget() {
+    let hostile = hostile_credential(Shape::Copies { copies: 400, n: 5 }, Cryptosuite::EddsaRdfc2022, &[4; 64]);
+    let mut doc = fixture("clr.json");
+    doc["credentialSubject"]["verifiableCredential"] = json!(vec![hostile; 8]);
+    let resolver = OfflineResolver::new();
+    let mut options = VerifyOptions::new(&resolver, NOW);
+    options.canon = CanonLimits { max_work: u64::MAX, max_time: Some(Duration::from_millis(50)), ..Default::default() };
+    let started = Instant::now();
+    let report = verify_credential_with(&doc, &options);
+    let elapsed = started.elapsed();
+    assert!(report.over_budget && !report.verified, "{report:#?}");
+    assert_eq!(statuses(&report, "credential[").iter().filter(|(n, _)| !n.contains('.')).count(), 8);
+    // One budget of 50 ms for all, plus the JSON-LD expansion of each: far from 8 x 50 ms of work.
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+}
