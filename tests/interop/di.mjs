@@ -1,4 +1,5 @@
-// Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack.
+// Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack; verify also
+// accepts legacy Ed25519Signature2020 proofs.
 //   node di.mjs verify [--doc URL=FILE]... [file]
 //                                        -> {"verified": bool, "error": string|null}  (stdin if no file)
 //        --doc serves a local copy of an https document, such as an issuer's Open Badges Profile
@@ -11,6 +12,7 @@ import path from 'node:path';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didKey from '@digitalbazaar/did-method-key';
 import {JsonLdDocumentLoader} from 'jsonld-document-loader';
@@ -70,7 +72,7 @@ function readInput(file) {
 
 async function verify(file) {
   const credential = readInput(file);
-  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const suite = [new DataIntegrityProof({cryptosuite: eddsaRdfc2022}), new Ed25519Signature2020()];
   // Proofs are what this harness compares; status lists are checked by Credence's own
   // verifier, so the status check here only confirms the entries are well-formed.
   const checkStatus = async ({credential: c}) => {
