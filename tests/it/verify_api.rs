@@ -478,3 +478,35 @@ async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
     let revoked = verify_json(&t.app, &json!({"credential": t.doc})).await;
     assert_eq!(check(&revoked.body, "status[0]")["message"], "revoked by the issuer");
 }
+
+/// Credentials the DCC stack issued with Ed25519Signature2020, and a CLR 2.0 holding such
+/// credentials (tests/vectors/legacy-ed25519-2020, made by the npm stack), through the endpoint.
+#[tokio::test]
+async fn legacy_ed25519_signature_2020_credentials_and_clrs_verify() {
+    let app = crate::common::app().await;
+    let fixture = |name: &str| -> Value {
+        let path = format!("{}/tests/vectors/legacy-ed25519-2020/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for name in ["vc11-ob.json", "ob3.json"] {
+        let r = verify_json(&app, &json!({"credential": fixture(name)})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["result"], "valid", "{name}: {}", r.text);
+        assert_eq!(check(&r.body, "proof[0]")["message"], "Ed25519Signature2020 signature verifies");
+        assert_eq!(check(&r.body, "issuer[0]")["status"], "passed");
+        assert_eq!(r.body["authentic"], true, "{}", r.text);
+    }
+    let r = verify_json(&app, &json!({"credential": fixture("ob3-other-key.json")})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    assert_eq!(check(&r.body, "issuer[0]")["status"], "failed");
+    assert_eq!(r.body["authentic"], false);
+
+    let r = verify_json(&app, &json!({"credential": fixture("clr.json")})).await;
+    assert_eq!(r.body["result"], "valid", "{}", r.text);
+    assert_eq!(check(&r.body, "credential[1].proof[0]")["status"], "passed");
+    assert_eq!(check(&r.body, "credential[1].issuer[0]")["status"], "passed");
+    let r = verify_json(&app, &json!({"credential": fixture("clr-altered-nested.json")})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    assert_eq!(check(&r.body, "proof[0]")["status"], "passed");
+    assert_eq!(check(&r.body, "credential[1].proof[0]")["status"], "failed");
+}
