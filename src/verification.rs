@@ -327,7 +327,8 @@ fn names_organization(store: &Store, org: &Organization, issuer_id: &str) -> boo
         || keyring::organization_did(&store.public_url, &org.slug).as_deref() == Some(issuer_id)
 }
 
-/// The verification methods of the credential's proofs and of its endorsements' proofs.
+/// The verification methods of the credential's proofs, of its endorsements' proofs and, for a
+/// CLR 2.0, of the proofs of the credentials it holds (each verified with its own issuer's keys).
 fn verification_methods(doc: &Value) -> Vec<String> {
     let proofs_of = |d: &Value| -> Vec<Value> {
         match d.get("proof") {
@@ -340,6 +341,13 @@ fn verification_methods(doc: &Value) -> Vec<String> {
     if let Some(Value::Array(endorsements)) = doc.get("endorsement") {
         for e in endorsements.iter().take(16) {
             proofs.extend(proofs_of(e));
+        }
+    }
+    if credence_core::clr::is_clr(doc)
+        && let Some(Value::Array(nested)) = doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential"))
+    {
+        for credential in nested.iter().take(credence_core::clr::MAX_NESTED_CREDENTIALS) {
+            proofs.extend(proofs_of(credential));
         }
     }
     proofs

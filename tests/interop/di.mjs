@@ -1,4 +1,5 @@
-// Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack.
+// Offline Data Integrity (eddsa-rdfc-2022) sign/verify with the Digital Bazaar stack; verify also
+// accepts legacy Ed25519Signature2020 proofs.
 //   node di.mjs verify [--doc URL=FILE]... [file]
 //                                        -> {"verified": bool, "error": string|null}  (stdin if no file)
 //        --doc serves a local copy of an https document, such as an issuer's Open Badges Profile
@@ -11,6 +12,7 @@ import path from 'node:path';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didKey from '@digitalbazaar/did-method-key';
 import {JsonLdDocumentLoader} from 'jsonld-document-loader';
@@ -25,6 +27,8 @@ const CONTEXTS = {
   'https://w3id.org/security/multikey/v1': 'multikey-v1.jsonld',
   'https://www.w3.org/ns/did/v1': 'did-v1.jsonld',
   'https://www.w3.org/ns/credentials/status/v1': 'bitstring-status-list-v1.jsonld',
+  'https://w3id.org/security/suites/ed25519-2020/v1': 'ed25519-signature-2020-v1.jsonld',
+  'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json': 'clr-v2p0-context-2.0.1.json',
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': 'ob-v3p0-context-3.0.3.json',
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json': 'ob-v3p0-context-3.0.2.json',
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json': 'ob-v3p0-context-3.0.1.json',
@@ -68,7 +72,7 @@ function readInput(file) {
 
 async function verify(file) {
   const credential = readInput(file);
-  const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  const suite = [new DataIntegrityProof({cryptosuite: eddsaRdfc2022}), new Ed25519Signature2020()];
   // Proofs are what this harness compares; status lists are checked by Credence's own
   // verifier, so the status check here only confirms the entries are well-formed.
   const checkStatus = async ({credential: c}) => {

@@ -260,3 +260,59 @@ async fn npm_verifies_a_credential_the_service_issued_with_its_https_profile() {
     tampered["credentialSubject"]["achievement"]["name"] = json!("Something else");
     assert_eq!(verify(&tampered)["verified"], false);
 }
+
+fn legacy_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/legacy-ed25519-2020")
+}
+
+/// The committed legacy fixtures (Ed25519Signature2020, CLR 2.0) are what tests/interop/legacy.mjs
+/// makes with the npm stack: running it again writes the same bytes.
+#[test]
+fn the_legacy_fixtures_are_what_the_npm_stack_makes() {
+    if !npm_stack_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("node").arg(interop_dir().join("legacy.mjs")).arg(dir.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for entry in std::fs::read_dir(legacy_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_owned();
+        let made = std::fs::read(dir.path().join(&name)).unwrap();
+        assert!(made == std::fs::read(&path).unwrap(), "{name:?} differs from what legacy.mjs makes");
+    }
+}
+
+/// The npm verifier and ours agree on each legacy credential: a proof that verifies with a key
+/// of the credential's own issuer (for a CLR, the CLR's own proof).
+#[test]
+fn npm_and_we_agree_on_ed25519_signature_2020_credentials() {
+    if !npm_stack_available() {
+        return;
+    }
+    let resolver = credence_core::verify::OfflineResolver::new();
+    let now = time::macros::datetime!(2026-12-01 12:00 UTC);
+    let mut compared = 0;
+    for name in ["vc11-ob.json", "ob3.json", "ob3-other-key.json", "clr.json", "clr-altered-nested.json"] {
+        let path = legacy_dir().join(name);
+        let out = run_node(&["verify", path.to_str().unwrap()]);
+        let npm: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{name}: {e}: {out}"));
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let report = credence_core::verify::verify_credential(&doc, &resolver, now);
+        let ours = credence_core::verify::issuer_proven(&report.checks);
+        assert_eq!(npm["verified"].as_bool(), Some(ours), "{name}: npm {npm}, ours {report:#?}");
+        compared += 1;
+    }
+    assert_eq!(compared, 5);
+    // A tampered copy fails with both.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(legacy_dir().join("vc11-ob.json")).unwrap()).unwrap();
+    doc["credentialSubject"]["achievement"]["name"] = json!("Something else");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tampered.json");
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let npm: Value = serde_json::from_str(run_node(&["verify", file.to_str().unwrap()]).trim()).unwrap();
+    assert_eq!(npm["verified"], json!(false), "{npm}");
+    let report = credence_core::verify::verify_credential(&doc, &resolver, now);
+    assert!(!credence_core::verify::issuer_proven(&report.checks));
+}

@@ -661,3 +661,37 @@ async fn vc_api_issuer_allocates_status_entries_and_its_status_update_is_seen_by
 async fn vc_api_verify(app: &crate::common::TestApp, vc: &Value) -> crate::common::Response {
     app.post("/credentials/verify", None, &json!({"verifiableCredential": vc})).await
 }
+
+/// Credentials the DCC stack issued with Ed25519Signature2020, and a CLR 2.0 holding such
+/// credentials (tests/vectors/legacy-ed25519-2020, made by the npm stack), through the endpoint.
+#[tokio::test]
+async fn legacy_ed25519_signature_2020_credentials_and_clrs_verify() {
+    let app = crate::common::app().await;
+    let fixture = |name: &str| -> Value {
+        let path = format!("{}/tests/vectors/legacy-ed25519-2020/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for name in ["vc11-ob.json", "ob3.json"] {
+        let r = verify_json(&app, &json!({"credential": fixture(name)})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["result"], "valid", "{name}: {}", r.text);
+        assert_eq!(check(&r.body, "proof[0]")["message"], "Ed25519Signature2020 signature verifies");
+        assert_eq!(check(&r.body, "issuer[0]")["status"], "passed");
+        assert_eq!(r.body["authentic"], true, "{}", r.text);
+    }
+    let r = verify_json(&app, &json!({"credential": fixture("ob3-other-key.json")})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    assert_eq!(check(&r.body, "issuer[0]")["status"], "failed");
+    assert_eq!(r.body["authentic"], false);
+
+    let r = verify_json(&app, &json!({"credential": fixture("clr.json")})).await;
+    assert_eq!(r.body["result"], "valid", "{}", r.text);
+    assert_eq!(r.body["facts"]["format"]["standard"], "clr-2.0", "{}", r.text);
+    assert_eq!(r.body["facts"]["format"]["securing"]["suites"][0], "Ed25519Signature2020");
+    assert_eq!(check(&r.body, "credential[1].proof[0]")["status"], "passed");
+    assert_eq!(check(&r.body, "credential[1].issuer[0]")["status"], "passed");
+    let r = verify_json(&app, &json!({"credential": fixture("clr-altered-nested.json")})).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    assert_eq!(check(&r.body, "proof[0]")["status"], "passed");
+    assert_eq!(check(&r.body, "credential[1].proof[0]")["status"], "failed");
+}

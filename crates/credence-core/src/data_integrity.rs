@@ -7,6 +7,13 @@
 //! (Verification of `eddsa-jcs-2022` hashes the proof as it comes, with or without `@context`:
 //! see `proof_config_for_verification`.)
 //!
+//! Verification (never signing) also accepts the legacy Linked Data proof type
+//! `Ed25519Signature2020` (W3C CCG "Ed25519Signature2020", as the Digital Bazaar suite
+//! `@digitalbazaar/ed25519-signature-2020` implements it), which credentials of the Digital
+//! Credentials Consortium stack carry: the same signing input with RDFC-1.0 (URDNA2015), the proof
+//! options taking the document's `@context` (which must list [`ED25519_2020_CONTEXT`]), and the same
+//! `proofValue` encoding. Its proofs go through the same limits and resolvers as the others.
+//!
 //! RDFC-1.0 runs under [`canon::CanonLimits`]: [`verify_proofs_with_limits`] and
 //! [`canonicalize_with_limits`] take them from the caller, who can try a small time budget
 //! first and a larger one when [`ProofError::is_over_budget`].
@@ -31,6 +38,28 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_PROOFS: usize = 16;
 /// The only proof type of these cryptosuites.
 pub const PROOF_TYPE: &str = "DataIntegrityProof";
+/// The legacy proof type that is verified, never created.
+pub const ED25519_SIGNATURE_2020: &str = "Ed25519Signature2020";
+/// The context of [`ED25519_SIGNATURE_2020`], which a document with such a proof must list.
+pub const ED25519_2020_CONTEXT: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
+
+/// What a proof's `type` (and `cryptosuite`) select, for verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProofSuite {
+    DataIntegrity(Cryptosuite),
+    Ed25519Signature2020,
+}
+
+impl ProofSuite {
+    /// How the document and proof options are canonicalized: Ed25519Signature2020 is RDFC-1.0
+    /// (URDNA2015) with the same proof-options rule as `eddsa-rdfc-2022`.
+    fn canonicalization(self) -> Cryptosuite {
+        match self {
+            ProofSuite::DataIntegrity(suite) => suite,
+            ProofSuite::Ed25519Signature2020 => Cryptosuite::EddsaRdfc2022,
+        }
+    }
+}
 
 /// A supported cryptosuite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -108,8 +137,10 @@ pub enum ProofError {
     MissingField(&'static str),
     #[error("proof field {field} is invalid: {reason}")]
     InvalidField { field: &'static str, reason: String },
-    #[error("unsupported proof type {0} (expected DataIntegrityProof)")]
+    #[error("unsupported proof type {0} (expected DataIntegrityProof or Ed25519Signature2020)")]
     UnsupportedProofType(String),
+    #[error("an {proof_type} proof needs the document's @context to list {context}")]
+    MissingSuiteContext { proof_type: &'static str, context: &'static str },
     #[error("unknown cryptosuite {0}")]
     UnknownCryptosuite(String),
     #[error("invalid created date {0} (expected an RFC 3339 date-time with time zone)")]
@@ -465,6 +496,8 @@ impl VerificationMethodResolver for MapResolver {
 pub struct ProofOutcome {
     /// Position in the proof set (0 for a single proof).
     pub index: usize,
+    /// The proof's `cryptosuite`; for an [`ED25519_SIGNATURE_2020`] proof, which has none, that
+    /// proof type, so a report names the suite either way.
     pub cryptosuite: Option<String>,
     pub verification_method: Option<String>,
     /// `Ok(())` if this proof verifies.
@@ -526,9 +559,10 @@ pub fn verify_proofs_with_limits(
         .map(|(index, proof)| {
             let field = |name: &str| proof.get(name).and_then(Value::as_str).map(str::to_owned);
             let result = verify_one(&unsecured, proof, resolver, &mut canonical_documents, &limits, &budget);
+            let legacy = field("type").filter(|t| t == ED25519_SIGNATURE_2020);
             ProofOutcome {
                 index,
-                cryptosuite: field("cryptosuite"),
+                cryptosuite: field("cryptosuite").or(legacy),
                 verification_method: field("verificationMethod"),
                 result,
             }
@@ -538,7 +572,7 @@ pub fn verify_proofs_with_limits(
 
 /// A parsed and checked proof object.
 struct ParsedProof<'a> {
-    suite: Cryptosuite,
+    suite: ProofSuite,
     verification_method: &'a str,
     signature: Signature,
     config: Map<String, Value>,
@@ -555,10 +589,11 @@ fn required_str<'a>(proof: &'a Map<String, Value>, field: &'static str) -> Resul
 fn parse_proof(proof: &Value) -> Result<ParsedProof<'_>, ProofError> {
     let map = proof.as_object().ok_or(ProofError::ProofNotAnObject)?;
     let proof_type = required_str(map, "type")?;
-    if proof_type != PROOF_TYPE {
-        return Err(ProofError::UnsupportedProofType(proof_type.to_owned()));
-    }
-    let suite: Cryptosuite = required_str(map, "cryptosuite")?.parse()?;
+    let suite = match proof_type {
+        PROOF_TYPE => ProofSuite::DataIntegrity(required_str(map, "cryptosuite")?.parse()?),
+        ED25519_SIGNATURE_2020 => ProofSuite::Ed25519Signature2020,
+        other => return Err(ProofError::UnsupportedProofType(other.to_owned())),
+    };
     let verification_method = required_str(map, "verificationMethod")?;
     required_str(map, "proofPurpose")?;
     if map.contains_key("created") {
@@ -631,6 +666,15 @@ fn proof_config_for_verification(
     Ok((Value::Object(config), document))
 }
 
+/// True when the document's `@context` (a string or an array) lists `url`.
+fn lists_context(document: &Value, url: &str) -> bool {
+    match document.get("@context") {
+        Some(Value::String(s)) => s == url,
+        Some(Value::Array(items)) => items.iter().any(|item| item.as_str() == Some(url)),
+        _ => false,
+    }
+}
+
 fn verify_one(
     unsecured: &Value,
     proof: &Value,
@@ -640,22 +684,30 @@ fn verify_one(
     budget: &jsonld::ContextBudget,
 ) -> Result<(), ProofError> {
     let parsed = parse_proof(proof)?;
+    if parsed.suite == ProofSuite::Ed25519Signature2020 && !lists_context(unsecured, ED25519_2020_CONTEXT) {
+        // As the Digital Bazaar suite does: without its context the proof's terms are undefined.
+        return Err(ProofError::MissingSuiteContext {
+            proof_type: ED25519_SIGNATURE_2020,
+            context: ED25519_2020_CONTEXT,
+        });
+    }
+    let suite = parsed.suite.canonicalization();
     let public_key = resolver.resolve(parsed.verification_method).map_err(|e| match e {
         ResolveError::InvalidKey(MultibaseError::WrongLength(n)) => ProofError::WrongKeyLength(n),
         other => ProofError::KeyNotResolvable(other),
     })?;
     let verifying_key = VerifyingKey::from_bytes(&public_key)
         .map_err(|_| ProofError::KeyNotResolvable(ResolveError::InvalidKey(MultibaseError::WrongCodec("public"))))?;
-    let (config, own_document) = proof_config_for_verification(parsed.suite, parsed.config, unsecured)?;
+    let (config, own_document) = proof_config_for_verification(suite, parsed.config, unsecured)?;
     let canonical_document = match &own_document {
         // A document hashed with the proof's own @context is this proof's alone.
-        Some(document) => canonicalize_in(document, parsed.suite, limits, budget)?,
+        Some(document) => canonicalize_in(document, suite, limits, budget)?,
         None => canonical_documents
-            .entry(parsed.suite)
-            .or_insert_with(|| canonicalize_in(unsecured, parsed.suite, limits, budget))
+            .entry(suite)
+            .or_insert_with(|| canonicalize_in(unsecured, suite, limits, budget))
             .clone()?,
     };
-    let input = signing_input_with_document(canonical_document, &config, parsed.suite, limits, budget)?;
+    let input = signing_input_with_document(canonical_document, &config, suite, limits, budget)?;
     verifying_key.verify_strict(&input.data_to_sign(), &parsed.signature).map_err(|_| ProofError::SignatureInvalid)
 }
 

@@ -21,6 +21,7 @@
 
 pub mod baking;
 pub mod canon;
+pub mod clr;
 pub mod data_integrity;
 pub mod did;
 pub mod format;

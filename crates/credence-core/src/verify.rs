@@ -58,7 +58,7 @@ pub struct VerificationReport {
 }
 
 impl VerificationReport {
-    fn new(checks: Vec<Check>, credential: Option<Value>) -> Self {
+    pub(crate) fn new(checks: Vec<Check>, credential: Option<Value>) -> Self {
         let verified =
             !checks.is_empty() && checks.iter().all(|c| matches!(c.status, CheckStatus::Passed | CheckStatus::Skipped));
         VerificationReport { verified, checks, credential, over_budget: false, format: None }
@@ -344,8 +344,20 @@ pub fn verify_credential(doc: &Value, resolver: &dyn KeyResolver, now: OffsetDat
     verify_credential_with(doc, &VerifyOptions::new(resolver, now))
 }
 
-/// [`verify_credential`] with every option.
+/// [`verify_credential`] with every option. A CLR 2.0 `ClrCredential` is verified with each
+/// credential it holds ([`crate::clr`]).
 pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
+    if crate::clr::is_clr(doc) {
+        let mut report = crate::clr::verify_clr_with(doc, options);
+        report.format = Some(CredentialFormat::of_document(doc));
+        return report;
+    }
+    verify_credential_alone(doc, options)
+}
+
+/// [`verify_credential_with`] of one credential, never a CLR's nested ones: what a CLR's
+/// credentials are verified with, so nothing recurses.
+pub(crate) fn verify_credential_alone(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
     let StaticChecks { mut checks, credential, open_badge, over_budget } =
         static_checks_with(doc, options.resolver, &options.canon);
     let mut report = match &credential {
@@ -714,7 +726,12 @@ fn context_urls(doc: &Value) -> Vec<&str> {
 }
 
 /// The key that signed must belong to the issuer ([`issuer_key`]).
-fn issuer_check(index: usize, reference: KeyReference<'_>, issuer: &str, resolver: &dyn KeyResolver) -> Check {
+pub(crate) fn issuer_check(
+    index: usize,
+    reference: KeyReference<'_>,
+    issuer: &str,
+    resolver: &dyn KeyResolver,
+) -> Check {
     owner_check(format!("issuer[{index}]"), "issuer", reference, issuer, resolver)
 }
 

@@ -23,6 +23,14 @@ pub const BUNDLED_CONTEXTS: &[(&str, &str)] = &[
         include_str!("../../../../contexts/bitstring-status-list-v1.jsonld"),
     ),
     (
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        include_str!("../../../../contexts/ed25519-signature-2020-v1.jsonld"),
+    ),
+    (
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        include_str!("../../../../contexts/clr-v2p0-context-2.0.1.json"),
+    ),
+    (
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
         include_str!("../../../../contexts/ob-v3p0-context-3.0.3.json"),
     ),

@@ -157,8 +157,16 @@ fn malformed_proofs_give_precise_errors() {
             ProofError::MissingField("verificationMethod"),
         ),
         (
+            Box::new(|d| d["proof"]["type"] = json!("Ed25519Signature2018")),
+            ProofError::UnsupportedProofType("Ed25519Signature2018".into()),
+        ),
+        (
+            // The legacy suite is verified only with its context in the document's.
             Box::new(|d| d["proof"]["type"] = json!("Ed25519Signature2020")),
-            ProofError::UnsupportedProofType("Ed25519Signature2020".into()),
+            ProofError::MissingSuiteContext {
+                proof_type: "Ed25519Signature2020",
+                context: "https://w3id.org/security/suites/ed25519-2020/v1",
+            },
         ),
         (Box::new(|d| d["proof"]["created"] = json!("yesterday")), ProofError::InvalidCreated("yesterday".into())),
         (

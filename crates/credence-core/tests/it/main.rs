@@ -8,5 +8,6 @@ mod core_vectors;
 mod generic_vc;
 mod hostile_graphs;
 mod jsonld_differential;
+mod legacy_proofs;
 mod ob2;
 mod rdf_canon;
