@@ -15,10 +15,12 @@ use utoipa_axum::routes;
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, Auth, parse_json};
 use crate::app::AppState;
+use crate::domain::organization::Organization;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::http::client::ClientAddr;
 use crate::http::problem::Problem;
+use crate::store::Caller;
 use crate::vc_issuer;
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
 use credence_core::data_integrity::{self, Cryptosuite};
@@ -394,6 +396,17 @@ async fn vc_api_verify_presentation(
         .into_response())
 }
 
+/// The organization whose key calls a VC API issuer endpoint (`what` it does, for the
+/// refusal of a platform admin key).
+async fn calling_organization(state: &AppState, caller: &Caller, what: &str) -> AppResult<Organization> {
+    let org_id = caller
+        .organization_id
+        .clone()
+        .ok_or_else(|| AppError::Forbidden(format!("{what} needs an organization's key, not a platform admin key")))?;
+    let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
+    organization_for(&state.store, caller, &org.slug, Need::Member).await
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueRequest {
@@ -417,12 +430,7 @@ async fn vc_api_issue(
     Auth(caller): Auth,
     ApiJson(body): ApiJson<IssueRequest>,
 ) -> AppResult<Response> {
-    let org_id = caller
-        .organization_id
-        .clone()
-        .ok_or_else(|| AppError::Forbidden("issuing needs an organization's key, not a platform admin key".into()))?;
-    let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
-    let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
+    let org = calling_organization(&state, &caller, "issuing").await?;
     let did = crate::keyring::organization_did(&state.store.public_url, &org.slug);
     let unsigned = vc_issuer::prepare(body.credential, &org, did.as_deref())?;
     let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
@@ -483,11 +491,7 @@ async fn vc_api_update_status(
     Auth(caller): Auth,
     ApiJson(body): ApiJson<UpdateStatusRequest>,
 ) -> AppResult<Response> {
-    let org_id = caller.organization_id.clone().ok_or_else(|| {
-        AppError::Forbidden("status changes need an organization's key, not a platform admin key".into())
-    })?;
-    let org = state.store.organization_by_id(&org_id).await?.ok_or(AppError::NotFound("organization"))?;
-    let org = organization_for(&state.store, &caller, &org.slug, Need::Member).await?;
+    let org = calling_organization(&state, &caller, "status changes").await?;
     let changes = vc_issuer::status_changes(&body.credential_status)?;
     state.store.change_vc_api_status(&org.id, &body.credential_id, &changes).await?;
     Ok((StatusCode::OK, Json(json!({"credentialId": body.credential_id}))).into_response())

@@ -5,19 +5,12 @@ use axum::http::{Request, StatusCode};
 use credence_core::baking::{self, BakedCredential};
 use serde_json::{Value, json};
 
+use crate::common::check;
+
 use crate::common::{EVIDENCE, issued, tiny_png};
 
 async fn verify_json(app: &crate::common::TestApp, body: &Value) -> crate::common::Response {
     app.post("/api/v1/verify", None, body).await
-}
-
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap_or_else(|| panic!("no {name} check: {report}"))
 }
 
 #[tokio::test]

@@ -18,6 +18,8 @@ use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credentia
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 
+use crate::common::check;
+
 /// What the test server answers on one path.
 #[derive(Clone)]
 enum Serve {
@@ -96,6 +98,19 @@ async fn app() -> crate::common::TestApp {
     .await
 }
 
+/// A test app like [`app`] that also trusts the test TLS root `cert`.
+pub(crate) async fn app_trusting(cert: Vec<u8>) -> crate::common::TestApp {
+    crate::common::app_with(|s| {
+        s.with_fetch_policy(
+            FetchPolicy::default()
+                .allowing_local_http_for_tests()
+                .trusting_root_for_tests(cert)
+                .with_timeout(TEST_TIMEOUT),
+        )
+    })
+    .await
+}
+
 /// An issuer with a did:key.
 struct Issuer {
     key: SigningKey,
@@ -147,15 +162,6 @@ async fn verify(app: &crate::common::TestApp, body: Value) -> Value {
     let r = app.post("/api/v1/verify", None, &body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.body
-}
-
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap_or_else(|| panic!("no {name} check: {report:#}"))
 }
 
 /// Asserts an `indeterminate` report whose check `name` is an `error` whose message holds every part of `wanted`.
@@ -534,15 +540,7 @@ async fn status_lists_are_fetched_over_https_and_untrusted_certificates_are_refu
     routes.insert("/lists/clear".to_string(), issuer.status_list(&clear, &[]));
     routes.insert("/lists/set".to_string(), issuer.status_list(&set, &[5]));
     let cert = https_site(listener, routes).await;
-    let trusting = crate::common::app_with(|s| {
-        s.with_fetch_policy(
-            FetchPolicy::default()
-                .allowing_local_http_for_tests()
-                .trusting_root_for_tests(cert)
-                .with_timeout(TEST_TIMEOUT),
-        )
-    })
-    .await;
+    let trusting = app_trusting(cert).await;
     let valid = issuer.sign(&issuer.credential(Some(bitstring_entry(&clear, 5))));
     let report = verify(&trusting, json!({"credential": valid})).await;
     assert_eq!(report["result"], "valid", "{report:#}");

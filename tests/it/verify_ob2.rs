@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use credence::fetch::FetchPolicy;
 use serde_json::{Value, json};
+
+use crate::common::check;
 use sha2::{Digest, Sha256};
 
 use crate::common::{TestApp, tiny_png};
-use crate::verify_fetch::{TEST_TIMEOUT, https_site};
+use crate::verify_fetch::{app_trusting, https_site};
 
 const CONTEXT: &str = "https://w3id.org/openbadges/v2";
 const SALT: &str = "pepper";
@@ -66,15 +67,7 @@ async fn hosted() -> Hosted {
     routes.insert("/a/1".to_string(), draft.assertion("/a/1"));
     routes.insert("/a/2".to_string(), draft.assertion("/a/2"));
     let cert = https_site(listener, routes).await;
-    let app = crate::common::app_with(|s| {
-        s.with_fetch_policy(
-            FetchPolicy::default()
-                .allowing_local_http_for_tests()
-                .trusting_root_for_tests(cert)
-                .with_timeout(TEST_TIMEOUT),
-        )
-    })
-    .await;
+    let app = app_trusting(cert).await;
     Hosted { app, base }
 }
 
@@ -82,15 +75,6 @@ async fn verify(app: &TestApp, body: Value) -> Value {
     let r = app.post("/api/v1/verify", None, &body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.body
-}
-
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap_or_else(|| panic!("no {name}: {report:#}"))
 }
 
 /// A PNG carrying `text` in an `openbadges` iTXt chunk, as 2.0 bakers write it.

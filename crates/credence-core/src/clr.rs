@@ -295,12 +295,5 @@ fn recipient_check(doc: &Value, email: &str) -> Check {
         .and_then(|s| s.get("identifier"))
         .and_then(|ids| serde_json::from_value(ids.clone()).ok())
         .unwrap_or_default();
-    if identities.is_empty() {
-        return check("recipient", CheckStatus::Failed, "the CLR names no recipient identifier to compare with");
-    }
-    if identities.iter().any(|id| model::identity_matches(id, email)) {
-        check("recipient", CheckStatus::Passed, "the email matches the CLR's recipient")
-    } else {
-        check("recipient", CheckStatus::Failed, "the email does not match the CLR's recipient")
-    }
+    crate::verify::identity_check(&identities, email, "CLR")
 }

@@ -644,14 +644,23 @@ fn revocation_list_check(
 
 /// Compares a candidate's email with the credential's hashed identifiers, revealing nothing else.
 fn recipient_check(cred: &OpenBadgeCredential, email: &str) -> Check {
-    let identities = cred.credential_subject.identifier.as_deref().unwrap_or(&[]);
+    identity_check(cred.credential_subject.identifier.as_deref().unwrap_or(&[]), email, "credential")
+}
+
+/// The `recipient` check of an email against the hashed `identities` of a `document`
+/// ("credential", "CLR").
+pub(crate) fn identity_check(identities: &[model::IdentityObject], email: &str, document: &str) -> Check {
     if identities.is_empty() {
-        return check("recipient", CheckStatus::Failed, "the credential names no recipient identifier to compare with");
+        return check(
+            "recipient",
+            CheckStatus::Failed,
+            format!("the {document} names no recipient identifier to compare with"),
+        );
     }
     if identities.iter().any(|id| model::identity_matches(id, email)) {
-        check("recipient", CheckStatus::Passed, "the email matches the credential's recipient")
+        check("recipient", CheckStatus::Passed, format!("the email matches the {document}'s recipient"))
     } else {
-        check("recipient", CheckStatus::Failed, "the email does not match the credential's recipient")
+        check("recipient", CheckStatus::Failed, format!("the email does not match the {document}'s recipient"))
     }
 }
 

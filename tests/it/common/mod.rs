@@ -199,6 +199,14 @@ impl Response {
     }
 }
 
+/// The check named `name` of a verification report (panics, showing the report, when absent).
+pub fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["check"] == name))
+        .unwrap_or_else(|| panic!("no {name} check: {report:#}"))
+}
+
 /// The evidence file behind the issued credential.
 pub const EVIDENCE: &[u8] = b"Post-assessment report: 88% on the numeracy test.";
 
