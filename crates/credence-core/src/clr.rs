@@ -14,8 +14,6 @@
 //! the whole verification.
 
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::data_integrity;
 use super::jsonld;
@@ -72,8 +70,22 @@ pub(crate) fn verify_clr_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
             }
         }
     }
-    checks.push(validity_check(doc, options.now));
-    checks.push(status_check(doc, options));
+    // Its own validity and status, as any credential's (the lists must be the CLR issuer's).
+    let own = VerifyOptions {
+        resolver: options.resolver,
+        now: options.now,
+        status: options.status,
+        recipient_email: None,
+        canon: options.canon,
+    };
+    match <model::VerifiableCredential as serde::Deserialize>::deserialize(doc) {
+        Ok(vc) => checks.extend(verify::time_and_status_checks(&vc, None, &own)),
+        Err(_) => checks.push(check(
+            "validity",
+            CheckStatus::Failed,
+            "the CLR's validity period and status cannot be read: see its structure",
+        )),
+    }
     if let Some(email) = options.recipient_email {
         checks.push(recipient_check(doc, email));
     }
@@ -199,10 +211,6 @@ fn first_context(doc: &Value) -> Option<&str> {
     }
 }
 
-fn date<'a>(doc: &'a Value, vc2: &str, vc1: &str) -> Option<&'a str> {
-    doc.get(if is_vc1(doc) { vc1 } else { vc2 }).and_then(Value::as_str)
-}
-
 /// The CLR 2.0 envelope: the VC context first, the CLR context, the types, an issuer, a start
 /// date, and a subject holding the credentials.
 fn structure_check(doc: &Value, issuer: Option<&str>) -> Check {
@@ -248,43 +256,6 @@ fn structure_check(doc: &Value, issuer: Option<&str>) -> Check {
         check("structure", CheckStatus::Passed, "the document is a well-formed CLR 2.0 credential (ClrCredential)")
     } else {
         check("structure", CheckStatus::Failed, errors.join("; "))
-    }
-}
-
-fn validity_check(doc: &Value, now: OffsetDateTime) -> Check {
-    let format = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let from = date(doc, "validFrom", "issuanceDate").and_then(parse_date_time_z);
-    let until = date(doc, "validUntil", "expirationDate").and_then(parse_date_time_z);
-    if let Some(f) = from.filter(|f| *f > now) {
-        return check("validity", CheckStatus::Failed, format!("not valid before {}", format(f)));
-    }
-    if let Some(u) = until.filter(|u| *u < now) {
-        return check("validity", CheckStatus::Failed, format!("expired on {}", format(u)));
-    }
-    let message = match until {
-        Some(u) => format!("valid at {} (until {})", format(now), format(u)),
-        None => format!("valid at {}; it does not expire", format(now)),
-    };
-    check("validity", CheckStatus::Passed, message)
-}
-
-/// A CLR's own status entries are not looked up yet: offline that is `skipped` as for any
-/// credential, and a service that looks status up gets an `error` (never a silent pass).
-fn status_check(doc: &Value, options: &VerifyOptions<'_>) -> Check {
-    match (doc.get("credentialStatus"), options.status) {
-        (None, _) => {
-            check("status", CheckStatus::Passed, "the CLR has no status entry: it cannot be revoked or suspended")
-        }
-        (Some(_), None) => check(
-            "status",
-            CheckStatus::Skipped,
-            "status lists are not fetched offline; verify through the service to check revocation and suspension",
-        ),
-        (Some(_), Some(_)) => check(
-            "status",
-            CheckStatus::Error,
-            "the status entries of a ClrCredential itself are not checked yet, so its status is unknown",
-        ),
     }
 }
 

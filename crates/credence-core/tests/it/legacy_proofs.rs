@@ -408,3 +408,24 @@ fn hostile_nested_credentials_share_one_budget() {
     // One budget of 50 ms for all, plus the JSON-LD expansion of each: far from 8 x 50 ms of work.
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
+
+#[test]
+fn a_clrs_own_status_entries_are_looked_up_like_any_credentials() {
+    struct Revoked;
+    impl credence_core::verify::StatusLookup for Revoked {
+        fn lookup(&self, list: &str, purpose: &str, index: u64) -> credence_core::verify::StatusAnswer {
+            assert_eq!((list, purpose, index), ("https://clr.example/status/1", "revocation", 7));
+            credence_core::verify::StatusAnswer::Set
+        }
+    }
+    let mut clr = fixture("clr.json");
+    clr["credentialStatus"] = json!({"id": "https://clr.example/status/1#7", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "7", "statusListCredential": "https://clr.example/status/1"});
+    let resolver = OfflineResolver::new();
+    let options = VerifyOptions { status: Some(&Revoked), ..VerifyOptions::new(&resolver, NOW) };
+    let report = verify_credential_with(&clr, &options);
+    assert_eq!(named(&report, "status[0]").status, CheckStatus::Failed, "{report:#?}");
+    assert_eq!(named(&report, "status[0]").message, "revoked by the issuer");
+    // Offline, as for any credential: not looked up.
+    assert_eq!(named(&self::report(&clr), "status").status, CheckStatus::Skipped);
+}
