@@ -357,21 +357,37 @@ fn verification_methods(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-fn status_objects(doc: &Value) -> Vec<&Value> {
-    match doc.get("credentialStatus") {
+/// The credential and, for a CLR 2.0, the credentials it holds (each with its own status).
+fn credentials_in(doc: &Value) -> Vec<&Value> {
+    let mut all = vec![doc];
+    if credence_core::clr::is_clr(doc)
+        && let Some(Value::Array(nested)) = doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential"))
+    {
+        all.extend(nested.iter().filter(|c| c.is_object()).take(credence_core::clr::MAX_NESTED_CREDENTIALS));
+    }
+    all
+}
+
+/// The status entries of one credential, with its issuer (a list answers for its own
+/// issuer's credentials only).
+fn status_objects(doc: &Value) -> Vec<(String, &Value)> {
+    let issuer = model::issuer_id_of(doc).unwrap_or_default();
+    let entries: Vec<&Value> = match doc.get("credentialStatus") {
         Some(Value::Array(items)) => items.iter().take(16).collect(),
         Some(e) => vec![e],
         None => Vec::new(),
-    }
+    };
+    entries.into_iter().map(|e| (issuer.clone(), e)).collect()
 }
 
-/// The URLs of the 1EdTech revocation lists a credential names.
+/// The URLs of the 1EdTech revocation lists a credential (or a CLR's credentials) names.
 fn revocation_list_urls(doc: &Value) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
-    for url in status_objects(doc)
+    for url in credentials_in(doc)
         .into_iter()
-        .filter(|e| e.get("type").and_then(Value::as_str) == Some(model::ONE_ED_TECH_REVOCATION_LIST))
-        .filter_map(|e| text_of(e.get("id")))
+        .flat_map(status_objects)
+        .filter(|(_, e)| e.get("type").and_then(Value::as_str) == Some(model::ONE_ED_TECH_REVOCATION_LIST))
+        .filter_map(|(_, e)| text_of(e.get("id")))
     {
         if !urls.contains(&url) {
             urls.push(url);
@@ -380,10 +396,13 @@ fn revocation_list_urls(doc: &Value) -> Vec<String> {
     urls
 }
 
-fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
-    status_objects(doc)
+/// Each Bitstring Status List entry of a credential (or of a CLR and the credentials it
+/// holds): the issuer of its credential, the list, the purpose, the index.
+fn status_entries(doc: &Value) -> Vec<(String, String, String, u64)> {
+    credentials_in(doc)
         .into_iter()
-        .filter_map(|e| {
+        .flat_map(status_objects)
+        .filter_map(|(issuer, e)| {
             let list = e.get("statusListCredential")?.as_str()?.to_string();
             let purpose = e.get("statusPurpose")?.as_str()?.to_string();
             let index = match e.get("statusListIndex")? {
@@ -391,7 +410,7 @@ fn status_entries(doc: &Value) -> Vec<(String, String, u64)> {
                 Value::Number(n) => n.as_u64()?,
                 _ => return None,
             };
-            Some((list, purpose, index))
+            Some((issuer, list, purpose, index))
         })
         .collect()
 }
@@ -439,16 +458,20 @@ async fn hosted_resolver(store: &Store, methods: &[String]) -> AppResult<Offline
 /// database; returns the URLs of the other hosts' lists, to be fetched.
 async fn own_statuses(
     store: &Store,
-    entries: &[(String, String, u64)],
+    entries: &[(String, String, String, u64)],
     sources: &mut StatusSources,
 ) -> AppResult<Vec<String>> {
     let mut foreign = Vec::new();
     let prefix = format!("{}/status/", store.public_url);
-    for (list, purpose, index) in entries {
+    for (issuer, list, purpose, index) in entries {
         let answer = match list.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) {
             Some((slug, list_purpose)) => {
                 let parsed: Option<StatusPurpose> = list_purpose.parse().ok();
                 match (store.organization_by_slug(slug).await?, parsed) {
+                    (Some(org), _) if !names_organization(store, &org, issuer) => StatusAnswer::Unknown(format!(
+                        "status list {list} is {}'s, not the credential's issuer {issuer}'s",
+                        org.name
+                    )),
                     (Some(org), Some(p)) if p.as_str() == purpose => {
                         if store.status_bit(&org.id, p, *index).await? {
                             StatusAnswer::Set
@@ -469,7 +492,7 @@ async fn own_statuses(
                 continue;
             }
         };
-        sources.add_answer(list, purpose, *index, answer);
+        sources.add_answer(issuer, list, purpose, *index, answer);
     }
     Ok(foreign)
 }
@@ -837,13 +860,14 @@ async fn verify_stored(
     }
     // What can change: revocation and suspension, read from the credential's row.
     let Some((revoked, suspended)) = store.credential_state(id).await? else { return Ok(None) };
-    let mut statuses = StatusSources::new(known.issuer.clone().unwrap_or_default());
+    let mut statuses = StatusSources::new();
+    let issuer = known.issuer.as_deref().unwrap_or_default();
     for (list, purpose, index, p) in &known.entries {
         let bit = match p {
             StatusPurpose::Revocation => revoked,
             StatusPurpose::Suspension => suspended,
         };
-        statuses.add_answer(list, purpose, *index, if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
+        statuses.add_answer(issuer, list, purpose, *index, if bit { StatusAnswer::Set } else { StatusAnswer::Clear });
     }
     let resolver = OfflineResolver::new();
     let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
@@ -881,7 +905,7 @@ impl StoredFacts {
             return Ok(None);
         }
         let mut entries = Vec::new();
-        for (list, purpose, index) in status_entries(&c.document) {
+        for (_, list, purpose, index) in status_entries(&c.document) {
             match purpose.parse::<StatusPurpose>() {
                 Ok(p) if list == store.status_list_url(&org.slug, p) => entries.push((list, purpose, index, p)),
                 _ => return Ok(None),
@@ -952,7 +976,7 @@ pub async fn verify(
     let doc_or_empty = as_json.as_ref().unwrap_or(&empty);
     let methods = verification_methods(doc_or_empty);
     let issuer_id = facts(doc_or_empty).issuer_id;
-    let mut sources = StatusSources::new(issuer_id.clone().unwrap_or_default());
+    let mut sources = StatusSources::new();
     let foreign_lists = own_statuses(store, &status_entries(doc_or_empty), &mut sources).await?;
     let evidence = if request.fetch_evidence { evidence_refs(doc_or_empty) } else { Vec::new() };
     let mut resolver = hosted_resolver(store, &methods).await?;

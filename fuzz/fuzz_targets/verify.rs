@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 struct EveryListClear;
 
 impl StatusLookup for EveryListClear {
-    fn lookup(&self, _list: &str, _purpose: &str, _index: u64) -> StatusAnswer {
+    fn lookup(&self, _issuer: &str, _list: &str, _purpose: &str, _index: u64) -> StatusAnswer {
         StatusAnswer::Clear
     }
 }

@@ -610,3 +610,54 @@ async fn the_default_policy_refuses_to_fetch_a_credential_url_on_a_private_addre
     r.assert_problem(422, Some("url"));
     assert_eq!(site.hits("/badge.json"), 0, "nothing may be fetched from loopback");
 }
+
+#[tokio::test]
+async fn a_clr_holding_another_issuers_revocable_credential_reads_that_issuers_list() {
+    let (app, site) = (app().await, Site::start().await);
+    let college = did_key_issuer(51);
+    let council = did_key_issuer(52);
+    let list = site.url("/council/status");
+    site.serve("/council/status", Serve::Json(council.status_list(&list, &[4])));
+    let nested = |index: u64| council.sign(&council.credential(Some(bitstring_entry(&list, index))));
+    let clr = |held: Value| {
+        college.sign(&json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "id": "urn:uuid:6c0f3c1e-7a55-4d0a-9a43-1f2b8f3d9e10",
+            "type": ["VerifiableCredential", "ClrCredential"],
+            "issuer": {"id": college.id, "type": ["Profile"], "name": "Example College"},
+            "validFrom": "2026-01-15T12:00:00Z",
+            "name": "Program Transcript",
+            "credentialSubject": {"type": ["ClrSubject"], "verifiableCredential": [held]}
+        }))
+    };
+    // The council's list, signed by the council, answers for the council's credential.
+    let report = verify(&app, json!({"credential": clr(nested(3))})).await;
+    assert_eq!(report["result"], "valid", "{report:#}");
+    assert_eq!(check(&report, "credential[0].status[0]")["message"], "not revoked");
+    let report = verify(&app, json!({"credential": clr(nested(4))})).await;
+    assert_eq!(report["result"], "invalid", "{report:#}");
+    assert_eq!(check(&report, "credential[0].status[0]")["message"], "revoked by the issuer");
+    assert_eq!(site.hits("/council/status"), 1, "fetched once, kept");
+
+    // A credential of the college naming the council's list gets no answer from it.
+    let borrowed = college.sign(&college.credential(Some(bitstring_entry(&list, 3))));
+    assert_error(
+        &verify(&app, json!({"credential": borrowed})).await,
+        "status[0]",
+        &["not by the credential's issuer"],
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_credential_naming_one_of_our_lists_gets_no_answer_from_it() {
+    let t = crate::common::issued().await;
+    let stranger = did_key_issuer(53);
+    let ours = t.doc["credentialStatus"][0].clone();
+    let claimed = stranger.sign(&stranger.credential(Some(ours)));
+    let report = verify(&t.app, json!({"credential": claimed})).await;
+    assert_eq!(report["result"], "indeterminate", "{report:#}");
+    let message = check(&report, "status[0]")["message"].as_str().unwrap();
+    assert!(message.contains("not the credential's issuer"), "{message}");
+}

@@ -211,21 +211,22 @@ pub fn read_revocation_list(doc: &Value, url: &str) -> Result<RevocationList, St
 /// Everything known about a credential's status entries before the checks run.
 #[derive(Debug, Clone, Default)]
 pub struct StatusSources {
-    issuer: String,
-    answers: HashMap<(String, String, u64), StatusAnswer>,
+    /// Answers known otherwise, by (credential issuer, list, purpose, index).
+    answers: HashMap<(String, String, String, u64), StatusAnswer>,
     lists: HashMap<String, Result<VerifiedStatusList, String>>,
     revocation_lists: HashMap<String, Result<RevocationList, String>>,
 }
 
 impl StatusSources {
-    /// Sources for a credential issued by `issuer`.
-    pub fn new(issuer: impl Into<String>) -> Self {
-        StatusSources { issuer: issuer.into(), ..Default::default() }
+    /// No sources yet.
+    pub fn new() -> Self {
+        StatusSources::default()
     }
 
-    /// An answer known otherwise (e.g. from the service's own database).
-    pub fn add_answer(&mut self, list_url: &str, purpose: &str, index: u64, answer: StatusAnswer) {
-        self.answers.insert((list_url.to_string(), purpose.to_string(), index), answer);
+    /// An answer known otherwise (e.g. from the service's own database) for an entry of a
+    /// credential of `issuer`.
+    pub fn add_answer(&mut self, issuer: &str, list_url: &str, purpose: &str, index: u64, answer: StatusAnswer) {
+        self.answers.insert((issuer.to_string(), list_url.to_string(), purpose.to_string(), index), answer);
     }
 
     /// A status list credential, checked, or the whole sentence saying why it is not there.
@@ -240,20 +241,21 @@ impl StatusSources {
 }
 
 impl StatusLookup for StatusSources {
-    fn lookup(&self, list_url: &str, purpose: &str, index: u64) -> StatusAnswer {
-        if let Some(answer) = self.answers.get(&(list_url.to_string(), purpose.to_string(), index)) {
+    fn lookup(&self, issuer: &str, list_url: &str, purpose: &str, index: u64) -> StatusAnswer {
+        let key = (issuer.to_string(), list_url.to_string(), purpose.to_string(), index);
+        if let Some(answer) = self.answers.get(&key) {
             return answer.clone();
         }
         match self.lists.get(list_url) {
-            Some(Ok(list)) => list.answer(&self.issuer, purpose, index),
+            Some(Ok(list)) => list.answer(issuer, purpose, index),
             Some(Err(why)) => StatusAnswer::Unknown(why.clone()),
             None => StatusAnswer::Unknown(format!("the status list {list_url} was not obtained")),
         }
     }
 
-    fn revocation_list(&self, list_url: &str, credential_id: &str) -> StatusAnswer {
+    fn revocation_list(&self, issuer: &str, list_url: &str, credential_id: &str) -> StatusAnswer {
         match self.revocation_lists.get(list_url) {
-            Some(Ok(list)) => list.answer(&self.issuer, credential_id),
+            Some(Ok(list)) => list.answer(issuer, credential_id),
             Some(Err(why)) => StatusAnswer::Unknown(why.clone()),
             None => StatusAnswer::Unknown(format!("the revocation list {list_url} was not obtained")),
         }

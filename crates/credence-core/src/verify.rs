@@ -88,13 +88,15 @@ pub enum StatusAnswer {
 /// Answers status entries. Lookups are synchronous: a service resolves what it can
 /// beforehand (its own lists, fetched ones) and answers from that.
 pub trait StatusLookup {
-    /// The bit at `index` of the `BitstringStatusListCredential` at `list_url`.
-    fn lookup(&self, list_url: &str, purpose: &str, index: u64) -> StatusAnswer;
+    /// The bit at `index` of the `BitstringStatusListCredential` at `list_url`, for an
+    /// entry of a credential of `issuer` (a list answers only for its own issuer's
+    /// credentials: a CLR holds credentials of several).
+    fn lookup(&self, issuer: &str, list_url: &str, purpose: &str, index: u64) -> StatusAnswer;
 
-    /// Whether the 1EdTech revocation list at `list_url` names `credential_id`
-    /// (`Set`: revoked).
-    fn revocation_list(&self, list_url: &str, credential_id: &str) -> StatusAnswer {
-        let _ = credential_id;
+    /// Whether the 1EdTech revocation list at `list_url` names `credential_id`, a
+    /// credential of `issuer` (`Set`: revoked).
+    fn revocation_list(&self, issuer: &str, list_url: &str, credential_id: &str) -> StatusAnswer {
+        let _ = (issuer, credential_id);
         StatusAnswer::Unknown(format!("the revocation list {list_url} was not obtained"))
     }
 }
@@ -605,7 +607,7 @@ fn status_checks(cred: &VerifiableCredential, lookup: &dyn StatusLookup) -> Vec<
                     "the status entry has no statusListCredential or no valid statusListIndex",
                 );
             };
-            match (lookup.lookup(list, purpose, index), purpose) {
+            match (lookup.lookup(cred.issuer_id(), list, purpose, index), purpose) {
                 (StatusAnswer::Clear, "revocation") => check(name, CheckStatus::Passed, "not revoked"),
                 (StatusAnswer::Clear, "suspension") => check(name, CheckStatus::Passed, "not suspended"),
                 (StatusAnswer::Clear, p) => check(name, CheckStatus::Passed, format!("{p}: not set")),
@@ -633,7 +635,7 @@ fn revocation_list_check(
     let Some(credential_id) = cred.id.as_deref() else {
         return check(name, CheckStatus::Error, "the credential has no id, so the revocation list cannot name it");
     };
-    match lookup.revocation_list(list, credential_id) {
+    match lookup.revocation_list(cred.issuer_id(), list, credential_id) {
         StatusAnswer::Clear => check(name, CheckStatus::Passed, "not revoked (not on the issuer's revocation list)"),
         StatusAnswer::Set => check(name, CheckStatus::Failed, "revoked by the issuer (on its revocation list)"),
         StatusAnswer::Unknown(why) => {

@@ -110,7 +110,7 @@ fn an_unknown_status_method_leaves_the_status_unknown() {
     let options = credence_core::verify::VerifyOptions::new(&resolver, datetime!(2026-06-01 00:00 UTC));
     struct NoLists;
     impl credence_core::verify::StatusLookup for NoLists {
-        fn lookup(&self, _: &str, _: &str, _: u64) -> credence_core::verify::StatusAnswer {
+        fn lookup(&self, _: &str, _: &str, _: &str, _: u64) -> credence_core::verify::StatusAnswer {
             credence_core::verify::StatusAnswer::Clear
         }
     }

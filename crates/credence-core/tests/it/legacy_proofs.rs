@@ -413,7 +413,7 @@ fn hostile_nested_credentials_share_one_budget() {
 fn a_clrs_own_status_entries_are_looked_up_like_any_credentials() {
     struct Revoked;
     impl credence_core::verify::StatusLookup for Revoked {
-        fn lookup(&self, list: &str, purpose: &str, index: u64) -> credence_core::verify::StatusAnswer {
+        fn lookup(&self, _issuer: &str, list: &str, purpose: &str, index: u64) -> credence_core::verify::StatusAnswer {
             assert_eq!((list, purpose, index), ("https://clr.example/status/1", "revocation", 7));
             credence_core::verify::StatusAnswer::Set
         }
