@@ -123,6 +123,18 @@ pub fn requested_statuses(options: Option<&Value>, credential: &Value) -> AppRes
     Ok(purposes)
 }
 
+/// The credential's `id`, after giving it a new `urn:uuid:` one when it has none.
+pub fn ensure_id(credential: &mut Value) -> String {
+    if let Some(id) = credential.get("id").and_then(Value::as_str) {
+        return id.to_string();
+    }
+    let id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    if let Some(obj) = credential.as_object_mut() {
+        obj.insert("id".into(), json!(id));
+    }
+    id
+}
+
 /// Puts the allocated status entries into the credential (one object for one entry).
 pub fn with_statuses(mut credential: Value, statuses: Vec<model::CredentialStatus>) -> AppResult<Value> {
     if statuses.is_empty() {

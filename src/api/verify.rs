@@ -432,7 +432,7 @@ async fn vc_api_issue(
 ) -> AppResult<Response> {
     let org = calling_organization(&state, &caller, "issuing").await?;
     let did = crate::keyring::organization_did(&state.store.public_url, &org.slug);
-    let unsigned = vc_issuer::prepare(body.credential, &org, did.as_deref())?;
+    let mut unsigned = vc_issuer::prepare(body.credential, &org, did.as_deref())?;
     let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
     let suite: Cryptosuite = body
         .options
@@ -449,11 +449,12 @@ async fn vc_api_issue(
         // The entries are allocated, the document signed and its row written in one unit.
         let signing_key = key.key.signing_key().clone();
         let public_key = key.info.public_key_multibase.clone();
-        let credential_id = unsigned.credential.get("id").and_then(Value::as_str).map(str::to_string);
+        // The status update names the credential by its id: one is given when it has none.
+        let credential_id = vc_issuer::ensure_id(&mut unsigned.credential);
         state
             .store
             .issuing(move |tx| {
-                tx.write_vc_api_credential(&org.id, &org.slug, credential_id.as_deref(), &purposes, |statuses| {
+                tx.write_vc_api_credential(&org.id, &org.slug, &credential_id, &purposes, |statuses| {
                     let credential = vc_issuer::with_statuses(unsigned.credential.clone(), statuses)?;
                     let unsigned = vc_issuer::Unsigned { credential, controller: unsigned.controller.clone() };
                     vc_issuer::sign(&unsigned, &signing_key, &public_key, suite)

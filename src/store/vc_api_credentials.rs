@@ -12,20 +12,30 @@ use credence_core::model::CredentialStatus;
 use credence_core::status_list::StatusPurpose;
 
 const INSERT: &str = "INSERT INTO vc_api_credentials (id, organization_id, credential_id, issued_at) \
-     VALUES ($1, $2, $3, $4)";
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 
 impl Tx<'_> {
     /// Allocates a random free index of each `purposes` list of the organization, lets
-    /// `sign` make the document with those entries, and records the credential (by the
-    /// document's `credential_id`, when it has one) so its bits can be set later.
+    /// `sign` make the document with those entries, and records the credential by the
+    /// document's `credential_id` so its bits can be set later. An id the organization
+    /// already gave a credential with status entries is a conflict: the status update
+    /// names credentials by it.
     pub fn write_vc_api_credential(
         &mut self,
         organization_id: &str,
         organization_slug: &str,
-        credential_id: Option<&str>,
+        credential_id: &str,
         purposes: &[StatusPurpose],
         sign: impl FnOnce(Vec<CredentialStatus>) -> AppResult<Value>,
     ) -> AppResult<Value> {
+        let taken = self.query_opt(
+            "SELECT id FROM vc_api_credentials WHERE organization_id = $1 AND credential_id = $2",
+            args![organization_id, credential_id],
+            |row| row.text("id"),
+        )?;
+        if taken.is_some() {
+            return Err(taken_id());
+        }
         let id = new_id();
         let store = self.store();
         let mut statuses = Vec::new();
@@ -36,9 +46,19 @@ impl Tx<'_> {
             statuses.push(store.status_entry(organization_slug, *purpose, index));
         }
         let signed = sign(statuses)?;
-        self.execute(INSERT, args![&id, organization_id, credential_id, &now()])?;
+        if self.execute(INSERT, args![&id, organization_id, credential_id, &now()])? == 0 {
+            // Another call took the id since the check (the unique index decides).
+            return Err(taken_id());
+        }
         Ok(signed)
     }
+}
+
+fn taken_id() -> AppError {
+    AppError::conflict(
+        "credential.id",
+        "a credential with this id was already issued with status entries: give each credential its own id",
+    )
 }
 
 /// A change the VC API's status update asks for.

@@ -623,6 +623,25 @@ async fn vc_api_issuer_allocates_status_entries_and_its_status_update_is_seen_by
     t.app.post("/credentials/status", Some(&issuer), &lift).await.assert_problem(409, Some("status"));
     assert_eq!(verify_json(&t.app, &json!({"id": t.id})).await.body["result"], "valid");
 
+    // The status update names credentials by id: one id, one credential; one is given when absent.
+    let mut again = plain_credential("https://www.w3.org/ns/credentials/v2");
+    again["id"] = json!(id);
+    let body = json!({"credential": again, "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}}});
+    t.app.post("/credentials/issue", Some(&issuer), &body).await.assert_problem(409, Some("credential.id"));
+    let body = json!({"credential": plain_credential("https://www.w3.org/ns/credentials/v2"),
+        "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}}});
+    let r = t.app.post("/credentials/issue", Some(&issuer), &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let given = r.body["verifiableCredential"]["id"].as_str().unwrap().to_string();
+    assert!(given.starts_with("urn:uuid:"), "{given}");
+    let suspend = json!({"credentialId": given, "credentialStatus": [{"statusPurpose": "suspension", "status": "1"}]});
+    assert_eq!(t.app.post("/credentials/status", Some(&issuer), &suspend).await.status, StatusCode::OK);
+    let report = verify_json(&t.app, &json!({"credential": r.body["verifiableCredential"]})).await;
+    assert_eq!(check(&report.body, "status[0]")["message"], "suspended by the issuer", "{}", report.text);
+    // Without a suspension entry there is no suspension to set.
+    let revoke_only = json!({"credentialId": given, "credentialStatus": [{"status": "revoked"}]});
+    t.app.post("/credentials/status", Some(&issuer), &revoke_only).await.assert_problem(409, Some("credentialStatus"));
+
     // Refusals, each naming its field.
     let ask = |options: Value| json!({"credential": plain_credential("https://www.w3.org/ns/credentials/v2"), "options": options});
     for (options, field) in [
