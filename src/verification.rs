@@ -269,29 +269,28 @@ async fn fetched_reference(
             if (r.starts_with("https://") || r.starts_with("http://"))
                 && !is_on_this_service(&store.public_url, &r) =>
         {
-            let (text, from) = foreign_credential_text(fetcher, &r).await?;
-            let presented = match serde_json::from_str::<Value>(&text) {
-                Ok(doc) => Presented::Json(doc),
-                Err(_) => Presented::Jwt(text),
-            };
+            let (presented, from) = foreign_credential(fetcher, &r).await?;
             Ok((presented, Some(from)))
         }
         other => Ok((other, None)),
     }
 }
 
-/// The credential another host serves at `url`: its JSON or compact JWS and the URL it
-/// came from, or a 422 that says why there is none (unreachable, refused by the fetch
+/// The credential another host serves at `url` (a JSON object or a compact JWS) and the URL
+/// it came from, or a 422 that says why there is none (unreachable, refused by the fetch
 /// rules, not a credential).
-async fn foreign_credential_text(fetcher: &Fetcher, url: &str) -> AppResult<(String, String)> {
+async fn foreign_credential(fetcher: &Fetcher, url: &str) -> AppResult<(Presented, String)> {
     let deadline = Instant::now() + fetcher.policy().timeout;
     let (text, from) = fetcher
         .credential(url, deadline)
         .await
         .map_err(|e| AppError::invalid("url", format!("the credential could not be fetched: {e}")))?;
     let trimmed = text.trim();
-    if verify::looks_like_jwt(trimmed) || serde_json::from_str::<Value>(trimmed).is_ok_and(|v| v.is_object()) {
-        return Ok((trimmed.to_string(), from));
+    if verify::looks_like_jwt(trimmed) {
+        return Ok((Presented::Jwt(trimmed.to_string()), from));
+    }
+    if let Ok(doc @ Value::Object(_)) = serde_json::from_str::<Value>(trimmed) {
+        return Ok((Presented::Json(doc), from));
     }
     let what = if trimmed.starts_with('<') { "a web page" } else { "something else" };
     Err(AppError::invalid(
@@ -343,12 +342,8 @@ fn verification_methods(doc: &Value) -> Vec<String> {
             proofs.extend(proofs_of(e));
         }
     }
-    if credence_core::clr::is_clr(doc)
-        && let Some(Value::Array(nested)) = doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential"))
-    {
-        for credential in nested.iter().take(credence_core::clr::MAX_NESTED_CREDENTIALS) {
-            proofs.extend(proofs_of(credential));
-        }
+    for credential in credentials_in(doc).into_iter().skip(1) {
+        proofs.extend(proofs_of(credential));
     }
     proofs
         .iter()
@@ -359,13 +354,8 @@ fn verification_methods(doc: &Value) -> Vec<String> {
 
 /// The credential and, for a CLR 2.0, the credentials it holds (each with its own status).
 fn credentials_in(doc: &Value) -> Vec<&Value> {
-    let mut all = vec![doc];
-    if credence_core::clr::is_clr(doc)
-        && let Some(Value::Array(nested)) = doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential"))
-    {
-        all.extend(nested.iter().filter(|c| c.is_object()).take(credence_core::clr::MAX_NESTED_CREDENTIALS));
-    }
-    all
+    let held = credence_core::clr::held_credentials(doc).into_iter().filter(|c| c.is_object());
+    std::iter::once(doc).chain(held.take(credence_core::clr::MAX_NESTED_CREDENTIALS)).collect()
 }
 
 /// The status entries of one credential, with its issuer (a list answers for its own

@@ -29,10 +29,20 @@ pub const MAX_NESTED_CREDENTIALS: usize = 64;
 
 /// True when the document's `type` lists `ClrCredential`.
 pub fn is_clr(doc: &Value) -> bool {
-    match doc.get("type") {
-        Some(Value::String(t)) => t == CLR_CREDENTIAL,
-        Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(CLR_CREDENTIAL)),
-        _ => false,
+    model::has_type(doc, &[CLR_CREDENTIAL])
+}
+
+/// The credentials a CLR holds (`credentialSubject.verifiableCredential`, one or a list), as
+/// written: objects, compact VC-JWTs, or anything else the checks will refuse. None for a
+/// document that is not a CLR.
+pub fn held_credentials(doc: &Value) -> Vec<&Value> {
+    if !is_clr(doc) {
+        return Vec::new();
+    }
+    match doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential")) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
     }
 }
 
@@ -106,11 +116,7 @@ pub(crate) fn verify_clr_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
 /// The checks of every credential inside the CLR, each prefixed `credential[i]`; says whether
 /// one ran out of the canonicalization budget.
 fn nested_checks(doc: &Value, options: &VerifyOptions<'_>, checks: &mut Vec<Check>) -> bool {
-    let nested: Vec<&Value> = match doc.get("credentialSubject").and_then(|s| s.get("verifiableCredential")) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single) => vec![single],
-        None => Vec::new(),
-    };
+    let nested = held_credentials(doc);
     if nested.len() > MAX_NESTED_CREDENTIALS {
         checks.push(check(
             "credentials",

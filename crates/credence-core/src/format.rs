@@ -93,14 +93,9 @@ impl CredentialFormat {
 }
 
 fn standard_of(doc: &Value) -> Standard {
-    let has = |wanted: &str| match doc.get("type") {
-        Some(Value::String(t)) => t == wanted,
-        Some(Value::Array(list)) => list.iter().any(|t| t == wanted),
-        _ => false,
-    };
-    if has("ClrCredential") {
+    if model::has_type(doc, &["ClrCredential"]) {
         Standard::Clr2
-    } else if has("EndorsementCredential") {
+    } else if model::has_type(doc, &["EndorsementCredential"]) {
         Standard::OpenBadges3Endorsement
     } else if model::is_achievement_document(doc) {
         Standard::OpenBadges3

@@ -20,8 +20,7 @@ pub use one_or_many::OneOrMany;
 pub use types::*;
 pub use validate::{ValidationError, is_uri, parse_date_time_z, validate_credential};
 pub use vcdm::{
-    IssuerRef, OPEN_BADGES_TYPES, VerifiableCredential, is_achievement_document, is_open_badge_document, validate_vc,
-    vc_version,
+    IssuerRef, OPEN_BADGES_TYPES, VerifiableCredential, has_type, is_achievement_document, validate_vc, vc_version,
 };
 
 /// The VC Data Model 2.0 context URL.

@@ -108,18 +108,14 @@ impl VerifiableCredential {
     }
 }
 
-/// True when the document's `type` names one of the [`OPEN_BADGES_TYPES`].
-pub fn is_open_badge_document(doc: &Value) -> bool {
-    has_type(doc, OPEN_BADGES_TYPES)
-}
-
 /// True when the document is an achievement credential (`OpenBadgeCredential`,
 /// `AchievementCredential`): the Open Badges 3.0 model describes it whole.
 pub fn is_achievement_document(doc: &Value) -> bool {
     has_type(doc, &["OpenBadgeCredential", "AchievementCredential"])
 }
 
-fn has_type(doc: &Value, wanted: &[&str]) -> bool {
+/// True when the document's `type` (one string or a list) names one of `wanted`.
+pub fn has_type(doc: &Value, wanted: &[&str]) -> bool {
     match doc.get("type") {
         Some(Value::String(t)) => wanted.contains(&t.as_str()),
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|t| wanted.contains(&t)),
