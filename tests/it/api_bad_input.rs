@@ -311,6 +311,7 @@ async fn oversized_bodies_are_413_problem_json_on_every_kind_of_route() {
         "/api/v1/organizations/emc/results",
         "/api/v1/organizations/emc/awards",
         "/credentials/issue",
+        "/credentials/status",
         "/credentials/verify",
         "/presentations/verify",
         "/api/v1/verify",

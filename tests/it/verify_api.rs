@@ -591,6 +591,22 @@ async fn vc_api_issuer_allocates_status_entries_and_its_status_update_is_seen_by
     let vc = r.body["verifiableCredential"].clone();
     let entries = vc["credentialStatus"].as_array().unwrap();
     assert_eq!(entries.len(), 2);
+    // Another organization's key cannot touch it, and malformed updates are refused; none
+    // of them changes a bit.
+    let other = t.app.key_for("emc", "issuer").await;
+    let id = vc["id"].as_str().unwrap().to_string();
+    let suspend_it = json!({"credentialId": id, "credentialStatus": [{"statusPurpose": "suspension", "status": "1"}]});
+    t.app.post("/credentials/status", Some(&other), &suspend_it).await.assert_problem(404, None);
+    for malformed in [
+        json!({"credentialId": 5, "credentialStatus": [{"status": "1"}]}),
+        json!({"credentialId": id, "credentialStatus": "revoked"}),
+        json!({"credentialId": id, "credentialStatus": [{"status": "1"}], "extra": true}),
+        json!({"credentialId": id, "credentialStatus": []}),
+    ] {
+        let r = t.app.post("/credentials/status", Some(&issuer), &malformed).await;
+        assert!(r.status.is_client_error(), "{malformed}: {}", r.text);
+        assert!(r.content_type.starts_with("application/problem+json"), "{}", r.text);
+    }
     assert_eq!(entries[0]["statusPurpose"], "revocation");
     assert_eq!(entries[0]["statusListCredential"], format!("{}/status/ccaa/revocation", crate::common::PUBLIC_URL));
     assert_eq!(entries[1]["statusPurpose"], "suspension");
