@@ -169,6 +169,10 @@ fn each_data_model_rule_is_enforced_at_its_path() {
         ("relatedResource[0].digestMultibase", |d| {
             d["relatedResource"] = json!([{"id": "https://example.com/a", "digestMultibase": "zQmNotAHash"}])
         }),
+        // 31 bytes: neither a multihash nor a whole digest
+        ("relatedResource[0].digestMultibase", |d| {
+            d["relatedResource"] = json!([{"id": "https://example.com/a", "digestMultibase": "uLPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmA"}])
+        }),
     ];
     for (path, edit) in cases {
         let mut doc = alumni();
@@ -186,10 +190,12 @@ fn well_formed_optional_parts_are_accepted() {
     doc["evidence"] = json!([{"type": ["Evidence"], "id": "https://example.com/e/1"}]);
     doc["termsOfUse"] = json!({"type": "TrustFrameworkPolicy"});
     doc["credentialSchema"] = json!({"id": "https://example.com/schema", "type": "JsonSchema"});
-    // SHA-256 and SHA-384 of "hello", as a multihash (base58btc) and in SRI form
+    // SHA-256 and SHA-384 of "hello", as a multihash (base58btc), in SRI form and as the
+    // bare base64url digest (the W3C VC Data Model 2.0 suite's form)
     doc["relatedResource"] = json!([
         {"id": "https://example.com/a", "digestSRI": "sha384-WeF0h3dEjGnea4ANejO7+5/xtGPkQ1TDVTvNucZm+pASWjx5+QOXvfX2oT3oKGhP"},
-        {"id": "https://example.com/b", "digestMultibase": "zQmRN6wdp1S2A5EtjW9A3M1vKSBuQQGcgvuhoMUoEz4iiT5"}
+        {"id": "https://example.com/b", "digestMultibase": "zQmRN6wdp1S2A5EtjW9A3M1vKSBuQQGcgvuhoMUoEz4iiT5"},
+        {"id": "https://example.com/c", "digestMultibase": "uLPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ"}
     ]);
     validate_vc(&doc).unwrap();
 }
