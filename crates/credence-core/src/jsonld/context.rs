@@ -361,6 +361,14 @@ fn process_item(
         }),
         Value::String(url) => process_remote(result, url, remote, flags),
         Value::Object(map) => {
+            // A context object wrapped in an `@context` entry is read as the object it
+            // wraps, one level only, as jsonld.js (the Digital Bazaar stack) reads it; the
+            // W3C Data Integrity suites sign documents written that way.
+            let map = match map.get("@context") {
+                Some(Value::Object(inner)) => inner,
+                Some(other) => return Err(JsonLdError::invalid("invalid local context", other.to_string())),
+                None => map,
+            };
             process_definitions(&mut result, map, base_url, remote, flags)?;
             mark_changed(&mut result);
             Ok(result)

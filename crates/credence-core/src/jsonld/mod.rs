@@ -178,6 +178,21 @@ mod tests {
     }
 
     #[test]
+    fn a_context_object_wrapped_in_an_at_context_entry_is_read_as_the_object_it_wraps() {
+        use crate::canon;
+        let terms = json!({"alumniOf": "https://ex.test/alumniOf"});
+        let doc = |context: Value| json!({"@context": context, "@id": "https://ex.test/s", "alumniOf": "School"});
+        let plain = canon::canonicalize(&to_rdf_dataset(&doc(terms.clone())).unwrap()).unwrap();
+        assert!(plain.contains("<https://ex.test/alumniOf>"), "{plain}");
+        let wrapped =
+            canon::canonicalize(&to_rdf_dataset(&doc(json!([{"@context": terms.clone()}]))).unwrap()).unwrap();
+        assert_eq!(wrapped, plain);
+        // One level only, and the wrapped value must be an object.
+        assert!(to_rdf_dataset(&doc(json!({"@context": "https://ex.test/ctx"}))).is_err());
+        assert!(to_rdf_dataset(&doc(json!({"@context": {"@context": terms}}))).is_err());
+    }
+
+    #[test]
     fn rendered_dataset_canonicalizes_like_the_oxrdf_quads() {
         use crate::canon::{self, CanonLimits};
         let doc = json!({
