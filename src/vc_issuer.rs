@@ -146,6 +146,7 @@ pub fn with_statuses(mut credential: Value, statuses: Vec<model::CredentialStatu
     {
         entries = list.remove(0);
     }
+    add_vc1_context(&mut credential, STATUS_LIST_CONTEXT);
     if let Some(obj) = credential.as_object_mut() {
         obj.insert("credentialStatus".into(), entries);
     }
@@ -228,6 +229,15 @@ pub fn sign(
 
 /// Appends the Data Integrity context to a VC 1.1 credential's `@context` when it is missing.
 fn add_data_integrity_context(credential: &mut Value) {
+    add_vc1_context(credential, DATA_INTEGRITY_CONTEXT);
+}
+
+/// The context defining `BitstringStatusListEntry`, which the VC 1.1 context does not.
+const STATUS_LIST_CONTEXT: &str = "https://www.w3.org/ns/credentials/status/v1";
+
+/// Appends `context` to a VC 1.1 credential's `@context` when it is missing (VC 2.0's own
+/// context defines what these add).
+fn add_vc1_context(credential: &mut Value, context: &str) {
     let Some(contexts) = credential.get_mut("@context") else { return };
     let list = match contexts {
         Value::Array(list) => list,
@@ -238,8 +248,8 @@ fn add_data_integrity_context(credential: &mut Value) {
         }
     };
     let vc1 = list.first().and_then(Value::as_str) == Some(VC_V1_CONTEXT);
-    if vc1 && !list.iter().any(|c| c == DATA_INTEGRITY_CONTEXT) {
-        list.push(json!(DATA_INTEGRITY_CONTEXT));
+    if vc1 && !list.iter().any(|c| c == context) {
+        list.push(json!(context));
     }
 }
 
