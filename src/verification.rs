@@ -8,6 +8,7 @@
 
 mod lanes;
 mod ob2;
+pub mod presentation;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -22,10 +22,10 @@ use crate::http::client::ClientAddr;
 use crate::http::problem::Problem;
 use crate::store::Caller;
 use crate::vc_issuer;
+use crate::verification::presentation::{self, PresentationOptions, PresentationResult};
 use crate::verification::{self, Outcome, Presented, VerificationResult, VerifyRequest};
 use credence_core::data_integrity::{self, Cryptosuite};
-use credence_core::model::{VC_V1_CONTEXT, VC_V2_CONTEXT, parse_date_time_z};
-use credence_core::verify::CheckStatus;
+use credence_core::model::parse_date_time_z;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -94,11 +94,7 @@ fn body_to_presented(body: VerifyBody) -> AppResult<(Presented, VerifyRequest)> 
         return Err(AppError::invalid("credential", "give exactly one of credential, url or id"));
     }
     let presented = match (body.credential, body.url, body.id) {
-        (Some(Value::String(jwt)), _, _) => Presented::Jwt(jwt),
-        (Some(v @ Value::Object(_)), _, _) => Presented::Json(v),
-        (Some(_), _, _) => {
-            return Err(AppError::invalid("credential", "must be a JSON object or a compact VC-JWT string"));
-        }
+        (Some(v), _, _) => presented_value(v, "credential")?,
         (_, Some(url), _) => Presented::Reference(url),
         (_, _, Some(id)) => Presented::Reference(id),
         _ => return Err(AppError::invalid("credential", "give exactly one of credential, url or id")),
@@ -173,7 +169,18 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
     std::str::from_utf8(data).map_err(|_| AppError::bad_request(Some(field), "is not valid UTF-8"))
 }
 
-/// Verify any Open Badges 3.0 credential (public, no key). Send JSON
+/// The answer of `/api/v1/verify`: one credential's report, or a presentation's with one
+/// report per credential it carries.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum VerifyAnswer {
+    Credential(Box<VerificationResult>),
+    Presentation(PresentationResult),
+}
+
+/// Verify any credential (public, no key): Open Badges 3.0 and 2.0, CLR 2.0, any W3C
+/// Verifiable Credential, or a Verifiable Presentation (each credential in it reported
+/// apart, after the presentation's own checks). Send JSON
 /// (`{"credential": ...}`, `{"url": ...}` or `{"id": ...}`, with optional
 /// `recipientEmail` and `asOf`), a compact VC-JWT (`application/jwt`), a baked
 /// image (`image/png`, `image/svg+xml`), or a multipart form with a `file`.
@@ -181,12 +188,12 @@ fn utf8<'a>(data: &'a [u8], field: &str) -> AppResult<&'a str> {
 /// something could not be checked (never `valid` then).
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
     request_body(content = VerifyBody, description = "JSON request; raw JWT, PNG, SVG and multipart are also accepted"),
-    responses((status = 200, body = VerificationResult), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = VerifyAnswer), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn verify(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     request: Request,
-) -> AppResult<Json<VerificationResult>> {
+) -> AppResult<Json<VerifyAnswer>> {
     let media = media_type(&request);
     let (presented, mut verify_request) = match media.as_str() {
         "multipart/form-data" => from_multipart(request, &state).await?,
@@ -221,7 +228,17 @@ async fn verify(
         }
     };
     verify_request.client = client;
-    Ok(Json(verification::verify_and_count(&state.store, &state.verifier, presented, verify_request).await?))
+    if let Presented::Json(vp) = &presented
+        && presentation::is_presentation(vp)
+    {
+        let vp = vp.clone();
+        let options = PresentationOptions::default();
+        let report =
+            presentation::verify_presentation(&state.store, &state.verifier, vp, options, verify_request).await?;
+        return Ok(Json(VerifyAnswer::Presentation(report)));
+    }
+    let report = verification::verify_and_count(&state.store, &state.verifier, presented, verify_request).await?;
+    Ok(Json(VerifyAnswer::Credential(Box::new(report))))
 }
 
 /// VC API request to verify a credential.
@@ -269,9 +286,16 @@ fn vc_api_answer(result: VerificationResult) -> Response {
     problem.into_response()
 }
 
+/// A credential given as a JSON value: an object, or a string holding a compact VC-JWT.
+/// Any other string (a JSON document serialized into a string, say) is not a credential:
+/// Data Integrity requires the secured document to be a map.
 fn presented_value(v: Value, field: &str) -> AppResult<Presented> {
     match v {
-        Value::String(jwt) => Ok(Presented::Jwt(jwt)),
+        Value::String(jwt) if credence_core::verify::looks_like_jwt(&jwt) => Ok(Presented::Jwt(jwt)),
+        Value::String(_) => Err(AppError::invalid(
+            field.to_string(),
+            "is a string that is not a compact VC-JWT: give the credential as a JSON object",
+        )),
         v @ Value::Object(_) => Ok(Presented::Json(v)),
         _ => Err(AppError::invalid(field.to_string(), "must be a credential object or a compact VC-JWT")),
     }
@@ -316,78 +340,40 @@ async fn vc_api_verify_presentation(
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<VerifyPresentationRequest>,
 ) -> AppResult<Response> {
-    let vp = body.verifiable_presentation;
-    let is_presentation = vp
-        .get("type")
-        .map(|t| {
-            t == "VerifiablePresentation"
-                || t.as_array().is_some_and(|a| a.iter().any(|x| x == "VerifiablePresentation"))
-        })
-        .unwrap_or(false);
-    if !is_presentation {
-        return Err(AppError::invalid("verifiablePresentation.type", "must include VerifiablePresentation"));
-    }
-    let mut errors = Vec::new();
-    let mut checks = Vec::new();
-    let first_context = match vp.get("@context") {
-        Some(Value::Array(items)) => items.first(),
-        other => other,
+    let options = body.options.unwrap_or(Value::Null);
+    let options = PresentationOptions {
+        challenge: options.get("challenge").cloned(),
+        domain: options.get("domain").cloned(),
+        require_proof: true,
     };
-    if !first_context.and_then(Value::as_str).is_some_and(|c| c == VC_V2_CONTEXT || c == VC_V1_CONTEXT) {
-        errors.push(FieldError::new(
-            "@context",
-            format!("the first @context must be {VC_V2_CONTEXT} (or {VC_V1_CONTEXT})"),
-        ));
-    }
-    match vp.get("proof") {
-        None => errors.push(FieldError::new(
-            "proof",
-            "the presentation has no proof: nothing shows who presented it or that it was not altered",
-        )),
-        Some(proof) => {
-            let options = body.options.unwrap_or(Value::Null);
-            for (field, want) in [("challenge", options.get("challenge")), ("domain", options.get("domain"))] {
-                if let Some(want) = want
-                    && proof.get(field) != Some(want)
-                {
-                    errors.push(FieldError::new(
-                        format!("proof.{field}"),
-                        format!("does not match the {field} in options"),
-                    ));
-                }
-            }
-            for c in state.verifier.presentation_proofs(client, vp.clone()).await? {
-                match c.status {
-                    CheckStatus::Passed => checks.push(c.check),
-                    _ => errors.push(FieldError::new(c.check, c.message)),
-                }
-            }
+    let request = VerifyRequest { client, ..VerifyRequest::default() };
+    let report = presentation::verify_presentation(
+        &state.store,
+        &state.verifier,
+        body.verifiable_presentation,
+        options,
+        request,
+    )
+    .await?;
+    let mut passed: Vec<String> = Vec::new();
+    let mut errors: Vec<FieldError> = Vec::new();
+    for c in &report.checks {
+        match c.status.as_str() {
+            "passed" => passed.push(c.check.clone()),
+            _ => errors.push(FieldError::new(c.check.clone(), c.message.clone())),
         }
     }
-    let credentials = match vp.get("verifiableCredential") {
-        Some(Value::Array(items)) => items.clone(),
-        Some(v) => vec![v.clone()],
-        None => Vec::new(),
-    };
-    for (i, c) in credentials.into_iter().take(32).enumerate() {
-        let request = VerifyRequest { client, ..VerifyRequest::default() };
-        let result = verification::verify_and_count(
-            &state.store,
-            &state.verifier,
-            presented_value(c, "verifiableCredential")?,
-            request,
-        )
-        .await?;
-        if result.result == Outcome::Valid {
-            checks.push(format!("verifiableCredential[{i}]"));
+    for (i, r) in report.credentials.iter().enumerate() {
+        if r.result == Outcome::Valid {
+            passed.push(format!("verifiableCredential[{i}]"));
         } else {
-            for c in result.checks.iter().filter(|c| c.status == "failed" || c.status == "error") {
+            for c in r.checks.iter().filter(|c| c.status == "failed" || c.status == "error") {
                 errors.push(FieldError::new(format!("verifiableCredential[{i}].{}", c.check), c.message.clone()));
             }
         }
     }
-    if errors.is_empty() && !checks.is_empty() {
-        return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": checks, "warnings": [], "errors": []})))
+    if errors.is_empty() && !passed.is_empty() {
+        return Ok((StatusCode::OK, Json(json!({"verified": true, "checks": passed, "warnings": [], "errors": []})))
             .into_response());
     }
     let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ");

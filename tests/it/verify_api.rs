@@ -182,6 +182,12 @@ async fn bad_input_gets_a_precise_4xx() {
     verify_json(&app, &json!({"id": "no-such-credential"})).await.assert_problem(422, Some("id"));
     verify_json(&app, &json!({"url": "http://127.0.0.1/credentials/1"})).await.assert_problem(422, Some("url"));
     verify_json(&app, &json!({"credential": 5})).await.assert_problem(422, Some("credential"));
+    // A string is a credential only as a compact VC-JWT: not a JSON document put in a string.
+    let stringified = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]});
+    verify_json(&app, &json!({"credential": stringified.to_string()})).await.assert_problem(422, Some("credential"));
+    app.post("/credentials/verify", None, &json!({"verifiableCredential": stringified.to_string()}))
+        .await
+        .assert_problem(422, Some("verifiableCredential"));
     verify_json(&app, &json!({"id": "x", "asOf": "tomorrow"})).await.assert_problem(422, Some("asOf"));
     // Garbage JSON credentials give a report, not an error.
     let r = verify_json(&app, &json!({"credential": {"hello": "world"}})).await;
@@ -248,12 +254,30 @@ async fn vc_api_issues_and_verifies() {
 
 /// A presentation of `credentials` by a did:key holder, signed for authentication.
 fn signed_presentation(credentials: &[Value], seed: u8, purpose: &str, challenge: Option<&str>) -> Value {
-    use credence_core::data_integrity::{Cryptosuite, ProofOptions, add_proof};
+    signed_presentation_with(
+        credence_core::data_integrity::Cryptosuite::EddsaRdfc2022,
+        credentials,
+        seed,
+        purpose,
+        challenge,
+    )
+}
+
+/// [`signed_presentation`] with `suite`: eddsa-jcs-2022 signs presentations whose credentials
+/// are near copies of each other, which RDF canonicalization cannot tell apart within its budget.
+fn signed_presentation_with(
+    suite: credence_core::data_integrity::Cryptosuite,
+    credentials: &[Value],
+    seed: u8,
+    purpose: &str,
+    challenge: Option<&str>,
+) -> Value {
+    use credence_core::data_integrity::{ProofOptions, add_proof};
     let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
     let holder = credence_core::did::DidKey::from_public_key(&key.verifying_key().to_bytes());
     let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
         "holder": holder.did, "verifiableCredential": credentials});
-    let mut options = ProofOptions::new(Cryptosuite::EddsaRdfc2022, holder.verification_method_id());
+    let mut options = ProofOptions::new(suite, holder.verification_method_id());
     options.proof_purpose = purpose.to_string();
     options.challenge = challenge.map(str::to_string);
     add_proof(&vp, &key, &options).unwrap()
@@ -273,7 +297,7 @@ async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() 
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["verified"], true);
     let checks: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
-    assert_eq!(checks, vec!["proof[0]", "holder[0]", "verifiableCredential[0]"]);
+    assert_eq!(checks, vec!["@context", "proof.challenge", "proof[0]", "holder[0]", "verifiableCredential[0]"]);
 
     // Never verified without a proof, even with valid credentials, nor with nothing at all.
     let mut unsigned = good.clone();
@@ -320,6 +344,61 @@ async fn presentations_verify_only_with_a_holders_proof_and_valid_credentials() 
     verify(signed_presentation(&[bad], 5, "authentication", None), json!({}))
         .await
         .assert_problem(422, Some("verifiableCredential[0].proof[0]"));
+}
+
+#[tokio::test]
+async fn the_employers_verifier_reports_each_credential_of_a_presentation() {
+    let t = issued().await;
+    let mut altered = t.doc.clone();
+    altered["name"] = json!("changed");
+    let jcs = credence_core::data_integrity::Cryptosuite::EddsaJcs2022;
+    let vp = signed_presentation_with(jcs, &[t.doc.clone(), altered.clone()], 5, "authentication", None);
+    for body in [vp.clone(), json!({"credential": vp.clone(), "recipientEmail": "nobody@example.com"})] {
+        let r = verify_json(&t.app, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["result"], "invalid", "{}", r.text);
+        assert_eq!(r.body["holder"], vp["holder"]);
+        let credentials = r.body["credentials"].as_array().unwrap();
+        assert_eq!(credentials.len(), 2, "{}", r.text);
+        assert_eq!(credentials[1]["result"], "invalid");
+        assert_eq!(check(&credentials[1], "proof[0]")["status"], "failed");
+        assert_eq!(check(&r.body, "proof[0]")["status"], "passed", "{}", r.text);
+        if body.get("recipientEmail").is_some() {
+            // The request's options reach every credential.
+            assert_eq!(credentials[0]["result"], "invalid", "{}", r.text);
+            assert_eq!(check(&credentials[0], "recipient")["status"], "failed");
+        } else {
+            assert_eq!(credentials[0]["result"], "valid", "{}", r.text);
+        }
+    }
+    // Valid only when the presentation and every credential are.
+    let good = signed_presentation(std::slice::from_ref(&t.doc), 5, "authentication", None);
+    let r = verify_json(&t.app, &good).await;
+    assert_eq!(r.body["result"], "valid", "{}", r.text);
+    // A wallet's unsigned presentation: each credential is still checked, and the missing
+    // proof is said, not passed.
+    let mut unsigned = good.clone();
+    unsigned.as_object_mut().unwrap().remove("proof");
+    let r = verify_json(&t.app, &unsigned).await;
+    assert_eq!(r.body["credentials"][0]["result"], "valid", "{}", r.text);
+    assert_eq!(check(&r.body, "proof")["status"], "skipped", "{}", r.text);
+    // Altered after the holder signed it.
+    let mut tampered = good.clone();
+    tampered["holder"] = json!("did:example:someone");
+    let r = verify_json(&t.app, &tampered).await;
+    assert_eq!(r.body["result"], "invalid", "{}", r.text);
+    // Bounded, and each item must be a credential.
+    let many: Vec<Value> = std::iter::repeat_n(t.doc.clone(), 33).collect();
+    let mut crowded = unsigned.clone();
+    crowded["verifiableCredential"] = json!(many);
+    verify_json(&t.app, &crowded).await.assert_problem(422, Some("verifiablePresentation.verifiableCredential"));
+    let mut odd = unsigned.clone();
+    odd["verifiableCredential"] = json!([t.doc.clone(), 7]);
+    verify_json(&t.app, &odd).await.assert_problem(422, Some("verifiablePresentation.verifiableCredential[1]"));
+    let mut empty = unsigned.clone();
+    empty.as_object_mut().unwrap().remove("verifiableCredential");
+    let r = verify_json(&t.app, &empty).await;
+    assert_eq!(r.body["result"], "indeterminate", "{}", r.text);
 }
 
 #[test]
@@ -561,6 +640,23 @@ async fn generic_credentials_it_signs_verify_with_both_vc_versions_and_suites() 
             assert_eq!(format["standard"], "verifiable-credential", "{}", report.text);
             assert_eq!(format["vcVersion"], if context.ends_with("/v1") { "1.1" } else { "2.0" });
             assert_eq!(format["securing"]["suites"][0], suite);
+
+            // With a status entry too: VC 1.1 does not define BitstringStatusListEntry, so the
+            // status list context is added to it.
+            let body = json!({"credential": plain_credential(context), "options": {"cryptosuite": suite,
+                "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}}});
+            let r = t.app.post("/credentials/issue", Some(&issuer), &body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{context} {suite} with status: {}", r.text);
+            let with_status = r.body["verifiableCredential"].clone();
+            let has_status_context = with_status["@context"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "https://www.w3.org/ns/credentials/status/v1");
+            assert_eq!(has_status_context, context.ends_with("/v1"), "{}", r.text);
+            let report = verify_json(&t.app, &json!({"credential": with_status})).await;
+            assert_eq!(report.body["result"], "valid", "{context} {suite} with status: {}", report.text);
+            assert_eq!(check(&report.body, "status[0]")["status"], "passed", "{}", report.text);
 
             let mut altered = vc.clone();
             altered["credentialSubject"]["degree"]["name"] = json!("Doctor of Science");
