@@ -5,6 +5,7 @@
 //! name and verdict in the page's language. The checks' detailed messages come
 //! from the verifier in English; French pages mark them `lang="en"`.
 
+use crate::verification::presentation::PresentationResult;
 use crate::verification::{Outcome, ReportCheck, VerificationResult};
 use credence_core::format::{CredentialFormat, Securing, Standard};
 
@@ -106,6 +107,13 @@ struct Words {
     data_model: &'static str,
     /// Data Integrity proof, VC-JWT signed with, no signature, hosted (2.0), signed (2.0).
     securing: [&'static str; 5],
+    /// A presentation's headline and explanation when valid, invalid, indeterminate.
+    presentation_headline: [&'static str; 3],
+    presentation_explanation: [&'static str; 3],
+    /// "Presented by", "Credential", "of".
+    presented_by: &'static str,
+    credential_n: &'static str,
+    of: &'static str,
 }
 
 const EN: Words = Words {
@@ -147,6 +155,10 @@ const EN: Words = Words {
         ("assertion", "Open Badges 2.0 assertion"),
         ("badgeClass", "Badge class"),
         ("issuerProfile", "Issuer profile"),
+        ("holder", "Holder's key"),
+        ("@context", "Contexts"),
+        ("proof.challenge", "Challenge"),
+        ("proof.domain", "Domain"),
     ],
     format_label: "Verified as",
     standards: [
@@ -164,6 +176,15 @@ const EN: Words = Words {
         "hosted assertion (checked at its address on the issuer's site)",
         "signed assertion (JWS",
     ],
+    presentation_headline: ["Presentation verified", "Presentation not valid", "Presentation could not be confirmed"],
+    presentation_explanation: [
+        "The person who presented these credentials signed the presentation, and every credential in it is valid.",
+        "The presentation or at least one credential in it failed verification: read each one below.",
+        "Some checks could not be completed, or the presentation is not signed: read each credential below.",
+    ],
+    presented_by: "Presented by",
+    credential_n: "Credential",
+    of: "of",
 };
 
 const FR: Words = Words {
@@ -205,6 +226,10 @@ const FR: Words = Words {
         ("assertion", "Assertion Open Badges 2.0"),
         ("badgeClass", "Classe de badge"),
         ("issuerProfile", "Profil de l’émetteur"),
+        ("holder", "Clé du titulaire"),
+        ("@context", "Contextes"),
+        ("proof.challenge", "Défi"),
+        ("proof.domain", "Domaine"),
     ],
     format_label: "Vérifié comme",
     standards: [
@@ -222,6 +247,15 @@ const FR: Words = Words {
         "assertion hébergée (vérifiée à son adresse sur le site de l’émetteur)",
         "assertion signée (JWS",
     ],
+    presentation_headline: ["Présentation vérifiée", "Présentation non valide", "Présentation impossible à confirmer"],
+    presentation_explanation: [
+        "La personne qui a présenté ces titres a signé la présentation, et chacun des titres qu’elle contient est valide.",
+        "La présentation ou au moins un des titres qu’elle contient n’a pas passé la vérification : consultez chacun ci-dessous.",
+        "Certaines vérifications n’ont pas pu être faites, ou la présentation n’est pas signée : consultez chaque titre ci-dessous.",
+    ],
+    presented_by: "Présenté par",
+    credential_n: "Titre",
+    of: "sur",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -269,26 +303,72 @@ fn format_sentence(w: &Words, format: &CredentialFormat) -> String {
     parts.join(" · ")
 }
 
+fn check_views(w: &Words, checks: &[ReportCheck]) -> Vec<CheckView> {
+    checks
+        .iter()
+        .map(|c| CheckView {
+            status: c.status.clone(),
+            label: label(w, &c.check),
+            verdict: match c.status.as_str() {
+                "passed" => w.verdict[0],
+                "failed" => w.verdict[1],
+                "skipped" => w.verdict[2],
+                _ => w.verdict[3],
+            },
+            detail: c.message.clone(),
+        })
+        .collect()
+}
+
+/// A presentation's own part of the page: its verdict, holder and checks; each credential
+/// in it has its own [`ReportView`].
+pub struct PresentationView {
+    pub class: &'static str,
+    pub headline: &'static str,
+    pub explanation: &'static str,
+    pub holder: Option<String>,
+    pub presented_by: &'static str,
+    pub checks: Vec<CheckView>,
+    pub checked_label: &'static str,
+    pub detail_lang: &'static str,
+    /// "Credential 1 of 3", one per credential.
+    pub credential_headings: Vec<String>,
+}
+
+impl PresentationView {
+    pub fn new(result: &PresentationResult, lang: Lang) -> PresentationView {
+        let w = words(lang);
+        let (i, class) = match result.result {
+            Outcome::Valid => (0, "valid"),
+            Outcome::Invalid => (1, "invalid"),
+            Outcome::Indeterminate => (2, "indeterminate"),
+        };
+        let n = result.credentials.len();
+        PresentationView {
+            class,
+            headline: w.presentation_headline[i],
+            explanation: w.presentation_explanation[i],
+            holder: result.holder.clone(),
+            presented_by: w.presented_by,
+            checks: check_views(w, &result.checks),
+            checked_label: w.checked,
+            detail_lang: "en",
+            credential_headings: (1..=n).map(|k| format!("{} {k} {} {n}", w.credential_n, w.of)).collect(),
+        }
+    }
+
+    /// The heading of the credential at `index` (from 0).
+    pub fn credential_heading(&self, index: &usize) -> &str {
+        self.credential_headings.get(*index).map_or("", String::as_str)
+    }
+}
+
 impl ReportView {
     pub fn new(result: &VerificationResult, lang: Lang) -> ReportView {
         let w = words(lang);
         let state = BadgeState::of(result);
         let i = state as usize;
-        let checks = result
-            .checks
-            .iter()
-            .map(|c| CheckView {
-                status: c.status.clone(),
-                label: label(w, &c.check),
-                verdict: match c.status.as_str() {
-                    "passed" => w.verdict[0],
-                    "failed" => w.verdict[1],
-                    "skipped" => w.verdict[2],
-                    _ => w.verdict[3],
-                },
-                detail: c.message.clone(),
-            })
-            .collect();
+        let checks = check_views(w, &result.checks);
         ReportView {
             state,
             headline: w.headline[i],

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::badge_page::{self, Words as BadgeWords};
 use super::credential_view::CredentialView;
 use super::lang::query_param;
-use super::report::ReportView;
+use super::report::{PresentationView, ReportView};
 use super::{PageContext, render};
 use credence_core::format::Standard;
 use std::net::IpAddr;
@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::http::client::ClientAddr;
+use crate::verification::presentation::{self, PresentationOptions};
 use crate::verification::{self, Presented, VerifyRequest};
 
 #[derive(Debug)]
@@ -47,7 +48,7 @@ pub const EN: Words = Words {
     title: "Verify a badge",
     lead: "Check that an Open Badges credential (3.0 or 2.0) is authentic, who issued it, whether it is still valid, and whether it belongs to your candidate.",
     credential_label: "Badge link, JSON or VC-JWT",
-    credential_hint: "Paste the badge page address, or the credential itself.",
+    credential_hint: "Paste the badge page address, or the credential itself (or a presentation holding several).",
     file_label: "Or a badge image file",
     file_hint: "A baked PNG or SVG badge, or a JSON credential file. You can drop the file here.",
     email_label: "Candidate’s email (optional)",
@@ -67,7 +68,7 @@ pub const FR: Words = Words {
     title: "Vérifier un badge",
     lead: "Vérifiez qu’un titre Open Badges (3.0 ou 2.0) est authentique, qui l’a délivré, s’il est toujours valide et s’il appartient bien à votre candidate ou candidat.",
     credential_label: "Lien du badge, JSON ou VC-JWT",
-    credential_hint: "Collez l’adresse de la page du badge, ou le titre lui-même.",
+    credential_hint: "Collez l’adresse de la page du badge, ou le titre lui-même (ou une présentation qui en contient plusieurs).",
     file_label: "Ou un fichier image du badge",
     file_hint: "Un badge PNG ou SVG contenant le titre, ou un fichier JSON. Vous pouvez déposer le fichier ici.",
     email_label: "Courriel de la personne candidate (facultatif)",
@@ -103,7 +104,8 @@ struct VerifyPage<'a> {
     credential: String,
     email: String,
     error: Option<String>,
-    outcome: Option<Outcome>,
+    presentation: Option<PresentationView>,
+    outcomes: Vec<Outcome>,
 }
 
 /// The form as submitted.
@@ -141,19 +143,48 @@ fn client_reason(e: &AppError) -> Option<String> {
     }
 }
 
+/// What the page shows after verifying: one credential's outcome, or a presentation's
+/// own part followed by one outcome per credential in it.
+struct Shown {
+    presentation: Option<PresentationView>,
+    outcomes: Vec<Outcome>,
+}
+
 async fn run(
     state: &AppState,
     page: &PageContext,
     presented: Presented,
     email: &str,
     client: Option<IpAddr>,
-) -> Result<Outcome, AppError> {
+) -> Result<Shown, AppError> {
     let request = VerifyRequest {
         recipient_email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
         client,
         ..VerifyRequest::default()
     };
+    if let Presented::Json(vp) = &presented
+        && presentation::is_presentation(vp)
+    {
+        let options = PresentationOptions::default();
+        let result =
+            presentation::verify_presentation(&state.store, &state.verifier, vp.clone(), options, request).await?;
+        let mut outcomes = Vec::with_capacity(result.credentials.len());
+        for credential in &result.credentials {
+            outcomes.push(outcome_of(state, page, credential).await?);
+        }
+        return Ok(Shown { presentation: Some(PresentationView::new(&result, page.lang)), outcomes });
+    }
     let result = verification::verify_and_count(&state.store, &state.verifier, presented, request).await?;
+    Ok(Shown { presentation: None, outcomes: vec![outcome_of(state, page, &result).await?] })
+}
+
+/// One credential's report as the page shows it, with its badge page and learner when it
+/// is one of ours.
+async fn outcome_of(
+    state: &AppState,
+    page: &PageContext,
+    result: &verification::VerificationResult,
+) -> Result<Outcome, AppError> {
     let is_ob2 = result.facts.format.as_ref().is_some_and(|f| f.standard == Standard::OpenBadges2);
     let view = if is_ob2 {
         view_of_facts(&result.facts)
@@ -172,7 +203,7 @@ async fn run(
         },
         None => (None, None),
     };
-    Ok(Outcome { report: ReportView::new(&result, page.lang), view, recipient, badge_page, learner_name })
+    Ok(Outcome { report: ReportView::new(result, page.lang), view, recipient, badge_page, learner_name })
 }
 
 /// What a page shows of a badge read from the verifier's facts (Open Badges 2.0,
@@ -191,13 +222,11 @@ fn view_of_facts(f: &verification::Facts) -> CredentialView {
     }
 }
 
-fn show(
-    page: &PageContext,
-    status: StatusCode,
-    form: Form,
-    error: Option<String>,
-    outcome: Option<Outcome>,
-) -> Response {
+fn show(page: &PageContext, status: StatusCode, form: Form, error: Option<String>, shown: Option<Shown>) -> Response {
+    let (presentation, outcomes) = match shown {
+        Some(s) => (s.presentation, s.outcomes),
+        None => (None, Vec::new()),
+    };
     let template = VerifyPage {
         page,
         v: page.pick(&EN, &FR),
@@ -205,7 +234,8 @@ fn show(
         credential: form.credential,
         email: form.email,
         error,
-        outcome,
+        presentation,
+        outcomes,
     };
     let mut r = render(page, status, &template);
     r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));

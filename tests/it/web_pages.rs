@@ -402,6 +402,36 @@ async fn verification_page_reports_in_plain_language() {
 }
 
 #[tokio::test]
+async fn a_pasted_presentation_shows_each_credential_in_it() {
+    let crate::common::Issued { app, doc, .. } = crate::common::issued().await;
+    let mut altered = doc.clone();
+    altered["name"] = json!("changed");
+    // A wallet's export: a presentation without the holder's signature.
+    let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+        "holder": "did:example:nadia", "verifiableCredential": [doc, altered]});
+    let text = vp.to_string();
+    for (lang, presented_by, second) in
+        [(("accept-language", "en"), "Presented by", "Credential 2 of 2"), (FRENCH, "Présenté par", "Titre 2 sur 2")]
+    {
+        let r = submit(&app, &[("credential", None, text.as_bytes())], lang).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("id=\"presentation\""), "{}", r.text);
+        assert!(r.text.contains(presented_by), "{}", r.text);
+        assert!(r.text.contains("did:example:nadia"));
+        assert!(r.text.contains(second), "{}", r.text);
+        // The first credential is valid, the altered one is not, and the presentation as a
+        // whole is not valid.
+        let first = r.text.split("id=\"credential-1\"").nth(1).unwrap().split("id=\"credential-2\"").next().unwrap();
+        assert!(first.contains("class=\"status valid\""), "{first}");
+        let rest = r.text.split("id=\"credential-2\"").nth(1).unwrap();
+        assert!(rest.contains("class=\"status invalid\""), "{rest}");
+        let own = r.text.split("id=\"presentation\"").nth(1).unwrap().split("id=\"credential-1\"").next().unwrap();
+        assert!(own.contains("class=\"status invalid\""), "{own}");
+        assert!(!r.text.contains("id=\"result\""));
+    }
+}
+
+#[tokio::test]
 async fn browsers_refused_by_the_rate_limit_get_a_page_that_says_when_to_retry() {
     let app = crate::common::app_with(|s| s.with_rate_limit(1)).await;
     let mut refused = None;
