@@ -161,6 +161,8 @@ pub enum ProofError {
     Jcs(String),
     #[error("signature invalid: the document, the proof options or the key do not match the signature")]
     SignatureInvalid,
+    #[error("previousProof names {0}, and no proof of the document has that id")]
+    PreviousProofMissing(String),
 }
 
 impl ProofError {
@@ -194,6 +196,9 @@ pub struct ProofOptions {
     /// Optional `challenge` and `domain` (for presentations).
     pub challenge: Option<String>,
     pub domain: Option<String>,
+    /// Ids of the document's existing proofs this one follows (`previousProof`, a proof
+    /// chain): the new proof then covers the document with those proofs in it.
+    pub previous_proof: Vec<String>,
 }
 
 impl ProofOptions {
@@ -208,6 +213,7 @@ impl ProofOptions {
             expires: None,
             challenge: None,
             domain: None,
+            previous_proof: Vec::new(),
         }
     }
 
@@ -327,6 +333,15 @@ pub fn proof_config(doc: &Value, opts: &ProofOptions) -> Result<Value, ProofErro
             proof.insert(key.into(), v.clone().into());
         }
     }
+    match opts.previous_proof.as_slice() {
+        [] => {}
+        [one] => {
+            proof.insert("previousProof".into(), one.clone().into());
+        }
+        many => {
+            proof.insert("previousProof".into(), many.to_vec().into());
+        }
+    }
     Ok(with_document_context(proof, doc))
 }
 
@@ -379,7 +394,9 @@ fn existing_proofs(map: &Map<String, Value>) -> Result<Vec<Value>, ProofError> {
 
 /// Signs `doc` and returns it with the new proof added (to a proof set if it already has proofs).
 ///
-/// The new proof covers the document without any existing proof (a proof set, not a chain).
+/// The new proof covers the document without any existing proof (a proof set), unless
+/// `opts.previous_proof` names existing proofs: then it covers the document with those (a
+/// proof chain).
 pub fn add_proof(doc: &Value, key: &SigningKey, opts: &ProofOptions) -> Result<Value, ProofError> {
     let map = check_document(doc)?;
     let (proof, _) = create_checked_proof(doc, map, key, opts)?;
@@ -408,7 +425,11 @@ fn create_checked_proof(
     opts: &ProofOptions,
 ) -> Result<(Value, SigningInput), ProofError> {
     let config = proof_config(doc, opts)?;
-    let input = signing_input(&unsecured(doc, map), &config, opts.cryptosuite)?;
+    let unsecured = unsecured(doc, map);
+    let input = match chained_document(&unsecured, &config, &existing_proofs(map)?)? {
+        Some(chained) => signing_input(&chained, &config, opts.cryptosuite)?,
+        None => signing_input(&unsecured, &config, opts.cryptosuite)?,
+    };
     let signature = key.sign(&input.data_to_sign());
     let mut proof = match config {
         Value::Object(m) => m,
@@ -558,7 +579,12 @@ pub fn verify_proofs_with_limits(
         .enumerate()
         .map(|(index, proof)| {
             let field = |name: &str| proof.get(name).and_then(Value::as_str).map(str::to_owned);
-            let result = verify_one(&unsecured, proof, resolver, &mut canonical_documents, &limits, &budget);
+            let result = match chained_document(&unsecured, proof, &proofs) {
+                // A proof of a chain covers the document with the proofs it names before it.
+                Ok(Some(chained)) => verify_one(&chained, proof, resolver, &mut HashMap::new(), &limits, &budget),
+                Ok(None) => verify_one(&unsecured, proof, resolver, &mut canonical_documents, &limits, &budget),
+                Err(e) => Err(e),
+            };
             let legacy = field("type").filter(|t| t == ED25519_SIGNATURE_2020);
             ProofOutcome {
                 index,
@@ -568,6 +594,46 @@ pub fn verify_proofs_with_limits(
             }
         })
         .collect()
+}
+
+/// For a proof that names earlier proofs in `previousProof` (a proof chain, Data Integrity
+/// 1.0 "Verify Proof Sets and Chains"): the unsecured document with `proof` set to the
+/// proofs it names, in the order named. `None` for a proof outside a chain. A named id that
+/// no proof of the document has is an error. The proofs are at most [`MAX_PROOFS`], so this
+/// is bounded.
+fn chained_document(unsecured: &Value, proof: &Value, all: &[Value]) -> Result<Option<Value>, ProofError> {
+    let ids: Vec<&str> = match proof.get("previousProof") {
+        None => return Ok(None),
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| ProofError::InvalidField {
+                    field: "previousProof",
+                    reason: "expected a string or a list of strings".into(),
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(ProofError::InvalidField {
+                field: "previousProof",
+                reason: "expected a string or a non-empty list of strings".into(),
+            });
+        }
+    };
+    let mut matching = Vec::with_capacity(ids.len());
+    for id in ids {
+        let found = all
+            .iter()
+            .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| ProofError::PreviousProofMissing(id.to_owned()))?;
+        matching.push(found.clone());
+    }
+    let mut chained = unsecured.clone();
+    if let Some(map) = chained.as_object_mut() {
+        map.insert("proof".into(), Value::Array(matching));
+    }
+    Ok(Some(chained))
 }
 
 /// A parsed and checked proof object.

@@ -208,16 +208,18 @@ pub fn issuer_key(resolver: &dyn KeyResolver, reference: KeyReference<'_>, issue
 }
 
 /// True when the checks show that the issuer itself signed: at least one proof,
-/// every proof passed, and each proof's key was found to be the issuer's by
-/// [`issuer_key`]. Only then may a report say who issued the credential; otherwise
-/// the document merely claims its issuer.
+/// every proof passed, at least one proof's key was found to be the issuer's by
+/// [`issuer_key`], and every other proof's key its own co-signer's. Only then may a
+/// report say who issued the credential; otherwise the document merely claims its issuer.
 pub fn issuer_proven(checks: &[Check]) -> bool {
     let named = |prefix: &'static str| checks.iter().filter(move |c| c.check.starts_with(prefix));
     let proofs = named("proof[").count();
     proofs > 0
         && named("proof[").all(|c| c.status == CheckStatus::Passed)
-        && named("issuer[").count() == proofs
+        && named("issuer[").count() > 0
+        && named("issuer[").count() + named("cosigner[").count() == proofs
         && named("issuer[").all(|c| c.status == CheckStatus::Passed)
+        && named("cosigner[").all(|c| c.status == CheckStatus::Passed)
 }
 
 /// Resolves `did:key` methods, and others from controller documents (DID documents
@@ -420,11 +422,7 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
         });
     }
     if let Some(cred) = &credential {
-        for o in outcomes.iter().filter(|o| o.is_verified()) {
-            if let Some(vm) = &o.verification_method {
-                checks.push(issuer_check(o.index, KeyReference::Method(vm), cred.issuer_id(), resolver));
-            }
-        }
+        checks.extend(signer_checks(&outcomes, cred.issuer_id(), resolver));
     }
     if let Some(badge) = &open_badge {
         let (endorsements, endorsements_over_budget) = endorsement_checks(badge, resolver, limits);
@@ -432,6 +430,35 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
         over_budget |= endorsements_over_budget;
     }
     StaticChecks { checks, credential, open_badge, over_budget }
+}
+
+/// Whose key made each verified proof. Each must be the issuer's (`issuer[i]`), except that
+/// once one proof is proven the issuer's, another party may add its own proofs to the set
+/// or chain (a witness, a notary): such a proof, verified with a key its own controller
+/// lists, is reported as `cosigner[i]` and speaks only for that controller. A proof whose
+/// key nobody can be shown to control stays a failed `issuer[i]`.
+fn signer_checks(outcomes: &[ProofOutcome], issuer: &str, resolver: &dyn KeyResolver) -> Vec<Check> {
+    let verified: Vec<(usize, &str)> = outcomes
+        .iter()
+        .filter(|o| o.is_verified())
+        .filter_map(|o| o.verification_method.as_deref().map(|vm| (o.index, vm)))
+        .collect();
+    let by_issuer: Vec<Check> =
+        verified.iter().map(|(i, vm)| issuer_check(*i, KeyReference::Method(vm), issuer, resolver)).collect();
+    let issuer_signed = by_issuer.iter().any(|c| c.status == CheckStatus::Passed);
+    by_issuer
+        .into_iter()
+        .zip(&verified)
+        .map(|(own, (i, vm))| {
+            if own.status != CheckStatus::Failed || !issuer_signed {
+                return own;
+            }
+            let controller = vm.split_once('#').map_or(*vm, |(base, _)| base);
+            let cosigner =
+                owner_check(format!("cosigner[{i}]"), "co-signer", KeyReference::Method(vm), controller, resolver);
+            if cosigner.status == CheckStatus::Passed { cosigner } else { own }
+        })
+        .collect()
 }
 
 /// Embedded endorsements are checked the same way: each proof, and that the

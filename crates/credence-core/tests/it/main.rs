@@ -10,4 +10,5 @@ mod hostile_graphs;
 mod jsonld_differential;
 mod legacy_proofs;
 mod ob2;
+mod proof_sets;
 mod rdf_canon;
