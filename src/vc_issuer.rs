@@ -27,11 +27,22 @@ pub struct Unsigned {
     pub controller: String,
 }
 
+/// The identifiers an organization may sign a VC API credential under.
+pub struct IssuerIds<'a> {
+    /// Its did:web, when the public URL allows one.
+    pub did_web: Option<&'a str>,
+    /// The `did:key` of its current signing key: self-certifying, for clients that expect a
+    /// did:key issuer. It names the key, not the organization, so the organization's status
+    /// lists (signed under its Profile) are not offered to it.
+    pub did_key: &'a str,
+}
+
 /// Checks `credential` as the organization's own and completes it: the issuer is set when
-/// absent and must otherwise be the organization (its Profile URL or its did:web); the
-/// input must carry no proof; every data-model rule must hold. Each refusal names the
-/// field (`credential.<path>`) and the rule.
-pub fn prepare(mut credential: Value, org: &Organization, did: Option<&str>) -> AppResult<Unsigned> {
+/// absent and must otherwise be the organization (its Profile URL or its did:web) or the
+/// did:key of its current key; the input must carry no proof; every data-model rule must
+/// hold. Each refusal names the field (`credential.<path>`) and the rule.
+pub fn prepare(mut credential: Value, org: &Organization, ids: &IssuerIds<'_>) -> AppResult<Unsigned> {
+    let did = ids.did_web;
     let Some(obj) = credential.as_object_mut() else {
         return Err(AppError::invalid("credential", "must be a JSON object"));
     };
@@ -47,15 +58,16 @@ pub fn prepare(mut credential: Value, org: &Organization, did: Option<&str>) -> 
         Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
         Some(_) => return Err(AppError::invalid("credential.issuer", "must be a URL or an object with an id")),
     };
-    let controller = if issuer_id == org.profile_url || did == Some(issuer_id.as_str()) {
+    let controller = if issuer_id == org.profile_url || did == Some(issuer_id.as_str()) || issuer_id == ids.did_key {
         issuer_id
     } else {
         return Err(AppError::invalid(
             "credential.issuer",
             format!(
-                "must be this organization: {}{}",
+                "must be this organization: {}{}, or its current key {}",
                 org.profile_url,
-                did.map(|d| format!(" or {d}")).unwrap_or_default()
+                did.map(|d| format!(", {d}")).unwrap_or_default(),
+                ids.did_key
             ),
         ));
     };
@@ -73,8 +85,16 @@ pub fn prepare(mut credential: Value, org: &Organization, did: Option<&str>) -> 
 /// (revocation when the purpose is left out). Each becomes an entry in the
 /// organization's list for that purpose. A credential that carries its own
 /// `credentialStatus` cannot ask for more.
-pub fn requested_statuses(options: Option<&Value>, credential: &Value) -> AppResult<Vec<StatusPurpose>> {
+pub fn requested_statuses(options: Option<&Value>, unsigned: &Unsigned) -> AppResult<Vec<StatusPurpose>> {
+    let credential = &unsigned.credential;
     let Some(requested) = options.and_then(|o| o.get("credentialStatus")) else { return Ok(Vec::new()) };
+    if unsigned.controller.starts_with("did:key:") {
+        return Err(AppError::invalid(
+            "options.credentialStatus",
+            "status entries are kept in the organization's lists, signed under its Profile: issue under the \
+             organization's identifier, not a did:key, to have them",
+        ));
+    }
     let entries: Vec<(String, &Value)> = match requested {
         Value::Array(list) => {
             list.iter().enumerate().map(|(i, v)| (format!("options.credentialStatus[{i}]"), v)).collect()

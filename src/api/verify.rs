@@ -418,8 +418,10 @@ async fn vc_api_issue(
 ) -> AppResult<Response> {
     let org = calling_organization(&state, &caller, "issuing").await?;
     let did = crate::keyring::organization_did(&state.store.public_url, &org.slug);
-    let mut unsigned = vc_issuer::prepare(body.credential, &org, did.as_deref())?;
     let key = state.store.current_signing_key(&org.id, &state.master_key).await?;
+    let did_key = format!("did:key:{}", key.info.public_key_multibase);
+    let ids = vc_issuer::IssuerIds { did_web: did.as_deref(), did_key: &did_key };
+    let mut unsigned = vc_issuer::prepare(body.credential, &org, &ids)?;
     let suite: Cryptosuite = body
         .options
         .as_ref()
@@ -428,7 +430,7 @@ async fn vc_api_issue(
         .unwrap_or(&org.cryptosuite)
         .parse()
         .map_err(|e: data_integrity::ProofError| AppError::invalid("options.cryptosuite", e.to_string()))?;
-    let purposes = vc_issuer::requested_statuses(body.options.as_ref(), &unsigned.credential)?;
+    let purposes = vc_issuer::requested_statuses(body.options.as_ref(), &unsigned)?;
     let signed = if purposes.is_empty() {
         vc_issuer::sign(&unsigned, key.key.signing_key(), &key.info.public_key_multibase, suite)?
     } else {

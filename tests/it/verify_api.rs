@@ -672,6 +672,48 @@ async fn generic_credentials_it_signs_verify_with_both_vc_versions_and_suites() 
 }
 
 #[tokio::test]
+async fn vc_api_issuer_signs_under_the_did_key_of_its_current_key_when_asked() {
+    let t = issued().await;
+    let issuer = t.app.key_for("ccaa", "issuer").await;
+    let r = t
+        .app
+        .post(
+            "/credentials/issue",
+            Some(&issuer),
+            &json!({"credential": plain_credential("https://www.w3.org/ns/credentials/v2")}),
+        )
+        .await;
+    let method = r.body["verifiableCredential"]["proof"]["verificationMethod"].as_str().unwrap().to_string();
+    let multikey = method.split_once('#').unwrap().1;
+    let did_key = format!("did:key:{multikey}");
+
+    let mut credential = plain_credential("https://www.w3.org/ns/credentials/v2");
+    credential["issuer"] = json!(did_key);
+    let r = t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential.clone()})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let vc = r.body["verifiableCredential"].clone();
+    assert_eq!(vc["proof"]["verificationMethod"], format!("{did_key}#{multikey}"));
+    let ok = t.app.post("/credentials/verify", None, &json!({"verifiableCredential": vc})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+
+    // Status entries live in the organization's lists, signed under its Profile: not for a
+    // did:key issuer.
+    let with_status =
+        json!({"credential": credential, "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}}});
+    t.app
+        .post("/credentials/issue", Some(&issuer), &with_status)
+        .await
+        .assert_problem(422, Some("options.credentialStatus"));
+    // Another key's did:key is not this organization.
+    let mut other = plain_credential("https://www.w3.org/ns/credentials/v2");
+    other["issuer"] = json!("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
+    t.app
+        .post("/credentials/issue", Some(&issuer), &json!({"credential": other}))
+        .await
+        .assert_problem(422, Some("credential.issuer"));
+}
+
+#[tokio::test]
 async fn vc_api_issuer_allocates_status_entries_and_its_status_update_is_seen_by_verifiers() {
     let t = issued().await;
     let issuer = t.app.key_for("ccaa", "issuer").await;
