@@ -37,8 +37,8 @@ pub struct IssuerIds<'a> {
     pub did_key: &'a str,
 }
 
-/// Checks `credential` as the organization's own and completes it: the issuer is set when
-/// absent and must otherwise be the organization (its Profile URL or its did:web) or the
+/// Checks `credential` as the organization's own and completes it: the issuer (required, as
+/// the VC API asks) must be the organization (its Profile URL or its did:web) or the
 /// did:key of its current key; the input must carry no proof; every data-model rule must
 /// hold. Each refusal names the field (`credential.<path>`) and the rule.
 pub fn prepare(mut credential: Value, org: &Organization, ids: &IssuerIds<'_>) -> AppResult<Unsigned> {
@@ -51,8 +51,15 @@ pub fn prepare(mut credential: Value, org: &Organization, ids: &IssuerIds<'_>) -
     }
     let issuer_id = match obj.get("issuer") {
         None => {
-            obj.insert("issuer".into(), json!(org.profile_url));
-            org.profile_url.clone()
+            return Err(AppError::invalid(
+                "credential.issuer",
+                format!(
+                    "is required: this organization's {}{}, or its current key {}",
+                    org.profile_url,
+                    ids.did_web.map(|d| format!(", {d}")).unwrap_or_default(),
+                    ids.did_key
+                ),
+            ));
         }
         Some(Value::String(s)) => s.clone(),
         Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),

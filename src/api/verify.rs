@@ -404,8 +404,9 @@ pub struct IssueRequest {
 }
 
 /// W3C VC API: sign a credential with the calling organization's key (issuer key
-/// required). The credential's issuer must be the organization (its Profile URL or
-/// did:web), or absent, in which case it is set. Accepts VC 2.0 and VC 1.1 input.
+/// required). The credential's issuer is required and must be the organization (its
+/// Profile URL or did:web) or the did:key of its current key. Accepts VC 2.0 and VC 1.1
+/// input.
 #[utoipa::path(post, path = "/credentials/issue", tag = "vc-api",
     request_body = IssueRequest,
     responses((status = 201, body = Object, description = "{ verifiableCredential }"),

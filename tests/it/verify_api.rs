@@ -229,6 +229,12 @@ async fn vc_api_issues_and_verifies() {
             "credentialSubject": {"id": "did:example:123", "name": "Alice"}
         });
         credential[date_field] = json!("2026-01-01T00:00:00Z");
+        // The VC API requires the issuer: the organization's own identifier.
+        t.app
+            .post("/credentials/issue", Some(&issuer), &json!({"credential": credential.clone()}))
+            .await
+            .assert_problem(422, Some("credential.issuer"));
+        credential["issuer"] = json!(format!("{}/issuers/ccaa", crate::common::PUBLIC_URL));
         let r =
             t.app.post("/credentials/issue", Some(&issuer), &json!({"credential": credential, "options": {}})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -555,6 +561,7 @@ async fn a_document_of_ours_sent_again_is_checked_like_one_named_by_id() {
 fn plain_credential(context: &str) -> Value {
     let mut credential = json!({
         "@context": [context, "https://www.w3.org/ns/credentials/examples/v2"],
+        "issuer": format!("{}/issuers/ccaa", crate::common::PUBLIC_URL),
         "type": ["VerifiableCredential", "ExampleDegreeCredential"],
         "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "degree": {"name": "Bachelor of Science"}}
     });
