@@ -17,6 +17,7 @@ use crate::store::{
     Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store, StoredCredential, Tx,
 };
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::jwt::JwtVerificationKey;
 use credence_core::model::CredentialStatus;
 use credence_core::sealed_key::MasterKey;
 
@@ -585,9 +586,12 @@ fn issue(
         let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
         let options = ProofOptions::new(suite, verification_method.clone());
         let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
+        // The kid names the key's JsonWebKey verification method in the Profile.
         let jwt = if org.issue_jwt {
+            let kid =
+                crate::keyring::jwt_kid(&org.profile_url, &JwtVerificationKey::Ed25519(key.key.public_key_bytes()));
             Some(
-                credence_core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
+                credence_core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &kid)
                     .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
             )
         } else {
