@@ -582,6 +582,9 @@ pub async fn work_on_job(
             Err(e) => finished.push(Some(Err(e))),
         }
     }
+    if !calls.is_empty() {
+        crate::issuance::prepare_keys(store, master, org).await?;
+    }
     for (i, done) in ran.into_iter().zip(store.issuing_each(calls).await) {
         finished[i] = Some(done);
     }

@@ -395,6 +395,19 @@ async fn keys(config: Option<&PathBuf>, command: KeysCommand) -> AppResult<()> {
             did.as_deref().map(|d| format!("\t{d}#{}", k.public_key_multibase)).unwrap_or_default(),
         );
     }
+    // RSA keys (RS256 VC-JWTs) under their JsonWebKey ids.
+    for k in store.rsa_signing_keys(&org.id).await? {
+        let public = k.public_key()?;
+        println!(
+            "{}	{}	created {}	{}	{}{}	RSA",
+            k.id,
+            k.status,
+            k.created_at,
+            k.retired_at.as_deref().map(|r| format!("retired {r}")).unwrap_or_default(),
+            keyring::jwt_kid(&profile, &public),
+            did.as_deref().map(|d| format!("\t{}", keyring::jwt_kid(d, &public))).unwrap_or_default(),
+        );
+    }
     Ok(())
 }
 

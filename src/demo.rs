@@ -377,6 +377,7 @@ fn organization(o: &CatalogOrganization) -> AppResult<NewOrganization> {
         language: Some("en".into()),
         cryptosuite: None,
         issue_jwt: None,
+        jwt_algorithm: None,
     })
 }
 

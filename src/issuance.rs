@@ -13,10 +13,12 @@ use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, Resu
 use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
+use crate::keyring;
 use crate::store::{
     Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store, StoredCredential, Tx,
 };
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
+use credence_core::jwt::JwtVerificationKey;
 use credence_core::model::CredentialStatus;
 use credence_core::sealed_key::MasterKey;
 
@@ -247,9 +249,20 @@ impl IssuingCall {
     /// Runs the call as one unit of work ([`Store::issuing`]): all it writes is
     /// committed together or not at all.
     pub async fn run(self, store: &Store, master: &MasterKey, org: &Organization) -> AppResult<Recorded> {
+        prepare_keys(store, master, org).await?;
         let (master, org) = (master.clone(), org.clone());
         store.issuing(move |tx| self.run_in(tx, &master, &org)).await
     }
+}
+
+/// Makes the keys an issuance of `org` may sign with that take long to make: its RSA
+/// key when it signs VC-JWTs with RS256. Run before a unit of work that may issue,
+/// which only reads keys (an RSA key is not generated on the writer's thread).
+pub async fn prepare_keys(store: &Store, master: &MasterKey, org: &Organization) -> AppResult<()> {
+    if org.signs_rs256() {
+        store.ensure_rsa_key(&org.id, master).await?;
+    }
+    Ok(())
 }
 
 /// What [`record_result_once`] did.
@@ -543,6 +556,14 @@ fn issue(
         AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)")
     })?;
     let key = tx.current_signing_key(&org.id, master)?;
+    let rsa_key = if org.signs_rs256() {
+        let opened = tx
+            .current_rsa_key(&org.id, master)?
+            .ok_or_else(|| AppError::Internal(format!("{} signs with RS256 but has no RSA key yet", org.slug)))?;
+        Some(opened)
+    } else {
+        None
+    };
     let credential_id = crate::store::new_id();
     let store = tx.store();
     let profile = org.profile();
@@ -585,14 +606,20 @@ fn issue(
         let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
         let options = ProofOptions::new(suite, verification_method.clone());
         let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
-        let jwt = if org.issue_jwt {
-            Some(
-                credence_core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &verification_method)
-                    .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?,
-            )
-        } else {
-            None
-        };
+        // The kid names the key's JsonWebKey verification method in the Profile.
+        let jwt = match (&rsa_key, org.issue_jwt) {
+            (_, false) => None,
+            (Some(rsa), true) => {
+                let kid = keyring::jwt_kid(&org.profile_url, &rsa.key.public());
+                Some(credence_core::jwt::sign_vc_jwt_rs256(&unsigned, &rsa.key, &kid))
+            }
+            (None, true) => {
+                let kid = keyring::jwt_kid(&org.profile_url, &JwtVerificationKey::Ed25519(key.key.public_key_bytes()));
+                Some(credence_core::jwt::sign_vc_jwt(&unsigned, key.key.signing_key(), &kid))
+            }
+        }
+        .transpose()
+        .map_err(|e| AppError::Internal(format!("signing the VC-JWT failed: {e}")))?;
         Ok(Signed { document, jwt, valid_until })
     };
     let Some(written) = tx.write_credential(&issuing, sign)? else {

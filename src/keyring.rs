@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 
 use crate::error::{AppError, AppResult};
 use credence_core::did;
-use credence_core::sealed_key::{IssuerKey, MasterKey};
+use credence_core::jwt::JwtVerificationKey;
+use credence_core::sealed_key::{IssuerKey, MasterKey, RsaIssuerKey};
 
 pub const MASTER_KEY_FILE: &str = "master.key";
 
@@ -99,6 +100,40 @@ pub struct OpenedKey {
     pub key: IssuerKey,
 }
 
+/// An RSA key (RS256 VC-JWTs) as listed: public parts only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RsaKeyInfo {
+    pub id: String,
+    /// `current` signs new VC-JWTs; `retired` keys only verify old ones.
+    pub status: String,
+    /// The public key as a JWK (`kty` RSA, `n`, `e`).
+    #[schema(value_type = Object)]
+    pub public_key_jwk: serde_json::Value,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+}
+
+impl RsaKeyInfo {
+    /// The public key, read from its stored JWK.
+    pub fn public_key(&self) -> AppResult<JwtVerificationKey> {
+        JwtVerificationKey::from_jwk(&self.public_key_jwk)
+            .map_err(|e| AppError::Internal(format!("stored RSA key {} is unreadable: {e}", self.id)))
+    }
+}
+
+/// A current RSA key opened for signing.
+pub struct OpenedRsaKey {
+    pub info: RsaKeyInfo,
+    pub key: RsaIssuerKey,
+}
+
+/// The `kid` of the VC-JWTs a key signs for an issuer: the id of the key's JsonWebKey
+/// verification method in the issuer's documents, `<issuer>#<JWK thumbprint>`.
+pub fn jwt_kid(issuer: &str, key: &JwtVerificationKey) -> String {
+    did::jwk_method_id(issuer, key)
+}
+
 /// The `did:web` of an organization under the public base URL:
 /// `https://host:port/issuers/slug` -> `did:web:host%3Aport:issuers:slug`.
 /// `None` when the public URL is not https (did:web is https only).
@@ -106,22 +141,30 @@ pub fn organization_did(public_url: &str, slug: &str) -> Option<String> {
     did::url_to_did_web(&format!("{public_url}/issuers/{slug}")).ok()
 }
 
-/// The public keys of an organization, current first, then retired ones.
-pub async fn public_keys(store: &crate::store::Store, organization_id: &str) -> AppResult<Vec<[u8; 32]>> {
+/// The public keys of an organization: its Ed25519 keys, current first, then retired
+/// ones, then its RSA keys in the same order.
+pub async fn public_keys(store: &crate::store::Store, organization_id: &str) -> AppResult<Vec<JwtVerificationKey>> {
     let keys = store.signing_keys(organization_id).await?;
-    keys.iter()
+    let mut public = keys
+        .iter()
         .map(|k| {
             credence_core::multibase::decode_ed25519_public(&k.public_key_multibase)
+                .map(JwtVerificationKey::Ed25519)
                 .map_err(|e| AppError::Internal(format!("stored public key {} is unreadable: {e}", k.id)))
         })
-        .collect()
+        .collect::<AppResult<Vec<_>>>()?;
+    for rsa in store.rsa_signing_keys(organization_id).await? {
+        public.push(rsa.public_key()?);
+    }
+    Ok(public)
 }
 
 /// The organization's Profile listing its keys as verification methods
-/// (`<profile URL>#<multikey>`); the plain Profile while it has no key.
+/// (`<profile URL>#<multikey>` and `<profile URL>#<JWK thumbprint>`); the plain Profile
+/// while it has no key.
 pub fn profile_document(
     org: &crate::domain::organization::Organization,
-    keys: &[[u8; 32]],
+    keys: &[JwtVerificationKey],
 ) -> AppResult<serde_json::Value> {
     if keys.is_empty() {
         return Ok(org.profile_document());
@@ -134,7 +177,7 @@ pub fn profile_document(
 pub fn did_document(
     public_url: &str,
     org: &crate::domain::organization::Organization,
-    keys: &[[u8; 32]],
+    keys: &[JwtVerificationKey],
 ) -> Option<(String, serde_json::Value)> {
     let did = organization_did(public_url, &org.slug)?;
     let doc = did::did_web_document(&did, keys);

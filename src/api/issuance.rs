@@ -159,6 +159,7 @@ where
         return replay(state, org, key, &fingerprint, stored);
     }
     let call = prepare(input).await?;
+    crate::issuance::prepare_keys(&state.store, &state.master_key, org).await?;
     let (master, org_owned) = (state.master_key.clone(), org.clone());
     let run = move |tx: &mut Tx<'_>| to_value(&call.run_in(tx, &master, &org_owned)?.status()?);
     let Some(key) = key else {

@@ -14,6 +14,7 @@ use crate::domain::organization::{NewOrganization, Organization, OrganizationPat
 use crate::domain::validation::Violations;
 use crate::error::AppResult;
 use crate::http::problem::Problem;
+use credence_core::jwt::JwtAlgorithm;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,6 +39,7 @@ async fn create_organization(
     let org = state.store.create_organization(&new).await?;
     // Every organization gets its signing key at once, so its documents list it.
     state.store.current_signing_key(&org.id, &state.master_key).await?;
+    make_rsa_key_when_chosen(&state, &org).await?;
     tracing::info!(organization = %org.slug, "organization created");
     Ok((StatusCode::CREATED, Json(org)))
 }
@@ -82,7 +84,18 @@ async fn update_organization(
 ) -> AppResult<Json<Organization>> {
     let current = organization_for(&state.store, &caller, &org, Need::Manage).await?;
     patch.validate()?;
-    Ok(Json(state.store.update_organization(&current, patch).await?))
+    let updated = state.store.update_organization(&current, patch).await?;
+    make_rsa_key_when_chosen(&state, &updated).await?;
+    Ok(Json(updated))
+}
+
+/// An organization that chooses RS256 gets its RSA key at once (made off the runtime),
+/// so that its Profile and DID document list the key before the first token.
+async fn make_rsa_key_when_chosen(state: &AppState, org: &Organization) -> AppResult<()> {
+    if org.jwt_algorithm() == JwtAlgorithm::Rs256 {
+        state.store.ensure_rsa_key(&org.id, &state.master_key).await?;
+    }
+    Ok(())
 }
 
 /// Create an API key for the organization. The key is in the answer, once.

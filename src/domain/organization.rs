@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::validation::Violations;
 use crate::error::AppResult;
+use credence_core::jwt::JwtAlgorithm;
 use credence_core::model;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -53,6 +54,10 @@ pub struct NewOrganization {
     pub cryptosuite: Option<String>,
     /// Also issue each credential as a VC-JWT (default false).
     pub issue_jwt: Option<bool>,
+    /// Algorithm of the VC-JWTs: `EdDSA` (default; the Ed25519 key) or `RS256` (an RSA
+    /// 2048-bit key, made when RS256 is first chosen).
+    #[schema(example = "RS256")]
+    pub jwt_algorithm: Option<String>,
 }
 
 /// A partial update: only the fields present change. `null` clears an optional field.
@@ -76,6 +81,8 @@ pub struct OrganizationPatch {
     pub language: Option<String>,
     pub cryptosuite: Option<String>,
     pub issue_jwt: Option<bool>,
+    /// `EdDSA` or `RS256`.
+    pub jwt_algorithm: Option<String>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -108,6 +115,8 @@ pub struct Organization {
     pub cryptosuite: String,
     /// Whether each credential is also issued as a VC-JWT.
     pub issue_jwt: bool,
+    /// Algorithm of the VC-JWTs: `EdDSA` or `RS256`.
+    pub jwt_algorithm: String,
     /// The organization's public Open Badges 3.0 Profile.
     pub profile_url: String,
     pub created_at: String,
@@ -125,7 +134,14 @@ impl NewOrganization {
             v.language("language", lang);
         }
         check_cryptosuite(&mut v, self.cryptosuite.as_deref());
+        check_jwt_algorithm(&mut v, self.jwt_algorithm.as_deref());
         v.into_result()
+    }
+}
+
+fn check_jwt_algorithm(v: &mut Violations, alg: Option<&str>) {
+    if let Some(alg) = alg {
+        v.check(JwtAlgorithm::parse(alg).is_some(), "jwtAlgorithm", "must be EdDSA or RS256");
     }
 }
 
@@ -158,6 +174,7 @@ impl OrganizationPatch {
             v.language("language", lang);
         }
         check_cryptosuite(&mut v, self.cryptosuite.as_deref());
+        check_jwt_algorithm(&mut v, self.jwt_algorithm.as_deref());
         v.into_result()
     }
 
@@ -188,6 +205,9 @@ impl OrganizationPatch {
         }
         if let Some(jwt) = self.issue_jwt {
             org.issue_jwt = jwt;
+        }
+        if let Some(alg) = self.jwt_algorithm {
+            org.jwt_algorithm = alg;
         }
     }
 }
@@ -230,7 +250,24 @@ fn is_image_data_uri(value: &str) -> bool {
         .any(|p| value.starts_with(p))
 }
 
+impl NewOrganization {
+    /// The VC-JWT algorithm it asks for (EdDSA unless RS256 is named).
+    pub fn jwt_algorithm(&self) -> JwtAlgorithm {
+        self.jwt_algorithm.as_deref().and_then(JwtAlgorithm::parse).unwrap_or(JwtAlgorithm::EdDsa)
+    }
+}
+
 impl Organization {
+    /// The VC-JWT algorithm (EdDSA unless RS256 was chosen).
+    pub fn jwt_algorithm(&self) -> JwtAlgorithm {
+        JwtAlgorithm::parse(&self.jwt_algorithm).unwrap_or(JwtAlgorithm::EdDsa)
+    }
+
+    /// True when its VC-JWTs are signed with its RSA key.
+    pub fn signs_rs256(&self) -> bool {
+        self.issue_jwt && self.jwt_algorithm() == JwtAlgorithm::Rs256
+    }
+
     /// The Open Badges 3.0 `Profile` of this organization: the issuer of its credentials.
     pub fn profile(&self) -> model::Profile {
         let mut p = model::Profile::new(self.profile_url.clone());

@@ -5,8 +5,8 @@ use super::{Store, new_id, now};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationKind, OrganizationPatch};
 use crate::error::{AppError, AppResult};
 
-const COLUMNS: &str =
-    "id, slug, name, kind, url, email, description, logo, language, cryptosuite, issue_jwt, created_at, updated_at";
+const COLUMNS: &str = "id, slug, name, kind, url, email, description, logo, language, cryptosuite, issue_jwt, jwt_algorithm, created_at, \
+     updated_at";
 
 impl Store {
     pub fn profile_url(&self, slug: &str) -> String {
@@ -30,6 +30,7 @@ impl Store {
             language: row.try_get("language")?,
             cryptosuite: row.try_get("cryptosuite")?,
             issue_jwt: row.try_get::<i64, _>("issue_jwt")? != 0,
+            jwt_algorithm: row.try_get("jwt_algorithm")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -40,7 +41,8 @@ impl Store {
         let now = now();
         sqlx::query(
             "INSERT INTO organizations (id, slug, name, kind, url, email, description, logo, language, cryptosuite, \
-             issue_jwt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             issue_jwt, jwt_algorithm, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
         )
         .bind(&id)
         .bind(&new.slug)
@@ -53,6 +55,7 @@ impl Store {
         .bind(new.language.as_deref().unwrap_or("en"))
         .bind(new.cryptosuite.as_deref().unwrap_or("eddsa-rdfc-2022"))
         .bind(i64::from(new.issue_jwt.unwrap_or(false)))
+        .bind(new.jwt_algorithm().as_str())
         .bind(&now)
         .execute(&self.pool)
         .await
@@ -88,7 +91,8 @@ impl Store {
         patch.apply(&mut updated);
         sqlx::query(
             "UPDATE organizations SET name = $1, kind = $2, url = $3, email = $4, description = $5, \
-             logo = $6, language = $7, cryptosuite = $8, issue_jwt = $9, updated_at = $10 WHERE id = $11",
+             logo = $6, language = $7, cryptosuite = $8, issue_jwt = $9, jwt_algorithm = $10, updated_at = $11 \
+             WHERE id = $12",
         )
         .bind(&updated.name)
         .bind(updated.kind.as_str())
@@ -99,6 +103,7 @@ impl Store {
         .bind(&updated.language)
         .bind(&updated.cryptosuite)
         .bind(i64::from(updated.issue_jwt))
+        .bind(updated.jwt_algorithm().as_str())
         .bind(now())
         .bind(&org.id)
         .execute(&self.pool)

@@ -1,4 +1,5 @@
-//! Interoperability with the Digital Bazaar npm stack (offline), through tests/interop/di.mjs.
+//! Interoperability with the Digital Bazaar npm stack (offline), through tests/interop/di.mjs, and
+//! with `jose` (VC-JWTs), through tests/interop/jwt.mjs.
 //! Needs `npm ci` in tests/interop; without node_modules the test is skipped loudly, or fails
 //! when CI=true.
 
@@ -315,4 +316,81 @@ fn npm_and_we_agree_on_ed25519_signature_2020_credentials() {
     assert_eq!(npm["verified"], json!(false), "{npm}");
     let report = credence_core::verify::verify_credential(&doc, &resolver, now);
     assert!(!credence_core::verify::issuer_proven(&report.checks));
+}
+
+/// `jose` (npm), an independent JOSE implementation, verifies the VC-JWTs the service issues
+/// with RS256 and EdDSA, using only the JsonWebKey the `kid` names in the issuer's Profile as
+/// the service serves it; its RFC 7638 thumbprint of that JWK is the kid's fragment. A changed
+/// token, or a Profile listing another key under that id, is refused.
+#[tokio::test]
+async fn jose_verifies_our_vc_jwts_with_the_json_web_key_of_our_profile() {
+    if !npm_stack_available() {
+        return;
+    }
+    assert!(interop_dir().join("node_modules/jose").is_dir(), "run `npm ci` in tests/interop (jose)");
+    let app = crate::common::app().await;
+    credence::demo::load(&app.store).await.unwrap();
+    let issuer = app.key_for("cahrc", "issuer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |profile: &Value, token: &str| {
+        let (profile_file, token_file) = (dir.path().join("profile.json"), dir.path().join("token.jwt"));
+        std::fs::write(&profile_file, profile.to_string()).unwrap();
+        std::fs::write(&token_file, token).unwrap();
+        let output = Command::new("node")
+            .arg(interop_dir().join("jwt.mjs"))
+            .args(["verify", profile_file.to_str().unwrap(), token_file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let out = String::from_utf8(output.stdout).unwrap();
+        serde_json::from_str::<Value>(out.trim())
+            .unwrap_or_else(|e| panic!("{e}: {out} {}", String::from_utf8_lossy(&output.stderr)))
+    };
+    for (alg, email) in [("RS256", "ana@example.com"), ("EdDSA", "bo@example.com")] {
+        let patch = json!({"issueJwt": true, "jwtAlgorithm": alg});
+        let r = app.json(axum::http::Method::PATCH, "/api/v1/organizations/cahrc", Some(&app.admin_key), &patch).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.text);
+        let did = "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi";
+        let result = json!({"achievement": "cahrc-foundational-supervision", "component": "modules", "completed": true,
+            "learner": {"email": email, "did": did}});
+        let r = app.post("/api/v1/organizations/cahrc/results", Some(&issuer), &result).await;
+        let id = r.body["credential"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.text)).to_string();
+        let token = app
+            .send_request(
+                axum::http::Request::builder()
+                    .uri(format!("/credentials/{id}"))
+                    .header("accept", "application/vc+jwt")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .text;
+        let profile = app.get("/issuers/cahrc", None).await.body;
+
+        let out = run(&profile, &token);
+        assert_eq!(out["verified"], true, "jose refuses our {alg} VC-JWT: {out}");
+        assert_eq!(out["alg"], alg);
+        assert_eq!(out["sub"], did);
+        let kid = out["kid"].as_str().unwrap();
+        assert_eq!(kid.rsplit_once('#').unwrap().1, out["thumbprint"].as_str().unwrap(), "kid = RFC 7638 thumbprint");
+
+        let (head, rest) = token.split_once('.').unwrap();
+        let (payload, signature) = rest.split_once('.').unwrap();
+        let mut claims: Value = {
+            use base64::Engine;
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+        };
+        claims["name"] = json!("Something else");
+        let tampered = format!("{head}.{}.{signature}", crate::common::b64(claims.to_string().as_bytes()));
+        assert_eq!(run(&profile, &tampered)["verified"], false, "{alg}: a changed payload");
+
+        // The same id with another key of the same type in the Profile: the signature fails.
+        let mut swapped = profile.clone();
+        let methods = swapped["verificationMethod"].as_array_mut().unwrap();
+        let entry = methods.iter().position(|m| m["id"] == kid).unwrap();
+        methods[entry]["publicKeyJwk"] = match alg {
+            "RS256" => credence_core::sealed_key::RsaIssuerKey::generate().unwrap().public().to_jwk(),
+            _ => credence_core::jwt::ed25519_jwk(&SigningKey::from_bytes(&[7u8; 32]).verifying_key().to_bytes()),
+        };
+        assert_eq!(run(&swapped, &token)["verified"], false, "{alg}: another key under the kid");
+    }
 }

@@ -23,6 +23,7 @@ mod cli_serve;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;
+mod jwt_rs256;
 mod multi_instance;
 mod openapi;
 mod rich_credential;

@@ -46,7 +46,10 @@ async fn rotation_keeps_old_credentials_verifying_through_the_profile() {
 
     let profile = app.get("/issuers/acme", None).await;
     assert_eq!(profile.status, StatusCode::OK);
-    assert_eq!(profile.body["verificationMethod"].as_array().unwrap().len(), 2, "{}", profile.text);
+    // Each key as a Multikey (Data Integrity) and as a JsonWebKey (VC-JWT).
+    let kinds: Vec<&str> =
+        profile.body["verificationMethod"].as_array().unwrap().iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Multikey", "JsonWebKey", "Multikey", "JsonWebKey"], "{}", profile.text);
 
     let mut resolver = OfflineResolver::new();
     resolver.add_document(profile_url.clone(), profile.body.clone());
@@ -82,7 +85,7 @@ async fn did_web_document_lists_current_and_retired_keys_and_verifies() {
     let doc = app.get("/issuers/acme/did.json", None).await;
     assert_eq!(doc.status, StatusCode::OK, "{}", doc.text);
     assert_eq!(doc.body["id"], did);
-    assert_eq!(doc.body["assertionMethod"].as_array().unwrap().len(), 2);
+    assert_eq!(doc.body["assertionMethod"].as_array().unwrap().len(), 4, "two keys, two forms each");
     let mut resolver = OfflineResolver::new();
     resolver.add_document(did, doc.body.clone());
     let report = verify_credential(&signed, &resolver, time::OffsetDateTime::now_utc());

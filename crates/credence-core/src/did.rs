@@ -1,12 +1,22 @@
 //! DID methods and controller documents: `did:key` (Ed25519), `did:web`, and the
 //! Multikey controller document an https issuer Profile serves.
 //!
-//! Verification method ids are `<controller>#<publicKeyMultibase>` everywhere
-//! (as in `did:key` and the 1EdTech example), so a key's id follows from the key.
+//! Verification method ids are `<controller>#<publicKeyMultibase>` for the Multikey
+//! form (as in `did:key` and the 1EdTech example) and `<controller>#<JWK thumbprint>`
+//! (RFC 7638) for the `JsonWebKey` form, so a key's id follows from the key. The
+//! documents this service serves list each Ed25519 key in both forms (Data Integrity
+//! proofs name the Multikey, VC-JWTs the JsonWebKey) and each RSA key as a JsonWebKey.
+//!
+//! No context we bundle defines `JsonWebKey` and `publicKeyJwk` (the DID v1.0 and
+//! Multikey v1 contexts do not; the DID v1.1 and controller-document contexts that do
+//! are not in the reference set), so the documents carry the two terms in an inline
+//! context ([`jwk_context`]), mapped to the security vocabulary's IRIs, with
+//! `publicKeyJwk` a JSON literal, as the W3C controller document specification maps them.
 
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
+use super::jwt::JwtVerificationKey;
 use super::model::{OB_V3_CONTEXT, Profile, VC_V2_CONTEXT};
 use super::multibase::{self, MultibaseError};
 
@@ -14,8 +24,18 @@ use super::multibase::{self, MultibaseError};
 pub const DID_V1_CONTEXT: &str = "https://www.w3.org/ns/did/v1";
 /// `https://w3id.org/security/multikey/v1`.
 pub const MULTIKEY_V1_CONTEXT: &str = "https://w3id.org/security/multikey/v1";
-/// The verification method type this service writes.
+/// The verification method type this service writes for Data Integrity keys.
 pub const MULTIKEY: &str = "Multikey";
+/// The verification method type this service writes for VC-JWT keys.
+pub const JSON_WEB_KEY: &str = "JsonWebKey";
+
+/// The inline context defining the `JsonWebKey` form's terms (see the module documentation).
+pub fn jwk_context() -> Value {
+    json!({
+        "JsonWebKey": "https://w3id.org/security#JsonWebKey",
+        "publicKeyJwk": {"@id": "https://w3id.org/security#publicKeyJwk", "@type": "@json"},
+    })
+}
 
 /// Errors from parsing DIDs and resolving verification methods.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -28,6 +48,8 @@ pub enum DidError {
     DidKeyFragmentMismatch { key: String, fragment: String },
     #[error("invalid Ed25519 Multikey at {path}: {source}")]
     InvalidKey { path: String, source: MultibaseError },
+    #[error("invalid JWK at {path}: {reason}")]
+    InvalidJwk { path: String, reason: String },
     #[error("invalid did:web '{did}': {reason}")]
     InvalidDidWeb { did: String, reason: &'static str },
     #[error("'{url}' cannot be expressed as did:web: {reason}")]
@@ -38,7 +60,7 @@ pub enum DidError {
     MethodNotFound(String),
     #[error("verification method '{0}' is not listed in assertionMethod")]
     NotAssertionMethod(String),
-    #[error("{path}: unsupported verification method type '{kind}' (expected Multikey)")]
+    #[error("{path}: unsupported verification method type '{kind}' (expected Multikey or JsonWebKey)")]
     UnsupportedMethodType { path: String, kind: String },
     #[error("{path}: '{field}' is missing or not a string")]
     MissingField { path: String, field: &'static str },
@@ -63,8 +85,18 @@ pub struct ResolvedKey {
     pub id: String,
     /// The controller (the issuer: a DID or the Profile URL).
     pub controller: String,
-    /// The Ed25519 public key.
-    pub public_key: [u8; 32],
+    /// The public key: Ed25519 (a Multikey, or a JsonWebKey of kty OKP) or RSA (a JsonWebKey).
+    pub key: JwtVerificationKey,
+}
+
+impl ResolvedKey {
+    /// The Ed25519 public key, when it is one (Data Integrity proofs need one).
+    pub fn ed25519(&self) -> Option<[u8; 32]> {
+        match self.key {
+            JwtVerificationKey::Ed25519(public) => Some(public),
+            JwtVerificationKey::Rsa { .. } => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------- did:key
@@ -244,12 +276,13 @@ pub fn url_to_did_web(url: &str) -> Result<String, DidError> {
     Ok(did)
 }
 
-/// A did:web DID document for an organization. List the current key first, then
+/// A did:web DID document for an organization. List the current keys first, then
 /// retired keys: every key stays a verificationMethod in `assertionMethod`, so
-/// credentials signed with a retired key keep verifying.
-pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
+/// credentials signed with a retired key keep verifying. An Ed25519 key is listed as a
+/// Multikey and as a JsonWebKey, an RSA key as a JsonWebKey.
+pub fn did_web_document(did: &str, keys: &[JwtVerificationKey]) -> Value {
     let mut document = Map::new();
-    document.insert("@context".into(), json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+    document.insert("@context".into(), json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT, jwk_context()]));
     document.insert("id".into(), json!(did));
     add_verification_methods(&mut document, did, keys);
     Value::Object(document)
@@ -260,15 +293,18 @@ pub fn did_web_document(did: &str, keys: &[[u8; 32]]) -> Value {
 /// An issuer Profile that doubles as its own controller document, for issuers
 /// whose id is an https URL (verification methods `<profile id>#<multibase>`, as
 /// in the 1EdTech example). Keys as in [`did_web_document`].
-pub fn profile_controller_document(profile: &Profile, keys: &[[u8; 32]]) -> Result<Value, DidError> {
+pub fn profile_controller_document(profile: &Profile, keys: &[JwtVerificationKey]) -> Result<Value, DidError> {
     let Value::Object(fields) = serde_json::to_value(profile).map_err(|_| DidError::Serialize)? else {
         return Err(DidError::Serialize);
     };
     // The DID context defines `verificationMethod` and `assertionMethod`, and the
-    // Multikey context the key's terms: without them a JSON-LD processor drops the
-    // keys (a verifier that frames the controller document in safe mode refuses it).
+    // Multikey and JWK contexts the keys' terms: without them a JSON-LD processor drops
+    // the keys (a verifier that frames the controller document in safe mode refuses it).
     let mut document = Map::new();
-    document.insert("@context".into(), json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+    document.insert(
+        "@context".into(),
+        json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT, jwk_context()]),
+    );
     document.extend(fields.into_iter().filter(|(k, _)| k != "@context"));
     add_verification_methods(&mut document, &profile.id, keys);
     Ok(Value::Object(document))
@@ -284,8 +320,30 @@ fn multikey_method(controller: &str, key: &[u8; 32]) -> Value {
     })
 }
 
-fn add_verification_methods(document: &mut Map<String, Value>, controller: &str, keys: &[[u8; 32]]) {
-    let methods: Vec<Value> = keys.iter().map(|key| multikey_method(controller, key)).collect();
+/// The id of a key's JsonWebKey verification method: `<controller>#<JWK thumbprint>`.
+pub fn jwk_method_id(controller: &str, key: &JwtVerificationKey) -> String {
+    format!("{controller}#{}", key.jwk_thumbprint())
+}
+
+fn jwk_method(controller: &str, key: &JwtVerificationKey) -> Value {
+    json!({
+        "id": jwk_method_id(controller, key),
+        "type": JSON_WEB_KEY,
+        "controller": controller,
+        "publicKeyJwk": key.to_jwk(),
+    })
+}
+
+fn add_verification_methods(document: &mut Map<String, Value>, controller: &str, keys: &[JwtVerificationKey]) {
+    let methods: Vec<Value> = keys
+        .iter()
+        .flat_map(|key| match key {
+            JwtVerificationKey::Ed25519(public) => {
+                vec![multikey_method(controller, public), jwk_method(controller, key)]
+            }
+            JwtVerificationKey::Rsa { .. } => vec![jwk_method(controller, key)],
+        })
+        .collect();
     let ids: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
     document.insert("verificationMethod".into(), Value::Array(methods));
     document.insert("assertionMethod".into(), Value::Array(ids));
@@ -352,7 +410,8 @@ fn read_method(path: &str, method: &Value, id: &str, document_id: &str) -> Resul
         method.get(field).and_then(Value::as_str).ok_or(DidError::MissingField { path: path.to_owned(), field })
     };
     let kind = field("type")?;
-    if kind != MULTIKEY && kind != "Ed25519VerificationKey2020" {
+    let is_jwk = matches!(kind, JSON_WEB_KEY | "JsonWebKey2020");
+    if kind != MULTIKEY && kind != "Ed25519VerificationKey2020" && !is_jwk {
         return Err(DidError::UnsupportedMethodType { path: path.to_owned(), kind: kind.to_owned() });
     }
     let controller = field("controller")?;
@@ -363,9 +422,18 @@ fn read_method(path: &str, method: &Value, id: &str, document_id: &str) -> Resul
             document: document_id.to_owned(),
         });
     }
-    let public_key = multibase::decode_ed25519_public(field("publicKeyMultibase")?)
-        .map_err(|source| DidError::InvalidKey { path: format!("{path}.publicKeyMultibase"), source })?;
-    Ok(ResolvedKey { id: id.to_owned(), controller: controller.to_owned(), public_key })
+    let key = if is_jwk {
+        let jwk = method
+            .get("publicKeyJwk")
+            .ok_or_else(|| DidError::InvalidJwk { path: format!("{path}.publicKeyJwk"), reason: "missing".into() })?;
+        JwtVerificationKey::from_jwk(jwk)
+            .map_err(|e| DidError::InvalidJwk { path: format!("{path}.publicKeyJwk"), reason: e.to_string() })?
+    } else {
+        let public_key = multibase::decode_ed25519_public(field("publicKeyMultibase")?)
+            .map_err(|source| DidError::InvalidKey { path: format!("{path}.publicKeyMultibase"), source })?;
+        JwtVerificationKey::Ed25519(public_key)
+    };
+    Ok(ResolvedKey { id: id.to_owned(), controller: controller.to_owned(), key })
 }
 
 /// Resolves a did:key verification method locally (no network).
@@ -385,6 +453,10 @@ mod tests {
         hex::decode(KEY_HEX).unwrap().try_into().unwrap()
     }
 
+    fn ed(key: [u8; 32]) -> JwtVerificationKey {
+        JwtVerificationKey::Ed25519(key)
+    }
+
     #[test]
     fn did_key_parse_build_and_resolve() {
         let did_key = DidKey::from_public_key(&key());
@@ -397,7 +469,7 @@ mod tests {
         assert_eq!(document["verificationMethod"][0]["controller"], did_key.did);
         assert_eq!(document["@context"], json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
         let resolved = resolve_did_key_method(&method_id).unwrap();
-        assert_eq!(resolved.public_key, key());
+        assert_eq!(resolved.ed25519(), Some(key()));
         assert_eq!(resolved.controller, did_key.did);
     }
 
@@ -473,12 +545,15 @@ mod tests {
     fn did_web_document_keeps_retired_keys_verifiable() {
         let retired = [9u8; 32];
         let did = "did:web:example.com:issuers:acme";
-        let document = did_web_document(did, &[key(), retired]);
-        assert_eq!(document["assertionMethod"].as_array().unwrap().len(), 2);
+        let document = did_web_document(did, &[ed(key()), ed(retired)]);
+        // Each Ed25519 key in both forms.
+        assert_eq!(document["assertionMethod"].as_array().unwrap().len(), 4);
         let retired_id = format!("{did}#{}", multibase::encode_ed25519_public(&retired));
-        assert_eq!(resolve_assertion_method(&document, &retired_id).unwrap().public_key, retired);
+        assert_eq!(resolve_assertion_method(&document, &retired_id).unwrap().ed25519(), Some(retired));
+        let retired_jwk = jwk_method_id(did, &ed(retired));
+        assert_eq!(resolve_assertion_method(&document, &retired_jwk).unwrap().key, ed(retired));
         let current = resolve_assertion_method(&document, &format!("{did}#{MULTIBASE}")).unwrap();
-        assert_eq!(current.public_key, key());
+        assert_eq!(current.ed25519(), Some(key()));
         assert_eq!(current.controller, did);
     }
 
@@ -486,25 +561,29 @@ mod tests {
     fn profile_document_matches_the_1edtech_verification_method() {
         let mut profile = Profile::new("https://example.edu/issuers/565049");
         profile.name = Some("Example Corp".into());
-        let document = profile_controller_document(&profile, &[key()]).unwrap();
+        let document = profile_controller_document(&profile, &[ed(key())]).unwrap();
         assert_eq!(document["type"], json!(["Profile"]));
         assert_eq!(document["name"], "Example Corp");
         // The terms of the verification methods must be defined for JSON-LD processors.
-        assert_eq!(document["@context"], json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]));
+        assert_eq!(
+            document["@context"],
+            json!([VC_V2_CONTEXT, OB_V3_CONTEXT, DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT, jwk_context()])
+        );
         assert_eq!(document.as_object().unwrap().keys().next().map(String::as_str), Some("@context"));
         let resolved = resolve_assertion_method(
             &document,
             "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
         )
         .unwrap();
-        assert_eq!(resolved.public_key, key());
+        assert_eq!(resolved.ed25519(), Some(key()));
         assert_eq!(resolved.controller, "https://example.edu/issuers/565049");
     }
 
     #[test]
     fn resolution_failures() {
         let did = "did:web:example.com";
-        let mut document = did_web_document(did, &[key()]);
+        let mut document = did_web_document(did, &[ed(key())]);
+        document["verificationMethod"].as_array_mut().unwrap().truncate(1);
         let method_id = format!("{did}#{MULTIBASE}");
         assert!(matches!(
             resolve_assertion_method(&document, "did:web:example.com#other"),
@@ -519,15 +598,79 @@ mod tests {
         document["verificationMethod"][0]["controller"] = json!("did:web:evil.example");
         assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::ControllerMismatch { .. })));
         document["verificationMethod"][0]["controller"] = json!(did);
-        document["verificationMethod"][0]["type"] = json!("JsonWebKey2020");
+        document["verificationMethod"][0]["type"] = json!("EcdsaSecp256k1VerificationKey2019");
         let err = resolve_assertion_method(&document, &method_id).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "verificationMethod[0]: unsupported verification method type 'JsonWebKey2020' (expected Multikey)"
+            "verificationMethod[0]: unsupported verification method type 'EcdsaSecp256k1VerificationKey2019' \
+             (expected Multikey or JsonWebKey)"
         );
+        // A JsonWebKey needs a publicKeyJwk, and one that is a public key.
+        document["verificationMethod"][0]["type"] = json!("JsonWebKey");
+        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::InvalidJwk { .. })));
+        document["verificationMethod"][0]["publicKeyJwk"] =
+            json!({"kty": "OKP", "crv": "Ed25519", "x": "AA", "d": "AA"});
+        assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::InvalidJwk { .. })));
         document["verificationMethod"][0]["type"] = json!("Multikey");
         document["verificationMethod"][0]["publicKeyMultibase"] = json!("zBad0");
         assert!(matches!(resolve_assertion_method(&document, &method_id), Err(DidError::InvalidKey { .. })));
         assert_eq!(resolve_assertion_method(&json!({}), &method_id), Err(DidError::MissingDocumentId));
+    }
+
+    #[test]
+    fn documents_list_each_key_as_a_json_web_key_too() {
+        let rsa = JwtVerificationKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
+        let did = "did:web:example.com:issuers:acme";
+        let document = did_web_document(did, &[ed(key()), rsa.clone()]);
+        let methods = document["verificationMethod"].as_array().unwrap();
+        let kinds: Vec<&str> = methods.iter().map(|m| m["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["Multikey", "JsonWebKey", "JsonWebKey"]);
+        let ed_jwk = jwk_method_id(did, &ed(key()));
+        assert_eq!(
+            methods[1]["publicKeyJwk"],
+            json!({"kty": "OKP", "crv": "Ed25519", "x": "S96v3i6ovu-t2MaZtcfgcEz1EVTVLheyC3EzfKBMxaU"})
+        );
+        assert_eq!(resolve_assertion_method(&document, &ed_jwk).unwrap().key, ed(key()));
+        let rsa_id = jwk_method_id(did, &rsa);
+        let resolved = resolve_assertion_method(&document, &rsa_id).unwrap();
+        assert_eq!((resolved.key.clone(), resolved.controller.as_str()), (rsa.clone(), did));
+        assert_eq!(resolved.ed25519(), None);
+        assert_eq!(assertion_keys(&document).len(), 3);
+
+        let mut profile = Profile::new("https://example.edu/issuers/acme");
+        profile.name = Some("Acme".into());
+        let document = profile_controller_document(&profile, &[ed(key()), rsa.clone()]).unwrap();
+        let rsa_id = jwk_method_id(&profile.id, &rsa);
+        assert_eq!(resolve_assertion_method(&document, &rsa_id).unwrap().key, rsa);
+        assert!(document["assertionMethod"].as_array().unwrap().contains(&json!(rsa_id)));
+    }
+
+    /// Every term of the served documents is defined: our JSON-LD processor (safe mode)
+    /// expands them and turns them into RDF, the JWK as a JSON literal.
+    #[test]
+    fn documents_with_json_web_keys_expand_under_our_json_ld_processor() {
+        let rsa = JwtVerificationKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
+        let mut profile = Profile::new("https://example.edu/issuers/acme");
+        profile.name = Some("Acme".into());
+        let documents = [
+            profile_controller_document(&profile, &[ed(key()), rsa.clone()]).unwrap(),
+            did_web_document("did:web:example.com", &[ed(key()), rsa]),
+        ];
+        for document in documents {
+            let quads = crate::jsonld::to_rdf_dataset(&document).unwrap();
+            let text: Vec<String> = quads.iter().map(|q| q.to_string()).collect();
+            let jwk_types = text.iter().filter(|q| q.contains("<https://w3id.org/security#JsonWebKey>")).count();
+            assert_eq!(jwk_types, 2, "{text:#?}");
+            let literals = text
+                .iter()
+                .filter(|q| q.contains("<https://w3id.org/security#publicKeyJwk>") && q.contains("#JSON>"))
+                .count();
+            assert_eq!(literals, 2, "{text:#?}");
+            assert_eq!(text.iter().filter(|q| q.contains("#assertionMethod>")).count(), 3);
+        }
+        // Without the inline context the JWK terms are undefined, and safe mode refuses them.
+        let mut bare = did_web_document("did:web:example.com", &[ed(key())]);
+        bare["@context"] = json!([DID_V1_CONTEXT, MULTIKEY_V1_CONTEXT]);
+        assert!(crate::jsonld::to_rdf_dataset(&bare).is_err());
     }
 }

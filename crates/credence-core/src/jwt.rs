@@ -9,8 +9,9 @@
 //! `@context`) and read. No `iat` is added: OB 3.0 does not define it.
 //!
 //! The JOSE header holds only `alg`, `typ` ("JWT"), and `kid` or `jwk` (OB 3.0
-//! allows no other header). This module signs with EdDSA (Ed25519) and verifies
-//! EdDSA and RS256 (the algorithm OB 3.0 requires verifiers to support).
+//! allows no other header). This module verifies
+//! EdDSA and RS256 (the algorithm OB 3.0 requires implementations to support),
+//! and signs with either: an RS256 issuer's key is an [`crate::sealed_key::RsaIssuerKey`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -79,6 +80,8 @@ pub enum JwtError {
     Credential { path: &'static str, message: String },
     #[error("the credential payload already has the registered claim '{0}'")]
     ClaimCollision(String),
+    #[error("the RS256 signature could not be made")]
+    SigningFailed,
     #[error("credential is not yet valid (nbf)")]
     NotYetValid,
     #[error("credential has expired (exp)")]
@@ -118,10 +121,80 @@ impl JwtVerificationKey {
         }
     }
 
+    /// The public JWK: `{kty: "OKP", crv: "Ed25519", x}` or `{kty: "RSA", n, e}`.
+    pub fn to_jwk(&self) -> Value {
+        match self {
+            JwtVerificationKey::Ed25519(public) => ed25519_jwk(public),
+            JwtVerificationKey::Rsa { n, e } => serde_json::json!({
+                "kty": "RSA",
+                "n": URL_SAFE_NO_PAD.encode(strip_leading_zeros(n)),
+                "e": URL_SAFE_NO_PAD.encode(strip_leading_zeros(e)),
+            }),
+        }
+    }
+
+    /// The JWK thumbprint (RFC 7638, SHA-256, base64url): the SHA-256 of the required
+    /// members in lexicographic order with no whitespace. Verification method ids of
+    /// the JsonWebKey form end in it, so a key's id follows from the key.
+    pub fn jwk_thumbprint(&self) -> String {
+        use sha2::Digest;
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(strip_leading_zeros(bytes));
+        // Every member is base64url or a fixed word: nothing to escape.
+        let members = match self {
+            JwtVerificationKey::Ed25519(public) => {
+                format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, URL_SAFE_NO_PAD.encode(public))
+            }
+            JwtVerificationKey::Rsa { n, e } => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, b64(e), b64(n)),
+        };
+        URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(members.as_bytes()))
+    }
+
+    /// The JWS algorithm this key verifies.
+    pub fn algorithm(&self) -> JwtAlgorithm {
+        match self {
+            JwtVerificationKey::Ed25519(_) => JwtAlgorithm::EdDsa,
+            JwtVerificationKey::Rsa { .. } => JwtAlgorithm::Rs256,
+        }
+    }
+
     fn describe(&self) -> &'static str {
         match self {
             JwtVerificationKey::Ed25519(_) => "an Ed25519",
             JwtVerificationKey::Rsa { .. } => "an RSA",
+        }
+    }
+}
+
+/// An RSA integer as JWK writes it (RFC 7518 §6.3.1: no leading zero octets).
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len().saturating_sub(1));
+    &bytes[start..]
+}
+
+/// The JWS algorithms VC-JWTs are signed with here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JwtAlgorithm {
+    /// `EdDSA` with Ed25519.
+    EdDsa,
+    /// `RS256`: RSASSA-PKCS1-v1_5 with SHA-256, the algorithm Open Badges 3.0 requires.
+    Rs256,
+}
+
+impl JwtAlgorithm {
+    /// The JOSE `alg` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwtAlgorithm::EdDsa => "EdDSA",
+            JwtAlgorithm::Rs256 => "RS256",
+        }
+    }
+
+    /// Reads a JOSE `alg` value (exact spelling).
+    pub fn parse(alg: &str) -> Option<Self> {
+        match alg {
+            "EdDSA" => Some(JwtAlgorithm::EdDsa),
+            "RS256" => Some(JwtAlgorithm::Rs256),
+            _ => None,
         }
     }
 }
@@ -180,11 +253,28 @@ impl Default for VerifyOptions {
 
 /// Signs `credential` as an EdDSA VC-JWT with `kid` as the header key reference.
 pub fn sign_vc_jwt(credential: &Value, key: &SigningKey, kid: &str) -> Result<String, JwtError> {
-    let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": kid});
-    let payload = build_payload(credential)?;
-    let signing_input = format!("{}.{}", encode_json(&header), encode_json(&Value::Object(payload)));
+    let signing_input = signing_input(credential, JwtAlgorithm::EdDsa, kid)?;
     let signature = key.sign(signing_input.as_bytes());
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes())))
+}
+
+/// Signs `credential` as an RS256 VC-JWT (RSASSA-PKCS1-v1_5, SHA-256) with `kid` as
+/// the header key reference.
+pub fn sign_vc_jwt_rs256(
+    credential: &Value,
+    key: &crate::sealed_key::RsaIssuerKey,
+    kid: &str,
+) -> Result<String, JwtError> {
+    let signing_input = signing_input(credential, JwtAlgorithm::Rs256, kid)?;
+    let signature = key.sign_rs256(signing_input.as_bytes()).map_err(|_| JwtError::SigningFailed)?;
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+}
+
+/// `base64url(header) "." base64url(payload)` for a credential signed with `alg` under `kid`.
+fn signing_input(credential: &Value, alg: JwtAlgorithm, kid: &str) -> Result<String, JwtError> {
+    let header = serde_json::json!({"alg": alg.as_str(), "typ": "JWT", "kid": kid});
+    let payload = build_payload(credential)?;
+    Ok(format!("{}.{}", encode_json(&header), encode_json(&Value::Object(payload))))
 }
 
 /// The JWT claims for a credential (see the module documentation).

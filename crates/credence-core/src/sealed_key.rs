@@ -154,21 +154,14 @@ pub fn open(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result
 /// Version byte of a sealed message (any length), distinct from sealed keys.
 pub const MESSAGE_SEAL_VERSION: u8 = 2;
 
+/// Version byte of a sealed RSA private key (PKCS#8 DER), distinct from seeds and messages.
+pub const RSA_SEAL_VERSION: u8 = 3;
+
 /// Seals a message of any length under `master`, bound to `associated_data`: for
 /// stored answers that hold secrets (claim and sign-off links). `None` only for a
 /// message beyond the cipher's limit (256 GiB).
 pub fn seal_message(master: &MasterKey, message: &[u8], associated_data: &[u8]) -> Option<Vec<u8>> {
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let mut aad_bytes = vec![MESSAGE_SEAL_VERSION];
-    aad_bytes.extend_from_slice(associated_data);
-    let ciphertext =
-        master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad: &aad_bytes }).ok()?;
-    let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-    out.push(MESSAGE_SEAL_VERSION);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ciphertext);
-    Some(out)
+    seal_versioned(MESSAGE_SEAL_VERSION, master, message, associated_data)
 }
 
 /// Opens a message sealed by [`seal_message`].
@@ -177,21 +170,134 @@ pub fn open_message(
     sealed: &[u8],
     associated_data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, SealError> {
-    let (&version, rest) = sealed.split_first().ok_or(SealError::SealedLength(0))?;
-    if version != MESSAGE_SEAL_VERSION {
-        return Err(SealError::UnsupportedVersion(version));
+    open_versioned(MESSAGE_SEAL_VERSION, master, sealed, associated_data)
+}
+
+/// `version || nonce || ciphertext+tag`, the version byte authenticated before the data.
+fn seal_versioned(version: u8, master: &MasterKey, message: &[u8], associated_data: &[u8]) -> Option<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let mut aad_bytes = vec![version];
+    aad_bytes.extend_from_slice(associated_data);
+    let ciphertext =
+        master.cipher().encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad: &aad_bytes }).ok()?;
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+    out.push(version);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    Some(out)
+}
+
+fn open_versioned(
+    version: u8,
+    master: &MasterKey,
+    sealed: &[u8],
+    associated_data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let (&found, rest) = sealed.split_first().ok_or(SealError::SealedLength(0))?;
+    if found != version {
+        return Err(SealError::UnsupportedVersion(found));
     }
     if rest.len() < NONCE_LEN + TAG_LEN {
         return Err(SealError::SealedLength(sealed.len()));
     }
     let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
-    let mut aad_bytes = vec![MESSAGE_SEAL_VERSION];
+    let mut aad_bytes = vec![version];
     aad_bytes.extend_from_slice(associated_data);
     master
         .cipher()
         .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad_bytes })
         .map(Zeroizing::new)
         .map_err(|_| SealError::Decrypt)
+}
+
+/// Size of the RSA keys this service makes for RS256 (never less than
+/// [`crate::jwt::MIN_RSA_BITS`]).
+pub const RSA_KEY_BITS: usize = 2048;
+
+/// Errors from making, reading and using an RSA signing key. Never carry key bytes.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RsaKeyError {
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    #[error("the RSA key could not be made")]
+    Generate,
+    #[error("the sealed RSA key is not a PKCS#8 RSA private key")]
+    Pkcs8,
+    #[error("an RSA key of {0} bits is too small (minimum {min})", min = crate::jwt::MIN_RSA_BITS)]
+    TooSmall(usize),
+    #[error("RS256 signing failed")]
+    Sign,
+}
+
+/// An issuer's RSA key pair, for RS256 VC-JWTs (Open Badges 3.0 names RS256 as the
+/// algorithm every implementation supports). At rest it is its PKCS#8 DER, sealed as
+/// the Ed25519 seeds are (XChaCha20-Poly1305 under the master key, bound to the row)
+/// with its own version byte. `Debug` shows only the public key's thumbprint.
+#[derive(Clone)]
+pub struct RsaIssuerKey {
+    private: rsa::RsaPrivateKey,
+}
+
+impl RsaIssuerKey {
+    /// A new random key of [`RSA_KEY_BITS`] bits. Slow (tens to hundreds of
+    /// milliseconds): callers on an async runtime run it on a blocking thread.
+    pub fn generate() -> Result<Self, RsaKeyError> {
+        let private =
+            rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_KEY_BITS).map_err(|_| RsaKeyError::Generate)?;
+        Ok(RsaIssuerKey { private })
+    }
+
+    /// Reads a PKCS#8 DER RSA private key; one under [`crate::jwt::MIN_RSA_BITS`] is refused.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, RsaKeyError> {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let private = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|_| RsaKeyError::Pkcs8)?;
+        let bits = private.n().bits();
+        if bits < crate::jwt::MIN_RSA_BITS {
+            return Err(RsaKeyError::TooSmall(bits));
+        }
+        Ok(RsaIssuerKey { private })
+    }
+
+    /// The PKCS#8 DER of the private key (secret); zeroed when dropped.
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, RsaKeyError> {
+        use rsa::pkcs8::EncodePrivateKey;
+        let document = self.private.to_pkcs8_der().map_err(|_| RsaKeyError::Pkcs8)?;
+        Ok(Zeroizing::new(document.as_bytes().to_vec()))
+    }
+
+    /// The public key, as VC-JWT verification reads it.
+    pub fn public(&self) -> crate::jwt::JwtVerificationKey {
+        use rsa::traits::PublicKeyParts;
+        crate::jwt::JwtVerificationKey::Rsa { n: self.private.n().to_bytes_be(), e: self.private.e().to_bytes_be() }
+    }
+
+    /// Signs `message` with RSASSA-PKCS1-v1_5 and SHA-256 (JWS `RS256`), blinded.
+    pub fn sign_rs256(&self, message: &[u8]) -> Result<Vec<u8>, RsaKeyError> {
+        use rsa::signature::{RandomizedSigner, SignatureEncoding};
+        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(self.private.clone());
+        let signature = signer.try_sign_with_rng(&mut rand::rngs::OsRng, message).map_err(|_| RsaKeyError::Sign)?;
+        Ok(signature.to_vec())
+    }
+
+    /// Seals the PKCS#8 DER under `master`, bound to `associated_data`.
+    pub fn seal(&self, master: &MasterKey, associated_data: &[u8]) -> Result<Vec<u8>, RsaKeyError> {
+        let der = self.to_pkcs8_der()?;
+        seal_versioned(RSA_SEAL_VERSION, master, &der, associated_data).ok_or(RsaKeyError::Pkcs8)
+    }
+
+    /// Opens a key sealed by [`RsaIssuerKey::seal`].
+    pub fn open(master: &MasterKey, sealed: &[u8], associated_data: &[u8]) -> Result<Self, RsaKeyError> {
+        let der = open_versioned(RSA_SEAL_VERSION, master, sealed, associated_data)?;
+        Self::from_pkcs8_der(&der)
+    }
+}
+
+impl std::fmt::Debug for RsaIssuerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsaIssuerKey").field("thumbprint", &self.public().jwk_thumbprint()).finish_non_exhaustive()
+    }
 }
 
 /// An issuer's Ed25519 key pair. `Debug` and `Display` show only the public key.
@@ -369,5 +475,45 @@ mod tests {
         let signature = key.sign(b"msg");
         assert!(key.verifying_key().verify_strict(b"msg", &signature).is_ok());
         assert_ne!(IssuerKey::generate().public_key_bytes(), key.public_key_bytes());
+    }
+
+    #[test]
+    fn rsa_keys_seal_open_and_refuse_small_moduli() {
+        let master = MasterKey::generate();
+        let key = RsaIssuerKey::generate().unwrap();
+        let crate::jwt::JwtVerificationKey::Rsa { n, .. } = key.public() else { panic!("not RSA") };
+        assert_eq!(n.len() * 8, RSA_KEY_BITS);
+        let sealed = key.seal(&master, b"org|key-1").unwrap();
+        assert_eq!(sealed[0], RSA_SEAL_VERSION);
+        let der = key.to_pkcs8_der().unwrap();
+        assert!(!sealed.windows(32).any(|w| der.windows(32).any(|d| d == w)), "the DER is not in the clear");
+        let reopened = RsaIssuerKey::open(&master, &sealed, b"org|key-1").unwrap();
+        assert_eq!(reopened.public(), key.public());
+        assert!(reopened.public().jwk_thumbprint().len() == 43);
+        // Bound to its row and its master key; a sealed seed is not an RSA key.
+        assert_eq!(
+            RsaIssuerKey::open(&master, &sealed, b"org|key-2").unwrap_err(),
+            RsaKeyError::Seal(SealError::Decrypt)
+        );
+        assert_eq!(
+            RsaIssuerKey::open(&MasterKey::generate(), &sealed, b"org|key-1").unwrap_err(),
+            RsaKeyError::Seal(SealError::Decrypt)
+        );
+        let seed_sealed = seal(&master, &seed(), b"org|key-1");
+        assert_eq!(
+            RsaIssuerKey::open(&master, &seed_sealed, b"org|key-1").unwrap_err(),
+            RsaKeyError::Seal(SealError::UnsupportedVersion(SEAL_VERSION))
+        );
+        assert!(open(&master, &sealed, b"org|key-1").is_err());
+        // A 1024-bit key is never used, even when it opens.
+        let small = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 1024).unwrap();
+        let small_der = {
+            use rsa::pkcs8::EncodePrivateKey;
+            small.to_pkcs8_der().unwrap().as_bytes().to_vec()
+        };
+        assert_eq!(RsaIssuerKey::from_pkcs8_der(&small_der).unwrap_err(), RsaKeyError::TooSmall(1024));
+        assert_eq!(RsaIssuerKey::from_pkcs8_der(b"not der").unwrap_err(), RsaKeyError::Pkcs8);
+        let shown = format!("{key:?}");
+        assert!(shown.contains(&key.public().jwk_thumbprint()) && !shown.contains("RsaPrivateKey"), "{shown}");
     }
 }

@@ -193,16 +193,12 @@ pub fn issuer_key(resolver: &dyn KeyResolver, reference: KeyReference<'_>, issue
                 )),
                 KeyError::Refused(why) => KeyError::Refused(format!("{issuer} lists no usable key: {why}")),
             })?;
-            listed
-                .into_iter()
-                .find(|k| k.controller == issuer && JwtVerificationKey::Ed25519(k.public_key) == *embedded)
-                .map(|k| k.id)
-                .ok_or_else(|| {
-                    KeyError::Refused(format!(
-                        "the key carried in the token's header is not one of the keys {issuer} lists; \
+            listed.into_iter().find(|k| k.controller == issuer && k.key == *embedded).map(|k| k.id).ok_or_else(|| {
+                KeyError::Refused(format!(
+                    "the key carried in the token's header is not one of the keys {issuer} lists; \
                          a key that travels with a credential proves nothing about who signed it"
-                    ))
-                })
+                ))
+            })
         }
     }
 }
@@ -300,9 +296,12 @@ pub(crate) struct ProofKeys<'a>(pub(crate) &'a dyn KeyResolver);
 
 impl VerificationMethodResolver for ProofKeys<'_> {
     fn resolve(&self, vm: &str) -> Result<[u8; 32], ResolveError> {
-        self.0.resolve_method(vm).map(|k| k.public_key).map_err(|e| match e {
+        let key = self.0.resolve_method(vm).map_err(|e| match e {
             KeyError::Unavailable(reason) => ResolveError::Unavailable(reason),
             KeyError::Refused(reason) => ResolveError::Refused(reason),
+        })?;
+        key.ed25519().ok_or_else(|| {
+            ResolveError::Refused(format!("{vm} is an RSA key; the Data Integrity suites here need an Ed25519 key"))
         })
     }
 }
@@ -846,7 +845,7 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
     let key = match (decoded.kid(), decoded.jwk()) {
         (Some(kid), _) => resolver
             .resolve_method(kid)
-            .map(|k| JwtVerificationKey::Ed25519(k.public_key))
+            .map(|k| k.key)
             .map_err(|e| (e.status(), format!("the key {kid} could not be resolved: {e}"))),
         (None, Some(jwk)) => JwtVerificationKey::from_jwk(jwk).map_err(|e| (CheckStatus::Failed, e.to_string())),
         (None, None) => Err((CheckStatus::Failed, "the JWT names no key (no kid, no jwk)".to_string())),

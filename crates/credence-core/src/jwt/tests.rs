@@ -258,3 +258,69 @@ fn signing_rejects_incomplete_credentials() {
     assert_eq!(sign_vc_jwt(&collision, &signing_key(), KID).unwrap_err(), JwtError::ClaimCollision("iss".into()));
     assert!(sign_vc_jwt(&json!("x"), &signing_key(), KID).is_err());
 }
+
+fn rsa_key() -> &'static crate::sealed_key::RsaIssuerKey {
+    static KEY: std::sync::OnceLock<crate::sealed_key::RsaIssuerKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| crate::sealed_key::RsaIssuerKey::generate().unwrap())
+}
+
+#[test]
+fn signs_rs256_under_the_kid_it_is_given() {
+    let key = rsa_key();
+    let kid = format!("{ISSUER}#{}", key.public().jwk_thumbprint());
+    let token = sign_vc_jwt_rs256(&credential(), key, &kid).unwrap();
+    let decoded = decode_vc_jwt(&token).unwrap();
+    assert_eq!(Value::Object(decoded.header.clone()), json!({"alg": "RS256", "typ": "JWT", "kid": kid}));
+    // 2048-bit modulus: 256-byte signature.
+    assert_eq!(decoded.signature.len(), 256);
+    assert_eq!(decoded.claims["iss"], ISSUER);
+    assert_eq!(decoded.claims["sub"], "did:example:ebfeb1f712ebc6f1c276e12ec21");
+    assert_eq!(verify_vc_jwt(&token, &key.public()).unwrap(), credential());
+    // The public JWK round-trips to the same key.
+    assert_eq!(JwtVerificationKey::from_jwk(&key.public().to_jwk()).unwrap(), key.public());
+
+    // Another RSA key, an Ed25519 key, a changed payload: refused.
+    let other = crate::sealed_key::RsaIssuerKey::generate().unwrap();
+    assert_eq!(verify_vc_jwt(&token, &other.public()), Err(JwtError::BadSignature));
+    assert!(matches!(verify_vc_jwt(&token, &ed_key()), Err(JwtError::KeyAlgorithmMismatch { .. })));
+    let segments: Vec<&str> = token.split('.').collect();
+    let mut changed = payload();
+    changed["name"] = json!("Forged Badge");
+    let forged = format!("{}.{}.{}", segments[0], b64(&changed), segments[2]);
+    assert_eq!(verify_vc_jwt(&forged, &key.public()), Err(JwtError::BadSignature));
+    // An EdDSA header over an RS256 signature does not verify with the RSA key.
+    let swapped =
+        format!("{}.{}.{}", b64(&json!({"alg": "EdDSA", "typ": "JWT", "kid": kid})), segments[1], segments[2]);
+    assert!(matches!(verify_vc_jwt(&swapped, &key.public()), Err(JwtError::KeyAlgorithmMismatch { .. })));
+}
+
+#[test]
+fn sub_is_the_subject_id_and_absent_without_one() {
+    let token = sign_vc_jwt_rs256(&credential(), rsa_key(), KID).unwrap();
+    assert_eq!(decode_vc_jwt(&token).unwrap().claims["sub"], credential()["credentialSubject"]["id"]);
+    let mut anonymous = credential();
+    anonymous["credentialSubject"].as_object_mut().unwrap().remove("id");
+    let token = sign_vc_jwt_rs256(&anonymous, rsa_key(), KID).unwrap();
+    assert!(!decode_vc_jwt(&token).unwrap().claims.contains_key("sub"));
+    assert!(verify_vc_jwt(&token, &rsa_key().public()).is_ok());
+}
+
+#[test]
+fn jwk_thumbprints_follow_rfc_7638() {
+    // RFC 8037 appendix A.3: the thumbprint of the RFC 8032 test 1 public key.
+    let public: [u8; 32] =
+        hex::decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a").unwrap().try_into().unwrap();
+    let key = JwtVerificationKey::Ed25519(public);
+    assert_eq!(key.to_jwk()["x"], "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+    assert_eq!(key.jwk_thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    // RSA members are written without leading zero octets, whatever the input.
+    let padded = JwtVerificationKey::Rsa { n: [&[0u8, 0][..], &[0xc5; 256]].concat(), e: vec![0, 1, 0, 1] };
+    let bare = JwtVerificationKey::Rsa { n: vec![0xc5; 256], e: vec![1, 0, 1] };
+    assert_eq!(padded.to_jwk(), bare.to_jwk());
+    assert_eq!(padded.jwk_thumbprint(), bare.jwk_thumbprint());
+    assert_eq!(bare.to_jwk()["e"], "AQAB");
+    assert_ne!(bare.jwk_thumbprint(), key.jwk_thumbprint());
+    assert_eq!(JwtAlgorithm::parse("RS256"), Some(JwtAlgorithm::Rs256));
+    assert_eq!(JwtAlgorithm::parse("rs256"), None);
+    assert_eq!(bare.algorithm().as_str(), "RS256");
+}
