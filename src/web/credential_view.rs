@@ -177,13 +177,42 @@ fn result_items(achievement: &Achievement, results: &[AchievementResult]) -> Vec
 impl CredentialView {
     /// Reads a credential document. One that does not fit the Open Badges 3.0 model shows
     /// nothing but its id: its verification checks say what is wrong with it.
+    /// A CLR 2.0 shows its own name, issuer and dates (the credentials it holds are listed
+    /// with their verdicts by the report).
     pub fn from_document(doc: &Value) -> CredentialView {
+        if credence_core::clr::is_clr(doc) {
+            return CredentialView::of_clr(doc);
+        }
         match OpenBadgeCredential::deserialize(doc) {
             Ok(credential) => CredentialView::of_credential(&credential),
             Err(_) => CredentialView {
                 id: doc.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
                 ..CredentialView::default()
             },
+        }
+    }
+
+    /// What a page shows of a CLR 2.0 `ClrCredential`: its name, description, issuer and
+    /// validity period, each only when it has the expected shape.
+    fn of_clr(doc: &Value) -> CredentialView {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+        let issuer = doc.get("issuer").and_then(|i| Issuer::deserialize(i).ok()).map(|i| issuer_parts(&i));
+        let vc = credence_core::model::VerifiableCredential::deserialize(doc).ok();
+        let (issuer_id, issuer_name, issuer_url, issuer_logo) = match issuer {
+            Some(i) => (i.id, i.name, i.url, i.logo),
+            None => (None, String::new(), None, None),
+        };
+        CredentialView {
+            id: text(doc.get("id")).unwrap_or_default(),
+            name: shown(text(doc.get("name")).as_ref()).unwrap_or_default(),
+            description: shown(text(doc.get("description")).as_ref()),
+            issuer_id,
+            issuer_name,
+            issuer_url,
+            issuer_logo,
+            valid_from: vc.as_ref().and_then(|c| c.start_date()).map(String::from),
+            valid_until: vc.as_ref().and_then(|c| c.end_date()).map(String::from),
+            ..CredentialView::default()
         }
     }
 

@@ -1,11 +1,13 @@
 //! CLR 2.0 through the service: the endorsements a CLR and its credentials carry, verified as
-//! credentials of their own. The fixtures are the npm Digital Bazaar
+//! credentials of their own, and the verification page listing each credential a CLR holds with
+//! its name, issuer and verdict, in English and French. The fixtures are the npm Digital Bazaar
 //! stack's (tests/vectors/legacy-ed25519-2020, made by tests/interop/legacy.mjs).
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, check};
+use crate::web_pages::{FRENCH, submit};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/vectors/legacy-ed25519-2020/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -60,4 +62,78 @@ async fn an_endorsements_status_list_on_this_service_is_not_believed() {
     let r = verify(&app, json!({"credential": doc})).await;
     assert_ne!(r["result"], "valid", "{r:#}");
     assert_ne!(check(&r, "endorsement[0].status[0]")["status"], "passed", "{r:#}");
+}
+
+/// The list of held credentials on the page: (class, text of the item).
+fn held_items(html: &str) -> Vec<(String, String)> {
+    let Some(start) = html.find("id=\"held-credentials\"") else { return Vec::new() };
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    section
+        .split("<li ")
+        .skip(1)
+        .map(|item| {
+            let class = item.split("data-held=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_owned();
+            let mut text = String::new();
+            let mut in_tag = false;
+            for ch in item.split_once('>').map(|(_, rest)| rest).unwrap_or("").chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            (class, text.replace("&#39;", "'").replace("&#x27;", "'").trim().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_verify_page_lists_each_held_credential_with_its_verdict_in_english_and_french() {
+    let app = crate::common::app().await;
+    let altered = fixture("clr-altered-nested.json").to_string();
+    let page = submit(&app, &[("credential", None, altered.as_bytes())], ("accept-language", "en")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Welding Program Transcript"), "the CLR's own name: {}", page.text);
+    assert!(page.text.contains("Example College"));
+    assert!(page.text.contains("Credentials in this record"), "{}", page.text);
+    let items = held_items(&page.text);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].0, "valid");
+    assert!(items[0].1.starts_with("Welding Safety — by Example College — valid"), "{items:?}");
+    assert_eq!(items[1].0, "invalid");
+    // The altered credential's achievement name is what it now claims; the reason is the signature.
+    assert!(
+        items[1].1.starts_with("Advanced Blueprint Reading — by Example College — not valid: Signature (1): "),
+        "{items:?}"
+    );
+    // Nested checks are named by their path.
+    assert!(page.text.contains("Credential held (2) › Signature (1)"), "{}", page.text);
+
+    let page = submit(&app, &[("credential", None, altered.as_bytes())], FRENCH).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Attestations contenues dans ce relevé"), "{}", page.text);
+    let items = held_items(&page.text);
+    assert!(items[0].1.starts_with("Welding Safety — par Example College — valide"), "{items:?}");
+    assert!(items[1].1.contains("— non valide\u{202f}: Signature (1)\u{202f}: "), "{items:?}");
+    assert!(page.text.contains("lang=\"en\">signature invalid"), "English details are marked: {}", page.text);
+
+    // Every credential valid: each is listed as such, and an endorsement check is named by its path.
+    let endorsed = fixture("clr-endorsed.json").to_string();
+    let page = submit(&app, &[("credential", None, endorsed.as_bytes())], ("accept-language", "en")).await;
+    assert!(page.text.contains("class=\"status valid\""), "{}", page.text);
+    let items = held_items(&page.text);
+    let names: Vec<&str> = items
+        .iter()
+        .map(|(class, text)| {
+            assert_eq!(class, "valid", "{text}");
+            text.split(" — ").next().unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["Welding Safety", "Pipe Welding"]);
+    assert!(
+        page.text.contains("Credential held (2) › Achievement › Endorsement (1) › Validity dates"),
+        "{}",
+        page.text
+    );
 }
