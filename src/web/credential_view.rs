@@ -133,6 +133,27 @@ fn endorsement_item(e: &Value) -> EndorsementItem {
     }
 }
 
+/// Evidence as the verifier reports it (JSON objects: 2.0 evidence, read from three documents,
+/// has no model type), shown the way 3.0 evidence is: name, narrative, description, genre and
+/// an http(s) link.
+pub fn evidence_items(evidence: &[Value]) -> Vec<EvidenceItem> {
+    let text =
+        |e: &Value, key: &str| e.get(key).and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(String::from);
+    evidence
+        .iter()
+        .enumerate()
+        .map(|(index, e)| EvidenceItem {
+            index,
+            name: text(e, "name").unwrap_or_default(),
+            narrative: text(e, "narrative"),
+            description: text(e, "description"),
+            genre: text(e, "genre"),
+            url: link(text(e, "id").as_ref()),
+            digest: None,
+        })
+        .collect()
+}
+
 fn alignment_groups(alignments: &[Alignment]) -> Vec<AlignmentGroup> {
     let mut groups: Vec<AlignmentGroup> = Vec::new();
     for a in alignments {

@@ -2,7 +2,7 @@
 //! RSA key and its revocation list served over https by the test TLS server (rcgen), verified
 //! through `POST /api/v1/verify` by URL, as JSON, as a signed assertion (JWS) and baked in
 //! PNGs and SVGs (each with a tampered variant), and on the `/verify` page in English and
-//! French; cross-checked with 1EdTech's validator (PyPI `openbadges`).
+//! French, evidence included; cross-checked with 1EdTech's validator (PyPI `openbadges`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -308,13 +308,16 @@ async fn a_hosted_2_0_assertion_baked_in_an_svg_by_url_and_by_content() {
 }
 
 #[tokio::test]
-async fn the_verify_page_shows_a_signed_2_0_badge_in_english_and_french() {
+async fn the_verify_page_shows_a_signed_2_0_badge_and_its_evidence_in_english_and_french() {
     let h = hosted().await;
     let token = jws(&h.signed_assertion());
     let svg = svg_v2(Some(&token), None);
     for (lang, words) in [
-        (("accept-language", "en"), ["Open Badges 2.0 · signed assertion (JWS RS256)"]),
-        (crate::web_pages::FRENCH, ["Open Badges 2.0 · assertion signée (JWS RS256)"]),
+        (
+            ("accept-language", "en"),
+            ["Open Badges 2.0 · signed assertion (JWS RS256)", "Evidence", "Open the evidence"],
+        ),
+        (crate::web_pages::FRENCH, ["Open Badges 2.0 · assertion signée (JWS RS256)", "Preuves", "Ouvrir la preuve"]),
     ] {
         for fields in [
             vec![("credential", None, token.as_bytes())],
@@ -327,12 +330,29 @@ async fn the_verify_page_shows_a_signed_2_0_badge_in_english_and_french() {
                 assert!(page.text.contains(w), "{w}: {}", page.text);
             }
             assert!(page.text.contains("Time Management"));
+            assert!(page.text.contains("Welded a pipe joint under observation."), "{}", page.text);
+            assert!(page.text.contains("href=\"https://example.org/portfolio/ana/joint\""), "{}", page.text);
+            assert!(page.text.contains("Pipe joint"));
         }
     }
     let tampered = with_payload(&token, &json!({"@context": CONTEXT, "type": "Assertion"}));
     let page =
         crate::web_pages::submit(&h.app, &[("credential", None, tampered.as_bytes())], ("accept-language", "en")).await;
     assert!(!page.text.contains("class=\"status valid\""), "{}", page.text);
+}
+
+#[tokio::test]
+async fn two_0_evidence_is_reported_like_3_0_evidence() {
+    let h = hosted().await;
+    // A URL string (hosted /a/1) and an Evidence object (signed).
+    let r = verify(&h.app, json!({"url": h.url("/a/1")})).await;
+    assert_eq!(r["facts"]["evidence"], json!([{"id": "https://example.org/portfolio/ana"}]), "{r:#}");
+    let r = verify(&h.app, json!({"credential": jws(&h.signed_assertion())})).await;
+    let evidence = &r["facts"]["evidence"][0];
+    assert_eq!(evidence["id"], "https://example.org/portfolio/ana/joint");
+    assert_eq!(evidence["narrative"], "Welded a pipe joint under observation.");
+    assert_eq!(evidence["name"], "Pipe joint");
+    assert_eq!(r["facts"]["narrative"], "Assessed in the shop, May 2024.");
 }
 
 /// The 1EdTech validator's verdicts on what the service verified: the documents the test site
