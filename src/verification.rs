@@ -338,10 +338,23 @@ fn verification_methods(doc: &Value) -> Vec<String> {
         }
     };
     let mut methods: Vec<String> = Vec::new();
+    let mut add = |m: &str| {
+        if methods.len() < 64 && !methods.iter().any(|known| known == m) {
+            methods.push(m.to_string());
+        }
+    };
     for d in credentials_in(doc) {
         for m in proofs_of(d).iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str)) {
-            if methods.len() < 64 && !methods.iter().any(|known| known == m) {
-                methods.push(m.to_string());
+            add(m);
+        }
+    }
+    // Endorsements given as VC-JWTs (`endorsementJwt`): the key their header names.
+    let held = credence_core::clr::held_credentials(doc).into_iter().take(credence_core::clr::MAX_NESTED_CREDENTIALS);
+    for d in std::iter::once(doc).chain(held) {
+        for (_, e) in endorsement::embedded(d).into_iter().take(endorsement::MAX_ENDORSEMENTS) {
+            let decoded = e.as_str().and_then(|t| jwt::decode_vc_jwt(t.trim()).ok());
+            if let Some(owner) = decoded.as_ref().and_then(jwt_key_owner) {
+                add(&owner);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Embedded Open Badges 3.0 endorsements: the `EndorsementCredential`s a credential carries in
-//! its own `endorsement`, in its issuer Profile's, and in the `endorsement` of the achievement (or,
-//! for a CLR subject, the achievements) it is about, and in that achievement's creator Profile.
+//! its own `endorsement` (JSON objects) and `endorsementJwt` (compact VC-JWTs), in its issuer
+//! Profile's, and in those of the achievement (or, for a CLR subject, the achievements) it is
+//! about, and of that achievement's creator Profile.
 //!
 //! Each one is verified as a credential in its own right: its structure, every proof, that each
 //! key is its own issuer's (the endorser's, by [`verify::issuer_key`]), its validity window and its
@@ -46,17 +47,20 @@ pub fn embedded(doc: &Value) -> Vec<(String, &Value)> {
 }
 
 /// Adds the `endorsement` of `holder`, named under `prefix`, while fewer than the bound are found.
+/// Both `endorsement` (objects) and `endorsementJwt` (compact VC-JWTs) are read.
 fn add_from<'a>(found: &mut Vec<(String, &'a Value)>, prefix: &str, holder: Option<&'a Value>) {
-    let items: Vec<&Value> = match holder.and_then(|h| h.get("endorsement")) {
-        Some(Value::Array(items)) => items.iter().take(MAX_ENDORSEMENTS + 1).collect(),
-        Some(single) => vec![single],
-        None => Vec::new(),
-    };
-    for (i, e) in items.into_iter().enumerate() {
-        if found.len() > MAX_ENDORSEMENTS {
-            return;
+    for property in ["endorsement", "endorsementJwt"] {
+        let items: Vec<&Value> = match holder.and_then(|h| h.get(property)) {
+            Some(Value::Array(items)) => items.iter().take(MAX_ENDORSEMENTS + 1).collect(),
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        for (i, e) in items.into_iter().enumerate() {
+            if found.len() > MAX_ENDORSEMENTS {
+                return;
+            }
+            found.push((format!("{prefix}{property}[{i}]"), e));
         }
-        found.push((format!("{prefix}endorsement[{i}]"), e));
     }
 }
 
@@ -89,18 +93,37 @@ pub fn endorsement_checks(doc: &Value, options: &VerifyOptions<'_>) -> (Vec<Chec
         canon: options.canon.with_deadline_from_now(),
     };
     let mut over_budget = false;
+    let not_one = || format!("not an {ENDORSEMENT_CREDENTIAL}");
     for (name, e) in found {
-        if !e.is_object() || !model::has_type(e, &[ENDORSEMENT_CREDENTIAL]) {
-            checks.push(check(
-                name,
-                CheckStatus::Failed,
-                format!("not an {ENDORSEMENT_CREDENTIAL} (an endorsement must be one, as a JSON object)"),
-            ));
-            continue;
-        }
-        let report = verify::verify_endorsement(e, &options);
+        let jwt = name.contains("endorsementJwt[");
+        let report = match e {
+            Value::String(token) if jwt && verify::looks_like_jwt(token) => {
+                let report = verify::verify_endorsement_jwt(token.trim(), &options);
+                if report.credential.as_ref().is_some_and(|c| !model::has_type(c, &[ENDORSEMENT_CREDENTIAL])) {
+                    checks.push(check(name, CheckStatus::Failed, not_one()));
+                    continue;
+                }
+                report
+            }
+            Value::Object(_) if !jwt && model::has_type(e, &[ENDORSEMENT_CREDENTIAL]) => {
+                verify::verify_endorsement(e, &options)
+            }
+            Value::Object(_) if !jwt => {
+                checks.push(check(name, CheckStatus::Failed, not_one()));
+                continue;
+            }
+            _ => {
+                checks.push(check(
+                    name,
+                    CheckStatus::Failed,
+                    "not an endorsement: `endorsement` holds JSON objects, `endorsementJwt` compact VC-JWTs",
+                ));
+                continue;
+            }
+        };
+        let endorsement = report.credential.as_ref().unwrap_or(e);
         over_budget |= report.over_budget;
-        let what = describe(e);
+        let what = describe(endorsement);
         checks.push(match report.first_failure() {
             None => check(&name, CheckStatus::Passed, format!("{what} verifies")),
             Some(first) => {
@@ -140,6 +163,7 @@ mod tests {
         let e = json!({"type": ["EndorsementCredential"]});
         let doc = json!({
             "endorsement": [e, e],
+            "endorsementJwt": ["eyJ.eyJ.sig"],
             "issuer": {"id": "did:example:1", "endorsement": [e]},
             "credentialSubject": {"achievement": {"endorsement": [e], "creator": {"endorsement": [e]}}}
         });
@@ -149,6 +173,7 @@ mod tests {
             [
                 "endorsement[0]",
                 "endorsement[1]",
+                "endorsementJwt[0]",
                 "issuer.endorsement[0]",
                 "achievement.endorsement[0]",
                 "achievement.creator.endorsement[0]"

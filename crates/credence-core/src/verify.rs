@@ -780,6 +780,16 @@ pub fn verify_jwt(token: &str, resolver: &dyn KeyResolver, now: OffsetDateTime) 
 
 /// [`verify_jwt`] with every option.
 pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> VerificationReport {
+    verify_jwt_one(token, options, true)
+}
+
+/// An endorsement given as a VC-JWT (`endorsementJwt`), verified as [`verify_endorsement`] does:
+/// the endorsements it carries are not looked at.
+pub(crate) fn verify_endorsement_jwt(token: &str, options: &VerifyOptions<'_>) -> VerificationReport {
+    verify_jwt_one(token, options, false)
+}
+
+fn verify_jwt_one(token: &str, options: &VerifyOptions<'_>, with_endorsements: bool) -> VerificationReport {
     let resolver = options.resolver;
     let mut checks = Vec::new();
     let decoded = match jwt::decode_vc_jwt(token) {
@@ -824,7 +834,11 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
     }
     let mut over_budget = false;
     if let Some(cred) = &cred {
-        let (more, endorsements_over_budget) = credential_checks(&credential, cred, open_badge.as_ref(), options);
+        let (more, endorsements_over_budget) = if with_endorsements {
+            credential_checks(&credential, cred, open_badge.as_ref(), options)
+        } else {
+            (time_and_status_checks(cred, open_badge.as_ref(), options), false)
+        };
         checks.extend(more);
         over_budget = endorsements_over_budget;
     }
