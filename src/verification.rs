@@ -31,7 +31,7 @@ use credence_core::format::CredentialFormat;
 use credence_core::remote_status::{self, RevocationList, StatusSources};
 use credence_core::status_list::StatusPurpose;
 use credence_core::verify::{self, Check, CheckStatus, OfflineResolver, StatusAnswer, VerifyOptions};
-use credence_core::{did, jwt, model, multibase};
+use credence_core::{did, endorsement, jwt, model, multibase};
 use lanes::{Budgeted, ClientKey, Lanes};
 
 /// A credential as presented.
@@ -328,7 +328,8 @@ fn names_organization(store: &Store, org: &Organization, issuer_id: &str) -> boo
 }
 
 /// The verification methods of the credential's proofs, of its endorsements' proofs and, for a
-/// CLR 2.0, of the proofs of the credentials it holds (each verified with its own issuer's keys).
+/// CLR 2.0, of the proofs of the credentials it holds and of theirs (each verified with its own
+/// issuer's keys).
 fn verification_methods(doc: &Value) -> Vec<String> {
     let proofs_of = |d: &Value| -> Vec<Value> {
         match d.get("proof") {
@@ -337,26 +338,43 @@ fn verification_methods(doc: &Value) -> Vec<String> {
             None => Vec::new(),
         }
     };
-    let mut proofs = proofs_of(doc);
-    if let Some(Value::Array(endorsements)) = doc.get("endorsement") {
-        for e in endorsements.iter().take(16) {
-            proofs.extend(proofs_of(e));
+    let mut methods: Vec<String> = Vec::new();
+    let mut add = |m: &str| {
+        if methods.len() < 64 && !methods.iter().any(|known| known == m) {
+            methods.push(m.to_string());
+        }
+    };
+    for d in credentials_in(doc) {
+        for m in proofs_of(d).iter().filter_map(|p| p.get("verificationMethod").and_then(Value::as_str)) {
+            add(m);
         }
     }
-    for credential in credentials_in(doc).into_iter().skip(1) {
-        proofs.extend(proofs_of(credential));
+    // Endorsements given as VC-JWTs (`endorsementJwt`): the key their header names.
+    let held = credence_core::clr::held_credentials(doc).into_iter().take(credence_core::clr::MAX_NESTED_CREDENTIALS);
+    for d in std::iter::once(doc).chain(held) {
+        for (_, e) in endorsement::embedded(d).into_iter().take(endorsement::MAX_ENDORSEMENTS) {
+            let decoded = e.as_str().and_then(|t| jwt::decode_vc_jwt(t.trim()).ok());
+            if let Some(owner) = decoded.as_ref().and_then(jwt_key_owner) {
+                add(&owner);
+            }
+        }
     }
-    proofs
-        .iter()
-        .filter_map(|p| p.get("verificationMethod").and_then(Value::as_str).map(str::to_string))
-        .take(64)
-        .collect()
+    methods
 }
 
-/// The credential and, for a CLR 2.0, the credentials it holds (each with its own status).
+/// The credential, the credentials a CLR 2.0 holds, and the endorsements each of them carries
+/// (`core::endorsement::embedded`): every document verified with its own issuer's keys and status.
 fn credentials_in(doc: &Value) -> Vec<&Value> {
     let held = credence_core::clr::held_credentials(doc).into_iter().filter(|c| c.is_object());
-    std::iter::once(doc).chain(held.take(credence_core::clr::MAX_NESTED_CREDENTIALS)).collect()
+    let credentials: Vec<&Value> =
+        std::iter::once(doc).chain(held.take(credence_core::clr::MAX_NESTED_CREDENTIALS)).collect();
+    let endorsements: Vec<&Value> = credentials
+        .iter()
+        .flat_map(|c| endorsement::embedded(c).into_iter().take(endorsement::MAX_ENDORSEMENTS))
+        .map(|(_, e)| e)
+        .filter(|e| e.is_object())
+        .collect();
+    credentials.into_iter().chain(endorsements).collect()
 }
 
 /// The status entries of one credential, with its issuer (a list answers for its own
@@ -809,14 +827,20 @@ fn report_check(c: Check) -> ReportCheck {
     ReportCheck { check: c.check, status: status.into(), message: c.message }
 }
 
-/// The kept static checks of a credential followed by what can change: validity,
-/// status and recipient.
-fn with_live_checks(fixed: &verify::StaticChecks, options: &VerifyOptions<'_>) -> Vec<Check> {
+/// The kept static checks of a credential followed by what can change: its embedded
+/// endorsements (each with its own validity and status), validity, status and recipient;
+/// and whether an endorsement ran out of the canonicalization budget. (Credentials stored
+/// here carry no endorsements: for them this does no canonicalization.)
+fn with_live_checks(fixed: &verify::StaticChecks, doc: &Value, options: &VerifyOptions<'_>) -> (Vec<Check>, bool) {
     let mut checks = fixed.checks.clone();
+    let mut over_budget = false;
     if let Some(cred) = &fixed.credential {
+        let (endorsements, endorsements_over_budget) = endorsement::endorsement_checks(doc, options);
+        checks.extend(endorsements);
+        over_budget = endorsements_over_budget;
         checks.extend(verify::time_and_status_checks(cred, fixed.open_badge.as_ref(), options));
     }
-    checks
+    (checks, over_budget)
 }
 
 /// Verifies a credential stored here, named by id, whose static checks are kept:
@@ -864,7 +888,7 @@ async fn verify_stored(
     let mut options = VerifyOptions::new(&resolver, request.as_of.unwrap_or_else(time::OffsetDateTime::now_utc));
     options.status = Some(&statuses);
     options.recipient_email = request.recipient_email.as_deref();
-    let checks = with_live_checks(&static_checks, &options);
+    let (checks, _) = with_live_checks(&static_checks, &known.document, &options);
     let report = verify::VerificationReport {
         verified: false,
         checks,
@@ -995,7 +1019,7 @@ pub async fn verify(
             let mut options = VerifyOptions::new(&resolver, now);
             options.status = Some(&statuses);
             options.recipient_email = email.as_deref();
-            let checks = with_live_checks(&static_checks, &options);
+            let (checks, _) = with_live_checks(&static_checks, doc, &options);
             verify::VerificationReport {
                 verified: false,
                 checks,
@@ -1015,9 +1039,11 @@ pub async fn verify(
                 options.canon = *limits;
                 match &doc {
                     Some(doc) => {
-                        let fixed = verify::static_checks_with(doc, &resolver, limits);
-                        let checks = with_live_checks(&fixed, &options);
-                        let over_budget = fixed.over_budget || lists_over_budget;
+                        // One time budget for its proofs and its endorsements' together.
+                        options.canon = limits.with_deadline_from_now();
+                        let fixed = verify::static_checks_with(doc, &resolver, &options.canon);
+                        let (checks, endorsements_over_budget) = with_live_checks(&fixed, doc, &options);
+                        let over_budget = fixed.over_budget || lists_over_budget || endorsements_over_budget;
                         let report = verify::VerificationReport {
                             verified: false,
                             checks,

@@ -141,6 +141,23 @@ fn list(v: Option<&Value>) -> Vec<Value> {
     }
 }
 
+/// Most evidence items a 2.0 report lists.
+const MAX_EVIDENCE: usize = 32;
+
+/// A 2.0 assertion's `evidence` (a URL, an Evidence object, or a list of either) in the shape
+/// 3.0 evidence is reported in: objects, a bare URL becoming `{"id": url}`.
+fn evidence(assertion: Option<&Value>) -> Vec<Value> {
+    list(assertion.and_then(|a| a.get("evidence")))
+        .into_iter()
+        .filter_map(|e| match e {
+            Value::String(url) => Some(serde_json::json!({ "id": url })),
+            Value::Object(_) => Some(e),
+            _ => None,
+        })
+        .take(MAX_EVIDENCE)
+        .collect()
+}
+
 /// What an employer reads of a 2.0 assertion, its BadgeClass and its issuer.
 fn facts(r: &ob2::Ob2Report) -> Facts {
     let a = r.report.credential.as_ref();
@@ -160,7 +177,7 @@ fn facts(r: &ob2::Ob2Report) -> Facts {
         valid_until: text(a, "expires"),
         alignments: list(bc.and_then(|b| b.get("alignment"))),
         results: Vec::new(),
-        evidence: list(a.and_then(|a| a.get("evidence"))),
+        evidence: evidence(a),
         narrative: text(a, "narrative"),
         format: r.kind.map(ob2::Kind::format),
     }

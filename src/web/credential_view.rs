@@ -133,6 +133,27 @@ fn endorsement_item(e: &Value) -> EndorsementItem {
     }
 }
 
+/// Evidence as the verifier reports it (JSON objects: 2.0 evidence, read from three documents,
+/// has no model type), shown the way 3.0 evidence is: name, narrative, description, genre and
+/// an http(s) link.
+pub fn evidence_items(evidence: &[Value]) -> Vec<EvidenceItem> {
+    let text =
+        |e: &Value, key: &str| e.get(key).and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(String::from);
+    evidence
+        .iter()
+        .enumerate()
+        .map(|(index, e)| EvidenceItem {
+            index,
+            name: text(e, "name").unwrap_or_default(),
+            narrative: text(e, "narrative"),
+            description: text(e, "description"),
+            genre: text(e, "genre"),
+            url: link(text(e, "id").as_ref()),
+            digest: None,
+        })
+        .collect()
+}
+
 fn alignment_groups(alignments: &[Alignment]) -> Vec<AlignmentGroup> {
     let mut groups: Vec<AlignmentGroup> = Vec::new();
     for a in alignments {
@@ -177,13 +198,42 @@ fn result_items(achievement: &Achievement, results: &[AchievementResult]) -> Vec
 impl CredentialView {
     /// Reads a credential document. One that does not fit the Open Badges 3.0 model shows
     /// nothing but its id: its verification checks say what is wrong with it.
+    /// A CLR 2.0 shows its own name, issuer and dates (the credentials it holds are listed
+    /// with their verdicts by the report).
     pub fn from_document(doc: &Value) -> CredentialView {
+        if credence_core::clr::is_clr(doc) {
+            return CredentialView::of_clr(doc);
+        }
         match OpenBadgeCredential::deserialize(doc) {
             Ok(credential) => CredentialView::of_credential(&credential),
             Err(_) => CredentialView {
                 id: doc.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
                 ..CredentialView::default()
             },
+        }
+    }
+
+    /// What a page shows of a CLR 2.0 `ClrCredential`: its name, description, issuer and
+    /// validity period, each only when it has the expected shape.
+    fn of_clr(doc: &Value) -> CredentialView {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+        let issuer = doc.get("issuer").and_then(|i| Issuer::deserialize(i).ok()).map(|i| issuer_parts(&i));
+        let vc = credence_core::model::VerifiableCredential::deserialize(doc).ok();
+        let (issuer_id, issuer_name, issuer_url, issuer_logo) = match issuer {
+            Some(i) => (i.id, i.name, i.url, i.logo),
+            None => (None, String::new(), None, None),
+        };
+        CredentialView {
+            id: text(doc.get("id")).unwrap_or_default(),
+            name: shown(text(doc.get("name")).as_ref()).unwrap_or_default(),
+            description: shown(text(doc.get("description")).as_ref()),
+            issuer_id,
+            issuer_name,
+            issuer_url,
+            issuer_logo,
+            valid_from: vc.as_ref().and_then(|c| c.start_date()).map(String::from),
+            valid_until: vc.as_ref().and_then(|c| c.end_date()).map(String::from),
+            ..CredentialView::default()
         }
     }
 

@@ -91,6 +91,11 @@ pub struct ReportView {
     /// VC Data Model 2.0 · Data Integrity proof (eddsa-rdfc-2022)").
     pub format: Option<String>,
     pub format_label: &'static str,
+    /// For a CLR: each credential it holds, with its verdict.
+    pub held: Vec<HeldView>,
+    pub held_heading: &'static str,
+    /// "by", between a held credential's name and its issuer's.
+    pub by: &'static str,
 }
 
 struct Words {
@@ -114,6 +119,12 @@ struct Words {
     presented_by: &'static str,
     credential_n: &'static str,
     of: &'static str,
+    /// The heading of a CLR's list of the credentials it holds.
+    held_heading: &'static str,
+    /// A held credential's verdict: valid, not valid, could not be checked.
+    held_verdict: [&'static str; 3],
+    /// "by" between a held credential's name and its issuer's.
+    by: &'static str,
 }
 
 const EN: Words = Words {
@@ -159,6 +170,11 @@ const EN: Words = Words {
         ("@context", "Contexts"),
         ("proof.challenge", "Challenge"),
         ("proof.domain", "Domain"),
+        ("credential", "Credential held"),
+        ("credentials", "Credentials held"),
+        ("endorsements", "Endorsements"),
+        ("achievement", "Achievement"),
+        ("creator", "Creator"),
     ],
     format_label: "Verified as",
     standards: [
@@ -185,6 +201,9 @@ const EN: Words = Words {
     presented_by: "Presented by",
     credential_n: "Credential",
     of: "of",
+    held_heading: "Credentials in this record",
+    held_verdict: ["valid", "not valid", "could not be checked"],
+    by: "by",
 };
 
 const FR: Words = Words {
@@ -230,6 +249,11 @@ const FR: Words = Words {
         ("@context", "Contextes"),
         ("proof.challenge", "Défi"),
         ("proof.domain", "Domaine"),
+        ("credential", "Attestation contenue"),
+        ("credentials", "Attestations contenues"),
+        ("endorsements", "Recommandations"),
+        ("achievement", "Réussite"),
+        ("creator", "Créateur"),
     ],
     format_label: "Vérifié comme",
     standards: [
@@ -256,6 +280,9 @@ const FR: Words = Words {
     presented_by: "Présenté par",
     credential_n: "Titre",
     of: "sur",
+    held_heading: "Attestations contenues dans ce relevé",
+    held_verdict: ["valide", "non valide", "impossible à vérifier"],
+    by: "par",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -266,18 +293,105 @@ fn words(lang: Lang) -> &'static Words {
 }
 
 /// A check's name in the page's language: `status[1]` reads "Revocation and
-/// suspension (2)", names the table does not know are shown as they are.
+/// suspension (2)"; a nested check names each step of its path
+/// (`credential[0].proof[0]`: "Credential held (1) › Signature (1)"); names the
+/// table does not know are shown as they are.
 fn label(w: &Words, check: &str) -> String {
-    let (base, index) = match check.split_once('[') {
+    check.split('.').map(|step| step_label(w, step)).collect::<Vec<_>>().join(" › ")
+}
+
+fn step_label(w: &Words, step: &str) -> String {
+    let (base, index) = match step.split_once('[') {
         Some((b, rest)) => (b, rest.trim_end_matches(']').parse::<usize>().ok()),
-        None => (check, None),
+        None => (step, None),
     };
     let name =
         w.check_names.iter().find(|(k, _)| *k == base).map(|(_, v)| v.to_string()).unwrap_or_else(|| base.to_string());
     match index {
-        Some(i) => format!("{name} ({})", i + 1),
+        Some(i) => format!("{name} ({})", i.saturating_add(1)),
         None => name,
     }
+}
+
+/// One credential a CLR holds, as its reader sees it: what it is, who issued it, and
+/// whether it verified (and if not, the first check that did not pass, in plain words).
+#[derive(Debug, Clone)]
+pub struct HeldView {
+    /// `valid`, `invalid` or `indeterminate`: the item's class.
+    pub class: &'static str,
+    /// The achievement's name (or the credential's, or its id).
+    pub name: String,
+    pub issuer_name: Option<String>,
+    pub verdict: &'static str,
+    /// The check that did not pass, named in the page's language.
+    pub reason_label: Option<String>,
+    /// What it said (English, like every check's detail).
+    pub reason_detail: Option<String>,
+}
+
+/// What a held credential says it is: its achievement's name, and its issuer's name.
+fn held_names(credential: &serde_json::Value) -> (Option<String>, Option<String>) {
+    use serde_json::Value;
+    let decoded;
+    let doc = match credential {
+        Value::String(token) => match credence_core::jwt::decode_vc_jwt(token.trim()) {
+            Ok(d) => {
+                decoded = d.credential;
+                &decoded
+            }
+            Err(_) => return (None, None),
+        },
+        other => other,
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|t| !t.trim().is_empty()).map(str::to_owned);
+    let name = text(doc.get("credentialSubject").and_then(|s| s.get("achievement")).and_then(|a| a.get("name")))
+        .or_else(|| text(doc.get("name")))
+        .or_else(|| text(doc.get("id")));
+    let issuer = match doc.get("issuer") {
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(profile) => text(profile.get("name")).or_else(|| text(profile.get("id"))),
+        None => None,
+    };
+    (name, issuer)
+}
+
+/// The held credentials of a CLR report, each with the verdict of its `credential[i]` check.
+fn held_views(w: &Words, result: &VerificationResult) -> Vec<HeldView> {
+    let Some(doc) = result.credential.as_ref() else { return Vec::new() };
+    credence_core::clr::held_credentials(doc)
+        .into_iter()
+        .take(credence_core::clr::MAX_NESTED_CREDENTIALS)
+        .enumerate()
+        .filter_map(|(i, credential)| {
+            let name = format!("credential[{i}]");
+            let summary = result.checks.iter().find(|c| c.check == name)?;
+            let prefix = format!("{name}.");
+            let first_failure = result
+                .checks
+                .iter()
+                .filter(|c| c.status == "failed" || c.status == "error")
+                .find_map(|c| c.check.strip_prefix(&prefix).map(|sub| (sub, c)));
+            let (reason_label, reason_detail) = match (summary.status.as_str(), first_failure) {
+                ("passed", _) => (None, None),
+                (_, Some((sub, c))) => (Some(label(w, sub)), Some(c.message.clone())),
+                (_, None) => (None, Some(summary.message.clone())),
+            };
+            let (class, verdict) = match summary.status.as_str() {
+                "passed" => ("valid", w.held_verdict[0]),
+                "failed" => ("invalid", w.held_verdict[1]),
+                _ => ("indeterminate", w.held_verdict[2]),
+            };
+            let (title, issuer_name) = held_names(credential);
+            Some(HeldView {
+                class,
+                name: title.unwrap_or_else(|| label(w, &name)),
+                issuer_name,
+                verdict,
+                reason_label,
+                reason_detail,
+            })
+        })
+        .collect()
 }
 
 /// The format a report names, in the page's language.
@@ -381,6 +495,9 @@ impl ReportView {
             claims_note: w.claims_note,
             format: result.facts.format.as_ref().map(|f| format_sentence(w, f)),
             format_label: w.format_label,
+            held: held_views(w, result),
+            held_heading: w.held_heading,
+            by: w.by,
         }
     }
 
@@ -406,6 +523,16 @@ mod tests {
             credential: None,
             registered_organization_id: None,
         }
+    }
+
+    #[test]
+    fn nested_checks_are_named_by_their_path() {
+        assert_eq!(label(&EN, "credential[1].proof[0]"), "Credential held (2) › Signature (1)");
+        assert_eq!(label(&FR, "issuer.endorsement[0].validity"), "Émetteur › Recommandation (1) › Dates de validité");
+        assert_eq!(
+            label(&EN, "odd[x].status[18446744073709551615]"),
+            "odd › Revocation and suspension (18446744073709551615)"
+        );
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn view_of_facts(f: &verification::Facts) -> CredentialView {
         issuer_name: f.issuer_name.clone().unwrap_or_default(),
         valid_from: f.valid_from.clone(),
         valid_until: f.valid_until.clone(),
+        evidence: super::credential_view::evidence_items(&f.evidence),
         ..CredentialView::default()
     }
 }

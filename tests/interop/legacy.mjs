@@ -1,6 +1,7 @@
 // Makes the legacy-proof fixtures in tests/vectors/legacy-ed25519-2020/ with the Digital Bazaar
 // stack: credentials signed with Ed25519Signature2020 (as the DCC stack and the Learner Credential
-// Wallet issued them 2021-2024) by did:key issuers, and CLR 2.0 credentials holding them.
+// Wallet issued them 2021-2024) by did:key issuers, and CLR 2.0 credentials holding them, some
+// carrying Open Badges 3.0 EndorsementCredentials (on the CLR, on a held credential's achievement).
 //   node legacy.mjs [outDir]
 // Deterministic: fixed seeds and dates, so running it again writes the same files.
 // Contexts come only from the repository's contexts/ folder; did:key resolves locally; no http.
@@ -137,8 +138,26 @@ function clr(key, nested) {
   };
 }
 
+// An Open Badges 3.0 EndorsementCredential by `key` of the thing whose id is `subjectId`.
+function endorsement(key, id, subjectId, comment, validUntil) {
+  const doc = {
+    '@context': [VC2, OB3, ED2020],
+    id,
+    type: ['VerifiableCredential', 'EndorsementCredential'],
+    issuer: issuer(key, 'Welders Guild'),
+    validFrom: '2024-01-10T12:00:00Z',
+    name: 'Welders Guild endorsement',
+    credentialSubject: {id: subjectId, type: ['EndorsementSubject'], endorsementComment: comment},
+  };
+  if(validUntil) {
+    doc.validUntil = validUntil;
+  }
+  return doc;
+}
+
 const college = await keyFromSeed(0x20);
 const other = await keyFromSeed(0x21);
+const guild = await keyFromSeed(0x22);
 const created = '2024-01-15T12:00:00Z';
 const files = {};
 
@@ -161,6 +180,37 @@ files['clr-altered-nested.json'] = await sign(clr(college, [first, altered]), co
 // A CLR inside a CLR: refused, not followed.
 files['clr-in-clr.json'] = await sign(clr(college, [files['clr.json']]), college, created);
 
+// Endorsements: one of the CLR itself, one of the achievement of a credential it holds.
+const clrId = 'urn:uuid:0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+const ofClr = await sign(endorsement(guild, 'urn:uuid:3a9d1c7e-5b2f-4e8a-9c10-6f4d2b8e1a01', clrId,
+  'The college\'s welding program meets the guild\'s standard.'), guild, '2024-01-10T12:00:00Z');
+const endorsedCredential = ob3(college, 'urn:uuid:7c3e9f10-2b4d-4a6e-8c1f-3d5b7a9e0c24', 'Pipe Welding');
+endorsedCredential.credentialSubject.achievement.endorsement = [await sign(
+  endorsement(guild, 'urn:uuid:3a9d1c7e-5b2f-4e8a-9c10-6f4d2b8e1a02',
+    endorsedCredential.credentialSubject.achievement.id, 'Pipe welding as the guild teaches it.'),
+  guild, '2024-01-10T12:00:00Z')];
+const third = await sign(endorsedCredential, college, '2023-12-15T12:00:00Z');
+const endorsedClr = clr(college, [first, third]);
+endorsedClr.endorsement = [ofClr];
+files['clr-endorsed.json'] = await sign(endorsedClr, college, created);
+// The CLR's proof is sound; its endorsement was altered after the guild signed it.
+const alteredEndorsement = structuredClone(ofClr);
+alteredEndorsement.credentialSubject.endorsementComment = 'The best welding program in the country.';
+const clrAlteredEndorsement = clr(college, [first]);
+clrAlteredEndorsement.endorsement = [alteredEndorsement];
+files['clr-endorsement-altered.json'] = await sign(clrAlteredEndorsement, college, created);
+// An endorsement that expired in 2025: the CLR's proof and the endorsement's are sound.
+const clrExpiredEndorsement = clr(college, [first]);
+clrExpiredEndorsement.endorsement = [await sign(endorsement(guild, 'urn:uuid:3a9d1c7e-5b2f-4e8a-9c10-6f4d2b8e1a03',
+  clrId, 'Endorsed for 2024.', '2025-01-01T00:00:00Z'), guild, '2024-01-10T12:00:00Z')];
+files['clr-endorsement-expired.json'] = await sign(clrExpiredEndorsement, college, created);
+// An endorsement that claims to be the guild's, signed by another did:key.
+const clrForeignEndorsement = clr(college, [first]);
+clrForeignEndorsement.endorsement = [await sign(endorsement(guild, 'urn:uuid:3a9d1c7e-5b2f-4e8a-9c10-6f4d2b8e1a04',
+  clrId, 'Signed by someone else.'), other, '2024-01-10T12:00:00Z')];
+files['clr-endorsement-other-key.json'] = await sign(clrForeignEndorsement, college, created);
+files['endorsement.json'] = ofClr;
+
 mkdirSync(outDir, {recursive: true});
 for(const [name, doc] of Object.entries(files)) {
   writeFileSync(path.join(outDir, name), JSON.stringify(doc, null, 2) + '\n');
@@ -169,11 +219,28 @@ const verdicts = {};
 for(const [name, doc] of Object.entries(files)) {
   verdicts[name] = await verify(doc);
 }
+// What the npm verifier says of each embedded endorsement, on its own.
+const endorsementVerdicts = {};
+for(const [name, doc] of Object.entries(files)) {
+  const found = [...(doc.endorsement ?? [])];
+  for(const held of doc.credentialSubject?.verifiableCredential ?? []) {
+    found.push(...(held.credentialSubject?.achievement?.endorsement ?? []));
+  }
+  if(found.length > 0 && name !== 'endorsement.json') {
+    endorsementVerdicts[name] = [];
+    for(const e of found) {
+      endorsementVerdicts[name].push(await verify(e));
+    }
+  }
+}
 writeFileSync(path.join(outDir, 'keys.json'), JSON.stringify({
   issuer: college.controller,
   issuerVerificationMethod: college.id,
   otherKey: other.controller,
   otherVerificationMethod: other.id,
+  endorser: guild.controller,
+  endorserVerificationMethod: guild.id,
   npmVerifies: verdicts,
+  npmVerifiesEndorsements: endorsementVerdicts,
 }, null, 2) + '\n');
 console.log(JSON.stringify(verdicts));

@@ -394,3 +394,45 @@ async fn jose_verifies_our_vc_jwts_with_the_json_web_key_of_our_profile() {
         assert_eq!(run(&swapped, &token)["verified"], false, "{alg}: another key under the kid");
     }
 }
+
+/// The npm verifier, given each endorsement a CLR fixture embeds on its own, agrees with the
+/// verdict our report gives that endorsement (its proof, the endorser's key, its validity).
+#[test]
+fn npm_and_we_agree_on_each_embedded_endorsement() {
+    if !npm_stack_available() {
+        return;
+    }
+    let resolver = credence_core::verify::OfflineResolver::new();
+    let now = time::OffsetDateTime::now_utc();
+    let dir = tempfile::tempdir().unwrap();
+    let mut verdicts = Vec::new();
+    for name in [
+        "clr-endorsed.json",
+        "clr-endorsement-altered.json",
+        "clr-endorsement-expired.json",
+        "clr-endorsement-other-key.json",
+    ] {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(legacy_dir().join(name)).unwrap()).unwrap();
+        let report = credence_core::verify::verify_credential(&doc, &resolver, now);
+        let mut found: Vec<(String, Value)> = Vec::new();
+        for (i, e) in doc["endorsement"].as_array().into_iter().flatten().enumerate() {
+            found.push((format!("endorsement[{i}]"), e.clone()));
+        }
+        for (k, held) in doc["credentialSubject"]["verifiableCredential"].as_array().into_iter().flatten().enumerate() {
+            let on_achievement = held["credentialSubject"]["achievement"]["endorsement"].as_array();
+            for (i, e) in on_achievement.into_iter().flatten().enumerate() {
+                found.push((format!("credential[{k}].achievement.endorsement[{i}]"), e.clone()));
+            }
+        }
+        for (check, endorsement) in found {
+            let file = dir.path().join(format!("{}.json", verdicts.len()));
+            std::fs::write(&file, serde_json::to_vec(&endorsement).unwrap()).unwrap();
+            let npm: Value = serde_json::from_str(run_node(&["verify", file.to_str().unwrap()]).trim()).unwrap();
+            let ours = report.checks.iter().find(|c| c.check == check).unwrap_or_else(|| panic!("{name}: no {check}"));
+            let ours = ours.status == credence_core::verify::CheckStatus::Passed;
+            assert_eq!(npm["verified"].as_bool(), Some(ours), "{name} {check}: npm {npm}, ours {report:#?}");
+            verdicts.push(ours);
+        }
+    }
+    assert_eq!(verdicts, [true, true, false, false, false], "two sound endorsements, three broken ones");
+}

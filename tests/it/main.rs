@@ -31,6 +31,7 @@ mod signable_input;
 mod signing_keys;
 mod unit_of_work;
 mod verify_api;
+mod verify_clr;
 mod verify_fetch;
 mod verify_ob2;
 mod web_pages;

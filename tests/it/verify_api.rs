@@ -459,6 +459,75 @@ fn embedded_endorsements_are_verified_the_same_way() {
     assert_eq!(bad.first_failure().unwrap().check, "endorsement[0]", "{bad:?}");
 }
 
+/// Endorsements given as VC-JWTs (`endorsementJwt`, on the achievement of a credential that is
+/// itself a VC-JWT: the OB 3.0 context defines no such term for Data Integrity) are verified as
+/// credentials of their own, through the endpoint: signature, the endorser's key, validity.
+#[tokio::test]
+async fn endorsements_given_as_vc_jwts_are_verified_as_credentials() {
+    use credence_core::jwt::sign_vc_jwt;
+    let did_key = |seed: u8| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let mk = credence_core::multibase::encode_ed25519_public(&key.verifying_key().to_bytes());
+        (key, format!("did:key:{mk}"), format!("did:key:{mk}#{mk}"))
+    };
+    let (issuer_key, issuer, issuer_vm) = did_key(31);
+    let (endorser_key, endorser, endorser_vm) = did_key(32);
+    let (stranger_key, _, stranger_vm) = did_key(33);
+    let mut doc: Value = serde_json::from_str(include_str!("../vectors/rich-credential.json")).unwrap();
+    for field in ["proof", "credentialStatus"] {
+        doc.as_object_mut().unwrap().remove(field);
+    }
+    doc["issuer"] = json!({"id": issuer, "type": ["Profile"], "name": "Issuer"});
+    let endorsement = |valid_until: &str| {
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "id": "urn:uuid:0c7a4b8e-2f1d-4e3a-9b6c-5d8e7f6a1b20",
+            "type": ["VerifiableCredential", "EndorsementCredential"],
+            "issuer": {"id": endorser, "type": ["Profile"], "name": "Sector council"},
+            "validFrom": "2026-01-01T00:00:00Z", "validUntil": valid_until,
+            "name": "Endorsement",
+            "credentialSubject": {"id": doc["credentialSubject"]["achievement"]["id"], "type": ["EndorsementSubject"]}
+        })
+    };
+    let app = crate::common::app().await;
+    let run = |token: String| {
+        let mut d = doc.clone();
+        d["credentialSubject"]["achievement"]["endorsementJwt"] = json!([token]);
+        let outer = sign_vc_jwt(&d, &issuer_key, &issuer_vm).unwrap();
+        let app = &app;
+        async move {
+            let r = verify_json(app, &json!({"credential": outer})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.body
+        }
+    };
+    let name = "achievement.endorsementJwt[0]";
+    let good = run(sign_vc_jwt(&endorsement("2099-01-01T00:00:00Z"), &endorser_key, &endorser_vm).unwrap()).await;
+    assert_eq!(good["result"], "valid", "{good:#}");
+    for part in ["", ".proof[0]", ".issuer[0]", ".validity"] {
+        assert_eq!(check(&good, &format!("{name}{part}"))["status"], "passed", "{name}{part}: {good:#}");
+    }
+    let expired = run(sign_vc_jwt(&endorsement("2026-02-01T00:00:00Z"), &endorser_key, &endorser_vm).unwrap()).await;
+    assert_eq!(expired["result"], "invalid", "{expired:#}");
+    assert_eq!(check(&expired, &format!("{name}.validity"))["status"], "failed");
+    let stolen = run(sign_vc_jwt(&endorsement("2099-01-01T00:00:00Z"), &stranger_key, &stranger_vm).unwrap()).await;
+    assert_eq!(check(&stolen, &format!("{name}.issuer[0]"))["status"], "failed", "{stolen:#}");
+    let token = sign_vc_jwt(&endorsement("2099-01-01T00:00:00Z"), &endorser_key, &endorser_vm).unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims = endorsement("2099-01-01T00:00:00Z");
+    claims["issuer"]["name"] = json!("Someone grander");
+    let forged_payload = credence_core::jwt::build_payload(&claims).unwrap();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        crate::common::b64(Value::Object(forged_payload).to_string().as_bytes()),
+        parts[2]
+    );
+    let forged = run(forged).await;
+    assert_eq!(check(&forged, &format!("{name}.proof[0]"))["status"], "failed", "{forged:#}");
+    assert_eq!(check(&forged, name)["status"], "failed");
+}
+
 #[tokio::test]
 async fn public_verification_is_rate_limited_per_client_with_retry_after() {
     let app = crate::common::app_with(|s| s.with_rate_limit(5)).await;

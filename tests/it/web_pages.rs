@@ -15,8 +15,8 @@ async fn page(app: &crate::common::TestApp, path: &str, headers: &[(&str, &str)]
     app.send_request(b.body(Body::empty()).unwrap()).await
 }
 
-const HTML: (&str, &str) = ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-const FRENCH: (&str, &str) = ("accept-language", "fr-CA,fr;q=0.9,en;q=0.5");
+pub(crate) const HTML: (&str, &str) = ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+pub(crate) const FRENCH: (&str, &str) = ("accept-language", "fr-CA,fr;q=0.9,en;q=0.5");
 
 /// The value of a `<meta property=...>` or `<meta name=...>` tag.
 fn meta(html: &str, key: &str) -> Option<String> {
@@ -281,7 +281,7 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn submit(
+pub(crate) async fn submit(
     app: &crate::common::TestApp,
     fields: &[(&str, Option<&str>, &[u8])],
     lang: (&str, &str),

@@ -8,6 +8,9 @@
 //! (`credential[0].proof[0]`, `credential[0].issuer[0]`, ...). The CLR's proof covers the nested
 //! documents as data; it does not vouch for them.
 //!
+//! The endorsements the CLR carries, and those its credentials carry, are verified as credentials
+//! in their own right ([`crate::endorsement`]): `endorsement[0]`, `credential[1].achievement.endorsement[0]`.
+//!
 //! Nesting is one level, and no input decides how deep the verifier goes: a `ClrCredential` inside
 //! a CLR is refused with a check that says so, never followed, and at most
 //! [`MAX_NESTED_CREDENTIALS`] credentials are verified, within the one canonicalization budget of
@@ -107,6 +110,11 @@ pub(crate) fn verify_clr_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
         recipient_email: None,
         canon,
     };
+    // The CLR's own endorsements (and its achievements'); each held credential's are verified
+    // with it, one level down.
+    let (endorsements, endorsements_over_budget) = crate::endorsement::endorsement_checks(doc, &nested_options);
+    checks.extend(endorsements);
+    over_budget |= endorsements_over_budget;
     over_budget |= nested_checks(doc, &nested_options, &mut checks);
     let mut report = VerificationReport::new(checks, Some(doc.clone()));
     report.over_budget = over_budget;

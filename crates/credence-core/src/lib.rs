@@ -24,6 +24,7 @@ pub mod canon;
 pub mod clr;
 pub mod data_integrity;
 pub mod did;
+pub mod endorsement;
 pub mod format;
 pub mod iri;
 pub mod jsonld;

@@ -359,12 +359,36 @@ pub fn verify_credential_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
 }
 
 /// [`verify_credential_with`] of one credential, never a CLR's nested ones: what a CLR's
-/// credentials are verified with, so nothing recurses.
+/// credentials are verified with, so nothing recurses. Its embedded endorsements are verified
+/// ([`crate::endorsement`]).
 pub(crate) fn verify_credential_alone(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
-    let StaticChecks { mut checks, credential, open_badge, over_budget } =
+    verify_one(doc, options, true)
+}
+
+/// An embedded endorsement, verified as a credential in its own right (structure, proofs, that
+/// each key is the endorser's, validity, status); the endorsements it carries are not looked at.
+pub(crate) fn verify_endorsement(doc: &Value, options: &VerifyOptions<'_>) -> VerificationReport {
+    verify_one(doc, options, false)
+}
+
+fn verify_one(doc: &Value, options: &VerifyOptions<'_>, with_endorsements: bool) -> VerificationReport {
+    // One time budget for the credential's proofs and its endorsements' together.
+    let options = &VerifyOptions {
+        resolver: options.resolver,
+        now: options.now,
+        status: options.status,
+        recipient_email: options.recipient_email,
+        canon: options.canon.with_deadline_from_now(),
+    };
+    let StaticChecks { mut checks, credential, open_badge, mut over_budget } =
         static_checks_with(doc, options.resolver, &options.canon);
     let mut report = match &credential {
         Some(cred) => {
+            if with_endorsements {
+                let (endorsements, endorsements_over_budget) = crate::endorsement::endorsement_checks(doc, options);
+                checks.extend(endorsements);
+                over_budget |= endorsements_over_budget;
+            }
             checks.extend(time_and_status_checks(cred, open_badge.as_ref(), options));
             VerificationReport::new(checks, Some(doc.clone()))
         }
@@ -377,8 +401,10 @@ pub(crate) fn verify_credential_alone(doc: &Value, options: &VerifyOptions<'_>) 
 }
 
 /// The checks whose answers depend only on the document and the issuers' key
-/// documents: format, structure, proofs, key ownership, endorsements. For a stored
-/// credential (immutable) whose keys are never deleted, they can be kept.
+/// documents: format, structure, proofs, key ownership. For a stored credential
+/// (immutable) whose keys are never deleted, they can be kept. Embedded endorsements
+/// have validity windows and status of their own: they are checked apart
+/// ([`crate::endorsement::endorsement_checks`]).
 #[derive(Debug, Clone)]
 pub struct StaticChecks {
     pub checks: Vec<Check>,
@@ -402,7 +428,7 @@ fn any_over_budget(outcomes: &[ProofOutcome]) -> bool {
 
 /// [`static_checks`] under the given canonicalization limits.
 pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &CanonLimits) -> StaticChecks {
-    // One time budget for the credential's proofs and its endorsements' together.
+    // One time budget for the credential's proofs (an earlier deadline of the caller's stays).
     let limits = &limits.with_deadline_from_now();
     let mut checks = Vec::new();
     if let Err(e) = jsonld::check_depth(doc, jsonld::MAX_DEPTH) {
@@ -411,7 +437,7 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
     }
     let (credential, open_badge) = format_checks(doc, &mut checks);
     let outcomes = data_integrity::verify_proofs_with_limits(doc, &ProofKeys(resolver), limits);
-    let mut over_budget = any_over_budget(&outcomes);
+    let over_budget = any_over_budget(&outcomes);
     for o in &outcomes {
         let name = format!("proof[{}]", o.index);
         let suite = o.cryptosuite.as_deref().unwrap_or("unknown cryptosuite");
@@ -422,11 +448,6 @@ pub fn static_checks_with(doc: &Value, resolver: &dyn KeyResolver, limits: &Cano
     }
     if let Some(cred) = &credential {
         checks.extend(signer_checks(&outcomes, cred.issuer_id(), resolver));
-    }
-    if let Some(badge) = &open_badge {
-        let (endorsements, endorsements_over_budget) = endorsement_checks(badge, resolver, limits);
-        checks.extend(endorsements);
-        over_budget |= endorsements_over_budget;
     }
     StaticChecks { checks, credential, open_badge, over_budget }
 }
@@ -458,51 +479,6 @@ fn signer_checks(outcomes: &[ProofOutcome], issuer: &str, resolver: &dyn KeyReso
             if cosigner.status == CheckStatus::Passed { cosigner } else { own }
         })
         .collect()
-}
-
-/// Embedded endorsements are checked the same way: each proof, and that the
-/// endorser controls the key. Also says whether one ran out of the budget.
-fn endorsement_checks(
-    cred: &OpenBadgeCredential,
-    resolver: &dyn KeyResolver,
-    limits: &CanonLimits,
-) -> (Vec<Check>, bool) {
-    // One time budget for all of them (an earlier deadline of the caller's stays).
-    let limits = &limits.with_deadline_from_now();
-    let endorsements = cred.endorsement.as_deref().unwrap_or(&[]);
-    let mut over_budget = false;
-    let checks = endorsements
-        .iter()
-        .take(16)
-        .enumerate()
-        .map(|(i, e)| {
-            let name = format!("endorsement[{i}]");
-            let endorser = match e.get("issuer") {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                None => String::new(),
-            };
-            let outcomes = data_integrity::verify_proofs_with_limits(e, &ProofKeys(resolver), limits);
-            over_budget |= any_over_budget(&outcomes);
-            if let Some(Err(e)) = outcomes.iter().find(|o| !o.is_verified()).map(|o| &o.result) {
-                return check(
-                    name,
-                    proof_failure_status(e),
-                    format!("the endorsement by {endorser} does not verify: {e}"),
-                );
-            }
-            for o in &outcomes {
-                if let Some(vm) = &o.verification_method {
-                    let owner = issuer_check(o.index, KeyReference::Method(vm), &endorser, resolver);
-                    if owner.status != CheckStatus::Passed {
-                        return check(name, owner.status, format!("endorsement: {}", owner.message));
-                    }
-                }
-            }
-            check(name, CheckStatus::Passed, format!("endorsed by {endorser}; the endorsement's signature verifies"))
-        })
-        .collect();
-    (checks, over_budget)
 }
 
 /// Checks a verifiable presentation's own proofs (the credentials inside are
@@ -553,17 +529,15 @@ pub fn presentation_proof_checks(vp: &Value, resolver: &dyn KeyResolver, limits:
     (checks, over_budget)
 }
 
-/// The checks on the credential's content: an Open Badge's endorsements, then
-/// validity, status, recipient; and whether an endorsement ran out of the budget.
+/// The checks on the credential's content: its embedded endorsements, then validity,
+/// status, recipient; and whether an endorsement ran out of the budget.
 fn credential_checks(
+    doc: &Value,
     cred: &VerifiableCredential,
     open_badge: Option<&OpenBadgeCredential>,
     options: &VerifyOptions<'_>,
 ) -> (Vec<Check>, bool) {
-    let (mut checks, over_budget) = match open_badge {
-        Some(badge) => endorsement_checks(badge, options.resolver, &options.canon),
-        None => (Vec::new(), false),
-    };
+    let (mut checks, over_budget) = crate::endorsement::endorsement_checks(doc, options);
     checks.extend(time_and_status_checks(cred, open_badge, options));
     (checks, over_budget)
 }
@@ -832,6 +806,16 @@ pub fn verify_jwt(token: &str, resolver: &dyn KeyResolver, now: OffsetDateTime) 
 
 /// [`verify_jwt`] with every option.
 pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> VerificationReport {
+    verify_jwt_one(token, options, true)
+}
+
+/// An endorsement given as a VC-JWT (`endorsementJwt`), verified as [`verify_endorsement`] does:
+/// the endorsements it carries are not looked at.
+pub(crate) fn verify_endorsement_jwt(token: &str, options: &VerifyOptions<'_>) -> VerificationReport {
+    verify_jwt_one(token, options, false)
+}
+
+fn verify_jwt_one(token: &str, options: &VerifyOptions<'_>, with_endorsements: bool) -> VerificationReport {
     let resolver = options.resolver;
     let mut checks = Vec::new();
     let decoded = match jwt::decode_vc_jwt(token) {
@@ -876,7 +860,11 @@ pub fn verify_jwt_with(token: &str, options: &VerifyOptions<'_>) -> Verification
     }
     let mut over_budget = false;
     if let Some(cred) = &cred {
-        let (more, endorsements_over_budget) = credential_checks(cred, open_badge.as_ref(), options);
+        let (more, endorsements_over_budget) = if with_endorsements {
+            credential_checks(&credential, cred, open_badge.as_ref(), options)
+        } else {
+            (time_and_status_checks(cred, open_badge.as_ref(), options), false)
+        };
         checks.extend(more);
         over_budget = endorsements_over_budget;
     }

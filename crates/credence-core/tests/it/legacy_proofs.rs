@@ -429,3 +429,115 @@ fn a_clrs_own_status_entries_are_looked_up_like_any_credentials() {
     // Offline, as for any credential: not looked up.
     assert_eq!(named(&self::report(&clr), "status").status, CheckStatus::Skipped);
 }
+
+// ---------------------------------------------------------------- CLR endorsements
+
+/// The npm verifier's verdict on each endorsement embedded in a fixture (keys.json).
+fn npm_endorsement_verdicts(file: &str) -> Vec<bool> {
+    serde_json::from_value(keys()["npmVerifiesEndorsements"][file].clone()).unwrap()
+}
+
+#[test]
+fn a_clrs_endorsement_and_a_held_achievements_are_verified_as_credentials() {
+    let report = report(&fixture("clr-endorsed.json"));
+    assert_all_passed(&report);
+    assert_eq!(npm_endorsement_verdicts("clr-endorsed.json"), [true, true]);
+    let endorser = keys()["endorser"].as_str().unwrap().to_owned();
+    for name in ["endorsement[0]", "credential[1].achievement.endorsement[0]"] {
+        let summary = named(&report, name);
+        assert!(summary.message.ends_with(&format!("by {endorser} verifies")), "{summary:?}");
+        for check in ["contexts", "structure", "proof[0]", "issuer[0]", "validity", "status"] {
+            assert_eq!(named(&report, &format!("{name}.{check}")).status, CheckStatus::Passed);
+        }
+        assert!(named(&report, &format!("{name}.issuer[0]")).message.contains(&endorser));
+    }
+    // The credential held first carries none.
+    assert!(report.checks.iter().all(|c| !c.check.starts_with("credential[0].achievement.endorsement")));
+}
+
+#[test]
+fn an_altered_endorsement_fails_by_name_while_the_clr_proof_holds() {
+    let report = report(&fixture("clr-endorsement-altered.json"));
+    assert_eq!(npm_endorsement_verdicts("clr-endorsement-altered.json"), [false]);
+    assert_eq!(named(&report, "proof[0]").status, CheckStatus::Passed);
+    assert_eq!(named(&report, "credential[0]").status, CheckStatus::Passed);
+    let proof = named(&report, "endorsement[0].proof[0]");
+    assert_eq!((proof.status, proof.message.clone()), (CheckStatus::Failed, ProofError::SignatureInvalid.to_string()));
+    let summary = named(&report, "endorsement[0]");
+    assert_eq!(summary.status, CheckStatus::Failed);
+    assert!(summary.message.contains("does not verify: proof[0]"), "{summary:?}");
+    assert!(!report.verified);
+    // The CLR's issuer signed the CLR: that stays proven; the endorsement is reported apart.
+    assert!(issuer_proven(&report.checks));
+}
+
+#[test]
+fn an_endorsement_has_its_own_validity_window() {
+    let doc = fixture("clr-endorsement-expired.json");
+    assert_eq!(npm_endorsement_verdicts("clr-endorsement-expired.json"), [false]);
+    let report = report(&doc);
+    let validity = named(&report, "endorsement[0].validity");
+    assert_eq!((validity.status, validity.message.as_str()), (CheckStatus::Failed, "expired on 2025-01-01T00:00:00Z"));
+    assert_eq!(named(&report, "endorsement[0]").status, CheckStatus::Failed);
+    assert_eq!(named(&report, "validity").status, CheckStatus::Passed);
+    assert!(!report.verified);
+    let before = verify_credential(&doc, &OfflineResolver::new(), datetime!(2024-06-01 00:00 UTC));
+    assert_all_passed(&before);
+}
+
+#[test]
+fn an_endorsement_signed_by_a_key_not_the_endorsers_fails() {
+    let report = report(&fixture("clr-endorsement-other-key.json"));
+    assert_eq!(npm_endorsement_verdicts("clr-endorsement-other-key.json"), [false]);
+    assert_eq!(named(&report, "endorsement[0].proof[0]").status, CheckStatus::Passed);
+    let owner = named(&report, "endorsement[0].issuer[0]");
+    assert_eq!(owner.status, CheckStatus::Failed);
+    assert!(owner.message.contains(keys()["otherKey"].as_str().unwrap()), "{owner:?}");
+    assert_eq!(named(&report, "endorsement[0]").status, CheckStatus::Failed);
+}
+
+#[test]
+fn an_endorsements_status_is_looked_up_for_the_endorser() {
+    struct Revoked(String);
+    impl credence_core::verify::StatusLookup for Revoked {
+        fn lookup(&self, issuer: &str, list: &str, _: &str, _: u64) -> credence_core::verify::StatusAnswer {
+            assert_eq!((issuer, list), (self.0.as_str(), "https://guild.example/status/1"));
+            credence_core::verify::StatusAnswer::Set
+        }
+    }
+    // Unsigned here (the status entry is added after signing): the status check runs anyway.
+    let mut doc = fixture("clr-endorsed.json");
+    doc["endorsement"][0]["credentialStatus"] = json!({"id": "https://guild.example/status/1#3",
+        "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "3",
+        "statusListCredential": "https://guild.example/status/1"});
+    let lookup = Revoked(keys()["endorser"].as_str().unwrap().to_owned());
+    let resolver = OfflineResolver::new();
+    let mut options = VerifyOptions::new(&resolver, NOW);
+    options.status = Some(&lookup);
+    let report = verify_credential_with(&doc, &options);
+    let status = named(&report, "endorsement[0].status[0]");
+    assert_eq!((status.status, status.message.as_str()), (CheckStatus::Failed, "revoked by the issuer"));
+}
+
+#[test]
+fn endorsements_are_bounded_and_never_followed_further() {
+    let mut doc = fixture("clr-endorsed.json");
+    let one = doc["endorsement"][0].clone();
+    // An endorsement carrying an endorsement: the inner one is not looked at.
+    let mut nesting = one.clone();
+    nesting["endorsement"] = json!([{"type": ["EndorsementCredential"], "proof": {"type": "nonsense"}}]);
+    doc["endorsement"] = json!([nesting]);
+    let nested = report(&doc);
+    assert!(nested.checks.iter().all(|c| !c.check.starts_with("endorsement[0].endorsement")), "{nested:#?}");
+    // More than the bound: refused with one check, none verified.
+    doc["endorsement"] = Value::Array(vec![one; credence_core::endorsement::MAX_ENDORSEMENTS + 1]);
+    let many = report(&doc);
+    let refused = named(&many, "endorsements");
+    assert_eq!(refused.status, CheckStatus::Failed);
+    assert!(many.checks.iter().all(|c| !c.check.starts_with("endorsement[")));
+    // Not an endorsement at all.
+    doc["endorsement"] = json!(["a string", {"type": ["VerifiableCredential"]}]);
+    let odd = report(&doc);
+    assert_eq!(named(&odd, "endorsement[0]").status, CheckStatus::Failed);
+    assert_eq!(named(&odd, "endorsement[1]").status, CheckStatus::Failed);
+}
