@@ -471,6 +471,11 @@ impl PresentationView {
         }
     }
 
+    /// The CSS class of its verdict (as [`ReportView::class`], for the shared templates).
+    pub fn class(&self) -> &'static str {
+        self.class
+    }
+
     /// The heading of the credential at `index` (from 0).
     pub fn credential_heading(&self, index: &usize) -> &str {
         self.credential_headings.get(*index).map_or("", String::as_str)

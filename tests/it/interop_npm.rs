@@ -354,16 +354,7 @@ async fn jose_verifies_our_vc_jwts_with_the_json_web_key_of_our_profile() {
             "learner": {"email": email, "did": did}});
         let r = app.post("/api/v1/organizations/cahrc/results", Some(&issuer), &result).await;
         let id = r.body["credential"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.text)).to_string();
-        let token = app
-            .send_request(
-                axum::http::Request::builder()
-                    .uri(format!("/credentials/{id}"))
-                    .header("accept", "application/vc+jwt")
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .text;
+        let token = app.credential_jwt(&id).await.text;
         let profile = app.get("/issuers/cahrc", None).await.body;
 
         let out = run(&profile, &token);

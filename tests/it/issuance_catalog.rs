@@ -412,15 +412,7 @@ async fn an_organization_may_sign_with_jcs_and_also_issue_a_vc_jwt() {
     let id = r.body["credential"]["id"].as_str().unwrap().to_string();
     let doc = app.get(&format!("/credentials/{id}"), None).await;
     assert_eq!(doc.body["proof"]["cryptosuite"], "eddsa-jcs-2022");
-    let jwt = app
-        .send_request(
-            axum::http::Request::builder()
-                .uri(format!("/credentials/{id}"))
-                .header("accept", "application/vc+jwt")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let jwt = app.credential_jwt(&id).await;
     assert_eq!(jwt.status, StatusCode::OK);
     assert!(jwt.content_type.starts_with("application/vc+jwt"));
     let profile = app.get("/issuers/cahrc", None).await;

@@ -42,15 +42,7 @@ async fn issue_jwt(app: &TestApp, email: &str, did: Option<&str>) -> String {
         .await;
     assert_eq!(r.body["state"], "issued", "{}", r.text);
     let id = r.body["credential"]["id"].as_str().unwrap().to_string();
-    let jwt = app
-        .send_request(
-            axum::http::Request::builder()
-                .uri(format!("/credentials/{id}"))
-                .header("accept", "application/vc+jwt")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let jwt = app.credential_jwt(&id).await;
     assert_eq!(jwt.status, StatusCode::OK, "{}", jwt.text);
     jwt.text.trim().to_string()
 }

@@ -157,18 +157,7 @@ fn nested_checks(doc: &Value, options: &VerifyOptions<'_>, checks: &mut Vec<Chec
         };
         over_budget |= report.over_budget;
         let what = describe(report.credential.as_ref().unwrap_or(credential));
-        let summary = match report.first_failure() {
-            None => check(&name, CheckStatus::Passed, format!("{what} verifies")),
-            Some(first) => {
-                let status = if report.checks.iter().any(|c| c.status == CheckStatus::Failed) {
-                    CheckStatus::Failed
-                } else {
-                    CheckStatus::Error
-                };
-                check(&name, status, format!("{what} does not verify: {}: {}", first.check, first.message))
-            }
-        };
-        checks.push(summary);
+        checks.push(report.summary(&name, &what));
         checks.extend(report.checks.into_iter().map(|c| Check { check: format!("{name}.{}", c.check), ..c }));
     }
     over_budget

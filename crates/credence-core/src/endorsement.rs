@@ -124,17 +124,7 @@ pub fn endorsement_checks(doc: &Value, options: &VerifyOptions<'_>) -> (Vec<Chec
         let endorsement = report.credential.as_ref().unwrap_or(e);
         over_budget |= report.over_budget;
         let what = describe(endorsement);
-        checks.push(match report.first_failure() {
-            None => check(&name, CheckStatus::Passed, format!("{what} verifies")),
-            Some(first) => {
-                let status = if report.checks.iter().any(|c| c.status == CheckStatus::Failed) {
-                    CheckStatus::Failed
-                } else {
-                    CheckStatus::Error
-                };
-                check(&name, status, format!("{what} does not verify: {}: {}", first.check, first.message))
-            }
-        });
+        checks.push(report.summary(&name, &what));
         checks.extend(report.checks.into_iter().map(|c| Check { check: format!("{name}.{}", c.check), ..c }));
     }
     (checks, over_budget)

@@ -68,6 +68,23 @@ impl VerificationReport {
     pub fn first_failure(&self) -> Option<&Check> {
         self.checks.iter().find(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Error))
     }
+
+    /// One check named `name` that sums up this report of a document held in another (a
+    /// CLR's credential, an endorsement) described as `what`: passed, or failed (erred when
+    /// nothing failed) with the first failing check.
+    pub fn summary(&self, name: &str, what: &str) -> Check {
+        match self.first_failure() {
+            None => check(name, CheckStatus::Passed, format!("{what} verifies")),
+            Some(first) => {
+                let status = if self.checks.iter().any(|c| c.status == CheckStatus::Failed) {
+                    CheckStatus::Failed
+                } else {
+                    CheckStatus::Error
+                };
+                check(name, status, format!("{what} does not verify: {}: {}", first.check, first.message))
+            }
+        }
+    }
 }
 
 fn check(name: impl Into<String>, status: CheckStatus, message: impl Into<String>) -> Check {

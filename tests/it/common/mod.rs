@@ -154,6 +154,16 @@ impl TestApp {
         self.json(Method::POST, path, key, body).await
     }
 
+    /// The VC-JWT form of the credential `id` (`Accept: application/vc+jwt`).
+    pub async fn credential_jwt(&self, id: &str) -> Response {
+        let request = Request::builder()
+            .uri(format!("/credentials/{id}"))
+            .header("accept", "application/vc+jwt")
+            .body(Body::empty())
+            .expect("request");
+        self.send_request(request).await
+    }
+
     /// Creates an organization and an issuer-admin key for it; returns the key.
     pub async fn org_with_key(&self, slug: &str) -> String {
         let r = self
