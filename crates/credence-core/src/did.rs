@@ -389,8 +389,10 @@ pub fn resolve_assertion_method(document: &Value, method_id: &str) -> Result<Res
     read_method(&path, method, &wanted, document_id)
 }
 
-/// Most assertion methods read from one controller document.
-pub const MAX_ASSERTION_METHODS: usize = 64;
+/// Most assertion methods read from one controller document. Our own documents list each
+/// Ed25519 key twice (Multikey and JsonWebKey) and every retired key stays listed, so this
+/// leaves room for a long rotation history; each entry costs one scan of the document.
+pub const MAX_ASSERTION_METHODS: usize = 256;
 
 /// Every assertion method of a controller document that resolves to a key the
 /// document controls (at most [`MAX_ASSERTION_METHODS`]); entries that do not
@@ -539,6 +541,21 @@ mod tests {
             assert!(matches!(Did::parse(bad), Err(DidError::NotADid(_))), "{bad}");
         }
         assert_eq!(Did::parse(&format!("did:web:{}", "a".repeat(MAX_DID_LEN))), Err(DidError::TooLong(MAX_DID_LEN)));
+    }
+
+    #[test]
+    fn a_long_rotation_history_keeps_its_oldest_key_listed() {
+        // 100 Ed25519 keys, each listed as a Multikey and as a JsonWebKey: 200 assertion methods.
+        let keys: Vec<JwtVerificationKey> = (1..=100u8)
+            .map(|i| {
+                JwtVerificationKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[i; 32]).verifying_key().to_bytes())
+            })
+            .collect();
+        let oldest = keys.last().cloned().unwrap();
+        let document = did_web_document("did:web:example.com:issuers:acme", &keys);
+        let listed = assertion_keys(&document);
+        assert_eq!(listed.len(), 200);
+        assert!(listed.iter().any(|k| k.key == oldest));
     }
 
     #[test]
