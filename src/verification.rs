@@ -350,8 +350,7 @@ fn verification_methods(doc: &Value) -> Vec<String> {
         }
     }
     // Endorsements given as VC-JWTs (`endorsementJwt`): the key their header names.
-    let held = credence_core::clr::held_credentials(doc).into_iter().take(credence_core::clr::MAX_NESTED_CREDENTIALS);
-    for d in std::iter::once(doc).chain(held) {
+    for d in credential_and_held(doc) {
         for (_, e) in endorsement::embedded(d).into_iter().take(endorsement::MAX_ENDORSEMENTS) {
             let decoded = e.as_str().and_then(|t| jwt::decode_vc_jwt(t.trim()).ok());
             if let Some(owner) = decoded.as_ref().and_then(jwt_key_owner) {
@@ -365,9 +364,7 @@ fn verification_methods(doc: &Value) -> Vec<String> {
 /// The credential, the credentials a CLR 2.0 holds, and the endorsements each of them carries
 /// (`core::endorsement::embedded`): every document verified with its own issuer's keys and status.
 fn credentials_in(doc: &Value) -> Vec<&Value> {
-    let held = credence_core::clr::held_credentials(doc).into_iter().filter(|c| c.is_object());
-    let credentials: Vec<&Value> =
-        std::iter::once(doc).chain(held.take(credence_core::clr::MAX_NESTED_CREDENTIALS)).collect();
+    let credentials = credential_and_held(doc);
     let endorsements: Vec<&Value> = credentials
         .iter()
         .flat_map(|c| endorsement::embedded(c).into_iter().take(endorsement::MAX_ENDORSEMENTS))
@@ -375,6 +372,13 @@ fn credentials_in(doc: &Value) -> Vec<&Value> {
         .filter(|e| e.is_object())
         .collect();
     credentials.into_iter().chain(endorsements).collect()
+}
+
+/// The credential and the credentials a CLR 2.0 holds (the objects among them, as many as are
+/// verified).
+fn credential_and_held(doc: &Value) -> Vec<&Value> {
+    let held = credence_core::clr::held_credentials(doc).into_iter().filter(|c| c.is_object());
+    std::iter::once(doc).chain(held.take(credence_core::clr::MAX_NESTED_CREDENTIALS)).collect()
 }
 
 /// The status entries of one credential, with its issuer (a list answers for its own
@@ -835,10 +839,10 @@ fn with_live_checks(fixed: &verify::StaticChecks, doc: &Value, options: &VerifyO
     let mut checks = fixed.checks.clone();
     let mut over_budget = false;
     if let Some(cred) = &fixed.credential {
-        let (endorsements, endorsements_over_budget) = endorsement::endorsement_checks(doc, options);
-        checks.extend(endorsements);
+        let (more, endorsements_over_budget) =
+            verify::credential_checks(doc, cred, fixed.open_badge.as_ref(), options, true);
+        checks.extend(more);
         over_budget = endorsements_over_budget;
-        checks.extend(verify::time_and_status_checks(cred, fixed.open_badge.as_ref(), options));
     }
     (checks, over_budget)
 }

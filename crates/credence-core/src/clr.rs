@@ -84,13 +84,7 @@ pub(crate) fn verify_clr_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
         }
     }
     // Its own validity and status, as any credential's (the lists must be the CLR issuer's).
-    let own = VerifyOptions {
-        resolver: options.resolver,
-        now: options.now,
-        status: options.status,
-        recipient_email: None,
-        canon: options.canon,
-    };
+    let own = VerifyOptions { recipient_email: None, ..*options };
     match <model::VerifiableCredential as serde::Deserialize>::deserialize(doc) {
         Ok(vc) => checks.extend(verify::time_and_status_checks(&vc, None, &own)),
         Err(_) => checks.push(check(
@@ -103,13 +97,7 @@ pub(crate) fn verify_clr_with(doc: &Value, options: &VerifyOptions<'_>) -> Verif
         checks.push(recipient_check(doc, email));
     }
 
-    let nested_options = VerifyOptions {
-        resolver: options.resolver,
-        now: options.now,
-        status: options.status,
-        recipient_email: None,
-        canon,
-    };
+    let nested_options = VerifyOptions { recipient_email: None, canon, ..*options };
     // The CLR's own endorsements (and its achievements'); each held credential's are verified
     // with it, one level down.
     let (endorsements, endorsements_over_budget) = crate::endorsement::endorsement_checks(doc, &nested_options);

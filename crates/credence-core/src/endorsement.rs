@@ -85,13 +85,7 @@ pub fn endorsement_checks(doc: &Value, options: &VerifyOptions<'_>) -> (Vec<Chec
         return (checks, false);
     }
     // One time budget for all of them (an earlier deadline of the caller's stays).
-    let options = VerifyOptions {
-        resolver: options.resolver,
-        now: options.now,
-        status: options.status,
-        recipient_email: None,
-        canon: options.canon.with_deadline_from_now(),
-    };
+    let options = VerifyOptions { recipient_email: None, canon: options.canon.with_deadline_from_now(), ..*options };
     let mut over_budget = false;
     let not_one = || format!("not an {ENDORSEMENT_CREDENTIAL}");
     for (name, e) in found {

@@ -390,23 +390,15 @@ pub(crate) fn verify_endorsement(doc: &Value, options: &VerifyOptions<'_>) -> Ve
 
 fn verify_one(doc: &Value, options: &VerifyOptions<'_>, with_endorsements: bool) -> VerificationReport {
     // One time budget for the credential's proofs and its endorsements' together.
-    let options = &VerifyOptions {
-        resolver: options.resolver,
-        now: options.now,
-        status: options.status,
-        recipient_email: options.recipient_email,
-        canon: options.canon.with_deadline_from_now(),
-    };
+    let options = &VerifyOptions { canon: options.canon.with_deadline_from_now(), ..*options };
     let StaticChecks { mut checks, credential, open_badge, mut over_budget } =
         static_checks_with(doc, options.resolver, &options.canon);
     let mut report = match &credential {
         Some(cred) => {
-            if with_endorsements {
-                let (endorsements, endorsements_over_budget) = crate::endorsement::endorsement_checks(doc, options);
-                checks.extend(endorsements);
-                over_budget |= endorsements_over_budget;
-            }
-            checks.extend(time_and_status_checks(cred, open_badge.as_ref(), options));
+            let (more, endorsements_over_budget) =
+                credential_checks(doc, cred, open_badge.as_ref(), options, with_endorsements);
+            checks.extend(more);
+            over_budget |= endorsements_over_budget;
             VerificationReport::new(checks, Some(doc.clone()))
         }
         None if checks.iter().any(|c| c.check == "format") => VerificationReport::new(checks, None),
@@ -546,15 +538,18 @@ pub fn presentation_proof_checks(vp: &Value, resolver: &dyn KeyResolver, limits:
     (checks, over_budget)
 }
 
-/// The checks on the credential's content: its embedded endorsements, then validity,
-/// status, recipient; and whether an endorsement ran out of the budget.
-fn credential_checks(
+/// The checks on the credential's content, the ones that can change over time: its embedded
+/// endorsements (unless `with_endorsements` is false, for an endorsement itself), then
+/// validity, status, recipient; and whether an endorsement ran out of the budget.
+pub fn credential_checks(
     doc: &Value,
     cred: &VerifiableCredential,
     open_badge: Option<&OpenBadgeCredential>,
     options: &VerifyOptions<'_>,
+    with_endorsements: bool,
 ) -> (Vec<Check>, bool) {
-    let (mut checks, over_budget) = crate::endorsement::endorsement_checks(doc, options);
+    let (mut checks, over_budget) =
+        if with_endorsements { crate::endorsement::endorsement_checks(doc, options) } else { (Vec::new(), false) };
     checks.extend(time_and_status_checks(cred, open_badge, options));
     (checks, over_budget)
 }
@@ -877,11 +872,8 @@ fn verify_jwt_one(token: &str, options: &VerifyOptions<'_>, with_endorsements: b
     }
     let mut over_budget = false;
     if let Some(cred) = &cred {
-        let (more, endorsements_over_budget) = if with_endorsements {
-            credential_checks(&credential, cred, open_badge.as_ref(), options)
-        } else {
-            (time_and_status_checks(cred, open_badge.as_ref(), options), false)
-        };
+        let (more, endorsements_over_budget) =
+            credential_checks(&credential, cred, open_badge.as_ref(), options, with_endorsements);
         checks.extend(more);
         over_budget = endorsements_over_budget;
     }
