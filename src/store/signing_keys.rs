@@ -90,6 +90,22 @@ const INSERT_RSA_KEY: &str = "INSERT INTO rsa_signing_keys (id, organization_id,
 const INSERT_RSA_KEY_IF_NONE: &str = "INSERT INTO rsa_signing_keys (id, organization_id, public_jwk, sealed_key, \
      status, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
 
+/// `sql` (one of the two inserts above) bound to a new key's row.
+fn rsa_key_insert(
+    sql: &'static str,
+    organization_id: &str,
+    sealed: String,
+    info: &RsaKeyInfo,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sql)
+        .bind(info.id.clone())
+        .bind(organization_id.to_string())
+        .bind(info.public_key_jwk.to_string())
+        .bind(sealed)
+        .bind(CURRENT)
+        .bind(info.created_at.clone())
+}
+
 /// A new RSA key, sealed for its row: made on a blocking thread, as generating an RSA
 /// key takes long enough to stall the runtime.
 async fn new_rsa_key(organization_id: &str, master: &MasterKey) -> AppResult<(String, RsaKeyInfo)> {
@@ -150,15 +166,7 @@ impl Store {
             return rsa_info_from_row(&row);
         }
         let (sealed, info) = new_rsa_key(organization_id, master).await?;
-        sqlx::query(INSERT_RSA_KEY_IF_NONE)
-            .bind(&info.id)
-            .bind(organization_id)
-            .bind(info.public_key_jwk.to_string())
-            .bind(sealed)
-            .bind(CURRENT)
-            .bind(&info.created_at)
-            .execute(&self.pool)
-            .await?;
+        rsa_key_insert(INSERT_RSA_KEY_IF_NONE, organization_id, sealed, &info).execute(&self.pool).await?;
         let row = current().await?.ok_or_else(|| AppError::Internal("could not settle on a current RSA key".into()))?;
         rsa_info_from_row(&row)
     }
@@ -231,13 +239,7 @@ impl Store {
         }
         let info = self.insert_key(organization_id, master, Some(&mut tx)).await?;
         if let Some((sealed, rsa)) = new_rsa {
-            sqlx::query(INSERT_RSA_KEY)
-                .bind(&rsa.id)
-                .bind(organization_id)
-                .bind(rsa.public_key_jwk.to_string())
-                .bind(sealed)
-                .bind(CURRENT)
-                .bind(&rsa.created_at)
+            rsa_key_insert(INSERT_RSA_KEY, organization_id, sealed, &rsa)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| AppError::unique_violation_as(e, "status", KEY_TAKEN))?;
