@@ -426,10 +426,12 @@ fn create_checked_proof(
 ) -> Result<(Value, SigningInput), ProofError> {
     let config = proof_config(doc, opts)?;
     let unsecured = unsecured(doc, map);
-    let input = match chained_document(&unsecured, &config, &existing_proofs(map)?)? {
-        Some(chained) => signing_input(&chained, &config, opts.cryptosuite)?,
-        None => signing_input(&unsecured, &config, opts.cryptosuite)?,
+    let chained = if opts.previous_proof.is_empty() {
+        None
+    } else {
+        chained_document(&unsecured, &config, &existing_proofs(map)?)?
     };
+    let input = signing_input(chained.as_ref().unwrap_or(&unsecured), &config, opts.cryptosuite)?;
     let signature = key.sign(&input.data_to_sign());
     let mut proof = match config {
         Value::Object(m) => m,
