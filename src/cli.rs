@@ -150,6 +150,10 @@ pub struct DatabaseArgs {
     /// Folder holding the master key [default: keys]
     #[arg(long, env = "CREDENCE_KEYS_DIR")]
     pub keys_dir: Option<PathBuf>,
+    /// Indexes handed out per status list before the next list is opened; below
+    /// 131072 (the specification's minimum) only for tests [default: 131072]
+    #[arg(long, env = "CREDENCE_STATUS_LIST_LENGTH")]
+    pub status_list_length: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +206,7 @@ fn settings_with(config: Option<&PathBuf>, overrides: Overrides, db: &DatabaseAr
         database_url: db.database_url.clone(),
         public_url: db.public_url.clone(),
         keys_dir: db.keys_dir.clone(),
+        status_list_length: db.status_list_length,
         ..overrides
     };
     Settings::resolve(overrides, file, std::env::var("CREDENCE_ADMIN_KEY").ok())
@@ -213,7 +218,15 @@ async fn organization_arg(store: &Store, slug: &str) -> AppResult<crate::domain:
 }
 
 async fn open_store(settings: &Settings) -> AppResult<Store> {
-    let store = Store::connect(&settings.database_url, &settings.public_url).await?;
+    let store = Store::connect(&settings.database_url, &settings.public_url)
+        .await?
+        .with_status_list_length(settings.status_list_length);
+    if settings.status_list_length < credence_core::status_list::MIN_BITS {
+        tracing::warn!(
+            length = settings.status_list_length,
+            "status lists hand out fewer indexes than the specification's minimum list size: for tests only"
+        );
+    }
     store.migrate().await?;
     Ok(store)
 }

@@ -26,6 +26,8 @@ pub struct Overrides {
     pub keys_dir: Option<PathBuf>,
     /// Seconds one outbound fetch of verification may take.
     pub fetch_timeout_secs: Option<u64>,
+    /// Indexes handed out per status list.
+    pub status_list_length: Option<u64>,
 }
 
 /// The optional TOML file. Secrets (the admin key, the master key) are not read
@@ -41,6 +43,8 @@ pub struct FileSettings {
     /// Seconds one outbound fetch of verification may take.
     #[serde(rename = "fetch-timeout")]
     pub fetch_timeout_secs: Option<u64>,
+    /// Indexes handed out per status list before the next list is opened.
+    pub status_list_length: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +60,8 @@ pub struct Settings {
     pub fetch_timeout: std::time::Duration,
     /// A platform admin key given by environment (`CREDENCE_ADMIN_KEY`).
     pub admin_key: Option<String>,
+    /// Indexes handed out per status list before the next list is opened.
+    pub status_list_length: u64,
 }
 
 impl FileSettings {
@@ -104,6 +110,16 @@ impl Settings {
                 ));
             }
         };
+        let status_list_length = overrides
+            .status_list_length
+            .or(file.status_list_length)
+            .unwrap_or(crate::store::DEFAULT_STATUS_LIST_LENGTH);
+        if !(1..=crate::store::MAX_STATUS_LIST_LENGTH).contains(&status_list_length) {
+            return Err(AppError::invalid(
+                "status-list-length",
+                format!("must be 1 to {}", crate::store::MAX_STATUS_LIST_LENGTH),
+            ));
+        }
         Ok(Settings {
             rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
             bind,
@@ -112,6 +128,7 @@ impl Settings {
             keys_dir: overrides.keys_dir.or(file.keys_dir).unwrap_or_else(|| PathBuf::from("keys")),
             fetch_timeout,
             admin_key: admin_key.filter(|k| !k.trim().is_empty()),
+            status_list_length,
         })
     }
 }
@@ -129,6 +146,7 @@ mod tests {
             public_url: None,
             keys_dir: None,
             fetch_timeout_secs: Some(9),
+            status_list_length: Some(64),
         };
         let s = Settings::resolve(
             Overrides { database_url: Some("sqlite://a.db".into()), ..Default::default() },
@@ -141,6 +159,7 @@ mod tests {
         assert_eq!(s.public_url, "http://127.0.0.1:9000");
         assert_eq!(s.rate_limit, 5);
         assert_eq!(s.fetch_timeout, std::time::Duration::from_secs(9));
+        assert_eq!(s.status_list_length, 64);
 
         let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
@@ -156,6 +175,8 @@ mod tests {
         assert!(bad(Overrides { public_url: Some("example.org".into()), ..Default::default() }));
         assert!(bad(Overrides { fetch_timeout_secs: Some(0), ..Default::default() }));
         assert!(bad(Overrides { fetch_timeout_secs: Some(61), ..Default::default() }));
+        assert!(bad(Overrides { status_list_length: Some(0), ..Default::default() }));
+        assert!(bad(Overrides { status_list_length: Some(1 << 30), ..Default::default() }));
         assert!(toml::from_str::<FileSettings>("admin-key = 'x'").is_err());
     }
 }

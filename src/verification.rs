@@ -24,7 +24,7 @@ use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
 use crate::fetch::{FetchPolicy, Fetcher};
 use crate::keyring;
-use crate::store::Store;
+use crate::store::{StatusListId, Store};
 use credence_core::baking::{self, BakedCredential};
 use credence_core::canon::CanonLimits;
 use credence_core::format::CredentialFormat;
@@ -475,29 +475,21 @@ async fn own_statuses(
     sources: &mut StatusSources,
 ) -> AppResult<Vec<String>> {
     let mut foreign = Vec::new();
-    let prefix = format!("{}/status/", store.public_url);
     for (issuer, list, purpose, index) in entries {
-        let answer = match list.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) {
-            Some((slug, list_purpose)) => {
-                let parsed: Option<StatusPurpose> = list_purpose.parse().ok();
-                match (store.organization_by_slug(slug).await?, parsed) {
-                    (Some(org), _) if !names_organization(store, &org, issuer) => StatusAnswer::Unknown(format!(
-                        "status list {list} is {}'s, not the credential's issuer {issuer}'s",
-                        org.name
-                    )),
-                    (Some(org), Some(p)) if p.as_str() == purpose => {
-                        if store.status_bit(&org.id, p, *index).await? {
-                            StatusAnswer::Set
-                        } else {
-                            StatusAnswer::Clear
-                        }
-                    }
-                    (Some(_), Some(_)) => {
-                        StatusAnswer::Unknown(format!("the entry's purpose {purpose} does not match its list"))
-                    }
-                    _ => StatusAnswer::Unknown(format!("{list} is not a status list of this service")),
+        let answer = match store.own_status_list(list) {
+            Some((slug, parsed)) => match (store.organization_by_slug(slug).await?, parsed) {
+                (Some(org), _) if !names_organization(store, &org, issuer) => StatusAnswer::Unknown(format!(
+                    "status list {list} is {}'s, not the credential's issuer {issuer}'s",
+                    org.name
+                )),
+                (Some(org), Some(l)) if l.purpose.as_str() == purpose => {
+                    if store.status_bit(&org.id, l, *index).await? { StatusAnswer::Set } else { StatusAnswer::Clear }
                 }
-            }
+                (Some(_), Some(_)) => {
+                    StatusAnswer::Unknown(format!("the entry's purpose {purpose} does not match its list"))
+                }
+                _ => StatusAnswer::Unknown(format!("{list} is not a status list of this service")),
+            },
             None => {
                 if !foreign.contains(list) {
                     foreign.push(list.clone());
@@ -881,8 +873,8 @@ async fn verify_stored(
     let Some((revoked, suspended)) = store.credential_state(id).await? else { return Ok(None) };
     let mut statuses = StatusSources::new();
     let issuer = known.issuer.as_deref().unwrap_or_default();
-    for (list, purpose, index, p) in &known.entries {
-        let bit = match p {
+    for (list, purpose, index, l) in &known.entries {
+        let bit = match l.purpose {
             StatusPurpose::Revocation => revoked,
             StatusPurpose::Suspension => suspended,
         };
@@ -910,8 +902,8 @@ async fn verify_stored(
 struct StoredFacts {
     document: Value,
     issuer: Option<String>,
-    /// Each entry's list, purpose, index, and the purpose parsed.
-    entries: Vec<(String, String, u64, StatusPurpose)>,
+    /// Each entry's list URL, purpose, index, and the list it names.
+    entries: Vec<(String, String, u64, StatusListId)>,
     /// The organization, when the credential's issuer is its Profile or did:web.
     registered: Option<Organization>,
 }
@@ -925,8 +917,9 @@ impl StoredFacts {
         }
         let mut entries = Vec::new();
         for (_, list, purpose, index) in status_entries(&c.document) {
-            match purpose.parse::<StatusPurpose>() {
-                Ok(p) if list == store.status_list_url(&org.slug, p) => entries.push((list, purpose, index, p)),
+            let own = store.own_status_list(&list).filter(|(slug, _)| *slug == org.slug).and_then(|(_, l)| l);
+            match own {
+                Some(l) if l.purpose.as_str() == purpose => entries.push((list, purpose, index, l)),
                 _ => return Ok(None),
             }
         }

@@ -27,10 +27,9 @@ use crate::http::problem::Problem;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
 use crate::store::{
     Claim, CredentialFilter, IdempotencyKey, LearnerProgress, Once, ProgressFilter, SignoffRequest, StatusChange,
-    StoredAnswer, StoredCredential, Tx,
+    StatusListId, StoredAnswer, StoredCredential, Tx,
 };
 use credence_core::sealed_key::MasterKey;
-use credence_core::status_list::StatusPurpose;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -46,6 +45,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(unsuspend_credential))
         .routes(routes!(public_credential))
         .routes(routes!(status_list))
+        .routes(routes!(numbered_status_list))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(view_signoff, decide_signoff))
@@ -636,7 +636,7 @@ async fn public_credential(
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(c.document).into_response().into_body()).into_response())
 }
 
-/// An organization's signed BitstringStatusListCredential for `revocation` or
+/// An organization's first signed BitstringStatusListCredential for `revocation` or
 /// `suspension` (public). Revalidate with the ETag: it changes with every change.
 #[utoipa::path(get, path = "/status/{org}/{purpose}", tag = "public",
     params(("org" = String, Path, description = "Organization slug"), ("purpose" = String, Path, description = "revocation or suspension")),
@@ -647,9 +647,37 @@ async fn status_list(
     ApiPath((org, purpose)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let purpose: StatusPurpose = purpose.parse().map_err(|_| AppError::NotFound("status list"))?;
-    let org = state.store.organization_by_slug(&org).await?.ok_or(AppError::NotFound("status list"))?;
-    let list = state.status_lists.signed(&state.store, &state.master_key, &org, purpose).await?;
+    serve_status_list(&state, &org, StatusListId::from_url_parts(&purpose, None), &headers).await
+}
+
+/// An organization's next signed BitstringStatusListCredentials, opened as the ones
+/// before fill (public): list `n` of `revocation` or `suspension`, from 1.
+#[utoipa::path(get, path = "/status/{org}/{purpose}/{number}", tag = "public",
+    params(("org" = String, Path, description = "Organization slug"), ("purpose" = String, Path, description = "revocation or suspension"),
+        ("number" = String, Path, description = "The list's number: 1, 2, ... (the first list's URL has none)")),
+    responses((status = 200, body = Object, description = "BitstringStatusListCredential"), (status = 304, description = "Not modified"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn numbered_status_list(
+    State(state): State<AppState>,
+    ApiPath((org, purpose, number)): ApiPath<(String, String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    serve_status_list(&state, &org, StatusListId::from_url_parts(&purpose, Some(&number)), &headers).await
+}
+
+/// Answers with a signed list, or 304 when the client's copy is current.
+async fn serve_status_list(
+    state: &AppState,
+    org: &str,
+    list: Option<StatusListId>,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
+    let list = list.ok_or(AppError::NotFound("status list"))?;
+    let org = state.store.organization_by_slug(org).await?.ok_or(AppError::NotFound("status list"))?;
+    if !state.store.status_list_exists(&org.id, list).await? {
+        return Err(AppError::NotFound("status list"));
+    }
+    let list = state.status_lists.signed(&state.store, &state.master_key, &org, list).await?;
     let etag = format!("\"{}-{}\"", list.version, list.key_id);
     let matches = headers
         .get(header::IF_NONE_MATCH)

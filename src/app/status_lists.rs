@@ -9,10 +9,11 @@ use serde_json::Value;
 use crate::domain::credential::format_time;
 use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
-use crate::store::{STATUS_LIST_LENGTH, Store};
+use crate::store::{StatusListId, Store};
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::sealed_key::MasterKey;
-use credence_core::status_list::{Bitstring, StatusPurpose, status_list_credential};
+use credence_core::status_list::MIN_BITS;
+use credence_core::status_list::{Bitstring, status_list_credential};
 
 /// A signed status list credential built from one version of the list.
 #[derive(Clone)]
@@ -24,24 +25,25 @@ pub struct SignedStatusList {
     pub body: Arc<Value>,
 }
 
-/// The signed lists, by organization and purpose: a cache, the database holds the truth.
+/// The signed lists, by organization and list: a cache, the database holds the truth.
 #[derive(Default)]
 pub struct StatusLists {
-    signed: Mutex<HashMap<(String, &'static str), SignedStatusList>>,
+    signed: Mutex<HashMap<(String, StatusListId), SignedStatusList>>,
 }
 
 impl StatusLists {
-    /// The organization's signed list for `purpose`, as of now.
+    /// The organization's signed `list`, as of now. The caller has checked that the
+    /// organization has it ([`Store::status_list_exists`]).
     pub async fn signed(
         &self,
         store: &Store,
         master: &MasterKey,
         org: &Organization,
-        purpose: StatusPurpose,
+        list: StatusListId,
     ) -> AppResult<SignedStatusList> {
-        let version = store.status_list_version(&org.id, purpose).await?;
+        let version = store.status_list_version(&org.id, list).await?;
         let key = store.current_signing_key(&org.id, master).await?;
-        let cache_key = (org.id.clone(), purpose.as_str());
+        let cache_key = (org.id.clone(), list);
         let cached = self
             .signed
             .lock()
@@ -51,15 +53,18 @@ impl StatusLists {
         if let Some(list) = cached {
             return Ok(list);
         }
-        let mut bits = Bitstring::with_len(STATUS_LIST_LENGTH).map_err(|e| AppError::Internal(e.to_string()))?;
-        for index in store.status_list_set_indexes(&org.id, purpose).await? {
+        // Never shorter than the specification's minimum, whatever the number of indexes
+        // handed out per list.
+        let length = store.status_list_served_length(&org.id, list).await?.max(MIN_BITS).next_multiple_of(8);
+        let mut bits = Bitstring::with_len(length).map_err(|e| AppError::Internal(e.to_string()))?;
+        for index in store.status_list_set_indexes(&org.id, list).await? {
             bits.set(index, true).map_err(|e| AppError::Internal(e.to_string()))?;
         }
-        let id = store.status_list_url(&org.slug, purpose);
+        let id = store.status_list_url(&org.slug, list);
         let unsigned = status_list_credential(
             &id,
             &org.profile_url,
-            purpose,
+            list.purpose,
             &bits,
             &format_time(time::OffsetDateTime::now_utc()),
         );

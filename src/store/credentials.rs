@@ -1,6 +1,5 @@
 //! Issued credentials, their status-list entries, and idempotency records.
 
-use rand::Rng;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -12,10 +11,6 @@ use super::{Store, now};
 use crate::error::{AppError, AppResult};
 use credence_core::model::CredentialStatus;
 use credence_core::status_list::StatusPurpose;
-
-/// Entries per status list: the spec's minimum of 131,072 (16 KiB), which keeps a
-/// list from revealing much about how many credentials exist.
-pub const STATUS_LIST_LENGTH: u64 = 131_072;
 
 /// A stored credential.
 #[derive(Debug, Clone)]
@@ -83,29 +78,9 @@ impl Written {
     }
 }
 
-const INSERT_STATUS_ENTRY: &str = "INSERT INTO status_entries (organization_id, purpose, list_index, credential_id) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-
-/// The tables whose rows own status entries (`status_entries.credential_id`), each with
-/// `revoked_at` and `suspended`: credentials issued here, and those signed through the
-/// VC API with a status entry.
-const STATUS_HOLDERS: [&str; 2] = ["credentials", "vc_api_credentials"];
-
-/// Tries of random indexes before a list is called full.
-const STATUS_INDEX_TRIES: usize = 64;
-
 const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, \
      achievement_version, document, jwt, award_kind, award_narrative, issued_at, valid_until) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING";
-
-/// A random index of a status list, to try.
-fn status_index_candidate() -> i64 {
-    rand::thread_rng().gen_range(0..STATUS_LIST_LENGTH) as i64
-}
-
-fn status_list_full(purpose: StatusPurpose) -> AppError {
-    AppError::Internal(format!("the {purpose} status list of this organization is full"))
-}
 
 fn document_text(document: &Value) -> AppResult<String> {
     serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))
@@ -153,15 +128,6 @@ pub(super) fn credential_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<St
 impl Store {
     pub fn credential_url(&self, id: &str) -> String {
         format!("{}/credentials/{id}", self.public_url)
-    }
-
-    pub fn status_list_url(&self, org_slug: &str, purpose: StatusPurpose) -> String {
-        format!("{}/status/{org_slug}/{}", self.public_url, purpose.as_str())
-    }
-
-    /// The entry of a credential in one of its organization's status lists.
-    pub fn status_entry(&self, organization_slug: &str, purpose: StatusPurpose, index: u64) -> CredentialStatus {
-        CredentialStatus::bitstring(&self.status_list_url(organization_slug, purpose), purpose.as_str(), index)
     }
 
     pub async fn credential(&self, id: &str) -> AppResult<Option<StoredCredential>> {
@@ -226,23 +192,6 @@ impl Store {
             .collect()
     }
 
-    pub(super) async fn bump_status_list(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        organization_id: &str,
-        purpose: StatusPurpose,
-    ) -> AppResult<()> {
-        sqlx::query(
-            "INSERT INTO status_lists (organization_id, purpose, version) VALUES ($1, $2, 1) \
-             ON CONFLICT (organization_id, purpose) DO UPDATE SET version = status_lists.version + 1",
-        )
-        .bind(organization_id)
-        .bind(purpose.as_str())
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
     /// Revokes (permanently, with a reason), or sets or clears suspension. Returns the
     /// credential as it now is; the status list changes in the same transaction.
     pub async fn change_credential_status(
@@ -279,7 +228,7 @@ impl Store {
                 StatusPurpose::Suspension
             }
         };
-        self.bump_status_list(&mut tx, organization_id, purpose).await?;
+        self.bump_status_list_of(&mut tx, id, purpose).await?;
         let state = match change {
             StatusChange::Revoke(_) => "revoked",
             StatusChange::Suspend => "suspended",
@@ -297,67 +246,6 @@ impl Store {
         tx.commit().await?;
         self.credential(id).await?.ok_or(AppError::NotFound("credential"))
     }
-
-    /// The version of a status list (0 before any change): its ETag.
-    pub async fn status_list_version(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<i64> {
-        let row = sqlx::query("SELECT version FROM status_lists WHERE organization_id = $1 AND purpose = $2")
-            .bind(organization_id)
-            .bind(purpose.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get("version")?,
-            None => 0,
-        })
-    }
-
-    /// The indexes whose bit is set: revoked credentials, or suspended ones.
-    pub async fn status_list_set_indexes(&self, organization_id: &str, purpose: StatusPurpose) -> AppResult<Vec<u64>> {
-        let condition = match purpose {
-            StatusPurpose::Revocation => "c.revoked_at IS NOT NULL",
-            StatusPurpose::Suspension => "c.suspended = 1",
-        };
-        // Credentials issued here, then those signed through the VC API.
-        let mut set = Vec::new();
-        for table in STATUS_HOLDERS {
-            let sql = format!(
-                "SELECT e.list_index FROM status_entries e JOIN {table} c ON c.id = e.credential_id \
-                 WHERE e.organization_id = $1 AND e.purpose = $2 AND {condition}"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(organization_id)
-                .bind(purpose.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-            for r in &rows {
-                set.push(r.try_get::<i64, _>("list_index")? as u64);
-            }
-        }
-        Ok(set)
-    }
-
-    /// Whether one bit of an organization's list is set (an index not handed out is clear).
-    pub async fn status_bit(&self, organization_id: &str, purpose: StatusPurpose, index: u64) -> AppResult<bool> {
-        for table in STATUS_HOLDERS {
-            let sql = format!(
-                "SELECT c.revoked_at, c.suspended FROM status_entries e JOIN {table} c ON c.id = e.credential_id \
-                 WHERE e.organization_id = $1 AND e.purpose = $2 AND e.list_index = $3"
-            );
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(organization_id)
-                .bind(purpose.as_str())
-                .bind(i64::try_from(index).unwrap_or(i64::MAX))
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some(row) = row {
-                return Ok(match purpose {
-                    StatusPurpose::Revocation => row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
-                    StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
-                });
-            }
-        }
-        Ok(false)
-    }
 }
 
 impl Tx<'_> {
@@ -366,8 +254,7 @@ impl Tx<'_> {
         self.query_opt(&credential_for_sql(), args![learner_id, achievement_id], |row| credential_from_row(row))
     }
 
-    /// Writes a credential: a random free index in each status list (the primary
-    /// key makes an index impossible to hand out twice, across instances), the
+    /// Writes a credential: a free index in each of its organization's status lists, the
     /// document `sign` makes with those entries, its claim, and the count of its
     /// achievement version. `None`, with nothing written, when the learner already
     /// holds the achievement (a concurrent transaction issued it first: on
@@ -380,10 +267,7 @@ impl Tx<'_> {
         let store = self.store();
         let mut statuses = Vec::new();
         for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-            let index = self.allocate_status_index(c.organization_id, purpose, c.id)?;
-            let index =
-                u64::try_from(index).map_err(|_| AppError::Internal(format!("status index {index} is negative")))?;
-            statuses.push(store.status_entry(c.organization_slug, purpose, index));
+            statuses.push(self.allocate_status_entry(c.organization_id, c.organization_slug, purpose, c.id)?);
         }
         let signed = sign(statuses)?;
         let issued_at = now();
@@ -414,23 +298,6 @@ impl Tx<'_> {
         let created_at = now();
         self.execute(super::claims::INSERT_CLAIM, args![c.id, &hash, &created_at])?;
         Ok(Some(Written { signed, issued_at, claim_url: store.claim_url(&token) }))
-    }
-
-    pub(super) fn allocate_status_index(
-        &mut self,
-        organization_id: &str,
-        purpose: StatusPurpose,
-        credential_id: &str,
-    ) -> AppResult<i64> {
-        for _ in 0..STATUS_INDEX_TRIES {
-            let candidate = status_index_candidate();
-            let inserted =
-                self.execute(INSERT_STATUS_ENTRY, args![organization_id, purpose.as_str(), candidate, credential_id])?;
-            if inserted == 1 {
-                return Ok(candidate);
-            }
-        }
-        Err(status_list_full(purpose))
     }
 }
 

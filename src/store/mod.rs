@@ -16,6 +16,7 @@ mod results;
 mod rows;
 mod signing_keys;
 mod sqlite_writer;
+mod status_lists;
 pub(crate) mod unit;
 mod vc_api_credentials;
 
@@ -31,9 +32,10 @@ pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
-pub use credentials::{CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, StatusChange, StoredCredential, Written};
+pub use credentials::{CredentialFilter, Issuing, Signed, StatusChange, StoredCredential, Written};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
+pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
 pub use vc_api_credentials::VcApiStatusChange;
 
@@ -56,6 +58,10 @@ pub struct Store {
     /// On a SQLite file: the connection that runs issuance in group commits. Only
     /// `store` knows whether there is one (see [`Store::issuing`]).
     writer: Option<std::sync::Arc<SqliteWriter>>,
+    /// Indexes handed out per status list (see `store::status_lists`).
+    status_list_length: u64,
+    /// Where status-list allocation starts (a hint; see `store::status_lists`).
+    newest_status_lists: std::sync::Arc<status_lists::NewestLists>,
 }
 
 impl Store {
@@ -108,6 +114,8 @@ impl Store {
             public_url: public_url.trim_end_matches('/').to_string(),
             pending_counts: Default::default(),
             writer,
+            status_list_length: DEFAULT_STATUS_LIST_LENGTH,
+            newest_status_lists: Default::default(),
         })
     }
 

@@ -37,13 +37,9 @@ impl Tx<'_> {
             return Err(taken_id());
         }
         let id = new_id();
-        let store = self.store();
         let mut statuses = Vec::new();
         for purpose in purposes {
-            let index = self.allocate_status_index(organization_id, *purpose, &id)?;
-            let index =
-                u64::try_from(index).map_err(|_| AppError::Internal(format!("status index {index} is negative")))?;
-            statuses.push(store.status_entry(organization_slug, *purpose, index));
+            statuses.push(self.allocate_status_entry(organization_id, organization_slug, *purpose, &id)?);
         }
         let signed = sign(statuses)?;
         if self.execute(INSERT, args![&id, organization_id, credential_id, &now()])? == 0 {
@@ -121,7 +117,7 @@ impl Store {
             }
             .execute(&mut *tx)
             .await?;
-            self.bump_status_list(&mut tx, organization_id, purpose).await?;
+            self.bump_status_list_of(&mut tx, &id, purpose).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -29,6 +29,7 @@ mod openapi;
 mod rich_credential;
 mod signable_input;
 mod signing_keys;
+mod status_rollover;
 mod unit_of_work;
 mod verify_api;
 mod verify_clr;

@@ -1,5 +1,6 @@
 //! Two `credence serve` processes on ONE PostgreSQL database, taking requests for
-//! the same organization at once: no status-list index handed out twice, no
+//! the same organization at once: no status-list index handed out twice (with lists
+//! of 16 indexes, so that both instances open new lists as they fill), no
 //! duplicate credential, rule evaluation and Idempotency-Key consistent across
 //! instances.
 //!
@@ -101,6 +102,7 @@ fn two_instances_on_one_postgres_database_stay_correct() {
         ("CREDENCE_MASTER_KEY", master.as_str()),
         ("CREDENCE_KEYS_DIR", keys_dir.as_str()),
         ("CREDENCE_PUBLIC_URL", "https://badges.example.ca"),
+        ("CREDENCE_STATUS_LIST_LENGTH", "16"),
         ("RUST_LOG", "warn"),
     ];
     let a = crate::http1::Server::start(BIN, dir.path(), "instance-a", &env);
@@ -271,8 +273,8 @@ fn two_instances_on_one_postgres_database_stay_correct() {
         .unwrap();
         assert_eq!(dup_credentials, 0, "a learner holds the same achievement twice");
         let dup_indexes: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM (SELECT organization_id, purpose, list_index FROM status_entries \
-             GROUP BY organization_id, purpose, list_index HAVING COUNT(*) > 1) d",
+            "SELECT COUNT(*) AS n FROM (SELECT organization_id, purpose, list_number, list_index FROM status_entries \
+             GROUP BY organization_id, purpose, list_number, list_index HAVING COUNT(*) > 1) d",
         )
         .fetch_one(&mut conn)
         .await
@@ -304,8 +306,8 @@ fn two_instances_on_one_postgres_database_stay_correct() {
             .unwrap()
             .try_get("n")
             .unwrap();
-        let status_rows: Vec<(String, String, i64)> =
-            sqlx::query("SELECT credential_id, purpose, list_index FROM status_entries")
+        let status_rows: Vec<(String, String, i64, i64)> =
+            sqlx::query("SELECT credential_id, purpose, list_number, list_index FROM status_entries")
                 .fetch_all(&mut conn)
                 .await
                 .unwrap()
@@ -314,6 +316,7 @@ fn two_instances_on_one_postgres_database_stay_correct() {
                     (
                         r.try_get("credential_id").unwrap(),
                         r.try_get("purpose").unwrap(),
+                        r.try_get("list_number").unwrap(),
                         r.try_get("list_index").unwrap(),
                     )
                 })
@@ -331,10 +334,21 @@ fn two_instances_on_one_postgres_database_stay_correct() {
 
     // Every credential has exactly one entry per list, no entry is orphaned, and the
     // indexes written in the signed documents are the reserved ones, all different.
-    let mut by_credential: HashMap<&str, Vec<(&str, i64)>> = HashMap::new();
-    for (cred, purpose, index) in &status_rows {
-        by_credential.entry(cred.as_str()).or_default().push((purpose.as_str(), *index));
+    let list_url = |purpose: &str, number: i64| match number {
+        0 => format!("https://badges.example.ca/status/multi/{purpose}"),
+        n => format!("https://badges.example.ca/status/multi/{purpose}/{n}"),
+    };
+    let mut by_credential: HashMap<&str, Vec<(String, i64)>> = HashMap::new();
+    for (cred, purpose, number, index) in &status_rows {
+        assert!((0..16).contains(index), "index {index} is outside a list of 16");
+        by_credential.entry(cred.as_str()).or_default().push((list_url(purpose, *number), *index));
     }
+    let lists: HashSet<(&str, i64)> = status_rows.iter().map(|(_, p, n, _)| (p.as_str(), *n)).collect();
+    assert!(
+        lists.len() >= 2 * 17,
+        "{} credentials in lists of 16 fill at least 17 lists per purpose: {lists:?}",
+        docs.len()
+    );
     assert_eq!(by_credential.len(), docs.len(), "status entries without a credential, or credentials without entries");
     let mut seen = HashSet::new();
     for (id, doc) in &docs {
@@ -342,14 +356,23 @@ fn two_instances_on_one_postgres_database_stay_correct() {
         assert_eq!(entries.len(), 2, "credential {id}: {entries:?}");
         let doc: Value = serde_json::from_str(doc).unwrap();
         for status in doc["credentialStatus"].as_array().expect("credentialStatus") {
-            let purpose = status["statusPurpose"].as_str().unwrap();
+            let list = status["statusListCredential"].as_str().unwrap().to_string();
             let index: i64 = status["statusListIndex"].as_str().unwrap().parse().unwrap();
             assert!(
-                entries.contains(&(purpose, index)),
-                "credential {id}: document says {purpose} {index}, store says {entries:?}"
+                entries.contains(&(list.clone(), index)),
+                "credential {id}: document says {list} {index}, store says {entries:?}"
             );
-            assert!(seen.insert((purpose.to_string(), index)), "{purpose} index {index} is in two credentials");
+            assert!(seen.insert((list.clone(), index)), "{list} index {index} is in two credentials");
         }
+    }
+    // Every list is served, by either instance, signed under its own URL.
+    for (i, (purpose, number)) in lists.iter().enumerate() {
+        let url = list_url(purpose, *number);
+        let mut c = crate::http1::Conn::new(&addrs[i % 2]);
+        let r = c.get(url.trim_start_matches("https://badges.example.ca"), None);
+        assert_eq!(r.status, 200, "{url}: {}", r.body);
+        assert_eq!(r.json()["id"], url.as_str());
+        assert!(r.json()["proof"].is_object(), "{url} is signed");
     }
     drop(a);
     drop(b);

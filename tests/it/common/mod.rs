@@ -88,6 +88,7 @@ pub async fn app_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         store.ensure_bootstrap_admin_key().await.expect("admin key").expect("first start creates the admin key");
     let state = configure(AppState::new(store.clone(), credence_core::sealed_key::MasterKey::generate(), None));
     let master_key = state.master_key.clone();
+    let store = state.store.clone();
     TestApp { router: router(state), store, master_key, admin_key: admin.key, _dir: dir }
 }
 
