@@ -8,6 +8,7 @@ CREATE TABLE status_entries_by_list (
     list_number BIGINT NOT NULL,
     list_index BIGINT NOT NULL,
     credential_id TEXT NOT NULL,
+    is_set BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (organization_id, purpose, list_number, list_index)
 );
 INSERT INTO status_entries_by_list (organization_id, purpose, list_number, list_index, credential_id)
@@ -28,8 +29,12 @@ INSERT INTO status_lists_by_number (organization_id, purpose, list_number, versi
 DROP TABLE status_lists;
 ALTER TABLE status_lists_by_number RENAME TO status_lists;
 
--- Building a list reads only its set bits: the few revoked or suspended credentials.
-CREATE INDEX credentials_revoked ON credentials(organization_id) WHERE revoked_at IS NOT NULL;
-CREATE INDEX credentials_suspended ON credentials(organization_id) WHERE suspended = 1;
-CREATE INDEX vc_api_credentials_revoked ON vc_api_credentials(organization_id) WHERE revoked_at IS NOT NULL;
-CREATE INDEX vc_api_credentials_suspended ON vc_api_credentials(organization_id) WHERE suspended = 1;
+-- Each entry carries its bit, set when its credential is revoked (or suspended), so
+-- that building a list reads only its set entries, through a partial index.
+UPDATE status_entries SET is_set = 1 WHERE purpose = 'revocation' AND credential_id IN
+    (SELECT id FROM credentials WHERE revoked_at IS NOT NULL
+     UNION SELECT id FROM vc_api_credentials WHERE revoked_at IS NOT NULL);
+UPDATE status_entries SET is_set = 1 WHERE purpose = 'suspension' AND credential_id IN
+    (SELECT id FROM credentials WHERE suspended = 1
+     UNION SELECT id FROM vc_api_credentials WHERE suspended = 1);
+CREATE INDEX status_entries_set ON status_entries(organization_id, purpose, list_number, list_index) WHERE is_set = 1;

@@ -228,7 +228,7 @@ impl Store {
                 StatusPurpose::Suspension
             }
         };
-        self.bump_status_list_of(&mut tx, id, purpose).await?;
+        self.set_status_bit(&mut tx, id, purpose, !matches!(change, StatusChange::Unsuspend)).await?;
         let state = match change {
             StatusChange::Revoke(_) => "revoked",
             StatusChange::Suspend => "suspended",

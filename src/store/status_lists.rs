@@ -38,11 +38,6 @@ const TRIES_PER_LIST: usize = 32;
 /// wrong, and the call is refused rather than looping.
 const MAX_LISTS_PER_ALLOCATION: usize = 4;
 
-/// The tables whose rows own status entries (`status_entries.credential_id`), each with
-/// `revoked_at` and `suspended`: credentials issued here, and those signed through the
-/// VC API with a status entry.
-const STATUS_HOLDERS: [&str; 2] = ["credentials", "vc_api_credentials"];
-
 /// On SQLite the issuing writer is the only one inserting, so an insert never waits.
 const INSERT_ENTRY_SQLITE: &str = "INSERT INTO status_entries (organization_id, purpose, list_number, list_index, \
      credential_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
@@ -191,68 +186,55 @@ impl Store {
     }
 
     /// The indexes of a list whose bit is set: revoked credentials, or suspended ones.
+    /// Read through the partial index of set entries: a list's cost is its set bits.
     pub async fn status_list_set_indexes(&self, organization_id: &str, list: StatusListId) -> AppResult<Vec<u64>> {
-        let condition = match list.purpose {
-            StatusPurpose::Revocation => "c.revoked_at IS NOT NULL",
-            StatusPurpose::Suspension => "c.suspended = 1",
-        };
-        // Credentials issued here, then those signed through the VC API. The few set
-        // credentials are found first (their partial index), then each one's entries:
-        // SQLite keeps the order of a CROSS JOIN, PostgreSQL plans it as any join. A
-        // list's cost is then its set bits, not its length.
-        let mut set = Vec::new();
-        for table in STATUS_HOLDERS {
-            let sql = format!(
-                "SELECT e.list_index FROM {table} c CROSS JOIN status_entries e \
-                 WHERE e.credential_id = c.id AND c.organization_id = $1 AND {condition} \
-                 AND e.purpose = $2 AND e.list_number = $3"
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(organization_id)
-                .bind(list.purpose.as_str())
-                .bind(list.number)
-                .fetch_all(&self.pool)
-                .await?;
-            for r in &rows {
-                set.push(r.try_get::<i64, _>("list_index")? as u64);
-            }
-        }
-        Ok(set)
+        let rows = sqlx::query(
+            "SELECT list_index FROM status_entries \
+             WHERE organization_id = $1 AND purpose = $2 AND list_number = $3 AND is_set = 1",
+        )
+        .bind(organization_id)
+        .bind(list.purpose.as_str())
+        .bind(list.number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>("list_index")? as u64)).collect()
     }
 
     /// Whether one bit of an organization's list is set (an index not handed out is clear).
     pub async fn status_bit(&self, organization_id: &str, list: StatusListId, index: u64) -> AppResult<bool> {
         let Ok(index) = i64::try_from(index) else { return Ok(false) };
-        for table in STATUS_HOLDERS {
-            let sql = format!(
-                "SELECT c.revoked_at, c.suspended FROM status_entries e JOIN {table} c ON c.id = e.credential_id \
-                 WHERE e.organization_id = $1 AND e.purpose = $2 AND e.list_number = $3 AND e.list_index = $4"
-            );
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(organization_id)
-                .bind(list.purpose.as_str())
-                .bind(list.number)
-                .bind(index)
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some(row) = row {
-                return Ok(match list.purpose {
-                    StatusPurpose::Revocation => row.try_get::<Option<String>, _>("revoked_at")?.is_some(),
-                    StatusPurpose::Suspension => row.try_get::<i64, _>("suspended")? != 0,
-                });
-            }
-        }
-        Ok(false)
+        let row = sqlx::query(
+            "SELECT is_set FROM status_entries \
+             WHERE organization_id = $1 AND purpose = $2 AND list_number = $3 AND list_index = $4",
+        )
+        .bind(organization_id)
+        .bind(list.purpose.as_str())
+        .bind(list.number)
+        .bind(index)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>("is_set")? != 0,
+            None => false,
+        })
     }
 
-    /// Bumps the version of the `purpose` list holding the entry of the credential whose
-    /// row id is `credential_row_id`: its status changed.
-    pub(super) async fn bump_status_list_of(
+    /// Sets or clears the `purpose` bit of the credential whose row id is
+    /// `credential_row_id`, and bumps the version of the list holding it, in the
+    /// caller's transaction (with the change of the credential's own row).
+    pub(super) async fn set_status_bit(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         credential_row_id: &str,
         purpose: StatusPurpose,
+        set: bool,
     ) -> AppResult<()> {
+        sqlx::query("UPDATE status_entries SET is_set = $1 WHERE credential_id = $2 AND purpose = $3")
+            .bind(i64::from(set))
+            .bind(credential_row_id)
+            .bind(purpose.as_str())
+            .execute(&mut **tx)
+            .await?;
         sqlx::query(
             "INSERT INTO status_lists (organization_id, purpose, list_number, version) \
              SELECT organization_id, purpose, list_number, 1 FROM status_entries WHERE credential_id = $1 AND purpose = $2 \

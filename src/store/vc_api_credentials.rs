@@ -117,7 +117,7 @@ impl Store {
             }
             .execute(&mut *tx)
             .await?;
-            self.bump_status_list_of(&mut tx, &id, purpose).await?;
+            self.set_status_bit(&mut tx, &id, purpose, *change != VcApiStatusChange::Unsuspend).await?;
         }
         tx.commit().await?;
         Ok(())
