@@ -23,12 +23,11 @@
 
 #[path = "../tests/it/http1/mod.rs"]
 mod http1;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_credence");
 
@@ -50,30 +49,9 @@ fn main() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let pg_base = std::env::var("LOAD_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let pg_name = format!("credence_load_{}", uuid::Uuid::new_v4().simple());
-    let database_url = match backend.as_str() {
-        "postgres" => {
-            rt.block_on(admin_sql(&pg_base, &format!("CREATE DATABASE \"{pg_name}\"")));
-            format!("{}/{pg_name}", &pg_base[..pg_base.rfind('/').expect("URL has a path")])
-        }
-        "sqlite" => format!("sqlite://{}/credence.db", dir.path().display()),
-        other => panic!("LOAD_DATABASE must be sqlite or postgres, not {other}"),
-    };
-    // Whatever happens below, the PostgreSQL database goes away at the end.
-    struct DropDb<'a> {
-        rt: &'a tokio::runtime::Runtime,
-        base: String,
-        name: Option<String>,
-    }
-    impl Drop for DropDb<'_> {
-        fn drop(&mut self) {
-            if let Some(n) = &self.name {
-                self.rt.block_on(admin_sql(&self.base, &format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)")));
-            }
-        }
-    }
-    let _drop_db = DropDb { rt: &rt, base: pg_base.clone(), name: (backend == "postgres").then(|| pg_name.clone()) };
+    // Whatever happens below, a PostgreSQL database goes away at the end.
+    let database = support::RunDatabase::fresh(&backend, dir.path());
+    let database_url = database.url.clone();
 
     let admin = http1::random_admin_key();
     let master = http1::random_master_key_hex();
@@ -94,26 +72,7 @@ fn main() {
     let addr = server.addr.clone();
     let (rss_start, _) = server.rss_kib();
 
-    // Organization, issuer key, achievement.
-    let mut c = http1::Conn::new(&addr);
-    let r = c.post(
-        "/api/v1/organizations",
-        &admin,
-        &json!({"slug": "load", "name": "Load College", "kind": "college"}),
-        &[],
-    );
-    assert_eq!(r.status, 201, "create organization: {}", r.body);
-    let r = c.post("/api/v1/organizations/load/api-keys", &admin, &json!({"name": "load", "role": "issuer"}), &[]);
-    assert_eq!(r.status, 201, "create key: {}", r.body);
-    let key = r.json()["key"].as_str().expect("key").to_string();
-    let achievement = json!({
-        "slug": "attend", "name": "Attendance", "description": "Attended the session.",
-        "criteria": {"narrative": "Attend the session."}, "achievementType": "Badge", "tier": "badge",
-        "language": "en", "rule": {"allOf": [{"component": "session", "completed": true}]}
-    });
-    let r = c.post("/api/v1/organizations/load/achievements", &admin, &achievement, &[]);
-    assert_eq!(r.status, 201, "create achievement: {}", r.body);
-    drop(c);
+    let key = support::organization_with_achievement(&addr, &admin);
 
     if std::env::var("LOAD_MODE").as_deref() == Ok("csv") {
         return csv_import(&rt, &mut server, &addr, &key, &database_url, &backend, count, max_secs, &bin);
@@ -143,9 +102,7 @@ fn main() {
                     if i >= count || stop.load(Ordering::Relaxed) || Instant::now() >= deadline {
                         break;
                     }
-                    let body = format!(
-                        r#"{{"achievement":"attend","component":"session","completed":true,"learner":{{"email":"learner{i}@example.org","name":"Learner {i}"}}}}"#
-                    );
+                    let body = support::completing_result(i);
                     let t = Instant::now();
                     let idempotency_key = format!("load-{i}");
                     let mut headers = vec![("Authorization", auth.as_str())];
@@ -209,13 +166,7 @@ fn main() {
     let (stored, duplicate_indexes) = rt.block_on(count_stored(&database_url));
 
     latencies.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
-        f64::from(latencies[i]) / 1000.0
-    };
+    let pct = |p: f64| support::percentile_ms(&latencies, p);
     let rate = issued as f64 / elapsed.as_secs_f64();
     println!("issued {issued} (failed {failures}) in {:.2} s: {rate:.0} credentials/s", elapsed.as_secs_f64());
     println!("latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}", pct(0.50), pct(0.90), pct(0.99), pct(1.0));
@@ -331,12 +282,6 @@ fn csv_import(
     assert_eq!(duplicate_indexes, 0, "no status list index is handed out twice");
 }
 
-async fn admin_sql(base: &str, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base).await.expect("connect to PostgreSQL");
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect(sql);
-}
-
 async fn count_stored(url: &str) -> (i64, i64) {
     use sqlx::Row;
     sqlx::any::install_default_drivers();
@@ -348,8 +293,8 @@ async fn count_stored(url: &str) -> (i64, i64) {
         .try_get("n")
         .expect("n");
     let duplicates: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM (SELECT organization_id, purpose, list_index FROM status_entries \
-         GROUP BY organization_id, purpose, list_index HAVING COUNT(*) > 1) d",
+        "SELECT COUNT(*) AS n FROM (SELECT organization_id, purpose, list_number, list_index FROM status_entries \
+         GROUP BY organization_id, purpose, list_number, list_index HAVING COUNT(*) > 1) d",
     )
     .fetch_one(&mut conn)
     .await
