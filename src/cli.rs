@@ -178,6 +178,23 @@ pub struct ServeArgs {
 pub enum AdminCommand {
     /// Create an API key for an organization and print it (once).
     CreateKey(CreateKeyArgs),
+    /// Invite a staff member to an organization's issuer console; prints the link (once).
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// The organization's slug.
+    #[arg(long)]
+    pub org: String,
+    /// The staff member's email address.
+    #[arg(long)]
+    pub email: String,
+    /// issuer-admin, issuer or viewer.
+    #[arg(long, default_value = "issuer-admin", value_parser = ["issuer-admin", "issuer", "viewer"])]
+    pub role: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +275,24 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             let created = store.create_api_key(Some(&org.id), &args.name, role).await?;
             println!("{}", created.key);
             eprintln!("API key {} ({}) for {}: shown once, keep it safe.", created.info.id, role.as_str(), org.slug);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(AdminCommand::Invite(args)) => {
+            let s = settings(cli.config.as_ref(), None, &args.database)?;
+            let store = open_store(&s).await?;
+            let org = organization_arg(&store, &args.org).await?;
+            let role = crate::domain::staff::StaffRole::parse(&args.role)
+                .ok_or_else(|| AppError::invalid("role", "must be issuer-admin, issuer or viewer"))?;
+            let (token, invitation) =
+                crate::app::staff::invite(&store, &org.id, &args.email, role, "command line").await?;
+            println!("{}", crate::app::staff::invitation_url(&store, &token));
+            eprintln!(
+                "Invitation of {} ({}) to {}, open until {}: send them the link; it is shown once.",
+                invitation.email,
+                role.as_str(),
+                org.slug,
+                invitation.expires_at
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

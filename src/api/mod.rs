@@ -12,6 +12,7 @@ mod frameworks;
 mod issuance;
 mod organizations;
 mod public;
+mod staff;
 pub mod verify;
 
 use axum::Router;
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public::routes())
         .merge(organizations::routes())
+        .merge(staff::routes())
         .merge(frameworks::routes())
         .merge(achievements::routes())
         .merge(issuance::routes())

@@ -9,4 +9,5 @@ pub mod credential;
 pub mod framework;
 pub mod learner;
 pub mod organization;
+pub mod staff;
 pub mod validation;

@@ -16,6 +16,7 @@ mod results;
 mod rows;
 mod signing_keys;
 mod sqlite_writer;
+mod staff;
 mod status_lists;
 pub(crate) mod unit;
 mod vc_api_credentials;
@@ -35,6 +36,7 @@ pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
 pub use credentials::{CredentialFilter, Issuing, Signed, StatusChange, StoredCredential, Written};
 pub use learners::{Learner, LearnerProgress, ProgressFilter};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
+pub use staff::{Invitation, StaffAccount, StaffSession};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
 pub use vc_api_credentials::VcApiStatusChange;
@@ -195,6 +197,16 @@ pub fn now() -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     match t.format(&fmt) {
         Ok(s) => format!("{s}.{millis:03}Z"),
+        Err(_) => String::from("1970-01-01T00:00:00.000Z"),
+    }
+}
+
+/// A moment `d` ago, written as [`now`] writes times.
+pub fn stamp_before(d: std::time::Duration) -> String {
+    let t = time::OffsetDateTime::now_utc() - d;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    match t.format(&fmt) {
+        Ok(s) => format!("{s}.{:03}Z", t.millisecond()),
         Err(_) => String::from("1970-01-01T00:00:00.000Z"),
     }
 }

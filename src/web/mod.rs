@@ -10,6 +10,7 @@
 pub mod badge_page;
 pub mod catalog_pages;
 pub mod claim_page;
+pub mod console;
 pub mod credential_view;
 pub mod i18n;
 pub mod lang;
@@ -286,6 +287,16 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(claim_page::MAX_FORM_BYTES))
                 .layer(axum::middleware::from_fn_with_state(claim_page::MAX_FORM_BYTES, crate::http::payload_too_large))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
+        )
+        .merge(
+            Router::new()
+                .route("/console", get(console::home))
+                .route("/console/sign-in", get(console::sign_in_form).post(console::sign_in))
+                .route("/console/sign-out", axum::routing::post(console::sign_out))
+                .route("/console/sign-out-everywhere", axum::routing::post(console::sign_out_everywhere))
+                .route("/console/invitations/{token}", get(console::invitation_form).post(console::accept_invitation))
+                .layer(axum::extract::DefaultBodyLimit::max(console::MAX_FORM_BYTES))
+                .layer(axum::middleware::from_fn_with_state(console::MAX_FORM_BYTES, crate::http::payload_too_large)),
         )
 }
 

@@ -497,12 +497,42 @@ async function run(server, browser) {
     await statusPanel(page, 'valid', 'Valid');
   });
 
+  await check('console: an invited staff member creates an account, signs out and in again, in pages', async () => {
+    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+    expect(key, `no issuer-admin key printed (stdout:\n${server.stdout})`);
+    const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'coordinator@emc.example', role: 'issuer' }),
+    });
+    equal(r.status, 201, 'invitation created');
+    const invitation = (await r.json()).invitationUrl;
+    await visit(page, `${invitation}?lang=fr`, 'console invitation FR');
+    await visit(page, `${invitation}?lang=en`, 'console invitation EN');
+    await page.locator('#name').fill('Jo Coordinator');
+    await page.locator('#password').fill('a passphrase of several words');
+    await page.locator('#confirmation').fill('a passphrase of several words');
+    await Promise.all([page.waitForURL(`${base}/console`), page.locator('form [type=submit]').click()]);
+    await audit(page, 'console home');
+    expect((await text(page, 'main')).includes('Jo Coordinator'), 'the console names who is signed in');
+    await shot(page, 'console-home');
+    await Promise.all([page.waitForURL(`${base}/console/sign-in`), page.locator('form[action="/console/sign-out"] [type=submit]').click()]);
+    await audit(page, 'console sign-in');
+    await page.locator('#email').fill('coordinator@emc.example');
+    await page.locator('#password').fill('not the passphrase');
+    await page.locator('form [type=submit]').click();
+    await page.waitForSelector('#sign-in-error');
+    await audit(page, 'console sign-in error');
+    await page.locator('#password').fill('a passphrase of several words');
+    await Promise.all([page.waitForURL(`${base}/console`), page.locator('#password').press('Enter')]);
+  });
+
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
     const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'en-CA' });
     try {
       const small = await narrow.newPage();
-      for (const url of [badge.url, revoked.url, `${badge.url}/print`, `${base}/verify?url=${encodeURIComponent(badge.url)}`, `${base}/issuers/emc`, `${base}/`]) {
+      for (const url of [`${base}/console/sign-in`, badge.url, revoked.url, `${badge.url}/print`, `${base}/verify?url=${encodeURIComponent(badge.url)}`, `${base}/issuers/emc`, `${base}/`]) {
         await small.goto(url);
         const wide = await small.evaluate(() => {
           const limit = document.documentElement.clientWidth;

@@ -20,6 +20,7 @@ mod bulk_import;
 mod claim;
 mod cli_credential;
 mod cli_serve;
+mod console;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;

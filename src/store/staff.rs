@@ -1,0 +1,256 @@
+//! Staff accounts, their invitations, signed-in sessions and failed sign-ins.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, new_id, now, stamp_after};
+use crate::domain::staff::StaffRole;
+use crate::error::{AppError, AppResult};
+
+/// A staff member, as the console knows them (never their password hash).
+#[derive(Debug, Clone)]
+pub struct StaffAccount {
+    pub id: String,
+    pub organization_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: StaffRole,
+}
+
+/// An open invitation.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub organization_id: String,
+    pub email: String,
+    pub role: StaffRole,
+    pub expires_at: String,
+}
+
+/// A signed-in session: whose, and the token its forms carry.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    pub account: StaffAccount,
+    pub csrf_token: String,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.organization_id, a.email, a.display_name, a.role";
+
+fn role_of(row: &AnyRow) -> AppResult<StaffRole> {
+    let role: String = row.try_get("role")?;
+    StaffRole::parse(&role).ok_or_else(|| AppError::Internal(format!("stored staff role '{role}' is unknown")))
+}
+
+fn account_from_row(row: &AnyRow) -> AppResult<StaffAccount> {
+    Ok(StaffAccount {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: role_of(row)?,
+    })
+}
+
+impl Store {
+    /// Records an invitation whose link token hashes to `token_hash`, open for `valid_for`.
+    pub async fn create_invitation(
+        &self,
+        token_hash: &str,
+        invitation: &Invitation,
+        invited_by: &str,
+    ) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO staff_invitations (token_hash, organization_id, email, role, invited_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token_hash)
+        .bind(&invitation.organization_id)
+        .bind(&invitation.email)
+        .bind(invitation.role.as_str())
+        .bind(invited_by)
+        .bind(now())
+        .bind(&invitation.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The invitation of a link, while it is open (not accepted, not expired).
+    pub async fn open_invitation(&self, token_hash: &str) -> AppResult<Option<Invitation>> {
+        let row = sqlx::query(
+            "SELECT organization_id, email, role, expires_at FROM staff_invitations \
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Invitation {
+                organization_id: r.try_get("organization_id")?,
+                email: r.try_get("email")?,
+                role: role_of(&r)?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Accepts an open invitation: creates its account, once. `None` when the
+    /// invitation was accepted or expired meanwhile; a conflict when the email
+    /// address has an account already.
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> AppResult<Option<StaffAccount>> {
+        let mut tx = self.pool.begin().await?;
+        let stamp = now();
+        let taken = sqlx::query(
+            "UPDATE staff_invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND expires_at > $1",
+        )
+        .bind(&stamp)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if taken != 1 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT organization_id, email, role FROM staff_invitations WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(&mut *tx)
+            .await?;
+        let account = StaffAccount {
+            id: new_id(),
+            organization_id: row.try_get("organization_id")?,
+            email: row.try_get("email")?,
+            display_name: display_name.to_string(),
+            role: role_of(&row)?,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO staff_accounts (id, organization_id, email, display_name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&account.id)
+        .bind(&account.organization_id)
+        .bind(&account.email)
+        .bind(&account.display_name)
+        .bind(account.role.as_str())
+        .bind(password_hash)
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted != 1 {
+            return Err(AppError::conflict("email", "this email address has an account already: sign in instead"));
+        }
+        tx.commit().await?;
+        Ok(Some(account))
+    }
+
+    /// The active account of an email address, with its password hash.
+    pub async fn account_for_sign_in(&self, email: &str) -> AppResult<Option<(StaffAccount, String)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM staff_accounts a WHERE a.email = $1 AND a.disabled_at IS NULL"
+        )))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((account_from_row(&r)?, r.try_get("password_hash")?))).transpose()
+    }
+
+    /// Failed sign-ins in the last `window` for an email address and for a client.
+    pub async fn recent_sign_in_failures(
+        &self,
+        email: &str,
+        client: &str,
+        window: std::time::Duration,
+    ) -> AppResult<(i64, i64)> {
+        let since = super::stamp_before(window);
+        let count = |column: &'static str, value: &str| {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n FROM sign_in_failures WHERE {column} = $1 AND failed_at > $2"
+            )))
+            .bind(value.to_string())
+            .bind(since.clone())
+            .fetch_one(&self.pool)
+        };
+        let by_email: i64 = count("email", email).await?.try_get("n")?;
+        let by_client: i64 = count("client", client).await?.try_get("n")?;
+        Ok((by_email, by_client))
+    }
+
+    /// Records a failed sign-in, and forgets failures older than a day.
+    pub async fn record_sign_in_failure(&self, email: &str, client: &str) -> AppResult<()> {
+        sqlx::query("INSERT INTO sign_in_failures (email, client, failed_at) VALUES ($1, $2, $3)")
+            .bind(email)
+            .bind(client)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE failed_at < $1")
+            .bind(super::stamp_before(std::time::Duration::from_secs(86_400)))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets an email address's failures (it signed in).
+    pub async fn clear_sign_in_failures(&self, email: &str) -> AppResult<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Opens a session whose cookie token hashes to `token_hash`, for `valid_for`.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        account_id: &str,
+        csrf_token: &str,
+        valid_for: std::time::Duration,
+    ) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, account_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(csrf_token)
+        .bind(now())
+        .bind(stamp_after(valid_for))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The live session of a cookie token's hash, with its active account.
+    pub async fn session(&self, token_hash: &str) -> AppResult<Option<StaffSession>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS}, s.csrf_token FROM staff_sessions s JOIN staff_accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL"
+        )))
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(StaffSession { account: account_from_row(&r)?, csrf_token: r.try_get("csrf_token")? }))
+            .transpose()
+    }
+
+    /// Ends one session.
+    pub async fn end_session(&self, token_hash: &str) -> AppResult<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Ends every session of an account (and expired ones of anybody).
+    pub async fn end_sessions_of(&self, account_id: &str) -> AppResult<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE account_id = $1 OR expires_at < $2")
+            .bind(account_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
