@@ -360,7 +360,12 @@ async fn approve_signoff(
         .as_deref()
         .and_then(|l| l.rsplit('/').next())
         .ok_or_else(|| AppError::Internal(format!("no sign-off link for demo component {component}")))?;
-    let decision = SignoffDecisionInput { approve: true, comment: Some(DEMO_APPROVAL.into()) };
+    let decision = SignoffDecisionInput {
+        approve: true,
+        comment: Some(DEMO_APPROVAL.into()),
+        reviewer_name: None,
+        reviewer_role: None,
+    };
     issuance::decide_signoff(store, master, token, &decision).await.map(Some)
 }
 

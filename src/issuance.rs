@@ -236,7 +236,7 @@ impl IssuingCall {
             }
             IssuingCall::Award { achievement, input } => direct_award_in(tx, master, org, &achievement, input)?,
             IssuingCall::Decision { achievement, request_id, learner_id, input } => {
-                if !tx.decide_signoff(&request_id, input.approve, input.comment.as_deref())? {
+                if !tx.decide_signoff(&request_id, &input)? {
                     return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
                 }
                 let learner = tx.learner(&org.id, &learner_id)?.ok_or(AppError::NotFound("learner"))?;
@@ -432,6 +432,8 @@ pub async fn decide_signoff(
     let mut v = Violations::new();
     v.optional_text("comment", input.comment.as_deref(), 4000);
     v.check(input.approve || input.comment.is_some(), "comment", "say why when declining");
+    v.optional_text("reviewerName", input.reviewer_name.as_deref(), 100);
+    v.optional_text("reviewerRole", input.reviewer_role.as_deref(), 100);
     v.into_result()?;
     let ticket = store.signoff_by_token(token).await?.ok_or(AppError::NotFound("sign-off link"))?;
     if ticket.decided {
@@ -447,6 +449,53 @@ pub async fn decide_signoff(
         input: input.clone(),
     };
     call.run(store, master, &org).await?.status()
+}
+
+/// What a sign-off link shows its reviewer: the request, the learner, the criteria
+/// and the evidence submitted.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignoffView {
+    pub organization: String,
+    pub achievement: String,
+    pub achievement_description: String,
+    /// The language the achievement is written in.
+    pub language: String,
+    pub component: String,
+    pub criteria: String,
+    pub learner: String,
+    pub reviewer_kind: String,
+    /// The reviewer's name as the issuer gave it, to confirm.
+    pub reviewer_name: Option<String>,
+    /// `pending`, `approved`, `declined` or `expired`.
+    pub status: String,
+    pub expires_at: String,
+    /// The evidence the learner submitted.
+    pub evidence: Vec<crate::domain::learner::EvidenceInput>,
+}
+
+/// The view of a sign-off link; `NotFound` for a link that opens nothing.
+pub async fn signoff_view(store: &Store, token: &str) -> AppResult<SignoffView> {
+    let ticket = store.signoff_by_token(token).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let org = store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let achievement =
+        store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let learner = store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    let evidence = store.result_evidence(&learner.id, &achievement.id).await?;
+    Ok(SignoffView {
+        organization: org.name,
+        achievement: achievement.definition.name.clone(),
+        achievement_description: achievement.definition.description.clone(),
+        language: achievement.definition.language.clone(),
+        component: ticket.request.component.clone(),
+        criteria: achievement.definition.criteria_narrative(),
+        learner: learner.display_name.clone().unwrap_or_else(|| "the learner".into()),
+        reviewer_kind: ticket.request.reviewer_kind.clone(),
+        reviewer_name: ticket.request.reviewer_name.clone(),
+        status: ticket.request.status.clone(),
+        expires_at: ticket.request.expires_at.clone(),
+        evidence,
+    })
 }
 
 /// The current standing, without recording anything.

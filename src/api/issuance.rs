@@ -24,7 +24,7 @@ use crate::domain::organization::Organization;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::http::problem::Problem;
-use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus};
+use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus, SignoffView};
 use crate::store::{
     Claim, CredentialFilter, IdempotencyKey, LearnerProgress, Once, ProgressFilter, SignoffRequest, StatusChange,
     StatusListId, StoredAnswer, StoredCredential, Tx,
@@ -699,46 +699,12 @@ async fn serve_status_list(
     Ok(response)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SignoffView {
-    pub organization: String,
-    pub achievement: String,
-    pub achievement_description: String,
-    pub component: String,
-    pub criteria: String,
-    pub learner: String,
-    pub reviewer_kind: String,
-    pub status: String,
-    pub expires_at: String,
-    /// The evidence the learner submitted.
-    pub evidence: Vec<crate::domain::learner::EvidenceInput>,
-}
-
 /// What a sign-off link asks the reviewer to approve (no account needed; the link is the key).
 #[utoipa::path(get, path = "/signoff/{token}", tag = "public",
     params(("token" = String, Path, description = "The single-use token of the link")),
     responses((status = 200, body = SignoffView), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn view_signoff(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> AppResult<Json<SignoffView>> {
-    let ticket = state.store.signoff_by_token(&token).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let org =
-        state.store.organization_by_id(&ticket.organization_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let achievement =
-        state.store.achievement(&ticket.achievement_id, None).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let learner = state.store.learner(&org.id, &ticket.learner_id).await?.ok_or(AppError::NotFound("sign-off link"))?;
-    let evidence = state.store.result_evidence(&learner.id, &achievement.id).await?;
-    Ok(Json(SignoffView {
-        organization: org.name,
-        achievement: achievement.definition.name.clone(),
-        achievement_description: achievement.definition.description.clone(),
-        component: ticket.request.component.clone(),
-        criteria: achievement.definition.criteria_narrative(),
-        learner: learner.display_name.clone().unwrap_or_else(|| "the learner".into()),
-        reviewer_kind: ticket.request.reviewer_kind.clone(),
-        status: ticket.request.status.clone(),
-        expires_at: ticket.request.expires_at.clone(),
-        evidence,
-    }))
+    Ok(Json(issuance::signoff_view(&state.store, &token).await?))
 }
 
 /// Approve or decline through a sign-off link. The link works once, until it expires.

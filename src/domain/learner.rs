@@ -212,4 +212,10 @@ pub struct SignoffDecisionInput {
     pub approve: bool,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The reviewer's name, as they confirm it (recorded with the decision).
+    #[serde(default)]
+    pub reviewer_name: Option<String>,
+    /// The reviewer's role or title, e.g. "Site supervisor, Acme Manufacturing".
+    #[serde(default)]
+    pub reviewer_role: Option<String>,
 }

@@ -47,6 +47,11 @@ pub struct SignoffRequest {
     /// `pending`, `approved`, `declined` or `expired`.
     pub status: String,
     pub comment: Option<String>,
+    /// Who decided, as the reviewer confirmed it: name, then role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by_role: Option<String>,
     /// The single-use link to send to the reviewer. Only in the answer that created it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -119,6 +124,8 @@ pub(super) fn signoff_from_row(row: &(impl ReadRow + ?Sized), now: &str) -> AppR
         expires_at: row.text("expires_at")?,
         status: signoff_status(row, now)?,
         comment: row.opt_text("comment")?,
+        decided_by_name: row.opt_text("decided_by_name")?,
+        decided_by_role: row.opt_text("decided_by_role")?,
         link: None,
     })
 }
@@ -167,8 +174,8 @@ pub(super) const SIGNOFF_DECISIONS: &str = "SELECT component, approved, decided_
      WHERE learner_id = $1 AND achievement_id = $2 AND decided_at IS NOT NULL ORDER BY decided_at";
 
 /// Records a decision once, before the link expires (`$1` is now).
-pub(super) const DECIDE_SIGNOFF: &str = "UPDATE signoff_requests SET decided_at = $1, approved = $2, comment = $3 \
-     WHERE id = $4 AND decided_at IS NULL AND expires_at > $1";
+pub(super) const DECIDE_SIGNOFF: &str = "UPDATE signoff_requests SET decided_at = $1, approved = $2, comment = $3, \
+     decided_by_name = $5, decided_by_role = $6 WHERE id = $4 AND decided_at IS NULL AND expires_at > $1";
 
 pub(super) const INSERT_SIGNOFF: &str = "INSERT INTO signoff_requests (id, organization_id, learner_id, achievement_id, component, \
      reviewer_kind, reviewer_name, reviewer_email, token_hash, expires_at, created_at) \
@@ -209,13 +216,15 @@ pub(super) fn prepare_signoff(public_url: &str, s: &NewSignoff<'_>) -> (String, 
         expires_at: expires_at.clone(),
         status: "pending".into(),
         comment: None,
+        decided_by_name: None,
+        decided_by_role: None,
         link: Some(format!("{public_url}/signoff/{token}")),
     };
     (id, api_key::hash(&token), expires_at, request)
 }
 
 pub(super) const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achievement_id, component, reviewer_kind, reviewer_name, \
-     reviewer_email, expires_at, decided_at, approved, comment";
+     reviewer_email, expires_at, decided_at, approved, comment, decided_by_name, decided_by_role";
 
 impl Store {
     /// Evidence recorded with a learner's results on an achievement.
@@ -385,8 +394,20 @@ impl Tx<'_> {
     }
 
     /// Records a decision once: false when the link was already used or has expired.
-    pub fn decide_signoff(&mut self, id: &str, approved: bool, comment: Option<&str>) -> AppResult<bool> {
+    pub fn decide_signoff(
+        &mut self,
+        id: &str,
+        decision: &crate::domain::learner::SignoffDecisionInput,
+    ) -> AppResult<bool> {
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
-        Ok(self.execute(DECIDE_SIGNOFF, args![&now, i64::from(approved), comment, id])? == 1)
+        let args = args![
+            &now,
+            i64::from(decision.approve),
+            decision.comment.as_deref(),
+            id,
+            decision.reviewer_name.as_deref(),
+            decision.reviewer_role.as_deref()
+        ];
+        Ok(self.execute(DECIDE_SIGNOFF, args)? == 1)
     }
 }

@@ -15,6 +15,7 @@ pub mod credential_view;
 pub mod i18n;
 pub mod lang;
 pub mod report;
+pub mod signoff_page;
 pub mod verify_page;
 
 use askama::Template;
@@ -98,17 +99,23 @@ pub fn wants_page(page: &PageContext, headers: &HeaderMap) -> bool {
 }
 
 /// The URLs that are both a JSON document (answered by the API) and a page (answered here).
-pub const NEGOTIATED: [&str; 4] =
-    ["/credentials/{id}", "/achievements/{id}", "/achievements/{id}/versions/{version}", "/issuers/{slug}"];
+pub const NEGOTIATED: [&str; 5] = [
+    "/credentials/{id}",
+    "/achievements/{id}",
+    "/achievements/{id}/versions/{version}",
+    "/issuers/{slug}",
+    "/signoff/{token}",
+];
 
 /// The pages of the [`NEGOTIATED`] URLs.
 pub fn negotiated_routes() -> Router<AppState> {
-    let [credential, achievement, achievement_version, issuer] = NEGOTIATED;
+    let [credential, achievement, achievement_version, issuer, signoff] = NEGOTIATED;
     Router::new()
         .route(credential, get(badge_page::credential_page))
         .route(achievement, get(catalog_pages::achievement_latest_page))
         .route(achievement_version, get(catalog_pages::achievement_version_page))
         .route(issuer, get(catalog_pages::issuer_profile_page))
+        .route(signoff, get(signoff_page::signoff_form))
 }
 
 /// Whether a request is for the page of a [`NEGOTIATED`] URL: a read, of one of those
@@ -286,6 +293,16 @@ pub fn routes() -> Router<AppState> {
                 .route("/claim/{token}", get(claim_page::claim_form).post(claim_page::save_claim))
                 .layer(axum::extract::DefaultBodyLimit::max(claim_page::MAX_FORM_BYTES))
                 .layer(axum::middleware::from_fn_with_state(claim_page::MAX_FORM_BYTES, crate::http::payload_too_large))
+                .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
+        )
+        .merge(
+            Router::new()
+                .route("/signoff/{token}/decision", axum::routing::post(signoff_page::decide))
+                .layer(axum::extract::DefaultBodyLimit::max(signoff_page::MAX_FORM_BYTES))
+                .layer(axum::middleware::from_fn_with_state(
+                    signoff_page::MAX_FORM_BYTES,
+                    crate::http::payload_too_large,
+                ))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
         .merge(

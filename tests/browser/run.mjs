@@ -527,6 +527,36 @@ async function run(server, browser) {
     await Promise.all([page.waitForURL(`${base}/console`), page.locator('#password').press('Enter')]);
   });
 
+  await check('sign-off: the employer decides in the page the link opens', async () => {
+    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+    const r = await fetch(`${base}/api/v1/organizations/emc/results`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        achievement: 'emc-mec', component: 'workplace-project', submittedForSignoff: true,
+        reviewer: { name: 'Jordan Supervisor', email: 'jordan@acme.example' },
+        learner: { email: 'browser-signoff@example.org', name: 'Robin Apprentice' },
+        evidence: [{ name: 'Project report', url: 'https://lms.example.ca/report.pdf', genre: 'Workplace project' }],
+      }),
+    });
+    equal(r.status, 200, 'result recorded');
+    const link = (await r.json()).signoffs?.[0]?.link;
+    expect(link, 'a sign-off link in the answer');
+    await visit(page, `${link}?lang=fr`, 'sign-off page FR');
+    await visit(page, `${link}?lang=en`, 'sign-off page EN');
+    expect((await text(page, 'main')).includes('Robin Apprentice'), 'the page names the learner');
+    await shot(page, 'signoff');
+    await page.locator('input[value=decline]').check();
+    await page.locator('form [type=submit]').click();
+    await page.waitForSelector('#comment-error');
+    await audit(page, 'sign-off page with an error');
+    await page.locator('input[value=approve]').check();
+    await page.locator('#role').fill('Site supervisor');
+    await page.locator('form [type=submit]').click();
+    await page.waitForSelector('text=your confirmation is recorded');
+    await audit(page, 'sign-off recorded');
+  });
+
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
     const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'en-CA' });

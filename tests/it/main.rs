@@ -30,6 +30,7 @@ mod openapi;
 mod rich_credential;
 mod signable_input;
 mod signing_keys;
+mod signoff_page;
 mod status_rollover;
 mod unit_of_work;
 mod verify_api;
