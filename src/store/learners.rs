@@ -52,14 +52,37 @@ pub(super) const SAVE_PROGRESS: &str = "INSERT INTO learner_progress (organizati
 pub(super) const IDENTIFIER_TAKEN: &str = "that identifier belongs to another learner";
 
 /// The learner that the email and the external id name (found by each, in that
-/// order), or a conflict when they name two different learners.
-pub(super) fn one_learner(by_email: Option<Learner>, by_external: Option<Learner>) -> AppResult<Option<Learner>> {
+/// order), or a conflict naming both when they name two different learners: two
+/// records, or one record that has another value for the identifier given. A result
+/// is never credited to a learner it only half names.
+pub(super) fn one_learner(
+    email: Option<&str>,
+    external_id: Option<&str>,
+    by_email: Option<Learner>,
+    by_external: Option<Learner>,
+) -> AppResult<Option<Learner>> {
+    let conflict = |reason: String| Err(AppError::conflict("learner", reason));
     match (by_email, by_external) {
-        (Some(a), Some(b)) if a.id != b.id => {
-            Err(AppError::conflict("learner", "the email and the externalId belong to two different learners"))
-        }
-        (Some(a), _) => Ok(Some(a)),
-        (None, b) => Ok(b),
+        (Some(a), Some(b)) if a.id != b.id => conflict(format!(
+            "the email {} and the externalId {} belong to two different learners",
+            email.unwrap_or_default(),
+            external_id.unwrap_or_default()
+        )),
+        (Some(a), _) => match (external_id, a.external_id.as_deref()) {
+            (Some(given), Some(known)) if given != known => conflict(format!(
+                "the email {} belongs to the learner with externalId {known}, not {given}",
+                email.unwrap_or_default()
+            )),
+            _ => Ok(Some(a)),
+        },
+        (None, Some(b)) => match (email, b.email.as_deref()) {
+            (Some(given), Some(known)) if given != known => conflict(format!(
+                "the externalId {} belongs to the learner with email {known}, not {given}",
+                external_id.unwrap_or_default()
+            )),
+            _ => Ok(Some(b)),
+        },
+        (None, None) => Ok(None),
     }
 }
 
@@ -141,7 +164,7 @@ impl Tx<'_> {
                 Some(x) => self.learner_by(organization_id, "external_id", x)?,
                 None => None,
             };
-            let result = match one_learner(by_email, by_external)? {
+            let result = match one_learner(email.as_deref(), input.external_id.as_deref(), by_email, by_external)? {
                 Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).map(Some),
                 None => self.insert_learner(organization_id, new_learner(email.as_deref(), input)),
             };

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_credence");
 
-async fn upload(
+pub(crate) async fn upload(
     app: &crate::common::TestApp,
     org: &str,
     key: &str,
@@ -45,11 +45,11 @@ async fn upload_as(
     .await
 }
 
-async fn process(app: &crate::common::TestApp) -> usize {
+pub(crate) async fn process(app: &crate::common::TestApp) -> usize {
     run_pending(&app.store, &app.master_key, &WorkerOptions::default()).await.expect("worker runs")
 }
 
-fn job_path(org: &str, job: &Value) -> String {
+pub(crate) fn job_path(org: &str, job: &Value) -> String {
     format!("/api/v1/organizations/{org}/bulk-jobs/{}", job["id"].as_str().expect("job id"))
 }
 

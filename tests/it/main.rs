@@ -25,6 +25,7 @@ mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;
 mod jwt_rs256;
+mod learner_identity;
 mod multi_instance;
 mod openapi;
 mod rich_credential;
