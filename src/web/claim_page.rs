@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::credential_view::{CredentialView, EvidenceItem};
 use super::lang::form_pairs;
-use super::{MessagePage, PageContext, not_found, render};
+use super::{MessagePage, PageContext, not_found, private, render};
 use crate::app::AppState;
 use crate::store::{Claim, ClaimChoices, StoredCredential};
 use credence_core::did;
@@ -245,15 +245,6 @@ impl ClaimPage<'_> {
     }
 }
 
-/// A claim page answer: never cached, never indexed, and no Referer carrying the token.
-fn private(mut response: Response) -> Response {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    response
-}
-
 /// The claim and credential a token opens.
 async fn open(state: &AppState, token: &str) -> Result<Option<(Claim, StoredCredential)>, crate::error::AppError> {
     let Some(claim) = state.store.claim_by_token(token).await? else { return Ok(None) };
@@ -343,9 +334,7 @@ pub async fn save_claim(
             &MessagePage { page: &page, title: w.forbidden_title, body: w.forbidden_body },
         ));
     }
-    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-        ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
+    let is_form = super::is_form_post(&headers);
     if !is_form {
         return crate::error::AppError::UnsupportedMediaType(
             "send the claim form as application/x-www-form-urlencoded".into(),

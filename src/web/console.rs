@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::claim_page::{check_display_name, same_site_post};
 use super::lang::form_pairs;
-use super::{MessagePage, PageContext, not_found, render};
+use super::{MessagePage, PageContext, not_found, private, render};
 use crate::app::AppState;
 use crate::app::staff::{self as staff_auth, SignInRefusal};
 use crate::domain::staff::{PasswordFault, check_new_password};
@@ -159,14 +159,6 @@ async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option
     }
 }
 
-/// A console answer: never cached, never indexed.
-fn private(mut response: Response) -> Response {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    response
-}
-
 fn see_other(location: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
@@ -194,9 +186,7 @@ fn form_fields(
     if !same_site_post(headers, &state.store.public_url) {
         return Err(Box::new(forbidden(page)));
     }
-    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-        ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
+    let is_form = super::is_form_post(headers);
     if !is_form {
         let refusal = AppError::UnsupportedMediaType("send the form as application/x-www-form-urlencoded".into());
         return Err(Box::new(refusal.into_response()));

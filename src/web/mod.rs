@@ -179,6 +179,23 @@ pub fn render<T: Template>(page: &PageContext, status: StatusCode, template: &T)
     response
 }
 
+/// A page that holds a secret link or a session: never cached, never indexed, and no
+/// Referer carrying its URL.
+pub(crate) fn private(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    response
+}
+
+/// Whether a request's body is an HTML form (`application/x-www-form-urlencoded`).
+pub(crate) fn is_form_post(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
 /// Everything but RFC 3986's unreserved characters (letters, digits, `-._~`).
 const RESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');

@@ -7,12 +7,12 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::claim_page::same_site_post;
 use super::lang::form_pairs;
-use super::{MessagePage, PageContext, not_found, render};
+use super::{MessagePage, PageContext, not_found, private, render};
 use crate::app::AppState;
 use crate::domain::learner::SignoffDecisionInput;
 use crate::error::AppError;
@@ -220,15 +220,6 @@ struct SignoffPage<'a> {
     form: &'a DecisionForm,
 }
 
-/// A reviewer's page answer: never cached or indexed, and no Referer carrying the token.
-fn private(mut response: Response) -> Response {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    response
-}
-
 fn message(page: &PageContext, status: StatusCode, title: &str, body: &str) -> Response {
     private(render(page, status, &MessagePage { page, title, body }))
 }
@@ -277,9 +268,7 @@ pub async fn decide(
     if !same_site_post(&headers, &state.store.public_url) {
         return message(&page, StatusCode::FORBIDDEN, w.forbidden_title, w.forbidden_body);
     }
-    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
-        ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
+    let is_form = super::is_form_post(&headers);
     let text = match std::str::from_utf8(&body) {
         Ok(t) if is_form => t,
         _ => {
