@@ -15,6 +15,10 @@ pub const DEFAULT_CONFIG_FILE: &str = "credence.toml";
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 /// The longest `fetch-timeout` accepted, in seconds.
 pub const MAX_FETCH_TIMEOUT_SECS: u64 = 60;
+/// How long a shutdown waits for requests in flight and the bulk worker's batch, in seconds.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 25;
+/// The longest `shutdown-grace` accepted, in seconds.
+pub const MAX_SHUTDOWN_GRACE_SECS: u64 = 600;
 
 /// Values from flags and environment; `None` where neither gave one.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +30,10 @@ pub struct Overrides {
     pub keys_dir: Option<PathBuf>,
     /// Seconds one outbound fetch of verification may take.
     pub fetch_timeout_secs: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight.
+    pub shutdown_grace_secs: Option<u64>,
+    /// The token `/metrics` asks for (from the environment only: it is a secret).
+    pub metrics_token: Option<String>,
 }
 
 /// The optional TOML file. Secrets (the admin key, the master key) are not read
@@ -41,6 +49,9 @@ pub struct FileSettings {
     /// Seconds one outbound fetch of verification may take.
     #[serde(rename = "fetch-timeout")]
     pub fetch_timeout_secs: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight.
+    #[serde(rename = "shutdown-grace")]
+    pub shutdown_grace_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +67,10 @@ pub struct Settings {
     pub fetch_timeout: std::time::Duration,
     /// A platform admin key given by environment (`CREDENCE_ADMIN_KEY`).
     pub admin_key: Option<String>,
+    /// How long a shutdown waits for requests in flight and the bulk worker's batch.
+    pub shutdown_grace: std::time::Duration,
+    /// The token `/metrics` asks for (`CREDENCE_METRICS_TOKEN`); `None`: open.
+    pub metrics_token: Option<String>,
 }
 
 impl FileSettings {
@@ -104,7 +119,19 @@ impl Settings {
                 ));
             }
         };
+        let shutdown_grace = match overrides.shutdown_grace_secs.or(file.shutdown_grace_secs) {
+            None => std::time::Duration::from_secs(DEFAULT_SHUTDOWN_GRACE_SECS),
+            Some(secs) if secs <= MAX_SHUTDOWN_GRACE_SECS => std::time::Duration::from_secs(secs),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "shutdown-grace",
+                    format!("must be 0 to {MAX_SHUTDOWN_GRACE_SECS} seconds"),
+                ));
+            }
+        };
         Ok(Settings {
+            shutdown_grace,
+            metrics_token: overrides.metrics_token.filter(|t| !t.trim().is_empty()),
             rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
             bind,
             database_url,
@@ -129,6 +156,7 @@ mod tests {
             public_url: None,
             keys_dir: None,
             fetch_timeout_secs: Some(9),
+            shutdown_grace_secs: Some(3),
         };
         let s = Settings::resolve(
             Overrides { database_url: Some("sqlite://a.db".into()), ..Default::default() },
@@ -141,6 +169,7 @@ mod tests {
         assert_eq!(s.public_url, "http://127.0.0.1:9000");
         assert_eq!(s.rate_limit, 5);
         assert_eq!(s.fetch_timeout, std::time::Duration::from_secs(9));
+        assert_eq!(s.shutdown_grace, std::time::Duration::from_secs(3));
 
         let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
@@ -156,6 +185,8 @@ mod tests {
         assert!(bad(Overrides { public_url: Some("example.org".into()), ..Default::default() }));
         assert!(bad(Overrides { fetch_timeout_secs: Some(0), ..Default::default() }));
         assert!(bad(Overrides { fetch_timeout_secs: Some(61), ..Default::default() }));
+        assert!(bad(Overrides { shutdown_grace_secs: Some(601), ..Default::default() }));
+        assert!(toml::from_str::<FileSettings>("metrics-token = 'x'").is_err());
         assert!(toml::from_str::<FileSettings>("admin-key = 'x'").is_err());
     }
 }

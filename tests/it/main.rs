@@ -26,6 +26,7 @@ mod issuance_catalog;
 mod jwt_rs256;
 mod multi_instance;
 mod openapi;
+mod operations;
 mod rich_credential;
 mod signable_input;
 mod signing_keys;
