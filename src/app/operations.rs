@@ -46,9 +46,17 @@ impl NotReady {
     }
 }
 
+/// The last readiness result, and a probe write still running (one that outlived its
+/// timeout: the next caller waits for it rather than starting another).
+#[derive(Default)]
+struct ReadinessState {
+    last: Option<(Instant, Result<(), NotReady>)>,
+    running: Option<tokio::task::JoinHandle<crate::error::AppResult<()>>>,
+}
+
 #[derive(Default)]
 pub struct Operations {
-    readiness: Mutex<Option<(Instant, Result<(), NotReady>)>>,
+    readiness: Mutex<ReadinessState>,
     backlog: Mutex<Option<(Instant, (i64, i64))>>,
     /// SHA-256 of the token `/metrics` asks for, when one is set.
     metrics_token_hash: Option<[u8; 32]>,
@@ -81,24 +89,37 @@ impl Operations {
         if self.draining.load(Ordering::SeqCst) {
             return Err(NotReady::ShuttingDown);
         }
-        let mut last = self.readiness.lock().await;
-        if let Some((at, result)) = *last
+        let mut state = self.readiness.lock().await;
+        if let Some((at, result)) = state.last
             && at.elapsed() < READINESS_KEPT
         {
             return result;
         }
-        let result = match tokio::time::timeout(READINESS_TIMEOUT, store.probe_write(PROBE_NAME)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => {
+        // At most one probe write at a time, even when the database hangs.
+        let mut probe = match state.running.take() {
+            Some(running) => running,
+            None => {
+                let store = store.clone();
+                tokio::spawn(async move { store.probe_write(PROBE_NAME).await })
+            }
+        };
+        let result = match tokio::time::timeout(READINESS_TIMEOUT, &mut probe).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => {
                 tracing::warn!(error = %e, "not ready: the database does not take writes");
+                Err(NotReady::NotWritable)
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "not ready: the probe write did not finish");
                 Err(NotReady::NotWritable)
             }
             Err(_) => {
                 tracing::warn!("not ready: a write to the database did not finish in time");
+                state.running = Some(probe);
                 Err(NotReady::TimedOut)
             }
         };
-        *last = Some((Instant::now(), result));
+        state.last = Some((Instant::now(), result));
         result
     }
 
@@ -108,13 +129,17 @@ impl Operations {
             let mut last = self.backlog.lock().await;
             match *last {
                 Some((at, counted)) if at.elapsed() < BACKLOG_KEPT => counted,
-                kept => match store.bulk_backlog().await {
-                    Ok(counted) => {
+                kept => match tokio::time::timeout(READINESS_TIMEOUT, store.bulk_backlog()).await {
+                    Ok(Ok(counted)) => {
                         *last = Some((Instant::now(), counted));
                         counted
                     }
-                    Err(e) => {
+                    Ok(Err(e)) => {
                         tracing::warn!(error = %e, "the bulk backlog could not be counted");
+                        kept.map(|(_, c)| c).unwrap_or((-1, -1))
+                    }
+                    Err(_) => {
+                        tracing::warn!("the bulk backlog was not counted in time");
                         kept.map(|(_, c)| c).unwrap_or((-1, -1))
                     }
                 },

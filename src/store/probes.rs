@@ -20,15 +20,6 @@ impl Store {
         .await
     }
 
-    /// How many probe writes of `name` were committed (0 when none).
-    pub async fn probe_writes(&self, name: &str) -> AppResult<i64> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT writes FROM readiness_probes WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(n.unwrap_or(0))
-    }
-
     /// Bulk work waiting: (jobs queued or running, their pending rows). Counted through
     /// the jobs' status index and the rows' (job, status) index.
     pub async fn bulk_backlog(&self) -> AppResult<(i64, i64)> {
