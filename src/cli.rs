@@ -325,7 +325,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     // stops claiming.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let worker_claim = crate::store::new_id();
-    let worker = tokio::spawn(crate::bulk::run_worker(
+    let mut worker = tokio::spawn(crate::bulk::run_worker(
         state.store.clone(),
         state.master_key.clone(),
         crate::bulk::WorkerOptions::from_env(),
@@ -384,7 +384,6 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     }
     // The worker finishes its batch within what is left of the grace period.
     let left = signal_at.get().map_or(grace, |at: &tokio::time::Instant| grace.saturating_sub(at.elapsed()));
-    let mut worker = worker;
     if tokio::time::timeout(left.max(std::time::Duration::from_millis(100)), &mut worker).await.is_err() {
         tracing::warn!("the bulk worker did not finish its batch in time; releasing its rows");
         worker.abort();
