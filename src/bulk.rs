@@ -559,7 +559,20 @@ pub async fn work_on_job(
     job_id: &str,
     opts: &WorkerOptions,
 ) -> AppResult<usize> {
-    let claim = crate::store::new_id();
+    work_on_job_as(store, master, org, job_id, opts, &crate::store::new_id()).await
+}
+
+/// [`work_on_job`] under the claim `claim` (the serve worker's own, so that it can release
+/// what it holds when it stops: [`Store::release_bulk_claims`]).
+async fn work_on_job_as(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    job_id: &str,
+    opts: &WorkerOptions,
+    claim: &str,
+) -> AppResult<usize> {
+    let claim = claim.to_string();
     let rows = store.claim_bulk_rows(job_id, &claim, &stamp_after(opts.lease), opts.batch).await?;
     let mut known = Achievements::new();
     let mut prepared = Vec::with_capacity(rows.len());
@@ -615,12 +628,27 @@ pub async fn work_on_job(
 
 /// Works on every active job until no row can be claimed; returns the rows claimed.
 pub async fn run_pending(store: &Store, master: &MasterKey, opts: &WorkerOptions) -> AppResult<usize> {
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    run_pending_as(store, master, opts, &crate::store::new_id(), &never).await
+}
+
+/// [`run_pending`] under the claim `claim`, stopping between batches once `stop` is true.
+async fn run_pending_as(
+    store: &Store,
+    master: &MasterKey,
+    opts: &WorkerOptions,
+    claim: &str,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> AppResult<usize> {
     let mut total = 0;
     loop {
         let mut claimed = 0;
         for (job_id, organization_id) in store.active_bulk_jobs().await? {
+            if *stop.borrow() {
+                return Ok(total + claimed);
+            }
             let Some(org) = store.organization_by_id(&organization_id).await? else { continue };
-            claimed += work_on_job(store, master, &org, &job_id, opts).await?;
+            claimed += work_on_job_as(store, master, &org, &job_id, opts, claim).await?;
         }
         if claimed == 0 {
             return Ok(total);
@@ -629,14 +657,29 @@ pub async fn run_pending(store: &Store, master: &MasterKey, opts: &WorkerOptions
     }
 }
 
-/// The background worker of `credence serve`: runs until the process ends.
-pub async fn run_worker(store: Store, master: Arc<MasterKey>, opts: WorkerOptions) {
-    loop {
-        if let Err(e) = run_pending(&store, &master, &opts).await {
+/// The background worker of `credence serve`. It claims rows as `claim` and runs until
+/// `stop` turns true: then it finishes the batch in hand (each row's outcome is
+/// committed with what it issued) and returns. Rows it still holds (a failed row left
+/// for a retry, or a batch cut short when the caller gave up waiting) are released by
+/// [`Store::release_bulk_claims`] with the same `claim`, so another instance takes them
+/// at once rather than when the lease runs out.
+pub async fn run_worker(
+    store: Store,
+    master: Arc<MasterKey>,
+    opts: WorkerOptions,
+    claim: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        if let Err(e) = run_pending_as(&store, &master, &opts, &claim, &stop).await {
             tracing::error!(error = %e, "bulk worker failed; retrying");
         }
-        tokio::time::sleep(opts.idle).await;
+        tokio::select! {
+            _ = tokio::time::sleep(opts.idle) => {}
+            _ = stop.changed() => {}
+        }
     }
+    tracing::info!("bulk worker stopped");
 }
 
 /// Processes one job to the end (rows leased by other workers are waited for),

@@ -172,6 +172,9 @@ pub struct ServeArgs {
     /// Seconds one outbound fetch of verification (key document, status list, evidence) may take, 1 to 60 [default: 5]
     #[arg(long, env = "CREDENCE_FETCH_TIMEOUT")]
     pub fetch_timeout: Option<u64>,
+    /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight and the bulk worker's batch, 0 to 600 [default: 25]
+    #[arg(long, env = "CREDENCE_SHUTDOWN_GRACE")]
+    pub shutdown_grace: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +183,10 @@ pub enum AdminCommand {
     CreateKey(CreateKeyArgs),
     /// Invite a staff member to an organization's issuer console; prints the link (once).
     Invite(InviteArgs),
+    /// Copy the SQLite database to a new file, safely while the service runs.
+    /// (PostgreSQL: pg_dump -Fc, see docs/OPERATIONS.md.) The master key is not in
+    /// the database: keep a copy of it too.
+    Backup(BackupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +200,14 @@ pub struct InviteArgs {
     /// issuer-admin, issuer or viewer.
     #[arg(long, default_value = "issuer-admin", value_parser = ["issuer-admin", "issuer", "viewer"])]
     pub role: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new file to write.
+    pub dest: PathBuf,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -267,6 +282,13 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             println!("migrations applied to {}", redact(&s.database_url));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Admin(AdminCommand::Backup(args)) => {
+            let s = settings(cli.config.as_ref(), None, &args.database)?;
+            let store = Store::connect(&s.database_url, &s.public_url).await?;
+            store.backup_to(&args.dest).await?;
+            println!("backed up {} to {}", redact(&s.database_url), args.dest.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Admin(AdminCommand::CreateKey(args)) => {
             let s = settings(cli.config.as_ref(), None, &args.database)?;
             let store = open_store(&s).await?;
@@ -303,6 +325,8 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         bind: args.bind.clone(),
         rate_limit: args.rate_limit,
         fetch_timeout_secs: args.fetch_timeout,
+        shutdown_grace_secs: args.shutdown_grace,
+        metrics_token: std::env::var("CREDENCE_METRICS_TOKEN").ok(),
         ..Overrides::default()
     };
     let s = settings_with(config, overrides, &args.database)?;
@@ -343,11 +367,18 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     }
     let state = AppState::new(store, master, s.admin_key.as_deref().map(api_key::hash))
         .with_rate_limit(s.rate_limit)
-        .with_fetch_policy(crate::fetch::FetchPolicy::default().with_timeout(s.fetch_timeout));
-    tokio::spawn(crate::bulk::run_worker(
+        .with_fetch_policy(crate::fetch::FetchPolicy::default().with_timeout(s.fetch_timeout))
+        .with_metrics_token(s.metrics_token.as_deref());
+    // Turns true when a shutdown signal arrives: the server stops accepting, the worker
+    // stops claiming.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker_claim = crate::store::new_id();
+    let mut worker = tokio::spawn(crate::bulk::run_worker(
         state.store.clone(),
         state.master_key.clone(),
         crate::bulk::WorkerOptions::from_env(),
+        worker_claim.clone(),
+        stopping.clone(),
     ));
     let counts = state.store.clone();
     tokio::spawn(async move {
@@ -360,6 +391,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         }
     });
     let store = state.store.clone();
+    let operations = state.operations.clone();
     let app = crate::server::router(state);
     let listener = tokio::net::TcpListener::bind(s.bind)
         .await
@@ -372,11 +404,47 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
     );
     println!("API docs: http://{local}/docs");
     tracing::info!(%local, "listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| AppError::Internal(format!("server stopped: {e}")))?;
-    store.flush_counts().await
+    let grace = s.shutdown_grace;
+    let signal_at = std::sync::Arc::new(std::sync::OnceLock::new());
+    let signalled = {
+        let signal_at = signal_at.clone();
+        async move {
+            shutdown_signal().await;
+            let _ = signal_at.set(tokio::time::Instant::now());
+            tracing::info!(grace_secs = grace.as_secs(), "shutting down: draining requests in flight");
+            operations.start_draining();
+            let _ = stop.send(true);
+        }
+    };
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(signalled);
+    // Requests in flight get the grace period to finish, counted from the signal.
+    let mut signal_seen = stopping.clone();
+    let grace_over = async move {
+        let _ = signal_seen.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server.into_future() => {
+            served.map_err(|e| AppError::Internal(format!("server stopped: {e}")))?;
+        }
+        () = grace_over => tracing::warn!("grace period over: requests still in flight are dropped"),
+    }
+    // The worker finishes its batch within what is left of the grace period.
+    let left = signal_at.get().map_or(grace, |at: &tokio::time::Instant| grace.saturating_sub(at.elapsed()));
+    if tokio::time::timeout(left.max(std::time::Duration::from_millis(100)), &mut worker).await.is_err() {
+        tracing::warn!("the bulk worker did not finish its batch in time; releasing its rows");
+        worker.abort();
+        let _ = worker.await;
+    }
+    match store.release_bulk_claims(&worker_claim).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "bulk rows released for another instance"),
+        Err(e) => tracing::warn!(error = %e, "bulk rows could not be released; their lease will run out"),
+    }
+    store.flush_counts().await?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -15,6 +15,10 @@ pub const DEFAULT_CONFIG_FILE: &str = "credence.toml";
 pub const DEFAULT_RATE_LIMIT: u32 = 20;
 /// The longest `fetch-timeout` accepted, in seconds.
 pub const MAX_FETCH_TIMEOUT_SECS: u64 = 60;
+/// How long a shutdown waits for requests in flight and the bulk worker's batch, in seconds.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 25;
+/// The longest `shutdown-grace` accepted, in seconds.
+pub const MAX_SHUTDOWN_GRACE_SECS: u64 = 600;
 
 /// Values from flags and environment; `None` where neither gave one.
 #[derive(Debug, Default, Clone)]
@@ -28,6 +32,10 @@ pub struct Overrides {
     pub fetch_timeout_secs: Option<u64>,
     /// Indexes handed out per status list.
     pub status_list_length: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight.
+    pub shutdown_grace_secs: Option<u64>,
+    /// The token `/metrics` asks for (from the environment only: it is a secret).
+    pub metrics_token: Option<String>,
 }
 
 /// The optional TOML file. Secrets (the admin key, the master key) are not read
@@ -45,6 +53,9 @@ pub struct FileSettings {
     pub fetch_timeout_secs: Option<u64>,
     /// Indexes handed out per status list before the next list is opened.
     pub status_list_length: Option<u64>,
+    /// Seconds a shutdown waits for requests in flight.
+    #[serde(rename = "shutdown-grace")]
+    pub shutdown_grace_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +73,10 @@ pub struct Settings {
     pub admin_key: Option<String>,
     /// Indexes handed out per status list before the next list is opened.
     pub status_list_length: u64,
+    /// How long a shutdown waits for requests in flight and the bulk worker's batch.
+    pub shutdown_grace: std::time::Duration,
+    /// The token `/metrics` asks for (`CREDENCE_METRICS_TOKEN`); `None`: open.
+    pub metrics_token: Option<String>,
 }
 
 impl FileSettings {
@@ -120,7 +135,19 @@ impl Settings {
                 format!("must be 1 to {}", crate::store::MAX_STATUS_LIST_LENGTH),
             ));
         }
+        let shutdown_grace = match overrides.shutdown_grace_secs.or(file.shutdown_grace_secs) {
+            None => std::time::Duration::from_secs(DEFAULT_SHUTDOWN_GRACE_SECS),
+            Some(secs) if secs <= MAX_SHUTDOWN_GRACE_SECS => std::time::Duration::from_secs(secs),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "shutdown-grace",
+                    format!("must be 0 to {MAX_SHUTDOWN_GRACE_SECS} seconds"),
+                ));
+            }
+        };
         Ok(Settings {
+            shutdown_grace,
+            metrics_token: overrides.metrics_token.filter(|t| !t.trim().is_empty()),
             rate_limit: overrides.rate_limit.or(file.rate_limit).unwrap_or(DEFAULT_RATE_LIMIT),
             bind,
             database_url,
@@ -147,6 +174,7 @@ mod tests {
             keys_dir: None,
             fetch_timeout_secs: Some(9),
             status_list_length: Some(64),
+            shutdown_grace_secs: Some(3),
         };
         let s = Settings::resolve(
             Overrides { database_url: Some("sqlite://a.db".into()), ..Default::default() },
@@ -160,6 +188,7 @@ mod tests {
         assert_eq!(s.rate_limit, 5);
         assert_eq!(s.fetch_timeout, std::time::Duration::from_secs(9));
         assert_eq!(s.status_list_length, 64);
+        assert_eq!(s.shutdown_grace, std::time::Duration::from_secs(3));
 
         let d = Settings::resolve(Overrides::default(), FileSettings::default(), None).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
@@ -177,6 +206,8 @@ mod tests {
         assert!(bad(Overrides { fetch_timeout_secs: Some(61), ..Default::default() }));
         assert!(bad(Overrides { status_list_length: Some(0), ..Default::default() }));
         assert!(bad(Overrides { status_list_length: Some(1 << 30), ..Default::default() }));
+        assert!(bad(Overrides { shutdown_grace_secs: Some(601), ..Default::default() }));
+        assert!(toml::from_str::<FileSettings>("metrics-token = 'x'").is_err());
         assert!(toml::from_str::<FileSettings>("admin-key = 'x'").is_err());
     }
 }

@@ -247,6 +247,34 @@ pub enum FetchError {
     TooManyRedirects(usize),
 }
 
+/// The metrics' name for how a fetch ended.
+fn outcome_of<T>(result: &Result<T, FetchError>) -> crate::metrics::FetchOutcome {
+    use crate::metrics::FetchOutcome as O;
+    match result {
+        Ok(_) => O::Ok,
+        Err(
+            FetchError::NotAUrl
+            | FetchError::NotHttps
+            | FetchError::Credentials
+            | FetchError::NoHost
+            | FetchError::LocalName(_)
+            | FetchError::RefusedAddress { .. },
+        ) => O::Refused,
+        Err(FetchError::Timeout(_)) => O::Timeout,
+        Err(FetchError::TooLarge(_)) => O::TooLarge,
+        Err(FetchError::Status(_) | FetchError::Redirect { .. } | FetchError::TooManyRedirects(_)) => O::HttpStatus,
+        Err(
+            FetchError::Resolve { .. }
+            | FetchError::NoAddress(_)
+            | FetchError::Connect { .. }
+            | FetchError::Tls { .. }
+            | FetchError::Http(_)
+            | FetchError::NotJson(_)
+            | FetchError::NotText,
+        ) => O::Error,
+    }
+}
+
 /// Redirects followed when fetching a credential by its URL (hosts often move a badge's
 /// address to a canonical one); each hop is vetted like the first.
 pub const MAX_CREDENTIAL_REDIRECTS: usize = 3;
@@ -404,10 +432,12 @@ impl Fetcher {
             own if own <= deadline => (own, self.policy.timeout),
             _ => (deadline, deadline.saturating_duration_since(start)),
         };
-        match tokio::time::timeout_at(until, self.fetch_now(url, accept, limit, sink)).await {
+        let result = match tokio::time::timeout_at(until, self.fetch_now(url, accept, limit, sink)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(allowed.as_millis())),
-        }
+        };
+        crate::metrics::global().fetch(outcome_of(&result));
+        result
     }
 
     async fn fetch_now(&self, url: &str, accept: &str, limit: usize, sink: Sink) -> Result<Sink, FetchError> {

@@ -679,6 +679,7 @@ fn issue(
         return Ok(Issued { credential, claim_url: None });
     };
     tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
+    tx.note_issued();
     let (credential, claim_url) = written.into_stored(&issuing);
     Ok(Issued { credential, claim_url: Some(claim_url) })
 }

@@ -16,6 +16,7 @@ pub mod http;
 pub mod images;
 pub mod issuance;
 pub mod keyring;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod vc_issuer;

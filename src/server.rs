@@ -34,12 +34,26 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(MAX_BODY_BYTES, payload_too_large))
         .layer(axum::middleware::from_fn(refuse_encoded_nul))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(crate::http::request_metrics::count))
+        .layer(axum::middleware::from_fn(crate::http::request_id::assign));
     let router = match limiter {
         Some(l) => router.layer(axum::Extension(l)),
         None => router,
     };
     router.with_state(state)
+}
+
+/// The span of one request: its id (set by `request_id::assign`, outside this layer), its
+/// method and its route template. The path itself is not logged: some hold a claim token.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request.headers().get(crate::http::request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str())
+        .unwrap_or(crate::metrics::UNMATCHED_ROUTE);
+    tracing::info_span!("request", request_id = %id, method = %request.method(), route = %route)
 }
 
 /// A request for a URL that is both a document and a page goes to the page when the client

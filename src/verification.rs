@@ -936,6 +936,29 @@ pub async fn verify(
     presented: Presented,
     request: VerifyRequest,
 ) -> AppResult<VerificationResult> {
+    use crate::metrics::VerificationOutcome as Counted;
+    let result = verify_uncounted(store, verifier, presented, request).await;
+    let counted = match &result {
+        Ok(r) => match r.result {
+            Outcome::Valid => Counted::Valid,
+            Outcome::Invalid => Counted::Invalid,
+            Outcome::Indeterminate => Counted::Indeterminate,
+        },
+        Err(AppError::Database(_) | AppError::Sqlite(_) | AppError::Migration(_) | AppError::Internal(_)) => {
+            Counted::Error
+        }
+        Err(_) => Counted::Refused,
+    };
+    crate::metrics::global().verification(counted);
+    result
+}
+
+async fn verify_uncounted(
+    store: &Store,
+    verifier: &Verifier,
+    presented: Presented,
+    request: VerifyRequest,
+) -> AppResult<VerificationResult> {
     if let Presented::Reference(r) = &presented
         && (r.chars().any(char::is_control) || r.len() > 2048)
     {

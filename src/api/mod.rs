@@ -10,6 +10,7 @@ mod claims;
 pub mod extract;
 mod frameworks;
 mod issuance;
+mod operations;
 mod organizations;
 mod public;
 mod staff;
@@ -61,6 +62,7 @@ impl Modify for BearerAuth {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public::routes())
+        .merge(operations::routes())
         .merge(organizations::routes())
         .merge(staff::routes())
         .merge(frameworks::routes())

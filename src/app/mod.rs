@@ -1,6 +1,7 @@
 //! The application: its state and the use cases both adapters (`api` for JSON, `web` for
 //! pages) call. Nothing here knows about routes or content types.
 
+pub mod operations;
 pub mod staff;
 pub mod status_lists;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub verifier: Arc<crate::verification::Verifier>,
     /// Limits public verification and sign-off requests per client address; `None`: no limit.
     pub rate_limiter: Option<Arc<rate_limit::RateLimiter>>,
+    /// Readiness, metrics access and shutdown (`/readyz`, `/metrics`).
+    pub operations: Arc<operations::Operations>,
 }
 
 impl AppState {
@@ -35,7 +38,14 @@ impl AppState {
             status_lists: Arc::default(),
             verifier: Arc::new(crate::verification::Verifier::new(verifier_threads())),
             rate_limiter: None,
+            operations: Arc::default(),
         }
+    }
+
+    /// `/metrics` asks for `Authorization: Bearer <token>` when `token` is given.
+    pub fn with_metrics_token(mut self, token: Option<&str>) -> Self {
+        self.operations = Arc::new(operations::Operations::with_metrics_token(token));
+        self
     }
 
     /// Outbound fetches of verification (key documents, status lists, evidence) follow `policy`.

@@ -6,6 +6,8 @@ pub mod client;
 pub mod negotiation;
 pub mod problem;
 pub mod rate_limit;
+pub mod request_id;
+pub mod request_metrics;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -436,6 +436,21 @@ impl Store {
         self.issuing(move |tx| tx.finish_bulk_row(&row, &claim, &outcome)).await
     }
 
+    /// Gives up the pending rows held under `claim` (a worker that stops): another worker
+    /// claims them at once. Their claim does not count as an attempt. Returns how many.
+    pub async fn release_bulk_claims(&self, claim: &str) -> AppResult<u64> {
+        let released = sqlx::query(
+            "UPDATE bulk_job_rows SET claimed_by = NULL, lease_until = NULL, attempts = attempts - 1 \
+             WHERE job_id IN (SELECT id FROM bulk_jobs WHERE status IN ('queued', 'running')) \
+             AND status = 'pending' AND claimed_by = $1 AND attempts > 0",
+        )
+        .bind(claim)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(released)
+    }
+
     /// Rows of a job still pending.
     pub async fn pending_bulk_rows(&self, job_id: &str) -> AppResult<i64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bulk_job_rows WHERE job_id = $1 AND status = 'pending'")

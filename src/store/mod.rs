@@ -6,12 +6,14 @@
 
 mod achievements;
 mod api_keys;
+mod backup;
 mod bulk_jobs;
 mod claims;
 mod credentials;
 mod frameworks;
 mod learners;
 mod organizations;
+mod probes;
 mod results;
 mod rows;
 mod signing_keys;

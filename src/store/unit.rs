@@ -196,6 +196,8 @@ impl Exec for PoolExec<'_> {
 pub struct Tx<'c> {
     exec: &'c mut dyn Exec,
     store: &'c Store,
+    /// Credentials this unit wrote, counted in the metrics once it is committed.
+    issued: u64,
 }
 
 impl<'c> Tx<'c> {
@@ -206,6 +208,12 @@ impl<'c> Tx<'c> {
 
     pub(super) fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> AppResult<u64> {
         self.exec.execute(sql, args)
+    }
+
+    /// Notes a credential written by this unit: it counts as issued (`/metrics`) once
+    /// the unit is committed.
+    pub fn note_issued(&mut self) {
+        self.issued += 1;
     }
 
     /// The first row of a query, read by `read`.
@@ -245,9 +253,11 @@ impl<'c> Tx<'c> {
     /// abort the whole transaction).
     pub fn undo_on_error<T>(&mut self, step: impl FnOnce(&mut Tx<'_>) -> AppResult<T>) -> AppResult<T> {
         self.exec.batch("SAVEPOINT step")?;
+        let issued = self.issued;
         let out = step(self);
         if out.is_err() {
             self.exec.batch("ROLLBACK TO SAVEPOINT step")?;
+            self.issued = issued;
         }
         self.exec.batch("RELEASE SAVEPOINT step")?;
         out
@@ -321,11 +331,23 @@ impl Store {
         F: FnOnce(&mut Tx<'_>) -> AppResult<T> + Send + 'static,
     {
         let store = self.clone();
+        // The caller's span (the request's, with its id) holds the unit's log lines too.
+        let span = tracing::Span::current();
         if let Some(writer) = &self.writer {
-            return writer.run(move |conn| work(&mut Tx { exec: &mut SqliteExec(conn), store: &store })).await;
+            let (value, issued) = writer
+                .run(move |conn| {
+                    let _request = span.enter();
+                    let mut tx = Tx { exec: &mut SqliteExec(conn), store: &store, issued: 0 };
+                    let value = work(&mut tx)?;
+                    Ok((value, tx.issued))
+                })
+                .await?;
+            crate::metrics::global().credentials_issued(issued);
+            return Ok(value);
         }
         let runtime = tokio::runtime::Handle::current();
         let ran = tokio::task::spawn_blocking(move || {
+            let _request = span.enter();
             let begun = match store.backend {
                 // Take the write lock at once: a transaction that read first could not
                 // take it later once another connection has written.
@@ -334,10 +356,14 @@ impl Store {
             };
             let mut tx = begun?;
             let backend = store.backend;
-            let out = work(&mut Tx { exec: &mut PoolExec { tx: &mut tx, runtime: &runtime, backend }, store: &store });
+            let mut unit =
+                Tx { exec: &mut PoolExec { tx: &mut tx, runtime: &runtime, backend }, store: &store, issued: 0 };
+            let out = work(&mut unit);
+            let issued = unit.issued;
             match out {
                 Ok(value) => {
                     runtime.block_on(tx.commit())?;
+                    crate::metrics::global().credentials_issued(issued);
                     Ok(value)
                 }
                 Err(e) => {

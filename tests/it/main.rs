@@ -28,6 +28,7 @@ mod jwt_rs256;
 mod learner_identity;
 mod multi_instance;
 mod openapi;
+mod operations;
 mod rich_credential;
 mod signable_input;
 mod signing_keys;
