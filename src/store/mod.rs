@@ -10,6 +10,7 @@ mod bulk_jobs;
 mod claims;
 mod credentials;
 mod frameworks;
+mod keyset;
 mod learners;
 mod organizations;
 mod results;
@@ -31,8 +32,12 @@ pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
-pub use credentials::{CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, StatusChange, StoredCredential, Written};
-pub use learners::{Learner, LearnerProgress, ProgressFilter};
+pub use credentials::{
+    CredentialFilter, Issuing, STATUS_LIST_LENGTH, Signed, StatusChange, StoredCredential, Written, credential_cursor,
+    credentials_cursor,
+};
+pub use keyset::Cursor;
+pub use learners::{Learner, LearnerProgress, ProgressFilter, progress_cursor, progress_row_cursor};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
 pub use vc_api_credentials::VcApiStatusChange;

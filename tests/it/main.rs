@@ -24,6 +24,7 @@ mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;
 mod jwt_rs256;
+mod listings;
 mod multi_instance;
 mod openapi;
 mod rich_credential;
