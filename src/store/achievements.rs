@@ -172,10 +172,20 @@ impl Store {
         row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 
-    /// The organization's achievements (latest versions, with their `issued_count`).
+    /// The organization's achievements (latest versions; `issued_count` not counted:
+    /// the public pages read them).
     pub async fn list_achievements(&self, organization_id: &str) -> AppResult<Vec<Achievement>> {
+        self.latest_achievements(SELECT, organization_id).await
+    }
+
+    /// The organization's achievements with their `issued_count`, for the issuer's API.
+    pub async fn list_achievements_counted(&self, organization_id: &str) -> AppResult<Vec<Achievement>> {
+        self.latest_achievements(SELECT_COUNTED, organization_id).await
+    }
+
+    async fn latest_achievements(&self, select: &str, organization_id: &str) -> AppResult<Vec<Achievement>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT_COUNTED} WHERE a.organization_id = $1 AND v.version = a.latest_version ORDER BY a.slug"
+            "{select} WHERE a.organization_id = $1 AND v.version = a.latest_version ORDER BY a.slug"
         )))
         .bind(organization_id)
         .fetch_all(&self.pool)
