@@ -6,7 +6,9 @@
 //! - verification by id: each credential just issued verified once, from 16 clients;
 //! - a status list: the first GET of a full list (131,072 entries, 1% set) since the
 //!   server started (the list is built and signed), then 200 conditional GETs (304);
-//! - listings: 200 first pages of 100 credentials, and 50 pages in the middle;
+//! - listings: 200 first pages of 100 credentials, then 50 pages one after the other
+//!   (each through the `Link: rel="next"` of the one before), and a streamed CSV export
+//!   of 20,000 rows;
 //! - storage: the database's size divided by its credentials.
 //!
 //! Commands:
@@ -48,7 +50,8 @@ struct Point {
     list_first_ms: f64,
     list_cached_p99: f64,
     page_first_p99: f64,
-    page_middle_p99: f64,
+    page_next_p99: f64,
+    export_rows_per_s: f64,
     bytes_per_credential: f64,
 }
 
@@ -105,7 +108,7 @@ fn main() {
         drop(server);
         println!(
             "  {size}: issue {:.0}/s (p99 {:.1} ms), verify {:.0}/s (p99 {:.1} ms), list first {:.1} ms / cached p99 {:.1} ms, \
-             page first p99 {:.1} ms / middle p99 {:.1} ms, {:.0} bytes per credential",
+             page first p99 {:.1} ms / next p99 {:.1} ms, export {:.0} rows/s, {:.0} bytes per credential",
             point.issue_rate,
             point.issue_p99,
             point.verify_rate,
@@ -113,19 +116,20 @@ fn main() {
             point.list_first_ms,
             point.list_cached_p99,
             point.page_first_p99,
-            point.page_middle_p99,
+            point.page_next_p99,
+            point.export_rows_per_s,
             point.bytes_per_credential
         );
         points.push(point);
     }
 
     println!(
-        "\n| {backend} stored | issued/s | issue p99 ms | verified/s | verify p99 ms | list built ms | list 304 p99 ms | first page p99 ms | middle page p99 ms | bytes/credential |"
+        "\n| {backend} stored | issued/s | issue p99 ms | verified/s | verify p99 ms | list built ms | list 304 p99 ms | first page p99 ms | next page p99 ms | export rows/s | bytes/credential |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for p in &points {
         println!(
-            "| {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} |",
+            "| {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} |",
             p.size,
             p.issue_rate,
             p.issue_p99,
@@ -134,7 +138,8 @@ fn main() {
             p.list_first_ms,
             p.list_cached_p99,
             p.page_first_p99,
-            p.page_middle_p99,
+            p.page_next_p99,
+            p.export_rows_per_s,
             p.bytes_per_credential
         );
     }
@@ -142,13 +147,14 @@ fn main() {
         println!("\nAgainst {} stored (same run; rates: higher is better, times: lower is better):", base.size);
         for p in &points[1..] {
             println!(
-                "  {}: issue ×{:.2}, verify ×{:.2}, list built ×{:.2}, first page ×{:.2}, middle page ×{:.2}",
+                "  {}: issue ×{:.2}, verify ×{:.2}, list built ×{:.2}, first page ×{:.2}, next page ×{:.2}, export ×{:.2}",
                 p.size,
                 p.issue_rate / base.issue_rate,
                 p.verify_rate / base.verify_rate,
                 p.list_first_ms / base.list_first_ms,
                 p.page_first_p99 / base.page_first_p99,
-                p.page_middle_p99 / base.page_middle_p99
+                p.page_next_p99 / base.page_next_p99,
+                p.export_rows_per_s / base.export_rows_per_s
             );
         }
     }
@@ -240,19 +246,26 @@ fn measure(
         |r| (r.status == 200).then(String::new),
     );
     assert_eq!(first.failed, 0, "first pages");
-    let a = auth;
-    let middle = size / 2;
-    let middle_pages = support::drive(
-        addr,
-        8,
-        50,
-        move |i| {
-            let path = format!("/api/v1/organizations/load/credentials?limit=100&offset={}", middle + i as i64 * 100);
-            ("GET", path, vec![("Authorization", a.clone())], None)
-        },
-        |r| (r.status == 200).then(String::new),
-    );
-    assert_eq!(middle_pages.failed, 0, "middle pages");
+    // 50 pages one after the other, each through the `Link: <…>; rel="next"` of the one
+    // before (keyset: a page costs the same however deep it is).
+    let mut next_pages = Vec::new();
+    let mut path = "/api/v1/organizations/load/credentials?limit=100".to_string();
+    for _ in 0..50 {
+        let t = Instant::now();
+        let r = c.get(&path, Some(key));
+        next_pages.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+        assert_eq!(r.status, 200, "listing page: {}", r.body);
+        let Some(next) = next_link(&r) else { break };
+        path = next;
+    }
+    next_pages.sort_unstable();
+
+    // A CSV export, streamed: rows per second.
+    let t = Instant::now();
+    let r = c.get("/api/v1/organizations/load/credentials?format=csv&limit=20000", Some(key));
+    assert_eq!(r.status, 200, "export: {}", r.body);
+    let exported = r.body.lines().count().saturating_sub(1);
+    let export_rows_per_s = exported as f64 / t.elapsed().as_secs_f64();
 
     let stored = support::block_on(count(url));
     let bytes = support::block_on(database_bytes(url, backend));
@@ -265,9 +278,18 @@ fn measure(
         list_first_ms,
         list_cached_p99: support::percentile_ms(&cached.latencies, 0.99),
         page_first_p99: support::percentile_ms(&first.latencies, 0.99),
-        page_middle_p99: support::percentile_ms(&middle_pages.latencies, 0.99),
+        page_next_p99: support::percentile_ms(&next_pages, 0.99),
+        export_rows_per_s,
         bytes_per_credential: bytes as f64 / stored.max(1) as f64,
     }
+}
+
+/// The path of a listing's next page, from its `Link: <URL>; rel="next"` header.
+fn next_link(r: &http1::Reply) -> Option<String> {
+    let link = r.header("link")?;
+    let url = link.split(';').next()?.trim().trim_start_matches('<').trim_end_matches('>');
+    let path = url.find("/api/").map(|i| &url[i..])?;
+    link.contains("rel=\"next\"").then(|| path.to_string())
 }
 
 async fn connect(url: &str) -> sqlx::AnyConnection {

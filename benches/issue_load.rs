@@ -10,7 +10,10 @@
 //!
 //!     LOAD_MODE=csv LOAD_COUNT=100000 cargo bench --bench issue_load   # one CSV file as a bulk job
 //!
+//!     LOAD_DATABASE=postgres LOAD_INSTANCES=3 cargo bench --bench issue_load  # 3 servers, one database
+//!
 //! Environment: LOAD_IDEMPOTENCY=1 (each request sends its own Idempotency-Key),
+//! LOAD_INSTANCES (1: servers started on the one database, clients spread over them),
 //! LOAD_COUNT (20000), LOAD_CLIENTS (32), LOAD_MAX_SECS (900: the run
 //! stops there whatever the count), LOAD_DATABASE (`sqlite` or `postgres`),
 //! LOAD_PG_URL (postgres://postgres@127.0.0.1:5432/postgres: where to create, and
@@ -71,6 +74,24 @@ fn main() {
     );
     let addr = server.addr.clone();
     let (rss_start, _) = server.rss_kib();
+    // More instances on the same database (PostgreSQL), each client bound to one.
+    let instances: usize = env_or("LOAD_INSTANCES", 1);
+    let mut others: Vec<http1::Server> = (1..instances.max(1))
+        .map(|n| {
+            http1::Server::start(
+                &bin,
+                dir.path(),
+                &format!("credence-{n}"),
+                &[
+                    ("DATABASE_URL", database_url.as_str()),
+                    ("CREDENCE_ADMIN_KEY", admin.as_str()),
+                    ("CREDENCE_MASTER_KEY", master.as_str()),
+                    ("CREDENCE_KEYS_DIR", &keys_dir),
+                ],
+            )
+        })
+        .collect();
+    let addrs: Vec<String> = std::iter::once(addr.clone()).chain(others.iter().map(|s| s.addr.clone())).collect();
 
     let key = support::organization_with_achievement(&addr, &admin);
 
@@ -79,7 +100,9 @@ fn main() {
     }
 
     println!(
-        "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), server pid {}, binary {bin}",
+        "issue_load: {backend}, {count} results from {clients} clients (limit {max_secs} s), {} instance(s), \
+         server pid {}, binary {bin}",
+        addrs.len(),
         server.pid()
     );
     let next = Arc::new(AtomicU64::new(0));
@@ -89,9 +112,10 @@ fn main() {
     let deadline = Instant::now() + Duration::from_secs(max_secs);
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
-        .map(|_| {
-            let (next, done, failed, stop, addr, key) =
-                (next.clone(), done.clone(), failed.clone(), stop.clone(), addr.clone(), key.clone());
+        .map(|c| {
+            let addr = addrs[c % addrs.len()].clone();
+            let (next, done, failed, stop, key) =
+                (next.clone(), done.clone(), failed.clone(), stop.clone(), key.clone());
             std::thread::spawn(move || {
                 let mut conn = http1::Conn::new(&addr);
                 let mut latencies: Vec<u32> = Vec::with_capacity((count as usize / clients.max(1)) + 16);
@@ -161,8 +185,11 @@ fn main() {
     let issued = done.load(Ordering::Relaxed);
     let failures = failed.load(Ordering::Relaxed);
 
-    // Durably stored: kill the server (no shutdown), then count in the database.
+    // Durably stored: kill the servers (no shutdown), then count in the database.
     server.kill();
+    for other in &mut others {
+        other.kill();
+    }
     let (stored, duplicate_indexes) = rt.block_on(count_stored(&database_url));
 
     latencies.sort_unstable();
@@ -183,7 +210,8 @@ fn main() {
         "credentials in the database after SIGKILL: {stored}; status indexes handed out twice: {duplicate_indexes}"
     );
     println!(
-        "| {backend} | {clients} | {issued} | {:.1} | {rate:.0} | {:.1} | {:.1} | {} |",
+        "| {backend} ×{} | {clients} | {issued} | {:.1} | {rate:.0} | {:.1} | {:.1} | {} |",
+        addrs.len(),
         elapsed.as_secs_f64(),
         pct(0.50),
         pct(0.99),

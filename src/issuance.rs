@@ -325,7 +325,7 @@ pub fn record_in(
             .unwrap_or_else(|| credential::format_time(time::OffsetDateTime::now_utc())),
     };
     refuse_issuing_without_email(tx, org, achievement, &input.learner, Some(&recorded))?;
-    let learner = tx.find_or_create_learner(&org.id, &input.learner)?;
+    let (learner, created) = tx.find_or_create_learner(&org.id, &input.learner)?;
     let inserted = tx.insert_result(&NewResult {
         organization_id: &org.id,
         learner_id: &learner.id,
@@ -364,7 +364,17 @@ pub fn record_in(
             new_links.push(request);
         }
     }
-    settle(tx, master, org, achievement, &learner, new_links).map(|s| Recorded::Status(Box::new(s)))
+    // A learner created just now has only this result (and the sign-off just asked):
+    // nothing to read back.
+    let history = (created && !replay).then(|| Known { results: vec![recorded], evidence: input.evidence });
+    settle_knowing(tx, master, org, achievement, &learner, new_links, history).map(|s| Recorded::Status(Box::new(s)))
+}
+
+/// A learner's history on the achievement that this transaction knows without
+/// reading it: that of a learner it created, which holds only what it wrote.
+struct Known {
+    results: Vec<RecordedResult>,
+    evidence: Vec<EvidenceInput>,
 }
 
 /// Evaluates the learner's standing and issues the credential when the rule is met.
@@ -376,15 +386,43 @@ pub fn settle(
     learner: &Learner,
     new_links: Vec<SignoffRequest>,
 ) -> AppResult<LearnerStatus> {
-    // Results and their evidence in one read: the evidence is that of the results evaluated.
-    let (results, evidence) = tx.results_with_evidence(&learner.id, &achievement.id)?;
-    let decisions = tx.signoff_decisions(&learner.id, &achievement.id)?;
+    settle_knowing(tx, master, org, achievement, learner, new_links, None)
+}
+
+/// [`settle`], reading the learner's history unless it is `known`.
+fn settle_knowing(
+    tx: &mut Tx<'_>,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    learner: &Learner,
+    new_links: Vec<SignoffRequest>,
+    known: Option<Known>,
+) -> AppResult<LearnerStatus> {
+    let fresh = known.is_some();
+    let (results, evidence, decisions, mut credential) = match known {
+        Some(k) => (k.results, k.evidence, Vec::new(), None),
+        None => {
+            // Results and their evidence in one read: the evidence is that of the results evaluated.
+            let (results, evidence) = tx.results_with_evidence(&learner.id, &achievement.id)?;
+            let decisions = tx.signoff_decisions(&learner.id, &achievement.id)?;
+            (results, evidence, decisions, held(tx, learner, achievement)?)
+        }
+    };
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
-    let mut credential = held(tx, learner, achievement)?;
     if credential.is_none() && evaluation.is_eligible() {
         credential = Some(issue(tx, master, org, achievement, learner, &evaluation, &evidence, None)?);
     }
-    status(tx, &org.id, achievement, learner, evaluation, credential, new_links)
+    let signoffs = if fresh { Signoffs::Just(new_links) } else { Signoffs::Read(new_links) };
+    status(tx, &org.id, achievement, learner, evaluation, credential, signoffs)
+}
+
+/// The learner's sign-off requests for the answer.
+enum Signoffs {
+    /// Read from the store; those asked just now (with their links) among them.
+    Read(Vec<SignoffRequest>),
+    /// Exactly these (the learner was created by this call).
+    Just(Vec<SignoffRequest>),
 }
 
 fn status(
@@ -394,14 +432,20 @@ fn status(
     learner: &Learner,
     evaluation: Evaluation,
     credential: Option<Issued>,
-    new_links: Vec<SignoffRequest>,
+    signoffs: Signoffs,
 ) -> AppResult<LearnerStatus> {
-    let mut signoffs = tx.signoffs(&learner.id, &achievement.id)?;
-    for s in &mut signoffs {
-        if let Some(created) = new_links.iter().find(|n| n.id == s.id) {
-            s.link = created.link.clone();
+    let signoffs = match signoffs {
+        Signoffs::Just(just) => just,
+        Signoffs::Read(new_links) => {
+            let mut signoffs = tx.signoffs(&learner.id, &achievement.id)?;
+            for s in &mut signoffs {
+                if let Some(created) = new_links.iter().find(|n| n.id == s.id) {
+                    s.link = created.link.clone();
+                }
+            }
+            signoffs
         }
-    }
+    };
     let credential =
         credential.map(|i| CredentialRef { claim_url: i.claim_url, ..CredentialRef::of(tx.store(), &i.credential) });
     let state = match &credential {
@@ -512,7 +556,7 @@ pub async fn learner_status(
             let decisions = tx.signoff_decisions(&learner.id, &achievement.id)?;
             let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &results, &decisions);
             let credential = held(tx, &learner, &achievement)?;
-            status(tx, &organization_id, &achievement, &learner, evaluation, credential, Vec::new())
+            status(tx, &organization_id, &achievement, &learner, evaluation, credential, Signoffs::Read(Vec::new()))
         })
         .await
 }
@@ -535,14 +579,16 @@ fn direct_award_in(
     input: DirectAwardInput,
 ) -> AppResult<LearnerStatus> {
     refuse_issuing_without_email(tx, org, achievement, &input.learner, None)?;
-    let learner = tx.find_or_create_learner(&org.id, &input.learner)?;
+    let (learner, created) = tx.find_or_create_learner(&org.id, &input.learner)?;
     let evaluation = award_evaluation::evaluate(&achievement.definition.rule, &[], &[]);
-    let mut credential = held(tx, &learner, achievement)?;
+    // A learner created just now holds nothing and was asked for no sign-off.
+    let mut credential = if created { None } else { held(tx, &learner, achievement)? };
     if credential.is_none() {
         credential =
             Some(issue(tx, master, org, achievement, &learner, &evaluation, &input.evidence, Some(&input.narrative))?);
     }
-    status(tx, &org.id, achievement, &learner, evaluation, credential, Vec::new())
+    let signoffs = if created { Signoffs::Just(Vec::new()) } else { Signoffs::Read(Vec::new()) };
+    status(tx, &org.id, achievement, &learner, evaluation, credential, signoffs)
 }
 
 fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {
@@ -624,6 +670,7 @@ fn issue(
         learner_id: &learner.id,
         achievement_id: &achievement.id,
         achievement_version: achievement.version,
+        achievement_revision: achievement.revision,
         award_kind: if award_narrative.is_some() { "direct" } else { "rule" },
         award_narrative,
     };

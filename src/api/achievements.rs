@@ -67,7 +67,7 @@ async fn list_achievements(
     ApiPath(org): ApiPath<String>,
 ) -> AppResult<Json<Vec<Achievement>>> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    Ok(Json(state.store.list_achievements(&org.id).await?))
+    Ok(Json(state.store.list_achievements_counted(&org.id).await?))
 }
 
 /// Read one of the organization's achievements.

@@ -5,10 +5,11 @@ use std::future::Future;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -18,6 +19,7 @@ use utoipa_axum::routes;
 
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
+use super::listing::{Listing, ListingQuery, bad_query, csv_stream, next_link};
 use crate::app::AppState;
 use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
@@ -27,7 +29,8 @@ use crate::http::problem::Problem;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus, SignoffView};
 use crate::store::{
     Claim, CredentialFilter, IdempotencyKey, LearnerProgress, Once, ProgressFilter, SignoffRequest, StatusChange,
-    StatusListId, StoredAnswer, StoredCredential, Tx,
+    StatusListId, Store, StoredAnswer, StoredCredential, Tx, credential_cursor, credentials_cursor, progress_cursor,
+    progress_row_cursor,
 };
 use credence_core::sealed_key::MasterKey;
 
@@ -271,10 +274,17 @@ pub struct CredentialQuery {
     pub from: Option<String>,
     /// Issued before (RFC 3339).
     pub to: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
+    /// Page size, 1 to 1000 (default 100). A CSV export holds every row unless a
+    /// `limit` (at least 1) is given.
     pub limit: Option<i64>,
+    /// Deprecated: rows to skip. Use `cursor`, which does not slow down deep in the
+    /// listing and does not repeat or skip rows when credentials are issued meanwhile.
+    #[deprecated = "use cursor"]
     pub offset: Option<i64>,
-    /// `json` (default) or `csv`.
+    /// Where the page starts: the `cursor` of the `Link: <...>; rel="next"` header of
+    /// the page before (opaque; a page that is not full has no next link).
+    pub cursor: Option<String>,
+    /// `json` (default) or `csv` (streamed: every row, or `limit` rows, from `cursor`).
     pub format: Option<String>,
 }
 
@@ -323,8 +333,8 @@ pub struct CredentialCounts {
     pub verified: i64,
 }
 
-fn summary(state: &AppState, c: &StoredCredential, claim: Option<Claim>) -> CredentialSummary {
-    let r = CredentialRef::of(&state.store, c);
+fn summary(store: &Store, c: &StoredCredential, claim: Option<Claim>) -> CredentialSummary {
+    let r = CredentialRef::of(store, c);
     let (claim, counts) = match claim {
         None => (ClaimSummary::default(), CredentialCounts::default()),
         Some(cl) => (
@@ -358,56 +368,6 @@ fn summary(state: &AppState, c: &StoredCredential, claim: Option<Claim>) -> Cred
     }
 }
 
-/// A CSV document (RFC 4180: CRLF, fields quoted only when they must be) from a header
-/// line and rows of fields.
-fn csv_response(header_line: &str, rows: impl Iterator<Item = Vec<String>>) -> AppResult<Response> {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let failed = |e: &dyn std::fmt::Display| AppError::Internal(format!("the CSV could not be written: {e}"));
-    out.write_record(header_line.split(',')).map_err(|e| failed(&e))?;
-    for row in rows {
-        out.write_record(&row).map_err(|e| failed(&e))?;
-    }
-    let bytes = out.into_inner().map_err(|e| failed(&e.into_error()))?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
-}
-
-/// Paging, time window and format of a listing, checked.
-struct Listing {
-    limit: i64,
-    offset: i64,
-    from: Option<String>,
-    to: Option<String>,
-    csv: bool,
-}
-
-fn listing(
-    limit: Option<i64>,
-    offset: Option<i64>,
-    from: Option<String>,
-    to: Option<String>,
-    format: Option<&str>,
-) -> AppResult<Listing> {
-    let mut v = Violations::new();
-    let limit = limit.unwrap_or(100);
-    v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000");
-    v.check(offset.unwrap_or(0) >= 0, "offset", "must not be negative");
-    for (field, value) in [("from", &from), ("to", &to)] {
-        if let Some(t) = value {
-            v.check(credence_core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
-        }
-    }
-    let csv = match format {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            v.add("format", "must be json or csv");
-            false
-        }
-    };
-    v.into_result()?;
-    Ok(Listing { limit, offset: offset.unwrap_or(0), from, to, csv })
-}
-
 /// List the organization's issued credentials, newest first, as JSON or CSV.
 #[utoipa::path(get, path = "/api/v1/organizations/{org}/credentials", tag = "issuance",
     params(("org" = String, Path, description = "Organization slug"), CredentialQuery),
@@ -417,11 +377,24 @@ async fn list_credentials(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(org): ApiPath<String>,
+    OriginalUri(uri): OriginalUri,
     query: Result<Query<CredentialQuery>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
-    let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
+    let Query(q) = query.map_err(bad_query)?;
+    #[allow(deprecated)]
+    let offset = q.offset;
+    let page = Listing::check(
+        ListingQuery {
+            limit: q.limit,
+            offset,
+            cursor: q.cursor.as_deref(),
+            from: q.from,
+            to: q.to,
+            format: q.format.as_deref(),
+        },
+        credentials_cursor,
+    )?;
     let filter = CredentialFilter {
         achievement_id: q.achievement,
         state: q.state,
@@ -429,40 +402,45 @@ async fn list_credentials(
         issued_to: page.to,
         limit: page.limit,
         offset: page.offset,
+        after: page.after,
     };
-    let list: Vec<CredentialSummary> = state
-        .store
-        .list_credentials(&org.id, &filter)
-        .await?
-        .into_iter()
-        .map(|(c, claim)| summary(&state, &c, claim))
-        .collect();
-    if !page.csv {
-        return Ok(Json(list).into_response());
+    if page.csv {
+        let rows = state.store.stream_credentials(&org.id, &filter).await?;
+        let store = state.store.clone();
+        let summaries = rows.map(move |row| row.map(|(c, claim)| summary(&store, &c, claim)));
+        return Ok(csv_stream(
+            "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason,\
+             claimed_at,claimed,shared,downloaded,verified",
+            summaries,
+            credential_fields,
+        ));
     }
-    csv_response(
-        "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason,\
-         claimed_at,claimed,shared,downloaded,verified",
-        list.into_iter().map(|s| {
-            vec![
-                s.credential.id,
-                s.credential.url,
-                s.state,
-                s.achievement_id,
-                s.achievement_version.to_string(),
-                s.learner_id,
-                s.credential.issued_at,
-                s.valid_until.unwrap_or_default(),
-                s.credential.award_kind,
-                s.revocation_reason.unwrap_or_default(),
-                s.claim.claimed_at.unwrap_or_default(),
-                s.counts.claimed.to_string(),
-                s.counts.shared.to_string(),
-                s.counts.downloaded.to_string(),
-                s.counts.verified.to_string(),
-            ]
-        }),
-    )
+    let rows = state.store.list_credentials(&org.id, &filter).await?;
+    let next = next_link(&uri, rows.len(), page.limit, rows.last().map(|(c, _)| credential_cursor(c)));
+    let list: Vec<CredentialSummary> = rows.into_iter().map(|(c, claim)| summary(&state.store, &c, claim)).collect();
+    let mut response = Json(list).into_response();
+    response.headers_mut().extend(next);
+    Ok(response)
+}
+
+fn credential_fields(s: CredentialSummary) -> Vec<String> {
+    vec![
+        s.credential.id,
+        s.credential.url,
+        s.state,
+        s.achievement_id,
+        s.achievement_version.to_string(),
+        s.learner_id,
+        s.credential.issued_at,
+        s.valid_until.unwrap_or_default(),
+        s.credential.award_kind,
+        s.revocation_reason.unwrap_or_default(),
+        s.claim.claimed_at.unwrap_or_default(),
+        s.counts.claimed.to_string(),
+        s.counts.shared.to_string(),
+        s.counts.downloaded.to_string(),
+        s.counts.verified.to_string(),
+    ]
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -476,10 +454,16 @@ pub struct LearnerQuery {
     pub from: Option<String>,
     /// Changed before (RFC 3339).
     pub to: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
+    /// Page size, 1 to 1000 (default 100). A CSV export holds every row unless a
+    /// `limit` (at least 1) is given.
     pub limit: Option<i64>,
+    /// Deprecated: rows to skip. Use `cursor`.
+    #[deprecated = "use cursor"]
     pub offset: Option<i64>,
-    /// `json` (default) or `csv`.
+    /// Where the page starts: the `cursor` of the `Link: <...>; rel="next"` header of
+    /// the page before (opaque).
+    pub cursor: Option<String>,
+    /// `json` (default) or `csv` (streamed: every row, or `limit` rows, from `cursor`).
     pub format: Option<String>,
 }
 
@@ -494,16 +478,29 @@ async fn list_learners(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(org): ApiPath<String>,
+    OriginalUri(uri): OriginalUri,
     query: Result<Query<LearnerQuery>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    let Query(q) = query.map_err(|e| AppError::bad_request(Some("query"), e.body_text()))?;
+    let Query(q) = query.map_err(bad_query)?;
     if let Some(s) = &q.state
         && !LEARNER_STATES.contains(&s.as_str())
     {
         return Err(AppError::invalid("state", format!("must be one of {}", LEARNER_STATES.join(", "))));
     }
-    let page = listing(q.limit, q.offset, q.from, q.to, q.format.as_deref())?;
+    #[allow(deprecated)]
+    let offset = q.offset;
+    let page = Listing::check(
+        ListingQuery {
+            limit: q.limit,
+            offset,
+            cursor: q.cursor.as_deref(),
+            from: q.from,
+            to: q.to,
+            format: q.format.as_deref(),
+        },
+        progress_cursor,
+    )?;
     let achievement_id = match &q.achievement {
         Some(a) => Some(issuance::find_achievement(&state.store, &org, a).await?.id),
         None => None,
@@ -515,24 +512,29 @@ async fn list_learners(
         updated_to: page.to,
         limit: page.limit,
         offset: page.offset,
+        after: page.after,
     };
-    let list = state.store.list_progress(&org.id, &filter).await?;
-    if !page.csv {
-        return Ok(Json(list).into_response());
+    if page.csv {
+        return Ok(csv_stream(
+            "learner_id,external_id,display_name,achievement_id,state,updated_at",
+            state.store.stream_progress(&org.id, &filter),
+            |p: LearnerProgress| {
+                vec![
+                    p.learner_id,
+                    p.external_id.unwrap_or_default(),
+                    p.display_name.unwrap_or_default(),
+                    p.achievement_id,
+                    p.state,
+                    p.updated_at,
+                ]
+            },
+        ));
     }
-    csv_response(
-        "learner_id,external_id,display_name,achievement_id,state,updated_at",
-        list.into_iter().map(|p| {
-            vec![
-                p.learner_id,
-                p.external_id.unwrap_or_default(),
-                p.display_name.unwrap_or_default(),
-                p.achievement_id,
-                p.state,
-                p.updated_at,
-            ]
-        }),
-    )
+    let list = state.store.list_progress(&org.id, &filter).await?;
+    let next = next_link(&uri, list.len(), page.limit, list.last().map(progress_row_cursor));
+    let mut response = Json(list).into_response();
+    response.headers_mut().extend(next);
+    Ok(response)
 }
 
 async fn change_status(
@@ -546,7 +548,7 @@ async fn change_status(
     let updated = state.store.change_credential_status(&org.id, id, change).await?;
     tracing::info!(organization = %org.slug, credential = %id, change = ?change, "credential status changed");
     let claim = state.store.claim_with_counts(id).await?;
-    Ok(Json(summary(state, &updated, claim)))
+    Ok(Json(summary(&state.store, &updated, claim)))
 }
 
 /// One of the organization's credentials: its state, the learner's claim and the
@@ -568,7 +570,7 @@ async fn credential_summary(
         .filter(|c| c.organization_id == org.id)
         .ok_or(AppError::NotFound("credential"))?;
     let claim = state.store.claim_with_counts(&c.id).await?;
-    Ok(Json(summary(&state, &c, claim)))
+    Ok(Json(summary(&state.store, &c, claim)))
 }
 
 /// Revoke a credential, permanently, with a reason. The status list changes at once.

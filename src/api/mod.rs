@@ -10,6 +10,7 @@ mod claims;
 pub mod extract;
 mod frameworks;
 mod issuance;
+mod listing;
 mod operations;
 mod organizations;
 mod public;

@@ -264,7 +264,11 @@ pub struct Achievement {
     pub version: i64,
     pub latest_version: i64,
     /// Credentials issued against this version; a version with any is immutable.
+    /// Counted by the issuer's reads of the API (0 where the count is not shown).
     pub issued_count: i64,
+    /// How many times this version was edited in place (issuance checks it).
+    #[serde(skip)]
+    pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
     /// The public URL of this version: the `id` of the Open Badges `Achievement`.

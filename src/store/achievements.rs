@@ -3,15 +3,34 @@ use std::collections::HashMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, new_id, now};
+use super::unit::Tx;
+use super::{Backend, Store, new_id, now};
 use crate::domain::achievement::{Achievement, AchievementDefinition, AchievementInput, FrameworkLookup};
 use crate::domain::framework::FrameworkVersion;
 use crate::error::{AppError, AppResult};
 
+/// An achievement version's columns, `issued_count` being 0: for the issuing path and
+/// the public documents, which do not show the count.
 const SELECT: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
-     v.issued_count, v.created_at, v.updated_at \
+     v.revision, CAST(0 AS BIGINT) AS issued_count, v.created_at, v.updated_at \
      FROM achievements a JOIN organizations o ON o.id = a.organization_id \
      JOIN achievement_versions v ON v.achievement_id = a.id";
+
+/// The same with `issued_count` counted from the credentials (an index walk of the
+/// version's credentials): for the issuer's API, where the count is shown. Counting
+/// where it is read keeps a counter row out of every issuing transaction.
+const SELECT_COUNTED: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
+     v.revision, (SELECT COUNT(*) FROM credentials c WHERE c.achievement_id = v.achievement_id \
+     AND c.achievement_version = v.version) AS issued_count, v.created_at, v.updated_at \
+     FROM achievements a JOIN organizations o ON o.id = a.organization_id \
+     JOIN achievement_versions v ON v.achievement_id = a.id";
+
+/// The lock that keeps a version from being edited in place while a credential of it
+/// is being issued: issuing transactions hold it shared ([`Tx::hold_achievement_version`]),
+/// an edit takes it alone without waiting ([`Store::update_achievement`]).
+pub(super) fn edit_lock(achievement_id: &str, version: i64) -> String {
+    format!("achievement-version|{achievement_id}|{version}")
+}
 
 /// What an update did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +68,7 @@ impl Store {
             version,
             latest_version: row.try_get("latest_version")?,
             issued_count: row.try_get("issued_count")?,
+            revision: row.try_get("revision")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             definition,
@@ -95,8 +115,8 @@ impl Store {
             AppError::unique_violation_as(e, "slug", "this organization already has an achievement with this slug")
         })?;
         sqlx::query(
-            "INSERT INTO achievement_versions (achievement_id, version, definition, issued_count, created_at, updated_at) \
-             VALUES ($1, 1, $2, 0, $3, $3)",
+            "INSERT INTO achievement_versions (achievement_id, version, definition, created_at, updated_at) \
+             VALUES ($1, 1, $2, $3, $3)",
         )
         .bind(&id)
         .bind(&text)
@@ -104,10 +124,11 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.achievement(&id, None).await?.ok_or(AppError::NotFound("achievement"))
+        self.organization_achievement(organization_id, &id).await?.ok_or(AppError::NotFound("achievement"))
     }
 
-    /// One version of an achievement, or its latest.
+    /// One version of an achievement, or its latest (`issued_count` not counted: the
+    /// public documents and the issuing path read it).
     pub async fn achievement(&self, id: &str, version: Option<i64>) -> AppResult<Option<Achievement>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE a.id = $1 AND v.version = COALESCE($2, a.latest_version)"
@@ -119,10 +140,11 @@ impl Store {
         row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 
-    /// An organization's achievement, or `None` if it belongs to someone else.
+    /// An organization's achievement (latest version, with its `issued_count`), or
+    /// `None` if it belongs to someone else.
     pub async fn organization_achievement(&self, organization_id: &str, id: &str) -> AppResult<Option<Achievement>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE a.id = $1 AND a.organization_id = $2 AND v.version = a.latest_version"
+            "{SELECT_COUNTED} WHERE a.id = $1 AND a.organization_id = $2 AND v.version = a.latest_version"
         )))
         .bind(id)
         .bind(organization_id)
@@ -133,6 +155,7 @@ impl Store {
 
     /// The latest version of an organization's achievement named by id or, failing
     /// that, by slug: one query instead of a lookup by id and a scan of every slug.
+    /// The issuing path: `issued_count` is not counted.
     pub async fn organization_achievement_by_id_or_slug(
         &self,
         organization_id: &str,
@@ -149,9 +172,20 @@ impl Store {
         row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 
+    /// The organization's achievements (latest versions; `issued_count` not counted:
+    /// the public pages read them).
     pub async fn list_achievements(&self, organization_id: &str) -> AppResult<Vec<Achievement>> {
+        self.latest_achievements(SELECT, organization_id).await
+    }
+
+    /// The organization's achievements with their `issued_count`, for the issuer's API.
+    pub async fn list_achievements_counted(&self, organization_id: &str) -> AppResult<Vec<Achievement>> {
+        self.latest_achievements(SELECT_COUNTED, organization_id).await
+    }
+
+    async fn latest_achievements(&self, select: &str, organization_id: &str) -> AppResult<Vec<Achievement>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE a.organization_id = $1 AND v.version = a.latest_version ORDER BY a.slug"
+            "{select} WHERE a.organization_id = $1 AND v.version = a.latest_version ORDER BY a.slug"
         )))
         .bind(organization_id)
         .fetch_all(&self.pool)
@@ -161,6 +195,15 @@ impl Store {
 
     /// Replaces the definition: in place while no credential was issued against the
     /// latest version, otherwise as a new version.
+    ///
+    /// In place only when, at write time, no credential names the version and no
+    /// issuing transaction is signing one: on PostgreSQL this transaction first takes
+    /// the version's [`edit_lock`] alone without waiting (issuing transactions hold it
+    /// shared from before their credential is written until they commit); if it
+    /// cannot, or the version has a credential, the edit becomes a new version. An
+    /// issuance that read the version before an edit in place committed finds its
+    /// `revision` changed and writes nothing ([`Tx::write_credential`]). On SQLite the
+    /// writes are serial, so the one statement decides.
     pub async fn update_achievement(
         &self,
         current: &Achievement,
@@ -169,25 +212,42 @@ impl Store {
         let now = now();
         let text = serde_json::to_string(def).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
+        let unlocked = match self.backend {
+            Backend::Sqlite => true,
+            Backend::Postgres => {
+                let held: i64 = sqlx::query_scalar(
+                    "SELECT CAST(CASE WHEN pg_try_advisory_xact_lock(hashtextextended($1, 0)) THEN 1 ELSE 0 END AS BIGINT)",
+                )
+                .bind(edit_lock(&current.id, current.version))
+                .fetch_one(&mut *tx)
+                .await?;
+                held == 1
+            }
+        };
         // Edit in place only if the version is still unissued at write time.
-        let edited = sqlx::query(
-            "UPDATE achievement_versions SET definition = $1, updated_at = $2 \
-             WHERE achievement_id = $3 AND version = $4 AND issued_count = 0",
-        )
-        .bind(&text)
-        .bind(&now)
-        .bind(&current.id)
-        .bind(current.version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let edited = if unlocked {
+            sqlx::query(
+                "UPDATE achievement_versions SET definition = $1, updated_at = $2, revision = revision + 1 \
+                 WHERE achievement_id = $3 AND version = $4 AND NOT EXISTS \
+                 (SELECT 1 FROM credentials c WHERE c.achievement_id = $3 AND c.achievement_version = $4)",
+            )
+            .bind(&text)
+            .bind(&now)
+            .bind(&current.id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        } else {
+            0
+        };
         let outcome = if edited == 1 {
             AchievementUpdate::EditedInPlace
         } else {
             let next = current.version + 1;
             sqlx::query(
-                "INSERT INTO achievement_versions (achievement_id, version, definition, issued_count, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 0, $4, $4)",
+                "INSERT INTO achievement_versions (achievement_id, version, definition, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $4)",
             )
             .bind(&current.id)
             .bind(next)
@@ -195,7 +255,9 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| AppError::unique_violation_as(e, "version", "the achievement changed at the same time; retry"))?;
+            .map_err(|e| {
+                AppError::unique_violation_as(e, "version", "the achievement changed at the same time; retry")
+            })?;
             sqlx::query("UPDATE achievements SET latest_version = $1 WHERE id = $2")
                 .bind(next)
                 .bind(&current.id)
@@ -209,13 +271,29 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        let updated = self.achievement(&current.id, None).await?.ok_or(AppError::NotFound("achievement"))?;
+        let updated =
+            self.organization_achievement_version(&current.id, None).await?.ok_or(AppError::NotFound("achievement"))?;
         Ok((updated, outcome))
+    }
+
+    /// One version of an achievement (or its latest) with its `issued_count`.
+    async fn organization_achievement_version(&self, id: &str, version: Option<i64>) -> AppResult<Option<Achievement>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_COUNTED} WHERE a.id = $1 AND v.version = COALESCE($2, a.latest_version)"
+        )))
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| self.achievement_from_row(&r)).transpose()
     }
 }
 
-/// Counts a credential against its achievement version, in the issuing transaction;
-/// a version with any credential is immutable. (On PostgreSQL this row is where
-/// concurrent issuances of one achievement queue: see docs/BENCHMARKS.md.)
-pub(super) const COUNT_ISSUED: &str =
-    "UPDATE achievement_versions SET issued_count = issued_count + 1 WHERE achievement_id = $1 AND version = $2";
+impl Tx<'_> {
+    /// Holds the version's [`edit_lock`] shared until this transaction ends, so that
+    /// no edit in place of it begins before the credential being issued is committed
+    /// (waiting for an edit that holds it to commit first).
+    pub(super) fn hold_achievement_version(&mut self, achievement_id: &str, version: i64) -> AppResult<()> {
+        self.lock_shared(&edit_lock(achievement_id, version))
+    }
+}

@@ -1,7 +1,11 @@
 //! Issued credentials, their status-list entries, and idempotency records.
 
+use futures_util::Stream;
 use serde_json::Value;
 use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::keyset::{Bound, Cursor};
 
 use super::rows::ReadRow;
 
@@ -38,6 +42,9 @@ pub struct Issuing<'a> {
     pub learner_id: &'a str,
     pub achievement_id: &'a str,
     pub achievement_version: i64,
+    /// The version's `revision` as read when the call began: the credential is
+    /// written only if the version was not edited in place since.
+    pub achievement_revision: i64,
     pub award_kind: &'a str,
     pub award_narrative: Option<&'a str>,
 }
@@ -78,9 +85,14 @@ impl Written {
     }
 }
 
+/// Inserts nothing when the learner holds the achievement already, or when the
+/// achievement version was edited in place since the call read it (`$12`).
 const INSERT_CREDENTIAL: &str = "INSERT INTO credentials (id, organization_id, learner_id, achievement_id, \
      achievement_version, document, jwt, award_kind, award_narrative, issued_at, valid_until) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (learner_id, achievement_id) DO NOTHING";
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM achievement_versions \
+     WHERE achievement_id = $4 AND version = $5 AND revision = $12) ON CONFLICT (learner_id, achievement_id) DO NOTHING";
+
+const HOLDS: &str = "SELECT 1 AS held FROM credentials WHERE learner_id = $1 AND achievement_id = $2";
 
 fn document_text(document: &Value) -> AppResult<String> {
     serde_json::to_string(document).map_err(|e| AppError::Internal(e.to_string()))
@@ -99,7 +111,66 @@ pub struct CredentialFilter {
     pub issued_from: Option<String>,
     pub issued_to: Option<String>,
     pub limit: i64,
+    /// Rows to skip (deprecated: `after` walks the index instead).
     pub offset: i64,
+    /// Continue after this row (a cursor of [`credentials_cursor`]).
+    pub after: Option<Cursor>,
+}
+
+const CREDENTIALS_LISTING: &str = "credentials";
+
+/// Reads a cursor of the credential listing (sort key: `issued_at`, `id`).
+pub fn credentials_cursor(text: &str) -> AppResult<Cursor> {
+    Cursor::decode(text, CREDENTIALS_LISTING, 2)?.check_time(0)
+}
+
+/// The cursor of the listing's page that ends with `c`.
+pub fn credential_cursor(c: &StoredCredential) -> Cursor {
+    Cursor::new(CREDENTIALS_LISTING, vec![c.issued_at.clone(), c.id.clone()])
+}
+
+/// The credential listing's query and its arguments: newest first, by the index
+/// `credentials_by_org (organization_id, issued_at, id)`, from `f.after` when given.
+fn credentials_listing(organization_id: &str, f: &CredentialFilter) -> AppResult<(String, Vec<Bound>)> {
+    let state = match f.state.as_deref() {
+        None => "",
+        Some("active") => " AND revoked_at IS NULL AND suspended = 0",
+        Some("revoked") => " AND revoked_at IS NOT NULL",
+        Some("suspended") => " AND revoked_at IS NULL AND suspended = 1",
+        Some(other) => {
+            return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended")));
+        }
+    };
+    let mut args = vec![
+        Bound::Text(Some(organization_id.to_string())),
+        Bound::Text(f.achievement_id.clone()),
+        Bound::Text(f.issued_from.clone()),
+        Bound::Text(f.issued_to.clone()),
+        Bound::Int(f.limit),
+    ];
+    let page = match &f.after {
+        Some(cursor) => {
+            args.extend(cursor.key().iter().map(|k| Bound::Text(Some(k.clone()))));
+            " AND (issued_at, credentials.id) < ($6, $7) ORDER BY issued_at DESC, credentials.id DESC LIMIT $5"
+        }
+        None => {
+            args.push(Bound::Int(f.offset));
+            " ORDER BY issued_at DESC, credentials.id DESC LIMIT $5 OFFSET $6"
+        }
+    };
+    let sql = format!(
+        "SELECT {COLUMNS}, {CLAIM_COLUMNS} FROM credentials LEFT JOIN credential_claims cl ON cl.credential_id = credentials.id \
+         WHERE organization_id = $1 AND ($2 IS NULL OR achievement_id = $2) \
+         AND ($3 IS NULL OR issued_at >= $3) AND ($4 IS NULL OR issued_at < $4){state}{page}"
+    );
+    Ok((sql, args))
+}
+
+fn listed_credential(r: &AnyRow) -> AppResult<(StoredCredential, Option<Claim>)> {
+    let c = credential_from_row(r)?;
+    let has_claim = r.try_get::<Option<String>, _>("link_created_at")?.is_some();
+    let claim = if has_claim { Some(claim_from_row(r, c.id.clone())?) } else { None };
+    Ok((c, claim))
 }
 
 const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, award_kind, \
@@ -151,45 +222,35 @@ impl Store {
         .transpose()
     }
 
-    /// The organization's credentials, newest first, each with its claim.
+    /// The organization's credentials, newest first, each with its claim: one page.
     pub async fn list_credentials(
         &self,
         organization_id: &str,
         f: &CredentialFilter,
     ) -> AppResult<Vec<(StoredCredential, Option<Claim>)>> {
         self.flush_counts().await?;
-        let state = match f.state.as_deref() {
-            None => "",
-            Some("active") => " AND revoked_at IS NULL AND suspended = 0",
-            Some("revoked") => " AND revoked_at IS NOT NULL",
-            Some("suspended") => " AND revoked_at IS NULL AND suspended = 1",
-            Some(other) => {
-                return Err(AppError::invalid("state", format!("'{other}' is not active, revoked or suspended")));
-            }
-        };
-        let sql = format!(
-            "SELECT {COLUMNS}, {CLAIM_COLUMNS} FROM credentials LEFT JOIN credential_claims cl ON cl.credential_id = credentials.id \
-             WHERE organization_id = $1 AND ($2 IS NULL OR achievement_id = $2) \
-             AND ($3 IS NULL OR issued_at >= $3) AND ($4 IS NULL OR issued_at < $4){state} \
-             ORDER BY issued_at DESC, id LIMIT $5 OFFSET $6"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(organization_id)
-            .bind(&f.achievement_id)
-            .bind(&f.issued_from)
-            .bind(&f.issued_to)
-            .bind(f.limit)
-            .bind(f.offset)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let c = credential_from_row(r)?;
-                let has_claim = r.try_get::<Option<String>, _>("link_created_at")?.is_some();
-                let claim = if has_claim { Some(claim_from_row(r, c.id.clone())?) } else { None };
-                Ok((c, claim))
-            })
-            .collect()
+        let (sql, args) = credentials_listing(organization_id, f)?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for arg in args {
+            query = match arg {
+                Bound::Text(v) => query.bind(v),
+                Bound::Int(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(listed_credential).collect()
+    }
+
+    /// The same listing as rows streamed from the database as they are read (for
+    /// exports: memory stays flat whatever `f.limit` lets through).
+    pub async fn stream_credentials(
+        &self,
+        organization_id: &str,
+        f: &CredentialFilter,
+    ) -> AppResult<impl Stream<Item = AppResult<(StoredCredential, Option<Claim>)>> + use<>> {
+        self.flush_counts().await?;
+        let (sql, args) = credentials_listing(organization_id, f)?;
+        Ok(self.stream_rows(sql, args, listed_credential))
     }
 
     /// Revokes (permanently, with a reason), or sets or clears suspension. Returns the
@@ -255,16 +316,19 @@ impl Tx<'_> {
     }
 
     /// Writes a credential: a free index in each of its organization's status lists, the
-    /// document `sign` makes with those entries, its claim, and the count of its
-    /// achievement version. `None`, with nothing written, when the learner already
-    /// holds the achievement (a concurrent transaction issued it first: on
-    /// PostgreSQL the insert waits for that one to end).
+    /// document `sign` makes with those entries, and its claim. `None`, with nothing
+    /// written, when the learner already holds the achievement (a concurrent
+    /// transaction issued it first: on PostgreSQL the insert waits for that one to
+    /// end). A conflict naming `achievement` when its version was edited in place
+    /// after the call read it (the document would not match the version it names);
+    /// from here to the commit, no edit in place of the version can begin.
     pub fn write_credential(
         &mut self,
         c: &Issuing<'_>,
         sign: impl FnOnce(Vec<CredentialStatus>) -> AppResult<Signed>,
     ) -> AppResult<Option<Written>> {
         let store = self.store();
+        self.hold_achievement_version(c.achievement_id, c.achievement_version)?;
         let mut statuses = Vec::new();
         for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
             statuses.push(self.allocate_status_entry(c.organization_id, c.organization_slug, purpose, c.id)?);
@@ -286,14 +350,20 @@ impl Tx<'_> {
                 c.award_narrative,
                 &issued_at,
                 &signed.valid_until,
+                c.achievement_revision,
             ],
         )?;
         if inserted == 0 {
+            if self.query_opt(HOLDS, args![c.learner_id, c.achievement_id], |_| Ok(()))?.is_none() {
+                return Err(AppError::conflict(
+                    "achievement",
+                    "the achievement was edited while this credential was being issued; send the request again",
+                ));
+            }
             // The entries name a credential that was not written.
             self.execute("DELETE FROM status_entries WHERE credential_id = $1", args![c.id])?;
             return Ok(None);
         }
-        self.execute(super::achievements::COUNT_ISSUED, args![c.achievement_id, c.achievement_version])?;
         let (token, hash) = super::claims::new_token();
         let created_at = now();
         self.execute(super::claims::INSERT_CLAIM, args![c.id, &hash, &created_at])?;

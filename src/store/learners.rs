@@ -1,5 +1,8 @@
+use futures_util::Stream;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
+use super::keyset::{Bound, Cursor};
 use super::rows::ReadRow;
 
 use super::unit::{Tx, args};
@@ -149,11 +152,17 @@ impl Tx<'_> {
         }
     }
 
-    /// Finds the learner by email or external id, or creates it. Missing identifiers
+    /// Finds the learner by email or external id, or creates it; true when this
+    /// transaction created it (then nothing else refers to it yet: it has no results,
+    /// sign-offs or credentials but those this transaction writes). Missing identifiers
     /// are added to a known learner; identifiers naming two different learners
     /// conflict. When another transaction writes the same learner at the same time
     /// (PostgreSQL, several instances), this one waits for it and looks again.
-    pub fn find_or_create_learner(&mut self, organization_id: &str, input: &LearnerInput) -> AppResult<Learner> {
+    pub fn find_or_create_learner(
+        &mut self,
+        organization_id: &str,
+        input: &LearnerInput,
+    ) -> AppResult<(Learner, bool)> {
         let email = input.normalized_email();
         for _ in 0..3 {
             let by_email = match &email {
@@ -165,13 +174,15 @@ impl Tx<'_> {
                 None => None,
             };
             let result = match one_learner(email.as_deref(), input.external_id.as_deref(), by_email, by_external)? {
-                Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).map(Some),
-                None => self.insert_learner(organization_id, new_learner(email.as_deref(), input)),
+                Some(l) => self.complete_learner(organization_id, l, email.as_deref(), input).map(|l| Some((l, false))),
+                None => self
+                    .insert_learner(organization_id, new_learner(email.as_deref(), input))
+                    .map(|l| l.map(|l| (l, true))),
             };
             match result {
                 // Someone else wrote the same learner at the same time: look again.
                 Ok(None) | Err(AppError::Conflict { .. }) => continue,
-                Ok(Some(learner)) => return Ok(learner),
+                Ok(Some(found)) => return Ok(found),
                 Err(e) => return Err(e),
             }
         }
@@ -252,38 +263,90 @@ pub struct ProgressFilter {
     pub updated_from: Option<String>,
     pub updated_to: Option<String>,
     pub limit: i64,
+    /// Rows to skip (deprecated: `after` walks the index instead).
     pub offset: i64,
+    /// Continue after this row (a cursor of [`progress_cursor`]).
+    pub after: Option<Cursor>,
+}
+
+const PROGRESS_LISTING: &str = "learners";
+
+/// Reads a cursor of the learner listing (sort key: `updated_at`, learner, achievement).
+/// A row's `updated_at` moves when the learner's state changes, so a row changed
+/// during a walk may be seen again, or not at all, as with any listing by last change.
+pub fn progress_cursor(text: &str) -> AppResult<Cursor> {
+    Cursor::decode(text, PROGRESS_LISTING, 3)?.check_time(0)
+}
+
+/// The cursor of the listing's page that ends with `p`.
+pub fn progress_row_cursor(p: &LearnerProgress) -> Cursor {
+    Cursor::new(PROGRESS_LISTING, vec![p.updated_at.clone(), p.learner_id.clone(), p.achievement_id.clone()])
+}
+
+/// The learner listing's query and its arguments: most recently changed first, by
+/// the index `learner_progress_by_update`, from `f.after` when given.
+fn progress_listing(organization_id: &str, f: &ProgressFilter) -> (String, Vec<Bound>) {
+    let mut args = vec![
+        Bound::Text(Some(organization_id.to_string())),
+        Bound::Text(f.achievement_id.clone()),
+        Bound::Text(f.state.clone()),
+        Bound::Text(f.updated_from.clone()),
+        Bound::Text(f.updated_to.clone()),
+        Bound::Int(f.limit),
+    ];
+    let page = match &f.after {
+        Some(cursor) => {
+            args.extend(cursor.key().iter().map(|k| Bound::Text(Some(k.clone()))));
+            " AND (p.updated_at, p.learner_id, p.achievement_id) < ($7, $8, $9) \
+             ORDER BY p.updated_at DESC, p.learner_id DESC, p.achievement_id DESC LIMIT $6"
+        }
+        None => {
+            args.push(Bound::Int(f.offset));
+            " ORDER BY p.updated_at DESC, p.learner_id DESC, p.achievement_id DESC LIMIT $6 OFFSET $7"
+        }
+    };
+    let sql = format!(
+        "SELECT p.learner_id, l.external_id, l.display_name, p.achievement_id, p.state, p.updated_at \
+         FROM learner_progress p JOIN learners l ON l.id = p.learner_id \
+         WHERE p.organization_id = $1 AND ($2 IS NULL OR p.achievement_id = $2) AND ($3 IS NULL OR p.state = $3) \
+         AND ($4 IS NULL OR p.updated_at >= $4) AND ($5 IS NULL OR p.updated_at < $5){page}"
+    );
+    (sql, args)
+}
+
+fn listed_progress(r: &AnyRow) -> AppResult<LearnerProgress> {
+    Ok(LearnerProgress {
+        learner_id: r.try_get("learner_id")?,
+        external_id: r.try_get("external_id")?,
+        display_name: r.try_get("display_name")?,
+        achievement_id: r.try_get("achievement_id")?,
+        state: r.try_get("state")?,
+        updated_at: r.try_get("updated_at")?,
+    })
 }
 
 impl Store {
+    /// Learners' states per achievement, most recently changed first: one page.
     pub async fn list_progress(&self, organization_id: &str, f: &ProgressFilter) -> AppResult<Vec<LearnerProgress>> {
-        let rows = sqlx::query(
-            "SELECT p.learner_id, l.external_id, l.display_name, p.achievement_id, p.state, p.updated_at \
-             FROM learner_progress p JOIN learners l ON l.id = p.learner_id \
-             WHERE p.organization_id = $1 AND ($2 IS NULL OR p.achievement_id = $2) AND ($3 IS NULL OR p.state = $3) \
-             AND ($4 IS NULL OR p.updated_at >= $4) AND ($5 IS NULL OR p.updated_at < $5) \
-             ORDER BY p.updated_at DESC, p.learner_id LIMIT $6 OFFSET $7",
-        )
-        .bind(organization_id)
-        .bind(&f.achievement_id)
-        .bind(&f.state)
-        .bind(&f.updated_from)
-        .bind(&f.updated_to)
-        .bind(f.limit)
-        .bind(f.offset)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LearnerProgress {
-                    learner_id: r.try_get("learner_id")?,
-                    external_id: r.try_get("external_id")?,
-                    display_name: r.try_get("display_name")?,
-                    achievement_id: r.try_get("achievement_id")?,
-                    state: r.try_get("state")?,
-                    updated_at: r.try_get("updated_at")?,
-                })
-            })
-            .collect()
+        let (sql, args) = progress_listing(organization_id, f);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for arg in args {
+            query = match arg {
+                Bound::Text(v) => query.bind(v),
+                Bound::Int(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(listed_progress).collect()
+    }
+
+    /// The same listing streamed from the database as it is read (for exports).
+    pub fn stream_progress(
+        &self,
+        organization_id: &str,
+        f: &ProgressFilter,
+    ) -> impl Stream<Item = AppResult<LearnerProgress>> + use<> {
+        let (sql, args) = progress_listing(organization_id, f);
+        self.stream_rows(sql, args, listed_progress)
     }
 }

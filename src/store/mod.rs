@@ -11,6 +11,7 @@ mod bulk_jobs;
 mod claims;
 mod credentials;
 mod frameworks;
+mod keyset;
 mod learners;
 mod organizations;
 mod probes;
@@ -35,8 +36,11 @@ pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
-pub use credentials::{CredentialFilter, Issuing, Signed, StatusChange, StoredCredential, Written};
-pub use learners::{Learner, LearnerProgress, ProgressFilter};
+pub use credentials::{
+    CredentialFilter, Issuing, Signed, StatusChange, StoredCredential, Written, credential_cursor, credentials_cursor,
+};
+pub use keyset::Cursor;
+pub use learners::{Learner, LearnerProgress, ProgressFilter, progress_cursor, progress_row_cursor};
 pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
 pub use staff::{Invitation, StaffAccount, StaffSession};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};

@@ -102,6 +102,9 @@ pub(crate) trait Exec {
     /// Holds the lock named `name` until the transaction ends, unless another
     /// transaction holds it (then false, without waiting).
     fn try_lock(&mut self, name: &str) -> AppResult<bool>;
+    /// Holds the lock named `name` shared with other transactions until this one
+    /// ends, waiting while one holds it alone.
+    fn lock_shared(&mut self, name: &str) -> AppResult<()>;
 }
 
 /// SQLite reads `?n` as the n-th argument (it reads `$n` as a name, numbered by
@@ -135,6 +138,11 @@ impl Exec for SqliteExec<'_> {
     /// The writer runs one closure at a time: nobody else can hold anything.
     fn try_lock(&mut self, _name: &str) -> AppResult<bool> {
         Ok(true)
+    }
+
+    /// The writer holds SQLite's only write lock: nobody else can write.
+    fn lock_shared(&mut self, _name: &str) -> AppResult<()> {
+        Ok(())
     }
 }
 
@@ -188,6 +196,19 @@ impl Exec for PoolExec<'_> {
         })?;
         Ok(held)
     }
+
+    /// PostgreSQL: a shared transaction-scoped advisory lock. SQLite: the transaction
+    /// began `IMMEDIATE` and holds the only write lock.
+    fn lock_shared(&mut self, name: &str) -> AppResult<()> {
+        if self.backend == Backend::Sqlite {
+            return Ok(());
+        }
+        // The function returns `void`, which the `Any` driver cannot read: select a constant.
+        let sql =
+            "SELECT CAST(1 AS BIGINT) AS held FROM (SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))) l";
+        self.execute(sql, args![name])?;
+        Ok(())
+    }
 }
 
 /// One issuing call's transaction: the steps of issuance are its methods (in the
@@ -214,6 +235,11 @@ impl<'c> Tx<'c> {
     /// the unit is committed.
     pub fn note_issued(&mut self) {
         self.issued += 1;
+    }
+
+    /// See [`Exec::lock_shared`].
+    pub(super) fn lock_shared(&mut self, name: &str) -> AppResult<()> {
+        self.exec.lock_shared(name)
     }
 
     /// The first row of a query, read by `read`.

@@ -451,7 +451,7 @@ pub async fn home(State(state): State<AppState>, page: PageContext, headers: Hea
         Ok(None) => return private(not_found(&page)),
         Err(e) => return e.into_response(),
     };
-    let achievements = match state.store.list_achievements(&org.id).await {
+    let achievements = match state.store.list_achievements_counted(&org.id).await {
         Ok(list) => list,
         Err(e) => return e.into_response(),
     };

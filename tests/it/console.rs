@@ -15,6 +15,11 @@ const PASSWORD: &str = "correct horse battery staple";
 /// invitation page's path.
 async fn invited(app: &TestApp, org: &str, email: &str, role: &str) -> String {
     let key = app.org_with_key(org).await;
+    let achievement = crate::api_support::minimal_achievement("badge");
+    crate::api_support::create_achievement(app, org, &key, &achievement).await;
+    let result = json!({"achievement": "badge", "component": "session", "completed": true, "learner": {"email": "x@example.org"}});
+    let r = app.post(&format!("/api/v1/organizations/{org}/results"), Some(&key), &result).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
     let r = app
         .post(&format!("/api/v1/organizations/{org}/invitations"), Some(&key), &json!({"email": email, "role": role}))
         .await;
@@ -103,6 +108,7 @@ async fn an_invited_staff_member_creates_an_account_signs_in_and_out() {
     let home = get_with(&app, "/console", Some(&session)).await;
     assert_eq!(home.status, StatusCode::OK, "{}", home.text);
     assert!(home.text.contains("Org college") && home.text.contains("Ana Tremblay"), "{}", home.text);
+    assert!(home.text.contains("Minimal badge</a> — 1 issued"), "the micro-credential and its count: {}", home.text);
     // An invitation opens one account, once.
     assert_eq!(get_with(&app, &invitation, None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(accept(&app, &invitation, "Mallory", PASSWORD, PASSWORD).await.status, StatusCode::NOT_FOUND);

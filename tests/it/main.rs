@@ -26,6 +26,7 @@ mod interop_ob2;
 mod issuance_catalog;
 mod jwt_rs256;
 mod learner_identity;
+mod listings;
 mod multi_instance;
 mod openapi;
 mod operations;

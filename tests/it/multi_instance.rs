@@ -377,3 +377,195 @@ fn two_instances_on_one_postgres_database_stay_correct() {
     drop(a);
     drop(b);
 }
+
+/// Two `credence serve` processes on one fresh PostgreSQL database, with an
+/// organization `multi` and an issuer key. Fields drop in order: the servers are
+/// killed before the database goes.
+struct TwoInstances {
+    servers: [crate::http1::Server; 2],
+    admin: String,
+    key: String,
+    _dir: tempfile::TempDir,
+    db: Database,
+}
+
+impl TwoInstances {
+    fn start(base: &str) -> TwoInstances {
+        let db = Database::create(base);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let admin = crate::http1::random_admin_key();
+        let master = crate::http1::random_master_key_hex();
+        let keys_dir = dir.path().join("keys").to_string_lossy().into_owned();
+        let env = [
+            ("DATABASE_URL", db.url.as_str()),
+            ("CREDENCE_ADMIN_KEY", admin.as_str()),
+            ("CREDENCE_MASTER_KEY", master.as_str()),
+            ("CREDENCE_KEYS_DIR", keys_dir.as_str()),
+            ("CREDENCE_PUBLIC_URL", "https://badges.example.ca"),
+            ("RUST_LOG", "warn"),
+        ];
+        let servers = [
+            crate::http1::Server::start(BIN, dir.path(), "instance-a", &env),
+            crate::http1::Server::start(BIN, dir.path(), "instance-b", &env),
+        ];
+        let mut conn = crate::http1::Conn::new(&servers[0].addr);
+        let org = json!({"slug": "multi", "name": "Multi College", "kind": "college"});
+        let r = conn.post("/api/v1/organizations", &admin, &org, &[]);
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = conn.post("/api/v1/organizations/multi/api-keys", &admin, &json!({"name": "m", "role": "issuer"}), &[]);
+        assert_eq!(r.status, 201, "{}", r.body);
+        let key = r.json()["key"].as_str().expect("key").to_string();
+        TwoInstances { servers, admin, key, _dir: dir, db }
+    }
+
+    fn addrs(&self) -> [String; 2] {
+        [self.servers[0].addr.clone(), self.servers[1].addr.clone()]
+    }
+}
+
+/// Issues `attend` to `email` through `conn`; an answer that the achievement was
+/// edited meanwhile (409 naming `achievement`) is sent again, as a client would.
+fn issue_retrying(conn: &mut crate::http1::Conn, key: &str, email: &str) -> Value {
+    for _ in 0..10 {
+        let r = conn.post(RESULTS, key, &result("attend", "session", email), &[]);
+        if r.status == 409 && r.body.contains("\"achievement\"") {
+            continue;
+        }
+        assert_eq!(r.status, 200, "{email}: {}", r.body);
+        assert_eq!(r.json()["state"], "issued", "{}", r.body);
+        return r.json();
+    }
+    panic!("{email}: the achievement changed under ten tries in a row");
+}
+
+#[test]
+fn issued_count_is_exact_and_issued_versions_never_change_across_two_instances() {
+    let Some(base) = postgres_base_url() else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n!! SKIPPED multi_instance issued_count: needs PostgreSQL (CREDENCE_TEST_DATABASE_URL or CI=true) !!\n",
+        );
+        return;
+    };
+    let cluster = TwoInstances::start(&base);
+    let (addrs, key, admin) = (cluster.addrs(), cluster.key.clone(), cluster.admin.clone());
+    let mut conn = crate::http1::Conn::new(&addrs[0]);
+    let r = conn.post("/api/v1/organizations/multi/achievements", &admin, &achievement("attend", &["session"]), &[]);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+
+    // 1. Issuances through both instances while the achievement is edited through
+    // both: an edit in place must never change a version a credential names.
+    const EDITS: usize = 30;
+    let editor = {
+        let (addrs, admin, id) = (addrs.clone(), admin.clone(), id.clone());
+        std::thread::spawn(move || {
+            let mut conns = [crate::http1::Conn::new(&addrs[0]), crate::http1::Conn::new(&addrs[1])];
+            let mut in_place = 0;
+            for k in 0..EDITS {
+                let mut body = achievement("attend", &["session"]);
+                body["description"] = json!(format!("Edit {k}"));
+                let auth = format!("Bearer {admin}");
+                let r = conns[k % 2]
+                    .request(
+                        "PUT",
+                        &format!("/api/v1/organizations/multi/achievements/{id}"),
+                        &[("Authorization", &auth)],
+                        Some(&body.to_string()),
+                    )
+                    .expect("PUT answered");
+                match r.status {
+                    200 => in_place += usize::from(r.json()["newVersion"] == false),
+                    // Two edits at once on two instances: the later is told to retry.
+                    409 => {}
+                    s => panic!("edit {k}: {s} {}", r.body),
+                }
+            }
+            in_place
+        })
+    };
+    let issuers: Vec<_> = (0..6)
+        .map(|t| {
+            let (addrs, key) = (addrs.clone(), key.clone());
+            std::thread::spawn(move || {
+                let mut conns = [crate::http1::Conn::new(&addrs[0]), crate::http1::Conn::new(&addrs[1])];
+                for i in 0..20 {
+                    issue_retrying(&mut conns[i % 2], &key, &format!("edit{t}-{i}@example.org"));
+                }
+            })
+        })
+        .collect();
+    for t in issuers {
+        t.join().expect("issuer");
+    }
+    editor.join().expect("editor");
+
+    // Every credential's achievement is its version as stored, and every version's
+    // count is its credentials.
+    let docs: Vec<Value> = runtime().block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&cluster.db.url).await.expect("connect");
+        sqlx::query("SELECT document FROM credentials")
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str(&r.try_get::<String, _>("document").unwrap()).unwrap())
+            .collect()
+    });
+    assert_eq!(docs.len(), 120);
+    let mut stored: HashMap<String, Value> = HashMap::new();
+    for doc in &docs {
+        let signed = &doc["credentialSubject"]["achievement"];
+        let url = signed["id"].as_str().expect("achievement id");
+        let path = url.strip_prefix("https://badges.example.ca").expect("our URL").to_string();
+        let version = stored.entry(path.clone()).or_insert_with(|| {
+            let r = conn.get(&format!("{path}?format=json"), None);
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            r.json()
+        });
+        for field in ["name", "description", "criteria"] {
+            assert_eq!(signed[field], version[field], "{url}: the credential's {field} is not the stored version's");
+        }
+    }
+
+    // 2. With the edits over: many concurrent issuances of the latest version
+    // through both instances, then its issuedCount, read through each, is exact.
+    let latest = conn.get(&format!("/api/v1/organizations/multi/achievements/{id}"), Some(&admin)).json();
+    let version = latest["version"].as_i64().expect("version");
+    let before = latest["issuedCount"].as_i64().expect("issuedCount");
+    let issuers: Vec<_> = (0..8)
+        .map(|t| {
+            let (addrs, key) = (addrs.clone(), key.clone());
+            std::thread::spawn(move || {
+                let mut conns = [crate::http1::Conn::new(&addrs[0]), crate::http1::Conn::new(&addrs[1])];
+                for i in 0..25 {
+                    issue_retrying(&mut conns[(t + i) % 2], &key, &format!("count{t}-{i}@example.org"));
+                }
+            })
+        })
+        .collect();
+    for t in issuers {
+        t.join().expect("issuer");
+    }
+    let in_db: i64 = runtime().block_on(async {
+        let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&cluster.db.url).await.expect("connect");
+        sqlx::query("SELECT COUNT(*) AS n FROM credentials WHERE achievement_id = $1 AND achievement_version = $2")
+            .bind(&id)
+            .bind(version)
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap()
+    });
+    assert_eq!(in_db, before + 200);
+    for addr in &addrs {
+        let mut c = crate::http1::Conn::new(addr);
+        let one = c.get(&format!("/api/v1/organizations/multi/achievements/{id}"), Some(&key)).json();
+        assert_eq!(one["version"], version);
+        assert_eq!(one["issuedCount"], before + 200, "through {addr}");
+        let listed = c.get("/api/v1/organizations/multi/achievements", Some(&key)).json();
+        assert_eq!(listed[0]["issuedCount"], before + 200, "listed through {addr}");
+    }
+}

@@ -47,7 +47,7 @@ async fn create_once(
     answer: impl FnOnce(&String) -> Result<(u16, String), AppError> + Send + 'static,
 ) -> Result<Once<String>, AppError> {
     let org = key.organization_id.clone();
-    store.issuing_once(key, move |tx| Ok(tx.find_or_create_learner(&org, &learner(email))?.id), answer).await
+    store.issuing_once(key, move |tx| Ok(tx.find_or_create_learner(&org, &learner(email))?.0.id), answer).await
 }
 
 #[tokio::test]
@@ -72,7 +72,8 @@ async fn an_error_inside_a_unit_leaves_nothing_it_wrote() {
     assert_eq!(learners_named(&app.store, "kept@example.com").await, 1);
     let o = org.clone();
     let again = app.store.issuing(move |tx| tx.find_or_create_learner(&o, &learner("kept@example.com"))).await.unwrap();
-    assert_eq!(again.id, made.id, "found, not created twice");
+    assert_eq!(again.0.id, made.0.id, "found, not created twice");
+    assert!(made.1 && !again.1, "only the first unit says it created the learner");
 }
 
 #[tokio::test]
@@ -153,7 +154,9 @@ async fn units_creating_one_learner_at_once_all_get_the_same_one() {
         app.store.issuing(move |tx| tx.find_or_create_learner(&o, &learner("same@example.com")))
     });
     let made = futures_util::future::join_all(units).await;
-    let ids: std::collections::BTreeSet<String> = made.into_iter().map(|l| l.unwrap().id).collect();
+    let made: Vec<_> = made.into_iter().map(Result::unwrap).collect();
+    let ids: std::collections::BTreeSet<&String> = made.iter().map(|(l, _)| &l.id).collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(made.iter().filter(|(_, created)| *created).count(), 1, "one unit created the learner");
     assert_eq!(learners_named(&app.store, "same@example.com").await, 1);
 }

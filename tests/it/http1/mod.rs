@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 /// How long one request may take before the client gives up on it.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One answer: status, lower-cased header block, body as text.
+/// One answer: status, header block (names lower-cased, values as sent), body as text.
 pub struct Reply {
     pub status: u16,
     pub headers: String,
@@ -117,7 +117,7 @@ impl Conn {
                 for (name, value) in response.headers() {
                     headers.push_str(name.as_str());
                     headers.push_str(": ");
-                    headers.push_str(&String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase());
+                    headers.push_str(&String::from_utf8_lossy(value.as_bytes()));
                     headers.push('\n');
                 }
                 let body = response.into_body().collect().await.map_err(io_error)?.to_bytes();
