@@ -3,6 +3,7 @@
 
 pub mod achievement;
 pub mod api_key;
+pub mod audit;
 pub mod award_evaluation;
 pub mod award_rule;
 pub mod credential;

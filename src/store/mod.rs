@@ -6,6 +6,7 @@
 
 mod achievements;
 mod api_keys;
+mod audit;
 mod backup;
 mod bulk_jobs;
 mod claims;
@@ -34,6 +35,7 @@ use crate::error::{AppError, AppResult};
 
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
+pub use audit::audit_cursor;
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
 pub use credentials::{
