@@ -196,6 +196,27 @@ pub(crate) fn is_form_post(headers: &HeaderMap) -> bool {
     })
 }
 
+/// Why a page's form post was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormRefusal {
+    /// Sent from another site (`Sec-Fetch-Site` / `Origin`).
+    CrossSite,
+    /// Not `application/x-www-form-urlencoded`, or not UTF-8.
+    NotAForm,
+}
+
+/// The text of a form post from one of this site's pages: refused when another site
+/// sent it, or when it is not a URL-encoded UTF-8 form.
+pub(crate) fn form_text<'b>(headers: &HeaderMap, body: &'b [u8], public_url: &str) -> Result<&'b str, FormRefusal> {
+    if !claim_page::same_site_post(headers, public_url) {
+        return Err(FormRefusal::CrossSite);
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if is_form_post(headers) => Ok(text),
+        _ => Err(FormRefusal::NotAForm),
+    }
+}
+
 /// Everything but RFC 3986's unreserved characters (letters, digits, `-._~`).
 const RESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -322,16 +343,7 @@ pub fn routes() -> Router<AppState> {
                 ))
                 .layer(axum::middleware::from_fn(crate::http::rate_limit::limit)),
         )
-        .merge(
-            Router::new()
-                .route("/console", get(console::home))
-                .route("/console/sign-in", get(console::sign_in_form).post(console::sign_in))
-                .route("/console/sign-out", axum::routing::post(console::sign_out))
-                .route("/console/sign-out-everywhere", axum::routing::post(console::sign_out_everywhere))
-                .route("/console/invitations/{token}", get(console::invitation_form).post(console::accept_invitation))
-                .layer(axum::extract::DefaultBodyLimit::max(console::MAX_FORM_BYTES))
-                .layer(axum::middleware::from_fn_with_state(console::MAX_FORM_BYTES, crate::http::payload_too_large)),
-        )
+        .merge(console::routes())
 }
 
 #[cfg(test)]

@@ -10,9 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::claim_page::same_site_post;
 use super::lang::form_pairs;
-use super::{MessagePage, PageContext, not_found, private, render};
+use super::{FormRefusal, MessagePage, PageContext, not_found, private, render};
 use crate::app::AppState;
 use crate::domain::learner::SignoffDecisionInput;
 use crate::error::AppError;
@@ -265,13 +264,12 @@ pub async fn decide(
     body: Bytes,
 ) -> Response {
     let w = page.pick(&EN, &FR);
-    if !same_site_post(&headers, &state.store.public_url) {
-        return message(&page, StatusCode::FORBIDDEN, w.forbidden_title, w.forbidden_body);
-    }
-    let is_form = super::is_form_post(&headers);
-    let text = match std::str::from_utf8(&body) {
-        Ok(t) if is_form => t,
-        _ => {
+    let text = match super::form_text(&headers, &body, &state.store.public_url) {
+        Ok(text) => text,
+        Err(FormRefusal::CrossSite) => {
+            return message(&page, StatusCode::FORBIDDEN, w.forbidden_title, w.forbidden_body);
+        }
+        Err(FormRefusal::NotAForm) => {
             return AppError::UnsupportedMediaType(
                 "send the decision as an application/x-www-form-urlencoded form".into(),
             )

@@ -2,17 +2,16 @@
 //! through the real router. Security: CSRF, cross-site posts, session fixation,
 //! throttling, and no telling which email addresses have accounts.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use serde_json::json;
 
-use crate::common::{Response, TestApp, app};
+use crate::common::{TestApp, app};
+use crate::console_support::{
+    PASSWORD, accept, csrf_of, get_with, invite, location, post_form, session_set, sign_in, urlencode,
+};
 
-const COOKIE: &str = "__Host-credence_session";
-const PASSWORD: &str = "correct horse battery staple";
-
-/// Invites `email` to organization `org` (created with an issuer-admin key); the
-/// invitation page's path.
+/// Invites `email` to organization `org` (created with an issuer-admin key, with one
+/// micro-credential issued once); the invitation page's path.
 async fn invited(app: &TestApp, org: &str, email: &str, role: &str) -> String {
     let key = app.org_with_key(org).await;
     let achievement = crate::api_support::minimal_achievement("badge");
@@ -20,71 +19,7 @@ async fn invited(app: &TestApp, org: &str, email: &str, role: &str) -> String {
     let result = json!({"achievement": "badge", "component": "session", "completed": true, "learner": {"email": "x@example.org"}});
     let r = app.post(&format!("/api/v1/organizations/{org}/results"), Some(&key), &result).await;
     assert_eq!(r.body["state"], "issued", "{}", r.text);
-    let r = app
-        .post(&format!("/api/v1/organizations/{org}/invitations"), Some(&key), &json!({"email": email, "role": role}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let url = r.body["invitationUrl"].as_str().expect("invitation URL");
-    url.strip_prefix(crate::common::PUBLIC_URL).expect("a link of this service").to_string()
-}
-
-async fn post_form(app: &TestApp, path: &str, form: &str, cookie: Option<&str>, extra: &[(&str, &str)]) -> Response {
-    let mut b = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, format!("{COOKIE}={c}"));
-    }
-    for (k, v) in extra {
-        b = b.header(*k, *v);
-    }
-    app.send_request(b.body(Body::from(form.to_string())).unwrap()).await
-}
-
-async fn get_with(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
-    let mut b = Request::builder().method(Method::GET).uri(path);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, format!("{COOKIE}={c}"));
-    }
-    app.send_request(b.body(Body::empty()).unwrap()).await
-}
-
-fn location(r: &Response) -> &str {
-    r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
-}
-
-/// The session token a sign-in answer sets, after checking the cookie's attributes.
-fn session_set(r: &Response) -> String {
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(location(r), "/console");
-    let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("a session cookie");
-    for attribute in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure"] {
-        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
-    }
-    let value = cookie.strip_prefix(&format!("{COOKIE}=")).expect("the session cookie").split(';').next().unwrap();
-    assert!(value.starts_with("ses_"), "{cookie}");
-    value.to_string()
-}
-
-fn csrf_of(page: &Response) -> String {
-    let at = page.text.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    page.text[at..].split('"').next().unwrap().to_string()
-}
-
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Response {
-    let form = format!("email={}&password={}", urlencode(email), urlencode(password));
-    post_form(app, "/console/sign-in", &form, None, &[]).await
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-async fn accept(app: &TestApp, invitation: &str, name: &str, password: &str, confirmation: &str) -> Response {
-    let form =
-        format!("name={}&password={}&confirmation={}", urlencode(name), urlencode(password), urlencode(confirmation));
-    post_form(app, invitation, &form, None, &[]).await
+    invite(app, org, &key, email, role).await
 }
 
 #[tokio::test]
@@ -221,4 +156,19 @@ async fn only_an_organizations_admins_invite_and_invitations_are_checked() {
     let altered = format!("{}x", url.strip_prefix(crate::common::PUBLIC_URL).unwrap());
     assert_eq!(get_with(&app, &altered, None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get_with(&app, "/console/invitations/inv_nothing", None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn every_console_page_names_the_organization_and_who_is_signed_in() {
+    let app = app().await;
+    let key = app.org_with_key("college").await;
+    let viewer = crate::console_support::Console::signed_in(&app, "college", &key, "vi@college.ca", "viewer").await;
+    let home = viewer.get(&app, "/console?lang=fr").await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.text);
+    assert!(home.text.contains("<strong>Org college</strong> · Sam Staff"), "{}", home.text);
+    assert!(home.text.contains("Lecture seule"), "the role in the page's language: {}", home.text);
+    assert!(home.text.contains(r#"href="/console" aria-current="page""#), "the current area is marked: {}", home.text);
+    assert_eq!(home.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let r = viewer.post(&app, "/console/sign-out", "").await;
+    assert_eq!((r.status, location(&r)), (StatusCode::SEE_OTHER, "/console/sign-in"));
 }

@@ -3,6 +3,7 @@
 
 mod api_support;
 mod common;
+mod console_support;
 mod http1;
 
 mod adversarial;
