@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::achievement::{AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, Tier};
+use crate::domain::audit::Actor;
 use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};
 use crate::domain::learner::{LearnerInput, ResultInput, SignoffDecisionInput};
@@ -312,7 +313,9 @@ async fn play_outcome(
     if let (Some(reason), Some(c)) = (&outcome.revocation_reason, &status.credential)
         && c.revoked_at.is_none()
     {
-        let revoked = store.change_credential_status(&org.id, &c.id, StatusChange::Revoke(reason)).await?;
+        // The catalog's reason is written for anyone to read, so the badge page shows it.
+        let change = StatusChange::Revoke { reason, public_reason: Some(reason) };
+        let revoked = store.change_credential_status(&org.id, &c.id, change, &Actor::Service).await?;
         status.credential = Some(CredentialRef::of(store, &revoked));
         status.state = "revoked".into();
     }

@@ -2,6 +2,7 @@
 //! another's data: such requests get the same 404 as a missing resource.
 
 use crate::domain::api_key::Role;
+use crate::domain::audit::Actor;
 use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
 use crate::store::{Caller, Store};
@@ -9,6 +10,11 @@ use crate::store::{Caller, Store};
 impl Caller {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// This caller as the audit log names it: by its key's id.
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey { key_id: self.key_id.clone() }
     }
 
     pub fn require_admin(&self) -> AppResult<()> {

@@ -44,7 +44,8 @@ async fn new_claim_link(
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> AppResult<Json<ClaimLink>> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    let claim_url = state.store.reissue_claim_link(&org.id, &id).await?.ok_or(AppError::NotFound("credential"))?;
+    let claim_url =
+        state.store.reissue_claim_link(&org.id, &id, &caller.actor()).await?.ok_or(AppError::NotFound("credential"))?;
     tracing::info!(organization = %org.slug, credential = %id, "claim link replaced");
     Ok(Json(ClaimLink { credential_id: id, claim_url }))
 }

@@ -21,9 +21,8 @@ use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
 use super::listing::{Listing, ListingQuery, bad_query, csv_stream, next_link};
 use crate::app::AppState;
-use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput};
+use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput, SuspendInput};
 use crate::domain::organization::Organization;
-use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::http::problem::Problem;
 use crate::issuance::{self, CredentialRef, IssuingCall, LearnerStatus, SignoffView};
@@ -298,7 +297,12 @@ pub struct CredentialSummary {
     pub achievement_version: i64,
     pub learner_id: String,
     pub valid_until: Option<String>,
+    /// Why it was revoked, for the organization only.
     pub revocation_reason: Option<String>,
+    /// Why it is suspended, for the organization only.
+    pub suspension_reason: Option<String>,
+    /// What the badge page says of the revocation or suspension, if anything.
+    pub public_reason: Option<String>,
     pub claim: ClaimSummary,
     pub counts: CredentialCounts,
 }
@@ -365,6 +369,8 @@ fn summary(store: &Store, c: &StoredCredential, claim: Option<Claim>) -> Credent
         learner_id: c.learner_id.clone(),
         valid_until: c.valid_until.clone(),
         revocation_reason: c.revocation_reason.clone(),
+        suspension_reason: c.suspension_reason.clone(),
+        public_reason: c.public_reason.clone(),
     }
 }
 
@@ -410,7 +416,7 @@ async fn list_credentials(
         let summaries = rows.map(move |row| row.map(|(c, claim)| summary(&store, &c, claim)));
         return Ok(csv_stream(
             "id,url,state,achievement_id,achievement_version,learner_id,issued_at,valid_until,award_kind,revocation_reason,\
-             claimed_at,claimed,shared,downloaded,verified",
+             suspension_reason,public_reason,claimed_at,claimed,shared,downloaded,verified",
             summaries,
             credential_fields,
         ));
@@ -435,6 +441,8 @@ fn credential_fields(s: CredentialSummary) -> Vec<String> {
         s.valid_until.unwrap_or_default(),
         s.credential.award_kind,
         s.revocation_reason.unwrap_or_default(),
+        s.suspension_reason.unwrap_or_default(),
+        s.public_reason.unwrap_or_default(),
         s.claim.claimed_at.unwrap_or_default(),
         s.counts.claimed.to_string(),
         s.counts.shared.to_string(),
@@ -545,7 +553,7 @@ async fn change_status(
     change: StatusChange<'_>,
 ) -> AppResult<Json<CredentialSummary>> {
     let org = organization_for(&state.store, caller, org, Need::Manage).await?;
-    let updated = state.store.change_credential_status(&org.id, id, change).await?;
+    let updated = state.store.change_credential_status(&org.id, id, change, &caller.actor()).await?;
     tracing::info!(organization = %org.slug, credential = %id, change = ?change, "credential status changed");
     let claim = state.store.claim_with_counts(id).await?;
     Ok(Json(summary(&state.store, &updated, claim)))
@@ -573,7 +581,8 @@ async fn credential_summary(
     Ok(Json(summary(&state.store, &c, claim)))
 }
 
-/// Revoke a credential, permanently, with a reason. The status list changes at once.
+/// Revoke a credential, permanently, with a reason for the organization's records and,
+/// optionally, a public one for the badge page. The status list changes at once.
 #[utoipa::path(post, path = "/api/v1/organizations/{org}/credentials/{id}/revoke", tag = "issuance",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Credential id")),
     request_body = RevokeInput,
@@ -585,23 +594,36 @@ async fn revoke_credential(
     ApiPath((org, id)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<RevokeInput>,
 ) -> AppResult<Json<CredentialSummary>> {
-    let mut v = Violations::new();
-    v.text("reason", &input.reason, 1000);
-    v.into_result()?;
-    change_status(&state, &caller, &org, &id, StatusChange::Revoke(&input.reason)).await
+    input.check()?;
+    let change = StatusChange::Revoke { reason: &input.reason, public_reason: input.public_reason.as_deref() };
+    change_status(&state, &caller, &org, &id, change).await
 }
 
-/// Suspend a credential (reversible). The status list changes at once.
+/// Suspend a credential (reversible), optionally with a reason for the organization's
+/// records and a public one for the badge page (a body is optional). The status list
+/// changes at once.
 #[utoipa::path(post, path = "/api/v1/organizations/{org}/credentials/{id}/suspend", tag = "issuance",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Credential id")),
+    request_body(content = Option<SuspendInput>, description = "Optional reasons"),
     responses((status = 200, body = CredentialSummary), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn suspend_credential(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath((org, id)): ApiPath<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> AppResult<Json<CredentialSummary>> {
-    change_status(&state, &caller, &org, &id, StatusChange::Suspend).await
+    let input = if body.is_empty() {
+        SuspendInput::default()
+    } else {
+        require_json_content_type(&headers)?;
+        parse_json::<SuspendInput>(&body)?
+    };
+    input.check()?;
+    let change =
+        StatusChange::Suspend { reason: input.reason.as_deref(), public_reason: input.public_reason.as_deref() };
+    change_status(&state, &caller, &org, &id, change).await
 }
 
 /// Lift a suspension.

@@ -202,7 +202,47 @@ impl DirectAwardInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RevokeInput {
+    /// The organization's reason: kept in its records and audit log, never shown
+    /// outside it.
     pub reason: String,
+    /// What the badge page says of the revocation; by default it says nothing more
+    /// than that the credential is revoked.
+    #[serde(default)]
+    pub public_reason: Option<String>,
+}
+
+/// Why a credential is suspended (until the suspension is lifted). Both optional.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SuspendInput {
+    /// The organization's reason, never shown outside it.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// What the badge page says of the suspension; by default nothing more than that
+    /// the credential is suspended.
+    #[serde(default)]
+    pub public_reason: Option<String>,
+}
+
+/// Longest reason, private or public, in characters.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+impl RevokeInput {
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        let mut v = super::validation::Violations::new();
+        v.text("reason", &self.reason, MAX_REASON_CHARS);
+        v.optional_text("publicReason", self.public_reason.as_deref(), MAX_REASON_CHARS);
+        v.into_result()
+    }
+}
+
+impl SuspendInput {
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        let mut v = super::validation::Violations::new();
+        v.optional_text("reason", self.reason.as_deref(), MAX_REASON_CHARS);
+        v.optional_text("publicReason", self.public_reason.as_deref(), MAX_REASON_CHARS);
+        v.into_result()
+    }
 }
 
 /// A reviewer's decision on a sign-off link.

@@ -20,24 +20,32 @@ pub fn audit_cursor(text: &str) -> AppResult<Cursor> {
     Cursor::decode(text, LISTING, 2)?.check_time(0)
 }
 
+/// Writes a change with any executor: the pool, or the transaction of the change.
+pub(super) async fn insert_change<'e, E>(executor: E, change: &Change<'_>) -> AppResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let (id, at) = (new_id(), now());
+    sqlx::query(INSERT_CHANGE)
+        .bind(&id)
+        .bind(change.organization_id)
+        .bind(&at)
+        .bind(change.actor.kind())
+        .bind(change.actor.id())
+        .bind(change.actor.name())
+        .bind(change.action.as_str())
+        .bind(change.subject_kind)
+        .bind(change.subject_id)
+        .bind(&change.summary)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Records a change made outside a unit of work.
     pub async fn record_change(&self, change: &Change<'_>) -> AppResult<()> {
-        let (id, at) = (new_id(), now());
-        sqlx::query(INSERT_CHANGE)
-            .bind(&id)
-            .bind(change.organization_id)
-            .bind(&at)
-            .bind(change.actor.kind())
-            .bind(change.actor.id())
-            .bind(change.actor.name())
-            .bind(change.action.as_str())
-            .bind(change.subject_kind)
-            .bind(change.subject_id)
-            .bind(&change.summary)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        insert_change(&self.pool, change).await
     }
 
     /// A page of the organization's changes, newest first, after `cursor`; with the

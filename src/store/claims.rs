@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::{Store, now};
 use crate::domain::api_key;
+use crate::domain::audit::{Action, Actor, Change};
 use crate::error::{AppError, AppResult};
 
 /// A credential's claim as stored (the token itself is never stored).
@@ -127,8 +128,14 @@ impl Store {
     /// Replaces the claim link of an organization's credential (the old link stops
     /// working; what the learner chose is kept). `None` when the organization has no
     /// such credential.
-    pub async fn reissue_claim_link(&self, organization_id: &str, credential_id: &str) -> AppResult<Option<String>> {
+    pub async fn reissue_claim_link(
+        &self,
+        organization_id: &str,
+        credential_id: &str,
+        actor: &Actor,
+    ) -> AppResult<Option<String>> {
         let (token, hash) = new_token();
+        let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE credential_claims SET token_hash = $1, link_created_at = $2 WHERE credential_id = $3 \
              AND EXISTS (SELECT 1 FROM credentials c WHERE c.id = $3 AND c.organization_id = $4)",
@@ -137,10 +144,23 @@ impl Store {
         .bind(now())
         .bind(credential_id)
         .bind(organization_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-        Ok((changed == 1).then(|| self.claim_url(&token)))
+        if changed != 1 {
+            return Ok(None);
+        }
+        let change = Change {
+            organization_id,
+            actor,
+            action: Action::ClaimLinkReplaced,
+            subject_kind: "credential",
+            subject_id: credential_id,
+            summary: "claim link replaced; the previous link stopped working".into(),
+        };
+        super::audit::insert_change(&mut *tx, &change).await?;
+        tx.commit().await?;
+        Ok(Some(self.claim_url(&token)))
     }
 
     /// Replaces the claim links of the credentials a bulk job's rows issued or

@@ -12,6 +12,7 @@ use super::rows::ReadRow;
 use super::claims::{CLAIM_COLUMNS, Claim, claim_from_row};
 use super::unit::{Tx, args};
 use super::{Store, now};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::error::{AppError, AppResult};
 use credence_core::model::CredentialStatus;
 use credence_core::status_list::StatusPurpose;
@@ -30,8 +31,14 @@ pub struct StoredCredential {
     pub issued_at: String,
     pub valid_until: Option<String>,
     pub revoked_at: Option<String>,
+    /// Why it was revoked, for the organization only.
     pub revocation_reason: Option<String>,
     pub suspended: bool,
+    /// Why it is suspended, for the organization only.
+    pub suspension_reason: Option<String>,
+    /// What the badge page says of its revocation or suspension, when the issuer
+    /// wrote something for the public.
+    pub public_reason: Option<String>,
 }
 
 /// A credential being issued: what is known of it before it is signed.
@@ -79,6 +86,8 @@ impl Written {
             valid_until: self.signed.valid_until,
             revoked_at: None,
             revocation_reason: None,
+            suspension_reason: None,
+            public_reason: None,
             suspended: false,
         };
         (credential, self.claim_url)
@@ -174,7 +183,7 @@ fn listed_credential(r: &AnyRow) -> AppResult<(StoredCredential, Option<Claim>)>
 }
 
 const COLUMNS: &str = "id, organization_id, learner_id, achievement_id, achievement_version, document, jwt, award_kind, \
-     issued_at, valid_until, revoked_at, revocation_reason, suspended";
+     issued_at, valid_until, revoked_at, revocation_reason, suspended, suspension_reason, public_reason";
 
 pub(super) fn credential_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<StoredCredential> {
     let text = row.text("document")?;
@@ -193,6 +202,8 @@ pub(super) fn credential_from_row(row: &(impl ReadRow + ?Sized)) -> AppResult<St
         revoked_at: row.opt_text("revoked_at")?,
         revocation_reason: row.opt_text("revocation_reason")?,
         suspended: row.int("suspended")? != 0,
+        suspension_reason: row.opt_text("suspension_reason")?,
+        public_reason: row.opt_text("public_reason")?,
     })
 }
 
@@ -253,13 +264,15 @@ impl Store {
         Ok(self.stream_rows(sql, args, listed_credential))
     }
 
-    /// Revokes (permanently, with a reason), or sets or clears suspension. Returns the
-    /// credential as it now is; the status list changes in the same transaction.
+    /// Revokes (permanently, with a reason), or sets or clears suspension, and records
+    /// who did it in the audit log. Returns the credential as it now is; the status list
+    /// and the log change in the same transaction.
     pub async fn change_credential_status(
         &self,
         organization_id: &str,
         id: &str,
         change: StatusChange<'_>,
+        actor: &Actor,
     ) -> AppResult<StoredCredential> {
         let current = self
             .credential(id)
@@ -271,28 +284,64 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let purpose = match change {
-            StatusChange::Revoke(reason) => {
-                sqlx::query("UPDATE credentials SET revoked_at = $1, revocation_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
-                    .bind(now())
-                    .bind(reason)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            StatusChange::Revoke { reason, public_reason } => {
+                sqlx::query(
+                    "UPDATE credentials SET revoked_at = $1, revocation_reason = $2, public_reason = $3 \
+                     WHERE id = $4 AND revoked_at IS NULL",
+                )
+                .bind(now())
+                .bind(reason)
+                .bind(public_reason)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 StatusPurpose::Revocation
             }
-            StatusChange::Suspend | StatusChange::Unsuspend => {
-                sqlx::query("UPDATE credentials SET suspended = $1 WHERE id = $2 AND revoked_at IS NULL")
-                    .bind(i64::from(matches!(change, StatusChange::Suspend)))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+            StatusChange::Suspend { reason, public_reason } => {
+                sqlx::query(
+                    "UPDATE credentials SET suspended = 1, suspension_reason = $1, public_reason = $2 \
+                     WHERE id = $3 AND revoked_at IS NULL",
+                )
+                .bind(reason)
+                .bind(public_reason)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                StatusPurpose::Suspension
+            }
+            StatusChange::Unsuspend => {
+                sqlx::query(
+                    "UPDATE credentials SET suspended = 0, suspension_reason = NULL, public_reason = NULL \
+                     WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 StatusPurpose::Suspension
             }
         };
+        let (action, summary) = match change {
+            StatusChange::Revoke { reason, public_reason } => (
+                Action::CredentialRevoked,
+                format!("revoked: {reason}{}", public_reason.map(|p| format!(" (public: {p})")).unwrap_or_default()),
+            ),
+            StatusChange::Suspend { reason, public_reason } => (
+                Action::CredentialSuspended,
+                format!(
+                    "suspended{}{}",
+                    reason.map(|r| format!(": {r}")).unwrap_or_default(),
+                    public_reason.map(|p| format!(" (public: {p})")).unwrap_or_default()
+                ),
+            ),
+            StatusChange::Unsuspend => (Action::CredentialReinstated, "suspension lifted".to_string()),
+        };
+        let change_record =
+            Change { organization_id, actor, action, subject_kind: "credential", subject_id: id, summary };
+        super::audit::insert_change(&mut *tx, &change_record).await?;
         self.set_status_bit(&mut tx, id, purpose, !matches!(change, StatusChange::Unsuspend)).await?;
         let state = match change {
-            StatusChange::Revoke(_) => "revoked",
-            StatusChange::Suspend => "suspended",
+            StatusChange::Revoke { .. } => "revoked",
+            StatusChange::Suspend { .. } => "suspended",
             StatusChange::Unsuspend => "issued",
         };
         sqlx::query(
@@ -374,7 +423,15 @@ impl Tx<'_> {
 /// A change of a credential's status.
 #[derive(Debug, Clone, Copy)]
 pub enum StatusChange<'a> {
-    Revoke(&'a str),
-    Suspend,
+    /// Permanent: the organization's reason, and what the badge page may say.
+    Revoke {
+        reason: &'a str,
+        public_reason: Option<&'a str>,
+    },
+    /// Until lifted: the organization's reason, and what the badge page may say.
+    Suspend {
+        reason: Option<&'a str>,
+        public_reason: Option<&'a str>,
+    },
     Unsuspend,
 }

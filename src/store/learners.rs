@@ -119,6 +119,22 @@ pub(super) fn complete_identifiers(learner: &mut Learner, email: Option<&str>, i
 }
 
 impl Store {
+    /// The organization's learners among `ids` (at most 100 looked up; any order).
+    pub async fn learners_by_ids(&self, organization_id: &str, ids: &[&str]) -> AppResult<Vec<Learner>> {
+        let ids = &ids[..ids.len().min(100)];
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("SELECT {COLUMNS} FROM learners WHERE organization_id = $1 AND id IN ({})", marks.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organization_id);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(learner_from_row).collect()
+    }
+
     /// A learner of the organization, read outside any unit of work (pages, the API).
     pub async fn learner(&self, organization_id: &str, id: &str) -> AppResult<Option<Learner>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(learner_by_sql("id")))

@@ -212,7 +212,9 @@ pub struct BadgeData {
     pub view: CredentialView,
     pub report: ReportView,
     pub learner_name: Option<String>,
-    pub revocation_reason: Option<String>,
+    /// What the issuer chose to tell the public about a revocation or suspension (the
+    /// organization's own reason is never shown).
+    pub public_reason: Option<String>,
     pub evidence: Vec<EvidenceItem>,
     pub linkedin_url: String,
     pub og_image: String,
@@ -320,7 +322,7 @@ async fn badge_data(
         view,
         report: ReportView::new(&result, page.lang),
         learner_name,
-        revocation_reason: c.revocation_reason,
+        public_reason: c.public_reason,
         issuer_slug: org.map(|o| o.slug),
     })
 }

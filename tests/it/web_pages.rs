@@ -141,26 +141,53 @@ async fn pages_speak_french_when_asked_and_remember_the_switch() {
 async fn revoked_and_suspended_badges_still_load_and_say_so() {
     let crate::common::Issued { app, key, id, .. } = crate::common::issued().await;
     let path = format!("/credentials/{id}");
-    let r = app.post(&format!("/api/v1/organizations/ccaa/credentials/{id}/suspend"), Some(&key), &json!({})).await;
+    let suspend = json!({"reason": "Registrar case 2026-14 opened", "publicReason": "Under review"});
+    let r = app.post(&format!("/api/v1/organizations/ccaa/credentials/{id}/suspend"), Some(&key), &suspend).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["suspensionReason"].as_str(), r.body["publicReason"].as_str()),
+        (Some("Registrar case 2026-14 opened"), Some("Under review"))
+    );
     let suspended = page(&app, &path, &[HTML]).await;
     assert_eq!(suspended.status, StatusCode::OK);
     assert!(suspended.text.contains("class=\"status suspended\""));
     assert!(suspended.text.contains("This badge is suspended by its issuer."));
+    assert!(suspended.text.contains("Reason: Under review"), "the public reason is shown: {}", suspended.text);
+    assert!(!suspended.text.contains("Registrar case"), "the organization's own reason is not");
 
+    // Lifting the suspension clears both reasons.
+    let r = app.post(&format!("/api/v1/organizations/ccaa/credentials/{id}/unsuspend"), Some(&key), &json!({})).await;
+    assert_eq!(
+        (r.body["state"].as_str(), &r.body["publicReason"], &r.body["suspensionReason"]),
+        (Some("issued"), &json!(null), &json!(null))
+    );
+    // A suspension without a body still works, and says nothing more than "suspended".
+    let r = app
+        .send(Method::POST, &format!("/api/v1/organizations/ccaa/credentials/{id}/suspend"), Some(&key), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let quiet = page(&app, &path, &[HTML]).await;
+    assert!(quiet.text.contains("This badge is suspended by its issuer.</strong></p>"), "{}", quiet.text);
+
+    // A revocation's private reason stays private; the public one is shown.
     let r = app
         .post(
             &format!("/api/v1/organizations/ccaa/credentials/{id}/revoke"),
             Some(&key),
-            &json!({"reason": "Issued in error"}),
+            &json!({"reason": "Plagiarism found in the portfolio", "publicReason": "Issued in error"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["revocationReason"], "Plagiarism found in the portfolio");
     let revoked = page(&app, &path, &[HTML, FRENCH]).await;
     assert_eq!(revoked.status, StatusCode::OK);
     assert!(revoked.text.contains("class=\"status revoked\""));
     assert!(revoked.text.contains("Ce badge a été révoqué par son émetteur."));
-    assert!(revoked.text.contains("Motif\u{202f}: Issued in error"), "the reason is shown, with French punctuation");
+    assert!(
+        revoked.text.contains("Motif\u{202f}: Issued in error"),
+        "the public reason is shown, with French punctuation"
+    );
+    assert!(!revoked.text.contains("Plagiarism"), "the private reason is not");
     assert!(!revoked.text.contains("id=\"linkedin-add\""), "a revoked badge cannot be shared");
     assert!(!revoked.text.contains("/badge.png\" download"));
     assert!(revoked.text.contains("id=\"sharing-off\""));

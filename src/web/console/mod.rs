@@ -21,6 +21,7 @@
 //! (session fixation) is never adopted. Console pages are private: `no-store`, no
 //! referrer, not indexed.
 
+pub mod credentials;
 pub mod door;
 pub mod home;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
             .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation)),
         MAX_FORM_BYTES,
     )
+    .merge(credentials::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -100,6 +102,7 @@ pub struct Words {
     pub role_viewer: &'static str,
     pub nav_label: &'static str,
     pub nav_home: &'static str,
+    pub nav_credentials: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -137,6 +140,7 @@ pub const EN: Words = Words {
     role_viewer: "Viewer",
     nav_label: "Console",
     nav_home: "Overview",
+    nav_credentials: "Credentials",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -174,6 +178,7 @@ pub const FR: Words = Words {
     role_viewer: "Lecture seule",
     nav_label: "Console",
     nav_home: "Vue d’ensemble",
+    nav_credentials: "Badges délivrés",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -256,9 +261,10 @@ pub(crate) fn csrf_matches(session: &StaffSession, fields: &[(String, String)]) 
 pub enum Can {
     /// See the organization's pages: every role.
     Read,
-    /// Record results, issue, revoke, decide for the organization: issuers and issuer-admins.
+    /// Record results, issue, replace claim links: issuers and issuer-admins.
     Issue,
-    /// Define micro-credentials, manage staff, keys and the profile: issuer-admins.
+    /// Define micro-credentials, revoke and suspend, manage staff, keys and the
+    /// profile, read the audit log: issuer-admins (as the API's `Need::Manage`).
     Manage,
 }
 
@@ -370,27 +376,30 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Credentials,
 }
 
 impl Section {
-    const ALL: &'static [Section] = &[Section::Home];
+    const ALL: &'static [Section] = &[Section::Home, Section::Credentials];
 
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
+            Section::Credentials => "/console/credentials",
         }
     }
 
     fn label(self, w: &'static Words) -> &'static str {
         match self {
             Section::Home => w.nav_home,
+            Section::Credentials => w.nav_credentials,
         }
     }
 
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home => Can::Read,
+            Section::Home | Section::Credentials => Can::Read,
         }
     }
 }

@@ -122,3 +122,20 @@ impl Console {
         post_form(app, path, &form, Some(&self.cookie), &[]).await
     }
 }
+
+/// Issues a credential of `org` to `email` through the API (defining the minimal
+/// micro-credential `badge` first when the organization has none); its id and the
+/// learner's claim link path.
+pub async fn issued_credential(app: &TestApp, org: &str, key: &str, email: &str) -> (String, String) {
+    let r = app.get(&format!("/api/v1/organizations/{org}/achievements/badge"), Some(key)).await;
+    if r.status == StatusCode::NOT_FOUND {
+        crate::api_support::create_achievement(app, org, key, &crate::api_support::minimal_achievement("badge")).await;
+    }
+    let result =
+        json!({"achievement": "badge", "component": "session", "completed": true, "learner": {"email": email}});
+    let r = app.post(&format!("/api/v1/organizations/{org}/results"), Some(key), &result).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    let id = r.body["credential"]["id"].as_str().expect("credential id").to_string();
+    let claim = r.body["credential"]["claimUrl"].as_str().expect("claim link");
+    (id, claim.strip_prefix(crate::common::PUBLIC_URL).expect("a link of this service").to_string())
+}
