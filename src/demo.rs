@@ -355,6 +355,7 @@ async fn approve_signoff(
                 organization_id,
                 &request.id,
                 time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS),
+                &Actor::Service,
             )
             .await?
             .and_then(|r| r.link),

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::achievement::{Achievement, parse_iso_duration};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
@@ -239,6 +240,21 @@ impl IssuingCall {
                 if !tx.decide_signoff(&request_id, &input)? {
                     return Err(AppError::conflict("token", "this sign-off link has expired or was just used"));
                 }
+                let decided_by = match (&input.reviewer_name, &input.reviewer_role) {
+                    (Some(name), Some(role)) => format!(" by {name} ({role})"),
+                    (Some(name), None) => format!(" by {name}"),
+                    _ => String::new(),
+                };
+                let verdict = if input.approve { "approved" } else { "declined" };
+                let actor = tx.actor().clone();
+                tx.record_change(&Change {
+                    organization_id: &org.id,
+                    actor: &actor,
+                    action: Action::SignoffDecided,
+                    subject_kind: "signoff",
+                    subject_id: &request_id,
+                    summary: format!("{verdict}{decided_by}: {} for learner {learner_id}", achievement.definition.name),
+                })?;
                 let learner = tx.learner(&org.id, &learner_id)?.ok_or(AppError::NotFound("learner"))?;
                 settle(tx, master, org, &achievement, &learner, Vec::new())?
             }
@@ -480,6 +496,11 @@ pub async fn decide_signoff(
     v.optional_text("reviewerRole", input.reviewer_role.as_deref(), 100);
     v.into_result()?;
     let ticket = store.signoff_by_token(token).await?.ok_or(AppError::NotFound("sign-off link"))?;
+    // Whoever holds the link decides; in a request, the log names them as they named
+    // themselves (outside one, the demo loader, the service acts).
+    if input.reviewer_name.is_some() || crate::store::acting() == Actor::Service {
+        crate::store::act_as(Actor::Reviewer { name: input.reviewer_name.clone().unwrap_or_default() });
+    }
     if ticket.decided {
         return Err(AppError::conflict("token", "this sign-off link has already been used"));
     }
@@ -727,6 +748,18 @@ fn issue(
     };
     tracing::info!(organization = %org.slug, credential = %credential_id, achievement = %achievement.id, "credential issued");
     tx.note_issued();
+    let actor = tx.actor().clone();
+    tx.record_change(&Change {
+        organization_id: &org.id,
+        actor: &actor,
+        action: Action::CredentialIssued,
+        subject_kind: "credential",
+        subject_id: &credential_id,
+        summary: format!(
+            "issued {} (version {}) to learner {}",
+            achievement.definition.name, achievement.version, learner.id
+        ),
+    })?;
     let (credential, claim_url) = written.into_stored(&issuing);
     Ok(Issued { credential, claim_url: Some(claim_url) })
 }

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(MAX_BODY_BYTES, payload_too_large))
         .layer(axum::middleware::from_fn(refuse_encoded_nul))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(crate::http::actor_slot))
         .layer(axum::middleware::from_fn(crate::http::request_metrics::count))
         .layer(axum::middleware::from_fn(crate::http::request_id::assign));
     let router = match limiter {

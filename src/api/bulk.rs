@@ -50,6 +50,7 @@ fn view(store: &Store, org_slug: &str, job: BulkJob) -> BulkJobView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name, kept with the job.
@@ -143,6 +144,7 @@ async fn upload(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Page size, 1 to 1000 (default 100).
@@ -207,6 +209,7 @@ const ROW_STATUSES: [&str; 9] = [
 ];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RowQuery {
     /// Only rows with this outcome: `pending`, `issued`, `awaiting_signoff`,

@@ -132,10 +132,15 @@ impl FromRequestParts<AppState> for Auth {
         if let Some(admin_hash) = &state.env_admin_key_hash
             && api_key::hashes_match(admin_hash, &api_key::hash(token))
         {
-            return Ok(Auth(Caller { key_id: "env-admin".into(), role: Role::Admin, organization_id: None }));
+            let caller = Caller { key_id: "env-admin".into(), role: Role::Admin, organization_id: None };
+            crate::store::act_as(caller.actor());
+            return Ok(Auth(caller));
         }
         match state.store.authenticate(token).await? {
-            Some(caller) => Ok(Auth(caller)),
+            Some(caller) => {
+                crate::store::act_as(caller.actor());
+                Ok(Auth(caller))
+            }
             None => Err(AppError::Unauthorized("the API key is unknown or has been revoked".into())),
         }
     }

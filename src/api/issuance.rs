@@ -237,7 +237,7 @@ async fn reissue_signoff_link(
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
     let request = state
         .store
-        .reissue_signoff_link(&org.id, &id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS))
+        .reissue_signoff_link(&org.id, &id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS), &caller.actor())
         .await?
         .ok_or(AppError::NotFound("undecided sign-off request"))?;
     Ok(Json(request))
@@ -263,6 +263,7 @@ async fn learner_status(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialQuery {
     /// Only this achievement (id).
@@ -452,6 +453,7 @@ fn credential_fields(s: CredentialSummary) -> Vec<String> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LearnerQuery {
     /// Only this achievement (id or slug).

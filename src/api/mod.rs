@@ -4,6 +4,7 @@
 
 pub mod access;
 mod achievements;
+mod audit;
 mod badge_files;
 mod bulk;
 mod claims;
@@ -66,6 +67,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(operations::routes())
         .merge(organizations::routes())
         .merge(staff::routes())
+        .merge(audit::routes())
         .merge(frameworks::routes())
         .merge(achievements::routes())
         .merge(issuance::routes())

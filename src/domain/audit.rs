@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 /// Who made a change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case", rename_all_fields = "camelCase")]
 pub enum Actor {
     /// A staff member signed in to the console.
     Staff { account_id: String, name: String },
@@ -143,13 +143,13 @@ pub struct Change<'a> {
 }
 
 /// A recorded change, as the log shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordedChange {
     pub id: String,
     pub at: String,
     pub actor: Actor,
-    /// The stored action name (an older one may no longer be an [`Action`]).
+    /// What kind of change: `credential.issued`, `credential.revoked`, `signoff.decided`, …
     pub action: String,
     pub subject_kind: String,
     pub subject_id: String,

@@ -96,3 +96,9 @@ pub async fn method_not_allowed() -> impl IntoResponse {
         "this endpoint does not take that HTTP method",
     )
 }
+
+/// Gives each request its slot for who acts, which the adapters fill and the audit
+/// log reads (see `store::audit`).
+pub async fn actor_slot(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    crate::store::acting_scope(next.run(request)).await
+}

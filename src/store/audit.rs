@@ -1,4 +1,14 @@
 //! The audit log: one row per change, only ever added, read newest first by keyset.
+//!
+//! Who acts in a request is known to its adapter (the API key of `api::extract::Auth`,
+//! the staff member of the console's `Staff`), while a change deep in a unit of work
+//! is recorded by the store. Each request has a slot for its actor ([`acting_scope`],
+//! set up for every request by the server), which the adapter fills ([`act_as`]);
+//! `Store::issuing` takes the actor from it when a unit begins ([`Tx::actor`]). Work
+//! outside any request (the bulk worker, the demo loader) acts as the service.
+
+use std::cell::RefCell;
+use std::future::Future;
 
 use sqlx::Row;
 
@@ -11,6 +21,26 @@ use crate::error::AppResult;
 const INSERT_CHANGE: &str = "INSERT INTO audit_log \
      (id, organization_id, at, actor_kind, actor_id, actor_name, action, subject_kind, subject_id, summary) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+tokio::task_local! {
+    static ACTING: RefCell<Option<Actor>>;
+}
+
+/// Runs `work` (a request) with an empty actor slot.
+pub async fn acting_scope<F: Future>(work: F) -> F::Output {
+    ACTING.scope(RefCell::new(None), work).await
+}
+
+/// Says who acts in the request being answered (no effect outside a request).
+pub fn act_as(actor: Actor) {
+    let _ = ACTING.try_with(|slot| *slot.borrow_mut() = Some(actor));
+}
+
+/// Who acts in the request being answered; the service itself outside requests or
+/// before an adapter said.
+pub fn acting() -> Actor {
+    ACTING.try_with(|slot| slot.borrow().clone()).ok().flatten().unwrap_or(Actor::Service)
+}
 
 /// The listing's name in its cursors.
 const LISTING: &str = "audit";
@@ -92,6 +122,11 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// Who acts in this unit of work: whoever the request's adapter said when it began.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
     /// Records a change in the unit of work that makes it, so the log holds the change
     /// if and only if the change was committed.
     pub fn record_change(&mut self, change: &Change<'_>) -> AppResult<()> {

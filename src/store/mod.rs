@@ -35,7 +35,7 @@ use crate::error::{AppError, AppResult};
 
 pub use achievements::AchievementUpdate;
 pub use api_keys::Caller;
-pub use audit::audit_cursor;
+pub use audit::{act_as, acting, acting_scope, audit_cursor};
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};
 pub use claims::{BulkClaimLink, Claim, ClaimChoices, CredentialEvent};
 pub use credentials::{
@@ -43,7 +43,10 @@ pub use credentials::{
 };
 pub use keyset::Cursor;
 pub use learners::{Learner, LearnerProgress, ProgressFilter, progress_cursor, progress_row_cursor};
-pub use results::{NewResult, NewSignoff, ResultInsert, SignoffRequest, SignoffTicket};
+pub use results::{
+    NewResult, NewSignoff, QueuedSignoff, ResultInsert, SignoffQueue, SignoffRequest, SignoffTicket,
+    signoff_queue_cursor,
+};
 pub use staff::{Invitation, StaffAccount, StaffSession};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};

@@ -4,9 +4,11 @@ use sqlx::Row;
 
 use super::rows::ReadRow;
 
+use super::keyset::Cursor;
 use super::unit::{Tx, args};
 use super::{Store, new_id, now};
 use crate::domain::api_key;
+use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::award_evaluation::{RecordedResult, SignoffDecision};
 use crate::domain::learner::EvidenceInput;
 use crate::error::{AppError, AppResult};
@@ -55,6 +57,35 @@ pub struct SignoffRequest {
     /// The single-use link to send to the reviewer. Only in the answer that created it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+}
+
+/// Which sign-off requests the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignoffQueue {
+    /// Undecided, link still valid.
+    Pending,
+    /// Approved or declined.
+    Decided,
+    /// Undecided, link expired.
+    Expired,
+}
+
+/// A sign-off request in the organization's queue.
+#[derive(Debug, Clone)]
+pub struct QueuedSignoff {
+    pub request: SignoffRequest,
+    pub learner_id: String,
+    pub achievement_id: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+/// The sign-off queue's name in its cursors.
+const QUEUE_LISTING: &str = "signoffs";
+
+/// Reads a cursor of the sign-off queue (sort key: `created_at`, `id`).
+pub fn signoff_queue_cursor(text: &str) -> AppResult<Cursor> {
+    Cursor::decode(text, QUEUE_LISTING, 2)?.check_time(0)
 }
 
 /// What a reviewer's link opens.
@@ -227,6 +258,61 @@ pub(super) const SIGNOFF_COLUMNS: &str = "id, organization_id, learner_id, achie
      reviewer_email, expires_at, decided_at, approved, comment, decided_by_name, decided_by_role";
 
 impl Store {
+    /// A page of the organization's sign-off requests in `queue`, newest first, after
+    /// `after`; with the cursor of the next page when there may be one.
+    pub async fn signoff_queue(
+        &self,
+        organization_id: &str,
+        queue: SignoffQueue,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> AppResult<(Vec<QueuedSignoff>, Option<Cursor>)> {
+        let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
+        // Arguments after the organization, in order: the time (not for decided
+        // requests), the cursor's key, the limit.
+        let mut args: Vec<String> = Vec::new();
+        let mark = |value: String, args: &mut Vec<String>| {
+            args.push(value);
+            format!("${}", args.len() + 1)
+        };
+        let which = match queue {
+            SignoffQueue::Pending => format!("decided_at IS NULL AND expires_at > {}", mark(now.clone(), &mut args)),
+            SignoffQueue::Decided => "decided_at IS NOT NULL".to_string(),
+            SignoffQueue::Expired => format!("decided_at IS NULL AND expires_at <= {}", mark(now.clone(), &mut args)),
+        };
+        let page = match after {
+            Some(c) => {
+                let (at, id) = (mark(c.key()[0].clone(), &mut args), mark(c.key()[1].clone(), &mut args));
+                format!("AND (created_at < {at} OR (created_at = {at} AND id < {id}))")
+            }
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT {SIGNOFF_COLUMNS}, created_at FROM signoff_requests WHERE organization_id = $1 AND {which} {page} \
+             ORDER BY created_at DESC, id DESC LIMIT ${}",
+            args.len() + 2
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organization_id);
+        for arg in args {
+            query = query.bind(arg);
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(QueuedSignoff {
+                request: signoff_from_row(row, &now)?,
+                learner_id: row.try_get("learner_id")?,
+                achievement_id: row.try_get("achievement_id")?,
+                created_at: row.try_get("created_at")?,
+                decided_at: row.try_get("decided_at")?,
+            });
+        }
+        let next = (i64::try_from(out.len()).is_ok_and(|n| n == limit))
+            .then(|| out.last().map(|q| Cursor::new(QUEUE_LISTING, vec![q.created_at.clone(), q.request.id.clone()])))
+            .flatten();
+        Ok((out, next))
+    }
+
     /// Evidence recorded with a learner's results on an achievement.
     pub async fn result_evidence(&self, learner_id: &str, achievement_id: &str) -> AppResult<Vec<EvidenceInput>> {
         let rows = sqlx::query(
@@ -255,9 +341,11 @@ impl Store {
         organization_id: &str,
         id: &str,
         valid_for: time::Duration,
+        actor: &Actor,
     ) -> AppResult<Option<SignoffRequest>> {
         let token = api_key::generate().token.replacen("crd_", "sgn_", 1);
         let expires_at = crate::domain::credential::format_time(time::OffsetDateTime::now_utc() + valid_for);
+        let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE signoff_requests SET token_hash = $1, expires_at = $2 \
              WHERE id = $3 AND organization_id = $4 AND decided_at IS NULL",
@@ -266,7 +354,7 @@ impl Store {
         .bind(&expires_at)
         .bind(id)
         .bind(organization_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if changed == 0 {
@@ -275,10 +363,20 @@ impl Store {
         let row =
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNOFF_COLUMNS} FROM signoff_requests WHERE id = $1")))
                 .bind(id)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
         let now = crate::domain::credential::format_time(time::OffsetDateTime::now_utc());
         let mut request = signoff_from_row(&row, &now)?;
+        let change = Change {
+            organization_id,
+            actor,
+            action: Action::SignoffLinkReplaced,
+            subject_kind: "signoff",
+            subject_id: id,
+            summary: format!("new sign-off link for {}, valid until {expires_at}", request.component),
+        };
+        super::audit::insert_change(&mut *tx, &change).await?;
+        tx.commit().await?;
         request.link = Some(format!("{}/signoff/{token}", self.public_url));
         Ok(Some(request))
     }

@@ -219,6 +219,8 @@ pub struct Tx<'c> {
     store: &'c Store,
     /// Credentials this unit wrote, counted in the metrics once it is committed.
     issued: u64,
+    /// Who acts (see `store::audit`).
+    pub(super) actor: crate::domain::audit::Actor,
 }
 
 impl<'c> Tx<'c> {
@@ -359,11 +361,12 @@ impl Store {
         let store = self.clone();
         // The caller's span (the request's, with its id) holds the unit's log lines too.
         let span = tracing::Span::current();
+        let actor = super::audit::acting();
         if let Some(writer) = &self.writer {
             let (value, issued) = writer
                 .run(move |conn| {
                     let _request = span.enter();
-                    let mut tx = Tx { exec: &mut SqliteExec(conn), store: &store, issued: 0 };
+                    let mut tx = Tx { exec: &mut SqliteExec(conn), store: &store, issued: 0, actor };
                     let value = work(&mut tx)?;
                     Ok((value, tx.issued))
                 })
@@ -382,8 +385,8 @@ impl Store {
             };
             let mut tx = begun?;
             let backend = store.backend;
-            let mut unit =
-                Tx { exec: &mut PoolExec { tx: &mut tx, runtime: &runtime, backend }, store: &store, issued: 0 };
+            let exec = &mut PoolExec { tx: &mut tx, runtime: &runtime, backend };
+            let mut unit = Tx { exec, store: &store, issued: 0, actor };
             let out = work(&mut unit);
             let issued = unit.issued;
             match out {

@@ -16,3 +16,21 @@ fn checked_in_openapi_matches_the_code() {
     let doc: serde_json::Value = serde_json::from_str(&generated).expect("valid JSON");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "OpenAPI 3.1");
 }
+
+#[test]
+fn every_parameter_is_where_the_request_carries_it() {
+    let doc = serde_json::to_value(credence::api::openapi()).expect("the document as JSON");
+    let mut wrong = Vec::new();
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            for p in operation["parameters"].as_array().into_iter().flatten() {
+                let (name, place) = (p["name"].as_str().unwrap_or(""), p["in"].as_str().unwrap_or(""));
+                let templated = path.contains(&format!("{{{name}}}"));
+                if (place == "path") != templated {
+                    wrong.push(format!("{method} {path}: {name} in {place}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "parameters documented in the wrong place: {wrong:#?}");
+}

@@ -13,7 +13,7 @@ const HTML: &str = "text/html,application/xhtml+xml";
 /// An achievement whose one part needs an employer's sign-off, and a learner who
 /// submitted it with evidence; the path of the reviewer's link, the issuer key and
 /// the learner's id.
-async fn pending_signoff(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn pending_signoff(app: &TestApp) -> (String, String, String) {
     let key = app.org_with_key("college").await;
     let achievement = json!({
         "slug": "welding", "name": "Safe welding", "description": "Welds safely on a real site.",
@@ -46,7 +46,7 @@ async fn page(app: &TestApp, path: &str) -> Response {
     app.send_request(request).await
 }
 
-async fn decide(app: &TestApp, path: &str, form: &str, extra: &[(&str, &str)]) -> Response {
+pub(crate) async fn decide(app: &TestApp, path: &str, form: &str, extra: &[(&str, &str)]) -> Response {
     let mut b = Request::builder()
         .method(Method::POST)
         .uri(format!("{path}/decision"))

@@ -21,9 +21,11 @@
 //! (session fixation) is never adopted. Console pages are private: `no-store`, no
 //! referrer, not indexed.
 
+pub mod audit;
 pub mod credentials;
 pub mod door;
 pub mod home;
+pub mod signoffs;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -54,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         MAX_FORM_BYTES,
     )
     .merge(credentials::routes())
+    .merge(signoffs::routes())
+    .merge(audit::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -103,6 +107,8 @@ pub struct Words {
     pub nav_label: &'static str,
     pub nav_home: &'static str,
     pub nav_credentials: &'static str,
+    pub nav_audit: &'static str,
+    pub nav_signoffs: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -141,6 +147,8 @@ pub const EN: Words = Words {
     nav_label: "Console",
     nav_home: "Overview",
     nav_credentials: "Credentials",
+    nav_audit: "Audit log",
+    nav_signoffs: "Sign-offs",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -179,6 +187,8 @@ pub const FR: Words = Words {
     nav_label: "Console",
     nav_home: "Vue d’ensemble",
     nav_credentials: "Badges délivrés",
+    nav_audit: "Journal d’audit",
+    nav_signoffs: "Approbations",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -288,7 +298,11 @@ impl FromRequestParts<AppState> for Staff {
             Err(e) => return Err(e.into_response()),
         };
         match state.store.organization_by_id(&session.account.organization_id).await {
-            Ok(Some(organization)) => Ok(Staff { session, organization, page }),
+            Ok(Some(organization)) => {
+                let staff = Staff { session, organization, page };
+                crate::store::act_as(staff.actor());
+                Ok(staff)
+            }
             Ok(None) => Err(private(not_found(&page))),
             Err(e) => Err(e.into_response()),
         }
@@ -377,15 +391,19 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 pub enum Section {
     Home,
     Credentials,
+    Signoffs,
+    Audit,
 }
 
 impl Section {
-    const ALL: &'static [Section] = &[Section::Home, Section::Credentials];
+    const ALL: &'static [Section] = &[Section::Home, Section::Credentials, Section::Signoffs, Section::Audit];
 
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
             Section::Credentials => "/console/credentials",
+            Section::Signoffs => "/console/signoffs",
+            Section::Audit => "/console/audit",
         }
     }
 
@@ -393,13 +411,16 @@ impl Section {
         match self {
             Section::Home => w.nav_home,
             Section::Credentials => w.nav_credentials,
+            Section::Signoffs => w.nav_signoffs,
+            Section::Audit => w.nav_audit,
         }
     }
 
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home | Section::Credentials => Can::Read,
+            Section::Home | Section::Credentials | Section::Signoffs => Can::Read,
+            Section::Audit => Can::Manage,
         }
     }
 }
