@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::app::AppState;
 use crate::config::{FileSettings, Overrides, Settings};
 use crate::domain::api_key::{self, Role};
+use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::keyring;
 use crate::store::Store;
@@ -294,7 +295,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             let store = open_store(&s).await?;
             let org = organization_arg(&store, &args.org).await?;
             let role = Role::parse(&args.role).unwrap_or(Role::Issuer);
-            let created = store.create_api_key(Some(&org.id), &args.name, role).await?;
+            let created = store.create_api_key(Some(&org.id), &args.name, role, &Actor::Service).await?;
             println!("{}", created.key);
             eprintln!("API key {} ({}) for {}: shown once, keep it safe.", created.info.id, role.as_str(), org.slug);
             Ok(ExitCode::SUCCESS)
@@ -306,7 +307,7 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             let role = crate::domain::staff::StaffRole::parse(&args.role)
                 .ok_or_else(|| AppError::invalid("role", "must be issuer-admin, issuer or viewer"))?;
             let (token, invitation) =
-                crate::app::staff::invite(&store, &org.id, &args.email, role, "command line").await?;
+                crate::app::staff::invite(&store, &org.id, &args.email, role, &Actor::Service).await?;
             println!("{}", crate::app::staff::invitation_url(&store, &token));
             eprintln!(
                 "Invitation of {} ({}) to {}, open until {}: send them the link; it is shown once.",
@@ -344,7 +345,7 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
             .organization_by_slug("emc")
             .await?
             .ok_or_else(|| AppError::Internal("demo organization emc is missing".into()))?;
-        let key = store.create_api_key(Some(&emc.id), "demo key", Role::IssuerAdmin).await?;
+        let key = store.create_api_key(Some(&emc.id), "demo key", Role::IssuerAdmin, &Actor::Service).await?;
         println!(
             "Demo data loaded ({} organizations, {} frameworks, {} achievements new).",
             report.organizations_created, report.frameworks_created, report.achievements_created

@@ -116,7 +116,7 @@ async fn create_api_key(
     let role = new.role.unwrap_or(Role::Issuer);
     v.check(role != Role::Admin, "role", "an organization key is issuer-admin or issuer");
     v.into_result()?;
-    let created = state.store.create_api_key(Some(&org.id), &new.name, role).await?;
+    let created = state.store.create_api_key(Some(&org.id), &new.name, role, &caller.actor()).await?;
     tracing::info!(organization = %org.slug, key = %created.info.id, role = role.as_str(), "API key created");
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -146,7 +146,7 @@ async fn revoke_api_key(
     ApiPath((org, key_id)): ApiPath<(String, String)>,
 ) -> AppResult<Json<ApiKeyInfo>> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
-    let info = state.store.revoke_api_key(&org.id, &key_id).await?;
+    let info = state.store.revoke_api_key(&org.id, &key_id, &caller.actor()).await?;
     tracing::info!(organization = %org.slug, key = %info.id, "API key revoked");
     Ok(Json(info))
 }

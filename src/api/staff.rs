@@ -53,8 +53,7 @@ async fn invite_staff(
 ) -> AppResult<(StatusCode, Json<CreatedInvitation>)> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
     let role = new.role.unwrap_or(StaffRole::Viewer);
-    let by = format!("api-key:{}", caller.key_id);
-    let (token, invitation) = staff_auth::invite(&state.store, &org.id, &new.email, role, &by).await?;
+    let (token, invitation) = staff_auth::invite(&state.store, &org.id, &new.email, role, &caller.actor()).await?;
     tracing::info!(organization = %org.slug, role = role.as_str(), "staff member invited");
     Ok((
         StatusCode::CREATED,

@@ -12,6 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
+use crate::domain::audit::Actor;
 use crate::domain::staff::{self, StaffRole};
 use crate::error::{AppError, AppResult};
 use crate::store::{Invitation, StaffAccount, StaffSession, Store, stamp_after};
@@ -89,7 +90,7 @@ pub async fn invite(
     organization_id: &str,
     email: &str,
     role: StaffRole,
-    invited_by: &str,
+    invited_by: &Actor,
 ) -> AppResult<(String, Invitation)> {
     let email = staff::normalize_email(email).ok_or_else(|| AppError::invalid("email", "not an email address"))?;
     let (token, hash) = staff::new_token(INVITATION_TAG);

@@ -3,6 +3,7 @@ use sqlx::any::AnyRow;
 
 use super::{Store, new_id, now};
 use crate::domain::api_key::{self, ApiKeyInfo, CreatedApiKey, Role};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::error::{AppError, AppResult};
 
 /// Who is calling: the result of authenticating an API key.
@@ -34,14 +35,16 @@ fn key_from_row(row: &AnyRow) -> AppResult<ApiKeyInfo> {
 }
 
 impl Store {
-    /// Creates a key and returns it with its secret, which is not stored.
+    /// Creates a key and returns it with its secret, which is not stored; an
+    /// organization's key is recorded in its audit log as made by `actor`.
     pub async fn create_api_key(
         &self,
         organization_id: Option<&str>,
         name: &str,
         role: Role,
+        actor: &Actor,
     ) -> AppResult<CreatedApiKey> {
-        self.insert_api_key(&new_id(), organization_id, name, role).await
+        self.insert_api_key(&new_id(), organization_id, name, role, actor).await
     }
 
     async fn insert_api_key(
@@ -50,9 +53,11 @@ impl Store {
         organization_id: Option<&str>,
         name: &str,
         role: Role,
+        actor: &Actor,
     ) -> AppResult<CreatedApiKey> {
         let generated = api_key::generate();
         let created_at = now();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, organization_id, name, role, prefix, hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -64,9 +69,21 @@ impl Store {
         .bind(&generated.prefix)
         .bind(&generated.hash)
         .bind(&created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| AppError::unique_violation_as(e, "id", "this key already exists"))?;
+        if let Some(organization_id) = organization_id {
+            let change = Change {
+                organization_id,
+                actor,
+                action: Action::ApiKeyCreated,
+                subject_kind: "api-key",
+                subject_id: id,
+                summary: format!("API key '{name}' ({}) created", role.as_str()),
+            };
+            super::audit::insert_change(&mut *tx, &change).await?;
+        }
+        tx.commit().await?;
         Ok(CreatedApiKey {
             info: ApiKeyInfo {
                 id: id.to_string(),
@@ -92,7 +109,10 @@ impl Store {
         if exists {
             return Ok(None);
         }
-        match self.insert_api_key(BOOTSTRAP_ADMIN_KEY_ID, None, "platform admin (first start)", Role::Admin).await {
+        match self
+            .insert_api_key(BOOTSTRAP_ADMIN_KEY_ID, None, "platform admin (first start)", Role::Admin, &Actor::Service)
+            .await
+        {
             Ok(created) => Ok(Some(created)),
             // Another instance created it between our check and our insert.
             Err(AppError::Conflict { .. }) => Ok(None),
@@ -111,25 +131,41 @@ impl Store {
         rows.iter().map(key_from_row).collect()
     }
 
-    /// Revokes a key of the organization. Revoking twice is harmless.
-    pub async fn revoke_api_key(&self, organization_id: &str, key_id: &str) -> AppResult<ApiKeyInfo> {
-        sqlx::query(
+    /// Revokes a key of the organization, recorded in its audit log as done by
+    /// `actor`. Revoking twice is harmless (and recorded once).
+    pub async fn revoke_api_key(&self, organization_id: &str, key_id: &str, actor: &Actor) -> AppResult<ApiKeyInfo> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND organization_id = $3 AND revoked_at IS NULL",
         )
         .bind(now())
         .bind(key_id)
         .bind(organization_id)
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let row = sqlx::query(
             "SELECT id, name, role, prefix, created_at, last_used_at, revoked_at FROM api_keys \
              WHERE id = $1 AND organization_id = $2",
         )
         .bind(key_id)
         .bind(organization_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        row.as_ref().map(key_from_row).transpose()?.ok_or(AppError::NotFound("API key"))
+        let info = row.as_ref().map(key_from_row).transpose()?.ok_or(AppError::NotFound("API key"))?;
+        if revoked == 1 {
+            let change = Change {
+                organization_id,
+                actor,
+                action: Action::ApiKeyRevoked,
+                subject_kind: "api-key",
+                subject_id: key_id,
+                summary: format!("API key '{}' ({}) revoked", info.name, info.prefix),
+            };
+            super::audit::insert_change(&mut *tx, &change).await?;
+        }
+        tx.commit().await?;
+        Ok(info)
     }
 
     /// Finds the live key a bearer token stands for, and notes its use.

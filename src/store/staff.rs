@@ -4,6 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, new_id, now, stamp_after};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::staff::StaffRole;
 use crate::error::{AppError, AppResult};
 
@@ -51,13 +52,14 @@ fn account_from_row(row: &AnyRow) -> AppResult<StaffAccount> {
 }
 
 impl Store {
-    /// Records an invitation whose link token hashes to `token_hash`, open for `valid_for`.
-    pub async fn create_invitation(
-        &self,
-        token_hash: &str,
-        invitation: &Invitation,
-        invited_by: &str,
-    ) -> AppResult<()> {
+    /// Records an invitation whose link token hashes to `token_hash`, open for
+    /// `valid_for`, and who sent it in the audit log.
+    pub async fn create_invitation(&self, token_hash: &str, invitation: &Invitation, actor: &Actor) -> AppResult<()> {
+        let invited_by = match actor.id() {
+            Some(id) => format!("{}:{id}", actor.kind()),
+            None => actor.kind().to_string(),
+        };
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO staff_invitations (token_hash, organization_id, email, role, invited_by, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -66,12 +68,55 @@ impl Store {
         .bind(&invitation.organization_id)
         .bind(&invitation.email)
         .bind(invitation.role.as_str())
-        .bind(invited_by)
+        .bind(&invited_by)
         .bind(now())
         .bind(&invitation.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let change = Change {
+            organization_id: &invitation.organization_id,
+            actor,
+            action: Action::StaffInvited,
+            subject_kind: "staff-invitation",
+            subject_id: &invitation.email,
+            summary: format!("{} invited as {}", invitation.email, invitation.role.as_str()),
+        };
+        super::audit::insert_change(&mut *tx, &change).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The organization's staff accounts, by name.
+    pub async fn staff_of(&self, organization_id: &str) -> AppResult<Vec<StaffAccount>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM staff_accounts a WHERE a.organization_id = $1 ORDER BY a.display_name, a.id"
+        )))
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    /// The organization's invitations still open, newest first.
+    pub async fn open_invitations_of(&self, organization_id: &str) -> AppResult<Vec<Invitation>> {
+        let rows = sqlx::query(
+            "SELECT organization_id, email, role, expires_at FROM staff_invitations \
+             WHERE organization_id = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
+        )
+        .bind(organization_id)
+        .bind(now())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Invitation {
+                    organization_id: r.try_get("organization_id")?,
+                    email: r.try_get("email")?,
+                    role: role_of(r)?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
     }
 
     /// The invitation of a link, while it is open (not accepted, not expired).

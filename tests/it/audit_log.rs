@@ -29,7 +29,12 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     let log = app.get("/api/v1/organizations/college/audit", Some(&key)).await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     let actions: Vec<&str> = log.body.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["credential.revoked", "credential.issued", "signoff.decided"], "newest first: {}", log.text);
+    assert_eq!(
+        actions,
+        ["credential.revoked", "credential.issued", "signoff.decided", "api-key.created"],
+        "newest first: {}",
+        log.text
+    );
     let (revoked, issued, decided) = (&log.body[0], &log.body[1], &log.body[2]);
     assert_eq!(revoked["actor"]["kind"], "api-key");
     assert!(
@@ -55,12 +60,13 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     assert!(!log.text.contains("sgn_") && !log.text.contains("crd_"), "no token or key in the log");
 
     // Paged by cursor.
-    let first = app.get("/api/v1/organizations/college/audit?limit=2", Some(&key)).await;
+    let first = app.get("/api/v1/organizations/college/audit?limit=3", Some(&key)).await;
     let link = first.headers.get(header::LINK).and_then(|v| v.to_str().ok()).expect("a next page").to_string();
     let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
     let second = app.get(&next, Some(&key)).await;
     assert_eq!(second.body.as_array().map(Vec::len), Some(1), "{}", second.text);
-    assert_eq!(second.body[0]["action"], "signoff.decided");
+    assert_eq!(second.body[0]["action"], "api-key.created", "the organization's first key, made by the platform admin");
+    assert_eq!(second.body[0]["actor"]["keyId"], "bootstrap-admin");
     app.get("/api/v1/organizations/college/audit?cursor=bogus", Some(&key)).await.assert_problem(422, Some("cursor"));
     app.get("/api/v1/organizations/college/audit?limit=0", Some(&key)).await.assert_problem(422, Some("limit"));
 
@@ -70,7 +76,8 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     let rival = app.org_with_key("rival").await;
     app.get("/api/v1/organizations/college/audit", Some(&rival)).await.assert_problem(404, None);
     let theirs = app.get("/api/v1/organizations/rival/audit", Some(&rival)).await;
-    assert_eq!(theirs.body, json!([]), "{}", theirs.text);
+    let theirs: Vec<&str> = theirs.body.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(theirs, ["api-key.created"], "only its own key's creation");
 
     // The console: the same log, in the page's language, for issuer-admins only.
     let admin = Console::signed_in(&app, "college", &key, "admin@college.ca", "issuer-admin").await;

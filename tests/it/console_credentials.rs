@@ -100,11 +100,11 @@ async fn an_admin_suspends_and_revokes_with_a_private_and_a_public_reason() {
     let (changes, _) = app.store.changes(&org.id, None, 10).await.unwrap();
     let actions: Vec<&str> = changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(
-        actions,
+        actions[..4],
         ["credential.revoked", "credential.reinstated", "credential.suspended", "credential.issued"],
         "{changes:?}"
     );
-    assert!(changes.iter().all(|c| c.subject_id == id), "{changes:?}");
+    assert!(changes[..4].iter().all(|c| c.subject_id == id), "{changes:?}");
     assert!(changes[..3].iter().all(|c| c.actor.name() == Some("Sam Staff")), "{changes:?}");
     assert_eq!(changes[3].actor.kind(), "api-key", "issued through the API");
     assert!(changes[0].summary.contains("Plagiarism found") && changes[0].summary.contains("Issued in error"));

@@ -25,6 +25,7 @@ mod cli_serve;
 mod console;
 mod console_credentials;
 mod console_signoffs;
+mod console_team;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;

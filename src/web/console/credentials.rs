@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::{Can, Chrome, MAX_FORM_BYTES, Section, Staff, field, see_other, with_form_cap};
+use super::{Can, Chrome, MAX_FORM_BYTES, Section, Staff, field, plausible_id, see_other, with_form_cap};
 use crate::app::AppState;
 use crate::domain::learner::{MAX_REASON_CHARS, RevokeInput, SuspendInput};
 use crate::error::AppError;
@@ -313,8 +313,7 @@ struct DetailPage<'a> {
 /// The organization's credential `id`, or the 404 page (also for anything that
 /// cannot be an id: credential ids are UUIDs).
 async fn credential_of(state: &AppState, staff: &Staff, id: &str) -> Result<StoredCredential, Box<Response>> {
-    let plausible = id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    match plausible.then_some(id) {
+    match plausible_id(id).then_some(id) {
         Some(id) => match state.store.credential(id).await {
             Ok(Some(c)) if c.organization_id == staff.organization.id => Ok(c),
             Ok(_) => Err(Box::new(private(not_found(&staff.page)))),

@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod door;
 pub mod home;
 pub mod signoffs;
+pub mod team;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
     .merge(credentials::routes())
     .merge(signoffs::routes())
     .merge(audit::routes())
+    .merge(team::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -109,6 +111,7 @@ pub struct Words {
     pub nav_credentials: &'static str,
     pub nav_audit: &'static str,
     pub nav_signoffs: &'static str,
+    pub nav_team: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -149,6 +152,7 @@ pub const EN: Words = Words {
     nav_credentials: "Credentials",
     nav_audit: "Audit log",
     nav_signoffs: "Sign-offs",
+    nav_team: "Team and API keys",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -189,6 +193,7 @@ pub const FR: Words = Words {
     nav_credentials: "Badges délivrés",
     nav_audit: "Journal d’audit",
     nav_signoffs: "Approbations",
+    nav_team: "Équipe et clés d’API",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -377,6 +382,12 @@ impl Staff {
     }
 }
 
+/// Whether a path segment can be one of the store's ids (UUIDs): anything else is
+/// answered 404 without a lookup.
+pub fn plausible_id(id: &str) -> bool {
+    id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// A role's name in the page's language.
 pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
     match role {
@@ -393,10 +404,12 @@ pub enum Section {
     Credentials,
     Signoffs,
     Audit,
+    Team,
 }
 
 impl Section {
-    const ALL: &'static [Section] = &[Section::Home, Section::Credentials, Section::Signoffs, Section::Audit];
+    const ALL: &'static [Section] =
+        &[Section::Home, Section::Credentials, Section::Signoffs, Section::Audit, Section::Team];
 
     fn href(self) -> &'static str {
         match self {
@@ -404,6 +417,7 @@ impl Section {
             Section::Credentials => "/console/credentials",
             Section::Signoffs => "/console/signoffs",
             Section::Audit => "/console/audit",
+            Section::Team => "/console/team",
         }
     }
 
@@ -413,6 +427,7 @@ impl Section {
             Section::Credentials => w.nav_credentials,
             Section::Signoffs => w.nav_signoffs,
             Section::Audit => w.nav_audit,
+            Section::Team => w.nav_team,
         }
     }
 
@@ -420,7 +435,7 @@ impl Section {
     fn needs(self) -> Can {
         match self {
             Section::Home | Section::Credentials | Section::Signoffs => Can::Read,
-            Section::Audit => Can::Manage,
+            Section::Audit | Section::Team => Can::Manage,
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::{Can, Chrome, MAX_FORM_BYTES, Section, Staff, field, with_form_cap};
+use super::{Can, Chrome, MAX_FORM_BYTES, Section, Staff, field, plausible_id, with_form_cap};
 use crate::app::AppState;
 use crate::issuance::SIGNOFF_LINK_VALIDITY_DAYS;
 use crate::store::{QueuedSignoff, SignoffQueue, signoff_queue_cursor};
@@ -257,7 +257,7 @@ pub async fn new_link(
         Ok(f) => f,
         Err(r) => return *r,
     };
-    if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if !plausible_id(&id) {
         return private(not_found(&staff.page));
     }
     let valid_for = time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS);
