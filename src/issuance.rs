@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::achievement::{Achievement, parse_iso_duration};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
@@ -15,7 +16,8 @@ use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::keyring;
 use crate::store::{
-    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store, StoredCredential, Tx,
+    Issuing, Learner, MergedRecords, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store,
+    StoredCredential, Tx,
 };
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::jwt::JwtVerificationKey;
@@ -253,6 +255,106 @@ impl IssuingCall {
         let (master, org) = (master.clone(), org.clone());
         store.issuing(move |tx| self.run_in(tx, &master, &org)).await
     }
+
+    /// Runs the call as one unit of work, like [`IssuingCall::run`], with the audit
+    /// log's lines for what it did (the result recorded, the credential issued) written
+    /// in the same transaction, in `actor`'s name.
+    pub async fn run_audited(
+        self,
+        store: &Store,
+        master: &MasterKey,
+        org: &Organization,
+        actor: &Actor,
+    ) -> AppResult<LearnerStatus> {
+        prepare_keys(store, master, org).await?;
+        let (master, org, actor) = (master.clone(), org.clone(), actor.clone());
+        store
+            .issuing(move |tx| {
+                let (achievement, component) = match &self {
+                    IssuingCall::Result { achievement, input, .. } => {
+                        (achievement.clone(), Some(input.component.clone()))
+                    }
+                    IssuingCall::Award { achievement, .. } | IssuingCall::Decision { achievement, .. } => {
+                        (achievement.clone(), None)
+                    }
+                };
+                let status = self.run_in(tx, &master, &org)?.status()?;
+                let name = &achievement.definition.name;
+                let mut change = Change {
+                    organization_id: &org.id,
+                    actor: &actor,
+                    action: Action::ResultRecorded,
+                    subject_kind: "learner",
+                    subject_id: &status.learner_id,
+                    summary: String::new(),
+                };
+                if let Some(component) = &component {
+                    change.summary = format!("Result for component {component} of {name} recorded: {}", status.state);
+                    tx.record_change(&change)?;
+                }
+                // A credential with its claim link was issued by this call.
+                if let Some(credential) = status.credential.as_ref().filter(|c| c.claim_url.is_some()) {
+                    let how = if component.is_some() { "issued" } else { "awarded directly" };
+                    change.action = Action::CredentialIssued;
+                    change.subject_kind = "credential";
+                    change.subject_id = &credential.id;
+                    change.summary = format!("{name} {how} to learner {}", status.learner_id);
+                    tx.record_change(&change)?;
+                }
+                Ok(status)
+            })
+            .await
+    }
+}
+
+/// Merges learner `gone` into learner `keep`, two records of one person matched
+/// wrongly: their results, sign-offs, progress, credentials and claims move to `keep`
+/// in one unit of work, which also settles `keep`'s standing again where both had one
+/// (the merged history may meet a rule neither met alone) and writes the audit log's
+/// line in `actor`'s name. Refused when both hold a credential for the same achievement.
+pub async fn merge_learners(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    keep: &str,
+    gone: &str,
+    actor: &Actor,
+) -> AppResult<(Learner, MergedRecords)> {
+    prepare_keys(store, master, org).await?;
+    let achievements = store.list_achievements(&org.id).await?;
+    let (master, org, actor) = (master.clone(), org.clone(), actor.clone());
+    let (keep, gone) = (keep.to_string(), gone.to_string());
+    store
+        .issuing(move |tx| {
+            let (kept, moved) = tx.merge_learners(&org.id, &keep, &gone)?;
+            let summary = format!(
+                "Learner {gone} merged into learner {keep}: {} results, {} sign-offs and {} credentials moved",
+                moved.results, moved.signoffs, moved.credentials
+            );
+            let change = Change {
+                organization_id: &org.id,
+                actor: &actor,
+                action: Action::LearnerMerged,
+                subject_kind: "learner",
+                subject_id: &keep,
+                summary,
+            };
+            tx.record_change(&change)?;
+            for achievement in achievements.iter().filter(|a| moved.resettle.contains(&a.id)) {
+                let status = settle(tx, &master, &org, achievement, &kept, Vec::new())?;
+                if let Some(credential) = status.credential.as_ref().filter(|c| c.claim_url.is_some()) {
+                    tx.record_change(&Change {
+                        action: Action::CredentialIssued,
+                        subject_kind: "credential",
+                        subject_id: &credential.id,
+                        summary: format!("{} issued to learner {keep} on merging", achievement.definition.name),
+                        ..change.clone()
+                    })?;
+                }
+            }
+            Ok((kept, moved))
+        })
+        .await
 }
 
 /// Makes the keys an issuance of `org` may sign with that take long to make: its RSA
