@@ -23,6 +23,9 @@
 
 pub mod door;
 pub mod home;
+pub mod imports;
+pub mod learners;
+pub mod results;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -49,9 +52,12 @@ pub fn routes() -> Router<AppState> {
             .route("/console/sign-in", get(door::sign_in_form).post(door::sign_in))
             .route("/console/sign-out", post(door::sign_out))
             .route("/console/sign-out-everywhere", post(door::sign_out_everywhere))
-            .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation)),
+            .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation))
+            .merge(results::routes())
+            .merge(learners::routes()),
         MAX_FORM_BYTES,
     )
+    .merge(imports::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -100,6 +106,9 @@ pub struct Words {
     pub role_viewer: &'static str,
     pub nav_label: &'static str,
     pub nav_home: &'static str,
+    pub nav_learners: &'static str,
+    pub nav_record: &'static str,
+    pub nav_imports: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -137,6 +146,9 @@ pub const EN: Words = Words {
     role_viewer: "Viewer",
     nav_label: "Console",
     nav_home: "Overview",
+    nav_learners: "Learners",
+    nav_record: "Record a result",
+    nav_imports: "CSV imports",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -174,6 +186,9 @@ pub const FR: Words = Words {
     role_viewer: "Lecture seule",
     nav_label: "Console",
     nav_home: "Vue d’ensemble",
+    nav_learners: "Apprenant·es",
+    nav_record: "Inscrire un résultat",
+    nav_imports: "Importations CSV",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -370,27 +385,37 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Learners,
+    Record,
+    Imports,
 }
 
 impl Section {
-    const ALL: &'static [Section] = &[Section::Home];
+    const ALL: &'static [Section] = &[Section::Home, Section::Learners, Section::Record, Section::Imports];
 
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
+            Section::Learners => "/console/learners",
+            Section::Record => "/console/results",
+            Section::Imports => "/console/imports",
         }
     }
 
     fn label(self, w: &'static Words) -> &'static str {
         match self {
             Section::Home => w.nav_home,
+            Section::Learners => w.nav_learners,
+            Section::Record => w.nav_record,
+            Section::Imports => w.nav_imports,
         }
     }
 
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home => Can::Read,
+            Section::Home | Section::Learners | Section::Imports => Can::Read,
+            Section::Record => Can::Issue,
         }
     }
 }
