@@ -16,7 +16,8 @@ use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::keyring;
 use crate::store::{
-    Issuing, Learner, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store, StoredCredential, Tx,
+    Issuing, Learner, MergedRecords, NewResult, NewSignoff, ResultInsert, Signed, SignoffRequest, Store,
+    StoredCredential, Tx,
 };
 use credence_core::data_integrity::{self, Cryptosuite, ProofOptions};
 use credence_core::jwt::JwtVerificationKey;
@@ -271,6 +272,48 @@ impl IssuingCall {
     }
 }
 
+/// Merges learner `gone` into learner `keep`, two records of one person matched
+/// wrongly: their results, sign-offs, progress, credentials and claims move to `keep`
+/// in one unit of work, which also settles `keep`'s standing again where both had one
+/// (the merged history may meet a rule neither met alone) and writes the audit log's
+/// line in `actor`'s name. Refused when both hold a credential for the same achievement.
+pub async fn merge_learners(
+    store: &Store,
+    master: &MasterKey,
+    org: &Organization,
+    keep: &str,
+    gone: &str,
+    actor: &Actor,
+) -> AppResult<(Learner, MergedRecords)> {
+    prepare_keys(store, master, org).await?;
+    let achievements = store.list_achievements(&org.id).await?;
+    let (master, org, actor) = (master.clone(), org.clone(), actor.clone());
+    let (keep, gone) = (keep.to_string(), gone.to_string());
+    store
+        .issuing(move |tx| {
+            let (kept, moved) = tx.merge_learners(&org.id, &keep, &gone)?;
+            let summary = format!(
+                "Learner {gone} merged into learner {keep}: {} results, {} sign-offs and {} credentials moved",
+                moved.results, moved.signoffs, moved.credentials
+            );
+            let change = Change {
+                organization_id: &org.id,
+                actor: &actor,
+                action: Action::LearnerMerged,
+                subject_kind: "learner",
+                subject_id: &keep,
+                summary,
+            };
+            tx.record_change(&change)?;
+            // A credential the merged history earns is issued, and recorded as such, here.
+            for achievement in achievements.iter().filter(|a| moved.resettle.contains(&a.id)) {
+                settle(tx, &master, &org, achievement, &kept, Vec::new())?;
+            }
+            Ok((kept, moved))
+        })
+        .await
+}
+
 /// Makes the keys an issuance of `org` may sign with that take long to make: its RSA
 /// key when it signs VC-JWTs with RS256. Run before a unit of work that may issue,
 /// which only reads keys (an RSA key is not generated on the writer's thread).
@@ -351,6 +394,18 @@ pub fn record_in(
         source: input.source.as_deref().unwrap_or("api"),
         dedup,
     })?;
+    if inserted == ResultInsert::Inserted && dedup.is_none() {
+        // A bulk row's result (`dedup`) is not logged one by one: its import is.
+        let actor = tx.actor().clone();
+        tx.record_change(&Change {
+            organization_id: &org.id,
+            actor: &actor,
+            action: Action::ResultRecorded,
+            subject_kind: "learner",
+            subject_id: &learner.id,
+            summary: format!("result for {} of {} recorded", input.component, achievement.definition.name),
+        })?;
+    }
     let replay = match inserted {
         ResultInsert::Inserted => false,
         ResultInsert::AlreadyRecorded { source } if source.as_deref() == dedup.map(|(_, row)| row) => true,
@@ -756,8 +811,11 @@ fn issue(
         subject_kind: "credential",
         subject_id: &credential_id,
         summary: format!(
-            "issued {} (version {}) to learner {}",
-            achievement.definition.name, achievement.version, learner.id
+            "{} {} (version {}) to learner {}",
+            if issuing.award_kind == "direct" { "awarded directly" } else { "issued" },
+            achievement.definition.name,
+            achievement.version,
+            learner.id
         ),
     })?;
     let (credential, claim_url) = written.into_stored(&issuing);

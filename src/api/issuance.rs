@@ -42,6 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_credentials))
         .routes(routes!(credential_summary))
         .routes(routes!(list_learners))
+        .routes(routes!(merge_learner))
         .routes(routes!(revoke_credential))
         .routes(routes!(suspend_credential))
         .routes(routes!(unsuspend_credential))
@@ -475,6 +476,51 @@ pub struct LearnerQuery {
     pub cursor: Option<String>,
     /// `json` (default) or `csv` (streamed: every row, or `limit` rows, from `cursor`).
     pub format: Option<String>,
+}
+
+/// Which learner record to merge into the one named in the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MergeInput {
+    /// The id of the learner record that goes away: what it holds moves to the
+    /// learner of the path, which takes the identifiers it lacks from it.
+    pub merge: String,
+}
+
+/// What a merge moved to the kept learner.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeAnswer {
+    /// The kept learner.
+    pub learner_id: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    #[serde(flatten)]
+    pub moved: crate::store::MergedRecords,
+}
+
+/// Merge two records of one learner matched wrongly (issuer-admins): the results,
+/// sign-off requests, progress, credentials and claims of learner `merge` move to the
+/// learner of the path in one transaction, and `merge` is deleted. Where both had a
+/// standing on an achievement it is settled again (the merged results may meet the
+/// rule and issue). Refused with 409 when both hold a credential for the same
+/// achievement; 404 when either is not a learner of the organization.
+#[utoipa::path(post, path = "/api/v1/organizations/{org}/learners/{id}/merge", tag = "issuance",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "The learner kept")),
+    request_body = MergeInput,
+    responses((status = 200, body = MergeAnswer), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn merge_learner(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> AppResult<Json<MergeAnswer>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
+    let actor = crate::domain::audit::Actor::ApiKey { key_id: caller.key_id.clone() };
+    let (kept, moved) =
+        issuance::merge_learners(&state.store, &state.master_key, &org, &id, &input.merge, &actor).await?;
+    Ok(Json(MergeAnswer { learner_id: kept.id, external_id: kept.external_id, display_name: kept.display_name, moved }))
 }
 
 const LEARNER_STATES: &[&str] = &["in_progress", "awaiting_signoff", "locked_out", "issued", "revoked", "suspended"];

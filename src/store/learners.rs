@@ -366,3 +366,228 @@ impl Store {
         self.stream_rows(sql, args, listed_progress)
     }
 }
+
+/// Longest search text looked up, in characters: a longer one finds nothing (no
+/// identifier or name stored is that long), so its cost never depends on its size.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+const SEARCH_LISTING: &str = "learner-search";
+
+/// Reads a cursor of the learner search (sort key: the learner's id).
+pub fn learner_search_cursor(text: &str) -> AppResult<Cursor> {
+    Cursor::decode(text, SEARCH_LISTING, 1)
+}
+
+/// The cursor of the search page that ends with `l`.
+pub fn learner_search_row_cursor(l: &Learner) -> Cursor {
+    Cursor::new(SEARCH_LISTING, vec![l.id.clone()])
+}
+
+/// `text` as a `LIKE` pattern that matches it anywhere, literally: `%`, `_` and the
+/// escape character itself match only themselves.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+impl Store {
+    /// The learner of the organization with this email (trimmed and lower-cased as
+    /// the issuing path stores it) or this external id.
+    pub async fn learner_by_identifier(
+        &self,
+        organization_id: &str,
+        email: Option<&str>,
+        external_id: Option<&str>,
+    ) -> AppResult<(Option<Learner>, Option<Learner>)> {
+        let mut found = (None, None);
+        if let Some(e) = email {
+            let e = credence_core::model::normalize_email(e);
+            found.0 = self.learner_where(organization_id, "email", &e).await?;
+        }
+        if let Some(x) = external_id {
+            found.1 = self.learner_where(organization_id, "external_id", x).await?;
+        }
+        Ok(found)
+    }
+
+    async fn learner_where(&self, organization_id: &str, column: &str, value: &str) -> AppResult<Option<Learner>> {
+        // PostgreSQL cannot compare with a U+0000, and no identifier holds one.
+        if value.contains('\0') {
+            return Ok(None);
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(learner_by_sql(column)))
+            .bind(organization_id)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(learner_from_row).transpose()
+    }
+
+    /// Learners of the organization whose email is `text` (exactly, as stored:
+    /// trimmed and lower-cased), whose external id is `text`, or whose name holds
+    /// `text` (any case, literally), in id order after `after`; at most `limit`.
+    /// Text that is empty, too long or holds a control character finds nothing.
+    pub async fn search_learners(
+        &self,
+        organization_id: &str,
+        text: &str,
+        after: Option<&Cursor>,
+        limit: i64,
+    ) -> AppResult<Vec<Learner>> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_SEARCH_CHARS || text.chars().any(char::is_control) {
+            return Ok(Vec::new());
+        }
+        let email = crate::domain::organization::is_email(text).then(|| credence_core::model::normalize_email(text));
+        let after = after.map_or_else(String::new, |c| c.key()[0].clone());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM learners WHERE organization_id = $1 \
+             AND (email = $2 OR external_id = $3 OR LOWER(display_name) LIKE $4 ESCAPE '\\') \
+             AND id > $5 ORDER BY id LIMIT $6"
+        )))
+        .bind(organization_id)
+        .bind(email)
+        .bind(text)
+        .bind(contains_pattern(&text.to_lowercase()))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(learner_from_row).collect()
+    }
+
+    /// The learner's states per achievement, most recently changed first (at most
+    /// `limit`).
+    pub async fn progress_of_learner(
+        &self,
+        organization_id: &str,
+        learner_id: &str,
+        limit: i64,
+    ) -> AppResult<Vec<LearnerProgress>> {
+        let rows = sqlx::query(
+            "SELECT p.learner_id, l.external_id, l.display_name, p.achievement_id, p.state, p.updated_at \
+             FROM learner_progress p JOIN learners l ON l.id = p.learner_id \
+             WHERE p.organization_id = $1 AND p.learner_id = $2 ORDER BY p.updated_at DESC, p.achievement_id LIMIT $3",
+        )
+        .bind(organization_id)
+        .bind(learner_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(listed_progress).collect()
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn like_metacharacters_match_only_themselves() {
+        assert_eq!(contains_pattern("ana"), "%ana%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}
+
+/// What merging two learners moved to the kept one.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedRecords {
+    pub results: u64,
+    pub signoffs: u64,
+    pub credentials: u64,
+    /// Achievements on which both learners had a standing: the kept learner's
+    /// standing there must be settled again from the merged history.
+    #[serde(skip)]
+    pub resettle: Vec<String>,
+}
+
+/// `keep` with the identifiers it lacks taken from `gone`.
+pub(super) fn merged_identifiers(mut keep: Learner, gone: &Learner) -> Learner {
+    let input = LearnerInput {
+        email: None,
+        external_id: gone.external_id.clone(),
+        did: gone.did.clone(),
+        name: gone.display_name.clone(),
+    };
+    complete_identifiers(&mut keep, gone.email.as_deref(), &input);
+    keep
+}
+
+impl Tx<'_> {
+    /// Merges learner `gone` into learner `keep` (both of the organization): results,
+    /// sign-off requests, progress, credentials (with their claims) and bulk rows move
+    /// to `keep`, which takes the identifiers it lacks from `gone`; `gone` is deleted.
+    /// Refused (conflict) when both hold a credential for the same achievement.
+    pub fn merge_learners(
+        &mut self,
+        organization_id: &str,
+        keep_id: &str,
+        gone_id: &str,
+    ) -> AppResult<(Learner, MergedRecords)> {
+        if keep_id == gone_id {
+            return Err(AppError::invalid("learner", "a learner cannot be merged with itself"));
+        }
+        let keep = self.learner(organization_id, keep_id)?.ok_or(AppError::NotFound("learner"))?;
+        let gone = self.learner(organization_id, gone_id)?.ok_or(AppError::NotFound("learner"))?;
+        let both = self.query_rows(
+            "SELECT a.achievement_id FROM credentials a JOIN credentials b ON b.achievement_id = a.achievement_id \
+             WHERE a.learner_id = $1 AND b.learner_id = $2 ORDER BY a.achievement_id",
+            args![keep_id, gone_id],
+            |r| r.text("achievement_id"),
+        )?;
+        if !both.is_empty() {
+            return Err(AppError::conflict(
+                "learner",
+                format!("both learners hold a credential for the same achievement ({})", both.join(", ")),
+            ));
+        }
+        let resettle = self.query_rows(
+            "SELECT a.achievement_id FROM learner_progress a JOIN learner_progress b ON b.achievement_id = a.achievement_id \
+             WHERE a.learner_id = $1 AND b.learner_id = $2 ORDER BY a.achievement_id",
+            args![keep_id, gone_id],
+            |r| r.text("achievement_id"),
+        )?;
+        self.execute(
+            "DELETE FROM learner_progress WHERE learner_id = $2 AND achievement_id IN \
+             (SELECT achievement_id FROM learner_progress WHERE learner_id = $1)",
+            args![keep_id, gone_id],
+        )?;
+        let mut moved = MergedRecords { resettle, ..MergedRecords::default() };
+        for (table, count) in [
+            ("learner_progress", None),
+            ("assessment_results", Some(&mut moved.results)),
+            ("signoff_requests", Some(&mut moved.signoffs)),
+            ("credentials", Some(&mut moved.credentials)),
+            ("bulk_job_rows", None),
+        ] {
+            let n = self.execute(
+                &format!("UPDATE {table} SET learner_id = $1 WHERE learner_id = $2 AND organization_id = $3"),
+                args![keep_id, gone_id, organization_id],
+            )?;
+            if let Some(count) = count {
+                *count = n;
+            }
+        }
+        // Free the removed learner's unique identifiers before the kept one takes them.
+        self.execute(
+            "UPDATE learners SET email = NULL, external_id = NULL WHERE id = $1 AND organization_id = $2",
+            args![gone_id, organization_id],
+        )?;
+        let kept = merged_identifiers(keep, &gone);
+        self.execute(
+            UPDATE_LEARNER,
+            args![&kept.email, &kept.external_id, &kept.did, &kept.display_name, &kept.id, organization_id],
+        )?;
+        self.execute("DELETE FROM learners WHERE id = $1 AND organization_id = $2", args![gone_id, organization_id])?;
+        Ok((kept, moved))
+    }
+}

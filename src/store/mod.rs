@@ -42,7 +42,10 @@ pub use credentials::{
     CredentialFilter, Issuing, Signed, StatusChange, StoredCredential, Written, credential_cursor, credentials_cursor,
 };
 pub use keyset::Cursor;
-pub use learners::{Learner, LearnerProgress, ProgressFilter, progress_cursor, progress_row_cursor};
+pub use learners::{
+    Learner, LearnerProgress, MAX_SEARCH_CHARS, MergedRecords, ProgressFilter, learner_search_cursor,
+    learner_search_row_cursor, progress_cursor, progress_row_cursor,
+};
 pub use results::{
     NewResult, NewSignoff, QueuedSignoff, ResultInsert, SignoffQueue, SignoffRequest, SignoffTicket,
     signoff_queue_cursor,

@@ -557,6 +557,73 @@ async function run(server, browser) {
     await audit(page, 'sign-off recorded');
   });
 
+  // Console: results and learners (issue #14).
+  await check('console: an issuer records a result and imports a CSV with a bad row, in pages', async () => {
+    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+    const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'results@emc.example', role: 'issuer' }),
+    });
+    equal(r.status, 201, 'invitation created');
+    const invitation = (await r.json()).invitationUrl;
+    const own = await browser.newContext({ locale: 'en-CA' });
+    try {
+      const p = await own.newPage();
+      await p.goto(`${invitation}?lang=en`);
+      await p.locator('#name').fill('Rae Results');
+      await p.locator('#password').fill('a passphrase of several words');
+      await p.locator('#confirmation').fill('a passphrase of several words');
+      await Promise.all([p.waitForURL(`${base}/console`), p.locator('form [type=submit]').click()]);
+
+      await visit(p, `${base}/console/results?lang=fr`, 'console result form FR');
+      await visit(p, `${base}/console/results?lang=en`, 'console result form EN');
+      const target = await p.evaluate(() => [...document.querySelectorAll('#target option')].map((o) => o.value).find((v) => v.endsWith(':post-assessment')));
+      expect(target, 'a post-assessment component to pick');
+      await p.locator('#target').selectOption(target);
+      await p.locator('#email').fill('browser-result@example.org');
+      await p.locator('#name').fill('Sam Browser');
+      await p.locator('#score').fill('150');
+      await p.locator('form[action="/console/results"] [type=submit]').click();
+      await p.waitForSelector('#score-error');
+      await audit(p, 'console result form with an error');
+      await p.locator('#score').fill('85');
+      await p.locator('form[action="/console/results"] [type=submit]').click();
+      await p.waitForSelector('#outcome-state');
+      await audit(p, 'console result recorded');
+      await shot(p, 'console-result');
+      await Promise.all([p.waitForURL(/\/console\/learners\//), p.locator('a[href^="/console/learners/"]').first().click()]);
+      expect((await text(p, 'main')).includes('Sam Browser'), 'the learner page names the learner');
+      await audit(p, 'console learner page');
+      await visit(p, `${base}/console/learners?q=${encodeURIComponent('browser-result@example.org')}&lang=fr`, 'console learner search FR');
+      expect((await text(p, 'main')).includes('Sam Browser'), 'found by email');
+
+      await visit(p, `${base}/console/imports?lang=en`, 'console imports EN');
+      const csv = 'achievement,component,email,score\nemc-mec,post-assessment,csv-one@example.org,88\nemc-mec,no-such-part,csv-two@example.org,90\n';
+      await p.locator('#file').setInputFiles({ name: 'results.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await Promise.all([p.waitForURL(/\/console\/imports\/[^/?]+$/), p.locator('form[action="/console/imports"] [type=submit]').click()]);
+      const job = p.url();
+      // The page refreshes itself while the job runs; wait for the last refresh.
+      const deadline = Date.now() + 30_000;
+      while (!(await text(p, '#job-status')).includes('Done')) {
+        expect(Date.now() < deadline, 'the import finished within 30 s');
+        await p.waitForEvent('load', { timeout: 5_000 }).catch(() => p.reload());
+      }
+      const rejected = await text(p, 'ul.rejected');
+      expect(rejected.includes('Row 2') && rejected.includes('component'), `the rejected row with its reason: ${rejected}`);
+      expect((await p.locator('meta[http-equiv="refresh"]').count()) === 0, 'no refresh once done');
+      await audit(p, 'console import done EN');
+      await shot(p, 'console-import');
+      await visit(p, `${job}?lang=fr`, 'console import done FR');
+      expect((await text(p, 'main')).includes('Lignes rejetées'), 'the French page');
+      const download = await fetch(`${job}/rejected.csv`, { headers: { cookie: (await own.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+      equal(download.status, 200, 'the rejected rows download');
+      expect((await download.text()).includes('2,3,component,'), 'the download holds the rejected row');
+    } finally {
+      await own.close();
+    }
+  });
+
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
     const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'en-CA' });

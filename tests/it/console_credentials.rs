@@ -100,8 +100,8 @@ async fn an_admin_suspends_and_revokes_with_a_private_and_a_public_reason() {
     let (changes, _) = app.store.changes(&org.id, None, 10).await.unwrap();
     let actions: Vec<&str> = changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(
-        actions[..4],
-        ["credential.revoked", "credential.reinstated", "credential.suspended", "credential.issued"],
+        actions[..5],
+        ["credential.revoked", "credential.reinstated", "credential.suspended", "credential.issued", "result.recorded"],
         "{changes:?}"
     );
     assert!(changes[..4].iter().all(|c| c.subject_id == id), "{changes:?}");

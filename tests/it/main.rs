@@ -24,6 +24,7 @@ mod cli_credential;
 mod cli_serve;
 mod console;
 mod console_credentials;
+mod console_learners;
 mod console_signoffs;
 mod console_team;
 mod interop_npm;

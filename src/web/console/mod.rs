@@ -25,6 +25,9 @@ pub mod audit;
 pub mod credentials;
 pub mod door;
 pub mod home;
+pub mod imports;
+pub mod learners;
+pub mod results;
 pub mod signoffs;
 pub mod team;
 
@@ -53,9 +56,12 @@ pub fn routes() -> Router<AppState> {
             .route("/console/sign-in", get(door::sign_in_form).post(door::sign_in))
             .route("/console/sign-out", post(door::sign_out))
             .route("/console/sign-out-everywhere", post(door::sign_out_everywhere))
-            .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation)),
+            .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation))
+            .merge(results::routes())
+            .merge(learners::routes()),
         MAX_FORM_BYTES,
     )
+    .merge(imports::routes())
     .merge(credentials::routes())
     .merge(signoffs::routes())
     .merge(audit::routes())
@@ -108,6 +114,9 @@ pub struct Words {
     pub role_viewer: &'static str,
     pub nav_label: &'static str,
     pub nav_home: &'static str,
+    pub nav_learners: &'static str,
+    pub nav_record: &'static str,
+    pub nav_imports: &'static str,
     pub nav_credentials: &'static str,
     pub nav_audit: &'static str,
     pub nav_signoffs: &'static str,
@@ -149,6 +158,9 @@ pub const EN: Words = Words {
     role_viewer: "Viewer",
     nav_label: "Console",
     nav_home: "Overview",
+    nav_learners: "Learners",
+    nav_record: "Record a result",
+    nav_imports: "CSV imports",
     nav_credentials: "Credentials",
     nav_audit: "Audit log",
     nav_signoffs: "Sign-offs",
@@ -190,6 +202,9 @@ pub const FR: Words = Words {
     role_viewer: "Lecture seule",
     nav_label: "Console",
     nav_home: "Vue d’ensemble",
+    nav_learners: "Apprenant·es",
+    nav_record: "Inscrire un résultat",
+    nav_imports: "Importations CSV",
     nav_credentials: "Badges délivrés",
     nav_audit: "Journal d’audit",
     nav_signoffs: "Approbations",
@@ -401,6 +416,9 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Learners,
+    Record,
+    Imports,
     Credentials,
     Signoffs,
     Audit,
@@ -408,12 +426,23 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: &'static [Section] =
-        &[Section::Home, Section::Credentials, Section::Signoffs, Section::Audit, Section::Team];
+    const ALL: &'static [Section] = &[
+        Section::Home,
+        Section::Learners,
+        Section::Record,
+        Section::Imports,
+        Section::Credentials,
+        Section::Signoffs,
+        Section::Audit,
+        Section::Team,
+    ];
 
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
+            Section::Learners => "/console/learners",
+            Section::Record => "/console/results",
+            Section::Imports => "/console/imports",
             Section::Credentials => "/console/credentials",
             Section::Signoffs => "/console/signoffs",
             Section::Audit => "/console/audit",
@@ -424,6 +453,9 @@ impl Section {
     fn label(self, w: &'static Words) -> &'static str {
         match self {
             Section::Home => w.nav_home,
+            Section::Learners => w.nav_learners,
+            Section::Record => w.nav_record,
+            Section::Imports => w.nav_imports,
             Section::Credentials => w.nav_credentials,
             Section::Signoffs => w.nav_signoffs,
             Section::Audit => w.nav_audit,
@@ -434,7 +466,10 @@ impl Section {
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home | Section::Credentials | Section::Signoffs => Can::Read,
+            Section::Home | Section::Learners | Section::Imports | Section::Credentials | Section::Signoffs => {
+                Can::Read
+            }
+            Section::Record => Can::Issue,
             Section::Audit | Section::Team => Can::Manage,
         }
     }
