@@ -14,6 +14,7 @@ pub mod console;
 pub mod credential_view;
 pub mod i18n;
 pub mod lang;
+pub mod markdown;
 pub mod report;
 pub mod signoff_page;
 pub mod verify_page;
