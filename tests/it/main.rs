@@ -16,6 +16,7 @@ mod api_organizations;
 mod api_public;
 mod api_smoke;
 mod badge_files;
+mod bilingual_achievements;
 mod browser;
 mod bulk_import;
 mod claim;
