@@ -22,7 +22,7 @@ async fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> crate::com
 }
 
 /// An English micro-credential with its French edition.
-fn bilingual(slug: &str) -> Value {
+pub(crate) fn bilingual(slug: &str) -> Value {
     json!({
         "slug": slug,
         "name": "Time Management for Supervisors",
@@ -53,7 +53,7 @@ async fn create(app: &TestApp, org: &str, key: &str, body: &Value) -> Value {
 }
 
 /// Issues the achievement `slug` of `org` to one learner; returns the credential id.
-async fn issue(app: &TestApp, org: &str, key: &str, slug: &str) -> String {
+pub(crate) async fn issue(app: &TestApp, org: &str, key: &str, slug: &str) -> String {
     let r = app
         .post(
             &format!("/api/v1/organizations/{org}/results"),
