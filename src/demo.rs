@@ -95,6 +95,9 @@ pub struct CatalogEdition {
     pub description: String,
     pub duration: Option<String>,
     pub delivery: Option<String>,
+    /// Result names in this language, by rule component.
+    #[serde(default, rename = "resultNames")]
+    pub result_names: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -483,6 +486,7 @@ fn achievement_input(a: &CatalogAchievement) -> AppResult<AchievementInput> {
             delivery: e.delivery.clone(),
             image_caption: None,
             tags: Vec::new(),
+            result_names: e.result_names.clone(),
         }),
         human_code: None,
         tags: Vec::new(),

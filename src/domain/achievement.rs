@@ -1,7 +1,7 @@
 //! Achievements: micro-credential definitions following the Open Badges 3.0
 //! `Achievement` model, with Credence's award rule and metadata.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -201,6 +201,10 @@ pub struct LanguageEdition {
     /// Tags in this language (the first edition's when absent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The names of the results a credential reports, in this language, by rule component
+    /// (e.g. `{"post-assessment": "Note de l’évaluation finale"}`); the first edition's otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub result_names: BTreeMap<String, String>,
 }
 
 /// The fields of an achievement as written by an issuer.
@@ -472,6 +476,15 @@ impl LanguageEdition {
         for (i, t) in self.tags.iter().enumerate() {
             v.text(&format!("edition.tags[{i}]"), t, 100);
         }
+        v.check(self.result_names.len() <= 100, "edition.resultNames", "at most 100 result names");
+        for (component, name) in self.result_names.iter().take(100) {
+            let path = format!("edition.resultNames.{component}");
+            if first.rule.component(component).is_none() {
+                v.add(path, "is not a component of the rule");
+            } else {
+                v.text(&path, name, 200);
+            }
+        }
     }
 }
 
@@ -737,6 +750,14 @@ impl AchievementDefinition {
             language: e.language.clone(),
             edition: None,
             tags: if e.tags.is_empty() { self.tags.clone() } else { e.tags.clone() },
+            result_descriptions: self
+                .result_descriptions
+                .iter()
+                .map(|rd| ResultDescriptionInput {
+                    name: e.result_names.get(&rd.component).cloned().unwrap_or_else(|| rd.name.clone()),
+                    ..rd.clone()
+                })
+                .collect(),
             ..self.clone()
         })
     }

@@ -24,6 +24,9 @@ pub struct AlignmentGroup {
 
 #[derive(Debug, Clone)]
 pub struct ResultItem {
+    /// What follows `#result-` in its result description's id: the rule component it reports,
+    /// by which another language edition's name for it is found.
+    pub component: Option<String>,
     pub name: String,
     pub value: String,
     /// e.g. "70" for a required score, or the allowed range.
@@ -190,9 +193,14 @@ fn result_items(achievement: &Achievement, results: &[AchievementResult]) -> Vec
                     _ => None,
                 })
             });
-            Some(ResultItem { name, value, required })
+            Some(ResultItem { component: rd_id.and_then(|id| result_component(id)), name, value, required })
         })
         .collect()
+}
+
+/// The component a result description's id names (`…#result-{component}`).
+fn result_component(id: &str) -> Option<String> {
+    id.rsplit_once("#result-").map(|(_, c)| c.to_string())
 }
 
 impl CredentialView {
@@ -304,6 +312,17 @@ impl CredentialView {
             criteria_url: text.criteria_url,
             alignment_groups: text.alignment_groups,
             tags: text.tags,
+            results: self
+                .results
+                .into_iter()
+                .map(|r| {
+                    let translated =
+                        edition.result_description.iter().flatten().find(|d| {
+                            r.component.is_some() && result_component(&d.id).as_ref() == r.component.as_ref()
+                        });
+                    ResultItem { name: translated.map_or(r.name, |d| d.name.clone()), ..r }
+                })
+                .collect(),
             ..self
         }
     }

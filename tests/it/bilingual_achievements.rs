@@ -40,9 +40,10 @@ pub(crate) fn bilingual(slug: &str) -> Value {
             "description": "Planifier un quart, établir les priorités, déléguer.",
             "criteria": {"narrative": "Assister à **toutes** les séances.\n\n- planifier un quart\n- déléguer"},
             "duration": "4 semaines",
-            "delivery": "en ligne, en direct"
+            "delivery": "en ligne, en direct",
+            "resultNames": {"test": "Note du test final"}
         },
-        "rule": {"allOf": [{"component": "session", "completed": true}]}
+        "rule": {"allOf": [{"component": "session", "completed": true}, {"component": "test", "name": "Final test", "minScore": 70}]}
     })
 }
 
@@ -52,16 +53,14 @@ async fn create(app: &TestApp, org: &str, key: &str, body: &Value) -> Value {
     r.body
 }
 
-/// Issues the achievement `slug` of `org` to one learner; returns the credential id.
-pub(crate) async fn issue(app: &TestApp, org: &str, key: &str, slug: &str) -> String {
-    let r = app
-        .post(
-            &format!("/api/v1/organizations/{org}/results"),
-            Some(key),
-            &json!({"achievement": slug, "component": "session", "completed": true,
-                "learner": {"email": "lea@example.com", "name": "Léa"}}),
-        )
-        .await;
+/// Issues the achievement `slug` of `org` to the learner of `email`; returns the credential id.
+pub(crate) async fn issue(app: &TestApp, org: &str, key: &str, slug: &str, email: &str) -> String {
+    let path = format!("/api/v1/organizations/{org}/results");
+    let learner = json!({"email": email, "name": "Léa"});
+    let session = json!({"achievement": slug, "component": "session", "completed": true, "learner": learner});
+    app.post(&path, Some(key), &session).await;
+    let test = json!({"achievement": slug, "component": "test", "score": 90, "attempt": 1, "learner": learner});
+    let r = app.post(&path, Some(key), &test).await;
     assert_eq!(r.body["state"], "issued", "{}", r.text);
     r.body["credential"]["id"].as_str().unwrap().to_string()
 }
@@ -118,7 +117,7 @@ async fn a_credential_carries_its_edition_with_in_language_and_related_and_verif
     let key = app.org_with_key("college").await;
     let created = create(&app, "college", &key, &bilingual("tm")).await;
     let achievement_id = created["id"].as_str().unwrap().to_string();
-    let id = issue(&app, "college", &key, "tm").await;
+    let id = issue(&app, "college", &key, "tm", "lea@example.com").await;
     let doc = app.get(&format!("/credentials/{id}"), None).await.body;
     let a = &doc["credentialSubject"]["achievement"];
     let version_url = format!("{PUBLIC_URL}/achievements/{achievement_id}/versions/1");
@@ -139,14 +138,7 @@ async fn a_credential_carries_its_edition_with_in_language_and_related_and_verif
         .json(Method::PATCH, "/api/v1/organizations/college", Some(&admin), &json!({"cryptosuite": "eddsa-jcs-2022"}))
         .await;
     assert_eq!(patch.status, StatusCode::OK, "{}", patch.text);
-    let r = app
-        .post(
-            "/api/v1/organizations/college/results",
-            Some(&key),
-            &json!({"achievement": "tm", "component": "session", "completed": true, "learner": {"email": "sam@example.com"}}),
-        )
-        .await;
-    let jcs_id = r.body["credential"]["id"].as_str().unwrap().to_string();
+    let jcs_id = issue(&app, "college", &key, "tm", "sam@example.com").await;
     let jcs = app.get(&format!("/credentials/{jcs_id}"), None).await.body;
     assert_eq!(jcs["proof"]["cryptosuite"], "eddsa-jcs-2022");
     assert_eq!(jcs["credentialSubject"]["achievement"]["related"], a["related"]);
@@ -178,6 +170,8 @@ async fn a_bad_edition_is_refused_with_the_path_of_each_fault() {
         (with(&|b| b["edition"]["delivery"] = Value::Null), "edition.delivery"),
         (with(&|b| b["edition"]["imageCaption"] = json!("Badge")), "edition.imageCaption"),
         (with(&|b| b["edition"]["tags"] = json!(vec!["t"; 51])), "edition.tags"),
+        (with(&|b| b["edition"]["resultNames"] = json!({"nope": "x"})), "edition.resultNames.nope"),
+        (with(&|b| b["edition"]["resultNames"] = json!({"test": ""})), "edition.resultNames.test"),
     ];
     for (body, field) in cases {
         app.post(path, Some(&key), &body).await.assert_problem(422, Some(field));
@@ -203,7 +197,7 @@ async fn readers_see_the_edition_of_their_language_with_a_note_about_the_signed_
     let key = app.org_with_key("college").await;
     let created = create(&app, "college", &key, &bilingual("tm")).await;
     let achievement_id = created["id"].as_str().unwrap().to_string();
-    let id = issue(&app, "college", &key, "tm").await;
+    let id = issue(&app, "college", &key, "tm", "lea@example.com").await;
     let path = format!("/credentials/{id}");
 
     let fr = page(&app, &path, &[HTML, FRENCH]).await;
@@ -212,6 +206,7 @@ async fn readers_see_the_edition_of_their_language_with_a_note_about_the_signed_
     assert!(fr.text.contains("lang=\"fr-CA\">Planifier un quart, établir les priorités, déléguer.</p>"));
     assert!(fr.text.contains("Assister à <strong>toutes</strong> les séances."), "French criteria, as Markdown");
     assert!(fr.text.contains("<li>planifier un quart</li>"));
+    assert!(fr.text.contains("<th scope=\"row\">Note du test final</th>"), "the French result name");
     assert!(fr.text.contains("Le titre signé est rédigé en anglais."));
     assert!(fr.text.contains(&format!("/credentials/{id}/image.svg?lang=fr")));
     assert!(!fr.text.contains("Time Management for Supervisors"));
@@ -219,6 +214,7 @@ async fn readers_see_the_edition_of_their_language_with_a_note_about_the_signed_
     let en = page(&app, &path, &[HTML, ENGLISH]).await;
     assert!(en.text.contains("<h1 lang=\"en-CA\">Time Management for Supervisors</h1>"));
     assert!(en.text.contains("Attend <strong>every</strong> session."));
+    assert!(en.text.contains("<th scope=\"row\">Final test score</th>"));
     assert!(!en.text.contains("edition-note"), "the signed language needs no note");
     assert!(en.text.contains(&format!("/credentials/{id}/image.svg\"")));
     // The switch wins over Accept-Language.
@@ -235,6 +231,7 @@ async fn readers_see_the_edition_of_their_language_with_a_note_about_the_signed_
     let a_fr = page(&app, &format!("/achievements/{achievement_id}"), &[HTML, FRENCH]).await;
     assert!(a_fr.text.contains("<h1 lang=\"fr-CA\">Gestion du temps pour superviseurs</h1>"), "{}", a_fr.text);
     assert!(a_fr.text.contains("4 semaines"));
+    assert!(a_fr.text.contains("Note du test final"), "how it is assessed, in French");
     assert!(a_fr.text.contains("/versions/1/editions/fr?format=json"));
     let a_en = page(&app, &format!("/achievements/{achievement_id}"), &[HTML, ENGLISH]).await;
     assert!(a_en.text.contains("<h1 lang=\"en-CA\">Time Management for Supervisors</h1>"));
@@ -255,7 +252,7 @@ async fn artwork_bears_the_name_of_the_edition_its_url_asks_for() {
     let app = app().await;
     let key = app.org_with_key("college").await;
     create(&app, "college", &key, &bilingual("tm")).await;
-    let id = issue(&app, "college", &key, "tm").await;
+    let id = issue(&app, "college", &key, "tm", "lea@example.com").await;
     let signed = app.get(&format!("/credentials/{id}/image.svg"), None).await;
     assert_eq!(signed.status, StatusCode::OK);
     assert!(signed.text.contains("Time"), "{}", signed.text);

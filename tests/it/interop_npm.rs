@@ -277,7 +277,7 @@ async fn npm_verifies_a_credential_whose_achievement_names_its_other_language_ed
     let path = "/api/v1/organizations/college/achievements";
     let created = app.post(path, Some(&key), &crate::bilingual_achievements::bilingual("tm")).await;
     assert_eq!(created.status, axum::http::StatusCode::CREATED, "{}", created.text);
-    let id = crate::bilingual_achievements::issue(&app, "college", &key, "tm").await;
+    let id = crate::bilingual_achievements::issue(&app, "college", &key, "tm", "lea@example.com").await;
     let doc = app.get(&format!("/credentials/{id}"), None).await.body;
     let related = &doc["credentialSubject"]["achievement"]["related"][0];
     assert_eq!(related["inLanguage"], "fr-CA", "{doc}");
