@@ -8,18 +8,9 @@ use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::{PUBLIC_URL, TestApp, app};
+use crate::web_pages::{FRENCH, HTML, page};
 
-const HTML: (&str, &str) = ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-const FRENCH: (&str, &str) = ("accept-language", "fr-CA,fr;q=0.9,en;q=0.5");
 const ENGLISH: (&str, &str) = ("accept-language", "en-CA,en;q=0.9");
-
-async fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> crate::common::Response {
-    let mut b = Request::builder().method(Method::GET).uri(path);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    app.send_request(b.body(Body::empty()).unwrap()).await
-}
 
 /// An English micro-credential with its French edition.
 pub(crate) fn bilingual(slug: &str) -> Value {
