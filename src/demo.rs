@@ -7,7 +7,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::achievement::{AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, Tier};
+use crate::domain::achievement::{
+    AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, LanguageEdition, Tier,
+};
 use crate::domain::audit::Actor;
 use crate::domain::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
 use crate::domain::framework::{self, Competency, Domain, FrameworkDocument};
@@ -79,9 +81,24 @@ pub struct CatalogAchievement {
     pub delivery: Option<String>,
     pub language: String,
     pub description: Option<String>,
+    /// The micro-credential in its other language (English or French).
+    #[serde(default)]
+    pub edition: Option<CatalogEdition>,
     #[serde(default)]
     pub alignments: Vec<CatalogAlignment>,
     pub rule: CatalogRule,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CatalogEdition {
+    pub language: String,
+    pub name: String,
+    pub description: String,
+    pub duration: Option<String>,
+    pub delivery: Option<String>,
+    /// Result names in this language, by rule component.
+    #[serde(default, rename = "resultNames")]
+    pub result_names: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -464,6 +481,17 @@ fn achievement_input(a: &CatalogAchievement) -> AppResult<AchievementInput> {
         delivery_mode: a.delivery.as_deref().and_then(delivery_mode),
         delivery: a.delivery.clone(),
         language: a.language.clone(),
+        edition: a.edition.as_ref().map(|e| LanguageEdition {
+            language: e.language.clone(),
+            name: e.name.clone(),
+            description: e.description.clone(),
+            criteria: CriteriaInput { narrative: criteria_narrative(&rule, e.language.starts_with("fr")), url: None },
+            duration: e.duration.clone(),
+            delivery: e.delivery.clone(),
+            image_caption: None,
+            tags: Vec::new(),
+            result_names: e.result_names.clone(),
+        }),
         human_code: None,
         tags: Vec::new(),
         alignments: a

@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_achievement, update_achievement))
         .routes(routes!(public_achievement))
         .routes(routes!(public_achievement_version))
+        .routes(routes!(public_achievement_edition))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,11 +109,16 @@ async fn update_achievement(
     Ok(Json(UpdatedAchievement { achievement, new_version: outcome == AchievementUpdate::NewVersion }))
 }
 
-async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64>) -> AppResult<Json<Value>> {
-    let a = state.store.achievement(id, version).await?.ok_or(AppError::NotFound("achievement"))?;
-    let org = state.store.organization_by_slug(&a.organization).await?.ok_or(AppError::NotFound("organization"))?;
-    let doc = standalone_document(&a.definition.to_open_badges(&a.url, Some(&org.profile())));
-    Ok(Json(doc))
+async fn open_badges_achievement(
+    state: &AppState,
+    id: &str,
+    version: Option<i64>,
+    language: Option<&str>,
+) -> AppResult<Json<Value>> {
+    let edition = crate::app::editions::achievement_edition(&state.store, id, version, language)
+        .await?
+        .ok_or(AppError::NotFound("achievement"))?;
+    Ok(Json(standalone_document(&edition.document)))
 }
 
 /// The latest version of an achievement as an Open Badges 3.0 `Achievement` (public);
@@ -122,7 +128,7 @@ async fn open_badges_achievement(state: &AppState, id: &str, version: Option<i64
     responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
         (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 async fn public_achievement(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> AppResult<Json<Value>> {
-    open_badges_achievement(&state, &id, None).await
+    open_badges_achievement(&state, &id, None, None).await
 }
 
 /// One version of an achievement as an Open Badges 3.0 `Achievement` (public);
@@ -135,5 +141,23 @@ async fn public_achievement_version(
     State(state): State<AppState>,
     ApiPath((id, version)): ApiPath<(String, i64)>,
 ) -> AppResult<Json<Value>> {
-    open_badges_achievement(&state, &id, Some(version)).await
+    open_badges_achievement(&state, &id, Some(version), None).await
+}
+
+/// A version's second language edition (`en` or `fr`) as an Open Badges 3.0 `Achievement` of
+/// its own (public): its `inLanguage` is that language and `related` names the first edition,
+/// which names this one in turn. Browsers (`Accept: text/html`) get its page.
+#[utoipa::path(get, path = "/achievements/{id}/versions/{version}/editions/{lang}", tag = "public",
+    params(("id" = String, Path, description = "Achievement id"), ("version" = i64, Path, description = "Version"),
+        ("lang" = String, Path, description = "The edition's language: en or fr")),
+    responses((status = 200, body = Object, description = "Open Badges 3.0 Achievement"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn public_achievement_edition(
+    State(state): State<AppState>,
+    ApiPath((id, version, lang)): ApiPath<(String, i64, String)>,
+) -> AppResult<Json<Value>> {
+    let edition = crate::app::editions::second_edition(&state.store, &id, version, &lang)
+        .await?
+        .ok_or(AppError::NotFound("achievement"))?;
+    Ok(Json(standalone_document(&edition.document)))
 }

@@ -7,7 +7,7 @@
 //! stored document (and `images::ARTWORK_VERSION`): each carries an ETag and may
 //! be cached publicly. Revocation does not change them; verification tells it.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -94,6 +94,11 @@ impl File {
         format!("{kind}; filename=\"{name}\"")
     }
 
+    /// The files that show the achievement's name.
+    fn is_artwork(self) -> bool {
+        matches!(self, File::BadgePng | File::BadgeSvg | File::ImagePng | File::ImageSvg)
+    }
+
     /// What the learner keeps (counted as a download): the credential and the baked
     /// badges, not the images pages show.
     fn is_download(self) -> bool {
@@ -125,12 +130,27 @@ enum FileError {
     Baking(#[from] baking::BakingError),
 }
 
-/// Answers with `file` of the credential `id`, or 304 when the client has it.
-async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File) -> AppResult<Response> {
+/// The language asked for by `?lang=en` or `?lang=fr`; any other query asks for none.
+fn asked_language(query: Option<&str>) -> Option<&'static str> {
+    let value = query?.split('&').find_map(|pair| pair.strip_prefix("lang="))?;
+    ["en", "fr"].into_iter().find(|l| *l == value)
+}
+
+/// Answers with `file` of the credential `id`, or 304 when the client has it. The artwork
+/// bears the achievement's name in `lang` when the signed achievement names an edition in
+/// that language (`related`); the language is then part of the ETag, as it is of the URL.
+async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File, lang: Option<&str>) -> AppResult<Response> {
     let stored = state.store.credential(id).await?.ok_or(AppError::NotFound("credential"))?;
+    let edition = match lang {
+        Some(lang) if file.is_artwork() => crate::app::editions::credential_edition(&state.store, &stored, lang)
+            .await?
+            .map(|edition| (lang, edition.name)),
+        _ => None,
+    };
     let text = serde_json::to_string(&stored.document).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(text.as_bytes());
-    let etag = format!("\"{}-v{ARTWORK_VERSION}-{}\"", file.tag(), hex::encode(&digest[..12]));
+    let edition_tag = edition.as_ref().map(|(lang, _)| format!("-{lang}")).unwrap_or_default();
+    let etag = format!("\"{}-v{ARTWORK_VERSION}-{}{edition_tag}\"", file.tag(), hex::encode(&digest[..12]));
     let mut headers = HeaderMap::new();
     insert(&mut headers, header::ETAG, &etag)?;
     insert(&mut headers, header::CACHE_CONTROL, CACHE_CONTROL)?;
@@ -141,7 +161,10 @@ async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File) -> A
     if cached {
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
-    let facts = BadgeFacts::from_credential(&stored.document);
+    let mut facts = BadgeFacts::from_credential(&stored.document);
+    if let Some((_, name)) = edition {
+        facts.achievement_name = name;
+    }
     let url = state.store.credential_url(&stored.id);
     let stem = facts.file_stem();
     let body = {
@@ -175,12 +198,19 @@ macro_rules! file_endpoints {
     ($($(#[$doc:meta])* $name:ident $path:tt $media:tt $schema:ident $what:tt $file:expr;)*) => {$(
         $(#[$doc])*
         #[utoipa::path(get, path = $path, tag = "public",
-            params(("id" = String, Path, description = "Credential id")),
+            params(("id" = String, Path, description = "Credential id"),
+                ("lang" = Option<String>, Query, description = "Artwork only: `en` or `fr`, the achievement's name in \
+                    that language edition when the credential's achievement names one in `related`")),
             responses((status = 200, content_type = $media, body = $schema, description = $what),
                 (status = 304, description = "Not modified (ETag)"),
                 (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-        async fn $name(State(state): State<AppState>, ApiPath(id): ApiPath<String>, headers: HeaderMap) -> AppResult<Response> {
-            serve(&state, &id, &headers, $file).await
+        async fn $name(
+            State(state): State<AppState>,
+            ApiPath(id): ApiPath<String>,
+            RawQuery(query): RawQuery,
+            headers: HeaderMap,
+        ) -> AppResult<Response> {
+            serve(&state, &id, &headers, $file, asked_language(query.as_deref())).await
         }
     )*};
 }

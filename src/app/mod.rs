@@ -1,6 +1,7 @@
 //! The application: its state and the use cases both adapters (`api` for JSON, `web` for
 //! pages) call. Nothing here knows about routes or content types.
 
+pub mod editions;
 pub mod operations;
 pub mod staff;
 pub mod status_lists;

@@ -1,14 +1,14 @@
 //! Achievements: micro-credential definitions following the Open Badges 3.0
 //! `Achievement` model, with Credence's award rule and metadata.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::award_rule::AwardRule;
 use super::framework::{self, FrameworkVersion};
-use super::validation::{Violations, is_http_url};
+use super::validation::{Violations, is_http_url, is_supported_language};
 use crate::error::AppResult;
 use credence_core::iri::check_iri;
 use credence_core::model::{self, OneOrMany};
@@ -180,6 +180,33 @@ pub struct ResultDescriptionInput {
     pub value_max: Option<String>,
 }
 
+/// The achievement's text in its second language: an Open Badges 3.0 language edition,
+/// published as an `Achievement` of its own (its own id) that each edition names in `related`.
+/// Everything else (type, rule, alignments, hours, image) is shared with the first edition.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LanguageEdition {
+    /// `en`, `fr`, `en-CA` or `fr-CA`: the other language than the achievement's `language`.
+    pub language: String,
+    pub name: String,
+    pub description: String,
+    pub criteria: CriteriaInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// The image's caption in this language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_caption: Option<String>,
+    /// Tags in this language (the first edition's when absent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The names of the results a credential reports, in this language, by rule component
+    /// (e.g. `{"post-assessment": "Note de l’évaluation finale"}`); the first edition's otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub result_names: BTreeMap<String, String>,
+}
+
 /// The fields of an achievement as written by an issuer.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -206,6 +233,10 @@ pub struct AchievementInput {
     pub delivery: Option<String>,
     /// `en`, `fr`, `en-CA` or `fr-CA`: the language the text is written in.
     pub language: String,
+    /// The same text in the other language (English or French), published as a second
+    /// language edition of the achievement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<LanguageEdition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub human_code: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -242,6 +273,9 @@ pub struct AchievementDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<String>,
     pub language: String,
+    /// The second language edition, when the issuer wrote one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<LanguageEdition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub human_code: Option<String>,
     #[serde(default)]
@@ -320,6 +354,9 @@ impl AchievementInput {
         v.optional_text("duration", self.duration.as_deref(), 200);
         v.optional_text("delivery", self.delivery.as_deref(), 500);
         v.language("language", &self.language);
+        if let Some(e) = &self.edition {
+            e.check(&mut v, &self);
+        }
         v.optional_text("humanCode", self.human_code.as_deref(), 100);
         v.check(self.tags.len() <= 50, "tags", "at most 50 tags");
         for (i, t) in self.tags.iter().enumerate() {
@@ -358,6 +395,7 @@ impl AchievementInput {
             delivery_mode: self.delivery_mode,
             delivery: self.delivery,
             language: self.language,
+            edition: self.edition,
             human_code: self.human_code,
             tags: self.tags,
             alignments,
@@ -401,6 +439,72 @@ impl AchievementInput {
                 })
             })
             .collect()
+    }
+}
+
+impl LanguageEdition {
+    /// Checks the edition beside the first one (written in `first_language`), with paths
+    /// under `edition`.
+    fn check(&self, v: &mut Violations, first: &AchievementInput) {
+        v.language("edition.language", &self.language);
+        if is_supported_language(&self.language) && language_base(&self.language) == language_base(&first.language) {
+            v.add(
+                "edition.language",
+                "must be the other language than `language` (one English and one French edition)",
+            );
+        }
+        v.text("edition.name", &self.name, 200);
+        v.text("edition.description", &self.description, 8000);
+        v.text("edition.criteria.narrative", &self.criteria.narrative, 8000);
+        v.optional_http_url("edition.criteria.url", self.criteria.url.as_deref());
+        v.optional_text("edition.duration", self.duration.as_deref(), 200);
+        v.optional_text("edition.delivery", self.delivery.as_deref(), 500);
+        v.optional_text("edition.imageCaption", self.image_caption.as_deref(), 500);
+        // What the first edition says in words, the second says too: no English line in a French page.
+        v.check(
+            first.duration.is_none() || self.duration.is_some(),
+            "edition.duration",
+            "is required when duration is given",
+        );
+        v.check(
+            first.delivery.is_none() || self.delivery.is_some(),
+            "edition.delivery",
+            "is required when delivery is given",
+        );
+        v.check(self.image_caption.is_none() || first.image.is_some(), "edition.imageCaption", "needs an image");
+        v.check(self.tags.len() <= 50, "edition.tags", "at most 50 tags");
+        for (i, t) in self.tags.iter().enumerate() {
+            v.text(&format!("edition.tags[{i}]"), t, 100);
+        }
+        v.check(self.result_names.len() <= 100, "edition.resultNames", "at most 100 result names");
+        for (component, name) in self.result_names.iter().take(100) {
+            let path = format!("edition.resultNames.{component}");
+            if first.rule.component(component).is_none() {
+                v.add(path, "is not a component of the rule");
+            } else {
+                v.text(&path, name, 200);
+            }
+        }
+    }
+}
+
+/// The primary language subtag, lowercase: `fr` for `fr-CA`.
+pub fn language_base(tag: &str) -> String {
+    tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase()
+}
+
+/// The id of a second language edition: under its version's URL, named by its language.
+pub fn edition_url(version_url: &str, language: &str) -> String {
+    format!("{version_url}/editions/{}", language_base(language))
+}
+
+fn related(id: String, language: &str) -> model::Related {
+    model::Related {
+        id,
+        types: OneOrMany::strings(&["Related"]),
+        in_language: Some(language.to_string()),
+        version: None,
+        extra: Default::default(),
     }
 }
 
@@ -604,9 +708,66 @@ pub fn parse_iso_duration(value: &str) -> Option<(u32, u32, u32)> {
 }
 
 impl AchievementDefinition {
-    /// The Open Badges 3.0 `Achievement` for this definition, with `id` its version URL
-    /// and `creator` the issuer's profile.
-    pub fn to_open_badges(&self, id: &str, creator: Option<&model::Profile>) -> model::Achievement {
+    /// The Open Badges 3.0 `Achievement` for this definition in its first language, with `id`
+    /// its version URL, `creator` the issuer's profile and, when there is a second language
+    /// edition, `related` naming it.
+    pub fn to_open_badges(&self, version_url: &str, creator: Option<&model::Profile>) -> model::Achievement {
+        let other = self.edition.as_ref().map(|e| related(edition_url(version_url, &e.language), &e.language));
+        self.document(version_url, other, creator)
+    }
+
+    /// The language edition of this definition written in `language` (matched by its primary
+    /// subtag), as an Open Badges 3.0 `Achievement`: the first edition, or the second at its
+    /// own id with `related` naming the first. `None` when no edition is in that language.
+    pub fn edition_to_open_badges(
+        &self,
+        version_url: &str,
+        language: &str,
+        creator: Option<&model::Profile>,
+    ) -> Option<model::Achievement> {
+        if language_base(&self.language) == language_base(language) {
+            return Some(self.to_open_badges(version_url, creator));
+        }
+        let edition = self.in_language(language)?;
+        let first = related(version_url.to_string(), &self.language);
+        Some(edition.document(&edition_url(version_url, &edition.language), Some(first), creator))
+    }
+
+    /// The definition as written in `language` (matched by its primary subtag): itself, or
+    /// the second edition's text over everything the editions share.
+    pub fn in_language(&self, language: &str) -> Option<AchievementDefinition> {
+        if language_base(&self.language) == language_base(language) {
+            return Some(self.clone());
+        }
+        let e = self.edition.as_ref().filter(|e| language_base(&e.language) == language_base(language))?;
+        Some(AchievementDefinition {
+            name: e.name.clone(),
+            description: e.description.clone(),
+            criteria: e.criteria.clone(),
+            image: self.image.as_ref().map(|img| ImageInput { url: img.url.clone(), caption: e.image_caption.clone() }),
+            duration: e.duration.clone(),
+            delivery: e.delivery.clone(),
+            language: e.language.clone(),
+            edition: None,
+            tags: if e.tags.is_empty() { self.tags.clone() } else { e.tags.clone() },
+            result_descriptions: self
+                .result_descriptions
+                .iter()
+                .map(|rd| ResultDescriptionInput {
+                    name: e.result_names.get(&rd.component).cloned().unwrap_or_else(|| rd.name.clone()),
+                    ..rd.clone()
+                })
+                .collect(),
+            ..self.clone()
+        })
+    }
+
+    fn document(
+        &self,
+        id: &str,
+        related: Option<model::Related>,
+        creator: Option<&model::Profile>,
+    ) -> model::Achievement {
         let mut a = model::Achievement {
             id: id.to_string(),
             types: OneOrMany::strings(&["Achievement"]),
@@ -637,7 +798,7 @@ impl AchievementDefinition {
             field_of_study: None,
             specialization: None,
             version: None,
-            related: None,
+            related: related.map(|r| vec![r]),
             other_identifier: None,
             endorsement: None,
             endorsement_jwt: None,
@@ -725,6 +886,102 @@ fn vocabulary_term<T>(value: &str, parse: fn(&str) -> Option<T>, as_written: fn(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AppError;
+    use serde_json::json;
+
+    struct NoFrameworks;
+    impl FrameworkLookup for NoFrameworks {
+        fn framework(&self, _: &str, _: Option<i64>) -> Option<&FrameworkVersion> {
+            None
+        }
+    }
+
+    fn bilingual() -> serde_json::Value {
+        json!({
+            "slug": "tm", "name": "Time Management", "description": "Plan a shift.",
+            "criteria": {"narrative": "Attend."}, "achievementType": "MicroCredential",
+            "tier": "micro-credential", "hours": 7, "duration": "4 weeks", "language": "en-CA",
+            "image": {"url": "https://x.example/tm.png", "caption": "Badge"}, "tags": ["time"],
+            "edition": {"language": "fr-CA", "name": "Gestion du temps", "description": "Planifier un quart.",
+                "criteria": {"narrative": "Assister."}, "duration": "4 semaines", "imageCaption": "Insigne"},
+            "rule": {"allOf": [{"component": "session", "completed": true}]}
+        })
+    }
+
+    fn definition(input: serde_json::Value) -> AppResult<AchievementDefinition> {
+        serde_json::from_value::<AchievementInput>(input).unwrap().into_definition("https://x.example", &NoFrameworks)
+    }
+
+    fn fields(r: AppResult<AchievementDefinition>) -> Vec<String> {
+        match r {
+            Err(AppError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn editions_name_each_other_and_share_what_is_not_text() {
+        let d = definition(bilingual()).unwrap();
+        let url = "https://x.example/achievements/a1/versions/2";
+        let first = d.to_open_badges(url, None);
+        assert_eq!(first.id, url);
+        assert_eq!(first.in_language.as_deref(), Some("en-CA"));
+        let related = first.related.as_deref().unwrap();
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].id, format!("{url}/editions/fr"));
+        assert_eq!(related[0].in_language.as_deref(), Some("fr-CA"));
+        assert_eq!(related[0].types, OneOrMany::strings(&["Related"]));
+
+        let fr = d.edition_to_open_badges(url, "fr", None).unwrap();
+        assert_eq!(fr.id, format!("{url}/editions/fr"));
+        assert_eq!((fr.name.as_str(), fr.description.as_str()), ("Gestion du temps", "Planifier un quart."));
+        assert_eq!(fr.in_language.as_deref(), Some("fr-CA"));
+        assert_eq!(fr.criteria.narrative.as_deref(), Some("Assister.\n\nHeures : 7\nDurée : 4 semaines"));
+        assert_eq!(fr.image.as_ref().unwrap().caption.as_deref(), Some("Insigne"));
+        assert_eq!(fr.tag, first.tag, "tags fall back to the first edition's");
+        assert_eq!(fr.achievement_type, first.achievement_type);
+        let back = fr.related.as_deref().unwrap();
+        assert_eq!((back[0].id.as_str(), back[0].in_language.as_deref()), (url, Some("en-CA")));
+        assert_eq!(fr.result_description, None);
+
+        assert_eq!(d.edition_to_open_badges(url, "en", None), Some(first), "the first edition by its language");
+        assert_eq!(d.edition_to_open_badges(url, "de", None), None);
+        let one = definition({
+            let mut b = bilingual();
+            b.as_object_mut().unwrap().remove("edition");
+            b
+        })
+        .unwrap();
+        assert_eq!(one.to_open_badges(url, None).related, None);
+        assert_eq!(one.edition_to_open_badges(url, "fr", None), None);
+    }
+
+    #[test]
+    fn an_edition_is_checked_field_by_field() {
+        let mut b = bilingual();
+        b["edition"]["language"] = json!("en");
+        b["edition"]["name"] = json!("");
+        b["edition"]["criteria"]["narrative"] = json!("x".repeat(8001));
+        b["edition"]["criteria"]["url"] = json!("ftp://x");
+        b["edition"].as_object_mut().unwrap().remove("duration");
+        let f = fields(definition(b));
+        for field in [
+            "edition.language",
+            "edition.name",
+            "edition.criteria.narrative",
+            "edition.criteria.url",
+            "edition.duration",
+        ] {
+            assert!(f.contains(&field.to_string()), "{field} in {f:?}");
+        }
+        let mut b = bilingual();
+        b.as_object_mut().unwrap().remove("image");
+        assert_eq!(fields(definition(b)), vec!["edition.imageCaption".to_string()]);
+        let mut b = bilingual();
+        b["language"] = json!("fr");
+        b["edition"]["language"] = json!("en");
+        assert!(definition(b).is_ok(), "French first, English second");
+    }
 
     #[test]
     fn iso_durations() {

@@ -71,6 +71,9 @@ pub struct Words {
     pub type_label: &'static str,
     pub og_description: &'static str,
     pub sharing_off: &'static str,
+    /// Shown when the page shows the achievement in the reader's language and the signed
+    /// credential is in the other (only English and French are offered).
+    pub edition_note: &'static str,
     /// Names of the Open Badges achievement types shown on pages.
     pub achievement_types: &'static [(&'static str, &'static str)],
 }
@@ -127,6 +130,7 @@ pub const EN: Words = Words {
     type_label: "Type",
     og_description: "A verifiable Open Badges 3.0 credential issued by",
     sharing_off: "Sharing and downloads are turned off while this badge is revoked or suspended.",
+    edition_note: "This page shows the English edition of this micro-credential. The signed credential is written in French.",
     achievement_types: &[
         ("MicroCredential", "Micro-credential"),
         ("Badge", "Badge"),
@@ -192,6 +196,7 @@ pub const FR: Words = Words {
     type_label: "Type",
     og_description: "Un titre Open Badges 3.0 vérifiable délivré par",
     sharing_off: "Le partage et les téléchargements sont désactivés tant que ce badge est révoqué ou suspendu.",
+    edition_note: "Cette page présente l’édition française de ce titre. Le titre signé est rédigé en anglais.",
     achievement_types: &[
         ("MicroCredential", "Microtitre"),
         ("Badge", "Badge"),
@@ -221,6 +226,9 @@ pub struct BadgeData {
     pub issuer_slug: Option<String>,
     /// The achievement type in the page's language (as written when unknown).
     pub type_label: Option<String>,
+    /// `?lang=…` on the artwork's URLs when the page shows another edition than the signed
+    /// one (the artwork then bears that edition's name); empty otherwise.
+    pub art_query: String,
 }
 
 impl BadgeData {
@@ -306,7 +314,12 @@ async fn badge_data(
         VerifyRequest::default(),
     )
     .await?;
-    let view = CredentialView::from_document(&c.document);
+    let mut view = CredentialView::from_document(&c.document);
+    let mut art_query = String::new();
+    if let Some(edition) = crate::app::editions::credential_edition(&state.store, &c, page.lang.code()).await? {
+        view = view.in_edition(&edition);
+        art_query = format!("?lang={}", page.lang.code());
+    }
     let page_url = state.store.credential_url(&c.id);
     let words = page.pick(&EN, &FR);
     let type_label = view.achievement_type.as_deref().map(|t| {
@@ -315,7 +328,8 @@ async fn badge_data(
     Ok(BadgeData {
         type_label,
         linkedin_url: linkedin_add_url(&view, &page_url, &c.id),
-        og_image: format!("{page_url}/image.png"),
+        og_image: format!("{page_url}/image.png{art_query}"),
+        art_query,
         uuid: c.id,
         page_url,
         evidence: view.evidence.iter().filter(|e| !claim.hidden_evidence.contains(&e.index)).cloned().collect(),

@@ -12,7 +12,8 @@ use super::badge_page::{self, Words as BadgeWords};
 use super::credential_view::CredentialView;
 use super::{Lang, PageContext, render};
 use crate::app::AppState;
-use crate::domain::achievement::{Achievement, DeliveryMode, Tier};
+use crate::app::editions::{self, Edition};
+use crate::domain::achievement::{Achievement, AchievementDefinition, DeliveryMode, Tier};
 use crate::domain::organization::{Organization, OrganizationKind};
 use crate::error::AppError;
 
@@ -139,8 +140,8 @@ fn period_text(w: &Words, iso: &str) -> String {
     [part(y, w.years), part(m, w.months), part(d, w.days)].into_iter().flatten().collect::<Vec<_>>().join(", ")
 }
 
-fn summary(w: &Words, a: &Achievement) -> AchievementSummary {
-    let d = &a.definition;
+/// What a list or a page says of achievement `a`, with its text `d` in one of its languages.
+fn summary(w: &Words, a: &Achievement, d: &AchievementDefinition) -> AchievementSummary {
     let mode = d.delivery_mode.map(|m| {
         w.delivery_modes[match m {
             DeliveryMode::OnlineSelfPaced => 0,
@@ -215,9 +216,32 @@ pub async fn achievement_version_page(
     }
 }
 
+/// `/achievements/{id}/versions/{version}/editions/{lang}` for browsers: a second language
+/// edition's page, whatever the reader's language.
+pub async fn achievement_edition_page(
+    State(state): State<AppState>,
+    Path((id, version, lang)): Path<(String, String, String)>,
+    page: PageContext,
+) -> Response {
+    let Ok(version) = version.parse::<i64>() else {
+        return AppError::NotFound("achievement").into_response();
+    };
+    match editions::second_edition(&state.store, &id, version, &lang).await {
+        Ok(Some(edition)) => achievement_page(&page, edition),
+        Ok(None) => AppError::NotFound("achievement").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A version's page in the reader's language when it has an edition in it, in its first
+/// language otherwise.
 async fn achievement_version(state: &AppState, page: &PageContext, id: &str, version: Option<i64>) -> Response {
-    match state.store.achievement(id, version).await {
-        Ok(Some(a)) => achievement_page(state, page, a).await,
+    let edition = match editions::achievement_edition(&state.store, id, version, Some(page.lang.code())).await {
+        Ok(None) => editions::achievement_edition(&state.store, id, version, None).await,
+        found => found,
+    };
+    match edition {
+        Ok(Some(edition)) => achievement_page(page, edition),
         Ok(None) => AppError::NotFound("achievement").into_response(),
         Err(e) => e.into_response(),
     }
@@ -227,7 +251,14 @@ async fn achievement_version(state: &AppState, page: &PageContext, id: &str, ver
 pub async fn issuer_page(state: &AppState, page: &PageContext, org: Organization) -> Response {
     let c = page.pick(&EN, &FR);
     let achievements = match state.store.list_achievements(&org.id).await {
-        Ok(list) => list.iter().map(|a| summary(c, a)).collect(),
+        // Each in the reader's language when it has an edition in it.
+        Ok(list) => list
+            .iter()
+            .map(|a| match a.definition.in_language(page.lang.code()) {
+                Some(d) => summary(c, a, &d),
+                None => summary(c, a, &a.definition),
+            })
+            .collect(),
         Err(e) => return e.into_response(),
     };
     let kind = match org.kind {
@@ -252,24 +283,26 @@ struct AchievementPage<'a> {
     view: CredentialView,
     assessed: Vec<(String, Option<String>)>,
     org: &'a Organization,
+    json_href: String,
 }
 
-/// `/achievements/{id}` for browsers: the Open Badges achievement read the same
-/// way a badge page reads it, plus the facts the definition keeps.
-pub async fn achievement_page(state: &AppState, page: &PageContext, a: Achievement) -> Response {
-    let org = match state.store.organization_by_slug(&a.organization).await {
-        Ok(Some(o)) => o,
-        Ok(None) => return AppError::NotFound("organization").into_response(),
-        Err(e) => return e.into_response(),
-    };
-    let profile = org.profile();
-    let document = a.definition.to_open_badges(&a.url, Some(&profile));
-    let view = CredentialView::of_achievement(&Issuer::Profile(Box::new(profile)), &document, None);
+/// An achievement's page: its Open Badges document (one language edition) read the same way
+/// a badge page reads it, plus the facts the definition keeps.
+fn achievement_page(page: &PageContext, edition: Edition) -> Response {
+    let Edition { achievement: a, organization: org, document } = edition;
+    let view = CredentialView::of_achievement(&Issuer::Profile(Box::new(org.profile())), &document, None);
     let assessed =
         document.result_description.iter().flatten().map(|rd| (rd.name.clone(), rd.required_value.clone())).collect();
     let c = page.pick(&EN, &FR);
-    let summary = summary(c, &a);
+    let text = document.in_language.as_deref().and_then(|l| a.definition.in_language(l));
+    let summary = summary(c, &a, text.as_ref().unwrap_or(&a.definition));
     let language = language_name(c, &summary.language);
+    // The first edition's JSON is at the achievement's URL; a second edition's at its own.
+    let json_href = if document.id == a.url {
+        format!("/achievements/{}?format=json", a.id)
+    } else {
+        format!("{}?format=json", document.id)
+    };
     render(
         page,
         StatusCode::OK,
@@ -282,6 +315,7 @@ pub async fn achievement_page(state: &AppState, page: &PageContext, a: Achieveme
             view,
             assessed,
             org: &org,
+            json_href,
         },
     )
 }

@@ -24,6 +24,9 @@ pub struct AlignmentGroup {
 
 #[derive(Debug, Clone)]
 pub struct ResultItem {
+    /// What follows `#result-` in its result description's id: the rule component it reports,
+    /// by which another language edition's name for it is found.
+    pub component: Option<String>,
     pub name: String,
     pub value: String,
     /// e.g. "70" for a required score, or the allowed range.
@@ -59,8 +62,11 @@ pub struct CredentialView {
     pub human_code: Option<String>,
     /// BCP 47 tag the achievement text is written in.
     pub language: Option<String>,
-    /// Criteria as paragraphs, each a list of lines.
-    pub criteria: Vec<Vec<String>>,
+    /// When the achievement text shown is another language edition than the signed one:
+    /// the signed achievement's language (pages say the signed credential is in it).
+    pub signed_language: Option<String>,
+    /// The criteria narrative as HTML, from its Markdown (`web::markdown`); empty when none.
+    pub criteria: String,
     pub criteria_url: Option<String>,
     pub issuer_id: Option<String>,
     pub issuer_name: String,
@@ -87,12 +93,9 @@ fn link(url: Option<&String>) -> Option<String> {
     shown(url).filter(|u| u.starts_with("https://") || u.starts_with("http://"))
 }
 
-/// Paragraphs separated by blank lines, each kept as its lines.
-pub fn paragraphs(s: &str) -> Vec<Vec<String>> {
-    s.split("\n\n")
-        .map(|p| p.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>())
-        .filter(|p| !p.is_empty())
-        .collect()
+/// A criteria narrative as a page shows it: its Markdown as safe HTML, or nothing.
+pub fn criteria_html(narrative: Option<&str>) -> String {
+    narrative.filter(|n| !n.trim().is_empty()).map(super::markdown::to_html).unwrap_or_default()
 }
 
 /// The issuer as a page names it: id, name, web site and logo.
@@ -190,9 +193,14 @@ fn result_items(achievement: &Achievement, results: &[AchievementResult]) -> Vec
                     _ => None,
                 })
             });
-            Some(ResultItem { name, value, required })
+            Some(ResultItem { component: rd_id.and_then(|id| result_component(id)), name, value, required })
         })
         .collect()
+}
+
+/// The component a result description's id names (`…#result-{component}`).
+fn result_component(id: &str) -> Option<String> {
+    id.rsplit_once("#result-").map(|(_, c)| c.to_string())
 }
 
 impl CredentialView {
@@ -277,7 +285,7 @@ impl CredentialView {
             achievement_id: Some(a.id.clone()),
             human_code: shown(a.human_code.as_ref()),
             language: shown(a.in_language.as_ref()),
-            criteria: a.criteria.narrative.as_deref().map(paragraphs).unwrap_or_default(),
+            criteria: criteria_html(a.criteria.narrative.as_deref()),
             criteria_url: link(a.criteria.id.as_ref()),
             issuer_id: issuer.id,
             issuer_name: issuer.name,
@@ -286,6 +294,36 @@ impl CredentialView {
             alignment_groups: alignment_groups(a.alignment.as_deref().unwrap_or_default()),
             tags: a.tag.clone().unwrap_or_default(),
             ..CredentialView::default()
+        }
+    }
+
+    /// The view with the achievement text of another language edition of the same achievement
+    /// (name, description, criteria, alignments, tags); what the credential says of its issuer,
+    /// learner, results, evidence and dates stays as signed.
+    pub fn in_edition(self, edition: &Achievement) -> CredentialView {
+        let text = CredentialView::of_achievement(&Issuer::Id(String::new()), edition, None);
+        CredentialView {
+            name: text.name,
+            description: text.description,
+            human_code: text.human_code.or(self.human_code),
+            signed_language: self.language,
+            language: text.language,
+            criteria: text.criteria,
+            criteria_url: text.criteria_url,
+            alignment_groups: text.alignment_groups,
+            tags: text.tags,
+            results: self
+                .results
+                .into_iter()
+                .map(|r| {
+                    let translated =
+                        edition.result_description.iter().flatten().find(|d| {
+                            r.component.is_some() && result_component(&d.id).as_ref() == r.component.as_ref()
+                        });
+                    ResultItem { name: translated.map_or(r.name, |d| d.name.clone()), ..r }
+                })
+                .collect(),
+            ..self
         }
     }
 
@@ -336,10 +374,7 @@ mod tests {
         let v = CredentialView::from_document(&doc);
         assert_eq!(v.name, "Time Management");
         assert_eq!(v.text_lang(), "fr-CA");
-        assert_eq!(
-            v.criteria,
-            vec![vec!["Pass the test.".to_string(), "On time.".into()], vec!["Hours: 7".to_string()]]
-        );
+        assert_eq!(v.criteria, "<p>Pass the test.<br>\nOn time.</p>\n<p>Hours: 7</p>\n");
         assert_eq!(v.issuer_url, None, "only http(s) links are shown");
         assert_eq!(v.alignment_groups.len(), 2);
         assert_eq!(v.alignment_groups[0].items.len(), 2);

@@ -14,6 +14,7 @@ pub mod console;
 pub mod credential_view;
 pub mod i18n;
 pub mod lang;
+pub mod markdown;
 pub mod report;
 pub mod signoff_page;
 pub mod verify_page;
@@ -99,21 +100,23 @@ pub fn wants_page(page: &PageContext, headers: &HeaderMap) -> bool {
 }
 
 /// The URLs that are both a JSON document (answered by the API) and a page (answered here).
-pub const NEGOTIATED: [&str; 5] = [
+pub const NEGOTIATED: [&str; 6] = [
     "/credentials/{id}",
     "/achievements/{id}",
     "/achievements/{id}/versions/{version}",
+    "/achievements/{id}/versions/{version}/editions/{lang}",
     "/issuers/{slug}",
     "/signoff/{token}",
 ];
 
 /// The pages of the [`NEGOTIATED`] URLs.
 pub fn negotiated_routes() -> Router<AppState> {
-    let [credential, achievement, achievement_version, issuer, signoff] = NEGOTIATED;
+    let [credential, achievement, achievement_version, achievement_edition, issuer, signoff] = NEGOTIATED;
     Router::new()
         .route(credential, get(badge_page::credential_page))
         .route(achievement, get(catalog_pages::achievement_latest_page))
         .route(achievement_version, get(catalog_pages::achievement_version_page))
+        .route(achievement_edition, get(catalog_pages::achievement_edition_page))
         .route(issuer, get(catalog_pages::issuer_profile_page))
         .route(signoff, get(signoff_page::signoff_form))
 }

@@ -217,6 +217,8 @@ struct SignoffPage<'a> {
     view: &'a SignoffView,
     kind: &'static str,
     form: &'a DecisionForm,
+    /// The criteria narrative's Markdown as HTML.
+    criteria: String,
 }
 
 fn message(page: &PageContext, status: StatusCode, title: &str, body: &str) -> Response {
@@ -232,7 +234,8 @@ fn show(page: &PageContext, status: StatusCode, token: &str, view: &SignoffView,
         _ => return message(page, StatusCode::CONFLICT, w.used_title, w.used_body),
     }
     let kind = if view.reviewer_kind == "employer" { w.as_kind_employer } else { w.as_kind_expert };
-    private(render(page, status, &SignoffPage { page, w, token, view, kind, form }))
+    let criteria = super::markdown::to_html(&view.criteria);
+    private(render(page, status, &SignoffPage { page, w, token, view, kind, form, criteria }))
 }
 
 async fn view_of(state: &AppState, token: &str) -> Result<Option<SignoffView>, AppError> {

@@ -213,7 +213,7 @@ fn view_of_facts(f: &verification::Facts) -> CredentialView {
         id: f.credential_id.clone().unwrap_or_default(),
         name: f.name.clone().unwrap_or_default(),
         description: f.achievement_description.clone(),
-        criteria: f.criteria.as_deref().map(super::credential_view::paragraphs).unwrap_or_default(),
+        criteria: super::credential_view::criteria_html(f.criteria.as_deref()),
         issuer_id: f.issuer_id.clone(),
         issuer_name: f.issuer_name.clone().unwrap_or_default(),
         valid_from: f.valid_from.clone(),

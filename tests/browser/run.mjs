@@ -469,7 +469,8 @@ async function run(server, browser) {
 
   // Achievement pages, reached as a reader does: from the issuer's list. (The
   // versioned achievement id inside a credential answers JSON only.)
-  for (const [b, issuer, label] of [[badge, 'emc', 'achievement page'], [french, 'northern-college', 'French achievement page']]) {
+  // The French micro-credential has an English edition: its French name is what a French reader sees.
+  for (const [b, issuer, label] of [[badge, 'emc?lang=en', 'achievement page'], [french, 'northern-college?lang=fr', 'French achievement page']]) {
     await check(label, async () => {
       await page.goto(`${base}/issuers/${issuer}`);
       await Promise.all([page.waitForURL(/\/achievements\//), page.locator('main a[href^="/achievements/"]', { hasText: b.achievement }).first().click()]);
@@ -478,6 +479,7 @@ async function run(server, browser) {
       await shot(page, label.toLowerCase().replace(/ /g, '-'));
     });
   }
+  await page.goto(`${base}/?lang=en`);
 
   // The learner's private claim link: choose the name the badge page shows.
   const claimed = issued.find((b) => b.learner === 'Sarah Whitehorse') || issued[issued.length - 1];
@@ -622,6 +624,26 @@ async function run(server, browser) {
     } finally {
       await own.close();
     }
+  });
+
+  // Micro-credentials in English and French: the reader of the other language sees the other
+  // language edition (OB 3.0 `related`), told that the signed credential is in English.
+  await check('a French reader sees the French edition of a badge issued in English', async () => {
+    await visit(page, `${badge.url}?lang=fr`, 'badge page, French edition');
+    equal(await htmlLang(page), 'fr', 'html lang');
+    equal(await text(page, 'main h1'), 'AMS Gestion du temps', 'the French edition\'s name');
+    equal(await attr(page, 'main h1', 'lang'), 'fr-CA', 'lang of the name');
+    expect((await text(page, '#edition-note')).includes('rédigé en anglais'), 'no note that the signed credential is in English');
+    const art = await attr(page, '.badge-art img', 'src');
+    expect(art.endsWith('/image.svg?lang=fr'), `artwork URL without the language: ${art}`);
+    const svg = await (await fetch(`${base}${art}`)).text();
+    expect(svg.includes('Gestion'), 'the artwork does not bear the French name');
+    await shot(page, 'badge-french-edition');
+    await visit(page, `${badge.url}/print`, 'certificate, French edition');
+    equal(await text(page, '.certificate h2'), 'AMS Gestion du temps', 'achievement on the French certificate');
+    await visit(page, `${badge.url}?lang=en`, 'badge page, English edition');
+    equal(await text(page, 'main h1'), badge.achievement, 'the signed name for an English reader');
+    equal(await page.locator('#edition-note').count(), 0, 'a note on the signed language\'s page');
   });
 
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.

@@ -236,12 +236,9 @@ async fn the_verify_endpoint_accepts_an_npm_issued_credential_and_says_its_issue
     }
 }
 
-#[tokio::test]
-async fn npm_verifies_a_credential_the_service_issued_with_its_https_profile() {
-    if !npm_stack_available() {
-        return;
-    }
-    let crate::common::Issued { app, doc, .. } = crate::common::issued().await;
+/// What the npm stack says of `doc`, a credential the service issued, given its issuer's
+/// https profile (where its verification method is).
+async fn npm_verdict(app: &crate::common::TestApp, doc: &Value) -> Value {
     let profile_url = doc["issuer"]["id"].as_str().unwrap().to_string();
     let profile = app.get(profile_url.trim_start_matches(crate::common::PUBLIC_URL), None).await;
     assert_eq!(profile.status, axum::http::StatusCode::OK, "{}", profile.text);
@@ -249,17 +246,46 @@ async fn npm_verifies_a_credential_the_service_issued_with_its_https_profile() {
     let profile_file = dir.path().join("profile.json");
     std::fs::write(&profile_file, &profile.text).unwrap();
     let doc_arg = format!("{profile_url}={}", profile_file.to_str().unwrap());
-    let verify = |credential: &Value| {
-        let file = dir.path().join("credential.json");
-        std::fs::write(&file, serde_json::to_vec(credential).unwrap()).unwrap();
-        let out = run_node(&["verify", "--doc", &doc_arg, file.to_str().unwrap()]);
-        serde_json::from_str::<Value>(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
-    };
-    let ok = verify(&doc);
+    let file = dir.path().join("credential.json");
+    std::fs::write(&file, serde_json::to_vec(doc).unwrap()).unwrap();
+    let out = run_node(&["verify", "--doc", &doc_arg, file.to_str().unwrap()]);
+    serde_json::from_str::<Value>(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[tokio::test]
+async fn npm_verifies_a_credential_the_service_issued_with_its_https_profile() {
+    if !npm_stack_available() {
+        return;
+    }
+    let crate::common::Issued { app, doc, .. } = crate::common::issued().await;
+    let ok = npm_verdict(&app, &doc).await;
     assert_eq!(ok["verified"], true, "the npm stack refuses a credential the service issued: {ok}");
     let mut tampered = doc.clone();
     tampered["credentialSubject"]["achievement"]["name"] = json!("Something else");
-    assert_eq!(verify(&tampered)["verified"], false);
+    assert_eq!(npm_verdict(&app, &tampered).await["verified"], false);
+}
+
+/// A micro-credential with a French edition: the signed achievement's `related` and
+/// `inLanguage` are read the same way by the npm stack's JSON-LD processing.
+#[tokio::test]
+async fn npm_verifies_a_credential_whose_achievement_names_its_other_language_edition() {
+    if !npm_stack_available() {
+        return;
+    }
+    let app = crate::common::app().await;
+    let key = app.org_with_key("college").await;
+    let path = "/api/v1/organizations/college/achievements";
+    let created = app.post(path, Some(&key), &crate::bilingual_achievements::bilingual("tm")).await;
+    assert_eq!(created.status, axum::http::StatusCode::CREATED, "{}", created.text);
+    let id = crate::bilingual_achievements::issue(&app, "college", &key, "tm", "lea@example.com").await;
+    let doc = app.get(&format!("/credentials/{id}"), None).await.body;
+    let related = &doc["credentialSubject"]["achievement"]["related"][0];
+    assert_eq!(related["inLanguage"], "fr-CA", "{doc}");
+    let ok = npm_verdict(&app, &doc).await;
+    assert_eq!(ok["verified"], true, "{ok}");
+    let mut tampered = doc.clone();
+    tampered["credentialSubject"]["achievement"]["related"][0]["inLanguage"] = json!("en");
+    assert_eq!(npm_verdict(&app, &tampered).await["verified"], false, "related is signed");
 }
 
 fn legacy_dir() -> PathBuf {

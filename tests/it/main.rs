@@ -17,6 +17,7 @@ mod api_public;
 mod api_smoke;
 mod audit_log;
 mod badge_files;
+mod bilingual_achievements;
 mod browser;
 mod bulk_import;
 mod claim;

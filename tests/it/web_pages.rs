@@ -7,7 +7,11 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 
 /// GET with extra headers.
-async fn page(app: &crate::common::TestApp, path: &str, headers: &[(&str, &str)]) -> crate::common::Response {
+pub(crate) async fn page(
+    app: &crate::common::TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> crate::common::Response {
     let mut b = Request::builder().method(Method::GET).uri(path);
     for (k, v) in headers {
         b = b.header(*k, *v);
