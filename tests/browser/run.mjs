@@ -646,6 +646,62 @@ async function run(server, browser) {
     equal(await page.locator('#edition-note').count(), 0, 'a note on the signed language\'s page');
   });
 
+  // Console: credentials, sign-offs, audit log, team (issue #14).
+  await check('console: an administrator suspends a credential, reads the sign-offs, the log and the team, by keyboard', async () => {
+    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+    const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin-pages@emc.example', role: 'issuer-admin' }),
+    });
+    equal(r.status, 201, 'invitation created');
+    const invitation = (await r.json()).invitationUrl;
+    const own = await browser.newContext({ locale: 'en-CA' });
+    try {
+      const p = await own.newPage();
+      await p.goto(`${invitation}?lang=en`);
+      await p.locator('#name').fill('Ada Admin');
+      await p.locator('#password').fill('a passphrase of several words');
+      await p.locator('#confirmation').fill('a passphrase of several words');
+      await Promise.all([p.waitForURL(`${base}/console`), p.locator('form [type=submit]').click()]);
+
+      await visit(p, `${base}/console/credentials?lang=fr`, 'console credentials FR');
+      await visit(p, `${base}/console/credentials?state=active&lang=en`, 'console credentials EN');
+      await Promise.all([p.waitForURL(/\/console\/credentials\/[^/?]+$/), p.locator('tbody a[href^="/console/credentials/"]').first().click()]);
+      await audit(p, 'console credential page');
+      const credentialPage = p.url();
+      // By keyboard: the public reason, then the suspend button.
+      await p.locator('#suspend-public').focus();
+      await p.keyboard.type('Under review');
+      await p.keyboard.press('Tab');
+      await Promise.all([p.waitForLoadState('load'), p.keyboard.press('Enter')]);
+      expect((await text(p, '[role=status]')).includes('suspended'), 'the page says the credential is suspended');
+      expect((await p.locator('form[action$="/unsuspend"]').count()) === 1, 'and offers to lift it');
+      await audit(p, 'console credential suspended');
+      await shot(p, 'console-credential');
+      const badgeLink = await attr(p, 'dd a[href*="/credentials/"]', 'href');
+      await visit(p, `${badgeLink}?lang=en`, 'badge page of the suspended credential');
+      expect((await text(p, 'main')).includes('Under review'), 'the public reason on the badge page');
+      await p.goto(credentialPage);
+      await p.locator('form[action$="/unsuspend"] [type=submit]').click();
+      await p.waitForLoadState('load');
+
+      await visit(p, `${base}/console/signoffs?lang=fr`, 'console sign-offs FR');
+      await visit(p, `${base}/console/signoffs?status=decided&lang=en`, 'console sign-offs decided EN');
+      await visit(p, `${base}/console/audit?lang=fr`, 'console audit log FR');
+      expect((await text(p, 'main')).includes('Ada Admin'), 'the log names the administrator');
+      await visit(p, `${base}/console/team?lang=en`, 'console team EN');
+      await p.locator('#key-name').fill('Browser test LMS');
+      await p.locator('form[action="/console/team/api-keys"] [type=submit]').click();
+      await p.waitForSelector('#secret');
+      expect((await p.locator('#secret').inputValue()).startsWith('crd_'), 'the new key, shown once');
+      await audit(p, 'console team with a new key');
+      await visit(p, `${base}/console/team?lang=fr`, 'console team FR');
+    } finally {
+      await own.close();
+    }
+  });
+
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
     const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'en-CA' });
