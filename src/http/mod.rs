@@ -98,7 +98,9 @@ pub async fn method_not_allowed() -> impl IntoResponse {
 }
 
 /// Gives each request its slot for who acts, which the adapters fill and the audit
-/// log reads (see `store::audit`).
+/// log reads (see `store::audit`), and its client as the visitor the public counters
+/// count once a day (see `store::visitors`).
 pub async fn actor_slot(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    crate::store::acting_scope(next.run(request)).await
+    let client = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    crate::store::visiting(client, crate::store::acting_scope(next.run(request))).await
 }

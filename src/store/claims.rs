@@ -5,6 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::visitors::{DailyVisitors, Visit};
 use super::{Store, now};
 use crate::domain::api_key;
 use crate::domain::audit::{Action, Actor, Change};
@@ -74,17 +75,21 @@ type CountKey = (String, CredentialEvent, Option<String>);
 
 /// Counts not yet written → how many.
 #[derive(Debug, Default)]
-pub struct PendingCounts(std::sync::Mutex<std::collections::HashMap<CountKey, i64>>);
+pub struct PendingCounts {
+    counts: std::sync::Mutex<std::collections::HashMap<CountKey, i64>>,
+    /// Who was counted today (see `store::visitors`).
+    visitors: DailyVisitors,
+}
 
 impl PendingCounts {
     fn add(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.counts.lock() {
             *m.entry((credential_id.to_string(), event, organization_id.map(str::to_string))).or_insert(0) += 1;
         }
     }
 
     fn take(&self) -> std::collections::HashMap<CountKey, i64> {
-        self.0.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+        self.counts.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
     }
 }
 
@@ -275,8 +280,13 @@ impl Store {
 
     /// Adds one to a credential's counter: a single `UPDATE … SET n = n + 1`, safe
     /// with several instances on one database. False when there is no such credential.
+    /// A visitor counts once a day (see `store::visitors`): again, it is only told
+    /// that the credential exists.
     pub async fn record_credential_event(&self, credential_id: &str, event: CredentialEvent) -> AppResult<bool> {
-        self.bump_by(credential_id, event, None, 1).await
+        match self.pending_counts.visitors.visit(credential_id, event) {
+            Visit::First => self.bump_by(credential_id, event, None, 1).await,
+            Visit::Again => self.credential_state(credential_id).await.map(|state| state.is_some()),
+        }
     }
 
     async fn bump_by(
@@ -307,7 +317,9 @@ impl Store {
     /// where a write per request would cost more than the request. With
     /// `organization_id`, it counts only if the credential belongs to that organization.
     pub fn count_later(&self, credential_id: &str, event: CredentialEvent, organization_id: Option<&str>) {
-        self.pending_counts.add(credential_id, event, organization_id);
+        if self.pending_counts.visitors.visit(credential_id, event) == Visit::First {
+            self.pending_counts.add(credential_id, event, organization_id);
+        }
     }
 
     /// Writes the counts kept by [`Store::count_later`]. Counts that fail to write

@@ -24,6 +24,7 @@ mod staff;
 mod status_lists;
 pub(crate) mod unit;
 mod vc_api_credentials;
+mod visitors;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -54,6 +55,7 @@ pub use staff::{Invitation, StaffAccount, StaffSession};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
 pub use vc_api_credentials::VcApiStatusChange;
+pub use visitors::visiting;
 
 use sqlite_writer::SqliteWriter;
 

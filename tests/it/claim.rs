@@ -46,6 +46,14 @@ async fn page(app: &TestApp, path: &str, lang: &str) -> crate::common::Response 
     app.send_request(request).await
 }
 
+/// A request from the client 192.0.2.`client` (each client is a visitor of its own).
+fn from(client: u8, builder: axum::http::request::Builder, body: &str) -> Request<Body> {
+    let mut request = builder.body(Body::from(body.to_string())).unwrap();
+    let address = std::net::SocketAddr::from(([192, 0, 2, client], 40000));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    request
+}
+
 async fn post_form(app: &TestApp, token: &str, form: &str, extra: &[(&str, &str)]) -> crate::common::Response {
     let mut builder = Request::builder()
         .method(Method::POST)
@@ -294,8 +302,9 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     let (app, key, id, answer) = issue().await;
     let doc = app.get(&format!("/credentials/{id}"), None).await.body;
     let share = format!("/credentials/{id}/events/shared");
-    for _ in 0..2 {
-        let r = app.send(Method::POST, &share, None, Some(Body::from("PING")), Some("text/ping")).await;
+    // Counters count visitors, once a day each: the second share of one visitor is not counted.
+    for client in [1, 1, 2] {
+        let r = app.send_request(from(client, Request::builder().method(Method::POST).uri(&share), "PING")).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     }
     app.send(Method::POST, "/credentials/nope/events/shared", None, None, None).await.assert_problem(404, None);
@@ -310,13 +319,13 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     tampered["credentialSubject"]["result"][0]["value"] = json!("99");
     let r = app.post("/api/v1/verify", None, &json!({"credential": tampered})).await;
     assert_eq!(r.body["result"], "invalid", "{}", r.text);
-    let r = app.post("/api/v1/verify", None, &json!({"id": id})).await;
+    let r = app.post_from([192, 0, 2, 11], "/api/v1/verify", &json!({"id": id})).await;
     assert_eq!(r.body["result"], "valid", "{}", r.text);
     wait_for_count(&app, &key, &id, "verified", 1).await;
-    let r = app.post("/api/v1/verify", None, &json!({"credential": doc})).await;
+    let r = app.post_from([192, 0, 2, 12], "/api/v1/verify", &json!({"credential": doc})).await;
     assert_eq!(r.body["result"], "valid", "{}", r.text);
     wait_for_count(&app, &key, &id, "verified", 2).await;
-    let r = app.post("/credentials/verify", None, &json!({"verifiableCredential": doc})).await;
+    let r = app.post_from([192, 0, 2, 13], "/credentials/verify", &json!({"verifiableCredential": doc})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     wait_for_count(&app, &key, &id, "verified", 3).await;
     // The verification page counts too (the badge page's "verify" link).
@@ -332,8 +341,15 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
 
     // Downloads: the credential and the baked badges count; images shown on pages and
     // answers the client already has (304) do not.
-    for file in ["credential.json", "credential.json", "badge.png", "badge.svg", "image.png", "qr.svg"] {
-        let r = app.get(&format!("/credentials/{id}/{file}"), None).await;
+    for (client, file) in [
+        (21, "credential.json"),
+        (21, "credential.json"),
+        (22, "badge.png"),
+        (23, "badge.svg"),
+        (24, "image.png"),
+        (25, "qr.svg"),
+    ] {
+        let r = app.send_request(from(client, Request::builder().uri(format!("/credentials/{id}/{file}")), "")).await;
         assert_eq!(r.status, StatusCode::OK, "{file}");
     }
     let first = app.get(&format!("/credentials/{id}/credential.json"), None).await;
@@ -348,7 +364,7 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
         )
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(summary(&app, &key, &id).await["counts"]["downloaded"], 5);
+    assert_eq!(summary(&app, &key, &id).await["counts"]["downloaded"], 4, "four visitors downloaded");
 
     assert!(!app.store.record_credential_event("nope", credence::store::CredentialEvent::Downloaded).await.unwrap());
 
@@ -356,13 +372,13 @@ async fn shares_and_verifications_are_counted_and_tampered_copies_are_not() {
     assert_eq!(claim_with(&app, &token, "name=Nadia").await.status, StatusCode::SEE_OTHER);
     let list = app.get("/api/v1/organizations/ccaa/credentials", Some(&key)).await;
     let listed = list.body.as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).unwrap().clone();
-    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 5, "verified": 4}), "{listed}");
+    assert_eq!(listed["counts"], json!({"claimed": 1, "shared": 2, "downloaded": 4, "verified": 4}), "{listed}");
     assert_eq!(listed["claim"]["claimed"], true);
     let csv = app.get("/api/v1/organizations/ccaa/credentials?format=csv", Some(&key)).await;
     let mut lines = csv.text.lines();
     assert!(lines.next().unwrap().ends_with(",claimed_at,claimed,shared,downloaded,verified"), "{}", csv.text);
     let row = lines.find(|l| l.starts_with(&id)).unwrap();
-    assert!(row.ends_with(",1,2,5,4"), "{row}");
+    assert!(row.ends_with(",1,2,4,4"), "{row}");
 }
 
 #[tokio::test]
