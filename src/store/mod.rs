@@ -5,6 +5,7 @@
 //! several instances may share one PostgreSQL database.
 
 mod achievements;
+mod analytics;
 mod api_keys;
 mod audit;
 mod backup;
@@ -35,6 +36,7 @@ use sqlx::{AnyPool, Executor};
 use crate::error::{AppError, AppResult};
 
 pub use achievements::AchievementUpdate;
+pub use analytics::FunnelRow;
 pub use api_keys::Caller;
 pub use audit::{act_as, acting, acting_scope, audit_cursor};
 pub use bulk_jobs::{BulkCounts, BulkJob, BulkRow, ClaimedRow, NewBulkRow, RowOutcome, stamp_after};

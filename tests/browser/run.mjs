@@ -688,6 +688,10 @@ async function run(server, browser) {
 
       await visit(p, `${base}/console/signoffs?lang=fr`, 'console sign-offs FR');
       await visit(p, `${base}/console/signoffs?status=decided&lang=en`, 'console sign-offs decided EN');
+      await visit(p, `${base}/console/analytics?lang=fr`, 'console analytics FR');
+      expect((await p.locator('svg.chart title').count()) === 2, 'two charts, each with a title');
+      await visit(p, `${base}/console/analytics?lang=en`, 'console analytics EN');
+      await shot(p, 'console-analytics');
       await visit(p, `${base}/console/audit?lang=fr`, 'console audit log FR');
       expect((await text(p, 'main')).includes('Ada Admin'), 'the log names the administrator');
       await visit(p, `${base}/console/team?lang=en`, 'console team EN');

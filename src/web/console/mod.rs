@@ -21,6 +21,7 @@
 //! (session fixation) is never adopted. Console pages are private: `no-store`, no
 //! referrer, not indexed.
 
+pub mod analytics;
 pub mod audit;
 pub mod credentials;
 pub mod door;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
     .merge(signoffs::routes())
     .merge(audit::routes())
     .merge(team::routes())
+    .merge(analytics::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -119,6 +121,7 @@ pub struct Words {
     pub nav_imports: &'static str,
     pub nav_credentials: &'static str,
     pub nav_audit: &'static str,
+    pub nav_analytics: &'static str,
     pub nav_signoffs: &'static str,
     pub nav_team: &'static str,
     pub role_refused_title: &'static str,
@@ -163,6 +166,7 @@ pub const EN: Words = Words {
     nav_imports: "CSV imports",
     nav_credentials: "Credentials",
     nav_audit: "Audit log",
+    nav_analytics: "Analytics",
     nav_signoffs: "Sign-offs",
     nav_team: "Team and API keys",
     role_refused_title: "Your role does not allow this",
@@ -207,6 +211,7 @@ pub const FR: Words = Words {
     nav_imports: "Importations CSV",
     nav_credentials: "Badges délivrés",
     nav_audit: "Journal d’audit",
+    nav_analytics: "Statistiques",
     nav_signoffs: "Approbations",
     nav_team: "Équipe et clés d’API",
     role_refused_title: "Votre rôle ne permet pas cette action",
@@ -421,6 +426,7 @@ pub enum Section {
     Imports,
     Credentials,
     Signoffs,
+    Analytics,
     Audit,
     Team,
 }
@@ -433,6 +439,7 @@ impl Section {
         Section::Imports,
         Section::Credentials,
         Section::Signoffs,
+        Section::Analytics,
         Section::Audit,
         Section::Team,
     ];
@@ -445,6 +452,7 @@ impl Section {
             Section::Imports => "/console/imports",
             Section::Credentials => "/console/credentials",
             Section::Signoffs => "/console/signoffs",
+            Section::Analytics => "/console/analytics",
             Section::Audit => "/console/audit",
             Section::Team => "/console/team",
         }
@@ -458,6 +466,7 @@ impl Section {
             Section::Imports => w.nav_imports,
             Section::Credentials => w.nav_credentials,
             Section::Signoffs => w.nav_signoffs,
+            Section::Analytics => w.nav_analytics,
             Section::Audit => w.nav_audit,
             Section::Team => w.nav_team,
         }
@@ -466,9 +475,12 @@ impl Section {
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home | Section::Learners | Section::Imports | Section::Credentials | Section::Signoffs => {
-                Can::Read
-            }
+            Section::Home
+            | Section::Learners
+            | Section::Imports
+            | Section::Credentials
+            | Section::Signoffs
+            | Section::Analytics => Can::Read,
             Section::Record => Can::Issue,
             Section::Audit | Section::Team => Can::Manage,
         }
