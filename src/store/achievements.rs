@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 
 /// An achievement version's columns, `issued_count` being 0: for the issuing path and
 /// the public documents, which do not show the count.
-const SELECT: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
+const SELECT: &str = "SELECT a.id, a.latest_version, a.retired_at, o.slug AS organization, v.version, v.definition, \
      v.revision, CAST(0 AS BIGINT) AS issued_count, v.created_at, v.updated_at \
      FROM achievements a JOIN organizations o ON o.id = a.organization_id \
      JOIN achievement_versions v ON v.achievement_id = a.id";
@@ -19,7 +19,8 @@ const SELECT: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.v
 /// The same with `issued_count` counted from the credentials (an index walk of the
 /// version's credentials): for the issuer's API, where the count is shown. Counting
 /// where it is read keeps a counter row out of every issuing transaction.
-const SELECT_COUNTED: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
+const SELECT_COUNTED: &str = "SELECT a.id, a.latest_version, a.retired_at, o.slug AS organization, \
+     v.version, v.definition, \
      v.revision, (SELECT COUNT(*) FROM credentials c WHERE c.achievement_id = v.achievement_id \
      AND c.achievement_version = v.version) AS issued_count, v.created_at, v.updated_at \
      FROM achievements a JOIN organizations o ON o.id = a.organization_id \
@@ -71,6 +72,7 @@ impl Store {
             revision: row.try_get("revision")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            retired_at: row.try_get("retired_at")?,
             definition,
         })
     }
@@ -286,6 +288,25 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| self.achievement_from_row(&r)).transpose()
+    }
+}
+
+impl Store {
+    /// Retires an organization's achievement: no credential is issued for it any more.
+    /// `false` when it is not the organization's or was already retired.
+    pub async fn retire_achievement(&self, organization_id: &str, id: &str) -> AppResult<bool> {
+        let now = now();
+        let retired = sqlx::query(
+            "UPDATE achievements SET retired_at = $1, updated_at = $1 \
+             WHERE id = $2 AND organization_id = $3 AND retired_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .bind(organization_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(retired == 1)
     }
 }
 

@@ -22,6 +22,7 @@ mod claim;
 mod cli_credential;
 mod cli_serve;
 mod console;
+mod console_achievements;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;

@@ -21,6 +21,7 @@
 //! (session fixation) is never adopted. Console pages are private: `no-store`, no
 //! referrer, not indexed.
 
+pub mod achievements;
 pub mod door;
 pub mod home;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
             .route("/console/invitations/{token}", get(door::invitation_form).post(door::accept_invitation)),
         MAX_FORM_BYTES,
     )
+    .merge(achievements::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -370,27 +372,30 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Achievements,
 }
 
 impl Section {
-    const ALL: &'static [Section] = &[Section::Home];
+    const ALL: &'static [Section] = &[Section::Home, Section::Achievements];
 
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
+            Section::Achievements => "/console/achievements",
         }
     }
 
     fn label(self, w: &'static Words) -> &'static str {
         match self {
             Section::Home => w.nav_home,
+            Section::Achievements => w.achievements,
         }
     }
 
     /// What a role needs for the area to be listed.
     fn needs(self) -> Can {
         match self {
-            Section::Home => Can::Read,
+            Section::Home | Section::Achievements => Can::Read,
         }
     }
 }

@@ -1,0 +1,1194 @@
+//! The console's micro-credentials: the list, and the editor that defines one,
+//! edits it (a new version once credentials were issued against it, as the API's
+//! edit does) and retires it. The editor is one form whose field names are the
+//! API's field paths (`criteria.narrative`, `rule.allOf[0].minScore`, …), so every
+//! error of [`AchievementInput::into_definition`](crate::domain::achievement::AchievementInput::into_definition)
+//! is shown beside the field it names. The award rule is built without JavaScript:
+//! one fieldset per component, and "add a component" / "remove" buttons that send
+//! the form back to be shown again with one row more or less.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::{Can, Chrome, Section, Staff, field, see_other, with_form_cap};
+use crate::app::AppState;
+use crate::domain::achievement::{
+    ACHIEVEMENT_TYPES, Achievement, AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, ImageInput,
+    ResultDescriptionInput, Tier, derived_result_descriptions, format_number,
+};
+use crate::domain::audit::{Action, Change};
+use crate::domain::award_rule::{AwardRule, ComponentRequirement, MAX_COMPONENTS, SignoffKind};
+use crate::domain::award_wording::{Wording, describe_rule};
+use crate::domain::validation::FieldError;
+use crate::error::AppError;
+use crate::store::AchievementUpdate;
+use crate::web::lang::Lang;
+use crate::web::{PageContext, not_found, private, render};
+
+/// Largest editor form accepted, in bytes: room for the longest description and
+/// criteria (8,000 characters each, percent-encoded) and a rule of many components.
+pub const MAX_EDITOR_BYTES: usize = 128 * 1024;
+
+/// The micro-credential pages, with the editor's body cap.
+pub fn routes() -> Router<AppState> {
+    with_form_cap(
+        Router::new()
+            .route("/console/achievements", get(list))
+            .route("/console/achievements/new", get(new_form).post(create))
+            .route("/console/achievements/{id}", get(edit_form).post(update))
+            .route("/console/achievements/{id}/retire", post(retire)),
+        MAX_EDITOR_BYTES,
+    )
+}
+
+/// The words of the micro-credential pages.
+#[derive(Debug)]
+pub struct Words {
+    pub title: &'static str,
+    pub new_title: &'static str,
+    pub create_link: &'static str,
+    pub none_yet: &'static str,
+    pub col_name: &'static str,
+    pub col_version: &'static str,
+    pub col_status: &'static str,
+    pub col_issued: &'static str,
+    pub col_public: &'static str,
+    pub offered: &'static str,
+    pub retired: &'static str,
+    pub public_page: &'static str,
+    pub version: &'static str,
+    pub issued_note: &'static str,
+    pub retired_note: &'static str,
+    pub general: &'static str,
+    pub slug: &'static str,
+    pub slug_hint: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub narrative: &'static str,
+    pub narrative_hint: &'static str,
+    pub criteria_url: &'static str,
+    pub achievement_type: &'static str,
+    pub tier: &'static str,
+    pub tiers: [&'static str; 3],
+    pub hours: &'static str,
+    pub duration: &'static str,
+    pub duration_hint: &'static str,
+    pub delivery_mode: &'static str,
+    pub delivery_modes: [&'static str; 5],
+    pub not_said: &'static str,
+    pub delivery: &'static str,
+    pub language: &'static str,
+    pub human_code: &'static str,
+    pub tags: &'static str,
+    pub tags_hint: &'static str,
+    pub validity: &'static str,
+    pub validity_hint: &'static str,
+    pub rule: &'static str,
+    pub rule_hint: &'static str,
+    pub component: &'static str,
+    pub component_id: &'static str,
+    pub component_id_hint: &'static str,
+    pub component_name: &'static str,
+    pub min_score: &'static str,
+    pub max_attempts: &'static str,
+    pub max_attempts_hint: &'static str,
+    pub completed: &'static str,
+    pub passed: &'static str,
+    pub signoff: &'static str,
+    pub signoff_none: &'static str,
+    pub signoff_employer: &'static str,
+    pub signoff_expert: &'static str,
+    pub blocking: &'static str,
+    pub add_component: &'static str,
+    pub remove_component: &'static str,
+    pub preview: &'static str,
+    pub create: &'static str,
+    pub save: &'static str,
+    pub retire: &'static str,
+    pub retire_hint: &'static str,
+    pub errors_title: &'static str,
+    pub not_a_number: &'static str,
+    pub not_a_whole_number: &'static str,
+    pub not_a_choice: &'static str,
+    pub kept: &'static str,
+    pub back: &'static str,
+}
+
+pub const EN: Words = Words {
+    title: "Micro-credentials",
+    new_title: "New micro-credential",
+    create_link: "Define a micro-credential",
+    none_yet: "No micro-credentials yet.",
+    col_name: "Name",
+    col_version: "Version",
+    col_status: "Status",
+    col_issued: "Issued",
+    col_public: "Public page",
+    offered: "Offered",
+    retired: "Retired",
+    public_page: "Public page",
+    version: "Version",
+    issued_note: "Credentials were issued against this version: saving makes a new version, and the issued ones keep theirs.",
+    retired_note: "This micro-credential is retired: no credential is issued for it any more. Credentials already issued stay valid.",
+    general: "The micro-credential",
+    slug: "Identifier",
+    slug_hint: "Lowercase letters, digits and hyphens, e.g. workplace-safety. It cannot change later.",
+    name: "Name",
+    description: "Description",
+    narrative: "Criteria",
+    narrative_hint: "What a learner must do, in plain language (Markdown allowed).",
+    criteria_url: "Page describing the criteria (optional)",
+    achievement_type: "Open Badges type",
+    tier: "Tier",
+    tiers: ["Badge", "Micro-credential", "Certificate"],
+    hours: "Learning hours (optional)",
+    duration: "Duration (optional)",
+    duration_hint: "In words, e.g. 4 weeks.",
+    delivery_mode: "Delivery mode (optional)",
+    delivery_modes: ["Online, self-paced", "Online, live", "In person", "Hybrid", "In the workplace"],
+    not_said: "Not said",
+    delivery: "Delivery in words (optional)",
+    language: "Language of the text",
+    human_code: "Course code (optional)",
+    tags: "Tags (optional)",
+    tags_hint: "One per line.",
+    validity: "Validity period (optional)",
+    validity_hint: "How long an issued credential stays valid, as an ISO 8601 duration, e.g. P3Y for three years.",
+    rule: "Award rule: every component below must be met",
+    rule_hint: "Each component needs at least one requirement: a minimum score, completed, passed or a sign-off.",
+    component: "Component",
+    component_id: "Component identifier",
+    component_id_hint: "As results name it, e.g. final-exam.",
+    component_name: "Component name (optional)",
+    min_score: "Minimum score, in percent (optional)",
+    max_attempts: "Attempts allowed (optional)",
+    max_attempts_hint: "Empty for unlimited; applies to a scored or pass/fail component.",
+    completed: "Must be completed",
+    passed: "Must be passed",
+    signoff: "Sign-off",
+    signoff_none: "None",
+    signoff_employer: "An employer confirms it",
+    signoff_expert: "An expert confirms it",
+    blocking: "The badge waits for the sign-off",
+    add_component: "Add a component",
+    remove_component: "Remove component",
+    preview: "What it takes to earn it",
+    create: "Create the micro-credential",
+    save: "Save",
+    retire: "Retire this micro-credential",
+    retire_hint: "No credential will be issued for it any more; those already issued stay valid.",
+    errors_title: "Some fields need attention",
+    not_a_number: "must be a number, e.g. 70",
+    not_a_whole_number: "must be a whole number, e.g. 3",
+    not_a_choice: "must be one of the choices offered",
+    kept: "Kept as defined through the API",
+    back: "All micro-credentials",
+};
+
+pub const FR: Words = Words {
+    title: "Microcertifications",
+    new_title: "Nouvelle microcertification",
+    create_link: "Définir une microcertification",
+    none_yet: "Aucune microcertification pour l’instant.",
+    col_name: "Nom",
+    col_version: "Version",
+    col_status: "État",
+    col_issued: "Délivrés",
+    col_public: "Page publique",
+    offered: "Offerte",
+    retired: "Retirée",
+    public_page: "Page publique",
+    version: "Version",
+    issued_note: "Des titres ont été délivrés selon cette version : enregistrer crée une nouvelle version, et les titres délivrés gardent la leur.",
+    retired_note: "Cette microcertification est retirée : plus aucun titre n’est délivré. Les titres déjà délivrés restent valides.",
+    general: "La microcertification",
+    slug: "Identifiant",
+    slug_hint: "Lettres minuscules, chiffres et traits d’union, p. ex. sante-securite. Il ne pourra plus changer.",
+    name: "Nom",
+    description: "Description",
+    narrative: "Critères",
+    narrative_hint: "Ce que la personne apprenante doit faire, en langage clair (Markdown permis).",
+    criteria_url: "Page décrivant les critères (facultatif)",
+    achievement_type: "Type Open Badges",
+    tier: "Niveau",
+    tiers: ["Badge", "Microcertification", "Certificat"],
+    hours: "Heures d’apprentissage (facultatif)",
+    duration: "Durée (facultatif)",
+    duration_hint: "En mots, p. ex. 4 semaines.",
+    delivery_mode: "Mode de prestation (facultatif)",
+    delivery_modes: ["En ligne, à son rythme", "En ligne, en direct", "En personne", "Hybride", "En milieu de travail"],
+    not_said: "Non précisé",
+    delivery: "Prestation en mots (facultatif)",
+    language: "Langue du texte",
+    human_code: "Code du cours (facultatif)",
+    tags: "Mots-clés (facultatif)",
+    tags_hint: "Un par ligne.",
+    validity: "Durée de validité (facultatif)",
+    validity_hint: "Combien de temps un titre délivré reste valide, en durée ISO 8601, p. ex. P3Y pour trois ans.",
+    rule: "Règle d’attribution : chaque composante ci-dessous doit être satisfaite",
+    rule_hint: "Chaque composante demande au moins une exigence : une note minimale, terminée, réussie ou une confirmation.",
+    component: "Composante",
+    component_id: "Identifiant de la composante",
+    component_id_hint: "Tel que les résultats le nomment, p. ex. examen-final.",
+    component_name: "Nom de la composante (facultatif)",
+    min_score: "Note minimale, en pourcentage (facultatif)",
+    max_attempts: "Tentatives permises (facultatif)",
+    max_attempts_hint: "Vide pour illimité; s’applique à une composante notée ou réussite/échec.",
+    completed: "Doit être terminée",
+    passed: "Doit être réussie",
+    signoff: "Confirmation",
+    signoff_none: "Aucune",
+    signoff_employer: "Un employeur la confirme",
+    signoff_expert: "Un·e expert·e la confirme",
+    blocking: "Le badge attend la confirmation",
+    add_component: "Ajouter une composante",
+    remove_component: "Retirer la composante",
+    preview: "Ce qu’il faut pour l’obtenir",
+    create: "Créer la microcertification",
+    save: "Enregistrer",
+    retire: "Retirer cette microcertification",
+    retire_hint: "Plus aucun titre ne sera délivré; ceux déjà délivrés restent valides.",
+    errors_title: "Certains champs sont à corriger",
+    not_a_number: "doit être un nombre, p. ex. 70",
+    not_a_whole_number: "doit être un nombre entier, p. ex. 3",
+    not_a_choice: "doit être l’un des choix offerts",
+    kept: "Conservé tel que défini par l’API",
+    back: "Toutes les microcertifications",
+};
+
+const TIERS: [&str; 3] = ["badge", "micro-credential", "certificate"];
+const DELIVERY_MODES: [&str; 5] = ["online-self-paced", "online-live", "in-person", "hybrid", "workplace"];
+const LANGUAGES: [&str; 4] = ["en", "en-CA", "fr", "fr-CA"];
+
+fn wording(page: &PageContext) -> Wording {
+    match page.lang {
+        Lang::En => Wording::English,
+        Lang::Fr => Wording::French,
+    }
+}
+
+// ---------------------------------------------------------------- the list
+
+struct Line {
+    id: String,
+    name: String,
+    version: i64,
+    retired: bool,
+    issued: i64,
+    url: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_achievements.html", config = "src/web/askama.toml")]
+struct ListPage<'a> {
+    page: &'a PageContext,
+    chrome: Chrome,
+    w: &'static Words,
+    can_manage: bool,
+    lines: Vec<Line>,
+}
+
+/// `GET /console/achievements`: every role.
+async fn list(State(state): State<AppState>, staff: Staff) -> Response {
+    let achievements = match state.store.list_achievements_counted(&staff.organization.id).await {
+        Ok(list) => list,
+        Err(e) => return e.into_response(),
+    };
+    let lines = achievements
+        .into_iter()
+        .map(|a| Line {
+            url: state.store.public_url.clone() + "/achievements/" + &a.id,
+            retired: a.retired_at.is_some(),
+            name: a.definition.name,
+            version: a.version,
+            issued: a.issued_count,
+            id: a.id,
+        })
+        .collect();
+    let w = staff.page.pick(&EN, &FR);
+    let chrome = staff.chrome(Section::Achievements);
+    let page = ListPage { page: &staff.page, chrome, w, can_manage: staff.can(Can::Manage), lines };
+    private(render(&staff.page, StatusCode::OK, &page))
+}
+
+// ---------------------------------------------------------------- the draft
+
+/// One component row of the form, as typed.
+#[derive(Debug, Clone, Default)]
+struct ComponentDraft {
+    component: String,
+    name: String,
+    min_score: String,
+    max_attempts: String,
+    completed: bool,
+    passed: bool,
+    signoff: String,
+    blocking: bool,
+}
+
+impl ComponentDraft {
+    fn empty() -> Self {
+        ComponentDraft { blocking: true, ..ComponentDraft::default() }
+    }
+
+    fn is_blank(&self) -> bool {
+        [&self.component, &self.name, &self.min_score, &self.max_attempts, &self.signoff]
+            .iter()
+            .all(|v| v.trim().is_empty())
+            && !self.completed
+            && !self.passed
+    }
+
+    fn from_requirement(c: &ComponentRequirement) -> Self {
+        ComponentDraft {
+            component: c.component.clone(),
+            name: c.name.clone().unwrap_or_default(),
+            min_score: c.min_score.map(format_number).unwrap_or_default(),
+            max_attempts: c.max_attempts.map(|n| n.to_string()).unwrap_or_default(),
+            completed: c.completed == Some(true),
+            passed: c.passed == Some(true),
+            signoff: match c.requires_signoff {
+                Some(SignoffKind::Employer) => "employer".into(),
+                Some(SignoffKind::Expert) => "expert".into(),
+                None => String::new(),
+            },
+            blocking: c.signoff_blocking != Some(false),
+        }
+    }
+
+    /// The requirement this row asks for; what cannot be read goes to `errors` under `path`.
+    fn requirement(&self, path: &str, w: &Words, errors: &mut Vec<FieldError>) -> ComponentRequirement {
+        let signoff = match self.signoff.as_str() {
+            "employer" => Some(SignoffKind::Employer),
+            "expert" => Some(SignoffKind::Expert),
+            "" => None,
+            _ => {
+                errors.push(FieldError::new(format!("{path}.requiresSignoff"), w.not_a_choice));
+                None
+            }
+        };
+        ComponentRequirement {
+            component: self.component.trim().to_string(),
+            name: optional(&self.name),
+            min_score: number(&self.min_score, &format!("{path}.minScore"), w, errors),
+            max_attempts: whole_number(&self.max_attempts, &format!("{path}.maxAttempts"), w, errors),
+            completed: self.completed.then_some(true),
+            passed: self.passed.then_some(true),
+            requires_signoff: signoff,
+            signoff_blocking: (signoff.is_some() && !self.blocking).then_some(false),
+        }
+    }
+}
+
+/// The editor's form, as typed: what is shown again when it comes back.
+#[derive(Debug, Clone, Default)]
+struct Draft {
+    slug: String,
+    name: String,
+    description: String,
+    narrative: String,
+    criteria_url: String,
+    achievement_type: String,
+    tier: String,
+    hours: String,
+    duration: String,
+    delivery_mode: String,
+    delivery: String,
+    language: String,
+    human_code: String,
+    tags: String,
+    validity_period: String,
+    components: Vec<ComponentDraft>,
+}
+
+/// What the editor does not show yet and keeps as it is: the image, the alignments
+/// and result descriptions given explicitly through the API.
+#[derive(Debug, Clone, Default)]
+struct Kept {
+    image: Option<ImageInput>,
+    alignments: Vec<AlignmentInput>,
+    result_descriptions: Vec<ResultDescriptionInput>,
+}
+
+impl Kept {
+    fn of(a: &Achievement) -> Kept {
+        let d = &a.definition;
+        // Result descriptions equal to those the rule gives are derived again from the new rule.
+        let explicit = d.result_descriptions != derived_result_descriptions(&d.rule);
+        Kept {
+            image: d.image.clone(),
+            alignments: d.alignments.iter().map(|al| al.to_input()).collect(),
+            result_descriptions: if explicit { d.result_descriptions.clone() } else { Vec::new() },
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.image.is_none() && self.alignments.is_empty() && self.result_descriptions.is_empty()
+    }
+}
+
+fn optional(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+fn number(value: &str, path: &str, w: &Words, errors: &mut Vec<FieldError>) -> Option<f64> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    // "72,5" as French writes it.
+    match v.replace(',', ".").parse::<f64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(path, w.not_a_number));
+            None
+        }
+    }
+}
+
+fn whole_number(value: &str, path: &str, w: &Words, errors: &mut Vec<FieldError>) -> Option<u32> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match v.parse::<u32>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(path, w.not_a_whole_number));
+            None
+        }
+    }
+}
+
+/// A vocabulary value (`tier`, `deliveryMode`) read through its serde names.
+fn choice<T: serde::de::DeserializeOwned>(
+    value: &str,
+    path: &str,
+    w: &Words,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match serde_json::from_value(serde_json::Value::String(value.to_string())) {
+        Ok(t) => Some(t),
+        Err(_) => {
+            errors.push(FieldError::new(path, w.not_a_choice));
+            None
+        }
+    }
+}
+
+/// The row and property of a `rule.allOf[i].prop` field name, for a row the rule may have.
+fn component_field(name: &str) -> Option<(usize, &str)> {
+    let rest = name.strip_prefix("rule.allOf[")?;
+    let (index, prop) = rest.split_once("].")?;
+    let index: usize = index.parse().ok()?;
+    (index < MAX_COMPONENTS).then_some((index, prop))
+}
+
+impl Draft {
+    fn new() -> Draft {
+        Draft {
+            achievement_type: "MicroCredential".into(),
+            tier: "micro-credential".into(),
+            language: "en".into(),
+            components: vec![ComponentDraft::empty()],
+            ..Draft::default()
+        }
+    }
+
+    fn of(a: &Achievement) -> Draft {
+        let d = &a.definition;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let vocabulary = |v: serde_json::Result<serde_json::Value>| {
+            v.ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        };
+        Draft {
+            slug: d.slug.clone(),
+            name: d.name.clone(),
+            description: d.description.clone(),
+            narrative: d.criteria.narrative.clone(),
+            criteria_url: text(&d.criteria.url),
+            achievement_type: d.achievement_type.clone(),
+            tier: vocabulary(serde_json::to_value(d.tier)),
+            hours: d.hours.map(format_number).unwrap_or_default(),
+            duration: text(&d.duration),
+            delivery_mode: d.delivery_mode.map(|m| vocabulary(serde_json::to_value(m))).unwrap_or_default(),
+            delivery: text(&d.delivery),
+            language: d.language.clone(),
+            human_code: text(&d.human_code),
+            tags: d.tags.join("\n"),
+            validity_period: text(&d.validity_period),
+            components: d.rule.all_of.iter().map(ComponentDraft::from_requirement).collect(),
+        }
+    }
+
+    /// The form's fields. Component rows are read for indexes below [`MAX_COMPONENTS`]
+    /// only, so a form cannot make this allocate more.
+    fn from_fields(fields: &[(String, String)]) -> Draft {
+        let get = |name: &str| field(fields, name).to_string();
+        let mut components: Vec<ComponentDraft> = Vec::new();
+        for (name, value) in fields {
+            let Some((index, prop)) = component_field(name) else { continue };
+            if components.len() <= index {
+                components.resize_with(index + 1, ComponentDraft::default);
+            }
+            let row = &mut components[index];
+            match prop {
+                "component" => row.component = value.clone(),
+                "name" => row.name = value.clone(),
+                "minScore" => row.min_score = value.clone(),
+                "maxAttempts" => row.max_attempts = value.clone(),
+                "completed" => row.completed = true,
+                "passed" => row.passed = true,
+                "requiresSignoff" => row.signoff = value.clone(),
+                "signoffBlocking" => row.blocking = true,
+                _ => {}
+            }
+        }
+        Draft {
+            slug: get("slug"),
+            name: get("name"),
+            description: get("description"),
+            narrative: get("criteria.narrative"),
+            criteria_url: get("criteria.url"),
+            achievement_type: get("achievementType"),
+            tier: get("tier"),
+            hours: get("hours"),
+            duration: get("duration"),
+            delivery_mode: get("deliveryMode"),
+            delivery: get("delivery"),
+            language: get("language"),
+            human_code: get("humanCode"),
+            tags: get("tags"),
+            validity_period: get("validityPeriod"),
+            components,
+        }
+    }
+
+    /// The rule the rows ask for, blank rows left out; the index of each of its
+    /// components among the rows; and what could not be read.
+    fn rule(&self, w: &Words, errors: &mut Vec<FieldError>) -> (AwardRule, Vec<usize>) {
+        let mut all_of = Vec::new();
+        let mut rows = Vec::new();
+        for (i, row) in self.components.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+            all_of.push(row.requirement(&format!("rule.allOf[{}]", all_of.len()), w, errors));
+            rows.push(i);
+        }
+        (AwardRule { all_of }, rows)
+    }
+
+    /// The API's input this form stands for, and what in the form could not be read.
+    fn input(&self, kept: &Kept, w: &Words) -> (AchievementInput, Vec<usize>, Vec<FieldError>) {
+        let mut errors = Vec::new();
+        let (rule, rows) = self.rule(w, &mut errors);
+        let tier = choice::<Tier>(&self.tier, "tier", w, &mut errors).unwrap_or(Tier::MicroCredential);
+        let delivery_mode = match self.delivery_mode.as_str() {
+            "" => None,
+            mode => choice::<DeliveryMode>(mode, "deliveryMode", w, &mut errors),
+        };
+        let input = AchievementInput {
+            slug: self.slug.trim().to_string(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            criteria: CriteriaInput { narrative: self.narrative.clone(), url: optional(&self.criteria_url) },
+            image: kept.image.clone(),
+            achievement_type: self.achievement_type.trim().to_string(),
+            tier,
+            hours: number(&self.hours, "hours", w, &mut errors),
+            duration: optional(&self.duration),
+            delivery_mode,
+            delivery: optional(&self.delivery),
+            language: self.language.trim().to_string(),
+            human_code: optional(&self.human_code),
+            tags: self.tags.lines().filter_map(optional).collect(),
+            alignments: kept.alignments.clone(),
+            result_descriptions: kept.result_descriptions.clone(),
+            validity_period: optional(&self.validity_period),
+            rule,
+        };
+        (input, rows, errors)
+    }
+}
+
+// ---------------------------------------------------------------- the editor page
+
+/// One text input or text area of the editor.
+struct Input {
+    name: String,
+    id: String,
+    value: String,
+    error: Option<String>,
+}
+
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+struct Row {
+    index: usize,
+    number: usize,
+    error: Option<String>,
+    component: Input,
+    name: Input,
+    min_score: Input,
+    max_attempts: Input,
+    completed: bool,
+    passed: bool,
+    signoff: Vec<Choice>,
+    signoff_id: String,
+    signoff_name: String,
+    signoff_error: Option<String>,
+    blocking: bool,
+}
+
+struct ErrorLine {
+    href: String,
+    label: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console_achievement_form.html", config = "src/web/askama.toml")]
+struct EditorPage<'a> {
+    page: &'a PageContext,
+    chrome: Chrome,
+    w: &'static Words,
+    heading: String,
+    action: String,
+    /// `None` when creating; the achievement when editing.
+    current: Option<Current>,
+    editable: bool,
+    creating: bool,
+    errors: Vec<ErrorLine>,
+    slug: Input,
+    name: Input,
+    description: Input,
+    narrative: Input,
+    criteria_url: Input,
+    achievement_type: Input,
+    types: &'static [&'static str],
+    tiers: Vec<Choice>,
+    tier_error: Option<String>,
+    hours: Input,
+    duration: Input,
+    delivery_modes: Vec<Choice>,
+    delivery_mode_error: Option<String>,
+    delivery: Input,
+    languages: Vec<Choice>,
+    language_error: Option<String>,
+    human_code: Input,
+    tags: Input,
+    validity_period: Input,
+    rule_error: Option<String>,
+    rows: Vec<Row>,
+    can_add: bool,
+    preview: String,
+    has_kept: bool,
+    kept: Vec<String>,
+}
+
+struct Current {
+    id: String,
+    version: i64,
+    issued: bool,
+    retired: bool,
+    url: String,
+}
+
+/// An HTML id for a field path: `rule.allOf[0].minScore` → `f-rule-allOf-0-minScore`.
+fn dom_id(path: &str) -> String {
+    let mut id = String::from("f-");
+    for c in path.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c);
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_string()
+}
+
+/// The editor's errors by field path, each shown once: beside its field, or (for
+/// what the form does not show) in the summary only.
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// The reasons given for `path` (and for its elements, `path[i]`), joined.
+    fn take(&self, path: &str) -> Option<String> {
+        let reasons: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|e| e.field == path || e.field.strip_prefix(path).is_some_and(|rest| rest.starts_with('[')))
+            .map(|e| e.reason.as_str())
+            .collect();
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+}
+
+fn choices(values: &'static [&'static str], labels: &[&'static str], current: &str) -> Vec<Choice> {
+    values.iter().zip(labels).map(|(value, label)| Choice { value, label, selected: *value == current }).collect()
+}
+
+struct Editor<'a> {
+    staff: &'a Staff,
+    public_url: &'a str,
+    current: Option<&'a Achievement>,
+    kept: &'a Kept,
+}
+
+impl Editor<'_> {
+    /// The editor page for `draft`, with the errors `errors` names (by field path
+    /// of the input, whose component indexes `rows` maps to the form's rows).
+    fn page(&self, status: StatusCode, draft: &Draft, errors: Vec<FieldError>, rows: &[usize]) -> Response {
+        let staff = self.staff;
+        let w = staff.page.pick(&EN, &FR);
+        // An input component index becomes the form row it came from.
+        let errors: Vec<FieldError> = errors
+            .into_iter()
+            .map(|e| match component_field(&e.field).or_else(|| whole_component(&e.field)) {
+                Some((i, prop)) => {
+                    let row = rows.get(i).copied().unwrap_or(i);
+                    let path = if prop.is_empty() {
+                        format!("rule.allOf[{row}]")
+                    } else {
+                        format!("rule.allOf[{row}].{prop}")
+                    };
+                    FieldError::new(path, e.reason)
+                }
+                None => e,
+            })
+            .collect();
+        let found = Errors(errors);
+        let input = |name: &str, value: &str| Input {
+            name: name.to_string(),
+            id: dom_id(name),
+            value: value.to_string(),
+            error: found.take(name),
+        };
+        let rows: Vec<Row> = draft
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let p = format!("rule.allOf[{i}]");
+                Row {
+                    index: i,
+                    number: i + 1,
+                    error: found.0.iter().find(|e| e.field == p).map(|e| e.reason.clone()),
+                    component: input(&format!("{p}.component"), &c.component),
+                    name: input(&format!("{p}.name"), &c.name),
+                    min_score: input(&format!("{p}.minScore"), &c.min_score),
+                    max_attempts: input(&format!("{p}.maxAttempts"), &c.max_attempts),
+                    completed: c.completed,
+                    passed: c.passed,
+                    signoff: choices(
+                        &["", "employer", "expert"],
+                        &[w.signoff_none, w.signoff_employer, w.signoff_expert],
+                        &c.signoff,
+                    ),
+                    signoff_id: dom_id(&format!("{p}.requiresSignoff")),
+                    signoff_name: format!("{p}.requiresSignoff"),
+                    signoff_error: found.take(&format!("{p}.requiresSignoff")),
+                    blocking: c.blocking,
+                }
+            })
+            .collect();
+        let summary = found
+            .0
+            .iter()
+            .map(|e| ErrorLine {
+                href: format!("#{}", dom_id(&anchor(&e.field))),
+                label: e.field.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect();
+        let mut lenient = Vec::new();
+        let preview = describe_rule(&draft.rule(w, &mut lenient).0, wording(&staff.page));
+        let mut kept: Vec<String> = self.kept.image.iter().filter_map(|i| i.caption.clone()).collect();
+        kept.extend(self.kept.alignments.iter().filter_map(|a| a.target_name.clone().or_else(|| a.competency.clone())));
+        kept.extend(self.kept.result_descriptions.iter().map(|r| r.name.clone()));
+        let current = self.current.map(|a| Current {
+            id: a.id.clone(),
+            version: a.version,
+            issued: a.issued_count > 0,
+            retired: a.retired_at.is_some(),
+            url: format!("{}/achievements/{}", self.public_url, a.id),
+        });
+        let editable = staff.can(Can::Manage) && !current.as_ref().is_some_and(|c| c.retired);
+        let template = EditorPage {
+            page: &staff.page,
+            chrome: staff.chrome(Section::Achievements),
+            w,
+            heading: self.current.map_or_else(|| w.new_title.to_string(), |a| a.definition.name.clone()),
+            action: self
+                .current
+                .map_or_else(|| "/console/achievements/new".to_string(), |a| format!("/console/achievements/{}", a.id)),
+            creating: self.current.is_none(),
+            editable,
+            current,
+            errors: summary,
+            slug: input("slug", &draft.slug),
+            name: input("name", &draft.name),
+            description: input("description", &draft.description),
+            narrative: input("criteria.narrative", &draft.narrative),
+            criteria_url: input("criteria.url", &draft.criteria_url),
+            achievement_type: input("achievementType", &draft.achievement_type),
+            types: ACHIEVEMENT_TYPES,
+            tiers: choices(&TIERS, &w.tiers, &draft.tier),
+            tier_error: found.take("tier"),
+            hours: input("hours", &draft.hours),
+            duration: input("duration", &draft.duration),
+            delivery_modes: std::iter::once(Choice {
+                value: "",
+                label: w.not_said,
+                selected: draft.delivery_mode.is_empty(),
+            })
+            .chain(choices(&DELIVERY_MODES, &w.delivery_modes, &draft.delivery_mode))
+            .collect(),
+            delivery_mode_error: found.take("deliveryMode"),
+            delivery: input("delivery", &draft.delivery),
+            languages: choices(&LANGUAGES, &LANGUAGES, &draft.language),
+            language_error: found.take("language"),
+            human_code: input("humanCode", &draft.human_code),
+            tags: input("tags", &draft.tags),
+            validity_period: input("validityPeriod", &draft.validity_period),
+            rule_error: found.0.iter().find(|e| e.field == "rule.allOf" || e.field == "rule").map(|e| e.reason.clone()),
+            can_add: draft.components.len() < MAX_COMPONENTS,
+            rows,
+            preview,
+            has_kept: !self.kept.is_empty(),
+            kept,
+        };
+        private(render(&staff.page, status, &template))
+    }
+}
+
+/// `rule.allOf[i]` itself (a reason about the whole component): its index and no property.
+fn whole_component(path: &str) -> Option<(usize, &'static str)> {
+    let index: usize = path.strip_prefix("rule.allOf[")?.strip_suffix(']')?.parse().ok()?;
+    (index < MAX_COMPONENTS).then_some((index, ""))
+}
+
+/// The form field an error path is shown beside (the summary links to it).
+fn anchor(path: &str) -> String {
+    if path.starts_with("tags") {
+        return "tags".into();
+    }
+    if path == "rule" || path == "rule.allOf" {
+        return "rule".into();
+    }
+    path.to_string()
+}
+
+// ---------------------------------------------------------------- the handlers
+
+/// What the editor's buttons ask for.
+enum Step {
+    Save,
+    Add,
+    Remove(usize),
+    /// A button this form does not have: the form is shown again as it is.
+    Unknown,
+}
+
+fn step(fields: &[(String, String)]) -> Step {
+    match field(fields, "action") {
+        "" | "save" => Step::Save,
+        "add" => Step::Add,
+        other => match other.strip_prefix("remove-").and_then(|i| i.parse().ok()) {
+            Some(i) => Step::Remove(i),
+            None => Step::Unknown,
+        },
+    }
+}
+
+/// Applies an "add" or "remove" step to the draft; false for "save".
+fn rearranged(draft: &mut Draft, step: &Step) -> bool {
+    match *step {
+        Step::Save => return false,
+        Step::Add if draft.components.len() < MAX_COMPONENTS => draft.components.push(ComponentDraft::empty()),
+        Step::Remove(i) if i < draft.components.len() => {
+            draft.components.remove(i);
+        }
+        Step::Add | Step::Remove(_) | Step::Unknown => {}
+    }
+    true
+}
+
+/// The staff member's organization's achievement `id`, or the 404 page.
+async fn own_achievement(state: &AppState, staff: &Staff, id: &str) -> Result<Achievement, Box<Response>> {
+    match state.store.organization_achievement(&staff.organization.id, id).await {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(Box::new(private(not_found(&staff.page)))),
+        Err(e) => Err(Box::new(e.into_response())),
+    }
+}
+
+/// The field errors of a refused input; any other error as its answer.
+fn field_errors(e: AppError) -> Result<Vec<FieldError>, Box<Response>> {
+    match e {
+        AppError::Validation(errors) => Ok(errors),
+        AppError::Conflict { field, reason } => Ok(vec![FieldError::new(field, reason)]),
+        other => Err(Box::new(other.into_response())),
+    }
+}
+
+/// `GET /console/achievements/new`: issuer-admins.
+async fn new_form(State(state): State<AppState>, staff: Staff) -> Response {
+    if let Err(r) = staff.require(Can::Manage) {
+        return *r;
+    }
+    let kept = Kept::default();
+    Editor { staff: &staff, public_url: &state.store.public_url, current: None, kept: &kept }.page(
+        StatusCode::OK,
+        &Draft::new(),
+        Vec::new(),
+        &[],
+    )
+}
+
+/// `POST /console/achievements/new`: issuer-admins. Saves (then on to the new
+/// micro-credential's page), or shows the form again (one row more or less, or with
+/// its errors: 422).
+async fn create(State(state): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = staff.require(Can::Manage) {
+        return *r;
+    }
+    let fields = match staff.form(&state, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let kept = Kept::default();
+    let editor = Editor { staff: &staff, public_url: &state.store.public_url, current: None, kept: &kept };
+    let mut draft = Draft::from_fields(&fields);
+    if rearranged(&mut draft, &step(&fields)) {
+        return editor.page(StatusCode::OK, &draft, Vec::new(), &[]);
+    }
+    let w = staff.page.pick(&EN, &FR);
+    let (input, rows, mut errors) = draft.input(&kept, w);
+    let resolved = state.store.resolve_achievement(input).await;
+    let def = match resolved {
+        Ok(def) if errors.is_empty() => def,
+        Ok(_) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
+        Err(e) => match field_errors(e) {
+            Ok(more) => {
+                errors.extend(more);
+                return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows);
+            }
+            Err(r) => return *r,
+        },
+    };
+    let created = match state.store.create_achievement(&staff.organization.id, &def).await {
+        Ok(a) => a,
+        Err(e) => match field_errors(e) {
+            Ok(errors) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
+            Err(r) => return *r,
+        },
+    };
+    let change = Change {
+        organization_id: &staff.organization.id,
+        actor: &staff.actor(),
+        action: Action::AchievementCreated,
+        subject_kind: "achievement",
+        subject_id: &created.id,
+        summary: format!("Defined the micro-credential {} ({})", created.definition.name, created.definition.slug),
+    };
+    if let Err(e) = state.store.record_change(&change).await {
+        return e.into_response();
+    }
+    see_other(&format!("/console/achievements/{}", created.id))
+}
+
+/// `GET /console/achievements/{id}`: every role reads; issuer-admins may edit.
+async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
+    let current = match own_achievement(&state, &staff, &id).await {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let kept = Kept::of(&current);
+    Editor { staff: &staff, public_url: &state.store.public_url, current: Some(&current), kept: &kept }.page(
+        StatusCode::OK,
+        &Draft::of(&current),
+        Vec::new(),
+        &[],
+    )
+}
+
+/// `POST /console/achievements/{id}`: issuer-admins. Saves as the API's edit does (in
+/// place while nothing was issued against the version, otherwise a new version).
+async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = staff.require(Can::Manage) {
+        return *r;
+    }
+    let fields = match staff.form(&state, &headers, &body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let current = match own_achievement(&state, &staff, &id).await {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    if current.retired_at.is_some() {
+        return AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited")
+            .into_response();
+    }
+    let kept = Kept::of(&current);
+    let editor = Editor { staff: &staff, public_url: &state.store.public_url, current: Some(&current), kept: &kept };
+    let mut draft = Draft::from_fields(&fields);
+    // The identifier cannot change: the form shows it, the stored one counts.
+    draft.slug = current.definition.slug.clone();
+    if rearranged(&mut draft, &step(&fields)) {
+        return editor.page(StatusCode::OK, &draft, Vec::new(), &[]);
+    }
+    let w = staff.page.pick(&EN, &FR);
+    let (input, rows, mut errors) = draft.input(&kept, w);
+    let def = match state.store.resolve_achievement(input).await {
+        Ok(def) if errors.is_empty() => def,
+        Ok(_) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
+        Err(e) => match field_errors(e) {
+            Ok(more) => {
+                errors.extend(more);
+                return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows);
+            }
+            Err(r) => return *r,
+        },
+    };
+    let (updated, outcome) = match state.store.update_achievement(&current, &def).await {
+        Ok(done) => done,
+        Err(e) => return e.into_response(),
+    };
+    let how = match outcome {
+        AchievementUpdate::NewVersion => "as a new version",
+        AchievementUpdate::EditedInPlace => "in place",
+    };
+    let change = Change {
+        organization_id: &staff.organization.id,
+        actor: &staff.actor(),
+        action: Action::AchievementEdited,
+        subject_kind: "achievement",
+        subject_id: &updated.id,
+        summary: format!("Edited the micro-credential {} {how} (version {})", updated.definition.name, updated.version),
+    };
+    if let Err(e) = state.store.record_change(&change).await {
+        return e.into_response();
+    }
+    see_other(&format!("/console/achievements/{}", updated.id))
+}
+
+/// `POST /console/achievements/{id}/retire`: issuer-admins.
+async fn retire(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = staff.require(Can::Manage) {
+        return *r;
+    }
+    if let Err(r) = staff.form(&state, &headers, &body) {
+        return *r;
+    }
+    let current = match own_achievement(&state, &staff, &id).await {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    match state.store.retire_achievement(&staff.organization.id, &current.id).await {
+        Ok(true) => {
+            let change = Change {
+                organization_id: &staff.organization.id,
+                actor: &staff.actor(),
+                action: Action::AchievementRetired,
+                subject_kind: "achievement",
+                subject_id: &current.id,
+                summary: format!("Retired the micro-credential {}", current.definition.name),
+            };
+            if let Err(e) = state.store.record_change(&change).await {
+                return e.into_response();
+            }
+        }
+        // Already retired: nothing changes, nothing is recorded.
+        Ok(false) => {}
+        Err(e) => return e.into_response(),
+    }
+    see_other("/console/achievements")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn reads_component_rows_up_to_the_limit_only() {
+        let draft = Draft::from_fields(&fields(&[
+            ("rule.allOf[1].component", "exam"),
+            ("rule.allOf[1].minScore", "70,5"),
+            ("rule.allOf[1].signoffBlocking", "on"),
+            ("rule.allOf[99999999999].component", "huge"),
+            ("rule.allOf[50].component", "beyond"),
+        ]));
+        assert_eq!(draft.components.len(), 2);
+        assert!(draft.components[0].is_blank());
+        let mut errors = Vec::new();
+        let (rule, rows) = draft.rule(&EN, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows, vec![1]);
+        assert_eq!(rule.all_of[0].component, "exam");
+        assert_eq!(rule.all_of[0].min_score, Some(70.5));
+        assert_eq!(rule.all_of[0].signoff_blocking, None, "no sign-off, nothing to wait for");
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_named_by_its_path() {
+        let draft = Draft::from_fields(&fields(&[
+            ("tier", "gold"),
+            ("hours", "many"),
+            ("rule.allOf[0].component", "exam"),
+            ("rule.allOf[0].maxAttempts", "-1"),
+            ("rule.allOf[0].requiresSignoff", "boss"),
+        ]));
+        let (_, _, errors) = draft.input(&Kept::default(), &EN);
+        let paths: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(paths, ["rule.allOf[0].requiresSignoff", "rule.allOf[0].maxAttempts", "tier", "hours"]);
+    }
+
+    #[test]
+    fn a_non_blocking_signoff_round_trips() {
+        let c = ComponentRequirement {
+            component: "work".into(),
+            name: None,
+            min_score: None,
+            max_attempts: None,
+            completed: None,
+            passed: None,
+            requires_signoff: Some(SignoffKind::Employer),
+            signoff_blocking: Some(false),
+        };
+        let mut errors = Vec::new();
+        assert_eq!(ComponentDraft::from_requirement(&c).requirement("p", &EN, &mut errors), c);
+        assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn field_paths_become_ids() {
+        assert_eq!(dom_id("rule.allOf[0].minScore"), "f-rule-allOf-0-minScore");
+        assert_eq!(dom_id("criteria.narrative"), "f-criteria-narrative");
+    }
+}

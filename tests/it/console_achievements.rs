@@ -1,0 +1,337 @@
+//! The console's micro-credential pages: the list, the editor (create, edit as a new
+//! version once issued, retire), the rule built without JavaScript and its preview,
+//! through the real router. Security: roles on every read and write, another
+//! organization's ids, CSRF, bad values beside their fields, oversized forms.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::common::{TestApp, app};
+use crate::console_support::{Console, location, post_form, urlencode};
+
+/// An organization with an issuer-admin signed in to the console; its API key.
+async fn admin_of(app: &TestApp, org: &str) -> (Console, String) {
+    let key = app.org_with_key(org).await;
+    let console = Console::signed_in(app, org, &key, &format!("admin@{org}.ca"), "issuer-admin").await;
+    (console, key)
+}
+
+/// The editor's form for a micro-credential with a scored exam (3 attempts) and an
+/// employer's non-blocking sign-off.
+fn two_component_form(slug: &str, name: &str) -> String {
+    [
+        ("slug", slug),
+        ("name", name),
+        ("description", "Lift, carry and store safely."),
+        ("criteria.narrative", "Pass the exam and show it at work."),
+        ("achievementType", "MicroCredential"),
+        ("tier", "micro-credential"),
+        ("hours", "12,5"),
+        ("language", "en-CA"),
+        ("tags", "safety\n\nwarehouse\n"),
+        ("validityPeriod", "P3Y"),
+        ("rule.allOf[0].component", "final-exam"),
+        ("rule.allOf[0].name", "Final exam"),
+        ("rule.allOf[0].minScore", "70"),
+        ("rule.allOf[0].maxAttempts", "3"),
+        ("rule.allOf[0].requiresSignoff", ""),
+        ("rule.allOf[1].component", "workplace"),
+        ("rule.allOf[1].name", "Workplace practice"),
+        ("rule.allOf[1].requiresSignoff", "employer"),
+        ("rule.allOf[1].signoffBlocking", "true"),
+        ("action", "save"),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+/// The id of the micro-credential a save redirected to.
+fn saved_id(r: &crate::common::Response) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    location(r).strip_prefix("/console/achievements/").expect("the micro-credential's page").to_string()
+}
+
+async fn achievement(app: &TestApp, org: &str, key: &str, id: &str) -> serde_json::Value {
+    let r = app.get(&format!("/api/v1/organizations/{org}/achievements/{id}"), Some(key)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+#[tokio::test]
+async fn an_issuer_admin_creates_edits_and_retires_a_micro_credential() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+
+    let list = admin.get(&app, "/console/achievements").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert!(list.text.contains("href=\"/console/achievements/new\""), "{}", list.text);
+    let form = admin.get(&app, "/console/achievements/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert!(form.text.contains("name=\"rule.allOf[0].component\""), "one empty component row");
+
+    let id =
+        saved_id(&admin.post(&app, "/console/achievements/new", &two_component_form("lifting", "Safe lifting")).await);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["version"], 1);
+    assert_eq!(a["hours"], 12.5, "a French decimal comma is read");
+    assert_eq!(a["tags"], json!(["safety", "warehouse"]));
+    assert_eq!(
+        a["rule"],
+        json!({"allOf": [
+            {"component": "final-exam", "name": "Final exam", "minScore": 70.0, "maxAttempts": 3},
+            {"component": "workplace", "name": "Workplace practice", "requiresSignoff": "employer"}
+        ]})
+    );
+
+    // Its page shows the form filled in and what it takes to earn it, in the page's language.
+    let page = admin.get(&app, &format!("/console/achievements/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("value=\"Safe lifting\""), "{}", page.text);
+    assert!(
+        page.text.contains(
+            "Score at least 70% on Final exam, in at most 3 attempts; an employer confirms Workplace practice."
+        ),
+        "{}",
+        page.text
+    );
+    let fr = admin.get(&app, &format!("/console/achievements/{id}?lang=fr")).await;
+    assert!(fr.text.contains("Obtenir au moins 70\u{a0}% à Final exam"), "{}", fr.text);
+
+    // Issued once, an edit makes version 2; the issued credential keeps version 1.
+    let result = json!({"achievement": "lifting", "component": "final-exam", "score": 90,
+        "learner": {"email": "lee@example.org"}});
+    let r = app.post("/api/v1/organizations/college/results", Some(&key), &result).await;
+    assert_eq!(r.body["state"], "in_progress", "the sign-off is not submitted yet: {}", r.text);
+    let without_waiting =
+        two_component_form("ignored", "Safe lifting at work").replace("&rule.allOf%5B1%5D.signoffBlocking=true", "");
+    let edited = admin.post(&app, &format!("/console/achievements/{id}"), &without_waiting).await;
+    assert_eq!(saved_id(&edited), id);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["version"], 1, "nothing issued yet: edited in place");
+    assert_eq!(a["slug"], "lifting", "the identifier does not change");
+    assert_eq!(a["rule"]["allOf"][1]["signoffBlocking"], false);
+    let r = app.post("/api/v1/organizations/college/results", Some(&key), &result).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    let renamed = two_component_form("lifting", "Safe lifting, revised");
+    saved_id(&admin.post(&app, &format!("/console/achievements/{id}"), &renamed).await);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["version"], 2, "{a}");
+    assert_eq!(a["name"], "Safe lifting, revised");
+    let v1 = app.get(&format!("/achievements/{id}/versions/1"), None).await;
+    assert_eq!(v1.body["name"], "Safe lifting at work");
+
+    // Retired: listed as such, read-only, and no credential is issued for it any more.
+    let r = admin.post(&app, &format!("/console/achievements/{id}/retire"), "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), "/console/achievements");
+    let list = admin.get(&app, "/console/achievements").await;
+    assert!(list.text.contains("Retired"), "{}", list.text);
+    let page = admin.get(&app, &format!("/console/achievements/{id}")).await;
+    assert!(page.text.contains("is retired") && !page.text.contains("value=\"save\""), "{}", page.text);
+    let again = json!({"achievement": "lifting", "component": "final-exam", "score": 90,
+        "learner": {"email": "kim@example.org"}});
+    let r = app.post("/api/v1/organizations/college/results", Some(&key), &again).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("retired"), "{}", r.text);
+    let r = admin.post(&app, &format!("/console/achievements/{id}"), &renamed).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a retired one is not edited: {}", r.text);
+
+    // Every change is in the audit log, by the staff member.
+    let org = app.store.organization_by_slug("college").await.unwrap().unwrap();
+    let (changes, _) = app.store.changes(&org.id, None, 50).await.unwrap();
+    let actions: Vec<(&str, &str)> = changes.iter().map(|c| (c.action.as_str(), c.actor.kind())).collect();
+    for action in ["achievement.created", "achievement.edited", "achievement.retired"] {
+        assert!(actions.contains(&(action, "staff")), "{action}: {actions:?}");
+    }
+    assert!(changes.iter().any(|c| c.summary.contains("as a new version (version 2)")), "{changes:?}");
+}
+
+#[tokio::test]
+async fn the_rule_is_built_with_add_and_remove_buttons() {
+    let app = app().await;
+    let (admin, _) = admin_of(&app, "college").await;
+    let added = admin
+        .post(&app, "/console/achievements/new", &two_component_form("x", "X").replace("action=save", "action=add"))
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    assert!(added.text.contains("name=\"rule.allOf[2].component\" value=\"\""), "a third, empty row: {}", added.text);
+    assert!(added.text.contains("value=\"Workplace practice\""), "the rows typed stay");
+    let removed = admin
+        .post(
+            &app,
+            "/console/achievements/new",
+            &two_component_form("x", "X").replace("action=save", "action=remove-0"),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    assert!(!removed.text.contains("Final exam"), "row 0 is gone: {}", removed.text);
+    assert!(removed.text.contains("name=\"rule.allOf[0].component\" value=\"workplace\""), "{}", removed.text);
+    assert!(removed.text.contains("An employer confirms Workplace practice."), "the preview follows: {}", removed.text);
+    // Nothing was saved by either.
+    assert!(!admin.get(&app, "/console/achievements").await.text.contains("/console/achievements/0"));
+}
+
+#[tokio::test]
+async fn bad_values_come_back_beside_their_fields() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    let form = two_component_form("Not A Slug", "")
+        .replace("hours=12%2C5", "hours=lots")
+        .replace("rule.allOf%5B0%5D.minScore=70", "rule.allOf%5B0%5D.minScore=120")
+        .replace("tier=micro-credential", "tier=gold");
+    let r = admin.post(&app, "/console/achievements/new", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for (id, reason) in [
+        ("f-slug", "lowercase letters"),
+        ("f-name", "must not be empty"),
+        ("f-hours", "must be a number"),
+        ("f-tier", "one of the choices"),
+        ("f-rule-allOf-0-minScore", "can never be met"),
+    ] {
+        let error = format!("<p class=\"error-message\" id=\"{id}-error\">");
+        let at = r.text.find(&error).unwrap_or_else(|| panic!("{id}: {}", r.text));
+        assert!(r.text[at..].split("</p>").next().unwrap().contains(reason), "{id}: {}", r.text);
+        assert!(
+            r.text.contains(&format!("aria-describedby=\"{id}-error\"")) || r.text.contains(&format!(" {id}-error\"")),
+            "{id}"
+        );
+    }
+    assert!(r.text.contains("value=\"Not A Slug\""), "what was typed is shown again");
+    // A component without any requirement: the reason is on its fieldset.
+    let form = two_component_form("lonely", "Lonely").replace("rule.allOf%5B1%5D.requiresSignoff=employer", "");
+    let r = admin.post(&app, "/console/achievements/new", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"f-rule-allOf-1-error\">must require at least one"), "{}", r.text);
+    // A slug taken already.
+    crate::api_support::create_achievement(&app, "college", &key, &crate::api_support::minimal_achievement("taken"))
+        .await;
+    let r = admin.post(&app, "/console/achievements/new", &two_component_form("taken", "Taken")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"f-slug-error\">this organization already has"), "{}", r.text);
+    // Absurd indexes and values do not break anything.
+    let r = admin
+        .post(
+            &app,
+            "/console/achievements/new",
+            "rule.allOf%5B18446744073709551616%5D.component=x&action=remove-99999999999999999999",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = admin.post(&app, "/console/achievements/new", "name=%00&action=save").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
+
+#[tokio::test]
+async fn issuers_and_viewers_read_but_change_nothing() {
+    let app = app().await;
+    let (_, key) = admin_of(&app, "college").await;
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    for (email, role) in [("issuer@college.ca", "issuer"), ("viewer@college.ca", "viewer")] {
+        let staff = Console::signed_in(&app, "college", &key, email, role).await;
+        let list = staff.get(&app, "/console/achievements").await;
+        assert_eq!(list.status, StatusCode::OK, "{role}: {}", list.text);
+        assert!(list.text.contains("Minimal badge") && !list.text.contains("/console/achievements/new"), "{role}");
+        let page = staff.get(&app, &format!("/console/achievements/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{role}: {}", page.text);
+        assert!(page.text.contains("<fieldset class=\"plain\" disabled>"), "{role}: read-only");
+        assert!(!page.text.contains("/retire\""), "{role}: no retire form");
+        assert_eq!(staff.get(&app, "/console/achievements/new").await.status, StatusCode::FORBIDDEN, "{role}");
+        for path in [
+            "/console/achievements/new".to_string(),
+            format!("/console/achievements/{id}"),
+            format!("/console/achievements/{id}/retire"),
+        ] {
+            let r = staff.post(&app, &path, &two_component_form("badge", "Taken over")).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} {path}: {}", r.text);
+        }
+    }
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!((a["name"].as_str(), a.get("retiredAt")), (Some("Minimal badge"), None));
+    assert_eq!(crate::api_support::achievements_of(&app, "college").await.len(), 1);
+}
+
+#[tokio::test]
+async fn another_organizations_micro_credentials_answer_404() {
+    let app = app().await;
+    let (admin, _) = admin_of(&app, "college").await;
+    let other_key = app.org_with_key("other").await;
+    let theirs = crate::api_support::create_achievement(
+        &app,
+        "other",
+        &other_key,
+        &crate::api_support::minimal_achievement("theirs"),
+    )
+    .await;
+    assert_eq!(admin.get(&app, &format!("/console/achievements/{theirs}")).await.status, StatusCode::NOT_FOUND);
+    let r =
+        admin.post(&app, &format!("/console/achievements/{theirs}"), &two_component_form("theirs", "Mine now")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = admin.post(&app, &format!("/console/achievements/{theirs}/retire"), "").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get(&app, "/console/achievements/no-such-id").await.status, StatusCode::NOT_FOUND);
+    let r = app.get(&format!("/api/v1/organizations/other/achievements/{theirs}"), Some(&other_key)).await;
+    assert_eq!(r.body["name"], "Minimal badge");
+    assert!(r.body.get("retiredAt").is_none());
+    assert!(!admin.get(&app, "/console/achievements").await.text.contains("Minimal badge"));
+}
+
+#[tokio::test]
+async fn forms_without_the_session_token_or_from_elsewhere_are_refused() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    let form = two_component_form("new-one", "New one");
+    for path in [
+        "/console/achievements/new".to_string(),
+        format!("/console/achievements/{id}"),
+        format!("/console/achievements/{id}/retire"),
+    ] {
+        let r = post_form(&app, &path, &form, Some(&admin.cookie), &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF field: {path}");
+        let wrong = format!("csrf=csrf_wrongwrongwrongwrongwrongwrongwrong&{form}");
+        assert_eq!(
+            post_form(&app, &path, &wrong, Some(&admin.cookie), &[]).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        let signed = format!("csrf={}&{form}", admin.csrf);
+        let r = post_form(&app, &path, &signed, Some(&admin.cookie), &[("sec-fetch-site", "cross-site")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "cross-site: {path}");
+        let r = post_form(&app, &path, &signed, None, &[]).await;
+        assert_eq!((r.status, location(&r)), (StatusCode::SEE_OTHER, "/console/sign-in"), "signed out: {path}");
+    }
+    assert_eq!(crate::api_support::achievements_of(&app, "college").await.len(), 1);
+    assert!(achievement(&app, "college", &key, &id).await.get("retiredAt").is_none());
+}
+
+#[tokio::test]
+async fn oversized_forms_are_refused_with_413() {
+    let app = app().await;
+    let (admin, _) = admin_of(&app, "college").await;
+    let big = format!("description={}", "a".repeat(credence::web::console::achievements::MAX_EDITOR_BYTES + 1));
+    let r = admin.post(&app, "/console/achievements/new", &big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text);
+    // The longest description and criteria the API takes, in French, fit.
+    let long = "é".repeat(8000);
+    let form = two_component_form("long", "Long")
+        .replace("description=Lift%2C+carry+and+store+safely.", &format!("description={}", urlencode(&long)))
+        .replace(
+            "criteria.narrative=Pass+the+exam+and+show+it+at+work.",
+            &format!("criteria.narrative={}", urlencode(&long)),
+        );
+    saved_id(&admin.post(&app, "/console/achievements/new", &form).await);
+}
