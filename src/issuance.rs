@@ -120,7 +120,7 @@ pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement)
     input.check(&mut v);
     match achievement.definition.rule.component(&input.component) {
         None => {
-            let known: Vec<&str> = achievement.definition.rule.all_of.iter().map(|c| c.component.as_str()).collect();
+            let known: Vec<&str> = achievement.definition.rule.components().map(|c| c.component.as_str()).collect();
             v.add(
                 "component",
                 format!(

@@ -432,8 +432,7 @@ impl AchievementInput {
 /// The results a credential reports when its definition lists none: one `Percent` per
 /// scored component, its minimum being the required value.
 pub fn derived_result_descriptions(rule: &AwardRule) -> Vec<ResultDescriptionInput> {
-    rule.all_of
-        .iter()
+    rule.components()
         .filter_map(|c| {
             let min = c.min_score?;
             Some(ResultDescriptionInput {

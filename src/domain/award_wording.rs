@@ -22,6 +22,11 @@ struct Words {
     employer: fn(&str) -> String,
     expert: fn(&str) -> String,
     without_waiting: &'static str,
+    and: &'static str,
+    one_of: &'static str,
+    at_least: fn(usize) -> String,
+    also: &'static str,
+    or: &'static str,
     nothing: &'static str,
 }
 
@@ -34,6 +39,11 @@ const EN: Words = Words {
     employer: |name| format!("an employer confirms {name}"),
     expert: |name| format!("an expert confirms {name}"),
     without_waiting: "(the badge is issued without waiting)",
+    and: " and ",
+    one_of: "one of these: ",
+    at_least: |n| format!("at least {n} of these: "),
+    also: "also, ",
+    or: "or ",
     nothing: "No requirement yet.",
 };
 
@@ -46,6 +56,11 @@ const FR: Words = Words {
     employer: |name| format!("un employeur confirme {name}"),
     expert: |name| format!("un·e expert·e confirme {name}"),
     without_waiting: "(le badge est délivré sans attendre)",
+    and: " et ",
+    one_of: "l’une de ces exigences\u{a0}: ",
+    at_least: |n| format!("au moins {n} de ces exigences\u{a0}: "),
+    also: "de plus, ",
+    or: "ou ",
     nothing: "Aucune exigence pour l’instant.",
 };
 
@@ -90,14 +105,33 @@ pub fn component_clauses(c: &ComponentRequirement, wording: Wording) -> Vec<Stri
     clauses
 }
 
-/// The whole rule as one sentence: every component's clauses, joined by semicolons,
-/// starting with a capital and ending with a full stop.
+/// The whole rule in sentences: one for the components that must all be met (their
+/// clauses joined by semicolons), then one per group ("Also, one of these: …; or …").
 pub fn describe_rule(rule: &AwardRule, wording: Wording) -> String {
-    let clauses: Vec<String> = rule.all_of.iter().flat_map(|c| component_clauses(c, wording)).collect();
-    if clauses.is_empty() {
-        return wording.words().nothing.to_string();
+    let w = wording.words();
+    let mut sentences = Vec::new();
+    let required: Vec<String> = rule.all_of.iter().flat_map(|c| component_clauses(c, wording)).collect();
+    if !required.is_empty() {
+        sentences.push(sentence(&required.join("; ")));
     }
-    sentence(&clauses.join("; "))
+    for group in &rule.groups {
+        let options: Vec<String> = group
+            .any_of
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let clauses = component_clauses(c, wording).join(w.and);
+                if i > 0 && group.required() == 1 { format!("{}{clauses}", w.or) } else { clauses }
+            })
+            .collect();
+        let lead = if group.required() == 1 { w.one_of.to_string() } else { (w.at_least)(group.required()) };
+        let also = if sentences.is_empty() { "" } else { w.also };
+        sentences.push(sentence(&format!("{also}{lead}{}", options.join("; "))));
+    }
+    if sentences.is_empty() {
+        return w.nothing.to_string();
+    }
+    sentences.join(" ")
 }
 
 /// `text` with its first letter in capitals and a full stop at its end.
@@ -159,5 +193,33 @@ mod tests {
              terminer Portfolio; un·e expert·e confirme Portfolio."
         );
         assert_eq!(describe_rule(&rule(serde_json::json!({"allOf": []})), Wording::English), "No requirement yet.");
+    }
+
+    #[test]
+    fn words_groups_after_what_is_required() {
+        let r = rule(serde_json::json!({
+            "allOf": [{"component": "orientation", "name": "Orientation", "completed": true}],
+            "groups": [
+                {"anyOf": [{"component": "exam", "name": "Exam", "minScore": 70},
+                           {"component": "portfolio", "name": "Portfolio", "completed": true, "requiresSignoff": "expert"}]},
+                {"atLeast": 2, "anyOf": [{"component": "a", "name": "A", "completed": true},
+                                         {"component": "b", "name": "B", "passed": true},
+                                         {"component": "c", "name": "C", "completed": true}]}
+            ]
+        }));
+        assert_eq!(
+            describe_rule(&r, Wording::English),
+            "Complete Orientation. Also, one of these: score at least 70% on Exam; or complete Portfolio and an \
+             expert confirms Portfolio. Also, at least 2 of these: complete A; pass B; complete C."
+        );
+        assert_eq!(
+            describe_rule(&r, Wording::French),
+            "Terminer Orientation. De plus, l’une de ces exigences\u{a0}: obtenir au moins 70\u{a0}% à Exam; ou terminer \
+             Portfolio et un·e expert·e confirme Portfolio. De plus, au moins 2 de ces exigences\u{a0}: terminer A; \
+             réussir B; terminer C."
+        );
+        let only =
+            rule(serde_json::json!({"groups": [{"anyOf": [{"component": "a", "name": "A", "completed": true}]}]}));
+        assert_eq!(describe_rule(&only, Wording::English), "One of these: complete A.");
     }
 }

@@ -335,3 +335,46 @@ async fn oversized_forms_are_refused_with_413() {
         );
     saved_id(&admin.post(&app, "/console/achievements/new", &form).await);
 }
+
+#[tokio::test]
+async fn a_rule_with_alternatives_is_built_in_the_form() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    let base = two_component_form("either", "Either way").replace("&action=save", "");
+    let r = admin.post(&app, "/console/achievements/new", &format!("{base}&action=add-group")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("name=\"rule.groups[0].atLeast\" value=\"1\""), "{}", r.text);
+    assert!(r.text.contains("name=\"rule.groups[0].anyOf[0].component\" value=\"\""), "{}", r.text);
+    let group = [
+        ("rule.groups[0].atLeast", "1"),
+        ("rule.groups[0].anyOf[0].component", "portfolio"),
+        ("rule.groups[0].anyOf[0].name", "Portfolio"),
+        ("rule.groups[0].anyOf[0].completed", "true"),
+        ("rule.groups[0].anyOf[1].component", "interview"),
+        ("rule.groups[0].anyOf[1].name", "Interview"),
+        ("rule.groups[0].anyOf[1].passed", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+    .collect::<Vec<_>>()
+    .join("&");
+    // At least 3 of 2 can never be met: said beside the field.
+    let three =
+        group.replace("atLeast%5D=1", "").replace("rule.groups%5B0%5D.atLeast=1", "rule.groups%5B0%5D.atLeast=3");
+    let r = admin.post(&app, "/console/achievements/new", &format!("{base}&{three}&action=save")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"f-rule-groups-0-atLeast-error\">must be from 1 to the number"), "{}", r.text);
+    let r = admin.post(&app, "/console/achievements/new", &format!("{base}&{group}&action=save")).await;
+    let id = saved_id(&r);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(
+        a["rule"]["groups"],
+        json!([{"anyOf": [
+            {"component": "portfolio", "name": "Portfolio", "completed": true},
+            {"component": "interview", "name": "Interview", "passed": true}
+        ]}])
+    );
+    let page = admin.get(&app, &format!("/console/achievements/{id}")).await;
+    assert!(page.text.contains("Also, one of these: complete Portfolio; or pass Interview."), "{}", page.text);
+    assert!(page.text.contains("name=\"rule.groups[0].anyOf[1].component\" value=\"interview\""), "{}", page.text);
+}

@@ -18,11 +18,13 @@ use axum::routing::{get, post};
 use super::{Can, Chrome, Section, Staff, field, see_other, with_form_cap};
 use crate::app::AppState;
 use crate::domain::achievement::{
-    ACHIEVEMENT_TYPES, Achievement, AchievementInput, AlignmentInput, CriteriaInput, DeliveryMode, ImageInput,
-    ResultDescriptionInput, Tier, derived_result_descriptions, format_number,
+    ACHIEVEMENT_TYPES, Achievement, AchievementDefinition, AchievementInput, AlignmentInput, CriteriaInput,
+    DeliveryMode, ImageInput, ResultDescriptionInput, Tier, derived_result_descriptions, format_number,
 };
 use crate::domain::audit::{Action, Change};
-use crate::domain::award_rule::{AwardRule, ComponentRequirement, MAX_COMPONENTS, SignoffKind};
+use crate::domain::award_rule::{
+    AwardRule, ComponentGroup, ComponentRequirement, MAX_COMPONENTS, MAX_GROUPS, SignoffKind,
+};
 use crate::domain::award_wording::{Wording, describe_rule};
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
@@ -90,6 +92,14 @@ pub struct Words {
     pub validity_hint: &'static str,
     pub rule: &'static str,
     pub rule_hint: &'static str,
+    pub required_part: &'static str,
+    pub group: &'static str,
+    pub group_hint: &'static str,
+    pub at_least: &'static str,
+    pub at_least_hint: &'static str,
+    pub add_group: &'static str,
+    pub add_to_group: &'static str,
+    pub remove_group: &'static str,
     pub component: &'static str,
     pub component_id: &'static str,
     pub component_id_hint: &'static str,
@@ -159,8 +169,16 @@ pub const EN: Words = Words {
     tags_hint: "One per line.",
     validity: "Validity period (optional)",
     validity_hint: "How long an issued credential stays valid, as an ISO 8601 duration, e.g. P3Y for three years.",
-    rule: "Award rule: every component below must be met",
+    rule: "Award rule",
     rule_hint: "Each component needs at least one requirement: a minimum score, completed, passed or a sign-off.",
+    required_part: "Every one of these components must be met",
+    group: "Alternatives",
+    group_hint: "Besides the components above, this many of the group's components must be met.",
+    at_least: "How many must be met",
+    at_least_hint: "1 means any one of them.",
+    add_group: "Add a group of alternatives",
+    add_to_group: "Add a component to alternatives",
+    remove_group: "Remove alternatives",
     component: "Component",
     component_id: "Component identifier",
     component_id_hint: "As results name it, e.g. final-exam.",
@@ -230,8 +248,16 @@ pub const FR: Words = Words {
     tags_hint: "Un par ligne.",
     validity: "Durée de validité (facultatif)",
     validity_hint: "Combien de temps un titre délivré reste valide, en durée ISO 8601, p. ex. P3Y pour trois ans.",
-    rule: "Règle d’attribution : chaque composante ci-dessous doit être satisfaite",
+    rule: "Règle d’attribution",
     rule_hint: "Chaque composante demande au moins une exigence : une note minimale, terminée, réussie ou une confirmation.",
+    required_part: "Chacune de ces composantes doit être satisfaite",
+    group: "Choix",
+    group_hint: "En plus des composantes ci-dessus, ce nombre de composantes du groupe doit être satisfait.",
+    at_least: "Combien doivent être satisfaites",
+    at_least_hint: "1 signifie n’importe laquelle.",
+    add_group: "Ajouter un groupe de choix",
+    add_to_group: "Ajouter une composante au choix",
+    remove_group: "Retirer le choix",
     component: "Composante",
     component_id: "Identifiant de la composante",
     component_id_hint: "Tel que les résultats le nomment, p. ex. examen-final.",
@@ -403,7 +429,87 @@ struct Draft {
     human_code: String,
     tags: String,
     validity_period: String,
+    /// The rows of `allOf`.
     components: Vec<ComponentDraft>,
+    groups: Vec<GroupDraft>,
+}
+
+/// A group of the rule as typed: how many of its rows must be met, and its rows.
+#[derive(Debug, Clone, Default)]
+struct GroupDraft {
+    at_least: String,
+    components: Vec<ComponentDraft>,
+}
+
+impl GroupDraft {
+    fn empty() -> Self {
+        GroupDraft { at_least: "1".into(), components: vec![ComponentDraft::empty()] }
+    }
+}
+
+/// Where a row of the rule sits: in `allOf` (`group` is `None`) or in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    group: Option<usize>,
+    row: usize,
+}
+
+impl Slot {
+    /// The row's field path: `rule.allOf[1]`, `rule.groups[0].anyOf[2]`.
+    fn path(self) -> String {
+        match self.group {
+            None => format!("rule.allOf[{}]", self.row),
+            Some(g) => format!("rule.groups[{g}].anyOf[{}]", self.row),
+        }
+    }
+}
+
+/// `[i]` at the start of `rest` with `i` below `limit`: `i` and what follows the bracket.
+fn index_then(rest: &str, limit: usize) -> Option<(usize, &str)> {
+    let (index, after) = rest.split_once(']')?;
+    let index: usize = index.parse().ok()?;
+    (index < limit).then_some((index, after))
+}
+
+/// The row and property (`""` for the row itself) a rule field path names:
+/// `rule.allOf[i].prop` or `rule.groups[j].anyOf[i].prop`, within the rule's bounds.
+fn rule_field(path: &str) -> Option<(Slot, &str)> {
+    let (group, rest) = match path.strip_prefix("rule.allOf[") {
+        Some(rest) => (None, rest),
+        None => {
+            let (g, after) = group_field(path)?;
+            (Some(g), after.strip_prefix(".anyOf[")?)
+        }
+    };
+    let (row, after) = index_then(rest, MAX_COMPONENTS)?;
+    let prop = if after.is_empty() { "" } else { after.strip_prefix('.')? };
+    Some((Slot { group, row }, prop))
+}
+
+/// The group a `rule.groups[j]…` path names, and the rest of the path.
+fn group_field(path: &str) -> Option<(usize, &str)> {
+    index_then(path.strip_prefix("rule.groups[")?, MAX_GROUPS)
+}
+
+/// Which form row each component of the input came from (blank rows are left out).
+#[derive(Debug, Default)]
+struct RowMap {
+    all_of: Vec<usize>,
+    groups: Vec<Vec<usize>>,
+}
+
+impl RowMap {
+    /// An input's field path as the form names it.
+    fn form_path(&self, path: &str) -> String {
+        let Some((slot, prop)) = rule_field(path) else { return path.to_string() };
+        let rows = match slot.group {
+            None => Some(&self.all_of),
+            Some(g) => self.groups.get(g),
+        };
+        let row = rows.and_then(|r| r.get(slot.row)).copied().unwrap_or(slot.row);
+        let base = Slot { row, ..slot }.path();
+        if prop.is_empty() { base } else { format!("{base}.{prop}") }
+    }
 }
 
 /// What the editor does not show yet and keeps as it is: the image, the alignments
@@ -482,12 +588,29 @@ fn choice<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// The row and property of a `rule.allOf[i].prop` field name, for a row the rule may have.
-fn component_field(name: &str) -> Option<(usize, &str)> {
-    let rest = name.strip_prefix("rule.allOf[")?;
-    let (index, prop) = rest.split_once("].")?;
-    let index: usize = index.parse().ok()?;
-    (index < MAX_COMPONENTS).then_some((index, prop))
+/// The requirements of the rows of `allOf` or of a group, blank rows left out; the
+/// index of each one's row goes to `from`.
+fn requirements(
+    group: Option<usize>,
+    rows: &[ComponentDraft],
+    w: &Words,
+    errors: &mut Vec<FieldError>,
+    from: &mut Vec<usize>,
+) -> Vec<ComponentRequirement> {
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+        out.push(row.requirement(&Slot { group, row: out.len() }.path(), w, errors));
+        from.push(i);
+    }
+    out
+}
+
+/// Group `g` of the draft, made (empty) if the form had none so far.
+fn group_at(groups: &mut Vec<GroupDraft>, g: usize) -> &mut GroupDraft {
+    if groups.len() <= g {
+        groups.resize_with(g + 1, GroupDraft::default);
+    }
+    &mut groups[g]
 }
 
 impl Draft {
@@ -524,20 +647,38 @@ impl Draft {
             tags: d.tags.join("\n"),
             validity_period: text(&d.validity_period),
             components: d.rule.all_of.iter().map(ComponentDraft::from_requirement).collect(),
+            groups: d
+                .rule
+                .groups
+                .iter()
+                .map(|g| GroupDraft {
+                    at_least: g.required().to_string(),
+                    components: g.any_of.iter().map(ComponentDraft::from_requirement).collect(),
+                })
+                .collect(),
         }
     }
 
-    /// The form's fields. Component rows are read for indexes below [`MAX_COMPONENTS`]
-    /// only, so a form cannot make this allocate more.
+    /// The form's fields. Rows are read for indexes below [`MAX_COMPONENTS`] and
+    /// groups below [`MAX_GROUPS`] only, so a form cannot make this allocate more.
     fn from_fields(fields: &[(String, String)]) -> Draft {
         let get = |name: &str| field(fields, name).to_string();
         let mut components: Vec<ComponentDraft> = Vec::new();
+        let mut groups: Vec<GroupDraft> = Vec::new();
         for (name, value) in fields {
-            let Some((index, prop)) = component_field(name) else { continue };
-            if components.len() <= index {
-                components.resize_with(index + 1, ComponentDraft::default);
+            if let Some((g, ".atLeast")) = group_field(name) {
+                group_at(&mut groups, g).at_least = value.clone();
+                continue;
             }
-            let row = &mut components[index];
+            let Some((slot, prop)) = rule_field(name) else { continue };
+            let rows = match slot.group {
+                None => &mut components,
+                Some(g) => &mut group_at(&mut groups, g).components,
+            };
+            if rows.len() <= slot.row {
+                rows.resize_with(slot.row + 1, ComponentDraft::default);
+            }
+            let row = &mut rows[slot.row];
             match prop {
                 "component" => row.component = value.clone(),
                 "name" => row.name = value.clone(),
@@ -567,23 +708,29 @@ impl Draft {
             tags: get("tags"),
             validity_period: get("validityPeriod"),
             components,
+            groups,
         }
     }
 
-    /// The rule the rows ask for, blank rows left out; the index of each of its
-    /// components among the rows; and what could not be read.
-    fn rule(&self, w: &Words, errors: &mut Vec<FieldError>) -> (AwardRule, Vec<usize>) {
-        let mut all_of = Vec::new();
-        let mut rows = Vec::new();
-        for (i, row) in self.components.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
-            all_of.push(row.requirement(&format!("rule.allOf[{}]", all_of.len()), w, errors));
-            rows.push(i);
+    /// The rule the rows ask for, blank rows left out; which row each of its
+    /// components came from; and what could not be read.
+    fn rule(&self, w: &Words, errors: &mut Vec<FieldError>) -> (AwardRule, RowMap) {
+        let mut map = RowMap::default();
+        let all_of = requirements(None, &self.components, w, errors, &mut map.all_of);
+        let mut groups = Vec::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            let mut from = Vec::new();
+            let any_of = requirements(Some(g), &group.components, w, errors, &mut from);
+            map.groups.push(from);
+            // One (any of them) is the default, written by leaving `atLeast` out.
+            let at_least = whole_number(&group.at_least, &format!("rule.groups[{g}].atLeast"), w, errors);
+            groups.push(ComponentGroup { at_least: at_least.filter(|n| *n != 1), any_of });
         }
-        (AwardRule { all_of }, rows)
+        (AwardRule { all_of, groups }, map)
     }
 
     /// The API's input this form stands for, and what in the form could not be read.
-    fn input(&self, kept: &Kept, w: &Words) -> (AchievementInput, Vec<usize>, Vec<FieldError>) {
+    fn input(&self, kept: &Kept, w: &Words) -> (AchievementInput, RowMap, Vec<FieldError>) {
         let mut errors = Vec::new();
         let (rule, rows) = self.rule(w, &mut errors);
         let tier = choice::<Tier>(&self.tier, "tier", w, &mut errors).unwrap_or(Tier::MicroCredential);
@@ -631,9 +778,14 @@ struct Choice {
     selected: bool,
 }
 
+/// One component's fieldset.
 struct Row {
-    index: usize,
+    /// The fieldset's id and the prefix of its fields' names.
+    id: String,
+    path: String,
     number: usize,
+    /// The value of its "remove" button.
+    remove: String,
     error: Option<String>,
     component: Input,
     name: Input,
@@ -646,6 +798,18 @@ struct Row {
     signoff_name: String,
     signoff_error: Option<String>,
     blocking: bool,
+}
+
+/// One group's fieldset.
+struct GroupView {
+    id: String,
+    number: usize,
+    at_least: Input,
+    error: Option<String>,
+    rows: Vec<Row>,
+    /// The values of its "add a component" and "remove the group" buttons.
+    add: String,
+    remove: String,
 }
 
 struct ErrorLine {
@@ -688,7 +852,9 @@ struct EditorPage<'a> {
     validity_period: Input,
     rule_error: Option<String>,
     rows: Vec<Row>,
+    groups: Vec<GroupView>,
     can_add: bool,
+    can_add_group: bool,
     preview: String,
     has_kept: bool,
     kept: Vec<String>,
@@ -744,27 +910,11 @@ struct Editor<'a> {
 }
 
 impl Editor<'_> {
-    /// The editor page for `draft`, with the errors `errors` names (by field path
-    /// of the input, whose component indexes `rows` maps to the form's rows).
-    fn page(&self, status: StatusCode, draft: &Draft, errors: Vec<FieldError>, rows: &[usize]) -> Response {
+    /// The editor page for `draft`, with the errors `errors` names (by the form's
+    /// field paths).
+    fn page(&self, status: StatusCode, draft: &Draft, errors: Vec<FieldError>) -> Response {
         let staff = self.staff;
         let w = staff.page.pick(&EN, &FR);
-        // An input component index becomes the form row it came from.
-        let errors: Vec<FieldError> = errors
-            .into_iter()
-            .map(|e| match component_field(&e.field).or_else(|| whole_component(&e.field)) {
-                Some((i, prop)) => {
-                    let row = rows.get(i).copied().unwrap_or(i);
-                    let path = if prop.is_empty() {
-                        format!("rule.allOf[{row}]")
-                    } else {
-                        format!("rule.allOf[{row}].{prop}")
-                    };
-                    FieldError::new(path, e.reason)
-                }
-                None => e,
-            })
-            .collect();
         let found = Errors(errors);
         let input = |name: &str, value: &str| Input {
             name: name.to_string(),
@@ -772,31 +922,55 @@ impl Editor<'_> {
             value: value.to_string(),
             error: found.take(name),
         };
-        let rows: Vec<Row> = draft
-            .components
+        let row = |slot: Slot, c: &ComponentDraft| {
+            let p = slot.path();
+            Row {
+                id: dom_id(&p),
+                number: slot.row + 1,
+                remove: match slot.group {
+                    None => format!("remove-{}", slot.row),
+                    Some(g) => format!("remove-in-{g}-{}", slot.row),
+                },
+                error: found.0.iter().find(|e| e.field == p).map(|e| e.reason.clone()),
+                component: input(&format!("{p}.component"), &c.component),
+                name: input(&format!("{p}.name"), &c.name),
+                min_score: input(&format!("{p}.minScore"), &c.min_score),
+                max_attempts: input(&format!("{p}.maxAttempts"), &c.max_attempts),
+                completed: c.completed,
+                passed: c.passed,
+                signoff: choices(
+                    &["", "employer", "expert"],
+                    &[w.signoff_none, w.signoff_employer, w.signoff_expert],
+                    &c.signoff,
+                ),
+                signoff_id: dom_id(&format!("{p}.requiresSignoff")),
+                signoff_name: format!("{p}.requiresSignoff"),
+                signoff_error: found.take(&format!("{p}.requiresSignoff")),
+                blocking: c.blocking,
+                path: p,
+            }
+        };
+        let rows: Vec<Row> =
+            draft.components.iter().enumerate().map(|(i, c)| row(Slot { group: None, row: i }, c)).collect();
+        let groups: Vec<GroupView> = draft
+            .groups
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                let p = format!("rule.allOf[{i}]");
-                Row {
-                    index: i,
-                    number: i + 1,
-                    error: found.0.iter().find(|e| e.field == p).map(|e| e.reason.clone()),
-                    component: input(&format!("{p}.component"), &c.component),
-                    name: input(&format!("{p}.name"), &c.name),
-                    min_score: input(&format!("{p}.minScore"), &c.min_score),
-                    max_attempts: input(&format!("{p}.maxAttempts"), &c.max_attempts),
-                    completed: c.completed,
-                    passed: c.passed,
-                    signoff: choices(
-                        &["", "employer", "expert"],
-                        &[w.signoff_none, w.signoff_employer, w.signoff_expert],
-                        &c.signoff,
-                    ),
-                    signoff_id: dom_id(&format!("{p}.requiresSignoff")),
-                    signoff_name: format!("{p}.requiresSignoff"),
-                    signoff_error: found.take(&format!("{p}.requiresSignoff")),
-                    blocking: c.blocking,
+            .map(|(g, group)| {
+                let p = format!("rule.groups[{g}]");
+                GroupView {
+                    id: dom_id(&p),
+                    number: g + 1,
+                    at_least: input(&format!("{p}.atLeast"), &group.at_least),
+                    error: found.take(&format!("{p}.anyOf")),
+                    rows: group
+                        .components
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| row(Slot { group: Some(g), row: i }, c))
+                        .collect(),
+                    add: format!("add-in-{g}"),
+                    remove: format!("remove-group-{g}"),
                 }
             })
             .collect();
@@ -859,9 +1033,11 @@ impl Editor<'_> {
             human_code: input("humanCode", &draft.human_code),
             tags: input("tags", &draft.tags),
             validity_period: input("validityPeriod", &draft.validity_period),
-            rule_error: found.0.iter().find(|e| e.field == "rule.allOf" || e.field == "rule").map(|e| e.reason.clone()),
-            can_add: draft.components.len() < MAX_COMPONENTS,
+            rule_error: found.take("rule.allOf").or_else(|| found.take("rule")).or_else(|| found.take("rule.groups")),
+            can_add: draft.component_count() < MAX_COMPONENTS,
+            can_add_group: draft.groups.len() < MAX_GROUPS && draft.component_count() < MAX_COMPONENTS,
             rows,
+            groups,
             preview,
             has_kept: !self.kept.is_empty(),
             kept,
@@ -870,56 +1046,88 @@ impl Editor<'_> {
     }
 }
 
-/// `rule.allOf[i]` itself (a reason about the whole component): its index and no property.
-fn whole_component(path: &str) -> Option<(usize, &'static str)> {
-    let index: usize = path.strip_prefix("rule.allOf[")?.strip_suffix(']')?.parse().ok()?;
-    (index < MAX_COMPONENTS).then_some((index, ""))
-}
-
 /// The form field an error path is shown beside (the summary links to it).
 fn anchor(path: &str) -> String {
     if path.starts_with("tags") {
         return "tags".into();
     }
-    if path == "rule" || path == "rule.allOf" {
+    if path == "rule" || path == "rule.allOf" || path == "rule.groups" {
         return "rule".into();
     }
-    path.to_string()
+    // A reason about a group's components is shown on the group.
+    path.strip_suffix(".anyOf").unwrap_or(path).to_string()
 }
 
 // ---------------------------------------------------------------- the handlers
 
-/// What the editor's buttons ask for.
+/// What the editor's buttons ask for: a row added to `allOf` (`None`) or to a group,
+/// a row removed, a group added or removed, or a save.
 enum Step {
     Save,
-    Add,
-    Remove(usize),
+    Add(Option<usize>),
+    Remove(Option<usize>, usize),
+    AddGroup,
+    RemoveGroup(usize),
     /// A button this form does not have: the form is shown again as it is.
     Unknown,
 }
 
 fn step(fields: &[(String, String)]) -> Step {
-    match field(fields, "action") {
-        "" | "save" => Step::Save,
-        "add" => Step::Add,
-        other => match other.strip_prefix("remove-").and_then(|i| i.parse().ok()) {
-            Some(i) => Step::Remove(i),
-            None => Step::Unknown,
-        },
-    }
+    let action = field(fields, "action");
+    let number = |s: &str| s.parse::<usize>().ok();
+    let pair = |s: &str| s.split_once('-').and_then(|(a, b)| Some((number(a)?, number(b)?)));
+    let parsed = match action {
+        "" | "save" => Some(Step::Save),
+        "add" => Some(Step::Add(None)),
+        "add-group" => Some(Step::AddGroup),
+        _ => None,
+    };
+    parsed
+        .or_else(|| action.strip_prefix("add-in-").and_then(number).map(|g| Step::Add(Some(g))))
+        .or_else(|| action.strip_prefix("remove-group-").and_then(number).map(Step::RemoveGroup))
+        .or_else(|| action.strip_prefix("remove-in-").and_then(pair).map(|(g, i)| Step::Remove(Some(g), i)))
+        .or_else(|| action.strip_prefix("remove-").and_then(number).map(|i| Step::Remove(None, i)))
+        .unwrap_or(Step::Unknown)
 }
 
-/// Applies an "add" or "remove" step to the draft; false for "save".
-fn rearranged(draft: &mut Draft, step: &Step) -> bool {
-    match *step {
-        Step::Save => return false,
-        Step::Add if draft.components.len() < MAX_COMPONENTS => draft.components.push(ComponentDraft::empty()),
-        Step::Remove(i) if i < draft.components.len() => {
-            draft.components.remove(i);
-        }
-        Step::Add | Step::Remove(_) | Step::Unknown => {}
+impl Draft {
+    /// Rows in `allOf` and every group.
+    fn component_count(&self) -> usize {
+        self.components.len() + self.groups.iter().map(|g| g.components.len()).sum::<usize>()
     }
-    true
+
+    /// The rows of `allOf` (`None`) or of group `g`, if it exists.
+    fn rows_mut(&mut self, group: Option<usize>) -> Option<&mut Vec<ComponentDraft>> {
+        match group {
+            None => Some(&mut self.components),
+            Some(g) => self.groups.get_mut(g).map(|g| &mut g.components),
+        }
+    }
+
+    /// Applies an "add" or "remove" step; false for "save". Adding stops at the
+    /// rule's bounds; removing what is not there changes nothing.
+    fn rearrange(&mut self, step: &Step) -> bool {
+        let room = self.component_count() < MAX_COMPONENTS;
+        match *step {
+            Step::Save => return false,
+            Step::Add(group) => {
+                if let Some(rows) = self.rows_mut(group).filter(|_| room) {
+                    rows.push(ComponentDraft::empty());
+                }
+            }
+            Step::Remove(group, i) => {
+                if let Some(rows) = self.rows_mut(group).filter(|rows| i < rows.len()) {
+                    rows.remove(i);
+                }
+            }
+            Step::AddGroup if room && self.groups.len() < MAX_GROUPS => self.groups.push(GroupDraft::empty()),
+            Step::RemoveGroup(g) if g < self.groups.len() => {
+                self.groups.remove(g);
+            }
+            Step::AddGroup | Step::RemoveGroup(_) | Step::Unknown => {}
+        }
+        true
+    }
 }
 
 /// The staff member's organization's achievement `id`, or the 404 page.
@@ -940,6 +1148,32 @@ fn field_errors(e: AppError) -> Result<Vec<FieldError>, Box<Response>> {
     }
 }
 
+/// What a post of the editor comes to: the form shown again (after an "add" or
+/// "remove", or with its errors: 422), or the definition to store.
+async fn posted_definition(
+    state: &AppState,
+    editor: &Editor<'_>,
+    fields: &[(String, String)],
+    slug: Option<&str>,
+) -> Result<AchievementDefinition, Box<Response>> {
+    let mut draft = Draft::from_fields(fields);
+    if let Some(slug) = slug {
+        // The identifier cannot change: the stored one counts.
+        draft.slug = slug.to_string();
+    }
+    if draft.rearrange(&step(fields)) {
+        return Err(Box::new(editor.page(StatusCode::OK, &draft, Vec::new())));
+    }
+    let (input, rows, mut errors) = draft.input(editor.kept, editor.staff.page.pick(&EN, &FR));
+    match state.store.resolve_achievement(input).await {
+        Ok(def) if errors.is_empty() => return Ok(def),
+        Ok(_) => {}
+        Err(e) => errors.extend(field_errors(e)?),
+    }
+    let errors = errors.into_iter().map(|e| FieldError::new(rows.form_path(&e.field), e.reason)).collect();
+    Err(Box::new(editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors)))
+}
+
 /// `GET /console/achievements/new`: issuer-admins.
 async fn new_form(State(state): State<AppState>, staff: Staff) -> Response {
     if let Err(r) = staff.require(Can::Manage) {
@@ -950,13 +1184,11 @@ async fn new_form(State(state): State<AppState>, staff: Staff) -> Response {
         StatusCode::OK,
         &Draft::new(),
         Vec::new(),
-        &[],
     )
 }
 
 /// `POST /console/achievements/new`: issuer-admins. Saves (then on to the new
-/// micro-credential's page), or shows the form again (one row more or less, or with
-/// its errors: 422).
+/// micro-credential's page), or shows the form again.
 async fn create(State(state): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = staff.require(Can::Manage) {
         return *r;
@@ -967,28 +1199,17 @@ async fn create(State(state): State<AppState>, staff: Staff, headers: HeaderMap,
     };
     let kept = Kept::default();
     let editor = Editor { staff: &staff, public_url: &state.store.public_url, current: None, kept: &kept };
-    let mut draft = Draft::from_fields(&fields);
-    if rearranged(&mut draft, &step(&fields)) {
-        return editor.page(StatusCode::OK, &draft, Vec::new(), &[]);
-    }
-    let w = staff.page.pick(&EN, &FR);
-    let (input, rows, mut errors) = draft.input(&kept, w);
-    let resolved = state.store.resolve_achievement(input).await;
-    let def = match resolved {
-        Ok(def) if errors.is_empty() => def,
-        Ok(_) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
-        Err(e) => match field_errors(e) {
-            Ok(more) => {
-                errors.extend(more);
-                return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows);
-            }
-            Err(r) => return *r,
-        },
+    let def = match posted_definition(&state, &editor, &fields, None).await {
+        Ok(def) => def,
+        Err(r) => return *r,
     };
     let created = match state.store.create_achievement(&staff.organization.id, &def).await {
         Ok(a) => a,
         Err(e) => match field_errors(e) {
-            Ok(errors) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
+            Ok(errors) => {
+                let draft = Draft::from_fields(&fields);
+                return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors);
+            }
             Err(r) => return *r,
         },
     };
@@ -1017,7 +1238,6 @@ async fn edit_form(State(state): State<AppState>, staff: Staff, Path(id): Path<S
         StatusCode::OK,
         &Draft::of(&current),
         Vec::new(),
-        &[],
     )
 }
 
@@ -1047,24 +1267,9 @@ async fn update(
     }
     let kept = Kept::of(&current);
     let editor = Editor { staff: &staff, public_url: &state.store.public_url, current: Some(&current), kept: &kept };
-    let mut draft = Draft::from_fields(&fields);
-    // The identifier cannot change: the form shows it, the stored one counts.
-    draft.slug = current.definition.slug.clone();
-    if rearranged(&mut draft, &step(&fields)) {
-        return editor.page(StatusCode::OK, &draft, Vec::new(), &[]);
-    }
-    let w = staff.page.pick(&EN, &FR);
-    let (input, rows, mut errors) = draft.input(&kept, w);
-    let def = match state.store.resolve_achievement(input).await {
-        Ok(def) if errors.is_empty() => def,
-        Ok(_) => return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows),
-        Err(e) => match field_errors(e) {
-            Ok(more) => {
-                errors.extend(more);
-                return editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors, &rows);
-            }
-            Err(r) => return *r,
-        },
+    let def = match posted_definition(&state, &editor, &fields, Some(&current.definition.slug)).await {
+        Ok(def) => def,
+        Err(r) => return *r,
     };
     let (updated, outcome) = match state.store.update_achievement(&current, &def).await {
         Ok(done) => done,
@@ -1149,7 +1354,7 @@ mod tests {
         let mut errors = Vec::new();
         let (rule, rows) = draft.rule(&EN, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(rows, vec![1]);
+        assert_eq!(rows.all_of, vec![1]);
         assert_eq!(rule.all_of[0].component, "exam");
         assert_eq!(rule.all_of[0].min_score, Some(70.5));
         assert_eq!(rule.all_of[0].signoff_blocking, None, "no sign-off, nothing to wait for");
@@ -1184,6 +1389,55 @@ mod tests {
         let mut errors = Vec::new();
         assert_eq!(ComponentDraft::from_requirement(&c).requirement("p", &EN, &mut errors), c);
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn groups_are_read_and_their_errors_find_their_rows() {
+        let draft = Draft::from_fields(&fields(&[
+            ("rule.allOf[0].component", "orientation"),
+            ("rule.allOf[0].completed", "true"),
+            ("rule.groups[1].atLeast", "2"),
+            ("rule.groups[1].anyOf[0].component", ""),
+            ("rule.groups[1].anyOf[1].component", "a"),
+            ("rule.groups[1].anyOf[2].component", "b"),
+            ("rule.groups[0].atLeast", "1"),
+            ("rule.groups[0].anyOf[0].component", "c"),
+            ("rule.groups[10].atLeast", "1"),
+            ("rule.groups[0].anyOf[50].component", "beyond"),
+        ]));
+        assert_eq!(draft.groups.len(), 2, "groups at or beyond the limit are not read");
+        assert_eq!(draft.groups[0].components.len(), 1);
+        let mut errors = Vec::new();
+        let (rule, rows) = draft.rule(&EN, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rule.groups[0].at_least, None, "one is any of them");
+        assert_eq!(rule.groups[1].at_least, Some(2));
+        assert_eq!(rule.groups[1].any_of.iter().map(|c| c.component.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(rows.form_path("rule.groups[1].anyOf[0].component"), "rule.groups[1].anyOf[1].component");
+        assert_eq!(rows.form_path("rule.groups[1].anyOf[1]"), "rule.groups[1].anyOf[2]");
+        assert_eq!(rows.form_path("rule.groups[1].atLeast"), "rule.groups[1].atLeast");
+        assert_eq!(rows.form_path("name"), "name");
+    }
+
+    #[test]
+    fn the_buttons_add_and_remove_rows_and_groups_within_bounds() {
+        let mut draft = Draft::new();
+        let press = |draft: &mut Draft, action: &str| draft.rearrange(&step(&fields(&[("action", action)])));
+        assert!(!press(&mut draft, "save"));
+        assert!(press(&mut draft, "add-group") && draft.groups.len() == 1);
+        assert!(press(&mut draft, "add-in-0") && draft.groups[0].components.len() == 2);
+        assert!(press(&mut draft, "remove-in-0-1") && draft.groups[0].components.len() == 1);
+        assert!(press(&mut draft, "add-in-7") && draft.component_count() == 2, "no group 7: nothing");
+        assert!(press(&mut draft, "remove-in-0-9") && draft.component_count() == 2);
+        assert!(press(&mut draft, "remove-group-0") && draft.groups.is_empty());
+        assert!(press(&mut draft, "remove-0") && draft.components.is_empty());
+        assert!(press(&mut draft, "remove-99999999999999999999999") && press(&mut draft, "launch"));
+        for _ in 0..MAX_COMPONENTS + 5 {
+            press(&mut draft, "add");
+        }
+        assert_eq!(draft.component_count(), MAX_COMPONENTS);
+        press(&mut draft, "add-group");
+        assert!(draft.groups.is_empty(), "no room for a group's first component");
     }
 
     #[test]
