@@ -612,6 +612,7 @@ async function run(server, browser) {
         await audit(p, `console micro-credential saved ${lang}`);
         equal(await text(p, 'aside.preview p'), wanted[lang], 'what it takes to earn it');
         await shot(p, `console-achievement-${lang}`);
+        await visit(p, `${p.url()}/alignments?q=read`, `console competency alignments ${lang}`);
         await visit(p, `${base}/console/achievements`, `console micro-credentials list ${lang}`);
         expect((await text(p, 'main table')).includes(`Safe lifting (${lang})`), 'listed');
         const narrow = await own.newPage();

@@ -378,3 +378,76 @@ async fn a_rule_with_alternatives_is_built_in_the_form() {
     assert!(page.text.contains("Also, one of these: complete Portfolio; or pass Interview."), "{}", page.text);
     assert!(page.text.contains("name=\"rule.groups[0].anyOf[1].component\" value=\"interview\""), "{}", page.text);
 }
+
+#[tokio::test]
+async fn competencies_are_searched_added_and_removed_without_javascript() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    crate::api_support::create_framework(&app, &key, &crate::api_support::framework_body("supervision")).await;
+    // Another organization's framework is not offered.
+    let other_key = app.org_with_key("other").await;
+    let mut theirs = crate::api_support::framework_body("their-skills");
+    theirs["domains"][0]["competencies"][1]["name"] = json!("Persuasion of theirs");
+    crate::api_support::create_framework(&app, &other_key, &theirs).await;
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    let path = format!("/console/achievements/{id}/alignments");
+
+    let found = admin.get(&app, &format!("{path}?q=persua")).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(found.text.contains("<strong>Persuasion</strong> (<code>COM-2</code>)"), "{}", found.text);
+    assert!(!found.text.contains("Persuasion of theirs"), "not another organization's framework");
+    let long = admin.get(&app, &format!("{path}?q={}", "x".repeat(5000))).await;
+    assert_eq!(long.status, StatusCode::OK);
+
+    let add = "action=add-competency&framework=supervision&competency=COM-2&version=1&q=persua";
+    let r = admin.post(&app, &path, add).await;
+    assert_eq!((r.status, location(&r)), (StatusCode::SEE_OTHER, path.as_str()), "{}", r.text);
+    let r = admin.post(&app, &path, "action=add-noc&noc2021=92012&nocTitle=Supervisors%2C+food+processing").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["alignments"][0]["targetCode"], "COM-2", "{a}");
+    assert_eq!(a["alignments"][0]["framework"]["slug"], "supervision");
+    assert_eq!(a["alignments"][1]["targetCode"], "92012");
+    assert_eq!(a["version"], 1, "nothing issued: edited in place");
+
+    // Codes and titles are checked; the page says why, and keeps what was typed.
+    let r = admin.post(&app, &path, "action=add-noc&noc2021=123&nocTitle=").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("alignments[2].noc2021: must be a five-digit"), "{}", r.text);
+    assert!(r.text.contains("value=\"123\""), "{}", r.text);
+    let r = admin.post(&app, &path, "action=add-competency&framework=no-such&competency=COM-1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a framework is checked: {}", r.text);
+    let r = admin.post(&app, &path, "action=add-competency&framework=supervision&competency=NOPE").await;
+    assert!(r.text.contains("has no competency &#39;NOPE&#39;"), "a competency is checked: {}", r.text);
+    let r = admin.post(&app, &path, "action=add-esco&esco=https%3A%2F%2Fexample.org%2Fx&escoTitle=X").await;
+    assert!(r.text.contains("must be an ESCO URI"), "{}", r.text);
+
+    // Removed by its button; an index that is not there changes nothing.
+    let r = admin.post(&app, &path, "action=remove-0").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.post(&app, &path, "action=remove-99").await.status, StatusCode::SEE_OTHER);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["alignments"].as_array().map(Vec::len), Some(1), "{a}");
+    assert_eq!(a["alignments"][0]["targetCode"], "92012");
+    // The editor keeps the alignments when it saves the rest.
+    let page = admin.get(&app, &path).await;
+    assert!(page.text.contains("Supervisors, food processing"), "{}", page.text);
+
+    // Viewers read and search, change nothing; other organizations see 404; CSRF is needed.
+    let viewer = Console::signed_in(&app, "college", &key, "viewer@college.ca", "viewer").await;
+    let seen = viewer.get(&app, &format!("{path}?q=persua")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.text.contains("value=\"add-competency\""), "{}", seen.text);
+    assert_eq!(viewer.post(&app, &path, add).await.status, StatusCode::FORBIDDEN);
+    let stranger = Console::signed_in(&app, "other", &other_key, "admin@other.ca", "issuer-admin").await;
+    assert_eq!(stranger.get(&app, &path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.post(&app, &path, add).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(post_form(&app, &path, add, Some(&admin.cookie), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(achievement(&app, "college", &key, &id).await["alignments"].as_array().map(Vec::len), Some(1));
+}

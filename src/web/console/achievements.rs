@@ -43,7 +43,11 @@ pub fn routes() -> Router<AppState> {
             .route("/console/achievements", get(list))
             .route("/console/achievements/new", get(new_form).post(create))
             .route("/console/achievements/{id}", get(edit_form).post(update))
-            .route("/console/achievements/{id}/retire", post(retire)),
+            .route("/console/achievements/{id}/retire", post(retire))
+            .route(
+                "/console/achievements/{id}/alignments",
+                get(super::alignments::alignments).post(super::alignments::change_alignments),
+            ),
         MAX_EDITOR_BYTES,
     )
 }
@@ -127,6 +131,7 @@ pub struct Words {
     pub not_a_choice: &'static str,
     pub kept: &'static str,
     pub back: &'static str,
+    pub alignments: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -206,6 +211,7 @@ pub const EN: Words = Words {
     not_a_choice: "must be one of the choices offered",
     kept: "Kept as defined through the API",
     back: "All micro-credentials",
+    alignments: "Competency alignments",
 };
 
 pub const FR: Words = Words {
@@ -285,6 +291,7 @@ pub const FR: Words = Words {
     not_a_choice: "doit être l’un des choix offerts",
     kept: "Conservé tel que défini par l’API",
     back: "Toutes les microcertifications",
+    alignments: "Arrimage aux compétences",
 };
 
 const TIERS: [&str; 3] = ["badge", "micro-credential", "certificate"];
@@ -413,7 +420,7 @@ impl ComponentDraft {
 
 /// The editor's form, as typed: what is shown again when it comes back.
 #[derive(Debug, Clone, Default)]
-struct Draft {
+pub(super) struct Draft {
     slug: String,
     name: String,
     description: String,
@@ -493,7 +500,7 @@ fn group_field(path: &str) -> Option<(usize, &str)> {
 
 /// Which form row each component of the input came from (blank rows are left out).
 #[derive(Debug, Default)]
-struct RowMap {
+pub(super) struct RowMap {
     all_of: Vec<usize>,
     groups: Vec<Vec<usize>>,
 }
@@ -515,14 +522,14 @@ impl RowMap {
 /// What the editor does not show yet and keeps as it is: the image, the alignments
 /// and result descriptions given explicitly through the API.
 #[derive(Debug, Clone, Default)]
-struct Kept {
+pub(super) struct Kept {
     image: Option<ImageInput>,
-    alignments: Vec<AlignmentInput>,
+    pub(super) alignments: Vec<AlignmentInput>,
     result_descriptions: Vec<ResultDescriptionInput>,
 }
 
 impl Kept {
-    fn of(a: &Achievement) -> Kept {
+    pub(super) fn of(a: &Achievement) -> Kept {
         let d = &a.definition;
         // Result descriptions equal to those the rule gives are derived again from the new rule.
         let explicit = d.result_descriptions != derived_result_descriptions(&d.rule);
@@ -624,7 +631,7 @@ impl Draft {
         }
     }
 
-    fn of(a: &Achievement) -> Draft {
+    pub(super) fn of(a: &Achievement) -> Draft {
         let d = &a.definition;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let vocabulary = |v: serde_json::Result<serde_json::Value>| {
@@ -730,7 +737,7 @@ impl Draft {
     }
 
     /// The API's input this form stands for, and what in the form could not be read.
-    fn input(&self, kept: &Kept, w: &Words) -> (AchievementInput, RowMap, Vec<FieldError>) {
+    pub(super) fn input(&self, kept: &Kept, w: &Words) -> (AchievementInput, RowMap, Vec<FieldError>) {
         let mut errors = Vec::new();
         let (rule, rows) = self.rule(w, &mut errors);
         let tier = choice::<Tier>(&self.tier, "tier", w, &mut errors).unwrap_or(Tier::MicroCredential);
@@ -1131,7 +1138,7 @@ impl Draft {
 }
 
 /// The staff member's organization's achievement `id`, or the 404 page.
-async fn own_achievement(state: &AppState, staff: &Staff, id: &str) -> Result<Achievement, Box<Response>> {
+pub(super) async fn own_achievement(state: &AppState, staff: &Staff, id: &str) -> Result<Achievement, Box<Response>> {
     match state.store.organization_achievement(&staff.organization.id, id).await {
         Ok(Some(a)) => Ok(a),
         Ok(None) => Err(Box::new(private(not_found(&staff.page)))),
@@ -1140,7 +1147,7 @@ async fn own_achievement(state: &AppState, staff: &Staff, id: &str) -> Result<Ac
 }
 
 /// The field errors of a refused input; any other error as its answer.
-fn field_errors(e: AppError) -> Result<Vec<FieldError>, Box<Response>> {
+pub(super) fn field_errors(e: AppError) -> Result<Vec<FieldError>, Box<Response>> {
     match e {
         AppError::Validation(errors) => Ok(errors),
         AppError::Conflict { field, reason } => Ok(vec![FieldError::new(field, reason)]),
@@ -1271,10 +1278,22 @@ async fn update(
         Ok(def) => def,
         Err(r) => return *r,
     };
-    let (updated, outcome) = match state.store.update_achievement(&current, &def).await {
-        Ok(done) => done,
-        Err(e) => return e.into_response(),
-    };
+    match save_edit(&state, &staff, &current, &def).await {
+        Ok(updated) => see_other(&format!("/console/achievements/{}", updated.id)),
+        Err(r) => *r,
+    }
+}
+
+/// Stores an edit of `current` as the API's edit does (in place while nothing was
+/// issued against the version, otherwise a new version) and records it.
+pub(super) async fn save_edit(
+    state: &AppState,
+    staff: &Staff,
+    current: &Achievement,
+    def: &AchievementDefinition,
+) -> Result<Achievement, Box<Response>> {
+    let (updated, outcome) =
+        state.store.update_achievement(current, def).await.map_err(|e| Box::new(e.into_response()))?;
     let how = match outcome {
         AchievementUpdate::NewVersion => "as a new version",
         AchievementUpdate::EditedInPlace => "in place",
@@ -1287,10 +1306,8 @@ async fn update(
         subject_id: &updated.id,
         summary: format!("Edited the micro-credential {} {how} (version {})", updated.definition.name, updated.version),
     };
-    if let Err(e) = state.store.record_change(&change).await {
-        return e.into_response();
-    }
-    see_other(&format!("/console/achievements/{}", updated.id))
+    state.store.record_change(&change).await.map_err(|e| Box::new(e.into_response()))?;
+    Ok(updated)
 }
 
 /// `POST /console/achievements/{id}/retire`: issuer-admins.

@@ -22,6 +22,7 @@
 //! referrer, not indexed.
 
 pub mod achievements;
+pub mod alignments;
 pub mod door;
 pub mod home;
 
