@@ -451,3 +451,98 @@ async fn competencies_are_searched_added_and_removed_without_javascript() {
     assert_eq!(post_form(&app, &path, add, Some(&admin.cookie), &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(achievement(&app, "college", &key, &id).await["alignments"].as_array().map(Vec::len), Some(1));
 }
+
+/// Posts the artwork form (multipart) with the session cookie.
+async fn post_artwork(
+    app: &TestApp,
+    console: &Console,
+    path: &str,
+    csrf: &str,
+    action: &str,
+    file: &[u8],
+) -> crate::common::Response {
+    use axum::body::Body;
+    use axum::http::{Method, Request, header};
+    let boundary = "credence-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [("csrf", csrf.as_bytes()), ("action", action.as_bytes())] {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend(value);
+        body.extend(b"\r\n");
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"art\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, format!("{}={}", crate::console_support::COOKIE, console.cookie))
+        .body(Body::from(body))
+        .unwrap();
+    app.send_request(request).await
+}
+
+#[tokio::test]
+async fn artwork_is_uploaded_cleaned_previewed_and_replaced_by_the_generated_design() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    let path = format!("/console/achievements/{id}/artwork");
+    let page = admin.get(&app, &format!("/console/achievements/{id}")).await;
+    assert!(
+        page.text.contains("class=\"artwork-preview\" src=\"data:image/svg+xml;base64,"),
+        "the generated design: {}",
+        page.text
+    );
+
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10" fill="red"/></svg>"#;
+    let r = post_artwork(&app, &admin, &path, &admin.csrf, "upload", svg).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let image = achievement(&app, "college", &key, &id).await["image"]["url"].as_str().unwrap().to_string();
+    let stored = image.strip_prefix("data:image/svg+xml;base64,").expect("an SVG data URI");
+    let stored =
+        String::from_utf8(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, stored).unwrap()).unwrap();
+    assert!(!stored.contains("script"), "{stored}");
+    let r = post_artwork(&app, &admin, &path, &admin.csrf, "upload", &crate::common::tiny_png()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let image = achievement(&app, "college", &key, &id).await["image"]["url"].as_str().unwrap().to_string();
+    assert!(image.starts_with("data:image/png;base64,"), "{image}");
+
+    // Junk is refused beside the file field; nothing changes.
+    let r = post_artwork(&app, &admin, &path, &admin.csrf, "upload", b"not an image").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"f-image-error\""), "{}", r.text);
+    assert_eq!(achievement(&app, "college", &key, &id).await["image"]["url"], image);
+    // Too large: 413, on this route's own cap.
+    let big = vec![b'a'; credence::web::console::artwork::MAX_ARTWORK_BYTES + 1];
+    assert_eq!(
+        post_artwork(&app, &admin, &path, &admin.csrf, "upload", &big).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    // CSRF, roles, other organizations.
+    assert_eq!(post_artwork(&app, &admin, &path, "csrf_wrong", "generated", b"").await.status, StatusCode::FORBIDDEN);
+    let viewer = Console::signed_in(&app, "college", &key, "viewer@college.ca", "viewer").await;
+    assert_eq!(post_artwork(&app, &viewer, &path, &viewer.csrf, "generated", b"").await.status, StatusCode::FORBIDDEN);
+    let other_key = app.org_with_key("other").await;
+    let stranger = Console::signed_in(&app, "other", &other_key, "admin@other.ca", "issuer-admin").await;
+    assert_eq!(
+        post_artwork(&app, &stranger, &path, &stranger.csrf, "generated", b"").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(achievement(&app, "college", &key, &id).await["image"]["url"], image);
+
+    // Back to the generated design.
+    let r = post_artwork(&app, &admin, &path, &admin.csrf, "generated", b"").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(achievement(&app, "college", &key, &id).await.get("image").is_none());
+}

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             ),
         MAX_EDITOR_BYTES,
     )
+    .merge(super::artwork::routes())
 }
 
 /// The words of the micro-credential pages.
@@ -132,6 +133,14 @@ pub struct Words {
     pub kept: &'static str,
     pub back: &'static str,
     pub alignments: &'static str,
+    pub artwork: &'static str,
+    pub artwork_alt: &'static str,
+    pub artwork_supplied: &'static str,
+    pub artwork_generated: &'static str,
+    pub upload_label: &'static str,
+    pub upload_hint: &'static str,
+    pub upload: &'static str,
+    pub use_generated: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -212,6 +221,14 @@ pub const EN: Words = Words {
     kept: "Kept as defined through the API",
     back: "All micro-credentials",
     alignments: "Competency alignments",
+    artwork: "Artwork",
+    artwork_alt: "The badge's artwork",
+    artwork_supplied: "Its own image.",
+    artwork_generated: "The generated design, in the organization's colours.",
+    upload_label: "A PNG or SVG image",
+    upload_hint: "At most 512 KB. It is cleaned: an SVG keeps only what it draws.",
+    upload: "Upload the artwork",
+    use_generated: "Use the generated design",
 };
 
 pub const FR: Words = Words {
@@ -292,6 +309,14 @@ pub const FR: Words = Words {
     kept: "Conservé tel que défini par l’API",
     back: "Toutes les microcertifications",
     alignments: "Arrimage aux compétences",
+    artwork: "Illustration",
+    artwork_alt: "L’illustration du badge",
+    artwork_supplied: "Son image propre.",
+    artwork_generated: "Le motif généré, aux couleurs de l’organisation.",
+    upload_label: "Une image PNG ou SVG",
+    upload_hint: "Au plus 512 Ko. Elle est nettoyée : un SVG ne garde que ce qu’il dessine.",
+    upload: "Téléverser l’illustration",
+    use_generated: "Utiliser le motif généré",
 };
 
 const TIERS: [&str; 3] = ["badge", "micro-credential", "certificate"];
@@ -523,7 +548,7 @@ impl RowMap {
 /// and result descriptions given explicitly through the API.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Kept {
-    image: Option<ImageInput>,
+    pub(super) image: Option<ImageInput>,
     pub(super) alignments: Vec<AlignmentInput>,
     result_descriptions: Vec<ResultDescriptionInput>,
 }
@@ -865,6 +890,10 @@ struct EditorPage<'a> {
     preview: String,
     has_kept: bool,
     kept: Vec<String>,
+    /// The artwork's preview (a data URI), when editing.
+    artwork: Option<String>,
+    supplied_image: bool,
+    image_error: Option<String>,
 }
 
 struct Current {
@@ -1048,6 +1077,9 @@ impl Editor<'_> {
             preview,
             has_kept: !self.kept.is_empty(),
             kept,
+            artwork: self.current.and_then(|a| super::artwork::preview(staff, a)),
+            supplied_image: self.kept.image.is_some(),
+            image_error: found.take("image").or_else(|| found.take("image.url")),
         };
         private(render(&staff.page, status, &template))
     }
@@ -1179,6 +1211,17 @@ async fn posted_definition(
     }
     let errors = errors.into_iter().map(|e| FieldError::new(rows.form_path(&e.field), e.reason)).collect();
     Err(Box::new(editor.page(StatusCode::UNPROCESSABLE_ENTITY, &draft, errors)))
+}
+
+/// The editor of `current` as stored, with `errors` (422): how an action on its
+/// artwork or alignments that was refused is answered.
+pub(super) fn editor_page(state: &AppState, staff: &Staff, current: &Achievement, errors: Vec<FieldError>) -> Response {
+    let kept = Kept::of(current);
+    Editor { staff, public_url: &state.store.public_url, current: Some(current), kept: &kept }.page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &Draft::of(current),
+        errors,
+    )
 }
 
 /// `GET /console/achievements/new`: issuer-admins.

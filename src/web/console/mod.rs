@@ -23,6 +23,7 @@
 
 pub mod achievements;
 pub mod alignments;
+pub mod artwork;
 pub mod door;
 pub mod home;
 
