@@ -435,9 +435,16 @@ async fn competencies_are_searched_added_and_removed_without_javascript() {
     let a = achievement(&app, "college", &key, &id).await;
     assert_eq!(a["alignments"].as_array().map(Vec::len), Some(1), "{a}");
     assert_eq!(a["alignments"][0]["targetCode"], "92012");
-    // The editor keeps the alignments when it saves the rest.
     let page = admin.get(&app, &path).await;
     assert!(page.text.contains("Supervisors, food processing"), "{}", page.text);
+    // The editor keeps the alignments when it saves the rest.
+    saved_id(&admin.post(&app, &format!("/console/achievements/{id}"), &two_component_form("badge", "Renamed")).await);
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(
+        (a["name"].as_str(), a["alignments"][0]["targetCode"].as_str()),
+        (Some("Renamed"), Some("92012")),
+        "{a}"
+    );
 
     // Viewers read and search, change nothing; other organizations see 404; CSRF is needed.
     let viewer = Console::signed_in(&app, "college", &key, "viewer@college.ca", "viewer").await;

@@ -218,7 +218,7 @@ pub const EN: Words = Words {
     not_a_number: "must be a number, e.g. 70",
     not_a_whole_number: "must be a whole number, e.g. 3",
     not_a_choice: "must be one of the choices offered",
-    kept: "Kept as defined through the API",
+    kept: "Result descriptions kept as defined through the API",
     back: "All micro-credentials",
     alignments: "Competency alignments",
     artwork: "Artwork",
@@ -306,7 +306,7 @@ pub const FR: Words = Words {
     not_a_number: "doit être un nombre, p. ex. 70",
     not_a_whole_number: "doit être un nombre entier, p. ex. 3",
     not_a_choice: "doit être l’un des choix offerts",
-    kept: "Conservé tel que défini par l’API",
+    kept: "Descriptions de résultats conservées telles que définies par l’API",
     back: "Toutes les microcertifications",
     alignments: "Arrimage aux compétences",
     artwork: "Illustration",
@@ -563,10 +563,6 @@ impl Kept {
             alignments: d.alignments.iter().map(|al| al.to_input()).collect(),
             result_descriptions: if explicit { d.result_descriptions.clone() } else { Vec::new() },
         }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.image.is_none() && self.alignments.is_empty() && self.result_descriptions.is_empty()
     }
 }
 
@@ -1021,9 +1017,9 @@ impl Editor<'_> {
             .collect();
         let mut lenient = Vec::new();
         let preview = describe_rule(&draft.rule(w, &mut lenient).0, wording(&staff.page));
-        let mut kept: Vec<String> = self.kept.image.iter().filter_map(|i| i.caption.clone()).collect();
-        kept.extend(self.kept.alignments.iter().filter_map(|a| a.target_name.clone().or_else(|| a.competency.clone())));
-        kept.extend(self.kept.result_descriptions.iter().map(|r| r.name.clone()));
+        // The artwork and the alignments have their own sections; result descriptions
+        // given through the API are kept as they are, and listed.
+        let kept: Vec<String> = self.kept.result_descriptions.iter().map(|r| r.name.clone()).collect();
         let current = self.current.map(|a| Current {
             id: a.id.clone(),
             version: a.version,
@@ -1075,7 +1071,7 @@ impl Editor<'_> {
             rows,
             groups,
             preview,
-            has_kept: !self.kept.is_empty(),
+            has_kept: !kept.is_empty(),
             kept,
             artwork: self.current.and_then(|a| super::artwork::preview(staff, a)),
             supplied_image: self.kept.image.is_some(),
