@@ -456,7 +456,7 @@ async fn prepare_row(
     }
     let found = match known.get(&input.achievement) {
         Some(achievement) => Ok(achievement.clone()),
-        None => issuance::find_achievement(store, org, &input.achievement).await.inspect(|a| {
+        None => issuance::find_offered_achievement(store, org, &input.achievement).await.inspect(|a| {
             known.insert(input.achievement.clone(), a.clone());
         }),
     };

@@ -450,9 +450,8 @@ fn achievement_input(a: &CatalogAchievement) -> AppResult<AchievementInput> {
         "certificate" => Tier::Certificate,
         other => return Err(AppError::Internal(format!("demo achievement {} has unknown tier {other}", a.slug))),
     };
-    let rule = AwardRule {
-        all_of: a
-            .rule
+    let rule = AwardRule::all_of(
+        a.rule
             .all_of
             .iter()
             .map(|c| ComponentRequirement {
@@ -466,7 +465,7 @@ fn achievement_input(a: &CatalogAchievement) -> AppResult<AchievementInput> {
                 signoff_blocking: None,
             })
             .collect(),
-    };
+    );
     let french = a.language.starts_with("fr");
     Ok(AchievementInput {
         slug: a.slug.clone(),

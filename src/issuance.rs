@@ -103,13 +103,26 @@ pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> A
     store.organization_achievement_by_id_or_slug(&org.id, key).await?.ok_or_else(none)
 }
 
+/// Finds an achievement results are recorded for: as [`find_achievement`], refused
+/// when it is retired (no credential is issued for it any more).
+pub async fn find_offered_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
+    let achievement = find_achievement(store, org, key).await?;
+    if achievement.retired_at.is_some() {
+        return Err(AppError::invalid(
+            "achievement",
+            format!("achievement '{key}' is retired: no credential is issued for it any more"),
+        ));
+    }
+    Ok(achievement)
+}
+
 /// Checks a result against the achievement's rule.
 pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement) -> AppResult<()> {
     let mut v = Violations::new();
     input.check(&mut v);
     match achievement.definition.rule.component(&input.component) {
         None => {
-            let known: Vec<&str> = achievement.definition.rule.all_of.iter().map(|c| c.component.as_str()).collect();
+            let known: Vec<&str> = achievement.definition.rule.components().map(|c| c.component.as_str()).collect();
             v.add(
                 "component",
                 format!(
@@ -214,7 +227,7 @@ impl IssuingCall {
         input: ResultInput,
         dedup: Option<(&str, &str)>,
     ) -> AppResult<IssuingCall> {
-        let achievement = find_achievement(store, org, &input.achievement).await?;
+        let achievement = find_offered_achievement(store, org, &input.achievement).await?;
         check_against_rule(&input, &achievement)?;
         let dedup = dedup.map(|(key, row)| (key.to_string(), row.to_string()));
         Ok(IssuingCall::Result { achievement, input, dedup })
@@ -225,7 +238,7 @@ impl IssuingCall {
         let mut v = Violations::new();
         input.check(&mut v);
         v.into_result()?;
-        let achievement = find_achievement(store, org, &input.achievement).await?;
+        let achievement = find_offered_achievement(store, org, &input.achievement).await?;
         Ok(IssuingCall::Award { achievement, input })
     }
 

@@ -305,11 +305,50 @@ pub struct Achievement {
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// When it was retired: no credential is issued for it any more (issued ones stay valid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<String>,
     /// The public URL of this version: the `id` of the Open Badges `Achievement`.
     pub url: String,
     #[serde(flatten)]
     pub definition: AchievementDefinition,
 }
+
+impl Alignment {
+    /// The input that resolves to this alignment again: a framework competency by its
+    /// code and version, a NOC 2021 or ESCO entry, or the target as it is.
+    pub fn to_input(&self) -> AlignmentInput {
+        let named = AlignmentInput {
+            target_name: Some(self.target_name.clone()),
+            target_description: self.target_description.clone(),
+            ..AlignmentInput::default()
+        };
+        if let Some(f) = &self.framework {
+            return AlignmentInput {
+                framework: Some(f.slug.clone()),
+                competency: Some(f.competency.clone()),
+                framework_version: Some(f.version),
+                ..named
+            };
+        }
+        match self.target_framework.as_deref() {
+            Some(NOC_2021) if self.target_code.is_some() => {
+                AlignmentInput { noc2021: self.target_code.clone(), ..named }
+            }
+            Some(ESCO) => AlignmentInput { esco: Some(self.target_url.clone()), ..named },
+            _ => AlignmentInput {
+                target_url: Some(self.target_url.clone()),
+                target_framework: self.target_framework.clone(),
+                target_code: self.target_code.clone(),
+                target_type: self.target_type.clone(),
+                ..named
+            },
+        }
+    }
+}
+
+const NOC_2021: &str = "National Occupational Classification 2021";
+const ESCO: &str = "ESCO";
 
 /// Looks up a framework version: `(slug, version or latest)`.
 pub trait FrameworkLookup {
@@ -424,21 +463,7 @@ impl AchievementInput {
         if !self.result_descriptions.is_empty() {
             return self.result_descriptions.clone();
         }
-        self.rule
-            .all_of
-            .iter()
-            .filter_map(|c| {
-                let min = c.min_score?;
-                Some(ResultDescriptionInput {
-                    component: c.component.clone(),
-                    name: format!("{} score", c.display_name()),
-                    result_type: "Percent".into(),
-                    required_value: Some(format_number(min)),
-                    value_min: Some("0".into()),
-                    value_max: Some("100".into()),
-                })
-            })
-            .collect()
+        derived_result_descriptions(&self.rule)
     }
 }
 
@@ -508,6 +533,24 @@ fn related(id: String, language: &str) -> model::Related {
     }
 }
 
+/// The results a credential reports when its definition lists none: one `Percent` per
+/// scored component, its minimum being the required value.
+pub fn derived_result_descriptions(rule: &AwardRule) -> Vec<ResultDescriptionInput> {
+    rule.components()
+        .filter_map(|c| {
+            let min = c.min_score?;
+            Some(ResultDescriptionInput {
+                component: c.component.clone(),
+                name: format!("{} score", c.display_name()),
+                result_type: "Percent".into(),
+                required_value: Some(format_number(min)),
+                value_min: Some("0".into()),
+                value_max: Some("100".into()),
+            })
+        })
+        .collect()
+}
+
 fn is_extension(value: &str) -> bool {
     value.len() > 4 && value.starts_with("ext:") && !value.contains(char::is_whitespace)
 }
@@ -551,7 +594,7 @@ fn resolve_alignment(
             target_name: name,
             target_url: format!("https://noc.esdc.gc.ca/Structure/NocProfile?code={code}&version=2021.0"),
             target_description: a.target_description.clone(),
-            target_framework: Some("National Occupational Classification 2021".into()),
+            target_framework: Some(NOC_2021.into()),
             target_code: Some(code.clone()),
             target_type: Some("ext:Occupation".into()),
             framework: None,
@@ -571,7 +614,7 @@ fn resolve_alignment(
             target_name: name,
             target_url: uri.clone(),
             target_description: a.target_description.clone(),
-            target_framework: Some("ESCO".into()),
+            target_framework: Some(ESCO.into()),
             target_code: uri.rsplit('/').next().map(str::to_string),
             target_type: Some(if is_occupation { "ext:Occupation" } else { "ceasn:Competency" }.into()),
             framework: None,

@@ -24,9 +24,14 @@
 //! - A non-blocking sign-off (`signoffBlocking: false`) never holds back
 //!   eligibility: its state is still reported, and pending ones are listed.
 //!
-//! The learner is `LockedOut` if any component is locked out, else `Eligible` if
-//! every component is met (non-blocking sign-offs aside), else `AwaitingSignoff`
-//! if everything left is a submitted blocking sign-off, else `InProgress`.
+//! A group (`anyOf`, `atLeast`) counts once as many of its components as it requires
+//! are met; it is locked out when fewer than that can still be met, and awaits
+//! sign-off when enough are met or only await a submitted blocking sign-off.
+//!
+//! The learner is `LockedOut` if any component of `allOf` or any group is locked
+//! out, else `Eligible` if every component of `allOf` and every group is met
+//! (non-blocking sign-offs aside), else `AwaitingSignoff` if everything left is a
+//! submitted blocking sign-off, else `InProgress`.
 
 use std::collections::BTreeMap;
 
@@ -142,7 +147,7 @@ pub struct PendingSignoff {
 #[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     pub state: LearnerState,
-    /// One entry per component of the rule, in rule order.
+    /// One entry per component of the rule, in rule order (`allOf`, then each group's).
     pub components: Vec<ComponentEvaluation>,
     pub pending_signoffs: Vec<PendingSignoff>,
 }
@@ -194,28 +199,52 @@ fn valid_score(score: f64) -> bool {
 /// Evaluates `rule` against a learner's `results` and the `signoffs` decided on them.
 /// Results and decisions for components outside the rule are ignored.
 pub fn evaluate(rule: &AwardRule, results: &[RecordedResult], signoffs: &[SignoffDecision]) -> Evaluation {
-    let mut components = Vec::with_capacity(rule.all_of.len());
+    let mut components = Vec::new();
     let mut pending_signoffs = Vec::new();
     let mut award_blockers = Vec::new();
-    for requirement in &rule.all_of {
-        let own_results: Vec<&RecordedResult> =
-            results.iter().filter(|r| r.component == requirement.component).collect();
-        let own_decisions: Vec<&SignoffDecision> =
-            signoffs.iter().filter(|d| d.component == requirement.component).collect();
-        let evaluation = evaluate_component(requirement, &own_results, &own_decisions);
-        if let (Some(kind), Some(SignoffState::Pending)) = (requirement.requires_signoff, evaluation.signoff) {
-            pending_signoffs.push(PendingSignoff {
-                component: requirement.component.clone(),
-                kind,
-                blocking: is_blocking(requirement),
-            });
+    let mut evaluate_all = |requirements: &[ComponentRequirement]| -> Vec<Option<ComponentStatus>> {
+        let mut blockers = Vec::with_capacity(requirements.len());
+        for requirement in requirements {
+            let own_results: Vec<&RecordedResult> =
+                results.iter().filter(|r| r.component == requirement.component).collect();
+            let own_decisions: Vec<&SignoffDecision> =
+                signoffs.iter().filter(|d| d.component == requirement.component).collect();
+            let evaluation = evaluate_component(requirement, &own_results, &own_decisions);
+            if let (Some(kind), Some(SignoffState::Pending)) = (requirement.requires_signoff, evaluation.signoff) {
+                pending_signoffs.push(PendingSignoff {
+                    component: requirement.component.clone(),
+                    kind,
+                    blocking: is_blocking(requirement),
+                });
+            }
+            blockers.push(award_blocker(requirement, &evaluation));
+            components.push(evaluation);
         }
-        if let Some(blocker) = award_blocker(requirement, &evaluation) {
-            award_blockers.push(blocker);
-        }
-        components.push(evaluation);
+        blockers
+    };
+    award_blockers.extend(evaluate_all(&rule.all_of).into_iter().flatten());
+    for group in &rule.groups {
+        let blockers = evaluate_all(&group.any_of);
+        award_blockers.extend(group_blocker(group.required(), &blockers));
     }
     Evaluation { state: learner_state(&award_blockers), components, pending_signoffs }
+}
+
+/// What keeps a group from counting towards the award, given what keeps each of its
+/// components from counting: nothing once `required` of them count; locked out when
+/// too few can still count; awaiting sign-off when enough only await one.
+fn group_blocker(required: usize, blockers: &[Option<ComponentStatus>]) -> Option<ComponentStatus> {
+    let count = |f: fn(&Option<ComponentStatus>) -> bool| blockers.iter().filter(|b| f(b)).count();
+    let met = count(|b| b.is_none());
+    if met >= required {
+        None
+    } else if count(|b| *b != Some(ComponentStatus::LockedOut)) < required {
+        Some(ComponentStatus::LockedOut)
+    } else if met + count(|b| *b == Some(ComponentStatus::AwaitingSignoff)) >= required {
+        Some(ComponentStatus::AwaitingSignoff)
+    } else {
+        Some(ComponentStatus::NotMet)
+    }
 }
 
 fn is_blocking(requirement: &ComponentRequirement) -> bool {
@@ -420,8 +449,8 @@ mod tests {
     fn catalog_rule(slug: &str) -> AwardRule {
         let catalog = demo::catalog().unwrap();
         let achievement = catalog.achievements.iter().find(|a| a.slug == slug).unwrap();
-        AwardRule {
-            all_of: achievement
+        AwardRule::all_of(
+            achievement
                 .rule
                 .all_of
                 .iter()
@@ -436,7 +465,7 @@ mod tests {
                     signoff_blocking: None,
                 })
                 .collect(),
-        }
+        )
     }
 
     /// A catalog learner's results, as recorded results and sign-off decisions.
@@ -567,6 +596,69 @@ mod tests {
         assert_eq!(e.state, LearnerState::Eligible);
         assert_eq!(status_of(&e, "knowledge-check").max_attempts, None);
         assert_eq!(e.best_scores().get("knowledge-check"), Some(&88.0));
+    }
+
+    /// Orientation, then any one of an exam (two attempts) or an expert-approved portfolio.
+    fn any_of_rule() -> AwardRule {
+        rule(json!({
+            "allOf": [{"component": "orientation", "completed": true}],
+            "groups": [{"anyOf": [
+                {"component": "exam", "minScore": 70, "maxAttempts": 2},
+                {"component": "portfolio", "requiresSignoff": "expert"}
+            ]}]
+        }))
+    }
+
+    #[test]
+    fn any_of_is_met_by_one_of_its_components() {
+        let r = any_of_rule();
+        assert_eq!(evaluate(&r, &[completed("orientation")], &[]).state, LearnerState::InProgress);
+        let exam = scored("exam", 80, None, "2026-01-02T00:00:00Z");
+        assert_eq!(
+            evaluate(&r, std::slice::from_ref(&exam), &[]).state,
+            LearnerState::InProgress,
+            "orientation is still due"
+        );
+        let e = evaluate(&r, &[completed("orientation"), exam], &[]);
+        assert_eq!(e.state, LearnerState::Eligible);
+        assert_eq!(e.components.len(), 3, "every component is reported");
+        assert_eq!(status_of(&e, "portfolio").status, ComponentStatus::NotMet);
+    }
+
+    #[test]
+    fn a_group_locks_out_only_when_it_can_no_longer_be_met() {
+        let r = any_of_rule();
+        let failed = [
+            completed("orientation"),
+            scored("exam", 40, None, "2026-01-02T00:00:00Z"),
+            scored("exam", 50, None, "2026-01-03T00:00:00Z"),
+        ];
+        let e = evaluate(&r, &failed, &[]);
+        assert_eq!(status_of(&e, "exam").status, ComponentStatus::LockedOut);
+        assert_eq!(e.state, LearnerState::InProgress, "the portfolio can still earn it");
+        let mut submitted_portfolio = failed.to_vec();
+        submitted_portfolio.push(submitted("portfolio", "2026-01-04T00:00:00Z"));
+        assert_eq!(evaluate(&r, &submitted_portfolio, &[]).state, LearnerState::AwaitingSignoff);
+        let approved = [decision("portfolio", true, "2026-01-05T00:00:00Z")];
+        assert_eq!(evaluate(&r, &submitted_portfolio, &approved).state, LearnerState::Eligible);
+        let two_of_two = rule(json!({"groups": [{"atLeast": 2, "anyOf": [
+            {"component": "exam", "minScore": 70, "maxAttempts": 2},
+            {"component": "orientation", "completed": true}
+        ]}]}));
+        assert_eq!(evaluate(&two_of_two, &failed, &[]).state, LearnerState::LockedOut);
+    }
+
+    #[test]
+    fn at_least_n_counts_the_components_met() {
+        let r = rule(json!({"groups": [{"atLeast": 2, "anyOf": [
+            {"component": "a", "completed": true},
+            {"component": "b", "completed": true},
+            {"component": "c", "requiresSignoff": "employer"}
+        ]}]}));
+        assert_eq!(evaluate(&r, &[completed("a")], &[]).state, LearnerState::InProgress);
+        let submitted_c = [completed("a"), submitted("c", "2026-01-02T00:00:00Z")];
+        assert_eq!(evaluate(&r, &submitted_c, &[]).state, LearnerState::AwaitingSignoff);
+        assert_eq!(evaluate(&r, &[completed("a"), completed("b")], &[]).state, LearnerState::Eligible);
     }
 
     fn scored_rule(max: u32) -> AwardRule {

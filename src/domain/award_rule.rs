@@ -1,6 +1,10 @@
 //! Award rules: what a learner must do to earn an achievement.
 //!
-//! A rule is a list of component requirements that must all be met. The issuance
+//! A rule lists components that must all be met (`allOf`) and, optionally, groups of
+//! components of which some must be met: any one of them (`anyOf`), or at least `n`
+//! (`atLeast`). The shape is bounded: one level of groups, never nested, at most
+//! [`MAX_GROUPS`] of them and [`MAX_COMPONENTS`] components in all. A rule of
+//! `allOf` alone reads and writes exactly as before groups existed. The issuance
 //! code evaluates it against a learner's recorded results.
 
 use std::collections::HashSet;
@@ -14,7 +18,29 @@ use super::validation::{Violations, is_slug};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AwardRule {
     /// Every component listed must be satisfied.
+    #[serde(default)]
     pub all_of: Vec<ComponentRequirement>,
+    /// Groups of components of which some must be satisfied, besides `allOf`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ComponentGroup>,
+}
+
+/// Components of which at least `atLeast` (one, when absent) must be satisfied.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentGroup {
+    /// How many of the components must be satisfied; one (any of them) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u32>,
+    /// The group's components.
+    pub any_of: Vec<ComponentRequirement>,
+}
+
+impl ComponentGroup {
+    /// How many of its components must be satisfied.
+    pub fn required(&self) -> usize {
+        self.at_least.map_or(1, |n| n as usize)
+    }
 }
 
 /// Who must sign off a component.
@@ -54,7 +80,10 @@ pub struct ComponentRequirement {
     pub signoff_blocking: Option<bool>,
 }
 
+/// Components a rule may list, in `allOf` and its groups together.
 pub const MAX_COMPONENTS: usize = 50;
+/// Groups a rule may have.
+pub const MAX_GROUPS: usize = 10;
 pub const MAX_ATTEMPTS_LIMIT: u32 = 100;
 
 impl ComponentRequirement {
@@ -64,34 +93,62 @@ impl ComponentRequirement {
 }
 
 impl AwardRule {
+    /// A rule whose components must all be met.
+    pub fn all_of(all_of: Vec<ComponentRequirement>) -> AwardRule {
+        AwardRule { all_of, groups: Vec::new() }
+    }
+
     /// Checks that the rule is well-formed and can be met; problems go to `v`
     /// under `path` (e.g. `rule`).
     pub fn check(&self, v: &mut Violations, path: &str) {
-        if self.all_of.is_empty() {
+        let total = self.all_of.len() + self.groups.iter().map(|g| g.any_of.len()).sum::<usize>();
+        if total == 0 {
             v.add(format!("{path}.allOf"), "must list at least one component");
         }
         v.check(
-            self.all_of.len() <= MAX_COMPONENTS,
-            format!("{path}.allOf"),
+            total <= MAX_COMPONENTS,
+            if self.groups.is_empty() { format!("{path}.allOf") } else { path.to_string() },
             format!("may list at most {MAX_COMPONENTS} components"),
         );
+        v.check(self.groups.len() <= MAX_GROUPS, format!("{path}.groups"), format!("at most {MAX_GROUPS} groups"));
         let mut seen = HashSet::new();
-        for (i, c) in self.all_of.iter().enumerate() {
-            let p = format!("{path}.allOf[{i}]");
+        let mut check_component = |v: &mut Violations, p: String, c: &ComponentRequirement| {
             if !is_slug(&c.component) {
                 v.add(format!("{p}.component"), "must be a slug such as post-assessment");
-            } else if !seen.insert(c.component.as_str()) {
+            } else if !seen.insert(c.component.clone()) {
                 v.add(format!("{p}.component"), format!("component '{}' is listed twice", c.component));
             }
             if let Some(name) = &c.name {
                 v.text(&format!("{p}.name"), name, 200);
             }
             check_requirement(v, &p, c);
+        };
+        for (i, c) in self.all_of.iter().enumerate().take(MAX_COMPONENTS) {
+            check_component(v, format!("{path}.allOf[{i}]"), c);
+        }
+        for (j, g) in self.groups.iter().enumerate().take(MAX_GROUPS) {
+            let p = format!("{path}.groups[{j}]");
+            v.check(!g.any_of.is_empty(), format!("{p}.anyOf"), "must list at least one component");
+            if let Some(n) = g.at_least {
+                v.check(
+                    n >= 1 && (n as usize) <= g.any_of.len(),
+                    format!("{p}.atLeast"),
+                    format!("must be from 1 to the number of components listed ({})", g.any_of.len()),
+                );
+            }
+            for (i, c) in g.any_of.iter().enumerate().take(MAX_COMPONENTS) {
+                check_component(v, format!("{p}.anyOf[{i}]"), c);
+            }
         }
     }
 
+    /// Every component of the rule: those of `allOf`, then each group's.
+    pub fn components(&self) -> impl Iterator<Item = &ComponentRequirement> {
+        self.all_of.iter().chain(self.groups.iter().flat_map(|g| g.any_of.iter()))
+    }
+
     pub fn component(&self, name: &str) -> Option<&ComponentRequirement> {
-        self.all_of.iter().find(|c| c.component == name)
+        self.components().find(|c| c.component == name)
     }
 }
 
@@ -183,5 +240,47 @@ mod tests {
             ]
         );
         assert_eq!(problems(&rule(serde_json::json!({"allOf": []}))), vec!["rule.allOf"]);
+    }
+
+    #[test]
+    fn a_rule_of_all_of_alone_reads_and_writes_as_before() {
+        let json = serde_json::json!({"allOf": [{"component": "session", "completed": true}]});
+        let r = rule(json.clone());
+        assert!(r.groups.is_empty());
+        assert_eq!(serde_json::to_value(&r).unwrap(), json);
+    }
+
+    #[test]
+    fn groups_are_checked_and_share_the_components_names() {
+        let r = rule(serde_json::json!({
+            "allOf": [{"component": "orientation", "completed": true}],
+            "groups": [
+                {"anyOf": [{"component": "exam", "minScore": 70}, {"component": "portfolio", "requiresSignoff": "expert"}]},
+                {"atLeast": 2, "anyOf": [{"component": "a", "completed": true}, {"component": "b", "passed": true},
+                                         {"component": "c", "completed": true}]}
+            ]
+        }));
+        assert!(problems(&r).is_empty(), "{:?}", problems(&r));
+        assert_eq!(serde_json::to_value(&r).unwrap()["groups"][1]["atLeast"], 2);
+        assert_eq!(r.components().count(), 6);
+        assert!(r.component("portfolio").is_some());
+        let bad = rule(serde_json::json!({
+            "groups": [
+                {"atLeast": 3, "anyOf": [{"component": "a", "completed": true}, {"component": "orientation", "completed": true}]},
+                {"anyOf": []},
+                {"atLeast": 0, "anyOf": [{"component": "a", "completed": true}]}
+            ]
+        }));
+        assert_eq!(
+            problems(&bad),
+            vec![
+                "rule.groups[0].atLeast",
+                "rule.groups[1].anyOf",
+                "rule.groups[2].atLeast",
+                "rule.groups[2].anyOf[0].component"
+            ]
+        );
+        let nested = serde_json::from_value::<AwardRule>(serde_json::json!({"groups": [{"anyOf": [{"groups": []}]}]}));
+        assert!(nested.is_err(), "groups do not nest");
     }
 }

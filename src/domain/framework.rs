@@ -119,6 +119,33 @@ impl FrameworkDocument {
     }
 }
 
+/// Longest search accepted, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+impl FrameworkDocument {
+    /// The first `limit` competencies whose code or name holds `query` (ignoring case),
+    /// in the framework's order. A query shorter than two characters finds nothing.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<FoundCompetency<'_>> {
+        let query = query.trim().to_lowercase();
+        if query.chars().count() < 2 {
+            return Vec::new();
+        }
+        self.competencies
+            .iter()
+            .map(|c| FoundCompetency { competency: c, domain: None })
+            .chain(
+                self.domains.iter().flat_map(|d| {
+                    d.competencies.iter().map(move |c| FoundCompetency { competency: c, domain: Some(d) })
+                }),
+            )
+            .filter(|f| {
+                f.competency.code.to_lowercase().contains(&query) || f.competency.name.to_lowercase().contains(&query)
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
 fn check_competency(v: &mut Violations, path: &str, c: &Competency, codes: &mut HashSet<String>) {
     check_node(v, path, &c.code, &c.name, c.description.as_deref(), c.url.as_deref(), codes);
 }
@@ -186,4 +213,23 @@ pub fn competency_url(public_url: &str, slug: &str, version: i64, code: &str) ->
 /// The reference frameworks that ship with Credence, importable by slug.
 pub fn reference_frameworks() -> Vec<(&'static str, &'static str)> {
     vec![("skills-for-success", include_str!("../../spec/frameworks/skills-for-success.json"))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_finds_codes_and_names_ignoring_case_up_to_the_limit() {
+        let (_, text) = reference_frameworks()[0];
+        let doc: FrameworkDocument = serde_json::from_str(text).unwrap();
+        let codes = |q: &str, limit: usize| -> Vec<String> {
+            doc.search(q, limit).iter().map(|f| f.competency.code.clone()).collect()
+        };
+        assert_eq!(codes("NUMER", 10), ["numeracy"]);
+        assert_eq!(codes("  problem ", 10), ["problem-solving"]);
+        assert!(codes("in", 2).len() == 2, "at most the limit");
+        assert!(codes("r", 10).is_empty(), "one letter finds nothing");
+        assert!(codes("no such skill", 10).is_empty());
+    }
 }

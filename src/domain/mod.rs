@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod audit;
 pub mod award_evaluation;
 pub mod award_rule;
+pub mod award_wording;
 pub mod credential;
 pub mod framework;
 pub mod learner;

@@ -3,15 +3,17 @@ use std::collections::HashMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::audit::{acting, insert_change};
 use super::unit::Tx;
 use super::{Backend, Store, new_id, now};
 use crate::domain::achievement::{Achievement, AchievementDefinition, AchievementInput, FrameworkLookup};
+use crate::domain::audit::{Action, Change};
 use crate::domain::framework::FrameworkVersion;
 use crate::error::{AppError, AppResult};
 
 /// An achievement version's columns, `issued_count` being 0: for the issuing path and
 /// the public documents, which do not show the count.
-const SELECT: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
+const SELECT: &str = "SELECT a.id, a.latest_version, a.retired_at, o.slug AS organization, v.version, v.definition, \
      v.revision, CAST(0 AS BIGINT) AS issued_count, v.created_at, v.updated_at \
      FROM achievements a JOIN organizations o ON o.id = a.organization_id \
      JOIN achievement_versions v ON v.achievement_id = a.id";
@@ -19,7 +21,8 @@ const SELECT: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.v
 /// The same with `issued_count` counted from the credentials (an index walk of the
 /// version's credentials): for the issuer's API, where the count is shown. Counting
 /// where it is read keeps a counter row out of every issuing transaction.
-const SELECT_COUNTED: &str = "SELECT a.id, a.latest_version, o.slug AS organization, v.version, v.definition, \
+const SELECT_COUNTED: &str = "SELECT a.id, a.latest_version, a.retired_at, o.slug AS organization, \
+     v.version, v.definition, \
      v.revision, (SELECT COUNT(*) FROM credentials c WHERE c.achievement_id = v.achievement_id \
      AND c.achievement_version = v.version) AS issued_count, v.created_at, v.updated_at \
      FROM achievements a JOIN organizations o ON o.id = a.organization_id \
@@ -71,6 +74,7 @@ impl Store {
             revision: row.try_get("revision")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            retired_at: row.try_get("retired_at")?,
             definition,
         })
     }
@@ -123,6 +127,15 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        let change = Change {
+            organization_id,
+            actor: &acting(),
+            action: Action::AchievementCreated,
+            subject_kind: "achievement",
+            subject_id: &id,
+            summary: format!("defined the micro-credential {} ({})", def.name, def.slug),
+        };
+        insert_change(&mut *tx, &change).await?;
         tx.commit().await?;
         self.organization_achievement(organization_id, &id).await?.ok_or(AppError::NotFound("achievement"))
     }
@@ -270,6 +283,23 @@ impl Store {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
+        let how = match outcome {
+            AchievementUpdate::NewVersion => format!("as version {}", current.version + 1),
+            AchievementUpdate::EditedInPlace => format!("in place (version {}, nothing issued yet)", current.version),
+        };
+        let organization_id: String = sqlx::query_scalar("SELECT organization_id FROM achievements WHERE id = $1")
+            .bind(&current.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let change = Change {
+            organization_id: &organization_id,
+            actor: &acting(),
+            action: Action::AchievementEdited,
+            subject_kind: "achievement",
+            subject_id: &current.id,
+            summary: format!("edited the micro-credential {} {how}", def.name),
+        };
+        insert_change(&mut *tx, &change).await?;
         tx.commit().await?;
         let updated =
             self.organization_achievement_version(&current.id, None).await?.ok_or(AppError::NotFound("achievement"))?;
@@ -286,6 +316,38 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| self.achievement_from_row(&r)).transpose()
+    }
+}
+
+impl Store {
+    /// Retires an organization's achievement: no credential is issued for it any more.
+    /// `false` when it is not the organization's or was already retired.
+    pub async fn retire_achievement(&self, organization_id: &str, id: &str) -> AppResult<bool> {
+        let now = now();
+        let mut tx = self.pool.begin().await?;
+        let retired = sqlx::query(
+            "UPDATE achievements SET retired_at = $1, updated_at = $1 \
+             WHERE id = $2 AND organization_id = $3 AND retired_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .bind(organization_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if retired == 1 {
+            let change = Change {
+                organization_id,
+                actor: &acting(),
+                action: Action::AchievementRetired,
+                subject_kind: "achievement",
+                subject_id: id,
+                summary: "retired the micro-credential: no new results or awards".to_string(),
+            };
+            insert_change(&mut *tx, &change).await?;
+        }
+        tx.commit().await?;
+        Ok(retired == 1)
     }
 }
 

@@ -116,6 +116,23 @@ impl Store {
     }
 
     pub async fn list_frameworks(&self) -> AppResult<Vec<FrameworkSummary>> {
+        Ok(self
+            .latest_frameworks()
+            .await?
+            .into_iter()
+            .map(|fv| FrameworkSummary {
+                url: framework::version_url(&self.public_url, &fv.slug, fv.version),
+                slug: fv.slug,
+                name: fv.document.name,
+                publisher: fv.document.publisher,
+                latest_version: fv.latest_version,
+                owner: fv.owner,
+            })
+            .collect())
+    }
+
+    /// The latest version of every framework, by slug.
+    pub async fn latest_frameworks(&self) -> AppResult<Vec<FrameworkVersion>> {
         let rows = sqlx::query(
             "SELECT f.slug, f.latest_version, o.slug AS owner, v.version, v.document, v.created_at \
              FROM frameworks f JOIN framework_versions v ON v.framework_id = f.id AND v.version = f.latest_version \
@@ -123,18 +140,6 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let fv = self.framework_version_from_row(r)?;
-                Ok(FrameworkSummary {
-                    url: framework::version_url(&self.public_url, &fv.slug, fv.version),
-                    slug: fv.slug,
-                    name: fv.document.name,
-                    publisher: fv.document.publisher,
-                    latest_version: fv.latest_version,
-                    owner: fv.owner,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| self.framework_version_from_row(r)).collect()
     }
 }

@@ -706,6 +706,82 @@ async function run(server, browser) {
     }
   });
 
+  // The console's micro-credential editor (issue #14): defined by keyboard, in English and French.
+  await check('console: an issuer-admin defines a micro-credential with a two-component rule by keyboard, EN and FR', async () => {
+    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+    const wanted = {
+      en: 'Score at least 70% on Final exam, in at most 3 attempts; an employer confirms Workplace practice (the badge is issued without waiting).',
+      fr: 'Obtenir au moins 70\u00a0% à Final exam, en au plus 3 tentatives; un employeur confirme Workplace practice (le badge est délivré sans attendre).',
+    };
+    for (const lang of ['en', 'fr']) {
+      const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `editor-${lang}@emc.example`, role: 'issuer-admin' }),
+      });
+      equal(r.status, 201, 'invitation created');
+      const invitation = (await r.json()).invitationUrl;
+      const own = await browser.newContext({ locale: lang === 'fr' ? 'fr-CA' : 'en-CA' });
+      try {
+        const p = await own.newPage();
+        const type = async (selector, value) => {
+          await p.locator(selector).focus();
+          await p.keyboard.type(value);
+        };
+        await p.goto(`${invitation}?lang=${lang}`);
+        await type('#name', 'Alex Editor');
+        await type('#password', 'a passphrase of several words');
+        await type('#confirmation', 'a passphrase of several words');
+        await Promise.all([p.waitForURL(`${base}/console`), p.keyboard.press('Enter')]);
+        await visit(p, `${base}/console/achievements/new?lang=${lang}`, `console new micro-credential ${lang}`);
+        equal(await htmlLang(p), lang, 'page language');
+        await type('#f-slug', `browser-lifting-${lang}`);
+        await type('#f-name', `Safe lifting (${lang})`);
+        await type('#f-description', 'Lift, carry and store safely.');
+        await type('#f-criteria-narrative', 'Pass the exam and show it at work.');
+        await type('#f-rule-allOf-0-component', 'final-exam');
+        await type('#f-rule-allOf-0-name', 'Final exam');
+        await type('#f-rule-allOf-0-minScore', '70');
+        await type('#f-rule-allOf-0-maxAttempts', '3');
+        // "Add a component" by keyboard: the form comes back with a second row, what was typed kept.
+        await p.locator('button[value=add]').focus();
+        await Promise.all([p.waitForSelector('#f-rule-allOf-1-component'), p.keyboard.press('Enter')]);
+        equal(await p.locator('#f-rule-allOf-0-minScore').inputValue(), '70', 'the first row is kept');
+        await type('#f-rule-allOf-1-component', 'workplace');
+        await type('#f-rule-allOf-1-name', 'Workplace practice');
+        await p.locator('#f-rule-allOf-1-requiresSignoff').focus();
+        await p.locator('#f-rule-allOf-1-requiresSignoff').selectOption('employer');
+        await p.locator('input[name="rule.allOf[1].signoffBlocking"]').focus();
+        await p.keyboard.press('Space');
+        await audit(p, `console micro-credential editor with two components ${lang}`);
+        // Enter in a text field saves (not "remove"): on to the new micro-credential's page.
+        await p.locator('#f-name').focus();
+        const saved = (u) => /^\/console\/achievements\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new');
+        await Promise.all([p.waitForURL(saved), p.keyboard.press('Enter')]);
+        await audit(p, `console micro-credential saved ${lang}`);
+        equal(await text(p, 'aside.preview p'), wanted[lang], 'what it takes to earn it');
+        await shot(p, `console-achievement-${lang}`);
+        await visit(p, `${p.url()}/alignments?q=read`, `console competency alignments ${lang}`);
+        await visit(p, `${base}/console/achievements`, `console micro-credentials list ${lang}`);
+        expect((await text(p, 'main table')).includes(`Safe lifting (${lang})`), 'listed');
+        const narrow = await own.newPage();
+        await narrow.setViewportSize({ width: 320, height: 640 });
+        for (const url of [`${base}/console/achievements`, `${base}/console/achievements/new`]) {
+          await narrow.goto(url);
+          const wide = await narrow.evaluate(() => {
+            const limit = document.documentElement.clientWidth;
+            const over = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > limit + 1);
+            const innermost = over.filter((e) => !over.some((o) => o !== e && e.contains(o)));
+            return { by: document.documentElement.scrollWidth - limit, culprits: innermost.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`) };
+          });
+          expect(wide.by <= 0, `${url} scrolls sideways by ${wide.by} px at 320 px: ${wide.culprits.join(', ')}`);
+        }
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
   // WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing scrolls sideways.
   await check('pages reflow at 320 px without sideways scrolling', async () => {
     const narrow = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'en-CA' });

@@ -322,3 +322,42 @@ async fn image_urls_must_be_iris_so_issuance_can_sign_them() {
     let r = app.post("/api/v1/organizations/college/achievements", Some(&key), &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_credential_is_issued_through_an_any_of_rule() {
+    let (app, key) = setup().await;
+    let mut body = minimal_achievement("either-way");
+    body["rule"] = json!({
+        "allOf": [{"component": "session", "completed": true}],
+        "groups": [{"anyOf": [
+            {"component": "exam", "minScore": 70, "maxAttempts": 1},
+            {"component": "portfolio", "completed": true}
+        ]}]
+    });
+    create_achievement(&app, "college", &key, &body).await;
+    let stored = achievements_of(&app, "college").await;
+    assert_eq!(stored[0]["rule"]["groups"][0]["anyOf"][1]["component"], "portfolio", "{stored:?}");
+    let record = |component: &str, extra: Value| {
+        let mut r =
+            json!({"achievement": "either-way", "component": component, "learner": {"email": "ana@example.org"}});
+        r.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        r
+    };
+    let results = "/api/v1/organizations/college/results";
+    let r = app.post(results, Some(&key), &record("session", json!({"completed": true}))).await;
+    assert_eq!(r.body["state"], "in_progress", "{}", r.text);
+    // The exam fails on its only attempt: the portfolio can still earn it.
+    let r = app.post(results, Some(&key), &record("exam", json!({"score": 40}))).await;
+    assert_eq!(r.body["state"], "in_progress", "{}", r.text);
+    let r = app.post(results, Some(&key), &record("portfolio", json!({"completed": true}))).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    // A component outside the rule is still refused.
+    let r = app.post(results, Some(&key), &record("elsewhere", json!({"completed": true}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // A group that can never be met is refused with its path.
+    let mut bad = minimal_achievement("never");
+    bad["rule"] = json!({"allOf": [], "groups": [{"atLeast": 3, "anyOf": [{"component": "a", "completed": true}]}]});
+    let r = app.post("/api/v1/organizations/college/achievements", Some(&key), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("rule.groups[0].atLeast"), "{}", r.text);
+}

@@ -31,7 +31,14 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     let actions: Vec<&str> = log.body.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        ["credential.revoked", "credential.issued", "signoff.decided", "result.recorded", "api-key.created"],
+        [
+            "credential.revoked",
+            "credential.issued",
+            "signoff.decided",
+            "result.recorded",
+            "achievement.created",
+            "api-key.created"
+        ],
         "newest first: {}",
         log.text
     );
@@ -60,7 +67,7 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     assert!(!log.text.contains("sgn_") && !log.text.contains("crd_"), "no token or key in the log");
 
     // Paged by cursor.
-    let first = app.get("/api/v1/organizations/college/audit?limit=4", Some(&key)).await;
+    let first = app.get("/api/v1/organizations/college/audit?limit=5", Some(&key)).await;
     let link = first.headers.get(header::LINK).and_then(|v| v.to_str().ok()).expect("a next page").to_string();
     let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
     let second = app.get(&next, Some(&key)).await;

@@ -24,6 +24,7 @@ mod claim;
 mod cli_credential;
 mod cli_serve;
 mod console;
+mod console_achievements;
 mod console_analytics;
 mod console_credentials;
 mod console_learners;

@@ -21,7 +21,10 @@
 //! (session fixation) is never adopted. Console pages are private: `no-store`, no
 //! referrer, not indexed.
 
+pub mod achievements;
+pub mod alignments;
 pub mod analytics;
+pub mod artwork;
 pub mod audit;
 pub mod credentials;
 pub mod door;
@@ -68,6 +71,7 @@ pub fn routes() -> Router<AppState> {
     .merge(audit::routes())
     .merge(team::routes())
     .merge(analytics::routes())
+    .merge(achievements::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -421,6 +425,7 @@ pub fn role_name(w: &'static Words, role: StaffRole) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Achievements,
     Learners,
     Record,
     Imports,
@@ -434,6 +439,7 @@ pub enum Section {
 impl Section {
     const ALL: &'static [Section] = &[
         Section::Home,
+        Section::Achievements,
         Section::Learners,
         Section::Record,
         Section::Imports,
@@ -447,6 +453,7 @@ impl Section {
     fn href(self) -> &'static str {
         match self {
             Section::Home => "/console",
+            Section::Achievements => "/console/achievements",
             Section::Learners => "/console/learners",
             Section::Record => "/console/results",
             Section::Imports => "/console/imports",
@@ -461,6 +468,7 @@ impl Section {
     fn label(self, w: &'static Words) -> &'static str {
         match self {
             Section::Home => w.nav_home,
+            Section::Achievements => w.achievements,
             Section::Learners => w.nav_learners,
             Section::Record => w.nav_record,
             Section::Imports => w.nav_imports,
@@ -476,6 +484,7 @@ impl Section {
     fn needs(self) -> Can {
         match self {
             Section::Home
+            | Section::Achievements
             | Section::Learners
             | Section::Imports
             | Section::Credentials
