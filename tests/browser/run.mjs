@@ -185,6 +185,31 @@ async function visit(page, url, label, status = 200) {
   return response;
 }
 
+/** An invitation link of organization `emc` for `email` as `role`, made with the demo's issuer-admin key. */
+async function invitationFor(server, email, role) {
+  const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
+  const r = await fetch(`${server.base}/api/v1/organizations/emc/invitations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, role }),
+  });
+  equal(r.status, 201, 'invitation created');
+  return (await r.json()).invitationUrl;
+}
+
+/** A browser context of its own signed in to the console as a new staff member: `{ own, p }`. */
+async function staffPage(server, browser, email, role, name, locale = 'en-CA') {
+  const invitation = await invitationFor(server, email, role);
+  const own = await browser.newContext({ locale });
+  const p = await own.newPage();
+  await p.goto(`${invitation}?lang=en`);
+  await p.locator('#name').fill(name);
+  await p.locator('#password').fill('a passphrase of several words');
+  await p.locator('#confirmation').fill('a passphrase of several words');
+  await Promise.all([p.waitForURL(`${server.base}/console`), p.locator('form [type=submit]').click()]);
+  return { own, p };
+}
+
 const text = async (page, selector) => (await page.locator(selector).first().innerText()).trim();
 const attr = (page, selector, name) => page.locator(selector).first().getAttribute(name);
 const meta = (page, key) => attr(page, `meta[property="${key}"], meta[name="${key}"]`, 'content');
@@ -561,22 +586,8 @@ async function run(server, browser) {
 
   // Console: results and learners (issue #14).
   await check('console: an issuer records a result and imports a CSV with a bad row, in pages', async () => {
-    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
-    const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'results@emc.example', role: 'issuer' }),
-    });
-    equal(r.status, 201, 'invitation created');
-    const invitation = (await r.json()).invitationUrl;
-    const own = await browser.newContext({ locale: 'en-CA' });
+    const { own, p } = await staffPage(server, browser, 'results@emc.example', 'issuer', 'Rae Results');
     try {
-      const p = await own.newPage();
-      await p.goto(`${invitation}?lang=en`);
-      await p.locator('#name').fill('Rae Results');
-      await p.locator('#password').fill('a passphrase of several words');
-      await p.locator('#confirmation').fill('a passphrase of several words');
-      await Promise.all([p.waitForURL(`${base}/console`), p.locator('form [type=submit]').click()]);
 
       await visit(p, `${base}/console/results?lang=fr`, 'console result form FR');
       await visit(p, `${base}/console/results?lang=en`, 'console result form EN');
@@ -648,22 +659,8 @@ async function run(server, browser) {
 
   // Console: credentials, sign-offs, audit log, team (issue #14).
   await check('console: an administrator suspends a credential, reads the sign-offs, the log and the team, by keyboard', async () => {
-    const key = /Issuer-admin key for emc: (\S+)/.exec(server.stdout)?.[1];
-    const r = await fetch(`${base}/api/v1/organizations/emc/invitations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin-pages@emc.example', role: 'issuer-admin' }),
-    });
-    equal(r.status, 201, 'invitation created');
-    const invitation = (await r.json()).invitationUrl;
-    const own = await browser.newContext({ locale: 'en-CA' });
+    const { own, p } = await staffPage(server, browser, 'admin-pages@emc.example', 'issuer-admin', 'Ada Admin');
     try {
-      const p = await own.newPage();
-      await p.goto(`${invitation}?lang=en`);
-      await p.locator('#name').fill('Ada Admin');
-      await p.locator('#password').fill('a passphrase of several words');
-      await p.locator('#confirmation').fill('a passphrase of several words');
-      await Promise.all([p.waitForURL(`${base}/console`), p.locator('form [type=submit]').click()]);
 
       await visit(p, `${base}/console/credentials?lang=fr`, 'console credentials FR');
       await visit(p, `${base}/console/credentials?state=active&lang=en`, 'console credentials EN');

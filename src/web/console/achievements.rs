@@ -1265,6 +1265,21 @@ pub(super) async fn own_achievement(state: &AppState, staff: &Staff, id: &str) -
     }
 }
 
+/// The organization's achievement `id` for an edit: 404 when it is not theirs, 409
+/// when it is retired.
+pub(super) async fn editable_achievement(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+) -> Result<Achievement, Box<Response>> {
+    let current = own_achievement(state, staff, id).await?;
+    if current.retired_at.is_some() {
+        let refusal = AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited");
+        return Err(Box::new(refusal.into_response()));
+    }
+    Ok(current)
+}
+
 /// The field errors of a refused input; any other error as its answer.
 pub(super) fn field_errors(e: AppError) -> Result<Vec<FieldError>, Box<Response>> {
     match e {
@@ -1327,10 +1342,7 @@ async fn new_form(State(state): State<AppState>, staff: Staff) -> Response {
 /// `POST /console/achievements/new`: issuer-admins. Saves (then on to the new
 /// micro-credential's page), or shows the form again.
 async fn create(State(state): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = staff.require(Can::Manage) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Manage, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
@@ -1376,21 +1388,14 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = staff.require(Can::Manage) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Manage, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let current = match own_achievement(&state, &staff, &id).await {
+    let current = match editable_achievement(&state, &staff, &id).await {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    if current.retired_at.is_some() {
-        return AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited")
-            .into_response();
-    }
     let kept = Kept::of(&current);
     let editor = Editor { staff: &staff, public_url: &state.store.public_url, current: Some(&current), kept: &kept };
     let def = match posted_definition(&state, &editor, &fields, Some(&current.definition.slug)).await {

@@ -12,7 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::achievements::{Draft, Kept, field_errors, own_achievement, save_edit};
+use super::achievements::{Draft, Kept, editable_achievement, field_errors, own_achievement, save_edit};
 use super::{Can, Chrome, Section, Staff, field, see_other};
 use crate::app::AppState;
 use crate::domain::achievement::{Achievement, AlignmentInput};
@@ -271,21 +271,14 @@ pub async fn change_alignments(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = staff.require(Can::Manage) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Manage, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let current = match own_achievement(&state, &staff, &id).await {
+    let current = match editable_achievement(&state, &staff, &id).await {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    if current.retired_at.is_some() {
-        return AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited")
-            .into_response();
-    }
     let back = format!("/console/achievements/{}/alignments", current.id);
     let mut kept = Kept::of(&current);
     let Some(typed) = change(&fields, &mut kept.alignments) else { return see_other(&back) };

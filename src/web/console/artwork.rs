@@ -14,7 +14,7 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::achievements::{Draft, Kept, own_achievement, save_edit};
+use super::achievements::{Draft, Kept, editable_achievement, save_edit};
 use super::{Can, Staff, csrf_matches, forbidden, see_other, with_form_cap};
 use crate::app::AppState;
 use crate::domain::achievement::{Achievement, ImageInput};
@@ -112,14 +112,10 @@ async fn change_artwork(
     if !csrf_matches(&staff.session, &[("csrf".to_string(), posted.csrf)]) {
         return forbidden(&staff.page);
     }
-    let current = match own_achievement(&state, &staff, &id).await {
+    let current = match editable_achievement(&state, &staff, &id).await {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    if current.retired_at.is_some() {
-        return AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited")
-            .into_response();
-    }
     let mut kept = Kept::of(&current);
     kept.image = match posted.action.as_str() {
         "generated" => None,

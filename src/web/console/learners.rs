@@ -558,10 +558,7 @@ pub async fn award(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = staff.require(Can::Manage) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Manage, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
@@ -645,10 +642,7 @@ pub async fn merge(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = staff.require(Can::Manage) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Manage, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };

@@ -385,6 +385,18 @@ impl Staff {
         Ok(fields)
     }
 
+    /// [`Staff::form`] of a staff member whose role allows `need` (403 otherwise).
+    pub fn form_for(
+        &self,
+        need: Can,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Box<Response>> {
+        self.require(need)?;
+        self.form(state, headers, body)
+    }
+
     /// What this staff member's pages show around their content, with `section`
     /// marked as the current one.
     pub fn chrome(&self, section: Section) -> Chrome {

@@ -566,10 +566,7 @@ pub(crate) async fn conflict(state: &AppState, staff: &Staff, learner: &LearnerI
 /// `POST /console/results`: records the result and says what happened, or shows the
 /// form again with what is wrong (422) or the two learners it names (409).
 pub async fn record(State(state): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = staff.require(Can::Issue) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Issue, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };

@@ -250,10 +250,7 @@ pub async fn new_link(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = staff.require(Can::Issue) {
-        return *r;
-    }
-    let fields = match staff.form(&state, &headers, &body) {
+    let fields = match staff.form_for(Can::Issue, &state, &headers, &body) {
         Ok(f) => f,
         Err(r) => return *r,
     };
