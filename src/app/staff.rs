@@ -14,8 +14,10 @@ use tokio::sync::Semaphore;
 
 use crate::domain::audit::Actor;
 use crate::domain::staff::{self, StaffRole};
+use crate::domain::totp;
 use crate::error::{AppError, AppResult};
 use crate::store::{Invitation, StaffAccount, StaffSession, Store, stamp_after};
+use credence_core::sealed_key::{self, MasterKey};
 
 /// The tag of invitation tokens, and of session tokens.
 pub const INVITATION_TAG: &str = "inv_";
@@ -104,6 +106,66 @@ pub async fn invite(
     Ok((token, invitation))
 }
 
+/// The associated data a staff member's two-factor secret is sealed with: it opens
+/// for that account only.
+fn two_factor_aad(account_id: &str) -> Vec<u8> {
+    format!("credence staff totp:{account_id}").into_bytes()
+}
+
+/// A two-factor secret sealed for `account_id`, as stored (base64).
+pub fn seal_two_factor(master: &MasterKey, account_id: &str, secret: &[u8]) -> AppResult<String> {
+    use base64::Engine;
+    sealed_key::seal_message(master, secret, &two_factor_aad(account_id))
+        .map(|sealed| base64::engine::general_purpose::STANDARD.encode(sealed))
+        .ok_or_else(|| AppError::Internal("the two-factor secret could not be sealed".into()))
+}
+
+/// Opens a secret sealed by [`seal_two_factor`].
+pub fn open_two_factor(master: &MasterKey, account_id: &str, stored: &str) -> AppResult<Vec<u8>> {
+    use base64::Engine;
+    let unreadable = || AppError::Internal("a stored two-factor secret is unreadable".into());
+    let sealed = base64::engine::general_purpose::STANDARD.decode(stored).map_err(|_| unreadable())?;
+    let opened = sealed_key::open_message(master, &sealed, &two_factor_aad(account_id)).map_err(|_| unreadable())?;
+    Ok(opened.to_vec())
+}
+
+/// The step `code` is accepted for, with `secret` and the last step used; the code is
+/// then used (a second use of it, or of an earlier one, is refused).
+pub async fn accept_code(
+    store: &Store,
+    account_id: &str,
+    secret: &[u8],
+    code: &str,
+    last: Option<i64>,
+) -> AppResult<Option<i64>> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    let last = last.and_then(|l| u64::try_from(l).ok());
+    let Some(step) = totp::accepted_step(secret, code, now, last).and_then(|s| i64::try_from(s).ok()) else {
+        return Ok(None);
+    };
+    Ok(store.use_two_factor_step(account_id, step).await?.then_some(step))
+}
+
+/// The second factor of a sign-in whose password was right: nothing to do for an
+/// account without one; otherwise the code must be one not used before.
+async fn second_factor(
+    store: &Store,
+    master: &MasterKey,
+    account: &StaffAccount,
+    code: &str,
+) -> AppResult<Result<(), SignInRefusal>> {
+    let state = store.two_factor(&account.id).await?;
+    let Some(stored) = state.secret else { return Ok(Ok(())) };
+    if code.trim().is_empty() {
+        return Ok(Err(SignInRefusal::CodeNeeded));
+    }
+    let secret = open_two_factor(master, &account.id, &stored)?;
+    match accept_code(store, &account.id, &secret, code, state.last_step).await? {
+        Some(_) => Ok(Ok(())),
+        None => Ok(Err(SignInRefusal::WrongCode)),
+    }
+}
+
 /// The page of an invitation link.
 pub fn invitation_url(store: &Store, token: &str) -> String {
     format!("{}/console/invitations/{token}", store.public_url)
@@ -130,6 +192,10 @@ pub async fn session(store: &Store, token: &str) -> AppResult<Option<StaffSessio
 pub enum SignInRefusal {
     /// Wrong email or password (never which).
     Wrong,
+    /// The password is right and the account signs in with a code too: none was given.
+    CodeNeeded,
+    /// The password is right but the code is not (or was used already).
+    WrongCode,
     /// Too many failures lately, for this email address or from this client.
     Throttled,
 }
@@ -138,8 +204,10 @@ pub enum SignInRefusal {
 /// email address and per client; past the limits the password is not even checked.
 pub async fn sign_in(
     store: &Store,
+    master: &MasterKey,
     email: &str,
     password: &str,
+    code: &str,
     client: &str,
 ) -> AppResult<Result<StaffAccount, SignInRefusal>> {
     let Some(email) = staff::normalize_email(email) else { return Ok(Err(SignInRefusal::Wrong)) };
@@ -153,10 +221,19 @@ pub async fn sign_in(
     }
     let found = store.account_for_sign_in(&email).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
-    if password_matches(password.to_string(), stored).await? {
-        store.clear_sign_in_failures(&email).await?;
-        if let Some((account, _)) = found {
-            return Ok(Ok(account));
+    if password_matches(password.to_string(), stored).await?
+        && let Some((account, _)) = found
+    {
+        match second_factor(store, master, &account, code).await? {
+            Ok(()) => {
+                store.clear_sign_in_failures(&email).await?;
+                return Ok(Ok(account));
+            }
+            Err(SignInRefusal::CodeNeeded) => return Ok(Err(SignInRefusal::CodeNeeded)),
+            Err(refusal) => {
+                store.record_sign_in_failure(&email, client).await?;
+                return Ok(Err(refusal));
+            }
         }
     }
     store.record_sign_in_failure(&email, client).await?;

@@ -12,4 +12,5 @@ pub mod framework;
 pub mod learner;
 pub mod organization;
 pub mod staff;
+pub mod totp;
 pub mod validation;

@@ -53,7 +53,7 @@ pub use results::{
     NewResult, NewSignoff, QueuedSignoff, ResultInsert, SignoffQueue, SignoffRequest, SignoffTicket,
     signoff_queue_cursor,
 };
-pub use staff::{Invitation, StaffAccount, StaffSession};
+pub use staff::{Invitation, StaffAccount, StaffSession, TwoFactor};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};
 pub use vc_api_credentials::VcApiStatusChange;

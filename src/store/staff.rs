@@ -27,6 +27,38 @@ pub struct Invitation {
     pub expires_at: String,
 }
 
+/// Records a two-factor change that was made (`changed` rows) and commits.
+async fn finish_two_factor_change(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    changed: u64,
+    account: &StaffAccount,
+    action: Action,
+    actor: &Actor,
+) -> AppResult<bool> {
+    if changed == 1 {
+        let on = if action == Action::TwoFactorEnabled { "on" } else { "off" };
+        let change = Change {
+            organization_id: &account.organization_id,
+            actor,
+            action,
+            subject_kind: "staff-account",
+            subject_id: &account.id,
+            summary: format!("two-factor sign-in {on} for {}", account.email),
+        };
+        super::audit::insert_change(&mut *tx, &change).await?;
+    }
+    tx.commit().await?;
+    Ok(changed == 1)
+}
+
+/// An account's two-factor sign-in, as stored (secrets sealed, base64).
+#[derive(Debug, Clone, Default)]
+pub struct TwoFactor {
+    pub secret: Option<String>,
+    pub pending: Option<String>,
+    pub last_step: Option<i64>,
+}
+
 /// A signed-in session: whose, and the token its forms carry.
 #[derive(Debug, Clone)]
 pub struct StaffSession {
@@ -203,6 +235,84 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| Ok((account_from_row(&r)?, r.try_get("password_hash")?))).transpose()
+    }
+
+    /// An account's two-factor state: its sealed secret (when on), the sealed secret
+    /// being set up, and the last step a code was accepted for.
+    pub async fn two_factor(&self, account_id: &str) -> AppResult<TwoFactor> {
+        let row = sqlx::query("SELECT totp_secret, totp_pending, totp_last_step FROM staff_accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(TwoFactor::default()) };
+        Ok(TwoFactor {
+            secret: r.try_get("totp_secret")?,
+            pending: r.try_get("totp_pending")?,
+            last_step: r.try_get("totp_last_step")?,
+        })
+    }
+
+    /// Keeps a sealed secret being set up (replacing any other being set up).
+    pub async fn set_two_factor_pending(&self, account_id: &str, sealed: &str) -> AppResult<()> {
+        sqlx::query("UPDATE staff_accounts SET totp_pending = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns two-factor sign-in on with the secret being set up, if it is still
+    /// `pending`, its first code having been accepted for `step`; recorded in the audit log.
+    pub async fn enable_two_factor(
+        &self,
+        account: &StaffAccount,
+        pending: &str,
+        step: i64,
+        actor: &Actor,
+    ) -> AppResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE staff_accounts SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
+             WHERE id = $2 AND totp_pending = $3",
+        )
+        .bind(step)
+        .bind(&account.id)
+        .bind(pending)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        finish_two_factor_change(tx, changed, account, Action::TwoFactorEnabled, actor).await
+    }
+
+    /// Turns two-factor sign-in off, after a code accepted (and used) for `step`.
+    pub async fn disable_two_factor(&self, account: &StaffAccount, step: i64, actor: &Actor) -> AppResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE staff_accounts SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL \
+             WHERE id = $1 AND totp_secret IS NOT NULL AND totp_last_step = $2",
+        )
+        .bind(&account.id)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        finish_two_factor_change(tx, changed, account, Action::TwoFactorDisabled, actor).await
+    }
+
+    /// Takes `step` as the last step a code was accepted for: false when a code of
+    /// this step or a later one was accepted already (a code is used once).
+    pub async fn use_two_factor_step(&self, account_id: &str, step: i64) -> AppResult<bool> {
+        let changed = sqlx::query(
+            "UPDATE staff_accounts SET totp_last_step = $1 WHERE id = $2 AND totp_secret IS NOT NULL \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
     }
 
     /// Failed sign-ins in the last `window` for an email address and for a client.

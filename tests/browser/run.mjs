@@ -698,6 +698,11 @@ async function run(server, browser) {
       expect((await p.locator('#secret').inputValue()).startsWith('crd_'), 'the new key, shown once');
       await audit(p, 'console team with a new key');
       await visit(p, `${base}/console/team?lang=fr`, 'console team FR');
+      await visit(p, `${base}/console/security?lang=en`, 'console two-factor EN');
+      await p.locator('form[action="/console/security/two-factor/start"] [type=submit]').click();
+      await p.waitForSelector('#two-factor-key');
+      await audit(p, 'console two-factor setup');
+      await visit(p, `${base}/console/security?lang=fr`, 'console two-factor setup FR');
     } finally {
       await own.close();
     }

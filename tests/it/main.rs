@@ -30,6 +30,7 @@ mod console_credentials;
 mod console_learners;
 mod console_signoffs;
 mod console_team;
+mod console_two_factor;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;

@@ -66,11 +66,17 @@ pub async fn sign_in(
         Err(r) => return *r,
     };
     let w = page.pick(&EN, &FR);
-    let (email, password) = (field(&fields, "email"), field(&fields, "password"));
+    let (email, password, code) = (field(&fields, "email"), field(&fields, "password"), field(&fields, "code"));
     let client = client.map_or_else(|| "unknown".to_string(), |c| c.to_string());
-    let account = match staff_auth::sign_in(&state.store, email, password, &client).await {
+    let account = match staff_auth::sign_in(&state.store, &state.master_key, email, password, code, &client).await {
         Ok(Ok(account)) => account,
         Ok(Err(SignInRefusal::Wrong)) => return sign_in_page(&page, StatusCode::UNAUTHORIZED, email, Some(w.wrong)),
+        Ok(Err(SignInRefusal::CodeNeeded)) => {
+            return sign_in_page(&page, StatusCode::UNAUTHORIZED, email, Some(w.code_needed));
+        }
+        Ok(Err(SignInRefusal::WrongCode)) => {
+            return sign_in_page(&page, StatusCode::UNAUTHORIZED, email, Some(w.code_wrong));
+        }
         Ok(Err(SignInRefusal::Throttled)) => {
             let mut r = sign_in_page(&page, StatusCode::TOO_MANY_REQUESTS, email, Some(w.throttled));
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(staff_auth::FAILURE_WINDOW.as_secs()));

@@ -32,6 +32,7 @@ pub mod home;
 pub mod imports;
 pub mod learners;
 pub mod results;
+pub mod security;
 pub mod signoffs;
 pub mod team;
 
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
     .merge(team::routes())
     .merge(analytics::routes())
     .merge(achievements::routes())
+    .merge(security::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -119,6 +121,10 @@ pub struct Words {
     pub role_issuer: &'static str,
     pub role_viewer: &'static str,
     pub nav_label: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub code_needed: &'static str,
+    pub code_wrong: &'static str,
     pub nav_home: &'static str,
     pub nav_learners: &'static str,
     pub nav_record: &'static str,
@@ -128,6 +134,7 @@ pub struct Words {
     pub nav_analytics: &'static str,
     pub nav_signoffs: &'static str,
     pub nav_team: &'static str,
+    pub nav_security: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -164,6 +171,10 @@ pub const EN: Words = Words {
     role_issuer: "Issuer",
     role_viewer: "Viewer",
     nav_label: "Console",
+    code_label: "Code from your authenticator app",
+    code_hint: "Only if you turned on two-factor sign-in: the six digits your app shows now.",
+    code_needed: "Your account signs in with a code too: enter the six digits your authenticator app shows now.",
+    code_wrong: "That code is not the one your authenticator app shows now (each code works once). Try the next one.",
     nav_home: "Overview",
     nav_learners: "Learners",
     nav_record: "Record a result",
@@ -173,6 +184,7 @@ pub const EN: Words = Words {
     nav_analytics: "Analytics",
     nav_signoffs: "Sign-offs",
     nav_team: "Team and API keys",
+    nav_security: "Two-factor sign-in",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -209,6 +221,10 @@ pub const FR: Words = Words {
     role_issuer: "Émetteur·rice",
     role_viewer: "Lecture seule",
     nav_label: "Console",
+    code_label: "Code de votre application d’authentification",
+    code_hint: "Seulement si vous avez activé la connexion à deux facteurs : les six chiffres que votre application affiche maintenant.",
+    code_needed: "Votre compte se connecte aussi avec un code : entrez les six chiffres que votre application d’authentification affiche maintenant.",
+    code_wrong: "Ce code n’est pas celui que votre application affiche maintenant (chaque code ne sert qu’une fois). Essayez le suivant.",
     nav_home: "Vue d’ensemble",
     nav_learners: "Apprenant·es",
     nav_record: "Inscrire un résultat",
@@ -218,6 +234,7 @@ pub const FR: Words = Words {
     nav_analytics: "Statistiques",
     nav_signoffs: "Approbations",
     nav_team: "Équipe et clés d’API",
+    nav_security: "Connexion à deux facteurs",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -446,6 +463,7 @@ pub enum Section {
     Analytics,
     Audit,
     Team,
+    Security,
 }
 
 impl Section {
@@ -460,6 +478,7 @@ impl Section {
         Section::Analytics,
         Section::Audit,
         Section::Team,
+        Section::Security,
     ];
 
     fn href(self) -> &'static str {
@@ -474,6 +493,7 @@ impl Section {
             Section::Analytics => "/console/analytics",
             Section::Audit => "/console/audit",
             Section::Team => "/console/team",
+            Section::Security => "/console/security",
         }
     }
 
@@ -489,6 +509,7 @@ impl Section {
             Section::Analytics => w.nav_analytics,
             Section::Audit => w.nav_audit,
             Section::Team => w.nav_team,
+            Section::Security => w.nav_security,
         }
     }
 
@@ -501,7 +522,8 @@ impl Section {
             | Section::Imports
             | Section::Credentials
             | Section::Signoffs
-            | Section::Analytics => Can::Read,
+            | Section::Analytics
+            | Section::Security => Can::Read,
             Section::Record => Can::Issue,
             Section::Audit | Section::Team => Can::Manage,
         }
