@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_achievement, list_achievements))
         .routes(routes!(get_achievement, update_achievement))
+        .routes(routes!(retire_achievement))
         .routes(routes!(public_achievement))
         .routes(routes!(public_achievement_version))
         .routes(routes!(public_achievement_edition))
@@ -101,12 +102,34 @@ async fn update_achievement(
 ) -> AppResult<Json<UpdatedAchievement>> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
     let current = state.store.organization_achievement(&org.id, &id).await?.ok_or(AppError::NotFound("achievement"))?;
+    if current.retired_at.is_some() {
+        return Err(AppError::conflict("achievement", "it is retired; a retired micro-credential is not edited"));
+    }
     if input.slug != current.definition.slug {
         return Err(AppError::invalid("slug", format!("cannot change; it is '{}'", current.definition.slug)));
     }
     let def = state.store.resolve_achievement(input).await?;
     let (achievement, outcome) = state.store.update_achievement(&current, &def).await?;
     Ok(Json(UpdatedAchievement { achievement, new_version: outcome == AchievementUpdate::NewVersion }))
+}
+
+/// Retire an achievement (issuer-admin): it takes no new results or awards and is no
+/// longer edited; credentials issued from it stay valid, and its documents and pages
+/// stay where they are. Retiring twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/organizations/{org}/achievements/{id}/retire", tag = "achievements",
+    params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Achievement id")),
+    responses((status = 200, body = Achievement), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn retire_achievement(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> AppResult<Json<Achievement>> {
+    let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
+    let current = state.store.organization_achievement(&org.id, &id).await?.ok_or(AppError::NotFound("achievement"))?;
+    state.store.retire_achievement(&org.id, &current.id).await?;
+    let retired = state.store.organization_achievement(&org.id, &id).await?.ok_or(AppError::NotFound("achievement"))?;
+    Ok(Json(retired))
 }
 
 async fn open_badges_achievement(

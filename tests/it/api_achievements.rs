@@ -361,3 +361,50 @@ async fn a_credential_is_issued_through_an_any_of_rule() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("rule.groups[0].atLeast"), "{}", r.text);
 }
+
+#[tokio::test]
+async fn an_issuer_admin_retires_a_micro_credential_through_the_api() {
+    let app = crate::common::app().await;
+    let key = app.org_with_key("college").await;
+    let id = create_achievement(&app, "college", &key, &minimal_achievement("badge")).await;
+    let result = json!({"achievement": "badge", "component": "session", "completed": true, "learner": {"email": "a@example.org"}});
+    let r = app.post("/api/v1/organizations/college/results", Some(&key), &result).await;
+    assert_eq!(r.body["state"], "issued", "{}", r.text);
+    let credential = r.body["credential"]["id"].as_str().unwrap().to_string();
+
+    let retire = format!("/api/v1/organizations/college/achievements/{id}/retire");
+    let issuer = app.key_for("college", "issuer").await;
+    app.post(&retire, Some(&issuer), &json!({})).await.assert_problem(403, None);
+    let rival = app.org_with_key("rival").await;
+    app.post(&format!("/api/v1/organizations/rival/achievements/{id}/retire"), Some(&rival), &json!({}))
+        .await
+        .assert_problem(404, None);
+
+    let r = app.post(&retire, Some(&key), &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let retired_at = r.body["retiredAt"].as_str().expect("retiredAt").to_string();
+    let again = app.post(&retire, Some(&key), &json!({})).await;
+    assert_eq!(again.body["retiredAt"], retired_at.as_str(), "retiring twice changes nothing");
+
+    // No new results; no edits; what was issued stays valid.
+    let other = json!({"achievement": "badge", "component": "session", "completed": true, "learner": {"email": "b@example.org"}});
+    let r = app.post("/api/v1/organizations/college/results", Some(&key), &other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let edit = app
+        .json(
+            axum::http::Method::PUT,
+            &format!("/api/v1/organizations/college/achievements/{id}"),
+            Some(&key),
+            &minimal_achievement("badge"),
+        )
+        .await;
+    edit.assert_problem(409, Some("achievement"));
+    let verified = app.post("/api/v1/verify", None, &json!({"id": credential})).await;
+    assert_eq!(verified.body["result"], "valid", "{}", verified.text);
+
+    let log = app.get("/api/v1/organizations/college/audit?limit=1", Some(&key)).await;
+    assert_eq!(
+        (log.body[0]["action"].as_str(), log.body[0]["actor"]["kind"].as_str()),
+        (Some("achievement.retired"), Some("api-key"))
+    );
+}
