@@ -289,18 +289,17 @@ impl IssuingCall {
 /// wrongly: their results, sign-offs, progress, credentials and claims move to `keep`
 /// in one unit of work, which also settles `keep`'s standing again where both had one
 /// (the merged history may meet a rule neither met alone) and writes the audit log's
-/// line in `actor`'s name. Refused when both hold a credential for the same achievement.
+/// line in the name of whoever acts in the request. Refused when both hold a credential for the same achievement.
 pub async fn merge_learners(
     store: &Store,
     master: &MasterKey,
     org: &Organization,
     keep: &str,
     gone: &str,
-    actor: &Actor,
 ) -> AppResult<(Learner, MergedRecords)> {
     prepare_keys(store, master, org).await?;
     let achievements = store.list_achievements(&org.id).await?;
-    let (master, org, actor) = (master.clone(), org.clone(), actor.clone());
+    let (master, org) = (master.clone(), org.clone());
     let (keep, gone) = (keep.to_string(), gone.to_string());
     store
         .issuing(move |tx| {
@@ -309,6 +308,7 @@ pub async fn merge_learners(
                 "Learner {gone} merged into learner {keep}: {} results, {} sign-offs and {} credentials moved",
                 moved.results, moved.signoffs, moved.credentials
             );
+            let actor = tx.actor().clone();
             let change = Change {
                 organization_id: &org.id,
                 actor: &actor,

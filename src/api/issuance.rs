@@ -517,9 +517,7 @@ async fn merge_learner(
     ApiJson(input): ApiJson<MergeInput>,
 ) -> AppResult<Json<MergeAnswer>> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
-    let actor = crate::domain::audit::Actor::ApiKey { key_id: caller.key_id.clone() };
-    let (kept, moved) =
-        issuance::merge_learners(&state.store, &state.master_key, &org, &id, &input.merge, &actor).await?;
+    let (kept, moved) = issuance::merge_learners(&state.store, &state.master_key, &org, &id, &input.merge).await?;
     Ok(Json(MergeAnswer { learner_id: kept.id, external_id: kept.external_id, display_name: kept.display_name, moved }))
 }
 

@@ -662,9 +662,7 @@ pub async fn merge(
             }
         };
         let org = &staff.organization;
-        match issuance::merge_learners(&state.store, &state.master_key, org, &learner.id, &gone.id, &staff.actor())
-            .await
-        {
+        match issuance::merge_learners(&state.store, &state.master_key, org, &learner.id, &gone.id).await {
             Ok(_) => Ok(super::see_other(&format!("/console/learners/{}?merged=1", learner.id))),
             Err(AppError::Conflict { .. }) => {
                 form.merge_error = Some(w.merge_both_hold);
