@@ -409,9 +409,8 @@ fn organization(o: &CatalogOrganization) -> AppResult<NewOrganization> {
 
 fn framework_document(f: &CatalogFramework) -> AppResult<FrameworkDocument> {
     // A reference framework that ships with Credence is loaded from its bundled file.
-    if let Some((_, text)) = framework::reference_frameworks().into_iter().find(|(s, _)| *s == f.slug) {
-        return serde_json::from_str(text)
-            .map_err(|e| AppError::Internal(format!("bundled framework {}: {e}", f.slug)));
+    if let Some(doc) = framework::reference_framework(&f.slug)? {
+        return Ok(doc);
     }
     Ok(FrameworkDocument {
         slug: f.slug.clone(),

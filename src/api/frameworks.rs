@@ -70,13 +70,13 @@ pub struct ReferenceFramework {
 #[utoipa::path(get, path = "/api/v1/reference-frameworks", tag = "frameworks",
     responses((status = 200, body = Vec<ReferenceFramework>)))]
 async fn list_reference_frameworks() -> AppResult<Json<Vec<ReferenceFramework>>> {
-    let mut out = Vec::new();
-    for (slug, text) in framework::reference_frameworks() {
-        let doc: FrameworkDocument = serde_json::from_str(text)
-            .map_err(|e| AppError::Internal(format!("bundled framework {slug} is unreadable: {e}")))?;
-        out.push(ReferenceFramework { slug: slug.to_string(), name: doc.name, publisher: doc.publisher });
-    }
-    Ok(Json(out))
+    let documents = framework::reference_framework_documents()?;
+    Ok(Json(
+        documents
+            .into_iter()
+            .map(|doc| ReferenceFramework { slug: doc.slug, name: doc.name, publisher: doc.publisher })
+            .collect(),
+    ))
 }
 
 /// Import a bundled reference framework (platform-owned).
@@ -90,12 +90,7 @@ async fn import_reference_framework(
     ApiPath(slug): ApiPath<String>,
 ) -> AppResult<(StatusCode, Json<FrameworkVersion>)> {
     owner_of_new_framework(&caller)?;
-    let (_, text) = framework::reference_frameworks()
-        .into_iter()
-        .find(|(s, _)| *s == slug)
-        .ok_or(AppError::NotFound("reference framework"))?;
-    let doc: FrameworkDocument = serde_json::from_str(text)
-        .map_err(|e| AppError::Internal(format!("bundled framework {slug} is unreadable: {e}")))?;
+    let doc = framework::reference_framework(&slug)?.ok_or(AppError::NotFound("reference framework"))?;
     let created = state.store.create_framework(&doc, None).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

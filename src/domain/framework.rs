@@ -215,6 +215,21 @@ pub fn reference_frameworks() -> Vec<(&'static str, &'static str)> {
     vec![("skills-for-success", include_str!("../../spec/frameworks/skills-for-success.json"))]
 }
 
+fn read_bundled(slug: &str, text: &str) -> crate::error::AppResult<FrameworkDocument> {
+    serde_json::from_str(text)
+        .map_err(|e| crate::error::AppError::Internal(format!("bundled framework {slug} is unreadable: {e}")))
+}
+
+/// The reference framework `slug` that ships with Credence, if there is one.
+pub fn reference_framework(slug: &str) -> crate::error::AppResult<Option<FrameworkDocument>> {
+    reference_frameworks().into_iter().find(|(s, _)| *s == slug).map(|(s, text)| read_bundled(s, text)).transpose()
+}
+
+/// Every reference framework that ships with Credence.
+pub fn reference_framework_documents() -> crate::error::AppResult<Vec<FrameworkDocument>> {
+    reference_frameworks().into_iter().map(|(slug, text)| read_bundled(slug, text)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

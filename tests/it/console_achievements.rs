@@ -598,3 +598,41 @@ async fn a_micro_credential_is_defined_in_english_and_french_in_one_form() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(achievement(&app, "college", &key, &id).await.get("edition").is_none_or(|e| e.is_null()));
 }
+
+#[tokio::test]
+async fn a_bundled_framework_is_offered_before_anyone_imports_it_and_registered_when_picked() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    assert!(!crate::api_support::framework_slugs(&app).await.contains(&"skills-for-success".to_string()));
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    let path = format!("/console/achievements/{id}/alignments");
+    let found = admin.get(&app, &format!("{path}?q=numer")).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(found.text.contains("<strong>Numeracy</strong> (<code>numeracy</code>)"), "{}", found.text);
+    assert!(found.text.contains("Skills for Success"), "{}", found.text);
+
+    let add = "action=add-competency&framework=skills-for-success&competency=numeracy&version=1&q=numer";
+    let r = admin.post(&app, &path, add).await;
+    assert_eq!((r.status, location(&r)), (StatusCode::SEE_OTHER, path.as_str()), "{}", r.text);
+    assert!(crate::api_support::framework_slugs(&app).await.contains(&"skills-for-success".to_string()));
+    let a = achievement(&app, "college", &key, &id).await;
+    assert_eq!(a["alignments"][0]["targetCode"], "numeracy", "{a}");
+    assert_eq!(a["alignments"][0]["framework"]["slug"], "skills-for-success");
+
+    // Once registered it is offered once, as registered; a second pick adds to it.
+    let found = admin.get(&app, &format!("{path}?q=writ")).await;
+    assert_eq!(found.text.matches("<code>writing</code>").count(), 1, "{}", found.text);
+    let add = "action=add-competency&framework=skills-for-success&competency=writing&version=1";
+    assert_eq!(admin.post(&app, &path, add).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(achievement(&app, "college", &key, &id).await["alignments"].as_array().map(Vec::len), Some(2));
+
+    // A framework that neither ships with Credence nor is registered is still refused.
+    let r = admin.post(&app, &path, "action=add-competency&framework=made-up&competency=x&version=1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}

@@ -1,8 +1,8 @@
 //! A micro-credential's competency alignments in the console, without JavaScript:
 //! the alignments it has, each with a "remove" button; a search box (a GET) over the
-//! competencies of the frameworks registered here (the platform's, such as the bundled
-//! Skills for Success once imported, and the organization's own), each result with an
-//! "add" button; and forms for a NOC 2021 unit group or an ESCO concept by code and
+//! competencies of the frameworks registered here (the platform's and the organization's
+//! own) and of those that ship with Credence (Skills for Success), registered when first
+//! picked, each result with an "add" button; and forms for a NOC 2021 unit group or an ESCO concept by code and
 //! title. Every change is validated as the API's edit is (codes, titles, frameworks)
 //! and saved as an edit of the micro-credential.
 
@@ -16,7 +16,7 @@ use super::achievements::{Draft, Kept, editable_achievement, field_errors, own_a
 use super::{Can, Chrome, Section, Staff, field, see_other};
 use crate::app::AppState;
 use crate::domain::achievement::{Achievement, AlignmentInput};
-use crate::domain::framework::MAX_SEARCH_CHARS;
+use crate::domain::framework::{self, MAX_SEARCH_CHARS};
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
 use crate::web::lang::query_param;
@@ -144,17 +144,24 @@ struct Typed {
 
 /// The competencies of the frameworks the organization may align to whose code or
 /// name holds `query`: the platform's and its own, at most [`MAX_HITS`].
+/// A reference framework that ships with Credence but is not registered yet is
+/// searched too, as its version 1: picking one of its competencies registers it.
 async fn search(state: &AppState, staff: &Staff, query: &str) -> Result<Vec<Hit>, AppError> {
+    let registered = state.store.latest_frameworks().await?;
+    let mut unregistered = framework::reference_framework_documents()?;
+    unregistered.retain(|doc| !registered.iter().any(|fv| fv.slug == doc.slug));
+    let frameworks = registered
+        .into_iter()
+        .filter(|fv| fv.owner.as_ref().is_none_or(|owner| *owner == staff.organization.slug))
+        .map(|fv| (fv.version, fv.document))
+        .chain(unregistered.into_iter().map(|doc| (1, doc)));
     let mut hits = Vec::new();
-    for fv in state.store.latest_frameworks().await? {
-        if fv.owner.as_ref().is_some_and(|owner| *owner != staff.organization.slug) {
-            continue;
-        }
-        for found in fv.document.search(query, MAX_HITS - hits.len()) {
+    for (version, document) in frameworks {
+        for found in document.search(query, MAX_HITS - hits.len()) {
             hits.push(Hit {
-                framework: fv.slug.clone(),
-                framework_name: fv.document.name.clone(),
-                version: fv.version,
+                framework: document.slug.clone(),
+                framework_name: document.name.clone(),
+                version,
                 code: found.competency.code.clone(),
                 name: found.competency.name.clone(),
                 domain: found.domain.map(|d| d.name.clone()).unwrap_or_default(),
@@ -165,6 +172,24 @@ async fn search(state: &AppState, staff: &Staff, query: &str) -> Result<Vec<Hit>
         }
     }
     Ok(hits)
+}
+
+/// Registers the reference framework a competency was picked from, when it ships
+/// with Credence and is not registered yet (as the platform's, as an import would).
+async fn register_when_bundled(state: &AppState, fields: &[(String, String)]) -> Result<(), AppError> {
+    if field(fields, "action") != "add-competency" {
+        return Ok(());
+    }
+    let slug = field(fields, "framework").trim();
+    if state.store.framework_version(slug, None).await?.is_some() {
+        return Ok(());
+    }
+    let Some(doc) = framework::reference_framework(slug)? else { return Ok(()) };
+    match state.store.create_framework(&doc, None).await {
+        // Another request registered it first.
+        Ok(_) | Err(AppError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 async fn page(
@@ -280,6 +305,9 @@ pub async fn change_alignments(
         Err(r) => return *r,
     };
     let back = format!("/console/achievements/{}/alignments", current.id);
+    if let Err(e) = register_when_bundled(&state, &fields).await {
+        return e.into_response();
+    }
     let mut kept = Kept::of(&current);
     let Some(typed) = change(&fields, &mut kept.alignments) else { return see_other(&back) };
     let query = field(&fields, "q").to_string();
