@@ -12,6 +12,7 @@ use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
 use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
+use crate::domain::signoff::Approval;
 use crate::domain::validation::Violations;
 use crate::error::{AppError, AppResult};
 use crate::keyring;
@@ -270,6 +271,11 @@ impl IssuingCall {
                     summary: format!("{verdict}{decided_by}: {} for learner {learner_id}", achievement.definition.name),
                 })?;
                 let learner = tx.learner(&org.id, &learner_id)?.ok_or(AppError::NotFound("learner"))?;
+                // An approval of a credential already issued cannot be part of it: it gets a signed record of its own.
+                let issued_before = tx.credential_for(&learner.id, &achievement.id)?;
+                if let Some(credential) = issued_before.filter(|_| input.approve) {
+                    record_late_approval(tx, master, org, &achievement, &credential, &request_id)?;
+                }
                 settle(tx, master, org, &achievement, &learner, Vec::new())?
             }
         };
@@ -694,6 +700,82 @@ fn evidence_items(evidence: &[EvidenceInput]) -> Vec<EvidenceItem> {
         .collect()
 }
 
+/// The approved sign-offs of the learner's achievement, each as an evidence entry in
+/// the achievement's language (the latest approval of each component; nothing is read
+/// when the rule asks for no sign-off).
+fn approvals_as_evidence(
+    tx: &mut Tx<'_>,
+    learner: &Learner,
+    achievement: &Achievement,
+) -> AppResult<Vec<EvidenceItem>> {
+    let rule = &achievement.definition.rule;
+    if !rule.components().any(|c| c.requires_signoff.is_some()) {
+        return Ok(Vec::new());
+    }
+    let mut signoffs = tx.signoffs(&learner.id, &achievement.id)?;
+    // Newest first: keep each component's latest approval, then tell them oldest first.
+    let mut seen = std::collections::HashSet::new();
+    signoffs.retain(|s| s.status == "approved" && seen.insert(s.component.clone()));
+    signoffs.reverse();
+    Ok(signoffs
+        .iter()
+        .map(|s| approval_words(achievement, s, |a| a.evidence(&achievement.definition.language)))
+        .collect())
+}
+
+/// `words` of the approval `signoff`, named after its component as the rule names it.
+fn approval_words<T>(achievement: &Achievement, signoff: &SignoffRequest, words: impl Fn(&Approval<'_>) -> T) -> T {
+    let component = achievement
+        .definition
+        .rule
+        .components()
+        .find(|c| c.component == signoff.component)
+        .map(|c| c.display_name())
+        .unwrap_or_else(|| signoff.component.clone());
+    words(&Approval {
+        reviewer_kind: &signoff.reviewer_kind,
+        component: &component,
+        reviewer_name: signoff.decided_by_name.as_deref(),
+        reviewer_role: signoff.decided_by_role.as_deref(),
+        decided_at: signoff.decided_at.as_deref().unwrap_or_default(),
+        comment: signoff.comment.as_deref(),
+    })
+}
+
+/// Signs and stores the record of sign-off `request_id`, approved after `credential`
+/// was issued: an `EndorsementCredential` of the organization about the credential,
+/// signed as its credentials are (Data Integrity, the organization's cryptosuite).
+fn record_late_approval(
+    tx: &mut Tx<'_>,
+    master: &MasterKey,
+    org: &Organization,
+    achievement: &Achievement,
+    credential: &StoredCredential,
+    request_id: &str,
+) -> AppResult<()> {
+    let signoff = tx
+        .signoffs(&credential.learner_id, &achievement.id)?
+        .into_iter()
+        .find(|s| s.id == request_id)
+        .ok_or_else(|| AppError::Internal("a decided sign-off vanished".into()))?;
+    let key = tx.current_signing_key(&org.id, master)?;
+    let store = tx.store();
+    let record_id = crate::store::new_id();
+    let unsigned = approval_words(achievement, &signoff, |a| {
+        a.record(
+            &store.signoff_record_url(&credential.id, &record_id),
+            &store.credential_url(&credential.id),
+            &org.profile(),
+            &achievement.definition.language,
+            &crate::domain::credential::format_time(time::OffsetDateTime::now_utc()),
+        )
+    });
+    let suite: Cryptosuite = org.cryptosuite.parse().unwrap_or(Cryptosuite::EddsaRdfc2022);
+    let options = ProofOptions::new(suite, format!("{}#{}", org.profile_url, key.info.public_key_multibase));
+    let document = data_integrity::add_proof(&unsigned, key.key.signing_key(), &options).map_err(signing_failed)?;
+    tx.insert_signoff_record(&record_id, request_id, &credential.id, &document)
+}
+
 fn format_score(score: f64) -> String {
     crate::domain::achievement::format_number(score)
 }
@@ -748,6 +830,7 @@ fn issue(
     } else {
         None
     };
+    let approvals = approvals_as_evidence(tx, learner, achievement)?;
     let credential_id = crate::store::new_id();
     let store = tx.store();
     let profile = org.profile();
@@ -778,7 +861,7 @@ fn issue(
                     value: format_score(*score),
                 })
                 .collect(),
-            evidence: evidence_items(evidence),
+            evidence: evidence_items(evidence).into_iter().chain(approvals.iter().cloned()).collect(),
             valid_from: time::OffsetDateTime::now_utc(),
             validity: achievement.definition.validity_period.as_deref().and_then(parse_iso_duration),
             credential_status,

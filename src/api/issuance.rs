@@ -47,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(suspend_credential))
         .routes(routes!(unsuspend_credential))
         .routes(routes!(public_credential))
+        .routes(routes!(public_signoff_record))
         .routes(routes!(status_list))
         .routes(routes!(numbered_status_list))
         .merge(
@@ -704,6 +705,21 @@ async fn public_credential(
         return Ok(([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response());
     }
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(c.document).into_response().into_body()).into_response())
+}
+
+/// A sign-off approved after the credential was issued (public), as the issuer signed
+/// it: an `EndorsementCredential` about the credential, with a Data Integrity proof
+/// made with the issuer's key, as its credentials are. Linked from the badge page.
+#[utoipa::path(get, path = "/credentials/{id}/signoffs/{record}", tag = "public",
+    params(("id" = String, Path, description = "Credential id"), ("record" = String, Path, description = "Record id")),
+    responses((status = 200, body = Object, content_type = "application/ld+json", description = "The signed EndorsementCredential"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn public_signoff_record(
+    State(state): State<AppState>,
+    ApiPath((id, record)): ApiPath<(String, String)>,
+) -> AppResult<Response> {
+    let document = state.store.signoff_record(&id, &record).await?.ok_or(AppError::NotFound("sign-off record"))?;
+    Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(document).into_response().into_body()).into_response())
 }
 
 /// An organization's first signed BitstringStatusListCredential for `revocation` or

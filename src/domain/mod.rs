@@ -11,6 +11,7 @@ pub mod credential;
 pub mod framework;
 pub mod learner;
 pub mod organization;
+pub mod signoff;
 pub mod staff;
 pub mod totp;
 pub mod validation;

@@ -20,6 +20,7 @@ mod probes;
 mod results;
 mod rows;
 mod signing_keys;
+mod signoff_records;
 mod sqlite_writer;
 mod staff;
 mod status_lists;
@@ -53,6 +54,7 @@ pub use results::{
     NewResult, NewSignoff, QueuedSignoff, ResultInsert, SignoffQueue, SignoffRequest, SignoffTicket,
     signoff_queue_cursor,
 };
+pub use signoff_records::SignoffRecord;
 pub use staff::{Invitation, StaffAccount, StaffSession, TwoFactor};
 pub use status_lists::{DEFAULT_STATUS_LIST_LENGTH, MAX_STATUS_LIST_LENGTH, StatusListId};
 pub use unit::{IdempotencyKey, Once, StoredAnswer, Tx};

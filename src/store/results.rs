@@ -54,6 +54,9 @@ pub struct SignoffRequest {
     pub decided_by_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by_role: Option<String>,
+    /// When it was decided (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
     /// The single-use link to send to the reviewer. Only in the answer that created it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -157,6 +160,7 @@ pub(super) fn signoff_from_row(row: &(impl ReadRow + ?Sized), now: &str) -> AppR
         comment: row.opt_text("comment")?,
         decided_by_name: row.opt_text("decided_by_name")?,
         decided_by_role: row.opt_text("decided_by_role")?,
+        decided_at: row.opt_text("decided_at")?,
         link: None,
     })
 }
@@ -249,6 +253,7 @@ pub(super) fn prepare_signoff(public_url: &str, s: &NewSignoff<'_>) -> (String, 
         comment: None,
         decided_by_name: None,
         decided_by_role: None,
+        decided_at: None,
         link: Some(format!("{public_url}/signoff/{token}")),
     };
     (id, api_key::hash(&token), expires_at, request)

@@ -42,6 +42,9 @@ pub struct Words {
     pub evidence: &'static str,
     pub evidence_digest: &'static str,
     pub evidence_open: &'static str,
+    pub late_signoffs: &'static str,
+    pub late_signoffs_lead: &'static str,
+    pub signed_record: &'static str,
     pub endorsements: &'static str,
     pub endorsed_by: &'static str,
     pub prior_learning: &'static str,
@@ -101,6 +104,9 @@ pub const EN: Words = Words {
     evidence: "Evidence",
     evidence_digest: "SHA-256 fingerprint (to check the file was not altered)",
     evidence_open: "Open the evidence",
+    late_signoffs: "Sign-offs after issuance",
+    late_signoffs_lead: "These approvals came after the badge was issued. The issuer signed a record of each, which anyone can verify.",
+    signed_record: "Signed record (JSON)",
     endorsements: "Endorsements",
     endorsed_by: "Endorsed by",
     prior_learning: "Awarded in recognition of prior learning",
@@ -167,6 +173,9 @@ pub const FR: Words = Words {
     evidence: "Preuves",
     evidence_digest: "Empreinte SHA-256 (pour vérifier que le fichier n’a pas été modifié)",
     evidence_open: "Ouvrir la preuve",
+    late_signoffs: "Confirmations après la délivrance",
+    late_signoffs_lead: "Ces approbations sont arrivées après la délivrance du badge. L’émetteur a signé un relevé de chacune, que tout le monde peut vérifier.",
+    signed_record: "Relevé signé (JSON)",
     endorsements: "Recommandations",
     endorsed_by: "Recommandé par",
     prior_learning: "Délivré en reconnaissance des acquis",
@@ -221,6 +230,8 @@ pub struct BadgeData {
     /// organization's own reason is never shown).
     pub public_reason: Option<String>,
     pub evidence: Vec<EvidenceItem>,
+    /// Sign-offs approved after issuance, each with its signed record.
+    pub late_signoffs: Vec<LateSignoff>,
     pub linkedin_url: String,
     pub og_image: String,
     pub issuer_slug: Option<String>,
@@ -229,6 +240,24 @@ pub struct BadgeData {
     /// `?lang=…` on the artwork's URLs when the page shows another edition than the signed
     /// one (the artwork then bears that edition's name); empty otherwise.
     pub art_query: String,
+}
+
+/// A sign-off approved after issuance, as its signed record says it.
+pub struct LateSignoff {
+    pub title: String,
+    pub statement: String,
+    pub url: String,
+}
+
+impl LateSignoff {
+    fn from_record(url: String, document: &serde_json::Value) -> LateSignoff {
+        let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        LateSignoff {
+            title: text(document.get("name")),
+            statement: text(document.get("credentialSubject").and_then(|s| s.get("endorsementComment"))),
+            url,
+        }
+    }
 }
 
 impl BadgeData {
@@ -321,6 +350,13 @@ async fn badge_data(
         art_query = format!("?lang={}", page.lang.code());
     }
     let page_url = state.store.credential_url(&c.id);
+    let late_signoffs = state
+        .store
+        .signoff_records(&c.id)
+        .await?
+        .iter()
+        .map(|r| LateSignoff::from_record(state.store.signoff_record_url(&c.id, &r.id), &r.document))
+        .collect();
     let words = page.pick(&EN, &FR);
     let type_label = view.achievement_type.as_deref().map(|t| {
         words.achievement_types.iter().find(|(k, _)| *k == t).map_or_else(|| t.to_string(), |(_, v)| v.to_string())
@@ -332,6 +368,7 @@ async fn badge_data(
         art_query,
         uuid: c.id,
         page_url,
+        late_signoffs,
         evidence: view.evidence.iter().filter(|e| !claim.hidden_evidence.contains(&e.index)).cloned().collect(),
         view,
         report: ReportView::new(&result, page.lang),

@@ -288,6 +288,35 @@ async fn npm_verifies_a_credential_whose_achievement_names_its_other_language_ed
     assert_eq!(npm_verdict(&app, &tampered).await["verified"], false, "related is signed");
 }
 
+/// What employers read of sign-offs, checked by the npm stack: a credential whose
+/// evidence holds an approval given before issuance, and the signed record (an
+/// EndorsementCredential) of an approval given after.
+#[tokio::test]
+async fn npm_verifies_approvals_in_the_credential_and_the_signed_record_of_a_late_one() {
+    if !npm_stack_available() {
+        return;
+    }
+    let app = crate::common::app().await;
+    let (path, key, learner) = crate::signoff_page::pending_signoff(&app).await;
+    let form = "decision=approve&name=Jordan&role=Site+supervisor&comment=Tidy.";
+    assert_eq!(crate::signoff_page::decide(&app, &path, form, &[]).await.status, axum::http::StatusCode::OK);
+    let status =
+        app.get(&format!("/api/v1/organizations/college/learners/{learner}/achievements/welding"), Some(&key)).await;
+    let doc = app.get(&format!("/credentials/{}", status.body["credential"]["id"].as_str().unwrap()), None).await.body;
+    assert!(doc["evidence"].as_array().unwrap().iter().any(|e| e["genre"] == "Sign-off"), "{doc}");
+    assert_eq!(npm_verdict(&app, &doc).await["verified"], true);
+
+    let (path, id) = crate::signoff_records::issued_awaiting_validation(&app, "en").await;
+    assert_eq!(crate::signoff_page::decide(&app, &path, form, &[]).await.status, axum::http::StatusCode::OK);
+    let records = app.store.signoff_records(&id).await.unwrap();
+    let record = &records[0].document;
+    let ok = npm_verdict(&app, record).await;
+    assert_eq!(ok["verified"], true, "the npm stack refuses the signed record: {ok}");
+    let mut tampered = record.clone();
+    tampered["credentialSubject"]["id"] = json!("https://elsewhere.example/credentials/1");
+    assert_eq!(npm_verdict(&app, &tampered).await["verified"], false);
+}
+
 fn legacy_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/legacy-ed25519-2020")
 }

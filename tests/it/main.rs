@@ -44,6 +44,7 @@ mod rich_credential;
 mod signable_input;
 mod signing_keys;
 mod signoff_page;
+mod signoff_records;
 mod status_rollover;
 mod unit_of_work;
 mod verify_api;
