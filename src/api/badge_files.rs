@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(image_svg))
         .routes(routes!(qr_png))
         .routes(routes!(qr_svg))
+        .routes(routes!(preview_png))
         .routes(routes!(credential_json))
 }
 
@@ -57,6 +58,7 @@ enum File {
     QrPng,
     QrSvg,
     Json,
+    PreviewPng,
 }
 
 impl File {
@@ -69,12 +71,13 @@ impl File {
             File::QrPng => "qr-png",
             File::QrSvg => "qr-svg",
             File::Json => "json",
+            File::PreviewPng => "preview-png",
         }
     }
 
     fn content_type(self) -> &'static str {
         match self {
-            File::BadgePng | File::ImagePng | File::QrPng => "image/png",
+            File::BadgePng | File::ImagePng | File::QrPng | File::PreviewPng => "image/png",
             File::BadgeSvg | File::ImageSvg | File::QrSvg => "image/svg+xml",
             File::Json => "application/ld+json",
         }
@@ -90,13 +93,14 @@ impl File {
             File::ImageSvg => ("inline", format!("{stem}-image.svg")),
             File::QrPng => ("inline", format!("{stem}-qr.png")),
             File::QrSvg => ("inline", format!("{stem}-qr.svg")),
+            File::PreviewPng => ("inline", format!("{stem}-preview.png")),
         };
         format!("{kind}; filename=\"{name}\"")
     }
 
     /// The files that show the achievement's name.
     fn is_artwork(self) -> bool {
-        matches!(self, File::BadgePng | File::BadgeSvg | File::ImagePng | File::ImageSvg)
+        matches!(self, File::BadgePng | File::BadgeSvg | File::ImagePng | File::ImageSvg | File::PreviewPng)
     }
 
     /// What the learner keeps (counted as a download): the credential and the baked
@@ -106,7 +110,7 @@ impl File {
     }
 
     /// The file's bytes, from the stored credential's JSON text and public URL.
-    fn render(self, facts: &BadgeFacts, credential: String, url: &str) -> Result<Vec<u8>, FileError> {
+    fn render(self, facts: &BadgeFacts, credential: String, url: &str, lang: &str) -> Result<Vec<u8>, FileError> {
         let baked = || BakedCredential::Json(credential.clone());
         let qr_title = || format!("QR code of {}", facts.title());
         Ok(match self {
@@ -117,6 +121,14 @@ impl File {
             File::ImageSvg => images::artwork(facts)?.svg.clone().into_bytes(),
             File::QrPng => QrMatrix::new(url)?.to_png()?,
             File::QrSvg => QrMatrix::new(url)?.to_svg(&qr_title()).into_bytes(),
+            File::PreviewPng => {
+                let footer = if lang == "fr" {
+                    "Badge numérique vérifiable · Open Badges 3.0"
+                } else {
+                    "Verifiable digital badge · Open Badges 3.0"
+                };
+                images::preview::preview_png(facts, &images::artwork(facts)?.png, footer)?
+            }
         })
     }
 }
@@ -149,7 +161,13 @@ async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File, lang
     };
     let text = serde_json::to_string(&stored.document).map_err(|e| AppError::Internal(e.to_string()))?;
     let digest = Sha256::digest(text.as_bytes());
-    let edition_tag = edition.as_ref().map(|(lang, _)| format!("-{lang}")).unwrap_or_default();
+    // The preview's own words follow the language asked for, with or without an edition in it.
+    let card_lang = if file == File::PreviewPng { lang.unwrap_or("en") } else { "en" }.to_string();
+    let edition_tag = match (&edition, file) {
+        (_, File::PreviewPng) => format!("-{card_lang}"),
+        (Some((lang, _)), _) => format!("-{lang}"),
+        (None, _) => String::new(),
+    };
     let etag = format!("\"{}-v{ARTWORK_VERSION}-{}{edition_tag}\"", file.tag(), hex::encode(&digest[..12]));
     let mut headers = HeaderMap::new();
     insert(&mut headers, header::ETAG, &etag)?;
@@ -169,7 +187,7 @@ async fn serve(state: &AppState, id: &str, request: &HeaderMap, file: File, lang
     let stem = facts.file_stem();
     let body = {
         let _permit = RENDERS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || file.render(&facts, text, &url))
+        tokio::task::spawn_blocking(move || file.render(&facts, text, &url, &card_lang))
             .await
             .map_err(|e| AppError::Internal(format!("rendering stopped: {e}")))?
             .map_err(|e| AppError::Internal(format!("the {} of credential {id} could not be made: {e}", file.tag())))?
@@ -234,6 +252,10 @@ file_endpoints! {
     qr_png "/credentials/{id}/qr.png" "image/png" Binary "QR code" File::QrPng;
     /// The QR code of the credential's public URL as an SVG (one unit per module).
     qr_svg "/credentials/{id}/qr.svg" "image/svg+xml" String "QR code" File::QrSvg;
+    /// The badge's link preview card, 1200 × 630 (the Open Graph size): the artwork, the
+    /// issuer, the achievement's name and a line saying it is a verifiable Open Badge,
+    /// in English or, with `?lang=fr`, French. The badge page's `og:image`.
+    preview_png "/credentials/{id}/preview.png" "image/png" Binary "Link preview card" File::PreviewPng;
     /// The signed credential JSON as stored, as a download.
     credential_json "/credentials/{id}/credential.json" "application/ld+json" Object
         "The signed OpenBadgeCredential (attachment)" File::Json;

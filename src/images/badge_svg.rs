@@ -71,10 +71,10 @@ pub fn badge_svg(facts: &BadgeFacts) -> String {
 }
 
 /// Colours and the prefix of element ids, derived from the issuer and the achievement.
-struct Palette {
-    dark: String,
+pub(super) struct Palette {
+    pub(super) dark: String,
     light: String,
-    accent: String,
+    pub(super) accent: String,
     ribbon: String,
     ribbon_shade: String,
     /// Distinct per design, so that two badges inlined in one page keep their gradients.
@@ -82,7 +82,7 @@ struct Palette {
 }
 
 impl Palette {
-    fn for_facts(facts: &BadgeFacts) -> Palette {
+    pub(super) fn for_facts(facts: &BadgeFacts) -> Palette {
         let issuer = Sha256::digest(facts.issuer_id.as_bytes());
         let achievement = Sha256::digest(facts.achievement_id.as_bytes());
         let hue = f32::from(u16::from_be_bytes([issuer[0], issuer[1]]) % 360);
@@ -161,7 +161,7 @@ fn type_label(achievement_type: Option<&str>) -> String {
 }
 
 /// `text` on one line no wider than `width`, shortened with an ellipsis if needed.
-fn fit_one_line(text: &str, size: f32, spacing: f32, width: f32) -> String {
+pub(super) fn fit_one_line(text: &str, size: f32, spacing: f32, width: f32) -> String {
     if text_width(text, size, spacing) <= width {
         return text.to_owned();
     }
@@ -194,7 +194,7 @@ fn text_lines(lines: &[String], size: f32, first_baseline: f32, attributes: &str
 /// The first of `sizes` at which `text`, wrapped to `width`, takes at most
 /// `max_lines(size)` lines, and the lines; at the last size, what does not fit
 /// ends in an ellipsis.
-fn fit_block(text: &str, sizes: &[f32], width: f32, max_lines: impl Fn(f32) -> usize) -> (f32, Vec<String>) {
+pub(super) fn fit_block(text: &str, sizes: &[f32], width: f32, max_lines: impl Fn(f32) -> usize) -> (f32, Vec<String>) {
     let mut last = (0.0, Vec::new());
     for &size in sizes {
         let lines = wrap(text, size, width);

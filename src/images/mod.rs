@@ -12,6 +12,7 @@
 
 pub mod badge_svg;
 mod font;
+pub mod preview;
 pub mod qr;
 pub mod raster;
 pub mod supplied;

@@ -64,12 +64,17 @@ pub fn render_png(tree: &usvg::Tree, side: u32) -> Result<Vec<u8>, ImageError> {
     let height = (size.height() * scale).round().clamp(1.0, side as f32) as u32;
     let mut pixmap = Pixmap::new(width, height).ok_or(ImageError::Dimensions { width, height })?;
     resvg::render(tree, Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    encode_pixmap(&pixmap)
+}
+
+/// Encodes a rendered pixmap as an RGBA PNG.
+pub fn encode_pixmap(pixmap: &Pixmap) -> Result<Vec<u8>, ImageError> {
     let mut rgba = Vec::with_capacity(pixmap.data().len());
     for pixel in pixmap.pixels() {
         let c = pixel.demultiply();
         rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
     }
-    encode_png(width, height, png::ColorType::Rgba, png::BitDepth::Eight, &rgba)
+    encode_png(pixmap.width(), pixmap.height(), png::ColorType::Rgba, png::BitDepth::Eight, &rgba)
 }
 
 /// Encodes pixel rows as a PNG.

@@ -364,7 +364,7 @@ async fn badge_data(
     Ok(BadgeData {
         type_label,
         linkedin_url: linkedin_add_url(&view, &page_url, &c.id),
-        og_image: format!("{page_url}/image.png{art_query}"),
+        og_image: format!("{page_url}/preview.png?lang={}", page.lang.code()),
         art_query,
         uuid: c.id,
         page_url,

@@ -360,10 +360,12 @@ mod tests {
     }
 
     #[test]
-    fn browsers_get_html_and_api_clients_json() {
+    fn browsers_and_crawlers_get_html_and_api_clients_json() {
         assert!(prefers_html(&accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")));
-        assert!(!prefers_html(&accept("*/*")));
-        assert!(!prefers_html(&HeaderMap::new()));
+        // Link preview crawlers: anything, or nothing said.
+        assert!(prefers_html(&accept("*/*")));
+        assert!(prefers_html(&HeaderMap::new()));
+        assert!(!prefers_html(&accept("application/json, */*;q=0.1")));
         assert!(!prefers_html(&accept("application/ld+json")));
         assert!(!prefers_html(&accept("application/json, text/html;q=0.5")));
         assert!(prefers_html(&accept("application/json;q=0.5, text/html")));

@@ -326,3 +326,21 @@ async fn a_corrupt_achievement_image_is_replaced_by_the_generated_badge() {
         assert!(baking::unbake_png(&baked.body).is_ok(), "{uri}");
     }
 }
+
+#[tokio::test]
+async fn the_link_preview_card_is_open_graph_sized_and_speaks_the_readers_language() {
+    let t = crate::common::issued().await;
+    let path = format!("/credentials/{}/preview.png", t.id);
+    let en = fetch(&t.app, &format!("{path}?lang=en"), None).await;
+    assert_eq!(en.status, StatusCode::OK);
+    assert_eq!(en.header(header::CONTENT_TYPE), "image/png");
+    let (width, height, _) = decode_png(&en.body);
+    assert_eq!((width, height), (1200, 630));
+    let fr = fetch(&t.app, &format!("{path}?lang=fr"), None).await;
+    assert_ne!(fr.body, en.body, "the card's words follow the language");
+    assert_ne!(fr.header(header::ETAG), en.header(header::ETAG));
+    // Revalidation: the same card is not sent again.
+    let again = fetch(&t.app, &format!("{path}?lang=en"), Some(en.header(header::ETAG))).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(fetch(&t.app, "/credentials/nope/preview.png", None).await.status, StatusCode::NOT_FOUND);
+}

@@ -86,9 +86,11 @@ async fn badge_page_for_browsers_and_json_for_api_clients() {
     // Preview tags, with absolute URLs.
     let page_url = format!("{}/credentials/{id}", crate::common::PUBLIC_URL);
     assert_eq!(meta(html, "og:url").as_deref(), Some(page_url.as_str()));
-    assert_eq!(meta(html, "og:image"), Some(format!("{page_url}/image.png")));
+    assert_eq!(meta(html, "og:image"), Some(format!("{page_url}/preview.png?lang=en")));
+    assert_eq!(meta(html, "og:image:width").as_deref(), Some("1200"));
+    assert_eq!(meta(html, "og:image:height").as_deref(), Some("630"));
     assert!(meta(html, "og:title").unwrap().starts_with(name));
-    assert_eq!(meta(html, "twitter:card").as_deref(), Some("summary"));
+    assert_eq!(meta(html, "twitter:card").as_deref(), Some("summary_large_image"));
 
     // LinkedIn's add-certification link.
     let link = linkedin_href(html);
@@ -107,13 +109,26 @@ async fn badge_page_for_browsers_and_json_for_api_clients() {
         assert_eq!(get("expirationYear").unwrap(), until[..4]);
     }
 
-    // API clients keep getting the signed credential.
-    for accept in [None, Some("*/*"), Some("application/ld+json"), Some("application/json, text/html;q=0.5")] {
-        let headers: Vec<(&str, &str)> = accept.map(|a| vec![("accept", a)]).unwrap_or_default();
-        let r = page(&app, &path, &headers).await;
+    // API clients that ask for JSON keep getting the signed credential...
+    for accept in [
+        "application/ld+json",
+        "application/json",
+        "application/json, text/html;q=0.5",
+        "application/vc+ld+json, */*;q=0.1",
+    ] {
+        let r = page(&app, &path, &[("accept", accept)]).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.content_type, "application/ld+json", "Accept {accept:?}");
         assert_eq!(r.body, doc);
+    }
+    let r = page(&app, &format!("{path}?format=json"), &[("accept", "*/*")]).await;
+    assert_eq!(r.body, doc, "?format=json");
+    // ... and link preview crawlers, which ask for anything or nothing, get the page and its tags.
+    for accept in [None, Some("*/*")] {
+        let headers: Vec<(&str, &str)> = accept.map(|a| vec![("accept", a)]).unwrap_or_default();
+        let r = page(&app, &path, &headers).await;
+        assert!(r.content_type.starts_with("text/html"), "Accept {accept:?}: {}", r.content_type);
+        assert!(meta(&r.text, "og:image").is_some());
     }
 }
 

@@ -102,7 +102,9 @@ impl TestApp {
         body: Option<Body>,
         content_type: Option<&str>,
     ) -> Response {
-        let mut builder = Request::builder().method(method).uri(path);
+        // An API client names the JSON it wants: without an Accept header, pages answer
+        // (as link preview crawlers need).
+        let mut builder = Request::builder().method(method).uri(path).header(header::ACCEPT, "application/json");
         if let Some(k) = key {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {k}"));
         }
