@@ -381,6 +381,19 @@ async fn serve(config: Option<&PathBuf>, args: ServeArgs) -> AppResult<()> {
         worker_claim.clone(),
         stopping.clone(),
     ));
+    match crate::mailer::SmtpSettings::from_env()? {
+        Some(smtp) => {
+            tokio::spawn(crate::mailer::run(
+                state.store.clone(),
+                smtp,
+                crate::mailer::Pacing::default(),
+                stopping.clone(),
+            ));
+        }
+        None => {
+            println!("No SMTP server configured (CREDENCE_SMTP_URL): emails stay in the outbox, shown in the console.")
+        }
+    }
     let counts = state.store.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(1));

@@ -10,6 +10,7 @@ use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::award_evaluation::{self, ComponentEvaluation, Evaluation, LearnerState, RecordedResult};
 use crate::domain::award_rule::SignoffKind;
 use crate::domain::credential::{self, AwardedResult, CredentialDraft, EvidenceItem, Recipient};
+use crate::domain::email::{BadgeEarned, SignoffAsked};
 use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::signoff::Approval;
@@ -451,6 +452,18 @@ pub fn record_in(
                 reviewer_email: reviewer.email.as_deref(),
                 valid_for: time::Duration::days(SIGNOFF_LINK_VALIDITY_DAYS),
             })?;
+            if let (Some(to), Some(link)) = (reviewer.email.as_deref(), request.link.as_deref()) {
+                let asked = SignoffAsked {
+                    reviewer_name: reviewer.name.as_deref(),
+                    learner_name: input.learner.name.as_deref().or(learner.display_name.as_deref()).unwrap_or("—"),
+                    achievement: &achievement.definition.name,
+                    component: &req.display_name(),
+                    issuer: &org.name,
+                    link,
+                    open_until: request.expires_at.get(..10).unwrap_or(&request.expires_at),
+                };
+                tx.enqueue_email(&org.id, &request.id, &asked.email(to, &achievement.definition.language))?;
+            }
             new_links.push(request);
         }
     }
@@ -915,5 +928,14 @@ fn issue(
         ),
     })?;
     let (credential, claim_url) = written.into_stored(&issuing);
+    let earned = BadgeEarned {
+        learner_name: learner.display_name.as_deref(),
+        achievement: &achievement.definition.name,
+        issuer: &org.name,
+        claim_url: &claim_url,
+        image_url: &format!("{}/image.png", store.credential_url(&credential_id)),
+    };
+    let to = learner.email.as_deref().unwrap_or_default();
+    tx.enqueue_email(&org.id, &credential_id, &earned.email(to, &achievement.definition.language))?;
     Ok(Issued { credential, claim_url: Some(claim_url) })
 }

@@ -16,6 +16,7 @@ pub mod http;
 pub mod images;
 pub mod issuance;
 pub mod keyring;
+pub mod mailer;
 pub mod metrics;
 pub mod server;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod award_evaluation;
 pub mod award_rule;
 pub mod award_wording;
 pub mod credential;
+pub mod email;
 pub mod framework;
 pub mod learner;
 pub mod organization;

@@ -219,6 +219,8 @@ pub struct Tx<'c> {
     store: &'c Store,
     /// Credentials this unit wrote, counted in the metrics once it is committed.
     issued: u64,
+    /// Whether this unit put messages in the outbox (the mailer is woken once it commits).
+    enqueued: bool,
     /// Who acts (see `store::audit`).
     pub(super) actor: crate::domain::audit::Actor,
 }
@@ -237,6 +239,12 @@ impl<'c> Tx<'c> {
     /// the unit is committed.
     pub fn note_issued(&mut self) {
         self.issued += 1;
+    }
+
+    /// Notes a message this unit put in the outbox: the mailer is woken once the
+    /// unit is committed.
+    pub(super) fn note_enqueued(&mut self) {
+        self.enqueued = true;
     }
 
     /// See [`Exec::lock_shared`].
@@ -347,6 +355,15 @@ impl Tx<'_> {
     }
 }
 
+/// What follows a unit's commit: its credentials counted, the mailer woken when it
+/// put messages in the outbox.
+fn committed((issued, enqueued): (u64, bool)) {
+    crate::metrics::global().credentials_issued(issued);
+    if enqueued {
+        crate::mailer::wake();
+    }
+}
+
 /// Rows of a batch worked on side by side on the pool.
 const POOL_CONCURRENCY: usize = 16;
 
@@ -366,12 +383,12 @@ impl Store {
             let (value, issued) = writer
                 .run(move |conn| {
                     let _request = span.enter();
-                    let mut tx = Tx { exec: &mut SqliteExec(conn), store: &store, issued: 0, actor };
+                    let mut tx = Tx { exec: &mut SqliteExec(conn), store: &store, issued: 0, enqueued: false, actor };
                     let value = work(&mut tx)?;
-                    Ok((value, tx.issued))
+                    Ok((value, (tx.issued, tx.enqueued)))
                 })
                 .await?;
-            crate::metrics::global().credentials_issued(issued);
+            committed(issued);
             return Ok(value);
         }
         let runtime = tokio::runtime::Handle::current();
@@ -386,13 +403,13 @@ impl Store {
             let mut tx = begun?;
             let backend = store.backend;
             let exec = &mut PoolExec { tx: &mut tx, runtime: &runtime, backend };
-            let mut unit = Tx { exec, store: &store, issued: 0, actor };
+            let mut unit = Tx { exec, store: &store, issued: 0, enqueued: false, actor };
             let out = work(&mut unit);
-            let issued = unit.issued;
+            let done = (unit.issued, unit.enqueued);
             match out {
                 Ok(value) => {
                     runtime.block_on(tx.commit())?;
-                    crate::metrics::global().credentials_issued(issued);
+                    committed(done);
                     Ok(value)
                 }
                 Err(e) => {

@@ -31,6 +31,7 @@ mod console_learners;
 mod console_signoffs;
 mod console_team;
 mod console_two_factor;
+mod email;
 mod interop_npm;
 mod interop_ob2;
 mod issuance_catalog;

@@ -31,6 +31,7 @@ pub mod door;
 pub mod home;
 pub mod imports;
 pub mod learners;
+pub mod outbox;
 pub mod results;
 pub mod security;
 pub mod signoffs;
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
     .merge(credentials::routes())
     .merge(signoffs::routes())
     .merge(audit::routes())
+    .merge(outbox::routes())
     .merge(team::routes())
     .merge(analytics::routes())
     .merge(achievements::routes())
@@ -131,6 +133,7 @@ pub struct Words {
     pub nav_imports: &'static str,
     pub nav_credentials: &'static str,
     pub nav_audit: &'static str,
+    pub nav_outbox: &'static str,
     pub nav_analytics: &'static str,
     pub nav_signoffs: &'static str,
     pub nav_team: &'static str,
@@ -181,6 +184,7 @@ pub const EN: Words = Words {
     nav_imports: "CSV imports",
     nav_credentials: "Credentials",
     nav_audit: "Audit log",
+    nav_outbox: "Emails",
     nav_analytics: "Analytics",
     nav_signoffs: "Sign-offs",
     nav_team: "Team and API keys",
@@ -231,6 +235,7 @@ pub const FR: Words = Words {
     nav_imports: "Importations CSV",
     nav_credentials: "Badges délivrés",
     nav_audit: "Journal d’audit",
+    nav_outbox: "Courriels",
     nav_analytics: "Statistiques",
     nav_signoffs: "Approbations",
     nav_team: "Équipe et clés d’API",
@@ -462,6 +467,7 @@ pub enum Section {
     Signoffs,
     Analytics,
     Audit,
+    Outbox,
     Team,
     Security,
 }
@@ -477,6 +483,7 @@ impl Section {
         Section::Signoffs,
         Section::Analytics,
         Section::Audit,
+        Section::Outbox,
         Section::Team,
         Section::Security,
     ];
@@ -492,6 +499,7 @@ impl Section {
             Section::Signoffs => "/console/signoffs",
             Section::Analytics => "/console/analytics",
             Section::Audit => "/console/audit",
+            Section::Outbox => "/console/outbox",
             Section::Team => "/console/team",
             Section::Security => "/console/security",
         }
@@ -508,6 +516,7 @@ impl Section {
             Section::Signoffs => w.nav_signoffs,
             Section::Analytics => w.nav_analytics,
             Section::Audit => w.nav_audit,
+            Section::Outbox => w.nav_outbox,
             Section::Team => w.nav_team,
             Section::Security => w.nav_security,
         }
@@ -525,7 +534,7 @@ impl Section {
             | Section::Analytics
             | Section::Security => Can::Read,
             Section::Record => Can::Issue,
-            Section::Audit | Section::Team => Can::Manage,
+            Section::Audit | Section::Outbox | Section::Team => Can::Manage,
         }
     }
 }
