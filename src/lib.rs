@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod fetch;
+pub mod html_escape;
 pub mod http;
 pub mod images;
 pub mod issuance;

@@ -3,6 +3,7 @@
 //! not how it is stored or sent.
 
 use super::achievement::language_base;
+use crate::html_escape::escape as html_escape;
 
 /// A message ready to be put in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,22 +43,6 @@ pub struct SignoffAsked<'a> {
 
 fn language(tag: &str) -> &'static str {
     if language_base(tag) == "fr" { "fr" } else { "en" }
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An HTML body: the paragraphs, then a button-like link, in a plain layout that mail

@@ -8,6 +8,7 @@
 //! The cost is bounded: a text over [`MAX_BYTES`] is shown as plain paragraphs, and blocks
 //! nested deeper than [`MAX_DEPTH`] keep their text without further nesting.
 
+use crate::html_escape::escape_into;
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
 /// The longest text rendered as Markdown (the API accepts 8,000 characters, plus the facts
@@ -127,19 +128,6 @@ fn plain_paragraphs(text: &str) -> String {
         out.push_str("</p>\n");
     }
     out
-}
-
-fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]
