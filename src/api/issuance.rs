@@ -21,6 +21,7 @@ use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth, parse_json, require_json_content_type};
 use super::listing::{Listing, ListingQuery, bad_query, csv_stream, next_link};
 use crate::app::AppState;
+use crate::domain::api_key::Role;
 use crate::domain::learner::{DirectAwardInput, ResultInput, RevokeInput, SignoffDecisionInput, SuspendInput};
 use crate::domain::organization::Organization;
 use crate::error::{AppError, AppResult};
@@ -135,6 +136,25 @@ fn to_value<T: Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// Whether an answer shows the single-use links of the sign-off requests it opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReviewerLinks {
+    /// Every one (issuer-admins, who may also send a link again).
+    Shown,
+    /// Only those of reviewers without an email address: the others were mailed
+    /// theirs, straight to them (issuer keys).
+    UnlessMailed,
+}
+
+/// How an issuing call answers: its route (in the idempotency fingerprint), its success
+/// status and which reviewer links it shows.
+#[derive(Debug, Clone, Copy)]
+struct Answering<'a> {
+    route: &'a str,
+    success: StatusCode,
+    links: ReviewerLinks,
+}
+
 /// Parses an issuing call's JSON body, prepares it, and runs it as one unit of work,
 /// at most once per `Idempotency-Key`: the answer is stored in the same transaction
 /// as what the call wrote (see [`crate::store::Store::issuing_once`]).
@@ -143,8 +163,7 @@ async fn issuing_call<T, P, Fut>(
     org: &Organization,
     headers: &HeaderMap,
     body: &Bytes,
-    route: &str,
-    success: StatusCode,
+    answering: Answering<'_>,
     prepare: P,
 ) -> AppResult<Response>
 where
@@ -152,6 +171,7 @@ where
     P: FnOnce(T) -> Fut,
     Fut: Future<Output = AppResult<IssuingCall>>,
 {
+    let Answering { route, success, links } = answering;
     require_json_content_type(headers)?;
     let input: T = parse_json(body)?;
     let key = idempotency_key(headers)?;
@@ -165,7 +185,14 @@ where
     let call = prepare(input).await?;
     crate::issuance::prepare_keys(&state.store, &state.master_key, org).await?;
     let (master, org_owned) = (state.master_key.clone(), org.clone());
-    let run = move |tx: &mut Tx<'_>| to_value(&call.run_in(tx, &master, &org_owned)?.status()?);
+    let run = move |tx: &mut Tx<'_>| {
+        let mut status = call.run_in(tx, &master, &org_owned)?.status()?;
+        if links == ReviewerLinks::UnlessMailed {
+            // The reviewer was mailed their link: it is theirs, not the caller's.
+            status.signoffs.iter_mut().filter(|s| s.reviewer_email.is_some()).for_each(|s| s.link = None);
+        }
+        to_value(&status)
+    };
     let Some(key) = key else {
         let body = state.store.issuing(run).await?;
         return Ok((success, Json(body)).into_response());
@@ -197,7 +224,9 @@ async fn record_result(
     body: Bytes,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
-    issuing_call(&state, &org, &headers, &body, "results", StatusCode::OK, |input: ResultInput| {
+    let links = if caller.role == Role::Issuer { ReviewerLinks::UnlessMailed } else { ReviewerLinks::Shown };
+    let answering = Answering { route: "results", success: StatusCode::OK, links };
+    issuing_call(&state, &org, &headers, &body, answering, |input: ResultInput| {
         IssuingCall::result(&state.store, &org, input, None)
     })
     .await
@@ -219,14 +248,16 @@ async fn direct_award(
     body: Bytes,
 ) -> AppResult<Response> {
     let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
-    issuing_call(&state, &org, &headers, &body, "awards", StatusCode::CREATED, |input: DirectAwardInput| {
+    let answering = Answering { route: "awards", success: StatusCode::CREATED, links: ReviewerLinks::Shown };
+    issuing_call(&state, &org, &headers, &body, answering, |input: DirectAwardInput| {
         IssuingCall::award(&state.store, &org, input)
     })
     .await
 }
 
-/// Send a sign-off request again: a new single-use link replaces the old one (which
-/// stops working), valid for another 30 days. For links lost, or never shown (bulk imports).
+/// Send a sign-off request again (issuer-admins): a new single-use link replaces the old
+/// one (which stops working), valid for another 30 days. For links lost, or never shown
+/// (bulk imports, and answers to issuer keys when the reviewer was mailed the link).
 #[utoipa::path(post, path = "/api/v1/organizations/{org}/signoffs/{id}/link", tag = "issuance",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Sign-off request id")),
     responses((status = 200, body = SignoffRequest), (status = "4XX", body = Problem, content_type = "application/problem+json")),
@@ -236,7 +267,7 @@ async fn reissue_signoff_link(
     Auth(caller): Auth,
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> AppResult<Json<SignoffRequest>> {
-    let org = organization_for(&state.store, &caller, &org, Need::Member).await?;
+    let org = organization_for(&state.store, &caller, &org, Need::Manage).await?;
     let request = state
         .store
         .reissue_signoff_link(&org.id, &id, time::Duration::days(issuance::SIGNOFF_LINK_VALIDITY_DAYS), &caller.actor())

@@ -324,3 +324,31 @@ async fn issuer_admins_read_the_outbox_in_the_console_even_without_smtp() {
     let r = other.get(&app, "/console/outbox").await;
     assert!(!r.text.contains("sam@example.org") && r.text.contains("No emails yet."), "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_mailed_reviewers_link_is_not_in_an_issuer_keys_answer_and_only_admins_send_it_again() {
+    let app = app().await;
+    let admin_key = app.org_with_key("college").await;
+    achievement(&app, &admin_key, "welding", "en").await;
+    let issuer_key = app.key_for("college", "issuer").await;
+    let submit = |email: &str, reviewer: serde_json::Value| {
+        json!({"achievement": "welding", "component": "site", "submittedForSignoff": true,
+               "reviewer": reviewer, "learner": {"email": email}})
+    };
+    let path = "/api/v1/organizations/college/results";
+    let mailed = json!({"name": "Dr. Rivera", "email": "rivera@example.org"});
+    let r = app.post(path, Some(&issuer_key), &submit("a@example.org", mailed.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["signoffs"][0].get("link").is_none(), "mailed to the reviewer, not shown: {}", r.text);
+    let id = r.body["signoffs"][0]["id"].as_str().unwrap_or_default().to_string();
+    // Without an address, someone must pass the link on: the answer has it.
+    let r = app.post(path, Some(&issuer_key), &submit("b@example.org", json!({"name": "Pat"}))).await;
+    assert!(r.body["signoffs"][0]["link"].as_str().is_some(), "{}", r.text);
+    // Issuer-admins see links, and they alone send one again.
+    let r = app.post(path, Some(&admin_key), &submit("c@example.org", mailed)).await;
+    assert!(r.body["signoffs"][0]["link"].as_str().is_some(), "{}", r.text);
+    let again = format!("/api/v1/organizations/college/signoffs/{id}/link");
+    assert_eq!(app.post(&again, Some(&issuer_key), &json!({})).await.status, StatusCode::FORBIDDEN);
+    let r = app.post(&again, Some(&admin_key), &json!({})).await;
+    assert!(r.body["link"].as_str().is_some(), "{}", r.text);
+}

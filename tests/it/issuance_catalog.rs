@@ -55,12 +55,13 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
                 last = resp.body.clone();
                 if r["approved"] == true {
                     let first_link = last["signoffs"][0]["link"].as_str().expect("a sign-off link").to_string();
-                    // A lost link can be sent again; the old one stops working.
+                    // A lost link can be sent again (by an issuer-admin); the old one stops working.
                     let signoff_id = last["signoffs"][0]["id"].as_str().unwrap();
+                    let admin_key = app.key_for(org, "issuer-admin").await;
                     let again = app
                         .post(
                             &format!("/api/v1/organizations/{org}/signoffs/{signoff_id}/link"),
-                            Some(&key),
+                            Some(&admin_key),
                             &json!({}),
                         )
                         .await;
@@ -70,7 +71,7 @@ async fn catalog_learners_reach_the_expected_states_and_credentials_verify() {
                     let old = app.get(first_link.trim_start_matches(crate::common::PUBLIC_URL), None).await;
                     old.assert_problem(404, None);
                     let other_org = if org == "emc" { "ictc" } else { "emc" };
-                    let other_key = app.key_for(other_org, "issuer").await;
+                    let other_key = app.key_for(other_org, "issuer-admin").await;
                     app.post(
                         &format!("/api/v1/organizations/{other_org}/signoffs/{signoff_id}/link"),
                         Some(&other_key),
