@@ -11,6 +11,7 @@ pub mod credential;
 pub mod framework;
 pub mod learner;
 pub mod organization;
+pub mod reason;
 pub mod staff;
 pub mod totp;
 pub mod validation;
