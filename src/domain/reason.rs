@@ -256,6 +256,20 @@ catalogue! {
         "the achievement changed at the same time; retry",
         fr "la microcertification a été modifiée au même moment; réessayez";
 
+    // Uploaded artwork (the console's artwork form).
+    ImageTooLarge { size: usize, limit: usize } =>
+        "the image is {size} bytes, more than the limit of {limit}",
+        fr "l’image compte {size} octets, plus que la limite de {limit}";
+    ImageDimensions { width: u32, height: u32 } =>
+        "an image of {width}x{height} pixels is outside the limits",
+        fr "une image de {width}x{height} pixels dépasse les limites";
+    ImagePng { detail: String } =>
+        "the PNG image could not be decoded: {detail}",
+        fr "l’image PNG n’a pas pu être décodée : {detail}";
+    ImageSvg { detail: String } =>
+        "the SVG image could not be read: {detail}",
+        fr "l’image SVG n’a pas pu être lue : {detail}";
+
     // Issuing (issuance.rs).
     NoAchievement { organization: String, achievement: String } =>
         "organization '{organization}' has no achievement '{achievement}'",

@@ -530,6 +530,10 @@ async fn artwork_is_uploaded_cleaned_previewed_and_replaced_by_the_generated_des
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("id=\"f-image-error\""), "{}", r.text);
     assert_eq!(achievement(&app, "college", &key, &id).await["image"]["url"], image);
+    // On a French page, the reason is French (its detail is the SVG reader's own words).
+    let r = post_artwork(&app, &admin, &format!("{path}?lang=fr"), &admin.csrf, "upload", b"not an image").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(reason_beside(&r, "f-image").starts_with("l’image SVG n’a pas pu être lue : "), "{}", r.text);
     // Too large: 413, on this route's own cap.
     let big = vec![b'a'; credence::web::console::artwork::MAX_ARTWORK_BYTES + 1];
     assert_eq!(
