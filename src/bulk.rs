@@ -78,7 +78,7 @@ impl ParsedFile {
 }
 
 fn file_error(reason: impl Into<String>) -> AppError {
-    AppError::invalid("file", reason)
+    AppError::invalid("file", crate::domain::validation::Reason::Plain(reason.into()))
 }
 
 /// Reads a CSV file. File-level faults (not UTF-8, empty, missing or unknown
@@ -188,22 +188,25 @@ fn header_columns(record: &csv::StringRecord) -> AppResult<Vec<&'static str>> {
     for (i, raw) in record.iter().enumerate() {
         let name = raw.trim().to_lowercase().replace([' ', '-'], "_");
         match COLUMNS.iter().find(|c| **c == name) {
-            Some(c) if columns.contains(c) => v.add(*c, format!("column {} repeats the column '{c}'", i + 1)),
+            Some(c) if columns.contains(c) => v.add(*c, format!("column {} repeats the column '{c}'", i + 1).into()),
             Some(c) => columns.push(*c),
             None => {
                 let shown = if raw.trim().is_empty() { format!("(column {})", i + 1) } else { raw.trim().to_string() };
-                v.add(shown, format!("column {} is not a known column; the columns are {}", i + 1, COLUMNS.join(", ")));
+                v.add(
+                    shown,
+                    format!("column {} is not a known column; the columns are {}", i + 1, COLUMNS.join(", ")).into(),
+                );
                 columns.push("");
             }
         }
     }
     for required in ["achievement", "component"] {
-        v.check(columns.contains(&required), required, "this required column is missing");
+        v.check(columns.contains(&required), required, "this required column is missing".into());
     }
     v.check(
         columns.contains(&"email") || columns.contains(&"external_id"),
         "email",
-        "the file needs an email or an external_id column (or both) to identify learners",
+        "the file needs an email or an external_id column (or both) to identify learners".into(),
     );
     v.into_result()?;
     Ok(columns)

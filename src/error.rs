@@ -1,7 +1,7 @@
 //! The service's error type. Every fallible service operation returns `AppError`;
 //! `http::problem` maps it, once, to an RFC 9457 problem+json response.
 
-use crate::domain::validation::FieldError;
+use crate::domain::validation::{FieldError, Reason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -17,7 +17,7 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     /// A unique value is already taken.
     #[error("{field}: {reason}")]
-    Conflict { field: String, reason: String },
+    Conflict { field: String, reason: Reason },
     /// The resource does not exist, or the caller may not know that it does.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -40,7 +40,7 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<Reason>) -> Self {
         AppError::Validation(vec![FieldError::new(field, reason)])
     }
 
@@ -48,13 +48,13 @@ impl AppError {
         AppError::BadRequest { detail: detail.into(), field: field.map(str::to_string) }
     }
 
-    pub fn conflict(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn conflict(field: impl Into<String>, reason: impl Into<Reason>) -> Self {
         AppError::Conflict { field: field.into(), reason: reason.into() }
     }
 
     /// Turns a unique-constraint violation into a `Conflict` on `field`; other
     /// database errors pass through.
-    pub fn unique_violation_as(err: sqlx::Error, field: &str, reason: &str) -> Self {
+    pub fn unique_violation_as(err: sqlx::Error, field: &str, reason: impl Into<Reason>) -> Self {
         let is_unique = err
             .as_database_error()
             .map(|db| matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation))
@@ -64,7 +64,7 @@ impl AppError {
 
     /// [`AppError::unique_violation_as`] for an error of either connection (the pool's
     /// or the SQLite writer's); any other error is kept.
-    pub fn on_unique(self, field: &str, reason: &str) -> Self {
+    pub fn on_unique(self, field: &str, reason: impl Into<Reason>) -> Self {
         match self {
             AppError::Database(err) => AppError::unique_violation_as(err, field, reason),
             AppError::Sqlite(err) => {

@@ -14,7 +14,7 @@ use crate::domain::email::{BadgeEarned, SignoffAsked};
 use crate::domain::learner::{DirectAwardInput, EvidenceInput, LearnerInput, ResultInput, SignoffDecisionInput};
 use crate::domain::organization::Organization;
 use crate::domain::signoff::Approval;
-use crate::domain::validation::Violations;
+use crate::domain::validation::{Reason, Violations};
 use crate::error::{AppError, AppResult};
 use crate::keyring;
 use crate::store::{
@@ -96,7 +96,12 @@ fn state_name(state: LearnerState) -> &'static str {
 
 /// Finds an organization's achievement by id or slug (latest version).
 pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
-    let none = || AppError::invalid("achievement", format!("organization '{}' has no achievement '{key}'", org.slug));
+    let none = || {
+        AppError::invalid(
+            "achievement",
+            Reason::NoAchievement { organization: org.slug.clone(), achievement: key.to_string() },
+        )
+    };
     // Ids and slugs hold no control character (and PostgreSQL cannot look up a U+0000).
     if key.chars().any(char::is_control) {
         return Err(none());
@@ -110,10 +115,7 @@ pub async fn find_achievement(store: &Store, org: &Organization, key: &str) -> A
 pub async fn find_offered_achievement(store: &Store, org: &Organization, key: &str) -> AppResult<Achievement> {
     let achievement = find_achievement(store, org, key).await?;
     if achievement.retired_at.is_some() {
-        return Err(AppError::invalid(
-            "achievement",
-            format!("achievement '{key}' is retired: no credential is issued for it any more"),
-        ));
+        return Err(AppError::invalid("achievement", Reason::AchievementRetired { achievement: key.to_string() }));
     }
     Ok(achievement)
 }
@@ -127,19 +129,15 @@ pub(crate) fn check_against_rule(input: &ResultInput, achievement: &Achievement)
             let known: Vec<&str> = achievement.definition.rule.components().map(|c| c.component.as_str()).collect();
             v.add(
                 "component",
-                format!(
-                    "'{}' is not a component of this achievement; its components are {}",
-                    input.component,
-                    known.join(", ")
-                ),
+                Reason::NotAComponentOf { component: input.component.clone(), components: known.join(", ") },
             );
         }
         Some(req) => {
             if input.score.is_some() && req.min_score.is_none() {
-                v.add("score", format!("component '{}' is not scored", input.component));
+                v.add("score", Reason::NotScored { component: input.component.clone() });
             }
             if input.submitted_for_signoff == Some(true) && req.requires_signoff.is_none() {
-                v.add("submittedForSignoff", format!("component '{}' needs no sign-off", input.component));
+                v.add("submittedForSignoff", Reason::NeedsNoSignoff { component: input.component.clone() });
             }
         }
     }
@@ -178,10 +176,7 @@ fn refuse_issuing_without_email(
         }
     };
     if would_issue {
-        return Err(AppError::invalid(
-            "learner.email",
-            "this completes the achievement, and a credential needs the learner's email (it holds only its salted hash); send it with learner.email",
-        ));
+        return Err(AppError::invalid("learner.email", Reason::EmailToComplete));
     }
     Ok(())
 }
@@ -578,7 +573,7 @@ pub async fn decide_signoff(
 ) -> AppResult<LearnerStatus> {
     let mut v = Violations::new();
     v.optional_text("comment", input.comment.as_deref(), 4000);
-    v.check(input.approve || input.comment.is_some(), "comment", "say why when declining");
+    v.check(input.approve || input.comment.is_some(), "comment", Reason::SayWhyDeclining);
     v.optional_text("reviewerName", input.reviewer_name.as_deref(), 100);
     v.optional_text("reviewerRole", input.reviewer_role.as_deref(), 100);
     v.into_result()?;
@@ -831,9 +826,7 @@ fn issue(
     evidence: &[EvidenceInput],
     award_narrative: Option<&str>,
 ) -> AppResult<Issued> {
-    let email = learner.email.clone().ok_or_else(|| {
-        AppError::invalid("learner.email", "a credential needs the learner's email (it is stored hashed)")
-    })?;
+    let email = learner.email.clone().ok_or_else(|| AppError::invalid("learner.email", Reason::EmailForCredential))?;
     let key = tx.current_signing_key(&org.id, master)?;
     let rsa_key = if org.signs_rs256() {
         let opened = tx

@@ -155,8 +155,8 @@ pub struct PageQuery {
 fn page(limit: Option<i64>, offset: Option<i64>, v: &mut Violations) -> (i64, i64) {
     let limit = limit.unwrap_or(100);
     let offset = offset.unwrap_or(0);
-    v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000");
-    v.check(offset >= 0, "offset", "must not be negative");
+    v.check((1..=1000).contains(&limit), "limit", "must be from 1 to 1000".into());
+    v.check(offset >= 0, "offset", "must not be negative".into());
     (limit, offset)
 }
 
@@ -237,7 +237,11 @@ async fn job_rows(
     let mut v = Violations::new();
     let (limit, offset) = page(q.limit, q.offset, &mut v);
     if let Some(s) = &q.status {
-        v.check(ROW_STATUSES.contains(&s.as_str()), "status", format!("must be one of {}", ROW_STATUSES.join(", ")));
+        v.check(
+            ROW_STATUSES.contains(&s.as_str()),
+            "status",
+            format!("must be one of {}", ROW_STATUSES.join(", ")).into(),
+        );
     }
     v.into_result()?;
     let job = state.store.bulk_job(&org.id, &id).await?.ok_or(AppError::NotFound("bulk job"))?;

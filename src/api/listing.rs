@@ -48,30 +48,34 @@ impl Listing {
             None | Some("json") => false,
             Some("csv") => true,
             Some(_) => {
-                v.add("format", "must be json or csv");
+                v.add("format", "must be json or csv".into());
                 false
             }
         };
         let limit = match (q.limit, csv) {
             (Some(n), false) => {
-                v.check((1..=MAX_PAGE).contains(&n), "limit", "must be from 1 to 1000");
+                v.check((1..=MAX_PAGE).contains(&n), "limit", "must be from 1 to 1000".into());
                 n
             }
             (Some(n), true) => {
-                v.check(n >= 1, "limit", "must be at least 1");
+                v.check(n >= 1, "limit", "must be at least 1".into());
                 n
             }
             (None, false) => 100,
             (None, true) => ALL_ROWS,
         };
-        v.check(q.offset.unwrap_or(0) >= 0, "offset", "must not be negative");
+        v.check(q.offset.unwrap_or(0) >= 0, "offset", "must not be negative".into());
         for (field, value) in [("from", &q.from), ("to", &q.to)] {
             if let Some(t) = value {
-                v.check(credence_core::model::parse_date_time_z(t).is_some(), field, "must be an RFC 3339 date-time");
+                v.check(
+                    credence_core::model::parse_date_time_z(t).is_some(),
+                    field,
+                    "must be an RFC 3339 date-time".into(),
+                );
             }
         }
         if q.cursor.is_some() && q.offset.is_some() {
-            v.add("cursor", "cannot be combined with offset (a cursor already says where the page starts)");
+            v.add("cursor", "cannot be combined with offset (a cursor already says where the page starts)".into());
         }
         v.into_result()?;
         let after = q.cursor.map(read_cursor).transpose()?;

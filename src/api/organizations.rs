@@ -114,7 +114,7 @@ async fn create_api_key(
     let mut v = Violations::new();
     v.text("name", &new.name, 100);
     let role = new.role.unwrap_or(Role::Issuer);
-    v.check(role != Role::Admin, "role", "an organization key is issuer-admin or issuer");
+    v.check(role != Role::Admin, "role", "an organization key is issuer-admin or issuer".into());
     v.into_result()?;
     let created = state.store.create_api_key(Some(&org.id), &new.name, role, &caller.actor()).await?;
     tracing::info!(organization = %org.slug, key = %created.info.id, role = role.as_str(), "API key created");

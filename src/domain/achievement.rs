@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::award_rule::AwardRule;
 use super::framework::{self, FrameworkVersion};
-use super::validation::{Violations, is_http_url, is_supported_language};
+use super::validation::{Reason, Violations, is_http_url, is_supported_language};
 use crate::error::AppResult;
 use credence_core::iri::check_iri;
 use credence_core::model::{self, OneOrMany};
@@ -370,25 +370,16 @@ impl AchievementInput {
         v.optional_http_url("criteria.url", self.criteria.url.as_deref());
         if let Some(img) = &self.image {
             // It becomes the id of the credential's Image: it must be an IRI, or signing fails.
-            v.url_iri(
-                "image.url",
-                &img.url,
-                img.url.starts_with("data:image/"),
-                "must be an http(s) URL or a data:image/ URI",
-            );
+            v.url_iri("image.url", &img.url, img.url.starts_with("data:image/"), Reason::ImageUrl);
             v.optional_text("image.caption", img.caption.as_deref(), 500);
         }
         v.check(
             ACHIEVEMENT_TYPES.contains(&self.achievement_type.as_str()) || is_extension(&self.achievement_type),
             "achievementType",
-            "must be an Open Badges 3.0 achievement type (e.g. MicroCredential, Badge, Certificate) or an ext: value",
+            Reason::AchievementType,
         );
         if let Some(h) = self.hours {
-            v.check(
-                h.is_finite() && h > 0.0 && h <= 10_000.0,
-                "hours",
-                "must be a number of hours above 0 and at most 10000",
-            );
+            v.check(h.is_finite() && h > 0.0 && h <= 10_000.0, "hours", Reason::Hours);
         }
         v.optional_text("duration", self.duration.as_deref(), 200);
         v.optional_text("delivery", self.delivery.as_deref(), 500);
@@ -397,7 +388,7 @@ impl AchievementInput {
             e.check(&mut v, &self);
         }
         v.optional_text("humanCode", self.human_code.as_deref(), 100);
-        v.check(self.tags.len() <= 50, "tags", "at most 50 tags");
+        v.check(self.tags.len() <= 50, "tags", Reason::TooManyTags);
         for (i, t) in self.tags.iter().enumerate() {
             v.text(&format!("tags[{i}]"), t, 100);
         }
@@ -405,15 +396,11 @@ impl AchievementInput {
             // The credential's validUntil is this far after its issuance: a date that can be written.
             let within_a_century =
                 parse_iso_duration(p).is_some_and(|(y, m, d)| u64::from(y) * 12 + u64::from(m) <= 1200 && d <= 36_525);
-            v.check(
-                within_a_century,
-                "validityPeriod",
-                "must be an ISO 8601 duration in years, months, weeks or days, at most 100 years, e.g. P3Y or P18M",
-            );
+            v.check(within_a_century, "validityPeriod", Reason::ValidityPeriod);
         }
         self.rule.check(&mut v, "rule");
         let result_descriptions = self.checked_result_descriptions(&mut v);
-        v.check(self.alignments.len() <= 100, "alignments", "at most 100 alignments");
+        v.check(self.alignments.len() <= 100, "alignments", Reason::TooManyAlignments);
         let alignments: Vec<Alignment> = self
             .alignments
             .iter()
@@ -449,15 +436,15 @@ impl AchievementInput {
         for (i, rd) in self.result_descriptions.iter().enumerate() {
             let p = format!("resultDescriptions[{i}]");
             if self.rule.component(&rd.component).is_none() {
-                v.add(format!("{p}.component"), format!("'{}' is not a component of the rule", rd.component));
+                v.add(format!("{p}.component"), Reason::NotAComponentOfTheRule { component: rd.component.clone() });
             } else if !seen.insert(rd.component.as_str()) {
-                v.add(format!("{p}.component"), "each component may have one result description");
+                v.add(format!("{p}.component"), Reason::OneResultDescription);
             }
             v.text(&format!("{p}.name"), &rd.name, 200);
             v.check(
                 RESULT_TYPES.contains(&rd.result_type.as_str()) || is_extension(&rd.result_type),
                 format!("{p}.resultType"),
-                "must be an Open Badges 3.0 result type (e.g. Percent, Status, RawScore) or an ext: value",
+                Reason::ResultType,
             );
         }
         if !self.result_descriptions.is_empty() {
@@ -473,10 +460,7 @@ impl LanguageEdition {
     fn check(&self, v: &mut Violations, first: &AchievementInput) {
         v.language("edition.language", &self.language);
         if is_supported_language(&self.language) && language_base(&self.language) == language_base(&first.language) {
-            v.add(
-                "edition.language",
-                "must be the other language than `language` (one English and one French edition)",
-            );
+            v.add("edition.language", Reason::OtherLanguage);
         }
         v.text("edition.name", &self.name, 200);
         v.text("edition.description", &self.description, 8000);
@@ -486,26 +470,18 @@ impl LanguageEdition {
         v.optional_text("edition.delivery", self.delivery.as_deref(), 500);
         v.optional_text("edition.imageCaption", self.image_caption.as_deref(), 500);
         // What the first edition says in words, the second says too: no English line in a French page.
-        v.check(
-            first.duration.is_none() || self.duration.is_some(),
-            "edition.duration",
-            "is required when duration is given",
-        );
-        v.check(
-            first.delivery.is_none() || self.delivery.is_some(),
-            "edition.delivery",
-            "is required when delivery is given",
-        );
-        v.check(self.image_caption.is_none() || first.image.is_some(), "edition.imageCaption", "needs an image");
-        v.check(self.tags.len() <= 50, "edition.tags", "at most 50 tags");
+        v.check(first.duration.is_none() || self.duration.is_some(), "edition.duration", Reason::RequiredWithDuration);
+        v.check(first.delivery.is_none() || self.delivery.is_some(), "edition.delivery", Reason::RequiredWithDelivery);
+        v.check(self.image_caption.is_none() || first.image.is_some(), "edition.imageCaption", Reason::NeedsImage);
+        v.check(self.tags.len() <= 50, "edition.tags", Reason::TooManyTags);
         for (i, t) in self.tags.iter().enumerate() {
             v.text(&format!("edition.tags[{i}]"), t, 100);
         }
-        v.check(self.result_names.len() <= 100, "edition.resultNames", "at most 100 result names");
+        v.check(self.result_names.len() <= 100, "edition.resultNames", Reason::TooManyResultNames);
         for (component, name) in self.result_names.iter().take(100) {
             let path = format!("edition.resultNames.{component}");
             if first.rule.component(component).is_none() {
-                v.add(path, "is not a component of the rule");
+                v.add(path, Reason::NotInTheRule);
             } else {
                 v.text(&path, name, 200);
             }
@@ -577,7 +553,7 @@ fn resolve_alignment(
     .filter(|k| **k)
     .count();
     if kinds != 1 {
-        v.add(path.to_string(), "give exactly one of framework + competency, noc2021, esco, or targetUrl");
+        v.add(path.to_string(), Reason::OneAlignmentKind);
         return None;
     }
     if let Some(name) = &a.target_name {
@@ -588,7 +564,7 @@ fn resolve_alignment(
     }
     if let Some(code) = &a.noc2021 {
         let ok = code.len() == 5 && code.chars().all(|c| c.is_ascii_digit());
-        v.check(ok, format!("{path}.noc2021"), "must be a five-digit NOC 2021 unit group code");
+        v.check(ok, format!("{path}.noc2021"), Reason::Noc2021);
         let name = required_name(v, path, a)?;
         return ok.then(|| Alignment {
             target_name: name,
@@ -605,7 +581,7 @@ fn resolve_alignment(
         if is_esco {
             v.http_url(&format!("{path}.esco"), uri);
         } else {
-            v.add(format!("{path}.esco"), "must be an ESCO URI starting with http://data.europa.eu/esco/");
+            v.add(format!("{path}.esco"), Reason::Esco);
         }
         let ok = is_esco && is_http_url(uri) && check_iri(uri).is_ok();
         let name = required_name(v, path, a)?;
@@ -637,7 +613,7 @@ fn resolve_alignment(
         v.check(
             TYPES.contains(&t.as_str()) || is_extension(t),
             format!("{path}.targetType"),
-            "must be an Open Badges 3.0 alignment target type (e.g. ceasn:Competency, CFItem) or an ext: value",
+            Reason::AlignmentTargetType,
         );
     }
     Some(Alignment {
@@ -655,7 +631,7 @@ fn required_name(v: &mut Violations, path: &str, a: &AlignmentInput) -> Option<S
     match &a.target_name {
         Some(n) => Some(n.clone()),
         None => {
-            v.add(format!("{path}.targetName"), "is required for this alignment");
+            v.add(format!("{path}.targetName"), Reason::NameRequired);
             None
         }
     }
@@ -669,13 +645,13 @@ fn resolve_framework_alignment(
     frameworks: &dyn FrameworkLookup,
 ) -> Option<Alignment> {
     let (Some(slug), Some(key)) = (&a.framework, &a.competency) else {
-        v.add(path.to_string(), "framework and competency go together");
+        v.add(path.to_string(), Reason::FrameworkAndCompetency);
         return None;
     };
     let Some(fw) = frameworks.framework(slug, a.framework_version) else {
         let what = match a.framework_version {
-            Some(n) => format!("framework '{slug}' has no version {n} on this service"),
-            None => format!("no framework '{slug}' on this service"),
+            Some(version) => Reason::NoFrameworkVersion { framework: slug.clone(), version },
+            None => Reason::NoFramework { framework: slug.clone() },
         };
         v.add(format!("{path}.framework"), what);
         return None;
@@ -683,7 +659,7 @@ fn resolve_framework_alignment(
     let Some(found) = fw.document.find_competency(key) else {
         v.add(
             format!("{path}.competency"),
-            format!("framework '{slug}' version {} has no competency '{key}'", fw.version),
+            Reason::NoCompetency { framework: slug.clone(), version: fw.version, competency: key.clone() },
         );
         return None;
     };

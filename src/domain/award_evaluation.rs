@@ -40,7 +40,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::award_rule::{AwardRule, ComponentRequirement, SignoffKind};
-use super::validation::{Violations, is_slug};
+use super::validation::{Reason, Violations, is_slug};
 use credence_core::model::parse_date_time_z;
 
 /// One result recorded for a learner on one component.
@@ -177,18 +177,14 @@ impl Evaluation {
 impl RecordedResult {
     /// Checks a result submitted through the API; problems go to `v` under `path`.
     pub fn check(&self, v: &mut Violations, path: &str) {
-        v.check(is_slug(&self.component), format!("{path}.component"), "must be a slug such as post-assessment");
+        v.check(is_slug(&self.component), format!("{path}.component"), Reason::ComponentSlug);
         if let Some(score) = self.score {
-            v.check(valid_score(score), format!("{path}.score"), "must be a percentage from 0 to 100");
+            v.check(valid_score(score), format!("{path}.score"), Reason::Percentage);
         }
         if let Some(attempt) = self.attempt {
-            v.check(attempt >= 1, format!("{path}.attempt"), "attempts are numbered from 1");
+            v.check(attempt >= 1, format!("{path}.attempt"), Reason::AttemptFromOne);
         }
-        v.check(
-            parse_date_time_z(&self.recorded_at).is_some(),
-            format!("{path}.recordedAt"),
-            "must be an RFC 3339 date-time",
-        );
+        v.check(parse_date_time_z(&self.recorded_at).is_some(), format!("{path}.recordedAt"), Reason::DateTime);
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::validation::{Violations, is_slug};
+use super::validation::{Reason, Violations, is_slug};
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -103,20 +103,20 @@ impl AwardRule {
     pub fn check(&self, v: &mut Violations, path: &str) {
         let total = self.all_of.len() + self.groups.iter().map(|g| g.any_of.len()).sum::<usize>();
         if total == 0 {
-            v.add(format!("{path}.allOf"), "must list at least one component");
+            v.add(format!("{path}.allOf"), Reason::NoComponent);
         }
         v.check(
             total <= MAX_COMPONENTS,
             if self.groups.is_empty() { format!("{path}.allOf") } else { path.to_string() },
-            format!("may list at most {MAX_COMPONENTS} components"),
+            Reason::TooManyComponents { max: MAX_COMPONENTS },
         );
-        v.check(self.groups.len() <= MAX_GROUPS, format!("{path}.groups"), format!("at most {MAX_GROUPS} groups"));
+        v.check(self.groups.len() <= MAX_GROUPS, format!("{path}.groups"), Reason::TooManyGroups { max: MAX_GROUPS });
         let mut seen = HashSet::new();
         let mut check_component = |v: &mut Violations, p: String, c: &ComponentRequirement| {
             if !is_slug(&c.component) {
-                v.add(format!("{p}.component"), "must be a slug such as post-assessment");
+                v.add(format!("{p}.component"), Reason::ComponentSlug);
             } else if !seen.insert(c.component.clone()) {
-                v.add(format!("{p}.component"), format!("component '{}' is listed twice", c.component));
+                v.add(format!("{p}.component"), Reason::ComponentTwice { component: c.component.clone() });
             }
             if let Some(name) = &c.name {
                 v.text(&format!("{p}.name"), name, 200);
@@ -128,12 +128,12 @@ impl AwardRule {
         }
         for (j, g) in self.groups.iter().enumerate().take(MAX_GROUPS) {
             let p = format!("{path}.groups[{j}]");
-            v.check(!g.any_of.is_empty(), format!("{p}.anyOf"), "must list at least one component");
+            v.check(!g.any_of.is_empty(), format!("{p}.anyOf"), Reason::NoComponent);
             if let Some(n) = g.at_least {
                 v.check(
                     n >= 1 && (n as usize) <= g.any_of.len(),
                     format!("{p}.atLeast"),
-                    format!("must be from 1 to the number of components listed ({})", g.any_of.len()),
+                    Reason::AtLeastRange { count: g.any_of.len() },
                 );
             }
             for (i, c) in g.any_of.iter().enumerate().take(MAX_COMPONENTS) {
@@ -155,41 +155,29 @@ impl AwardRule {
 fn check_requirement(v: &mut Violations, p: &str, c: &ComponentRequirement) {
     let has_requirement =
         c.min_score.is_some() || c.completed.is_some() || c.passed.is_some() || c.requires_signoff.is_some();
-    v.check(
-        has_requirement,
-        p.to_string(),
-        "must require at least one of minScore, completed, passed or requiresSignoff",
-    );
+    v.check(has_requirement, p.to_string(), Reason::NoRequirement);
     if let Some(score) = c.min_score {
         v.check(
             score.is_finite() && (0.0..=100.0).contains(&score),
             format!("{p}.minScore"),
-            format!("{score} can never be met: scores are percentages from 0 to 100"),
+            Reason::ScoreNeverMet { score },
         );
     }
     if let Some(max) = c.max_attempts {
         v.check(
             (1..=MAX_ATTEMPTS_LIMIT).contains(&max),
             format!("{p}.maxAttempts"),
-            format!("must be between 1 and {MAX_ATTEMPTS_LIMIT}; leave it out for unlimited attempts"),
+            Reason::MaxAttemptsRange { max: MAX_ATTEMPTS_LIMIT },
         );
-        v.check(
-            c.min_score.is_some() || c.passed.is_some(),
-            format!("{p}.maxAttempts"),
-            "only applies to a scored (minScore) or pass/fail (passed) component",
-        );
+        v.check(c.min_score.is_some() || c.passed.is_some(), format!("{p}.maxAttempts"), Reason::MaxAttemptsNeedsScore);
     }
     for (field, value) in [("completed", c.completed), ("passed", c.passed)] {
-        v.check(
-            value != Some(false),
-            format!("{p}.{field}"),
-            "must be true when given; leave it out when the component need not be",
-        );
+        v.check(value != Some(false), format!("{p}.{field}"), Reason::TrueWhenGiven);
     }
     v.check(
         c.signoff_blocking.is_none() || c.requires_signoff.is_some(),
         format!("{p}.signoffBlocking"),
-        "only applies together with requiresSignoff",
+        Reason::BlockingNeedsSignoff,
     );
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::validation::Violations;
+use super::validation::{Reason, Violations};
 use crate::error::AppResult;
 
 /// A framework as created or imported: the whole tree of one version.
@@ -82,7 +82,7 @@ impl FrameworkDocument {
             let path = format!("domains[{i}]");
             check_node(&mut v, &path, &d.code, &d.name, d.description.as_deref(), d.url.as_deref(), &mut codes);
             if d.competencies.is_empty() {
-                v.add(format!("{path}.competencies"), "a domain must hold at least one competency");
+                v.add(format!("{path}.competencies"), Reason::DomainWithoutCompetency);
             }
             for (j, c) in d.competencies.iter().enumerate() {
                 check_competency(&mut v, &format!("{path}.competencies[{j}]"), c, &mut codes);
@@ -94,13 +94,9 @@ impl FrameworkDocument {
         }
         count += self.competencies.len();
         if self.domains.is_empty() && self.competencies.is_empty() {
-            v.add("competencies", "a framework must hold at least one competency");
+            v.add("competencies", Reason::FrameworkWithoutCompetency);
         }
-        v.check(
-            count <= MAX_NODES,
-            "domains",
-            format!("a framework may hold at most {MAX_NODES} domains and competencies"),
-        );
+        v.check(count <= MAX_NODES, "domains", Reason::TooManyNodes { max: MAX_NODES });
         v.into_result()
     }
 
@@ -161,9 +157,9 @@ fn check_node(
 ) {
     let code_ok =
         !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    v.check(code_ok, format!("{path}.code"), "must be 1-64 letters, digits, '-', '_' or '.'");
+    v.check(code_ok, format!("{path}.code"), Reason::CompetencyCode);
     if code_ok && !codes.insert(code.to_string()) {
-        v.add(format!("{path}.code"), format!("code '{code}' is used twice in this framework"));
+        v.add(format!("{path}.code"), Reason::CodeUsedTwice { code: code.to_string() });
     }
     v.text(&format!("{path}.name"), name, 300);
     v.optional_text(&format!("{path}.description"), description, 4000);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::organization::is_email;
-use super::validation::Violations;
+use super::validation::{Reason, Violations};
 use credence_core::did::Did;
 use credence_core::model::{normalize_email, parse_date_time_z};
 
@@ -29,13 +29,9 @@ pub struct LearnerInput {
 
 impl LearnerInput {
     pub fn check(&self, v: &mut Violations, path: &str) {
-        v.check(
-            self.email.is_some() || self.external_id.is_some(),
-            path.to_string(),
-            "identify the learner by email and/or externalId",
-        );
+        v.check(self.email.is_some() || self.external_id.is_some(), path.to_string(), Reason::IdentifyLearner);
         if let Some(email) = &self.email {
-            v.check(is_email(email.trim()), format!("{path}.email"), "must be an email address");
+            v.check(is_email(email.trim()), format!("{path}.email"), Reason::Email);
         }
         if let Some(id) = &self.external_id {
             v.text(&format!("{path}.externalId"), id, 200);
@@ -43,7 +39,7 @@ impl LearnerInput {
         if let Some(did) = &self.did {
             // It becomes the id of the credential's subject: read as the verifier reads DIDs.
             if let Err(e) = Did::parse(did) {
-                v.add(format!("{path}.did"), format!("must be a did:key or did:web DID: {e}"));
+                v.add(format!("{path}.did"), Reason::Did { detail: e.to_string() });
             }
         }
         if let Some(name) = &self.name {
@@ -95,8 +91,8 @@ impl EvidenceInput {
         v.optional_text(&format!("{path}.description"), self.description.as_deref(), 4000);
         v.optional_text(&format!("{path}.genre"), self.genre.as_deref(), 100);
         if self.sha256.is_some() {
-            v.check(self.digest().is_some(), format!("{path}.sha256"), "must be 64 hex digits");
-            v.check(self.url.is_some(), format!("{path}.sha256"), "a digest needs the url of what it digests");
+            v.check(self.digest().is_some(), format!("{path}.sha256"), Reason::DigestHex);
+            v.check(self.url.is_some(), format!("{path}.sha256"), Reason::DigestNeedsUrl);
         }
     }
 
@@ -148,29 +144,29 @@ impl ResultInput {
         v.text("component", &self.component, 100);
         self.learner.check(v, "learner");
         if let Some(score) = self.score {
-            v.check(score.is_finite() && (0.0..=100.0).contains(&score), "score", "must be a percentage from 0 to 100");
+            v.check(score.is_finite() && (0.0..=100.0).contains(&score), "score", Reason::Percentage);
         }
         if let Some(attempt) = self.attempt {
-            v.check((1..=1000).contains(&attempt), "attempt", "attempts are numbered from 1 (at most 1000)");
+            v.check((1..=1000).contains(&attempt), "attempt", Reason::AttemptRange);
         }
         let says_something = self.score.is_some()
             || self.completed.is_some()
             || self.passed.is_some()
             || self.submitted_for_signoff.is_some();
-        v.check(says_something, "score", "a result needs a score, completed, passed or submittedForSignoff");
+        v.check(says_something, "score", Reason::ResultSaysNothing);
         if let Some(r) = &self.reviewer {
             v.optional_text("reviewer.name", r.name.as_deref(), 200);
             if let Some(e) = &r.email {
-                v.check(is_email(e), "reviewer.email", "must be an email address");
+                v.check(is_email(e), "reviewer.email", Reason::Email);
             }
         }
-        v.check(self.evidence.len() <= 20, "evidence", "at most 20 evidence items");
+        v.check(self.evidence.len() <= 20, "evidence", Reason::TooManyEvidence);
         for (i, e) in self.evidence.iter().enumerate() {
             e.check(v, &format!("evidence[{i}]"));
         }
         v.optional_text("source", self.source.as_deref(), 100);
         if let Some(t) = &self.recorded_at {
-            v.check(parse_date_time_z(t).is_some(), "recordedAt", "must be an RFC 3339 date-time with a time zone");
+            v.check(parse_date_time_z(t).is_some(), "recordedAt", Reason::DateTimeWithZone);
         }
     }
 }

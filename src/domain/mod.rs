@@ -12,6 +12,7 @@ pub mod email;
 pub mod framework;
 pub mod learner;
 pub mod organization;
+pub mod reason;
 pub mod signoff;
 pub mod staff;
 pub mod totp;

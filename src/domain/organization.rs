@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::validation::Violations;
+use super::validation::{Reason, Violations};
 use crate::error::AppResult;
 use credence_core::jwt::JwtAlgorithm;
 use credence_core::model;
@@ -141,17 +141,13 @@ impl NewOrganization {
 
 fn check_jwt_algorithm(v: &mut Violations, alg: Option<&str>) {
     if let Some(alg) = alg {
-        v.check(JwtAlgorithm::parse(alg).is_some(), "jwtAlgorithm", "must be EdDSA or RS256");
+        v.check(JwtAlgorithm::parse(alg).is_some(), "jwtAlgorithm", Reason::JwtAlgorithm);
     }
 }
 
 fn check_cryptosuite(v: &mut Violations, suite: Option<&str>) {
     if let Some(s) = suite {
-        v.check(
-            matches!(s, "eddsa-rdfc-2022" | "eddsa-jcs-2022"),
-            "cryptosuite",
-            "must be eddsa-rdfc-2022 or eddsa-jcs-2022",
-        );
+        v.check(matches!(s, "eddsa-rdfc-2022" | "eddsa-jcs-2022"), "cryptosuite", Reason::Cryptosuite);
     }
 }
 
@@ -215,17 +211,12 @@ impl OrganizationPatch {
 fn check_contact(v: &mut Violations, url: Option<&str>, email: Option<&str>, logo: Option<&str>) {
     v.optional_http_url("url", url);
     if let Some(email) = email {
-        v.check(is_email(email), "email", "must be an email address such as name@example.org");
+        v.check(is_email(email), "email", Reason::EmailExample);
     }
     if let Some(logo) = logo {
         // It becomes the id of the Profile's Image in every credential: an IRI, or signing fails.
-        v.url_iri(
-            "logo",
-            logo,
-            is_image_data_uri(logo),
-            "must be an http(s) URL or a data:image/png, image/svg+xml or image/jpeg URI",
-        );
-        v.check(logo.len() <= 512 * 1024, "logo", "must be at most 512 KiB");
+        v.url_iri("logo", logo, is_image_data_uri(logo), Reason::LogoUrl);
+        v.check(logo.len() <= 512 * 1024, "logo", Reason::LogoSize);
     }
 }
 

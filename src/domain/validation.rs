@@ -3,19 +3,22 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use super::reason::Reason;
 use crate::error::AppError;
 use credence_core::iri::check_iri;
 
 /// One invalid field: its path in the request body and why it is invalid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
     /// Path of the field in the request body, e.g. `rule.allOf[0].minScore`.
     pub field: String,
-    pub reason: String,
+    // Why: serialized as its English sentence (its French is for the console).
+    #[schema(value_type = String)]
+    pub reason: Reason,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: impl Into<Reason>) -> Self {
         FieldError { field: field.into(), reason: reason.into() }
     }
 }
@@ -29,11 +32,13 @@ impl Violations {
         Self::default()
     }
 
-    pub fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+    /// A violation of `field`; the reason is a message of the catalogue, so that it
+    /// has its French.
+    pub fn add(&mut self, field: impl Into<String>, reason: Reason) {
         self.0.push(FieldError::new(field, reason));
     }
 
-    pub fn check(&mut self, ok: bool, field: impl Into<String>, reason: impl Into<String>) {
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, reason: Reason) {
         if !ok {
             self.add(field, reason);
         }
@@ -43,11 +48,11 @@ impl Violations {
     /// character but tab and line breaks (PostgreSQL cannot store U+0000; none belongs in text).
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
-            self.add(field, "must not be empty");
+            self.add(field, Reason::Empty);
         } else if value.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
+            self.add(field, Reason::TooLong { max });
         } else if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-            self.add(field, format!("must not contain control characters (it holds U+{:04X})", u32::from(c)));
+            self.add(field, Reason::ControlCharacter { code: u32::from(c) });
         }
     }
 
@@ -59,25 +64,22 @@ impl Violations {
 
     pub fn slug(&mut self, field: &str, value: &str) {
         if !is_slug(value) {
-            self.add(
-                field,
-                "must be 1-63 lowercase letters, digits or single hyphens, starting and ending with a letter or digit",
-            );
+            self.add(field, Reason::Slug);
         }
     }
 
     /// An http(s) URL; it becomes an IRI of a credential, so it must pass [`Violations::iri`] too.
     pub fn http_url(&mut self, field: &str, value: &str) {
-        self.url_iri(field, value, false, "must be an absolute http or https URL");
+        self.url_iri(field, value, false, Reason::HttpUrl);
     }
 
     /// An http(s) URL, or a value of another kind `also` accepts (a data: URI, ...), that
     /// becomes an IRI of a credential. What signing would refuse in it is told in the IRI
     /// rule's words (a space, a quote, ...); anything else that is not accepted, by `expected`.
-    pub fn url_iri(&mut self, field: &str, value: &str, also: bool, expected: &str) {
+    pub fn url_iri(&mut self, field: &str, value: &str, also: bool, expected: Reason) {
         let http = value.starts_with("http://") || value.starts_with("https://");
         match check_iri(value) {
-            Err(e) if http || also => self.add(field, e.to_string()),
+            Err(e) if http || also => self.add(field, e.into()),
             _ if !(also || is_http_url(value)) => self.add(field, expected),
             _ => {}
         }
@@ -87,7 +89,7 @@ impl Violations {
     /// rule signing applies ([`check_iri`]), or every issuance that carries it would fail.
     pub fn iri(&mut self, field: &str, value: &str) {
         if let Err(e) = check_iri(value) {
-            self.add(field, e.to_string());
+            self.add(field, e.into());
         }
     }
 
@@ -99,7 +101,7 @@ impl Violations {
 
     pub fn language(&mut self, field: &str, value: &str) {
         if !is_supported_language(value) {
-            self.add(field, "must be an English or French language tag: en, fr, en-CA or fr-CA");
+            self.add(field, Reason::Language);
         }
     }
 
@@ -192,7 +194,8 @@ mod tests {
             Err(AppError::Validation(errors)) => {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 assert_eq!(fields, ["b", "c", "d"]);
-                assert!(errors[0].reason.contains("U+0000"), "{}", errors[0].reason);
+                assert_eq!(errors[0].reason, Reason::ControlCharacter { code: 0 });
+                assert_eq!(errors[0].reason.english(), "must not contain control characters (it holds U+0000)");
             }
             other => panic!("{other:?}"),
         }

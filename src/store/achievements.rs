@@ -9,6 +9,7 @@ use super::{Backend, Store, new_id, now};
 use crate::domain::achievement::{Achievement, AchievementDefinition, AchievementInput, FrameworkLookup};
 use crate::domain::audit::{Action, Change};
 use crate::domain::framework::FrameworkVersion;
+use crate::domain::validation::Reason;
 use crate::error::{AppError, AppResult};
 
 /// An achievement version's columns, `issued_count` being 0: for the issuing path and
@@ -115,9 +116,7 @@ impl Store {
         .bind(&now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            AppError::unique_violation_as(e, "slug", "this organization already has an achievement with this slug")
-        })?;
+        .map_err(|e| AppError::unique_violation_as(e, "slug", Reason::AchievementSlugTaken))?;
         sqlx::query(
             "INSERT INTO achievement_versions (achievement_id, version, definition, created_at, updated_at) \
              VALUES ($1, 1, $2, $3, $3)",
@@ -268,9 +267,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(|e| {
-                AppError::unique_violation_as(e, "version", "the achievement changed at the same time; retry")
-            })?;
+            .map_err(|e| AppError::unique_violation_as(e, "version", Reason::AchievementChanged))?;
             sqlx::query("UPDATE achievements SET latest_version = $1 WHERE id = $2")
                 .bind(next)
                 .bind(&current.id)

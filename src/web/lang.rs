@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use axum::http::header;
 
 use super::i18n::{self, Messages};
+use crate::domain::validation::Reason;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -42,6 +43,15 @@ impl Lang {
         match self {
             Lang::En => "English",
             Lang::Fr => "Français",
+        }
+    }
+
+    /// Why a field was refused, in this language: the message's French when it has
+    /// one (else its English), or its English.
+    pub fn reason(self, reason: &Reason) -> String {
+        match self {
+            Lang::En => reason.english(),
+            Lang::Fr => reason.french_or_english(),
         }
     }
 

@@ -134,7 +134,9 @@ fn is_uuid(s: &str) -> bool {
 /// server-side failures, which keep their own response.
 fn client_reason(e: &AppError) -> Option<String> {
     match e {
-        AppError::Validation(errors) => Some(errors.iter().map(|f| f.reason.clone()).collect::<Vec<_>>().join("; ")),
+        AppError::Validation(errors) => {
+            Some(errors.iter().map(|f| f.reason.to_string()).collect::<Vec<_>>().join("; "))
+        }
         AppError::BadRequest { detail, .. } => Some(detail.clone()),
         AppError::UnsupportedMediaType(_) | AppError::PayloadTooLarge { .. } | AppError::NotFound(_) => {
             Some(e.to_string())

@@ -530,6 +530,10 @@ async fn artwork_is_uploaded_cleaned_previewed_and_replaced_by_the_generated_des
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("id=\"f-image-error\""), "{}", r.text);
     assert_eq!(achievement(&app, "college", &key, &id).await["image"]["url"], image);
+    // On a French page, the reason is French (its detail is the SVG reader's own words).
+    let r = post_artwork(&app, &admin, &format!("{path}?lang=fr"), &admin.csrf, "upload", b"not an image").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(reason_beside(&r, "f-image").starts_with("l’image SVG n’a pas pu être lue : "), "{}", r.text);
     // Too large: 413, on this route's own cap.
     let big = vec![b'a'; credence::web::console::artwork::MAX_ARTWORK_BYTES + 1];
     assert_eq!(
@@ -597,6 +601,134 @@ async fn a_micro_credential_is_defined_in_english_and_french_in_one_form() {
         admin.post(&app, &format!("/console/achievements/{id}"), &two_component_form("lifting", "Safe lifting")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert!(achievement(&app, "college", &key, &id).await.get("edition").is_none_or(|e| e.is_null()));
+}
+
+/// The reason beside the field `id` of an editor page (the text of its error message).
+fn reason_beside<'a>(r: &'a crate::common::Response, id: &str) -> &'a str {
+    let error = format!("<p class=\"error-message\" id=\"{id}-error\">");
+    let at = r.text.find(&error).unwrap_or_else(|| panic!("no error beside {id}: {}", r.text));
+    r.text[at + error.len()..].split("</p>").next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_french_page_gives_the_domains_reasons_in_french_and_the_api_keeps_english() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    let form = two_component_form("Not A Slug", "")
+        .replace("validityPeriod=P3Y", "validityPeriod=forever")
+        .replace("rule.allOf%5B0%5D.minScore=70", "rule.allOf%5B0%5D.minScore=120")
+        .replace("rule.allOf%5B0%5D.maxAttempts=3", "rule.allOf%5B0%5D.maxAttempts=500");
+    let r = admin.post(&app, "/console/achievements/new?lang=fr", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for (id, reason) in [
+        (
+            "f-slug",
+            "doit compter de 1 à 63 lettres minuscules, chiffres ou traits d’union simples, et commencer et finir par une lettre ou un chiffre",
+        ),
+        ("f-name", "ne doit pas être vide"),
+        (
+            "f-validityPeriod",
+            "doit être une durée ISO 8601 en années, mois, semaines ou jours, d’au plus 100 ans, p. ex. P3Y ou P18M",
+        ),
+        ("f-rule-allOf-0-minScore", "120 ne pourra jamais être atteint : les notes sont des pourcentages de 0 à 100"),
+        ("f-rule-allOf-0-maxAttempts", "doit être entre 1 et 100; laissez vide pour des tentatives illimitées"),
+    ] {
+        assert_eq!(reason_beside(&r, id), reason, "{id}");
+    }
+    // The summary gives them in French too; no English sentence of the domain is left.
+    assert!(r.text.contains("<code>name</code></a>: ne doit pas être vide"), "{}", r.text);
+    for english in ["must not be empty", "can never be met", "must be an ISO 8601", "lowercase letters"] {
+        assert!(!r.text.contains(english), "{english}: {}", r.text);
+    }
+    // The same form in English keeps the English sentences, word for word.
+    let r = admin.post(&app, "/console/achievements/new?lang=en", &form).await;
+    assert_eq!(reason_beside(&r, "f-name"), "must not be empty");
+    assert_eq!(
+        reason_beside(&r, "f-rule-allOf-0-minScore"),
+        "120 can never be met: scores are percentages from 0 to 100"
+    );
+
+    // A component without any requirement, and a text too long, in the other language's edition.
+    let form = two_component_form("lonely", "Lonely")
+        .replace("rule.allOf%5B1%5D.requiresSignoff=employer", "")
+        .replace("tags=safety", &format!("tags={}", "t".repeat(101)));
+    let r = admin.post(&app, "/console/achievements/new?lang=fr", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        reason_beside(&r, "f-rule-allOf-1"),
+        "doit demander au moins une exigence : une note minimale, terminée, réussie ou une confirmation"
+    );
+    assert_eq!(reason_beside(&r, "f-tags"), "doit compter au plus 100 caractères");
+
+    // A slug taken already: the store's refusal is in French beside the identifier.
+    crate::api_support::create_achievement(&app, "college", &key, &crate::api_support::minimal_achievement("taken"))
+        .await;
+    let r = admin.post(&app, "/console/achievements/new?lang=fr", &two_component_form("taken", "Taken")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(reason_beside(&r, "f-slug"), "votre organisation a déjà une microcertification avec cet identifiant");
+
+    // The JSON API answers the English reasons, whatever language the client prefers.
+    let mut bad = crate::api_support::minimal_achievement("Not A Slug");
+    bad["name"] = json!("");
+    bad["rule"]["allOf"][0]["minScore"] = json!(120);
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/organizations/college/achievements?lang=fr")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json")
+        .header("accept-language", "fr-CA,fr;q=0.9")
+        .header("cookie", "lang=fr")
+        .body(axum::body::Body::from(bad.to_string()))
+        .expect("request");
+    let r = app.send_request(request).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let errors = r.body["errors"].as_array().cloned().unwrap_or_default();
+    for (field, reason) in [
+        (
+            "slug",
+            "must be 1-63 lowercase letters, digits or single hyphens, starting and ending with a letter or digit",
+        ),
+        ("name", "must not be empty"),
+        ("rule.allOf[0].minScore", "120 can never be met: scores are percentages from 0 to 100"),
+    ] {
+        assert!(errors.contains(&json!({"field": field, "reason": reason})), "{field}: {}", r.text);
+    }
+    let r = app
+        .post(
+            "/api/v1/organizations/college/achievements",
+            Some(&key),
+            &crate::api_support::minimal_achievement("taken"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("this organization already has an achievement with this slug"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_refused_alignment_is_explained_in_french_on_a_french_page() {
+    let app = app().await;
+    let (admin, key) = admin_of(&app, "college").await;
+    crate::api_support::create_framework(&app, &key, &crate::api_support::framework_body("supervision")).await;
+    let id = crate::api_support::create_achievement(
+        &app,
+        "college",
+        &key,
+        &crate::api_support::minimal_achievement("badge"),
+    )
+    .await;
+    let path = format!("/console/achievements/{id}/alignments?lang=fr");
+    let r = admin.post(&app, &path, "action=add-noc&noc2021=123&nocTitle=Superviseurs").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("alignments[0].noc2021: doit être un code de groupe de base de la CNP 2021 à cinq chiffres"),
+        "{}",
+        r.text
+    );
+    let r = admin.post(&app, &path, "action=add-competency&framework=supervision&competency=NOPE").await;
+    assert!(r.text.contains("le référentiel « supervision », version 1, n’a pas de compétence « NOPE »"), "{}", r.text);
+    let r = admin.post(&app, &path, "action=add-esco&esco=https%3A%2F%2Fexample.org%2Fx&escoTitle=X").await;
+    assert!(r.text.contains("doit être un URI ESCO commençant par http://data.europa.eu/esco/"), "{}", r.text);
+    assert!(!r.text.contains("must be an ESCO URI"), "{}", r.text);
 }
 
 #[tokio::test]

@@ -633,3 +633,68 @@ async fn the_api_merges_learners_too() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The message beside the field whose error is `id`.
+fn message(r: &Response, id: &str) -> String {
+    let start = format!("<p class=\"error-message\" id=\"{id}\">");
+    let at = r.text.find(&start).unwrap_or_else(|| panic!("no {id}: {}", r.text)) + start.len();
+    r.text[at..].split("</p>").next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_result_forms_faults_are_placed_by_what_refused_them_in_the_pages_language() {
+    let app = app().await;
+    let org = organization(&app, "college").await;
+    let issuer = staff(&app, "college", &org.key, "issuer-admin").await;
+    let exam = format!("{}:exam", org.forklift);
+    let badge = format!("{}:session", org.badge);
+    for (lang, form, id, expected) in [
+        (
+            "fr",
+            record_form(&badge, "email=a%40example.org&score=50"),
+            "score-error",
+            "Cette composante n’est pas notée : laissez la note vide.",
+        ),
+        (
+            "en",
+            record_form(&badge, "email=a%40example.org&score=50"),
+            "score-error",
+            "This component is not scored: leave the score empty.",
+        ),
+        (
+            "fr",
+            record_form(&exam, "email=a%40example.org"),
+            "score-error",
+            "Donnez une note, ou dites si la composante est terminée ou réussie.",
+        ),
+        (
+            "fr",
+            record_form(&badge, "external_id=X-1&completed=yes"),
+            "email-error",
+            "Ce résultat complète la microcertification, et un titre exige l’adresse courriel de l’apprenant·e : entrez-la.",
+        ),
+        (
+            "fr",
+            record_form(&exam, "email=not-an-email&score=80"),
+            "email-error",
+            "Entrez une adresse courriel, comme nom@exemple.org.",
+        ),
+    ] {
+        let r = issuer.post(&app, &format!("/console/results?lang={lang}"), &form).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {}", r.text);
+        assert_eq!(message(&r, id), expected, "{lang} {form}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM assessment_results").await, 0);
+
+    // The API says the same faults in its English words, unchanged.
+    let result = json!({"achievement": "badge", "component": "session", "score": 50,
+        "learner": {"email": "a@example.org"}});
+    let r = app.post("/api/v1/organizations/college/results?lang=fr", Some(&org.key), &result).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        r.body["errors"],
+        json!([{"field": "score", "reason": "component 'session' is not scored"}]),
+        "{}",
+        r.text
+    );
+}

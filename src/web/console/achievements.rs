@@ -999,19 +999,27 @@ fn dom_id(path: &str) -> String {
 }
 
 /// The editor's errors by field path, each shown once: beside its field, or (for
-/// what the form does not show) in the summary only.
-struct Errors(Vec<FieldError>);
+/// what the form does not show) in the summary only; in the page's language.
+struct Errors {
+    found: Vec<FieldError>,
+    lang: Lang,
+}
 
 impl Errors {
     /// The reasons given for `path` (and for its elements, `path[i]`), joined.
     fn take(&self, path: &str) -> Option<String> {
-        let reasons: Vec<&str> = self
-            .0
+        let reasons: Vec<String> = self
+            .found
             .iter()
             .filter(|e| e.field == path || e.field.strip_prefix(path).is_some_and(|rest| rest.starts_with('[')))
-            .map(|e| e.reason.as_str())
+            .map(|e| self.lang.reason(&e.reason))
             .collect();
         (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+
+    /// The reason given for exactly `path`.
+    fn at(&self, path: &str) -> Option<String> {
+        self.found.iter().find(|e| e.field == path).map(|e| self.lang.reason(&e.reason))
     }
 }
 
@@ -1032,7 +1040,7 @@ impl Editor<'_> {
     fn page(&self, status: StatusCode, draft: &Draft, errors: Vec<FieldError>) -> Response {
         let staff = self.staff;
         let w = staff.page.pick(&EN, &FR);
-        let found = Errors(errors);
+        let found = Errors { found: errors, lang: staff.page.lang };
         let input = |name: &str, value: &str| Input {
             name: name.to_string(),
             id: dom_id(name),
@@ -1048,7 +1056,7 @@ impl Editor<'_> {
                     None => format!("remove-{}", slot.row),
                     Some(g) => format!("remove-in-{g}-{}", slot.row),
                 },
-                error: found.0.iter().find(|e| e.field == p).map(|e| e.reason.clone()),
+                error: found.at(&p),
                 component: input(&format!("{p}.component"), &c.component),
                 name: input(&format!("{p}.name"), &c.name),
                 min_score: input(&format!("{p}.minScore"), &c.min_score),
@@ -1092,12 +1100,12 @@ impl Editor<'_> {
             })
             .collect();
         let summary = found
-            .0
+            .found
             .iter()
             .map(|e| ErrorLine {
                 href: format!("#{}", dom_id(&anchor(&e.field))),
                 label: e.field.clone(),
-                reason: e.reason.clone(),
+                reason: found.lang.reason(&e.reason),
             })
             .collect();
         let mut lenient = Vec::new();

@@ -227,7 +227,7 @@ async fn page(
         searched: !query.is_empty(),
         query,
         hits,
-        errors: errors.into_iter().map(|e| format!("{}: {}", e.field, e.reason)).collect(),
+        errors: errors.iter().map(|e| format!("{}: {}", e.field, staff.page.lang.reason(&e.reason))).collect(),
         noc_code: typed.noc_code,
         noc_title: typed.noc_title,
         esco_uri: typed.esco_uri,

@@ -18,8 +18,9 @@ use super::achievements::{Draft, Kept, editable_achievement, save_edit};
 use super::{Can, Staff, csrf_matches, forbidden, see_other, with_form_cap};
 use crate::app::AppState;
 use crate::domain::achievement::{Achievement, ImageInput};
+use crate::domain::validation::{FieldError, Reason};
 use crate::error::AppError;
-use crate::images::{self, BadgeFacts, supplied};
+use crate::images::{self, BadgeFacts, ImageError, supplied};
 use crate::web::claim_page::same_site_post;
 
 /// Largest artwork form accepted, in bytes: the largest image and the form around it.
@@ -47,14 +48,26 @@ pub(super) fn preview(staff: &Staff, a: &Achievement) -> Option<String> {
 }
 
 /// The clean copy of an uploaded image, as a data URI, or why it cannot be used.
-fn cleaned(bytes: &[u8], title: &str) -> Result<String, String> {
+fn cleaned(bytes: &[u8], title: &str) -> Result<String, Reason> {
     let media = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") { "image/png" } else { "image/svg+xml" };
     let uri = format!("data:{media};base64,{}", STANDARD.encode(bytes));
-    let art = supplied::artwork(&uri, title).map_err(|e| e.to_string())?;
+    let art = supplied::artwork(&uri, title).map_err(refusal)?;
     Ok(match art.source {
         images::ArtworkSource::SuppliedPng => format!("data:image/png;base64,{}", STANDARD.encode(&art.png)),
         _ => format!("data:image/svg+xml;base64,{}", STANDARD.encode(art.svg.as_bytes())),
     })
+}
+
+/// Why an upload is refused, as a message of the catalogue (so that a French page
+/// says it in French); what an upload cannot cause stays as the image code says it.
+fn refusal(e: ImageError) -> Reason {
+    match e {
+        ImageError::TooLarge { size, limit } => Reason::ImageTooLarge { size, limit },
+        ImageError::Dimensions { width, height } => Reason::ImageDimensions { width, height },
+        ImageError::PngDecode(detail) => Reason::ImagePng { detail },
+        ImageError::Svg(detail) => Reason::ImageSvg { detail },
+        other => Reason::Plain(other.to_string()),
+    }
 }
 
 /// The fields of the artwork form: the CSRF token, the action, and the file.
@@ -122,7 +135,7 @@ async fn change_artwork(
         "upload" => match cleaned(&posted.file, &current.definition.name) {
             Ok(url) => Some(ImageInput { url, caption: Some(current.definition.name.clone()) }),
             Err(reason) => {
-                let error = crate::domain::validation::FieldError::new("image", reason);
+                let error = FieldError::new("image", reason);
                 return super::achievements::editor_page(&state, &staff, &current, vec![error]);
             }
         },
@@ -157,5 +170,23 @@ mod tests {
         assert!(!text.contains("script") && !text.contains("onclick"), "{text}");
         assert!(cleaned(b"not an image", "Badge").is_err());
         assert!(cleaned(b"\x89PNG\r\n\x1a\nbroken", "Badge").is_err());
+    }
+
+    #[test]
+    fn an_uploads_refusal_says_in_english_what_the_image_code_says_and_has_french() {
+        for e in [
+            ImageError::TooLarge { size: 600_000, limit: 524_288 },
+            ImageError::Dimensions { width: 0, height: 9 },
+            ImageError::PngDecode("bad chunk".into()),
+            ImageError::Svg("no root".into()),
+        ] {
+            let r = refusal(e.clone());
+            assert_eq!(r.english(), e.to_string());
+            assert!(r.french().is_some(), "{e}");
+        }
+        assert_eq!(
+            refusal(ImageError::Svg("no root".into())).french().as_deref(),
+            Some("l’image SVG n’a pas pu être lue : no root")
+        );
     }
 }

@@ -322,7 +322,7 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, request: Reques
         Ok(Ok(parsed)) => parsed,
         // The file as a whole cannot be used (not UTF-8, missing or unknown columns, ...).
         Ok(Err(AppError::Validation(faults))) => {
-            let reasons: Vec<String> = faults.into_iter().map(|f| f.reason).collect();
+            let reasons: Vec<String> = faults.iter().map(|f| staff.page.lang.reason(&f.reason)).collect();
             let message = format!("{} {}", w.unusable, reasons.join("; "));
             return list_page(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await;
         }
@@ -383,7 +383,7 @@ fn rejections(rows: &[BulkRow]) -> Vec<Rejection> {
                 row: r.row,
                 line: r.line,
                 column: e.field.clone(),
-                reason: e.reason.clone(),
+                reason: e.reason.to_string(),
             })
         })
         .collect()

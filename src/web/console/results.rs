@@ -18,9 +18,11 @@ use crate::app::AppState;
 use crate::domain::achievement::Achievement;
 use crate::domain::award_evaluation::ComponentStatus;
 use crate::domain::learner::{EvidenceInput, LearnerInput, ResultInput, ReviewerInput};
+use crate::domain::validation::Reason;
 use crate::error::AppError;
 use crate::issuance::{IssuingCall, LearnerStatus};
 use crate::store::Learner;
+use crate::web::lang::Lang;
 use crate::web::{PageContext, private, render};
 
 /// Where results recorded here say they come from.
@@ -325,17 +327,20 @@ impl FieldErrors {
     }
 
     /// Puts the application's fault on `field` (a path of [`ResultInput`]) beside
-    /// the form field that holds it, in the page's words.
-    fn place(&mut self, w: &'static Words, field: &str, reason: &str) {
+    /// the form field that holds it, in the page's words; a fault no field shows, in
+    /// the page's language.
+    fn place(&mut self, w: &'static Words, lang: Lang, field: &str, reason: &Reason) {
         let slot = match field {
             "achievement" | "component" => (&mut self.target, w.target_invalid),
             "learner" => (&mut self.email, w.identify),
-            "learner.email" if reason.contains("completes") => (&mut self.email, w.email_needed),
+            "learner.email" if matches!(reason, Reason::EmailToComplete | Reason::EmailForCredential) => {
+                (&mut self.email, w.email_needed)
+            }
             "learner.email" => (&mut self.email, w.email_invalid),
             "learner.externalId" => (&mut self.external_id, w.external_id_invalid),
             "learner.name" => (&mut self.name, w.name_invalid),
-            "score" if reason.contains("not scored") => (&mut self.score, w.not_scored),
-            "score" if reason.contains("needs a") => (&mut self.score, w.says_nothing),
+            "score" if matches!(reason, Reason::NotScored { .. }) => (&mut self.score, w.not_scored),
+            "score" if matches!(reason, Reason::ResultSaysNothing) => (&mut self.score, w.says_nothing),
             "score" => (&mut self.score, w.score_invalid),
             "submittedForSignoff" => (&mut self.signoff, w.no_signoff),
             "reviewer.name" => (&mut self.reviewer_name, w.reviewer_name_invalid),
@@ -344,7 +349,7 @@ impl FieldErrors {
             "evidence[0].name" => (&mut self.evidence_name, w.evidence_name_invalid),
             "evidence[0].sha256" => (&mut self.evidence_sha256, w.digest_invalid),
             _ => {
-                self.other.push(format!("{field}: {reason}"));
+                self.other.push(format!("{field}: {}", lang.reason(reason)));
                 return;
             }
         };
@@ -594,7 +599,7 @@ pub async fn record(State(state): State<AppState>, staff: Staff, headers: Header
         }
         Err(AppError::Validation(faults)) => {
             for f in &faults {
-                form.errors.place(w, &f.field, &f.reason);
+                form.errors.place(w, staff.page.lang, &f.field, &f.reason);
             }
             record_page(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, form, None).await
         }
