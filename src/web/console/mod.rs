@@ -31,6 +31,8 @@ pub mod door;
 pub mod home;
 pub mod imports;
 pub mod learners;
+pub mod organization;
+pub mod platform;
 pub mod results;
 pub mod security;
 pub mod signoffs;
@@ -74,6 +76,8 @@ pub fn routes() -> Router<AppState> {
     .merge(analytics::routes())
     .merge(achievements::routes())
     .merge(security::routes())
+    .merge(organization::routes())
+    .merge(platform::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -135,6 +139,8 @@ pub struct Words {
     pub nav_signoffs: &'static str,
     pub nav_team: &'static str,
     pub nav_security: &'static str,
+    pub nav_organization: &'static str,
+    pub nav_platform: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -185,6 +191,8 @@ pub const EN: Words = Words {
     nav_signoffs: "Sign-offs",
     nav_team: "Team and API keys",
     nav_security: "Two-factor sign-in",
+    nav_organization: "Organization profile",
+    nav_platform: "Platform: organizations",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -235,6 +243,8 @@ pub const FR: Words = Words {
     nav_signoffs: "Approbations",
     nav_team: "Équipe et clés d’API",
     nav_security: "Connexion à deux facteurs",
+    nav_organization: "Profil de l’organisation",
+    nav_platform: "Plateforme : organisations",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -360,6 +370,11 @@ impl Staff {
         self.session.account.role
     }
 
+    /// Whether this staff member also administers the platform (every organization).
+    pub fn is_platform_admin(&self) -> bool {
+        self.session.account.platform_admin
+    }
+
     /// This staff member as the audit log names them.
     pub fn actor(&self) -> Actor {
         Actor::Staff { account_id: self.session.account.id.clone(), name: self.session.account.display_name.clone() }
@@ -428,7 +443,7 @@ impl Staff {
             section,
             nav: Section::ALL
                 .iter()
-                .filter(|s| self.can(s.needs()))
+                .filter(|s| self.can(s.needs()) && (**s != Section::Platform || self.is_platform_admin()))
                 .map(|s| NavItem { href: s.href(), label: s.label(w), current: *s == section })
                 .collect(),
         }
@@ -463,7 +478,10 @@ pub enum Section {
     Analytics,
     Audit,
     Team,
+    Organization,
     Security,
+    /// The platform admins' pages: listed for platform admins only.
+    Platform,
 }
 
 impl Section {
@@ -478,7 +496,9 @@ impl Section {
         Section::Analytics,
         Section::Audit,
         Section::Team,
+        Section::Organization,
         Section::Security,
+        Section::Platform,
     ];
 
     fn href(self) -> &'static str {
@@ -493,7 +513,9 @@ impl Section {
             Section::Analytics => "/console/analytics",
             Section::Audit => "/console/audit",
             Section::Team => "/console/team",
+            Section::Organization => "/console/organization",
             Section::Security => "/console/security",
+            Section::Platform => "/console/platform/organizations",
         }
     }
 
@@ -509,7 +531,9 @@ impl Section {
             Section::Analytics => w.nav_analytics,
             Section::Audit => w.nav_audit,
             Section::Team => w.nav_team,
+            Section::Organization => w.nav_organization,
             Section::Security => w.nav_security,
+            Section::Platform => w.nav_platform,
         }
     }
 
@@ -523,7 +547,9 @@ impl Section {
             | Section::Credentials
             | Section::Signoffs
             | Section::Analytics
-            | Section::Security => Can::Read,
+            | Section::Organization
+            | Section::Security
+            | Section::Platform => Can::Read,
             Section::Record => Can::Issue,
             Section::Audit | Section::Team => Can::Manage,
         }
