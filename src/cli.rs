@@ -201,6 +201,10 @@ pub struct InviteArgs {
     /// issuer-admin, issuer or viewer.
     #[arg(long, default_value = "issuer-admin", value_parser = ["issuer-admin", "issuer", "viewer"])]
     pub role: String,
+    /// The account is also a platform admin: it creates and edits every organization
+    /// in the console (/console/platform/organizations) and may invite other platform admins.
+    #[arg(long)]
+    pub platform_admin: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -306,13 +310,21 @@ pub async fn run(cli: Cli) -> AppResult<ExitCode> {
             let org = organization_arg(&store, &args.org).await?;
             let role = crate::domain::staff::StaffRole::parse(&args.role)
                 .ok_or_else(|| AppError::invalid("role", "must be issuer-admin, issuer or viewer"))?;
-            let (token, invitation) =
-                crate::app::staff::invite(&store, &org.id, &args.email, role, &Actor::Service).await?;
+            let (token, invitation) = crate::app::staff::invite_with(
+                &store,
+                &org.id,
+                &args.email,
+                role,
+                args.platform_admin,
+                &Actor::Service,
+            )
+            .await?;
             println!("{}", crate::app::staff::invitation_url(&store, &token));
             eprintln!(
-                "Invitation of {} ({}) to {}, open until {}: send them the link; it is shown once.",
+                "Invitation of {} ({}{}) to {}, open until {}: send them the link; it is shown once.",
                 invitation.email,
                 role.as_str(),
+                if invitation.platform_admin { ", platform admin" } else { "" },
                 org.slug,
                 invitation.expires_at
             );

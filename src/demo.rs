@@ -182,7 +182,7 @@ pub async fn load(store: &Store) -> AppResult<DemoReport> {
         if store.organization_by_slug(&o.slug).await?.is_none() {
             let new = organization(o)?;
             new.validate()?;
-            store.create_organization(&new).await?;
+            store.create_organization(&new, &Actor::Service).await?;
             report.organizations_created += 1;
         }
     }

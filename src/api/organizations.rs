@@ -8,13 +8,12 @@ use utoipa_axum::routes;
 
 use super::access::{Need, organization_for};
 use super::extract::{ApiJson, ApiPath, Auth};
-use crate::app::AppState;
+use crate::app::{AppState, organizations};
 use crate::domain::api_key::{ApiKeyInfo, CreatedApiKey, NewApiKey, Role};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationPatch};
 use crate::domain::validation::Violations;
 use crate::error::AppResult;
 use crate::http::problem::Problem;
-use credence_core::jwt::JwtAlgorithm;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,12 +34,7 @@ async fn create_organization(
     ApiJson(new): ApiJson<NewOrganization>,
 ) -> AppResult<(StatusCode, Json<Organization>)> {
     caller.require_admin()?;
-    new.validate()?;
-    let org = state.store.create_organization(&new).await?;
-    // Every organization gets its signing key at once, so its documents list it.
-    state.store.current_signing_key(&org.id, &state.master_key).await?;
-    make_rsa_key_when_chosen(&state, &org).await?;
-    tracing::info!(organization = %org.slug, "organization created");
+    let org = organizations::create(&state, &new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -83,19 +77,7 @@ async fn update_organization(
     ApiJson(patch): ApiJson<OrganizationPatch>,
 ) -> AppResult<Json<Organization>> {
     let current = organization_for(&state.store, &caller, &org, Need::Manage).await?;
-    patch.validate()?;
-    let updated = state.store.update_organization(&current, patch).await?;
-    make_rsa_key_when_chosen(&state, &updated).await?;
-    Ok(Json(updated))
-}
-
-/// An organization that chooses RS256 gets its RSA key at once (made off the runtime),
-/// so that its Profile and DID document list the key before the first token.
-async fn make_rsa_key_when_chosen(state: &AppState, org: &Organization) -> AppResult<()> {
-    if org.jwt_algorithm() == JwtAlgorithm::Rs256 {
-        state.store.ensure_rsa_key(&org.id, &state.master_key).await?;
-    }
-    Ok(())
+    Ok(Json(organizations::update(&state, &current, patch, &caller.actor()).await?))
 }
 
 /// Create an API key for the organization. The key is in the answer, once.

@@ -3,6 +3,7 @@
 
 pub mod editions;
 pub mod operations;
+pub mod organizations;
 pub mod staff;
 pub mod status_lists;
 

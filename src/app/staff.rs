@@ -94,12 +94,27 @@ pub async fn invite(
     role: StaffRole,
     invited_by: &Actor,
 ) -> AppResult<(String, Invitation)> {
+    invite_with(store, organization_id, email, role, false, invited_by).await
+}
+
+/// [`invite`], the account it opens being a platform admin's too when `platform_admin`.
+/// Only the command line and platform admins' pages ask for one: callers decide
+/// whether whoever asks may grant it.
+pub async fn invite_with(
+    store: &Store,
+    organization_id: &str,
+    email: &str,
+    role: StaffRole,
+    platform_admin: bool,
+    invited_by: &Actor,
+) -> AppResult<(String, Invitation)> {
     let email = staff::normalize_email(email).ok_or_else(|| AppError::invalid("email", "not an email address"))?;
     let (token, hash) = staff::new_token(INVITATION_TAG);
     let invitation = Invitation {
         organization_id: organization_id.to_string(),
         email,
         role,
+        platform_admin,
         expires_at: stamp_after(INVITATION_VALID_FOR),
     };
     store.create_invitation(&hash, &invitation, invited_by).await?;

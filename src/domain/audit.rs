@@ -81,6 +81,7 @@ pub enum Action {
     ApiKeyCreated,
     ApiKeyRevoked,
     OrganizationEdited,
+    OrganizationCreated,
 }
 
 impl Action {
@@ -104,6 +105,7 @@ impl Action {
         Action::ApiKeyCreated,
         Action::ApiKeyRevoked,
         Action::OrganizationEdited,
+        Action::OrganizationCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +129,7 @@ impl Action {
             Action::ApiKeyCreated => "api-key.created",
             Action::ApiKeyRevoked => "api-key.revoked",
             Action::OrganizationEdited => "organization.edited",
+            Action::OrganizationCreated => "organization.created",
         }
     }
 

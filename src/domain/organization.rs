@@ -249,6 +249,23 @@ impl NewOrganization {
 }
 
 impl Organization {
+    /// The names (as the API spells them) of the profile fields that differ in `other`.
+    pub fn changed_fields(&self, other: &Organization) -> Vec<&'static str> {
+        let pairs: [(&'static str, bool); 10] = [
+            ("name", self.name != other.name),
+            ("kind", self.kind != other.kind),
+            ("url", self.url != other.url),
+            ("email", self.email != other.email),
+            ("description", self.description != other.description),
+            ("logo", self.logo != other.logo),
+            ("language", self.language != other.language),
+            ("cryptosuite", self.cryptosuite != other.cryptosuite),
+            ("issueJwt", self.issue_jwt != other.issue_jwt),
+            ("jwtAlgorithm", self.jwt_algorithm() != other.jwt_algorithm()),
+        ];
+        pairs.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
+    }
+
     /// The VC-JWT algorithm (EdDSA unless RS256 was chosen).
     pub fn jwt_algorithm(&self) -> JwtAlgorithm {
         JwtAlgorithm::parse(&self.jwt_algorithm).unwrap_or(JwtAlgorithm::EdDsa)

@@ -2,6 +2,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, new_id, now};
+use crate::domain::audit::{Action, Actor, Change};
 use crate::domain::organization::{NewOrganization, Organization, OrganizationKind, OrganizationPatch};
 use crate::error::{AppError, AppResult};
 
@@ -36,9 +37,11 @@ impl Store {
         })
     }
 
-    pub async fn create_organization(&self, new: &NewOrganization) -> AppResult<Organization> {
+    /// Creates an organization, its creation recorded in its own audit log as `actor`'s.
+    pub async fn create_organization(&self, new: &NewOrganization, actor: &Actor) -> AppResult<Organization> {
         let id = new_id();
         let now = now();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO organizations (id, slug, name, kind, url, email, description, logo, language, cryptosuite, \
              issue_jwt, jwt_algorithm, created_at, updated_at) \
@@ -57,9 +60,19 @@ impl Store {
         .bind(i64::from(new.issue_jwt.unwrap_or(false)))
         .bind(new.jwt_algorithm().as_str())
         .bind(&now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| AppError::unique_violation_as(e, "slug", "an organization with this slug already exists"))?;
+        let change = Change {
+            organization_id: &id,
+            actor,
+            action: Action::OrganizationCreated,
+            subject_kind: "organization",
+            subject_id: &id,
+            summary: format!("organization {} ({}) created", new.slug, new.name),
+        };
+        super::audit::insert_change(&mut *tx, &change).await?;
+        tx.commit().await?;
         self.organization_by_slug(&new.slug).await?.ok_or(AppError::NotFound("organization"))
     }
 
@@ -86,9 +99,18 @@ impl Store {
         rows.iter().map(|r| self.organization_from_row(r)).collect()
     }
 
-    pub async fn update_organization(&self, org: &Organization, patch: OrganizationPatch) -> AppResult<Organization> {
+    /// Changes an organization's profile; what changed is recorded in its audit log as
+    /// `actor`'s (a patch that changes nothing records nothing).
+    pub async fn update_organization(
+        &self,
+        org: &Organization,
+        patch: OrganizationPatch,
+        actor: &Actor,
+    ) -> AppResult<Organization> {
         let mut updated = org.clone();
         patch.apply(&mut updated);
+        let changed = org.changed_fields(&updated);
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE organizations SET name = $1, kind = $2, url = $3, email = $4, description = $5, \
              logo = $6, language = $7, cryptosuite = $8, issue_jwt = $9, jwt_algorithm = $10, updated_at = $11 \
@@ -106,8 +128,36 @@ impl Store {
         .bind(updated.jwt_algorithm().as_str())
         .bind(now())
         .bind(&org.id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if !changed.is_empty() {
+            let change = Change {
+                organization_id: &org.id,
+                actor,
+                action: Action::OrganizationEdited,
+                subject_kind: "organization",
+                subject_id: &org.id,
+                summary: format!("profile of {} changed: {}", org.slug, changed.join(", ")),
+            };
+            super::audit::insert_change(&mut *tx, &change).await?;
+        }
+        tx.commit().await?;
         self.organization_by_id(&org.id).await?.ok_or(AppError::NotFound("organization"))
+    }
+
+    /// Every organization with how many staff accounts it has and how many credentials
+    /// it issued (counted from indexes), by slug: the platform admins' listing.
+    pub async fn organizations_with_counts(&self) -> AppResult<Vec<(Organization, i64, i64)>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, \
+             (SELECT COUNT(*) FROM staff_accounts s WHERE s.organization_id = o.id) AS staff_count, \
+             (SELECT COUNT(*) FROM credentials c WHERE c.organization_id = o.id) AS issued_count \
+             FROM organizations o ORDER BY slug"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((self.organization_from_row(r)?, r.try_get("staff_count")?, r.try_get("issued_count")?)))
+            .collect()
     }
 }

@@ -16,6 +16,8 @@ pub struct StaffAccount {
     pub email: String,
     pub display_name: String,
     pub role: StaffRole,
+    /// Also administers the platform (every organization), from its home organization.
+    pub platform_admin: bool,
 }
 
 /// An open invitation.
@@ -24,6 +26,8 @@ pub struct Invitation {
     pub organization_id: String,
     pub email: String,
     pub role: StaffRole,
+    /// The account it opens is a platform admin's.
+    pub platform_admin: bool,
     pub expires_at: String,
 }
 
@@ -66,7 +70,7 @@ pub struct StaffSession {
     pub csrf_token: String,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.organization_id, a.email, a.display_name, a.role";
+const ACCOUNT_COLUMNS: &str = "a.id, a.organization_id, a.email, a.display_name, a.role, a.platform_admin";
 
 fn role_of(row: &AnyRow) -> AppResult<StaffRole> {
     let role: String = row.try_get("role")?;
@@ -80,6 +84,22 @@ fn account_from_row(row: &AnyRow) -> AppResult<StaffAccount> {
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         role: role_of(row)?,
+        platform_admin: flag(row)?,
+    })
+}
+
+/// The `platform_admin` flag of a row (an integer, as every flag of the schema).
+fn flag(row: &AnyRow) -> AppResult<bool> {
+    Ok(row.try_get::<i64, _>("platform_admin")? != 0)
+}
+
+fn invitation_from_row(r: &AnyRow) -> AppResult<Invitation> {
+    Ok(Invitation {
+        organization_id: r.try_get("organization_id")?,
+        email: r.try_get("email")?,
+        role: role_of(r)?,
+        platform_admin: flag(r)?,
+        expires_at: r.try_get("expires_at")?,
     })
 }
 
@@ -93,8 +113,8 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO staff_invitations (token_hash, organization_id, email, role, invited_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO staff_invitations (token_hash, organization_id, email, role, invited_by, created_at, expires_at, \
+             platform_admin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(token_hash)
         .bind(&invitation.organization_id)
@@ -103,15 +123,17 @@ impl Store {
         .bind(&invited_by)
         .bind(now())
         .bind(&invitation.expires_at)
+        .bind(i64::from(invitation.platform_admin))
         .execute(&mut *tx)
         .await?;
+        let platform = if invitation.platform_admin { " and platform admin" } else { "" };
         let change = Change {
             organization_id: &invitation.organization_id,
             actor,
             action: Action::StaffInvited,
             subject_kind: "staff-invitation",
             subject_id: &invitation.email,
-            summary: format!("{} invited as {}", invitation.email, invitation.role.as_str()),
+            summary: format!("{} invited as {}{platform}", invitation.email, invitation.role.as_str()),
         };
         super::audit::insert_change(&mut *tx, &change).await?;
         tx.commit().await?;
@@ -132,44 +154,27 @@ impl Store {
     /// The organization's invitations still open, newest first.
     pub async fn open_invitations_of(&self, organization_id: &str) -> AppResult<Vec<Invitation>> {
         let rows = sqlx::query(
-            "SELECT organization_id, email, role, expires_at FROM staff_invitations \
+            "SELECT organization_id, email, role, platform_admin, expires_at FROM staff_invitations \
              WHERE organization_id = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
         )
         .bind(organization_id)
         .bind(now())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Invitation {
-                    organization_id: r.try_get("organization_id")?,
-                    email: r.try_get("email")?,
-                    role: role_of(r)?,
-                    expires_at: r.try_get("expires_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(invitation_from_row).collect()
     }
 
     /// The invitation of a link, while it is open (not accepted, not expired).
     pub async fn open_invitation(&self, token_hash: &str) -> AppResult<Option<Invitation>> {
         let row = sqlx::query(
-            "SELECT organization_id, email, role, expires_at FROM staff_invitations \
+            "SELECT organization_id, email, role, platform_admin, expires_at FROM staff_invitations \
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(Invitation {
-                organization_id: r.try_get("organization_id")?,
-                email: r.try_get("email")?,
-                role: role_of(&r)?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        row.map(|r| invitation_from_row(&r)).transpose()
     }
 
     /// Accepts an open invitation: creates its account, once. `None` when the
@@ -194,20 +199,23 @@ impl Store {
         if taken != 1 {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT organization_id, email, role FROM staff_invitations WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT organization_id, email, role, platform_admin FROM staff_invitations WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_one(&mut *tx)
+        .await?;
         let account = StaffAccount {
             id: new_id(),
             organization_id: row.try_get("organization_id")?,
             email: row.try_get("email")?,
             display_name: display_name.to_string(),
             role: role_of(&row)?,
+            platform_admin: flag(&row)?,
         };
         let inserted = sqlx::query(
-            "INSERT INTO staff_accounts (id, organization_id, email, display_name, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO staff_accounts (id, organization_id, email, display_name, role, password_hash, created_at, \
+             platform_admin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING",
         )
         .bind(&account.id)
         .bind(&account.organization_id)
@@ -216,6 +224,7 @@ impl Store {
         .bind(account.role.as_str())
         .bind(password_hash)
         .bind(&stamp)
+        .bind(i64::from(account.platform_admin))
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -9,7 +9,7 @@
 // Every check runs even when an earlier one failed; the exit status is 1 when any
 // failed, with each failure named at the end. The server is stopped in every case.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,7 +109,7 @@ async function startServer() {
     delete env[name];
   }
   const child = spawn(BIN, ['serve', '--demo', '--bind', `127.0.0.1:${port}`], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const server = { child, dir, base: `http://127.0.0.1:${port}`, stdout: '', stderr: '', exited: null };
+  const server = { child, dir, env, base: `http://127.0.0.1:${port}`, stdout: '', stderr: '', exited: null };
   child.stdout.on('data', (d) => (server.stdout += d));
   child.stderr.on('data', (d) => (server.stderr += d));
   child.on('exit', (code, signal) => (server.exited = signal || `exit ${code}`));
@@ -966,6 +966,42 @@ async function run(server, browser) {
       await shot(small, 'badge-narrow', {});
     } finally {
       await narrow.close();
+    }
+  });
+
+  // Platform admins: the first one made by the command line, creating an organization in the console.
+  await check('console: a platform admin made by `credence admin invite --platform-admin` creates an organization', async () => {
+    const link = execFileSync(BIN, ['admin', 'invite', '--org', 'emc', '--email', 'root@platform.example', '--platform-admin'], {
+      cwd: server.dir,
+      env: server.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString().trim();
+    const own = await browser.newContext({ locale: 'en-CA' });
+    const p = await own.newPage();
+    try {
+      await p.goto(`${base}${new URL(link).pathname}?lang=en`);
+      await p.locator('#name').fill('Pat Platform');
+      await p.locator('#password').fill('a passphrase of several words');
+      await p.locator('#confirmation').fill('a passphrase of several words');
+      await Promise.all([p.waitForURL(`${base}/console`), p.locator('form [type=submit]').click()]);
+      await visit(p, `${base}/console/platform/organizations?lang=fr`, 'console platform FR');
+      await visit(p, `${base}/console/platform/organizations?lang=en`, 'console platform EN');
+      await p.locator('#new-slug').fill('browserco');
+      await p.locator('#new-name').fill('Browser Co');
+      await p.locator('#new-issueJwt').check();
+      await p.locator('#new-jwtAlgorithm').selectOption('RS256');
+      await Promise.all([p.waitForURL(/\/console\/platform\/organizations\/browserco\?created$/), p.locator('form[action="/console/platform/organizations"] [type=submit]').click()]);
+      await audit(p, 'console platform organization created');
+      await shot(p, 'console-platform-organization');
+      const profile = await (await fetch(`${base}/issuers/browserco`, { headers: { accept: 'application/ld+json' } })).json();
+      expect((profile.verificationMethod || []).some((m) => m.publicKeyJwk?.kty === 'RSA'), 'its Profile lists its RSA key at once');
+      await p.locator('#org-url').fill('ftp://example.org/');
+      await Promise.all([p.waitForLoadState('load'), p.locator('form[action="/console/platform/organizations/browserco"] [type=submit]').click()]);
+      expect((await p.locator('#org-url-error').count()) === 1, 'the error beside its field');
+      await audit(p, 'console platform organization with an error');
+      await visit(p, `${base}/console/organization?lang=fr`, 'console own organization FR');
+    } finally {
+      await own.close();
     }
   });
 

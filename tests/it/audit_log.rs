@@ -37,7 +37,8 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
             "signoff.decided",
             "result.recorded",
             "achievement.created",
-            "api-key.created"
+            "api-key.created",
+            "organization.created"
         ],
         "newest first: {}",
         log.text
@@ -71,9 +72,11 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     let link = first.headers.get(header::LINK).and_then(|v| v.to_str().ok()).expect("a next page").to_string();
     let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
     let second = app.get(&next, Some(&key)).await;
-    assert_eq!(second.body.as_array().map(Vec::len), Some(1), "{}", second.text);
+    assert_eq!(second.body.as_array().map(Vec::len), Some(2), "{}", second.text);
     assert_eq!(second.body[0]["action"], "api-key.created", "the organization's first key, made by the platform admin");
     assert_eq!(second.body[0]["actor"]["keyId"], "bootstrap-admin");
+    assert_eq!(second.body[1]["action"], "organization.created", "the organization, made by the platform admin");
+    assert_eq!(second.body[1]["actor"]["keyId"], "bootstrap-admin");
     app.get("/api/v1/organizations/college/audit?cursor=bogus", Some(&key)).await.assert_problem(422, Some("cursor"));
     app.get("/api/v1/organizations/college/audit?limit=0", Some(&key)).await.assert_problem(422, Some("limit"));
 
@@ -84,7 +87,7 @@ async fn changes_are_recorded_by_whoever_made_them_and_read_by_admins_only() {
     app.get("/api/v1/organizations/college/audit", Some(&rival)).await.assert_problem(404, None);
     let theirs = app.get("/api/v1/organizations/rival/audit", Some(&rival)).await;
     let theirs: Vec<&str> = theirs.body.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-    assert_eq!(theirs, ["api-key.created"], "only its own key's creation");
+    assert_eq!(theirs, ["api-key.created", "organization.created"], "only its own creation and key's");
 
     // The console: the same log, in the page's language, for issuer-admins only.
     let admin = Console::signed_in(&app, "college", &key, "admin@college.ca", "issuer-admin").await;

@@ -135,7 +135,7 @@ fn keys_list_and_rotate_from_the_command_line() {
         let store = credence::store::Store::connect(&db, "https://badges.example.ca").await.unwrap();
         let org: credence::domain::organization::NewOrganization =
             serde_json::from_value(serde_json::json!({"slug": "acme", "name": "Acme", "kind": "employer"})).unwrap();
-        store.create_organization(&org).await.unwrap();
+        store.create_organization(&org, &credence::domain::audit::Actor::Service).await.unwrap();
     });
     let out = run(&[&["keys", "list", "--org", "acme"][..], &common[..]].concat(), None, dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -28,6 +28,7 @@ mod console_achievements;
 mod console_analytics;
 mod console_credentials;
 mod console_learners;
+mod console_platform;
 mod console_signoffs;
 mod console_team;
 mod console_two_factor;

@@ -59,6 +59,7 @@ fn action_en(a: Action) -> &'static str {
         Action::ApiKeyCreated => "API key created",
         Action::ApiKeyRevoked => "API key revoked",
         Action::OrganizationEdited => "Organization edited",
+        Action::OrganizationCreated => "Organization created",
     }
 }
 
@@ -83,6 +84,7 @@ fn action_fr(a: Action) -> &'static str {
         Action::ApiKeyCreated => "Clé d’API créée",
         Action::ApiKeyRevoked => "Clé d’API révoquée",
         Action::OrganizationEdited => "Organisation modifiée",
+        Action::OrganizationCreated => "Organisation créée",
     }
 }
 

@@ -31,7 +31,9 @@ pub mod door;
 pub mod home;
 pub mod imports;
 pub mod learners;
+pub mod organization;
 pub mod outbox;
+pub mod platform;
 pub mod results;
 pub mod security;
 pub mod signoffs;
@@ -76,6 +78,8 @@ pub fn routes() -> Router<AppState> {
     .merge(analytics::routes())
     .merge(achievements::routes())
     .merge(security::routes())
+    .merge(organization::routes())
+    .merge(platform::routes())
 }
 
 /// A router whose request bodies are capped at `bytes`, a larger one answered with
@@ -138,6 +142,8 @@ pub struct Words {
     pub nav_signoffs: &'static str,
     pub nav_team: &'static str,
     pub nav_security: &'static str,
+    pub nav_organization: &'static str,
+    pub nav_platform: &'static str,
     pub role_refused_title: &'static str,
     pub role_refused_body: &'static str,
 }
@@ -189,6 +195,8 @@ pub const EN: Words = Words {
     nav_signoffs: "Sign-offs",
     nav_team: "Team and API keys",
     nav_security: "Two-factor sign-in",
+    nav_organization: "Organization profile",
+    nav_platform: "Platform: organizations",
     role_refused_title: "Your role does not allow this",
     role_refused_body: "Ask an administrator of your organization if you need to do this.",
 };
@@ -240,6 +248,8 @@ pub const FR: Words = Words {
     nav_signoffs: "Approbations",
     nav_team: "Équipe et clés d’API",
     nav_security: "Connexion à deux facteurs",
+    nav_organization: "Profil de l’organisation",
+    nav_platform: "Plateforme : organisations",
     role_refused_title: "Votre rôle ne permet pas cette action",
     role_refused_body: "Demandez-la à un·e administrateur·rice de votre organisation si elle est nécessaire.",
 };
@@ -365,6 +375,11 @@ impl Staff {
         self.session.account.role
     }
 
+    /// Whether this staff member also administers the platform (every organization).
+    pub fn is_platform_admin(&self) -> bool {
+        self.session.account.platform_admin
+    }
+
     /// This staff member as the audit log names them.
     pub fn actor(&self) -> Actor {
         Actor::Staff { account_id: self.session.account.id.clone(), name: self.session.account.display_name.clone() }
@@ -433,7 +448,7 @@ impl Staff {
             section,
             nav: Section::ALL
                 .iter()
-                .filter(|s| self.can(s.needs()))
+                .filter(|s| self.can(s.needs()) && (**s != Section::Platform || self.is_platform_admin()))
                 .map(|s| NavItem { href: s.href(), label: s.label(w), current: *s == section })
                 .collect(),
         }
@@ -469,7 +484,10 @@ pub enum Section {
     Audit,
     Outbox,
     Team,
+    Organization,
     Security,
+    /// The platform admins' pages: listed for platform admins only.
+    Platform,
 }
 
 impl Section {
@@ -485,7 +503,9 @@ impl Section {
         Section::Audit,
         Section::Outbox,
         Section::Team,
+        Section::Organization,
         Section::Security,
+        Section::Platform,
     ];
 
     fn href(self) -> &'static str {
@@ -501,7 +521,9 @@ impl Section {
             Section::Audit => "/console/audit",
             Section::Outbox => "/console/outbox",
             Section::Team => "/console/team",
+            Section::Organization => "/console/organization",
             Section::Security => "/console/security",
+            Section::Platform => "/console/platform/organizations",
         }
     }
 
@@ -518,7 +540,9 @@ impl Section {
             Section::Audit => w.nav_audit,
             Section::Outbox => w.nav_outbox,
             Section::Team => w.nav_team,
+            Section::Organization => w.nav_organization,
             Section::Security => w.nav_security,
+            Section::Platform => w.nav_platform,
         }
     }
 
@@ -532,7 +556,9 @@ impl Section {
             | Section::Credentials
             | Section::Signoffs
             | Section::Analytics
-            | Section::Security => Can::Read,
+            | Section::Organization
+            | Section::Security
+            | Section::Platform => Can::Read,
             Section::Record => Can::Issue,
             Section::Audit | Section::Outbox | Section::Team => Can::Manage,
         }
