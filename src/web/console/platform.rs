@@ -322,6 +322,23 @@ pub async fn organization(
     organization_page(&state, &staff, org, StatusCode::OK, &draft, &[], o).await
 }
 
+/// A form posted to the page of organization `slug`: its fields, once the post is
+/// checked (same site, CSRF), and the organization; otherwise the answer to give.
+async fn posted_to(
+    state: &AppState,
+    staff: &Staff,
+    slug: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Vec<(String, String)>, Organization), Response> {
+    let fields = staff.form(state, headers, body).map_err(|r| *r)?;
+    match named(state, slug).await {
+        Ok(Some(org)) => Ok((fields, org)),
+        Ok(None) => Err(private(not_found(&staff.page))),
+        Err(r) => Err(r),
+    }
+}
+
 /// `POST /console/platform/organizations/{slug}`: its profile's fields.
 pub async fn save(
     State(state): State<AppState>,
@@ -330,13 +347,8 @@ pub async fn save(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match staff.form(&state, &headers, &body) {
-        Ok(f) => f,
-        Err(r) => return *r,
-    };
-    let org = match named(&state, &slug).await {
-        Ok(Some(org)) => org,
-        Ok(None) => return private(not_found(&staff.page)),
+    let (fields, org) = match posted_to(&state, &staff, &slug, &headers, &body).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let draft = Draft::posted(&fields);
@@ -371,13 +383,8 @@ pub async fn invite(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match staff.form(&state, &headers, &body) {
-        Ok(f) => f,
-        Err(r) => return *r,
-    };
-    let org = match named(&state, &slug).await {
-        Ok(Some(org)) => org,
-        Ok(None) => return private(not_found(&staff.page)),
+    let (fields, org) = match posted_to(&state, &staff, &slug, &headers, &body).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
     let w = staff.page.pick(&EN, &FR);
