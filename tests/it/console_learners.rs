@@ -116,6 +116,16 @@ async fn a_recorded_result_says_what_happened() {
         count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'result.recorded' AND actor_kind = 'staff'").await,
         5
     );
+    // A reviewer with an address is mailed the link: an issuer does not see it, an issuer-admin does.
+    let mailed = format!("{form}&reviewer_email=dee%40example.org");
+    let r = issuer.post(&app, "/console/results", &record_form(&project, &mailed.replace("bo%40", "cy%40"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!r.text.contains("/signoff/"), "{}", r.text);
+    let asked = "SELECT COUNT(*) FROM signoff_requests WHERE reviewer_email = 'dee@example.org'";
+    assert_eq!(count(&app, asked).await, 1, "the request was opened, and its link mailed");
+    let admin = staff(&app, "college", &org.key, "issuer-admin").await;
+    let r = admin.post(&app, "/console/results", &record_form(&project, &mailed.replace("bo%40", "di%40"))).await;
+    assert!(r.text.contains("/signoff/"), "{}", r.text);
     assert_eq!(issuer.get(&app, &learner).await.status, StatusCode::OK);
 }
 

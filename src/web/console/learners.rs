@@ -612,7 +612,7 @@ pub async fn award(
                     chrome: staff.chrome(Section::Learners),
                     w: rw,
                     lw: w,
-                    outcome: results::outcome(rw, &name, status),
+                    outcome: results::outcome(rw, &staff, &name, status),
                 };
                 Ok(private(render(&staff.page, StatusCode::OK, &template)))
             }

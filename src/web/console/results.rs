@@ -519,7 +519,10 @@ pub(crate) struct Outcome {
     pub signoff_links: Vec<String>,
 }
 
-pub(crate) fn outcome(w: &'static Words, achievement: &str, status: LearnerStatus) -> Outcome {
+/// `staff` sees the links of reviewers who were mailed theirs only when they may send
+/// one again (issuer-admins), as the API's answers to issuer keys leave them out.
+pub(crate) fn outcome(w: &'static Words, staff: &Staff, achievement: &str, status: LearnerStatus) -> Outcome {
+    let mailed_shown = staff.can(Can::Manage);
     let state = match status.state.as_str() {
         "issued" => w.state_issued,
         "awaiting_signoff" => w.state_awaiting_signoff,
@@ -541,7 +544,12 @@ pub(crate) fn outcome(w: &'static Words, achievement: &str, status: LearnerStatu
         missing,
         credential_url: status.credential.as_ref().map(|c| c.url.clone()),
         claim_url: status.credential.and_then(|c| c.claim_url),
-        signoff_links: status.signoffs.into_iter().filter_map(|s| s.link).collect(),
+        signoff_links: status
+            .signoffs
+            .into_iter()
+            .filter(|s| mailed_shown || s.reviewer_email.is_none())
+            .filter_map(|s| s.link)
+            .collect(),
     }
 }
 
@@ -594,7 +602,8 @@ pub async fn record(State(state): State<AppState>, staff: Staff, headers: Header
     match run.await {
         Ok((achievement, status)) => {
             let chrome = staff.chrome(Section::Record);
-            let template = RecordedPage { page: &staff.page, chrome, w, outcome: outcome(w, &achievement, status) };
+            let template =
+                RecordedPage { page: &staff.page, chrome, w, outcome: outcome(w, &staff, &achievement, status) };
             private(render(&staff.page, StatusCode::OK, &template))
         }
         Err(AppError::Validation(faults)) => {
