@@ -16,12 +16,11 @@
 //! `Badges <badges@example.org>`). Without a server the outbox keeps every message, and
 //! the console shows what would have been sent.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::error::{AppError, AppResult};
 use crate::store::{OutboxMessage, Store};
@@ -35,6 +34,10 @@ const POLL: Duration = Duration::from_secs(5);
 /// The pause after the first failed attempt; doubled after each, up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_secs(30);
 const MAX_PAUSE: Duration = Duration::from_secs(3600);
+/// A message still failing this long after it was written is given up.
+const GIVE_UP_AFTER: time::Duration = time::Duration::hours(24);
+/// One SMTP exchange may take this long.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the mailer paces itself (tests shorten the pauses).
 #[derive(Debug, Clone, Copy)]
@@ -49,20 +52,6 @@ impl Default for Pacing {
     fn default() -> Pacing {
         Pacing { poll: POLL, first_pause: FIRST_PAUSE }
     }
-}
-/// A message still failing this long after it was written is given up.
-const GIVE_UP_AFTER: time::Duration = time::Duration::hours(24);
-/// One SMTP exchange may take this long.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn waker() -> &'static Notify {
-    static WAKE: OnceLock<Notify> = OnceLock::new();
-    WAKE.get_or_init(Notify::new)
-}
-
-/// Tells the mailer that the outbox has new messages (called after a commit).
-pub fn wake() {
-    waker().notify_one();
 }
 
 /// Where and as whom mail is sent.
@@ -150,7 +139,7 @@ pub async fn run(store: Store, settings: SmtpSettings, pacing: Pacing, mut stopp
         }
         if idle {
             tokio::select! {
-                () = waker().notified() => {}
+                () = crate::store::outbox_written() => {}
                 () = tokio::time::sleep(pacing.poll) => {}
                 _ = stopping.changed() => {}
             }

@@ -494,6 +494,11 @@ pub fn language_base(tag: &str) -> String {
     tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase()
 }
 
+/// Whether text for `tag` is written in French (`fr`, `fr-CA`, ...); English otherwise.
+pub fn is_french(tag: &str) -> bool {
+    language_base(tag) == "fr"
+}
+
 /// The id of a second language edition: under its version's URL, named by its language.
 pub fn edition_url(version_url: &str, language: &str) -> String {
     format!("{version_url}/editions/{}", language_base(language))

@@ -2,7 +2,7 @@
 //! each as a subject, a plain text body and an HTML body. Pure: what goes in a message,
 //! not how it is stored or sent.
 
-use super::achievement::language_base;
+use super::achievement::is_french;
 use crate::html_escape::escape as html_escape;
 
 /// A message ready to be put in the outbox.
@@ -42,7 +42,7 @@ pub struct SignoffAsked<'a> {
 }
 
 fn language(tag: &str) -> &'static str {
-    if language_base(tag) == "fr" { "fr" } else { "en" }
+    if is_french(tag) { "fr" } else { "en" }
 }
 
 /// An HTML body: the paragraphs, then a button-like link, in a plain layout that mail

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use super::achievement::language_base;
+use super::achievement::is_french;
 use super::credential::EvidenceItem;
 use credence_core::model;
 
@@ -29,27 +29,23 @@ pub struct Approval<'a> {
 /// The `genre` of an approval's evidence entry.
 pub const GENRE: &str = "Sign-off";
 
-fn french(language: &str) -> bool {
-    language_base(language) == "fr"
-}
-
 impl Approval<'_> {
     /// "Employer sign-off: Workplace practicum", in `language`.
     pub fn title(&self, language: &str) -> String {
-        let who = match (french(language), self.reviewer_kind) {
+        let who = match (is_french(language), self.reviewer_kind) {
             (true, "employer") => "Confirmation de l'employeur",
             (true, _) => "Confirmation d'un expert",
             (false, "employer") => "Employer sign-off",
             (false, _) => "Expert sign-off",
         };
-        let colon = if french(language) { " :" } else { ":" };
+        let colon = if is_french(language) { " :" } else { ":" };
         format!("{who}{colon} {}", self.component)
     }
 
     /// Who approved and when, then their comment: "Approved by Jane Roy (Site
     /// supervisor) on 2026-12-03.", in `language`.
     pub fn statement(&self, language: &str) -> String {
-        let fr = french(language);
+        let fr = is_french(language);
         let date = self.decided_at.get(..10).unwrap_or(self.decided_at);
         let by = match (self.reviewer_name, self.reviewer_role) {
             (Some(name), Some(role)) => format!("{name} ({role})"),

@@ -51,7 +51,7 @@ pub use learners::{
     Learner, LearnerProgress, MAX_SEARCH_CHARS, MergedRecords, ProgressFilter, learner_search_cursor,
     learner_search_row_cursor, progress_cursor, progress_row_cursor,
 };
-pub use outbox::{OutboxMessage, outbox_cursor};
+pub use outbox::{OutboxMessage, outbox_cursor, outbox_written};
 pub use results::{
     NewResult, NewSignoff, QueuedSignoff, ResultInsert, SignoffQueue, SignoffRequest, SignoffTicket,
     signoff_queue_cursor,

@@ -1,8 +1,11 @@
 //! The transactional outbox: messages written with what causes them, delivered later
 //! by the mailer (`crate::mailer`), each leased by one sender at a time.
 
+use std::sync::OnceLock;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use tokio::sync::Notify;
 
 use super::bulk_jobs::stamp_after;
 use super::keyset::Cursor;
@@ -12,6 +15,22 @@ use crate::domain::email::Email;
 use crate::error::AppResult;
 
 const LISTING: &str = "outbox";
+
+fn written() -> &'static Notify {
+    static WRITTEN: OnceLock<Notify> = OnceLock::new();
+    WRITTEN.get_or_init(Notify::new)
+}
+
+/// Says that a committed unit of work put messages in the outbox.
+pub(super) fn note_written() {
+    written().notify_one();
+}
+
+/// Resolves once messages were put in the outbox since the last wait (the mailer
+/// waits on it between looks, rather than only polling).
+pub async fn outbox_written() {
+    written().notified().await;
+}
 
 /// A message as stored.
 #[derive(Debug, Clone)]

@@ -360,7 +360,7 @@ impl Tx<'_> {
 fn committed((issued, enqueued): (u64, bool)) {
     crate::metrics::global().credentials_issued(issued);
     if enqueued {
-        crate::mailer::wake();
+        super::outbox::note_written();
     }
 }
 
